@@ -1,0 +1,54 @@
+/* monitor.h — the running program: acquisition thread, history, alarms
+ * and sinks, as the front ends (TUI, headless, --once) see it.
+ *
+ * The acquisition thread owns the link and the protocol session.  For
+ * each complete sample it runs the alarm engine, pushes the sample into
+ * the history, hands it to the sinks and makes monitor_fd() readable.
+ * Front ends only read snapshots through these functions; they never
+ * touch the device.
+ */
+#ifndef PT_MONITOR_H
+#define PT_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/alarms.h"
+#include "core/config.h"
+#include "core/history.h"
+#include "core/stats.h"
+#include "sink/sink.h"
+
+struct monitor;
+
+/* Build everything from the config (no thread yet).  NULL with err set. */
+struct monitor *monitor_new(const struct pt_config *c, char *err, size_t errsize);
+/* Start acquisition (and the MQTT thread). */
+int	monitor_start(struct monitor *m);
+/* Stop acquisition, flush CSV, publish MQTT offline, join threads. */
+void	monitor_stop(struct monitor *m);
+void	monitor_free(struct monitor *m);
+
+/* A descriptor that becomes readable when a sample lands or the link
+ * state changes; monitor_drain_fd() empties it.  For poll() in the UI. */
+int	monitor_fd(struct monitor *m);
+void	monitor_drain_fd(struct monitor *m);
+
+void	monitor_link_stats(struct monitor *m, struct link_stats *out);
+struct history *monitor_history(struct monitor *m);
+struct alarm_engine *monitor_alarms(struct monitor *m);
+const struct pt_config *monitor_config(struct monitor *m);
+
+/* Run-time toggles ('m', 'l'); status for the status line. */
+void	monitor_set_mqtt(struct monitor *m, bool on);
+void	monitor_set_csv(struct monitor *m, bool on);
+bool	monitor_has_mqtt(struct monitor *m);	/* a broker is configured */
+bool	monitor_has_csv(struct monitor *m);	/* a CSV path is configured */
+void	monitor_mqtt_status(struct monitor *m, struct sink_status *st);
+void	monitor_csv_status(struct monitor *m, struct sink_status *st);
+
+/* Feed a sample as if the acquisition thread had produced it (alarms,
+ * history, sinks, fd).  For tests and --decode-less demos only. */
+void	monitor_inject(struct monitor *m, const struct pt_sample *s);
+
+#endif

@@ -1,0 +1,38 @@
+/* stats.h — the state of the link, as the acquisition thread reports it. */
+#ifndef PT_STATS_H
+#define PT_STATS_H
+
+#include <stdint.h>
+
+enum link_state {
+	LINK_IDLE = 0,		/* not started */
+	LINK_CONNECTING,	/* opening the port / socket */
+	LINK_IDENTIFYING,	/* waking the console, finding the dialect and modules */
+	LINK_POLLING,		/* samples flowing */
+	LINK_WAITING,		/* lost; reconnect after back-off */
+	LINK_STOPPED,
+};
+
+struct link_stats {
+	enum link_state	state;
+	char		device[256];	/* as given by the user */
+	char		kind[8];	/* serial, pty, tcp, replay */
+	char		protocol[8];	/* lv, hv, sc0500, rs485 ("" until known) */
+	char		dialect[12];	/* rs485 dialect */
+	char		model[32];	/* what identification found */
+	char		message[160];	/* last state change or error, one line */
+	int64_t		last_sample_ms;	/* UTC ms of the newest sample, 0 = none */
+	double		interval_s;
+	uint64_t	samples;
+	uint64_t	timeouts;
+	uint64_t	parse_errors;
+	uint64_t	checksum_errors;
+	uint64_t	device_errors;	/* failure answers */
+	uint64_t	reconnects;
+	int		modules;	/* discovered */
+	int		cells_per_cycle;	/* modules whose cells are read each cycle */
+};
+
+const char *link_state_name(enum link_state s);
+
+#endif

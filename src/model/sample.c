@@ -1,0 +1,230 @@
+/* sample.c — building and deriving samples. */
+#include "model/sample.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "util/sanitize.h"
+
+void
+pt_sample_init(struct pt_sample *s, const char *protocol)
+{
+	memset(s, 0, sizeof *s);
+	s->n_words = 1;		/* words[0] = "" means unknown */
+	if (protocol != NULL)
+		pt_copy_text(s->protocol, sizeof s->protocol, protocol, strlen(protocol));
+}
+
+struct pt_module *
+pt_sample_find_module(struct pt_sample *s, int id)
+{
+	int i;
+
+	for (i = 0; i < s->n_modules; i++)
+		if (s->modules[i].id == id)
+			return &s->modules[i];
+	return NULL;
+}
+
+struct pt_module *
+pt_sample_module(struct pt_sample *s, int id)
+{
+	struct pt_module *m = pt_sample_find_module(s, id);
+
+	if (m != NULL)
+		return m;
+	if (s->n_modules >= PT_MAX_MODULES)
+		return NULL;
+	m = &s->modules[s->n_modules++];
+	memset(m, 0, sizeof *m);
+	m->id = id;
+	return m;
+}
+
+struct pt_cell *
+pt_module_cell(struct pt_module *m, int index)
+{
+	if (index < 0 || index >= PT_MAX_CELLS)
+		return NULL;
+	while (m->n_cells <= index)
+		memset(&m->cells[m->n_cells++], 0, sizeof m->cells[0]);
+	return &m->cells[index];
+}
+
+uint8_t
+pt_sample_word(struct pt_sample *s, const char *word)
+{
+	char clean[PT_WORD_LEN];
+	int i;
+
+	if (word == NULL)
+		return 0;
+	san_text(clean, sizeof clean, word, strlen(word));
+	if (clean[0] == '\0')
+		return 0;
+	if (s->n_words < 1)
+		s->n_words = 1;
+	for (i = 1; i < s->n_words; i++)
+		if (strcmp(s->words[i], clean) == 0)
+			return (uint8_t)i;
+	if (s->n_words >= PT_MAX_WORDS)
+		return 0;
+	memcpy(s->words[s->n_words], clean, sizeof clean);
+	return (uint8_t)s->n_words++;
+}
+
+const char *
+pt_sample_word_text(const struct pt_sample *s, uint8_t index)
+{
+	if (index == 0 || index >= s->n_words || index >= PT_MAX_WORDS)
+		return "";
+	return s->words[index];
+}
+
+struct pt_alarm *
+pt_sample_add_alarm(struct pt_sample *s, enum pt_alarm_source src,
+    enum pt_alarm_level level, int module, int cell, const char *name, double value)
+{
+	struct pt_alarm *a;
+
+	if (s->n_alarms >= PT_MAX_ALARMS)
+		return NULL;
+	a = &s->alarms[s->n_alarms++];
+	memset(a, 0, sizeof *a);
+	a->source = (uint8_t)src;
+	a->level = (uint8_t)level;
+	a->module = (int16_t)module;
+	a->cell = (int16_t)cell;
+	san_topic(a->name, sizeof a->name, name);
+	a->value = value;
+	a->since_ms = s->time_ms;
+	return a;
+}
+
+void
+pt_normalise_state(char *out, const char *word)
+{
+	static const struct { const char *dev, *norm; } map[] = {
+		{ "Dischg", "Discharge" }, { "Dsg", "Discharge" },
+		{ "Discharging", "Discharge" }, { "Chg", "Charge" },
+		{ "Charging", "Charge" }, { "Ballance", "Balance" },
+		{ "idle", "Idle" }, { "charge", "Charge" }, { "discharge", "Discharge" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(word, map[i].dev) == 0) {
+			pt_copy_text(out, PT_STATUS_LEN, map[i].norm, strlen(map[i].norm));
+			return;
+		}
+	pt_copy_text(out, PT_STATUS_LEN, word, strlen(word));
+}
+
+void
+pt_copy_text(char *dst, size_t size, const char *src, size_t len)
+{
+	san_text(dst, size, src, len);
+}
+
+void
+pt_module_cell_stats(const struct pt_module *m, struct pt_cell_stats *out)
+{
+	double sum = 0;
+	int i;
+
+	memset(out, 0, sizeof *out);
+	out->argmin = out->argmax = -1;
+	for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++) {
+		const struct pt_cell *c = &m->cells[i];
+		double v;
+
+		if (!PT_HAS(c, PTF_VOLTAGE))
+			continue;
+		v = c->voltage;
+		if (out->count == 0 || v < out->min) {
+			out->min = v;
+			out->argmin = i;
+		}
+		if (out->count == 0 || v > out->max) {
+			out->max = v;
+			out->argmax = i;
+		}
+		sum += v;
+		out->count++;
+	}
+	if (out->count > 0) {
+		out->mean = sum / out->count;
+		out->spread = out->max - out->min;
+	}
+}
+
+static void
+derive_module(struct pt_module *m)
+{
+	struct pt_cell_stats st;
+	int i;
+
+	if (!PT_HAS(m, PTF_POWER) && PT_HAS(m, PTF_VOLTAGE) && PT_HAS(m, PTF_CURRENT))
+		PT_SET(m, power, PTF_POWER, m->voltage * m->current);
+	pt_module_cell_stats(m, &st);
+	if (st.count > 0) {
+		if (!PT_HAS(m, PTF_CELL_VMIN))
+			PT_SET(m, cell_vmin, PTF_CELL_VMIN, st.min);
+		if (!PT_HAS(m, PTF_CELL_VMAX))
+			PT_SET(m, cell_vmax, PTF_CELL_VMAX, st.max);
+	}
+	for (i = 0; i < m->n_cells; i++) {
+		const struct pt_cell *c = &m->cells[i];
+		if (!PT_HAS(c, PTF_TEMPERATURE))
+			continue;
+		if (!PT_HAS(m, PTF_TEMP_MIN) || c->temperature < m->temp_min)
+			PT_SET(m, temp_min, PTF_TEMP_MIN, c->temperature);
+		if (!PT_HAS(m, PTF_TEMP_MAX) || c->temperature > m->temp_max)
+			PT_SET(m, temp_max, PTF_TEMP_MAX, c->temperature);
+	}
+}
+
+void
+pt_sample_derive(struct pt_sample *s)
+{
+	struct pt_stack *st = &s->stack;
+	int i;
+
+	for (i = 0; i < s->n_modules; i++)
+		derive_module(&s->modules[i]);
+	if (!PT_HAS(st, PTF_MODULE_COUNT) && s->n_modules > 0)
+		PT_SET(st, module_count, PTF_MODULE_COUNT, s->n_modules);
+	if (!PT_HAS(st, PTF_POWER) && PT_HAS(st, PTF_VOLTAGE) && PT_HAS(st, PTF_CURRENT))
+		PT_SET(st, power, PTF_POWER, st->voltage * st->current);
+	for (i = 0; i < s->n_modules; i++) {
+		const struct pt_module *m = &s->modules[i];
+
+		if (PT_HAS(m, PTF_CELL_VMIN) &&
+		    (!PT_HAS(st, PTF_CELL_VMIN) || m->cell_vmin < st->cell_vmin))
+			PT_SET(st, cell_vmin, PTF_CELL_VMIN, m->cell_vmin);
+		if (PT_HAS(m, PTF_CELL_VMAX) &&
+		    (!PT_HAS(st, PTF_CELL_VMAX) || m->cell_vmax > st->cell_vmax))
+			PT_SET(st, cell_vmax, PTF_CELL_VMAX, m->cell_vmax);
+		if (PT_HAS(m, PTF_TEMP_MIN) &&
+		    (!PT_HAS(st, PTF_TEMP_MIN) || m->temp_min < st->temp_min))
+			PT_SET(st, temp_min, PTF_TEMP_MIN, m->temp_min);
+		if (PT_HAS(m, PTF_TEMP_MAX) &&
+		    (!PT_HAS(st, PTF_TEMP_MAX) || m->temp_max > st->temp_max))
+			PT_SET(st, temp_max, PTF_TEMP_MAX, m->temp_max);
+	}
+}
+
+bool
+pt_status_is_normal(const char *word)
+{
+	static const char *const ok[] = {
+		"", "Normal", "normal", "Idle", "Charge", "Discharge", "Balance",
+		"Full", "OFF", "Off", "ON", "On", "N",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(word, ok[i]) == 0)
+			return true;
+	return false;
+}

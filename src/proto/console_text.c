@@ -1,0 +1,290 @@
+/* console_text.c — line, token and key:value helpers for console answers. */
+#include "proto/console_text.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool
+is_eol(char c)
+{
+	return c == '\r' || c == '\n';
+}
+
+static struct ct_span
+trim(struct ct_span s)
+{
+	while (s.len > 0 && (is_blank(s.p[0]) || s.p[0] == '\0')) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len > 0 && (is_blank(s.p[s.len - 1]) || s.p[s.len - 1] == '\0'))
+		s.len--;
+	return s;
+}
+
+void
+ct_lines_init(struct ct_lines *it, const char *buf, size_t len)
+{
+	it->p = buf;
+	it->end = buf + len;
+}
+
+bool
+ct_next_line(struct ct_lines *it, struct ct_span *line)
+{
+	while (it->p < it->end) {
+		const char *start = it->p;
+		struct ct_span s;
+
+		while (it->p < it->end && !is_eol(*it->p))
+			it->p++;
+		s.p = start;
+		s.len = (size_t)(it->p - start);
+		while (it->p < it->end && is_eol(*it->p))
+			it->p++;
+		s = trim(s);
+		if (s.len == 0)
+			continue;
+		/* The pager prompt is not part of any answer. */
+		if (ct_starts(s, "Press [Enter] to be continued"))
+			continue;
+		*line = s;
+		return true;
+	}
+	return false;
+}
+
+int
+ct_tokens(struct ct_span line, struct ct_span *tok, int max, int *total)
+{
+	size_t i = 0;
+	int n = 0, all = 0;
+
+	while (i < line.len) {
+		size_t start;
+
+		while (i < line.len && is_blank(line.p[i]))
+			i++;
+		if (i >= line.len)
+			break;
+		start = i;
+		while (i < line.len && !is_blank(line.p[i]))
+			i++;
+		if (n < max) {
+			tok[n].p = line.p + start;
+			tok[n].len = i - start;
+			n++;
+		}
+		all++;
+	}
+	if (total != NULL)
+		*total = all;
+	return n;
+}
+
+bool
+ct_keyvalue(struct ct_span line, char *key, size_t keysize, struct ct_span *value)
+{
+	size_t i, cut = line.len, o = 0;
+	bool blank = false;
+
+	for (i = 1; i < line.len; i++)
+		if (line.p[i] == ':' && is_blank(line.p[i - 1])) {
+			cut = i;
+			break;
+		}
+	if (cut == line.len)
+		for (i = 0; i + 1 < line.len; i++)
+			if (line.p[i] == ':' && is_blank(line.p[i + 1])) {
+				cut = i;
+				break;
+			}
+	if (cut == line.len) {
+		const char *c = memchr(line.p, ':', line.len);
+		if (c == NULL)
+			return false;
+		cut = (size_t)(c - line.p);
+	}
+	for (i = 0; i < cut && keysize > 0; i++) {
+		char c = line.p[i];
+		if (is_blank(c)) {
+			blank = o > 0;
+			continue;
+		}
+		if (blank && o + 1 < keysize)
+			key[o++] = ' ';
+		blank = false;
+		if (o + 1 < keysize)
+			key[o++] = (c >= 0x20 && c < 0x7f) ? c : '?';
+	}
+	/* "Module:   : P22..." — the label itself ends with a colon. */
+	while (o > 0 && key[o - 1] == ':')
+		o--;
+	if (keysize > 0)
+		key[o] = '\0';
+	value->p = line.p + cut + 1;
+	value->len = line.len - cut - 1;
+	*value = trim(*value);
+	return true;
+}
+
+bool
+ct_long(struct ct_span tok, long *out)
+{
+	struct ct_span unit;
+
+	return ct_long_unit(tok, out, &unit) && unit.len == 0;
+}
+
+bool
+ct_long_unit(struct ct_span tok, long *out, struct ct_span *unit)
+{
+	size_t i = 0;
+	long v = 0;
+	bool neg = false;
+
+	if (i < tok.len && (tok.p[i] == '-' || tok.p[i] == '+')) {
+		neg = tok.p[i] == '-';
+		i++;
+	}
+	if (i >= tok.len || tok.p[i] < '0' || tok.p[i] > '9')
+		return false;
+	for (; i < tok.len && tok.p[i] >= '0' && tok.p[i] <= '9'; i++) {
+		int d = tok.p[i] - '0';
+		if (v > (LONG_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = neg ? -v : v;
+	unit->p = tok.p + i;
+	unit->len = tok.len - i;
+	return true;
+}
+
+bool
+ct_double(struct ct_span tok, double *out)
+{
+	char buf[64], *end;
+	size_t i;
+
+	if (tok.len == 0 || tok.len >= sizeof(buf))
+		return false;
+	for (i = 0; i < tok.len; i++) {
+		char c = tok.p[i];
+		if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.'))
+			return false;
+	}
+	memcpy(buf, tok.p, tok.len);
+	buf[tok.len] = '\0';
+	errno = 0;
+	*out = strtod(buf, &end);
+	return errno == 0 && *end == '\0' && end != buf;
+}
+
+bool
+ct_hex(struct ct_span tok, long *out)
+{
+	size_t i = 0;
+	unsigned long v = 0;
+
+	if (tok.len >= 2 && tok.p[0] == '0' && (tok.p[1] == 'x' || tok.p[1] == 'X'))
+		i = 2;
+	if (i >= tok.len || tok.len - i > 8)
+		return false;
+	for (; i < tok.len; i++) {
+		char c = tok.p[i];
+		int d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return false;
+		v = v * 16 + (unsigned long)d;
+	}
+	*out = (long)v;
+	return true;
+}
+
+bool
+ct_eq(struct ct_span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.len == n && memcmp(s.p, lit, n) == 0;
+}
+
+bool
+ct_ieq(struct ct_span s, const char *lit)
+{
+	size_t i, n = strlen(lit);
+
+	if (s.len != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		char a = s.p[i], b = lit[i];
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+bool
+ct_starts(struct ct_span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.len >= n && memcmp(s.p, lit, n) == 0;
+}
+
+bool
+ct_contains(struct ct_span s, const char *lit)
+{
+	size_t i, n = strlen(lit);
+
+	if (n == 0)
+		return true;
+	for (i = 0; i + n <= s.len; i++)
+		if (memcmp(s.p + i, lit, n) == 0)
+			return true;
+	return false;
+}
+
+bool
+ct_is_dash(struct ct_span s)
+{
+	size_t i;
+
+	if (s.len == 0)
+		return false;
+	for (i = 0; i < s.len; i++)
+		if (s.p[i] != '-')
+			return false;
+	return true;
+}
+
+void
+ct_copy(char *dst, size_t size, struct ct_span s)
+{
+	size_t n;
+
+	if (size == 0)
+		return;
+	n = s.len < size - 1 ? s.len : size - 1;
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}

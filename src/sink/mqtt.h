@@ -1,0 +1,28 @@
+/* mqtt.h — MQTT publisher with Home Assistant discovery.
+ *
+ * Runs libmosquitto in a thread of its own (mosquitto_threaded_set; its
+ * own connect / loop_forever / back-off; see reliability.md §1).  write()
+ * only formats and enqueues (bounded queue, oldest dropped and counted),
+ * so acquisition and the TUI never wait on the network.
+ */
+#ifndef PT_MQTT_H
+#define PT_MQTT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "sink/sink.h"
+
+struct mqtt_sink;
+
+/* Create (does not connect yet).  NULL with err set on bad settings. */
+struct mqtt_sink *mqtt_sink_new(const struct mqtt_config *c, char *err, size_t errsize);
+/* Start the network thread (connects when enabled). */
+int	mqtt_sink_start(struct mqtt_sink *m);
+/* The generic sink view of it (write, stale, set_enabled, status, close). */
+struct sink mqtt_sink_as_sink(struct mqtt_sink *m);
+/* Stop: publish "offline", disconnect, join; never longer than deadline. */
+void	mqtt_sink_free(struct mqtt_sink *m, int deadline_ms);
+
+#endif

@@ -1,0 +1,20 @@
+/* tui.h — the ncurses monitor.  Runs in the main thread, the only thread
+ * that calls ncurses. */
+#ifndef PT_TUI_H
+#define PT_TUI_H
+
+#include <stdbool.h>
+
+struct monitor;
+
+struct tui_options {
+	bool	ascii;		/* --ascii: no UTF-8 glyphs */
+	bool	no_color;	/* --no-color or NO_COLOR set */
+	bool	bell;		/* ring on new alarms */
+};
+
+/* Run until the user quits or a signal (SIGTERM/SIGINT/SIGHUP) arrives.
+ * Returns 0, or 1 when the terminal could not be used (message on stderr). */
+int	tui_run(struct monitor *m, const struct tui_options *o);
+
+#endif
