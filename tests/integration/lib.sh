@@ -1,0 +1,91 @@
+# tests/integration/lib.sh — shared helpers for integration tests.
+#
+# Source it first:  . "$top_srcdir/tests/integration/lib.sh"
+# It makes a private temp dir ($T), kills every process started with
+# `bg_start` (and their process groups) on any exit, and bounds the whole
+# test with a watchdog (PT_TEST_TIMEOUT seconds, default 120).
+# Exit 77 means "skipped" to automake.
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${PYLONTOP:=$top_builddir/pylontop}"
+: "${PYLONTOP_SIM:=$top_builddir/pylontop-sim}"
+: "${SHARED_DIR:=$top_srcdir/../shared}"
+PT_TEST_NAME=$(basename "$0" .sh)
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pt-$PT_TEST_NAME.XXXXXX")
+PT_PIDS=""
+
+pt_cleanup() {
+	rc=$?
+	trap - EXIT INT TERM HUP
+	for p in $PT_PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in $PT_PIDS; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	[ -n "${PT_WATCHDOG:-}" ] && kill "$PT_WATCHDOG" 2>/dev/null
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -z "${PT_KEEP:-}" ]; then
+		echo "--- $PT_TEST_NAME failed (rc $rc); logs in $T:" >&2
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "--- $f (last 20 lines)" >&2; tail -n 20 "$f" >&2
+		done
+	fi
+	[ -z "${PT_KEEP:-}" ] && rm -rf "$T"
+	exit "$rc"
+}
+trap pt_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# Whole-test watchdog: the test is killed if it runs too long.
+( sleep "${PT_TEST_TIMEOUT:-120}"; echo "$PT_TEST_NAME: timed out after ${PT_TEST_TIMEOUT:-120}s" >&2; kill -TERM $$ ) &
+PT_WATCHDOG=$!
+
+fail() { echo "FAIL: $PT_TEST_NAME: $*" >&2; exit 1; }
+skip() { echo "SKIP: $PT_TEST_NAME: $*" >&2; exit 77; }
+note() { echo "# $*"; }
+
+# bg_start LOGNAME CMD...: start CMD in the background, remember its pid.
+bg_start() {
+	_log=$1; shift
+	"$@" >"$T/$_log.log" 2>&1 &
+	_pid=$!
+	PT_PIDS="$PT_PIDS $_pid"
+	echo "$_pid"
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_for() {
+	_n=$(awk "BEGIN{print int($1*10)}"); shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on.
+free_port() {
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		_p=$(( (RANDOM % 20000) + 30000 ))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$_p") 2>/dev/null; then
+			echo "$_p"; return 0
+		fi
+	done
+	return 1
+}
+
+# sim_start NAME ARGS...: start pylontop-sim on a private pty link
+# $T/NAME and wait until the link exists.  Prints the link path.
+sim_start() {
+	_name=$1; shift
+	bg_start "sim-$_name" "$PYLONTOP_SIM" --pty "$T/$_name" "$@" >/dev/null
+	wait_for 5 test -e "$T/$_name" || fail "simulator did not create $T/$_name"
+	echo "$T/$_name"
+}
