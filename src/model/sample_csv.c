@@ -129,7 +129,7 @@ sample_csv_header(const struct csv_layout *lay)
 
 	if (!start(&l))
 		return NULL;
-	put(&l, "time,protocol");
+	put(&l, "time,seq,protocol");
 	for (i = 0; i < sizeof stack_cols / sizeof stack_cols[0]; i++)
 		put(&l, ",%s", stack_cols[i]);
 	for (m = 0; m < lay->n_modules; m++) {
@@ -215,7 +215,8 @@ sample_csv_row(const struct csv_layout *lay, const struct pt_sample *s)
 
 	if (!start(&l))
 		return NULL;
-	put(&l, "%s", clock_iso8601(s->time_ms, 0, iso, sizeof iso));
+	put(&l, "%s,%lu", clock_iso8601(s->time_ms, 0, iso, sizeof iso),
+	    (unsigned long)s->seq);
 	text(&l, s->protocol);
 	num(&l, st->valid, PTF_VOLTAGE, st->voltage, 3);
 	num(&l, st->valid, PTF_CURRENT, st->current, 3);

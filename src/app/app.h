@@ -1,0 +1,47 @@
+/* app.h — the front ends besides the TUI, and what main() hands them. */
+#ifndef PT_APP_H
+#define PT_APP_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "model/sample.h"
+
+/* Exit statuses (also in the man page). */
+#define EXIT_OK		0
+#define EXIT_RUNTIME	1	/* the device or a file failed */
+#define EXIT_USAGE	2	/* bad options, bad config, bad input */
+
+enum out_format { FMT_TEXT, FMT_JSON, FMT_CSV };
+
+struct app_options {
+	struct pt_config cfg;
+	enum out_format	 format;
+	bool		 format_set;
+	long		 count;		/* --count: stop after N samples, 0 = run on */
+	bool		 verbose;
+	bool		 ascii, no_color, bell;
+	const char	*decode_command;	/* --command */
+	char		 sim_args[256];	/* --demo: extra simulator settings */
+};
+
+/* pylontop --decode FILE: print the sample JSON of one recorded answer. */
+int	app_decode(const char *path, const struct app_options *o);
+/* pylontop --once: one complete sample, printed in o->format. */
+int	app_once(const struct app_options *o);
+/* pylontop --headless: run until a signal or --count samples. */
+int	app_headless(const struct app_options *o);
+/* pylontop (TUI) or --headless fallback when there is no terminal/TUI. */
+int	app_interactive(const struct app_options *o);
+/* pylontop --demo: start pylontop-sim on a private pty and monitor it. */
+int	app_demo(struct app_options *o, const char *argv0);
+
+struct monitor;
+/* Run a started monitor until a signal or o->count samples, reporting
+ * state changes on stderr and printing samples when `print`. */
+int	app_run_monitor(struct monitor *m, const struct app_options *o, bool print);
+
+/* Print one sample in a format (stdout). */
+void	app_print_sample(const struct pt_sample *s, enum out_format f, bool header);
+
+#endif

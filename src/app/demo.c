@@ -1,0 +1,159 @@
+/* demo.c — pylontop --demo: the whole real path without hardware.
+ *
+ * Starts pylontop-sim on a private pseudo-terminal and monitors it like a
+ * real stack: the TUI on a terminal, a few text samples otherwise (so the
+ * README's first command also finishes in CI). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/app.h"
+
+#define DEMO_SAMPLES	3
+
+static bool
+executable(const char *path)
+{
+	return access(path, X_OK) == 0;
+}
+
+/* Beside our own binary, then the installed libexec dir, then PATH. */
+static bool
+find_sim(const char *argv0, char *out, size_t size)
+{
+	char self[PATH_MAX], *slash, *path, *dir, *save = NULL;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			snprintf(out, size, "%.*s/pylontop-sim", (int)(slash - self), self);
+			if (executable(out))
+				return true;
+		}
+	}
+	if ((slash = strrchr(argv0, '/')) != NULL) {
+		snprintf(out, size, "%.*s/pylontop-sim", (int)(slash - argv0), argv0);
+		if (executable(out))
+			return true;
+	}
+	snprintf(out, size, "%s/pylontop-sim", PT_LIBEXECDIR);
+	if (executable(out))
+		return true;
+	if ((path = getenv("PATH")) == NULL || (path = strdup(path)) == NULL)
+		return false;
+	for (dir = strtok_r(path, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, size, "%s/pylontop-sim", dir);
+		if (executable(out)) {
+			free(path);
+			return true;
+		}
+	}
+	free(path);
+	return false;
+}
+
+static pid_t
+start_sim(const char *sim, const char *link, const char *protocol, const char *logpath)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0) {
+			dup2(fd, STDIN_FILENO);
+			close(fd);
+		}
+		/* The simulator must not outlive us, however we end. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		setpgid(0, 0);
+		execl(sim, sim, "--pty", link, "--protocol", protocol, "--modules", "4",
+		    "--cells", "15", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static bool
+wait_for_link(const char *link, pid_t pid)
+{
+	struct timespec ts = { 0, 50 * 1000000 };
+	int i, status;
+
+	for (i = 0; i < 100; i++) {
+		if (access(link, F_OK) == 0)
+			return true;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+int
+app_demo(struct app_options *o, const char *argv0)
+{
+	char sim[PATH_MAX], dir[] = "/tmp/pylontop-demo.XXXXXX", link[PATH_MAX], log[PATH_MAX];
+	const char *protocol = strcmp(o->cfg.protocol, "auto") == 0 ? "lv" : o->cfg.protocol;
+	pid_t pid;
+	int rc, status;
+
+	if (!find_sim(argv0, sim, sizeof sim)) {
+		fprintf(stderr, "pylontop: --demo needs pylontop-sim (beside pylontop, in %s, "
+		    "or on PATH); build it with 'make'\n", PT_LIBEXECDIR);
+		return EXIT_RUNTIME;
+	}
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "pylontop: cannot make a directory in /tmp: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	snprintf(link, sizeof link, "%s/battery", dir);
+	snprintf(log, sizeof log, "%s/sim.log", dir);
+	pid = start_sim(sim, link, protocol, log);
+	if (pid < 0 || !wait_for_link(link, pid)) {
+		fprintf(stderr, "pylontop: the simulator %s did not start (see %s)\n", sim, log);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	snprintf(o->cfg.device, sizeof o->cfg.device, "%s", link);
+	snprintf(o->cfg.protocol, sizeof o->cfg.protocol, "%s", protocol);
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		rc = app_interactive(o);
+	else {
+		/* No terminal (a script, CI): show a few samples and finish. */
+		if (o->count == 0)
+			o->count = DEMO_SAMPLES;
+		if (!o->format_set)
+			o->format = FMT_TEXT;
+		fprintf(stderr, "pylontop: demo: no terminal for the UI; printing %ld samples "
+		    "of the simulated stack on %s\n", o->count, link);
+		rc = app_headless(o);
+	}
+out:
+	if (pid > 0) {
+		kill(-pid, SIGTERM);
+		kill(pid, SIGTERM);
+		waitpid(pid, &status, 0);
+	}
+	unlink(link);
+	unlink(log);
+	rmdir(dir);
+	return rc;
+}

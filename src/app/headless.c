@@ -1,0 +1,105 @@
+/* headless.c — pylontop --headless: no UI, for systemd.
+ *
+ * One stderr line per state change (journald keeps the time), samples on
+ * stdout when --format is given, until SIGTERM/SIGINT/SIGHUP or --count
+ * samples.  Exit: CSV flushed and MQTT "offline" by monitor_free(). */
+#include "config.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "core/monitor.h"
+#include "util/signals.h"
+
+static void
+report_state(struct monitor *m, struct link_stats *prev, struct sink_status *pcsv,
+    struct sink_status *pmqtt)
+{
+	struct link_stats ls;
+	struct sink_status st;
+
+	monitor_link_stats(m, &ls);
+	if (strcmp(ls.message, prev->message) != 0 && ls.message[0] != '\0')
+		fprintf(stderr, "pylontop: %s\n", ls.message);
+	*prev = ls;
+	monitor_csv_status(m, &st);
+	if (st.state != pcsv->state || strcmp(st.text, pcsv->text) != 0)
+		if (st.state != SINK_OFF || pcsv->state != SINK_OFF)
+			fprintf(stderr, "pylontop: csv: %s\n", st.text);
+	*pcsv = st;
+	if (monitor_has_mqtt(m)) {
+		monitor_mqtt_status(m, &st);
+		if (st.state != pmqtt->state || strcmp(st.text, pmqtt->text) != 0)
+			fprintf(stderr, "pylontop: mqtt: %s\n", st.text);
+		*pmqtt = st;
+	}
+	fflush(stderr);
+}
+
+/* Run a started monitor until a signal or `count` samples; prints
+ * samples when asked.  Shared by --headless and the text --demo. */
+int
+app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
+{
+	struct link_stats prev;
+	struct sink_status pcsv, pmqtt;
+	uint64_t printed = 0;
+	struct pt_sample *s = malloc(sizeof *s);
+
+	if (s == NULL)
+		return EXIT_RUNTIME;
+	memset(&prev, 0, sizeof prev);
+	memset(&pcsv, 0, sizeof pcsv);
+	memset(&pmqtt, 0, sizeof pmqtt);
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = monitor_fd(m), .events = POLLIN },
+			{ .fd = sig_fd(), .events = POLLIN },
+		};
+		struct link_stats ls;
+
+		if (poll(pfd, 2, 1000) < 0 && sig_quit() == 0)
+			continue;
+		if (sig_quit() != 0)
+			break;
+		sig_take();
+		monitor_drain_fd(m);
+		report_state(m, &prev, &pcsv, &pmqtt);
+		monitor_link_stats(m, &ls);
+		while (printed < ls.samples && (o->count == 0 || printed < (uint64_t)o->count)) {
+			/* Print only the newest: a slow stdout must not lag behind. */
+			printed = ls.samples;
+			if (print && history_latest(monitor_history(m), s))
+				app_print_sample(s, o->format, s->seq == 1 || printed == 1);
+		}
+		if (o->count > 0 && printed >= (uint64_t)o->count)
+			break;
+	}
+	free(s);
+	return EXIT_OK;
+}
+
+int
+app_headless(const struct app_options *o)
+{
+	struct monitor *m;
+	char err[300];
+	int rc;
+
+	sig_install();
+	if ((m = monitor_new(&o->cfg, err, sizeof err)) == NULL) {
+		fprintf(stderr, "pylontop: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (monitor_start(m) != 0) {
+		fprintf(stderr, "pylontop: cannot start the acquisition thread\n");
+		monitor_free(m);
+		return EXIT_RUNTIME;
+	}
+	rc = app_run_monitor(m, o, o->format_set);
+	monitor_free(m);
+	return rc;
+}

@@ -1,0 +1,480 @@
+/* config.c — .env-style configuration.
+ *
+ * KEY=value lines, '#' comments, optional `export `, optional single or
+ * double quotes.  The keys of existing Python SC0500 bridges are accepted
+ * as they are, so their users can point pylontop at the file they have. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/err.h"
+
+void
+config_defaults(struct pt_config *c)
+{
+	memset(c, 0, sizeof *c);
+	strcpy(c->protocol, "auto");
+	strcpy(c->dialect, "auto");
+	c->interval_s = 2.0;
+	strcpy(c->eol, "\n");
+	c->csv_enabled = true;
+	strcpy(c->mqtt.discovery_prefix, "homeassistant");
+	c->mqtt.discovery = true;
+	c->mqtt.keepalive_s = 30;
+	c->mqtt.qos = 0;
+	c->mqtt.retain = false;
+	alarm_config_defaults(&c->alarms);
+}
+
+static int
+bad(char *err, size_t errsize, const char *key, const char *value, const char *why)
+{
+	snprintf(err, errsize, "%s: '%s' %s", key, value, why);
+	return PT_ERR_CONFIG;
+}
+
+static int
+set_str(char *dst, size_t size, const char *key, const char *value, char *err, size_t errsize)
+{
+	if (strlen(value) >= size)
+		return bad(err, errsize, key, value, "is too long");
+	strcpy(dst, value);
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_int(const char *v, long lo, long hi, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+parse_seconds(const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || !isfinite(d))
+		return -1;
+	if (*end == 's' && end[1] == '\0')
+		end++;
+	if (*end != '\0' || d < lo || d > hi)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int
+one_of(const char *v, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(v, *list) == 0)
+			return 0;
+	return -1;
+}
+
+static int
+set_bool(bool *dst, const char *key, const char *value, char *err, size_t errsize)
+{
+	if (parse_bool(value, dst) != 0)
+		return bad(err, errsize, key, value, "is not a yes/no value (use true or false)");
+	return 0;
+}
+
+static int
+set_core(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
+{
+	static const char *const protocols[] = { "auto", "lv", "hv", "sc0500", "rs485", NULL };
+	static const char *const dialects[] = { "auto", "pylontech", "pace", "seplos", NULL };
+	long n;
+
+	if (strcmp(key, "SERIAL_PORT") == 0 || strcmp(key, "DEVICE") == 0)
+		return set_str(c->device, sizeof c->device, key, value, err, errsize);
+	if (strcmp(key, "BAUD") == 0 || strcmp(key, "SERIAL_BAUD") == 0) {
+		if (parse_int(value, 300, 4000000, &n) != 0)
+			return bad(err, errsize, key, value, "is not a baud rate (e.g. 115200)");
+		c->baud = (int)n;
+		return 0;
+	}
+	if (strcmp(key, "PROTOCOL") == 0) {
+		if (one_of(value, protocols) != 0)
+			return bad(err, errsize, key, value,
+			    "is not a protocol (auto, lv, hv, sc0500 or rs485)");
+		strcpy(c->protocol, value);
+		return 0;
+	}
+	if (strcmp(key, "DIALECT") == 0) {
+		if (one_of(value, dialects) != 0)
+			return bad(err, errsize, key, value,
+			    "is not an RS485 dialect (auto, pylontech, pace or seplos)");
+		strcpy(c->dialect, value);
+		return 0;
+	}
+	if (strcmp(key, "INTERVAL") == 0 || strcmp(key, "POLL_INTERVAL") == 0) {
+		if (parse_seconds(value, 0.2, 86400, &c->interval_s) != 0)
+			return bad(err, errsize, key, value,
+			    "is not a poll interval in seconds (0.2 to 86400)");
+		return 0;
+	}
+	if (strcmp(key, "COMMAND_EOL") == 0) {
+		if (strcasecmp(value, "lf") == 0)
+			strcpy(c->eol, "\n");
+		else if (strcasecmp(value, "cr") == 0)
+			strcpy(c->eol, "\r");
+		else if (strcasecmp(value, "crlf") == 0)
+			strcpy(c->eol, "\r\n");
+		else
+			return bad(err, errsize, key, value, "is not lf, cr or crlf");
+		return 0;
+	}
+	if (strcmp(key, "BMS_BARCODE") == 0)
+		return set_str(c->barcode, sizeof c->barcode, key, value, err, errsize);
+	if (strcmp(key, "FORCE_TBAR") == 0)
+		return set_bool(&c->force_tbar, key, value, err, errsize);
+	if (strcmp(key, "DEBUG_MODE") == 0)
+		return set_bool(&c->debug, key, value, err, errsize);
+	if (strcmp(key, "CSV_FILE") == 0)
+		return set_str(c->csv_path, sizeof c->csv_path, key, value, err, errsize);
+	if (strcmp(key, "CSV_ENABLED") == 0)
+		return set_bool(&c->csv_enabled, key, value, err, errsize);
+	return 1;
+}
+
+static int
+set_mqtt(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
+{
+	struct mqtt_config *m = &c->mqtt;
+	long n;
+
+	if (strcmp(key, "MQTT_BROKER") == 0 || strcmp(key, "MQTT_HOST") == 0) {
+		if (strstr(value, "://") != NULL)
+			return config_set_mqtt_url(c, value, err, errsize);
+		m->configured = value[0] != '\0';
+		return set_str(m->host, sizeof m->host, key, value, err, errsize);
+	}
+	if (strcmp(key, "MQTT_URL") == 0)
+		return config_set_mqtt_url(c, value, err, errsize);
+	if (strcmp(key, "MQTT_PORT") == 0) {
+		if (parse_int(value, 1, 65535, &n) != 0)
+			return bad(err, errsize, key, value, "is not a TCP port (1 to 65535)");
+		m->port = (int)n;
+		return 0;
+	}
+	if (strcmp(key, "MQTT_USER") == 0 || strcmp(key, "MQTT_USERNAME") == 0)
+		return set_str(m->user, sizeof m->user, key, value, err, errsize);
+	if (strcmp(key, "MQTT_PASSWORD") == 0) {
+		if (strlen(value) >= sizeof m->password)
+			return bad(err, errsize, key, "***", "is too long");
+		strcpy(m->password, value);
+		return 0;
+	}
+	if (strcmp(key, "MQTT_PASSWORD_FILE") == 0)
+		return config_read_password_file(c, value, err, errsize);
+	if (strcmp(key, "MQTT_ENABLED") == 0) {
+		c->mqtt_enabled_explicit = true;
+		return set_bool(&m->enabled, key, value, err, errsize);
+	}
+	if (strcmp(key, "MQTT_TLS") == 0)
+		return set_bool(&m->tls, key, value, err, errsize);
+	if (strcmp(key, "MQTT_CAFILE") == 0)
+		return set_str(m->cafile, sizeof m->cafile, key, value, err, errsize);
+	if (strcmp(key, "MQTT_CAPATH") == 0)
+		return set_str(m->capath, sizeof m->capath, key, value, err, errsize);
+	if (strcmp(key, "MQTT_CERTFILE") == 0)
+		return set_str(m->certfile, sizeof m->certfile, key, value, err, errsize);
+	if (strcmp(key, "MQTT_KEYFILE") == 0)
+		return set_str(m->keyfile, sizeof m->keyfile, key, value, err, errsize);
+	if (strcmp(key, "MQTT_TLS_INSECURE") == 0)
+		return set_bool(&m->tls_insecure, key, value, err, errsize);
+	if (strcmp(key, "MQTT_CLIENT_ID") == 0)
+		return set_str(m->client_id, sizeof m->client_id, key, value, err, errsize);
+	if (strcmp(key, "MQTT_BASE_TOPIC") == 0 || strcmp(key, "MQTT_TOPIC") == 0) {
+		if (strpbrk(value, "+#") != NULL || value[0] == '/' || value[0] == '\0')
+			return bad(err, errsize, key, value,
+			    "is not a topic prefix (no '+', '#' or leading '/')");
+		return set_str(m->base_topic, sizeof m->base_topic, key, value, err, errsize);
+	}
+	if (strcmp(key, "HA_DISCOVERY_PREFIX") == 0) {
+		if (strpbrk(value, "+# ") != NULL || value[0] == '\0')
+			return bad(err, errsize, key, value, "is not a topic prefix");
+		return set_str(m->discovery_prefix, sizeof m->discovery_prefix, key, value,
+		    err, errsize);
+	}
+	if (strcmp(key, "HA_DISCOVERY") == 0 || strcmp(key, "MQTT_DISCOVERY") == 0)
+		return set_bool(&m->discovery, key, value, err, errsize);
+	if (strcmp(key, "MQTT_QOS") == 0) {
+		if (parse_int(value, 0, 2, &n) != 0)
+			return bad(err, errsize, key, value, "is not a QoS level (0, 1 or 2)");
+		m->qos = (int)n;
+		return 0;
+	}
+	if (strcmp(key, "MQTT_RETAIN") == 0)
+		return set_bool(&m->retain, key, value, err, errsize);
+	if (strcmp(key, "MQTT_INTERVAL") == 0) {
+		if (parse_seconds(value, 0, 86400, &m->interval_s) != 0)
+			return bad(err, errsize, key, value,
+			    "is not an interval in seconds (0 = every sample)");
+		return 0;
+	}
+	if (strcmp(key, "MQTT_KEEPALIVE") == 0) {
+		if (parse_int(value, 5, 3600, &n) != 0)
+			return bad(err, errsize, key, value, "is not a keepalive in seconds (5 to 3600)");
+		m->keepalive_s = (int)n;
+		return 0;
+	}
+	if (strcmp(key, "DEVICE_UNIQUE_ID") == 0)
+		return set_str(m->unique_id, sizeof m->unique_id, key, value, err, errsize);
+	if (strcmp(key, "DEVICE_NAME") == 0)
+		return set_str(m->device_name, sizeof m->device_name, key, value, err, errsize);
+	return 1;
+}
+
+int
+config_set(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
+{
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = set_core(c, key, value, err, errsize)) <= 0)
+		return rc;
+	if ((rc = set_mqtt(c, key, value, err, errsize)) <= 0)
+		return rc;
+	rc = alarm_config_set(&c->alarms, key, value, err, errsize);
+	if (rc < 0)
+		return PT_ERR_CONFIG;
+	if (rc > 0)
+		return 0;
+	return 1;	/* unknown key */
+}
+
+int
+config_set_mqtt_url(struct pt_config *c, const char *url, char *err, size_t errsize)
+{
+	struct mqtt_config *m = &c->mqtt;
+	const char *p, *at, *colon, *end;
+	char host[256];
+	long port;
+
+	if (strncmp(url, "mqtt://", 7) == 0) {
+		p = url + 7;
+		m->tls = false;
+	} else if (strncmp(url, "mqtts://", 8) == 0) {
+		p = url + 8;
+		m->tls = true;
+	} else
+		return bad(err, errsize, "MQTT URL", url,
+		    "is not mqtt://[user@]host[:port] or mqtts://...");
+	end = p + strcspn(p, "/");
+	if (*end == '/' && end[1] != '\0')
+		return bad(err, errsize, "MQTT URL", url, "has a path; set MQTT_BASE_TOPIC instead");
+	at = memchr(p, '@', (size_t)(end - p));
+	if (at != NULL) {
+		if (memchr(p, ':', (size_t)(at - p)) != NULL)
+			return bad(err, errsize, "MQTT URL", "(hidden)",
+			    "holds a password: put it in the config file or --mqtt-password-file");
+		if ((size_t)(at - p) >= sizeof m->user)
+			return bad(err, errsize, "MQTT URL", url, "has a user name that is too long");
+		memcpy(m->user, p, (size_t)(at - p));
+		m->user[at - p] = '\0';
+		p = at + 1;
+	}
+	if (*p == '[') {	/* [::1]:1883 */
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+		if (rb == NULL)
+			return bad(err, errsize, "MQTT URL", url, "has an unclosed '['");
+		snprintf(host, sizeof host, "%.*s", (int)(rb - p - 1), p + 1);
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		snprintf(host, sizeof host, "%.*s", (int)((colon ? colon : end) - p), p);
+	}
+	if (host[0] == '\0')
+		return bad(err, errsize, "MQTT URL", url, "has no host");
+	m->port = 0;
+	if (colon != NULL) {
+		char num[8];
+		snprintf(num, sizeof num, "%.*s", (int)(end - colon - 1), colon + 1);
+		if (parse_int(num, 1, 65535, &port) != 0)
+			return bad(err, errsize, "MQTT URL", url, "has a bad port (1 to 65535)");
+		m->port = (int)port;
+	}
+	strcpy(m->host, host);
+	m->configured = true;
+	return 0;
+}
+
+int
+config_read_password_file(struct pt_config *c, const char *path, char *err, size_t errsize)
+{
+	char line[sizeof c->mqtt.password + 2];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errsize, "%s: cannot read the MQTT password file: %s",
+		    path, strerror(errno));
+		return PT_ERR_CONFIG;
+	}
+	if (fgets(line, sizeof line, f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	if (n >= sizeof c->mqtt.password) {
+		snprintf(err, errsize, "%s: the MQTT password is too long", path);
+		return PT_ERR_CONFIG;
+	}
+	line[n] = '\0';
+	strcpy(c->mqtt.password, line);
+	explicit_bzero(line, sizeof line);
+	return 0;
+}
+
+/* Strip blanks, `export `, quotes and an unquoted trailing comment. */
+static char *
+clean_value(char *v)
+{
+	size_t n;
+	char q;
+
+	while (isspace((unsigned char)*v))
+		v++;
+	q = *v;
+	if (q == '"' || q == '\'') {
+		char *close = strrchr(v + 1, q);
+		if (close != NULL) {
+			*close = '\0';
+			return v + 1;
+		}
+	}
+	for (n = 0; v[n] != '\0'; n++)
+		if (v[n] == '#' && n > 0 && isspace((unsigned char)v[n - 1])) {
+			v[n] = '\0';
+			break;
+		}
+	n = strlen(v);
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		v[--n] = '\0';
+	return v;
+}
+
+int
+config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
+{
+	char line[1024], why[256];
+	FILE *f = fopen(path, "r");
+	int lineno = 0, rc = 0;
+
+	if (f == NULL) {
+		snprintf(err, errsize, "%s: cannot read the config file: %s", path, strerror(errno));
+		return errno == ENOENT ? PT_ERR_NODEV : PT_ERR_CONFIG;
+	}
+	snprintf(c->source, sizeof c->source, "%s", path);
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *key = line, *eq, *value, *k;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errsize, "%s:%d: line too long (over %zu characters)",
+			    path, lineno, sizeof line - 2);
+			rc = PT_ERR_CONFIG;
+			break;
+		}
+		while (isspace((unsigned char)*key))
+			key++;
+		if (*key == '#' || *key == '\0')
+			continue;
+		if (strncmp(key, "export ", 7) == 0)
+			key += 7;
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			snprintf(err, errsize, "%s:%d: expected KEY=value", path, lineno);
+			rc = PT_ERR_CONFIG;
+			break;
+		}
+		*eq = '\0';
+		for (k = eq; k > key && isspace((unsigned char)k[-1]); k--)
+			k[-1] = '\0';
+		value = clean_value(eq + 1);
+		rc = config_set(c, key, value, why, sizeof why);
+		if (rc == 1) {
+			fprintf(stderr, "pylontop: %s:%d: unknown key %s ignored\n",
+			    path, lineno, key);
+			rc = 0;
+		} else if (rc < 0) {
+			snprintf(err, errsize, "%s:%d: %s", path, lineno, why);
+			break;
+		}
+	}
+	explicit_bzero(line, sizeof line);
+	fclose(f);
+	return rc;
+}
+
+const char *
+config_default_path(char *buf, size_t size)
+{
+	const char *home = getenv("HOME");
+	struct stat st;
+
+	if (stat(".env", &st) == 0 && S_ISREG(st.st_mode)) {
+		snprintf(buf, size, ".env");
+		return buf;
+	}
+	if (home != NULL && home[0] != '\0') {
+		snprintf(buf, size, "%s/.config/pylontop/config", home);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+			return buf;
+	}
+	return NULL;
+}
+
+void
+config_finish(struct pt_config *c)
+{
+	/* As in the SC0500 bridges: a configured broker means "publish",
+	 * unless MQTT_ENABLED or --no-mqtt said otherwise. */
+	if (!c->mqtt_enabled_explicit)
+		c->mqtt.enabled = c->mqtt.configured;
+	if (c->mqtt.port == 0)
+		c->mqtt.port = c->mqtt.tls ? 8883 : 1883;
+	if (c->mqtt.cafile[0] != '\0' || c->mqtt.capath[0] != '\0')
+		c->mqtt.tls = true;
+}

@@ -1,0 +1,530 @@
+/* monitor.c — the acquisition thread and what it feeds.
+ *
+ * One thread owns the link and the protocol session: connect, identify,
+ * poll every interval, and on failure (one retry) reconnect with a back-off
+ * of 1, 2, 4 ... 30 s.  Each sample goes through the alarm engine into the
+ * history and the sinks, then a byte on a pipe wakes the front end.
+ * Between polls the thread sleeps on a condition variable (monotonic
+ * clock), so an idle monitor uses no CPU and stops at once when asked.
+ */
+#include "config.h"
+
+#include "core/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/session.h"
+#include "link/link.h"
+#include "sink/csv.h"
+#ifdef HAVE_MQTT
+#include "sink/mqtt.h"
+#endif
+#include "util/clock.h"
+#include "util/err.h"
+
+#define BACKOFF_MAX_S	30
+#define SLOW_EVERY_MS	(3600 * 1000)
+
+struct monitor {
+	struct pt_config	 cfg;
+	struct history		*hist;
+	struct alarm_engine	*alarms;
+	struct csv_sink		*csv;
+	struct sink		 csv_sink;
+#ifdef HAVE_MQTT
+	struct mqtt_sink	*mqtt;
+#endif
+	struct sink		 mqtt_sink;	/* ops == NULL when there is none */
+	struct link		 link;
+
+	pthread_t		 thread;
+	bool			 running;
+	volatile int		 stop;
+	pthread_mutex_t		 lock;		/* stats, cond */
+	pthread_cond_t		 cond;
+	struct link_stats	 stats;
+	uint32_t		 seq;
+	bool			 stale;
+	int			 wake[2];
+	struct pt_sample	 work;		/* the sample being built */
+};
+
+static void
+notify(struct monitor *m)
+{
+	char c = 1;
+
+	(void)!write(m->wake[1], &c, 1);
+}
+
+static void
+set_state(struct monitor *m, enum link_state st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_state(struct monitor *m, enum link_state st, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&m->lock);
+	m->stats.state = st;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(m->stats.message, sizeof m->stats.message, fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&m->lock);
+	notify(m);
+}
+
+/* Sleep until the monotonic deadline or until stopped. */
+static void
+wait_until(struct monitor *m, int64_t deadline_ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(deadline_ms / 1000);
+	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
+	pthread_mutex_lock(&m->lock);
+	while (!m->stop && clock_mono_ms() < deadline_ms)
+		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void
+sinks_write(struct monitor *m, const struct pt_sample *s)
+{
+	struct link_stats ls;
+
+	monitor_link_stats(m, &ls);
+	if (m->csv_sink.ops != NULL)
+		m->csv_sink.ops->write(m->csv_sink.self, s, &ls);
+	if (m->mqtt_sink.ops != NULL)
+		m->mqtt_sink.ops->write(m->mqtt_sink.self, s, &ls);
+}
+
+/* The path every sample takes, from the thread or from monitor_inject. */
+static void
+deliver(struct monitor *m, struct pt_sample *s)
+{
+	int64_t now = clock_wall_ms();
+
+	if (s->time_ms == 0)
+		s->time_ms = now;
+	pt_sample_derive(s);
+	alarm_engine_stale(m->alarms, false, 0, now);
+	alarm_engine_eval(m->alarms, s, now);
+	history_push(m->hist, s);
+	pthread_mutex_lock(&m->lock);
+	m->stats.samples++;
+	m->stats.last_sample_ms = s->time_ms;
+	m->stale = false;
+	pthread_mutex_unlock(&m->lock);
+	sinks_write(m, s);
+	notify(m);
+}
+
+/* No fresh sample for 3 intervals: say so everywhere, invent nothing. */
+static void
+check_stale(struct monitor *m)
+{
+	struct link_stats ls;
+	int64_t now = clock_wall_ms();
+	double age, limit;
+
+	monitor_link_stats(m, &ls);
+	if (ls.last_sample_ms == 0)
+		return;
+	age = (double)(now - ls.last_sample_ms) / 1000.0;
+	limit = m->cfg.alarms.stale_after_s > 0 ? m->cfg.alarms.stale_after_s :
+	    3 * m->cfg.interval_s;
+	if (age <= limit || m->stale)
+		return;
+	m->stale = true;
+	alarm_engine_stale(m->alarms, true, age, now);
+	if (m->csv_sink.ops != NULL && m->csv_sink.ops->stale != NULL)
+		m->csv_sink.ops->stale(m->csv_sink.self, &ls);
+	if (m->mqtt_sink.ops != NULL && m->mqtt_sink.ops->stale != NULL)
+		m->mqtt_sink.ops->stale(m->mqtt_sink.self, &ls);
+	notify(m);
+}
+
+static void
+copy_counters(struct monitor *m, const struct session *s)
+{
+	pthread_mutex_lock(&m->lock);
+	m->stats.timeouts = s->counters.timeouts;
+	m->stats.parse_errors = s->counters.parse_errors;
+	m->stats.checksum_errors = s->counters.checksum_errors;
+	m->stats.device_errors = s->counters.device_errors;
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Poll until the session fails twice in a row or we are stopped. */
+static void
+poll_loop(struct monitor *m, struct session *s)
+{
+	int64_t interval = (int64_t)(m->cfg.interval_s * 1000), next = clock_mono_ms();
+	int64_t last_slow = -SLOW_EVERY_MS;
+	int failures = 0;
+
+	while (!m->stop) {
+		bool slow = clock_mono_ms() - last_slow >= SLOW_EVERY_MS;
+		int rc;
+
+		pt_sample_init(&m->work, s->protocol);
+		pt_copy_text(m->work.dialect, sizeof m->work.dialect, s->dialect,
+		    strlen(s->dialect));
+		rc = s->ops->poll(s, &m->work, slow);
+		copy_counters(m, s);
+		if (m->stop)
+			break;
+		if (rc == 0) {
+			if (slow)
+				last_slow = clock_mono_ms();
+			m->work.seq = ++m->seq;
+			m->work.time_ms = clock_wall_ms();
+			deliver(m, &m->work);
+			if (failures > 0 || m->stats.state != LINK_POLLING)
+				set_state(m, LINK_POLLING, "polling %s%s%s",
+				    s->protocol, s->note[0] ? ": " : "", s->note);
+			failures = 0;
+		} else {
+			check_stale(m);
+			set_state(m, LINK_POLLING, "poll failed: %s", s->error);
+			/* One retry at once, then give up on this connection. */
+			if (rc == PT_ERR_CLOSED || ++failures >= 2)
+				return;
+			continue;
+		}
+		next += interval;
+		if (next < clock_mono_ms())
+			next = clock_mono_ms() + interval;
+		wait_until(m, next);
+	}
+}
+
+static void
+update_identity(struct monitor *m, const struct session *s)
+{
+	pthread_mutex_lock(&m->lock);
+	snprintf(m->stats.protocol, sizeof m->stats.protocol, "%s", s->protocol);
+	snprintf(m->stats.dialect, sizeof m->stats.dialect, "%s", s->dialect);
+	snprintf(m->stats.model, sizeof m->stats.model, "%s", s->model);
+	m->stats.modules = s->modules;
+	m->stats.cells_per_cycle = s->cells_per_cycle;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void *
+acquire_main(void *arg)
+{
+	struct monitor *m = arg;
+	int backoff = 1;
+
+	while (!m->stop) {
+		struct session *s;
+		int rc;
+
+		set_state(m, LINK_CONNECTING, "opening %s", m->cfg.device);
+		rc = link_open(&m->link);
+		if (rc == 0) {
+			s = session_new(&m->cfg, &m->link, &m->stop);
+			if (s == NULL) {
+				set_state(m, LINK_STOPPED, "out of memory");
+				link_close(&m->link);
+				break;
+			}
+			/* Counters are for the whole run, across reconnects. */
+			pthread_mutex_lock(&m->lock);
+			s->counters = (struct session_counters){ m->stats.timeouts,
+			    m->stats.parse_errors, m->stats.checksum_errors,
+			    m->stats.device_errors };
+			pthread_mutex_unlock(&m->lock);
+			set_state(m, LINK_IDENTIFYING, "identifying the device on %s",
+			    m->link.path);
+			rc = s->ops->identify(s);
+			copy_counters(m, s);
+			if (rc == 0) {
+				update_identity(m, s);
+				set_state(m, LINK_POLLING, "found %s%s%s, %d module%s%s%s",
+				    s->model[0] ? s->model : s->protocol,
+				    s->dialect[0] ? " / " : "", s->dialect,
+				    s->modules, s->modules == 1 ? "" : "s",
+				    s->note[0] ? "; " : "", s->note);
+				backoff = 1;
+				poll_loop(m, s);
+				if (!m->stop)
+					set_state(m, LINK_WAITING, "lost %s: %s",
+					    m->cfg.device, s->error);
+			} else if (!m->stop)
+				set_state(m, LINK_WAITING, "%s: %s", m->cfg.device, s->error);
+			session_free(s);
+			link_close(&m->link);
+		} else
+			set_state(m, LINK_WAITING, "%s", link_error(&m->link));
+		if (m->stop)
+			break;
+		check_stale(m);
+		pthread_mutex_lock(&m->lock);
+		m->stats.reconnects++;
+		snprintf(m->stats.message + strlen(m->stats.message),
+		    sizeof m->stats.message - strlen(m->stats.message),
+		    "; retrying in %d s", backoff);
+		pthread_mutex_unlock(&m->lock);
+		notify(m);
+		wait_until(m, clock_mono_ms() + backoff * 1000);
+		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
+	}
+	set_state(m, LINK_STOPPED, "stopped");
+	return NULL;
+}
+
+static int
+make_sinks(struct monitor *m, char *err, size_t errsize)
+{
+	const char *path = m->cfg.csv_path[0] ? m->cfg.csv_path : "pylontop-%Y%m%d.csv";
+
+	m->csv = csv_sink_new(path, m->cfg.csv_path[0] != '\0' && m->cfg.csv_enabled);
+	if (m->csv == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return PT_ERR_NOMEM;
+	}
+	m->csv_sink = csv_sink_as_sink(m->csv);
+#ifdef HAVE_MQTT
+	if (m->cfg.mqtt.configured) {
+		m->mqtt = mqtt_sink_new(&m->cfg.mqtt, err, errsize);
+		if (m->mqtt == NULL)
+			return PT_ERR_CONFIG;
+		m->mqtt_sink = mqtt_sink_as_sink(m->mqtt);
+	}
+#else
+	if (m->cfg.mqtt.configured && m->cfg.mqtt.enabled)
+		fprintf(stderr, "pylontop: this build has no MQTT support "
+		    "(configured --without-mqtt); MQTT settings ignored\n");
+#endif
+	return 0;
+}
+
+struct monitor *
+monitor_new(const struct pt_config *c, char *err, size_t errsize)
+{
+	struct monitor *m = calloc(1, sizeof *m);
+	pthread_condattr_t ca;
+	int i;
+
+	if (m == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	m->cfg = *c;
+	m->wake[0] = m->wake[1] = -1;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pipe(m->wake) != 0) {
+		snprintf(err, errsize, "cannot create a pipe: %s", strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < 2; i++) {
+		fcntl(m->wake[i], F_SETFL, fcntl(m->wake[i], F_GETFL) | O_NONBLOCK);
+		fcntl(m->wake[i], F_SETFD, FD_CLOEXEC);
+	}
+	m->hist = history_new();
+	m->alarms = alarm_engine_new(&m->cfg.alarms);
+	if (m->hist == NULL || m->alarms == NULL) {
+		snprintf(err, errsize, "out of memory for the history");
+		goto fail;
+	}
+	if (make_sinks(m, err, errsize) != 0)
+		goto fail;
+	snprintf(m->stats.device, sizeof m->stats.device, "%s", c->device);
+	m->stats.interval_s = c->interval_s;
+	if (c->device[0] != '\0') {
+		if (link_init(&m->link, c->device, c->baud) != 0) {
+			snprintf(err, errsize, "%s", link_error(&m->link));
+			goto fail;
+		}
+		snprintf(m->stats.kind, sizeof m->stats.kind, "%s", link_kind(&m->link));
+	}
+	return m;
+fail:
+	monitor_free(m);
+	return NULL;
+}
+
+int
+monitor_start(struct monitor *m)
+{
+#ifdef HAVE_MQTT
+	if (m->mqtt != NULL && mqtt_sink_start(m->mqtt) != 0)
+		fprintf(stderr, "pylontop: cannot start the MQTT thread\n");
+#endif
+	if (m->cfg.device[0] == '\0')
+		return 0;	/* inject-only (tests) */
+	m->stop = 0;
+	if (pthread_create(&m->thread, NULL, acquire_main, m) != 0)
+		return PT_ERR_NOMEM;
+	m->running = true;
+	return 0;
+}
+
+void
+monitor_stop(struct monitor *m)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->stop = 1;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	if (m->running) {
+		pthread_join(m->thread, NULL);
+		m->running = false;
+	}
+}
+
+void
+monitor_free(struct monitor *m)
+{
+	if (m == NULL)
+		return;
+	monitor_stop(m);
+#ifdef HAVE_MQTT
+	if (m->mqtt != NULL)
+		mqtt_sink_free(m->mqtt, 3000);
+#endif
+	if (m->csv != NULL)
+		csv_sink_free(m->csv);
+	if (m->alarms != NULL)
+		alarm_engine_free(m->alarms);
+	if (m->hist != NULL)
+		history_free(m->hist);
+	if (m->wake[0] != -1)
+		close(m->wake[0]);
+	if (m->wake[1] != -1)
+		close(m->wake[1]);
+	pthread_cond_destroy(&m->cond);
+	pthread_mutex_destroy(&m->lock);
+	explicit_bzero(&m->cfg.mqtt.password, sizeof m->cfg.mqtt.password);
+	free(m);
+}
+
+int
+monitor_fd(struct monitor *m)
+{
+	return m->wake[0];
+}
+
+void
+monitor_drain_fd(struct monitor *m)
+{
+	char buf[64];
+
+	while (read(m->wake[0], buf, sizeof buf) > 0)
+		;
+}
+
+void
+monitor_link_stats(struct monitor *m, struct link_stats *out)
+{
+	pthread_mutex_lock(&m->lock);
+	*out = m->stats;
+	pthread_mutex_unlock(&m->lock);
+}
+
+struct history *
+monitor_history(struct monitor *m)
+{
+	return m->hist;
+}
+
+struct alarm_engine *
+monitor_alarms(struct monitor *m)
+{
+	return m->alarms;
+}
+
+const struct pt_config *
+monitor_config(struct monitor *m)
+{
+	return &m->cfg;
+}
+
+void
+monitor_set_mqtt(struct monitor *m, bool on)
+{
+	if (m->mqtt_sink.ops != NULL)
+		m->mqtt_sink.ops->set_enabled(m->mqtt_sink.self, on);
+	notify(m);
+}
+
+void
+monitor_set_csv(struct monitor *m, bool on)
+{
+	m->csv_sink.ops->set_enabled(m->csv_sink.self, on);
+	notify(m);
+}
+
+bool
+monitor_has_mqtt(struct monitor *m)
+{
+	return m->mqtt_sink.ops != NULL;
+}
+
+bool
+monitor_has_csv(struct monitor *m)
+{
+	return m->cfg.csv_path[0] != '\0';
+}
+
+static void
+status_of(const struct sink *s, struct sink_status *st)
+{
+	memset(st, 0, sizeof *st);
+	if (s->ops == NULL) {
+		st->state = SINK_OFF;
+		snprintf(st->text, sizeof st->text, "not configured");
+		return;
+	}
+	s->ops->status(s->self, st);
+}
+
+void
+monitor_mqtt_status(struct monitor *m, struct sink_status *st)
+{
+	status_of(&m->mqtt_sink, st);
+#ifndef HAVE_MQTT
+	snprintf(st->text, sizeof st->text, "not built in");
+#endif
+}
+
+void
+monitor_csv_status(struct monitor *m, struct sink_status *st)
+{
+	status_of(&m->csv_sink, st);
+}
+
+void
+monitor_inject(struct monitor *m, const struct pt_sample *s)
+{
+	struct pt_sample *copy = malloc(sizeof *copy);
+
+	if (copy == NULL)
+		return;
+	*copy = *s;
+	if (copy->seq == 0)
+		copy->seq = ++m->seq;
+	deliver(m, copy);
+	free(copy);
+}

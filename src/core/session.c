@@ -1,0 +1,25 @@
+/* session.c — choosing the protocol family of a session. */
+#include "core/session.h"
+
+#include <string.h>
+
+struct session *
+session_new(const struct pt_config *cfg, struct link *link, volatile int *stop)
+{
+	struct session *s;
+
+	if (strcmp(cfg->protocol, "rs485") == 0)
+		s = rs485_session_new(cfg, link);
+	else
+		s = console_session_new(cfg, link);
+	if (s != NULL)
+		s->stop = stop;
+	return s;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s != NULL)
+		s->ops->free(s);
+}

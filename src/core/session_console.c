@@ -1,0 +1,720 @@
+/* session_console.c — the Pylontech text console (LV, HV, SC0500 debug).
+ *
+ * Conversation rules (console.md §1-§2): one command in flight; input is
+ * drained before each command; an answer is complete when the framer has
+ * seen "$$" and a prompt; the pager is answered with CR; an inactivity
+ * timeout of 3 s and a cap of 15 s per answer, 32 KiB at most.
+ *
+ * Every command sent comes from a dialect table (proto/console_cmd.h).
+ * The only entry that is not read-only, SC0500 `tbar`, is sent once per
+ * connection, only after the controller's own barcode was read with
+ * `info` and found equal to the configured one (or --force-tbar).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/session.h"
+#include "proto/console_cmd.h"
+#include "proto/console_frame.h"
+#include "proto/console_sc0500.h"
+#include "proto/console_text.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#define BUF_MAX		(32 * 1024)
+#define IDLE_MS		3000
+#define CAP_MS		15000
+#define PROMPT_WAIT_MS	1500
+#define READ_STEP_MS	250
+
+/* The 1200-baud wake frame of console.md §1.1 (an RS232 protocol frame
+ * that only switches the console on; it changes no battery setting). */
+static const char wake_frame[] = "~20014682C0048520FCC3\r";
+
+struct console_priv {
+	char			buf[BUF_MAX + 64];
+	size_t			len;
+	enum console_dialect	dialect;
+	enum console_prompt	prompt;
+	int			ids[PT_MAX_MODULES];	/* modules present, wire order */
+	int			n_ids;
+	int			rr_next;		/* round-robin start for cells */
+	int			per_cycle;		/* modules whose cells are read per poll */
+	bool			tbar_done;
+	struct pt_sample	cache;			/* identity, cells of round-robin modules */
+	struct pt_diag		diag;
+};
+
+static struct console_priv *
+priv(struct session *s)
+{
+	return s->priv;
+}
+
+static bool
+stopped(struct session *s)
+{
+	return s->stop != NULL && *s->stop;
+}
+
+static int
+session_fail(struct session *s, int err, const char *fmt, const char *arg)
+{
+	snprintf(s->error, sizeof s->error, fmt, arg);
+	return err;
+}
+
+/* Discard whatever the device sent that nobody asked for. */
+static void
+drain(struct session *s)
+{
+	char junk[512];
+
+	while (link_read(s->link, junk, sizeof junk, 0) > 0)
+		;
+	priv(s)->len = 0;
+}
+
+static int
+send_line(struct session *s, const char *text)
+{
+	char line[128];
+	int rc;
+
+	snprintf(line, sizeof line, "%s%s", text, s->cfg->eol);
+	rc = link_write(s->link, line, strlen(line), 2000);
+	if (rc != 0)
+		snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
+	return rc;
+}
+
+/* Read what arrives within `wait_ms`; returns bytes read or a pt_err. */
+static ssize_t
+read_more(struct session *s, int wait_ms)
+{
+	struct console_priv *p = priv(s);
+	ssize_t n;
+
+	if (p->len >= BUF_MAX)
+		return PT_ERR_PARSE;
+	n = link_read(s->link, p->buf + p->len, BUF_MAX - p->len, wait_ms);
+	if (n > 0)
+		p->len += (size_t)n;
+	else if (n < 0)
+		snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
+	return n;
+}
+
+/* Send an empty line and wait for a prompt (console.md §1.2). */
+static int
+probe_prompt(struct session *s)
+{
+	struct console_priv *p = priv(s);
+	int64_t end;
+	int rc;
+
+	drain(s);
+	if ((rc = send_line(s, "")) != 0)
+		return rc;
+	end = clock_mono_ms() + PROMPT_WAIT_MS;
+	while (clock_mono_ms() < end && !stopped(s)) {
+		ssize_t n = read_more(s, READ_STEP_MS);
+		if (n < 0)
+			return (int)n;
+		p->prompt = console_prompt_at_end(p->buf, p->len);
+		if (p->prompt != CP_NONE)
+			return 0;
+		if (p->len >= BUF_MAX)
+			p->len = 0;
+	}
+	return PT_ERR_TIMEOUT;
+}
+
+/* Is `name` in the table of the session's dialect (or the tables it may
+ * borrow from)?  Nothing else is ever written to the device. */
+static const struct console_cmd *
+lookup(struct session *s, const char *name)
+{
+	enum console_dialect d = priv(s)->dialect;
+	const struct console_cmd *c = console_cmd_find(d, name);
+
+	if (c == NULL && d == CD_SC0500)
+		c = console_cmd_find(CD_HV, name);
+	if (c == NULL && d == CD_LV && strcmp(name, "getpwr") == 0)
+		c = console_cmd_find(CD_SC0500, name);
+	return c;
+}
+
+/* The echo names our command, or is missing: this answer is ours. */
+static bool
+echo_matches(const char *buf, const struct console_frame *fr, const char *name)
+{
+	struct ct_span echo = { buf + fr->echo_off, fr->echo_len }, tok[2];
+
+	if (fr->echo_len == 0)
+		return true;
+	if (ct_tokens(echo, tok, 2, NULL) == 0)
+		return true;
+	return ct_eq(tok[0], name);
+}
+
+/*
+ * One command, one answer.  On return 0 fr describes a complete answer in
+ * p->buf; PT_ERR_DEVICE: the device refused (s->error has its words).
+ */
+static int
+exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool allow_write,
+    struct console_frame *fr)
+{
+	struct console_priv *p = priv(s);
+	char line[96];
+	int64_t start, last;
+	size_t pager_done = 0;
+	int rc;
+
+	if (cmd == NULL || (!cmd->read_only && !allow_write))
+		return session_fail(s, PT_ERR_REFUSED, "refusing to send a command that is not "
+		    "in the read-only table%s", "");
+	if (arg != NULL && arg[0] != '\0')
+		snprintf(line, sizeof line, "%s %s", cmd->name, arg);
+	else
+		snprintf(line, sizeof line, "%s", cmd->name);
+	drain(s);
+	if ((rc = send_line(s, line)) != 0)
+		return rc;
+	start = last = clock_mono_ms();
+	for (;;) {
+		enum console_frame_state st;
+		ssize_t n;
+
+		if (stopped(s))
+			return session_fail(s, PT_ERR_CLOSED, "%s", "stopped");
+		n = read_more(s, READ_STEP_MS);
+		if (n < 0) {
+			if (n == PT_ERR_PARSE)
+				return session_fail(s, PT_ERR_PARSE,
+				    "the answer to '%s' is longer than 32 KiB", line);
+			return (int)n;
+		}
+		if (n > 0)
+			last = clock_mono_ms();
+		st = console_frame(p->buf, p->len, fr);
+		if (st == CF_PAGER && fr->pager_end > pager_done) {
+			pager_done = fr->pager_end;
+			if (link_write(s->link, "\r", 1, 1000) != 0)
+				return session_fail(s, PT_ERR_IO, "%s", link_error(s->link));
+		} else if (st == CF_PROMPT_ONLY ||
+		    ((st == CF_OK || st == CF_FAILED) && !echo_matches(p->buf, fr, cmd->name))) {
+			/* A stale prompt or someone else's answer: drop it. */
+			memmove(p->buf, p->buf + fr->consumed, p->len - fr->consumed);
+			p->len -= fr->consumed;
+			pager_done = 0;
+			continue;
+		} else if (st == CF_OK) {
+			p->prompt = fr->prompt;
+			return 0;
+		} else if (st == CF_FAILED) {
+			char why[160];
+			struct ct_span f = { p->buf + fr->fail_off, fr->fail_len };
+
+			p->prompt = fr->prompt;
+			ct_copy(why, sizeof why, f);
+			s->counters.device_errors++;
+			snprintf(s->error, sizeof s->error, "'%s' failed: %s", line, why);
+			return PT_ERR_DEVICE;
+		}
+		if (clock_mono_ms() - last > IDLE_MS || clock_mono_ms() - start > CAP_MS) {
+			s->counters.timeouts++;
+			snprintf(s->error, sizeof s->error, "no complete answer to '%s' within %d s%s",
+			    line, (int)((clock_mono_ms() - start) / 1000),
+			    p->len == 0 ? " (the device is silent)" : "");
+			return PT_ERR_TIMEOUT;
+		}
+	}
+}
+
+/* Send a command and parse its answer into `out`. */
+static int
+run(struct session *s, const char *name, int arg, struct pt_sample *out)
+{
+	struct console_priv *p = priv(s);
+	const struct console_cmd *c = lookup(s, name);
+	struct console_ctx ctx = { .module = arg };
+	struct console_frame fr;
+	char num[16] = "";
+	int rc;
+
+	if (c == NULL)
+		return session_fail(s, PT_ERR_UNSUPPORTED, "'%s' is not a command of this dialect",
+		    name);
+	if (arg > 0 && c->module_arg)
+		snprintf(num, sizeof num, "%d", arg);
+	if ((rc = exchange(s, c, num, false, &fr)) != 0)
+		return rc;
+	if (c->parse == NULL || out == NULL)
+		return 0;
+	pt_diag_clear(&p->diag);
+	rc = c->parse(p->buf + fr.body_off, fr.body_len, &ctx, out, &p->diag);
+	if (rc != 0) {
+		s->counters.parse_errors++;
+		snprintf(s->error, sizeof s->error, "cannot read the answer to '%s%s%.0d': %s",
+		    name, arg > 0 ? " " : "", arg, p->diag.error);
+	}
+	return rc;
+}
+
+/* LV `pwr` starts with a "Power Volt ..." header; HV `pwr` has string
+ * extremes (BVlow/BTlow) and no per-address rows. */
+static enum console_dialect
+detect_dialect(const char *body, size_t len)
+{
+	struct ct_lines it;
+	struct ct_span line;
+
+	ct_lines_init(&it, body, len);
+	while (ct_next_line(&it, &line)) {
+		if (ct_starts(line, "Power") && ct_contains(line, "Volt"))
+			return CD_LV;
+		if (ct_contains(line, "BVlow") || ct_contains(line, "BTlow") ||
+		    ct_contains(line, "AverageTempr"))
+			return CD_HV;
+	}
+	return 0;
+}
+
+static int
+wake(struct session *s)
+{
+	int rc = probe_prompt(s);
+
+	if (rc != PT_ERR_TIMEOUT || stopped(s))
+		return rc;
+	/* LV modules after a full power-off listen only after the 1200-baud
+	 * wake frame; once, never in a loop.  Serial ports only. */
+	if (link_set_baud(s->link, 1200) == 0) {
+		int64_t t;
+
+		link_write(s->link, wake_frame, sizeof wake_frame - 1, 1000);
+		t = clock_mono_ms() + 500;
+		clock_sleep_until(t, s->stop);
+		link_set_baud(s->link, s->link->baud > 0 ? s->link->baud : 115200);
+		t = clock_mono_ms() + 500;
+		clock_sleep_until(t, s->stop);
+		rc = probe_prompt(s);
+	}
+	if (rc == PT_ERR_TIMEOUT)
+		rc = probe_prompt(s);
+	if (rc == PT_ERR_TIMEOUT) {
+		s->counters.timeouts++;
+		snprintf(s->error, sizeof s->error, "no prompt from the console on %s: check "
+		    "that it is the battery's Console port (RJ45 pins 3/6/8), the speed "
+		    "(115200 8N1) and that the battery is on", s->link->path);
+	}
+	return rc;
+}
+
+static void
+remember_modules(struct session *s, const struct pt_sample *smp)
+{
+	struct console_priv *p = priv(s);
+	int i;
+
+	p->n_ids = 0;
+	for (i = 0; i < smp->n_modules && i < PT_MAX_MODULES; i++)
+		p->ids[p->n_ids++] = smp->modules[i].id;
+	s->modules = p->n_ids;
+	if (p->per_cycle <= 0 || p->per_cycle > p->n_ids)
+		p->per_cycle = p->n_ids;
+	s->cells_per_cycle = p->per_cycle;
+}
+
+/* SC0500 debug mode: login, then the guarded tbar (console.md §5.3). */
+static int
+enter_debug(struct session *s)
+{
+	struct console_priv *p = priv(s);
+	struct console_frame fr;
+	const struct console_cmd *tbar = console_cmd_find(CD_SC0500, "tbar");
+	const struct console_cmd *login = console_cmd_find(CD_SC0500, "login");
+	const char *device_code = p->cache.stack.barcode;
+	const char *code = s->cfg->barcode[0] ? s->cfg->barcode : device_code;
+	int rc;
+
+	if (tbar == NULL || login == NULL)
+		return session_fail(s, PT_ERR_UNSUPPORTED, "%s", "no SC0500 debug commands");
+
+	if (device_code[0] == '\0' && !s->cfg->force_tbar)
+		return session_fail(s, PT_ERR_REFUSED, "%s", "SC0500 debug mode: 'info' shows "
+		    "no controller barcode, so tbar is not sent (it may write the barcode "
+		    "register); use --protocol hv for user-mode polling");
+	if (s->cfg->barcode[0] && strcmp(s->cfg->barcode, device_code) != 0 &&
+	    !s->cfg->force_tbar) {
+		snprintf(s->error, sizeof s->error, "refusing tbar: BMS_BARCODE '%s' differs "
+		    "from the controller's barcode '%s' ('info'); on some firmware tbar writes "
+		    "the barcode register. Fix BMS_BARCODE or use --force-tbar",
+		    s->cfg->barcode, device_code);
+		return PT_ERR_REFUSED;
+	}
+	if (p->prompt != CP_PYLON_DEBUG) {
+		/* login changes the console's mode, not the battery. */
+		rc = exchange(s, login, "debug", false, &fr);
+		if (rc != 0 && rc != PT_ERR_DEVICE)
+			return rc;
+		if (p->prompt != CP_PYLON_DEBUG)
+			return session_fail(s, PT_ERR_DEVICE, "%s", "'login debug' did not give "
+			    "the pylon_debug> prompt");
+	}
+	if (p->tbar_done)
+		return 0;
+	/* Exactly once per connection, never with another value. */
+	p->tbar_done = true;
+	if (code[0] == '\0')
+		return session_fail(s, PT_ERR_REFUSED, "%s", "no barcode for tbar: set BMS_BARCODE");
+	rc = exchange(s, tbar, code, true, &fr);
+	if (rc != 0) {
+		char why[sizeof s->error];
+		snprintf(why, sizeof why, "%s", s->error);
+		return session_fail(s, rc, "tbar was not accepted: %s", why);
+	}
+	pt_diag_clear(&p->diag);
+	if (console_sc0500_check_tbar(p->buf + fr.body_off, fr.body_len, &p->diag) != 0)
+		return session_fail(s, PT_ERR_DEVICE, "tbar was not accepted: %s", p->diag.error);
+	return 0;
+}
+
+/* Identity and slow data survive between polls; so do the cells of
+ * modules read round-robin (they are real readings, at most a few
+ * cycles old, and the session's note says so). */
+static void
+copy_cells(struct pt_sample *dst, struct pt_module *dm, const struct pt_sample *src,
+    const struct pt_module *sm)
+{
+	int i;
+
+	for (i = 0; i < sm->n_cells && i < PT_MAX_CELLS; i++) {
+		struct pt_cell *c = pt_module_cell(dm, i);
+
+		*c = sm->cells[i];
+		/* Status words are indices into each sample's own table. */
+		c->voltage_status = pt_sample_word(dst,
+		    pt_sample_word_text(src, sm->cells[i].voltage_status));
+		c->temperature_status = pt_sample_word(dst,
+		    pt_sample_word_text(src, sm->cells[i].temperature_status));
+	}
+}
+
+#define IDENTITY_BITS	(PTF_CYCLES | PTF_SOH | PTF_DESIGN_AH | PTF_FULL_AH)
+
+static void
+merge_module(struct pt_module *dst, const struct pt_module *src)
+{
+	if (dst->barcode[0] == '\0')
+		memcpy(dst->barcode, src->barcode, sizeof dst->barcode);
+	if (dst->model[0] == '\0')
+		memcpy(dst->model, src->model, sizeof dst->model);
+	if (dst->firmware[0] == '\0')
+		memcpy(dst->firmware, src->firmware, sizeof dst->firmware);
+	if (!PT_HAS(dst, PTF_CYCLES) && PT_HAS(src, PTF_CYCLES))
+		PT_SET(dst, cycles, PTF_CYCLES, src->cycles);
+	if (!PT_HAS(dst, PTF_SOH) && PT_HAS(src, PTF_SOH))
+		PT_SET(dst, soh, PTF_SOH, src->soh);
+	if (!PT_HAS(dst, PTF_DESIGN_AH) && PT_HAS(src, PTF_DESIGN_AH))
+		PT_SET(dst, design_ah, PTF_DESIGN_AH, src->design_ah);
+	if (!PT_HAS(dst, PTF_FULL_AH) && PT_HAS(src, PTF_FULL_AH))
+		PT_SET(dst, full_ah, PTF_FULL_AH, src->full_ah);
+}
+
+static void
+merge_cache(struct pt_sample *out, const struct pt_sample *cache)
+{
+	struct pt_stack *d = &out->stack;
+	const struct pt_stack *c = &cache->stack;
+	int i;
+
+	if (d->model[0] == '\0')
+		memcpy(d->model, c->model, sizeof d->model);
+	if (d->barcode[0] == '\0')
+		memcpy(d->barcode, c->barcode, sizeof d->barcode);
+	if (d->firmware[0] == '\0')
+		memcpy(d->firmware, c->firmware, sizeof d->firmware);
+	if (!PT_HAS(d, PTF_CYCLES) && PT_HAS(c, PTF_CYCLES))
+		PT_SET(d, cycles, PTF_CYCLES, c->cycles);
+	if (!PT_HAS(d, PTF_SOH) && PT_HAS(c, PTF_SOH))
+		PT_SET(d, soh, PTF_SOH, c->soh);
+	for (i = 0; i < out->n_modules; i++) {
+		struct pt_module *m = &out->modules[i];
+		const struct pt_module *cm =
+		    pt_sample_find_module((struct pt_sample *)cache, m->id);
+
+		if (cm == NULL)
+			continue;
+		merge_module(m, cm);
+		if (m->n_cells == 0 && cm->n_cells > 0)
+			copy_cells(out, m, cache, cm);
+	}
+}
+
+/* Remember identity and cells for the next polls. */
+static void
+save_cache(struct pt_sample *cache, const struct pt_sample *out)
+{
+	struct pt_sample *fresh = malloc(sizeof *fresh);
+	int i;
+
+	if (fresh == NULL)
+		return;
+	pt_sample_init(fresh, out->protocol);
+	fresh->stack = out->stack;
+	for (i = 0; i < out->n_modules; i++) {
+		const struct pt_module *m = &out->modules[i];
+		const struct pt_module *old = pt_sample_find_module(cache, m->id);
+		struct pt_module *f = pt_sample_module(fresh, m->id);
+
+		if (f == NULL)
+			break;
+		*f = *m;
+		f->n_cells = 0;
+		if (old != NULL)
+			merge_module(f, old);
+		if (m->n_cells > 0)
+			copy_cells(fresh, f, out, m);
+		else if (old != NULL)
+			copy_cells(fresh, f, cache, old);
+	}
+	if (cache->stack.model[0] && !fresh->stack.model[0])
+		memcpy(fresh->stack.model, cache->stack.model, sizeof fresh->stack.model);
+	if (cache->stack.barcode[0] && !fresh->stack.barcode[0])
+		memcpy(fresh->stack.barcode, cache->stack.barcode, sizeof fresh->stack.barcode);
+	*cache = *fresh;
+	free(fresh);
+}
+
+/* The wire is too slow to read every module's cells each interval:
+ * read fewer per cycle, round-robin, and say so. */
+static void
+adapt_round_robin(struct session *s, int64_t elapsed_ms, int64_t cells_ms)
+{
+	struct console_priv *p = priv(s);
+	int64_t budget = (int64_t)(s->cfg->interval_s * 1000);
+	int n;
+
+	if (p->n_ids == 0 || p->per_cycle == 0)
+		return;
+	if (elapsed_ms > budget && p->per_cycle > 1) {
+		int64_t per_module = cells_ms / p->per_cycle + 1;
+		int64_t room = budget - (elapsed_ms - cells_ms);
+		n = room > 0 ? (int)(room / per_module) : 1;
+		if (n < 1)
+			n = 1;
+		if (n < p->per_cycle)
+			p->per_cycle = n;
+	}
+	s->cells_per_cycle = p->per_cycle;
+	if (p->per_cycle < p->n_ids)
+		snprintf(s->note, sizeof s->note, "cells of %d of %d modules per cycle, "
+		    "round-robin (the line is too slow for all in %.0f s)", p->per_cycle,
+		    p->n_ids, s->cfg->interval_s);
+	else
+		s->note[0] = '\0';
+}
+
+static int
+poll_lv(struct session *s, struct pt_sample *out, bool slow)
+{
+	struct console_priv *p = priv(s);
+	int64_t t0 = clock_mono_ms(), t1;
+	int i, rc;
+
+	if ((rc = run(s, "pwr", 0, out)) != 0)
+		return rc;
+	remember_modules(s, out);
+	if (p->n_ids == 0)
+		return session_fail(s, PT_ERR_PARSE, "%s", "'pwr' lists no module: is this "
+		    "the master battery (address 1)?");
+	t1 = clock_mono_ms();
+	for (i = 0; i < p->per_cycle; i++) {
+		int id = p->ids[(p->rr_next + i) % p->n_ids];
+		rc = run(s, "bat", id, out);
+		if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+			return rc;
+	}
+	p->rr_next = (p->rr_next + p->per_cycle) % p->n_ids;
+	adapt_round_robin(s, clock_mono_ms() - t0, clock_mono_ms() - t1);
+	if (slow)
+		for (i = 0; i < p->n_ids; i++) {
+			/* Identity and counters; old firmware rejects some: fine. */
+			rc = run(s, "info", p->ids[i], out);
+			if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+				return rc;
+			rc = run(s, "stat", p->ids[i], out);
+			if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+				return rc;
+		}
+	return 0;
+}
+
+static int
+poll_hv(struct session *s, struct pt_sample *out, bool slow)
+{
+	int rc;
+
+	if ((rc = run(s, "pwr", 0, out)) != 0)
+		return rc;
+	if ((rc = run(s, "unit", 0, out)) != 0)
+		return rc;
+	remember_modules(s, out);
+	if ((rc = run(s, "bat", 0, out)) != 0)
+		return rc;
+	if (slow) {
+		rc = run(s, "info", 0, out);
+		if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+			return rc;
+		rc = run(s, "stat", 0, out);
+		if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+console_poll(struct session *s, struct pt_sample *out, bool slow)
+{
+	struct console_priv *p = priv(s);
+	int rc;
+
+	s->error[0] = '\0';
+	switch (p->dialect) {
+	case CD_LV:
+		rc = poll_lv(s, out, slow);
+		break;
+	case CD_HV:
+		rc = poll_hv(s, out, slow);
+		break;
+	default:
+		rc = run(s, "getpwr", 0, out);
+		if (rc == 0)
+			remember_modules(s, out);
+		break;
+	}
+	if (rc != 0)
+		return rc;
+	merge_cache(out, &p->cache);
+	save_cache(&p->cache, out);
+	return 0;
+}
+
+static int
+identify_dialect(struct session *s, struct pt_sample *tmp)
+{
+	struct console_priv *p = priv(s);
+	const char *want = s->cfg->protocol;
+	const struct console_cmd *pwr = console_cmd_find(CD_LV, "pwr");
+	struct console_frame fr;
+	int rc;
+
+	if (strcmp(want, "lv") == 0 || p->prompt == CP_PYTES)
+		p->dialect = CD_LV;
+	else if (strcmp(want, "hv") == 0)
+		p->dialect = CD_HV;
+	else if (strcmp(want, "sc0500") == 0)
+		p->dialect = CD_SC0500;
+	else {
+		/* Both dialects answer `pwr`, in different shapes. */
+		if ((rc = exchange(s, pwr, NULL, false, &fr)) != 0)
+			return rc;
+		p->dialect = detect_dialect(p->buf + fr.body_off, fr.body_len);
+		if (p->dialect == 0)
+			return session_fail(s, PT_ERR_UNSUPPORTED, "%s", "the answer to 'pwr' is "
+			    "neither the LV module table nor the HV stack summary; give "
+			    "--protocol lv, hv or sc0500");
+	}
+	pt_sample_init(tmp, NULL);
+	return 0;
+}
+
+static int
+console_identify(struct session *s)
+{
+	struct console_priv *p = priv(s);
+	struct pt_sample *tmp = malloc(sizeof *tmp);
+	int rc;
+
+	if (tmp == NULL)
+		return session_fail(s, PT_ERR_NOMEM, "%s", "out of memory");
+	if ((rc = wake(s)) != 0 || (rc = identify_dialect(s, tmp)) != 0)
+		goto out;
+	pt_sample_init(&p->cache, NULL);
+	switch (p->dialect) {
+	case CD_LV:
+		strcpy(s->protocol, "lv");
+		if ((rc = run(s, "pwr", 0, tmp)) != 0)
+			goto out;
+		remember_modules(s, tmp);
+		if (p->n_ids == 0) {
+			rc = session_fail(s, PT_ERR_PARSE, "%s", "'pwr' lists no module: is this "
+			    "the master battery (address 1)?");
+			goto out;
+		}
+		snprintf(s->model, sizeof s->model, "%s", p->prompt == CP_PYTES ?
+		    "Pytes LV stack" : "Pylontech LV stack");
+		break;
+	case CD_HV:
+		strcpy(s->protocol, "hv");
+		if ((rc = run(s, "info", 0, tmp)) != 0 && rc != PT_ERR_DEVICE && rc != PT_ERR_PARSE)
+			goto out;
+		if ((rc = run(s, "unit", 0, tmp)) != 0)
+			goto out;
+		remember_modules(s, tmp);
+		save_cache(&p->cache, tmp);
+		snprintf(s->model, sizeof s->model, "%s", tmp->stack.model[0] ?
+		    tmp->stack.model : "Pylontech HV controller");
+		break;
+	default:
+		strcpy(s->protocol, "sc0500");
+		/* User-mode `info` first: the barcode tbar must match. */
+		if ((rc = run(s, "info", 0, tmp)) != 0)
+			goto out;
+		save_cache(&p->cache, tmp);
+		if ((rc = enter_debug(s)) != 0)
+			goto out;
+		snprintf(s->model, sizeof s->model, "%s", tmp->stack.model[0] ?
+		    tmp->stack.model : "SC0500 (debug mode)");
+		break;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+static void
+console_free(struct session *s)
+{
+	free(s->priv);
+	free(s);
+}
+
+static const struct session_ops console_ops = {
+	.family = "console",
+	.identify = console_identify,
+	.poll = console_poll,
+	.free = console_free,
+};
+
+struct session *
+console_session_new(const struct pt_config *cfg, struct link *link)
+{
+	struct session *s = calloc(1, sizeof *s);
+
+	if (s == NULL || (s->priv = calloc(1, sizeof(struct console_priv))) == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->ops = &console_ops;
+	s->cfg = cfg;
+	s->link = link;
+	return s;
+}

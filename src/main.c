@@ -1,0 +1,289 @@
+/* main.c — options, configuration, and the choice of front end.
+ *
+ * Only main() turns errors into exit statuses: 0 ok, 1 runtime failure,
+ * 2 usage or bad input. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/app.h"
+#include "link/link.h"
+#include "util/err.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: pylontop [OPTION]...\n"
+"Monitor a Pylontech battery stack: terminal UI, CSV log, MQTT/Home Assistant.\n"
+"\n"
+"Device:\n"
+"  -d, --device PATH|tcp://HOST:PORT\n"
+"                        serial port, pty, or serial-to-Ethernet gateway (SERIAL_PORT)\n"
+"  -b, --baud N          line speed (console 115200, RS485 9600 by default)\n"
+"  -p, --protocol P      auto, lv, hv, sc0500 or rs485 (default auto: console)\n"
+"      --dialect D       RS485 dialect: auto, pylontech, pace, seplos\n"
+"  -i, --interval S      seconds between samples (default 2)\n"
+"      --barcode CODE    SC0500 debug mode: controller barcode (BMS_BARCODE)\n"
+"      --force-tbar      send tbar even if the barcode differs from the device's\n"
+"      --eol lf|cr|crlf  command terminator (default lf)\n"
+"      --list-ports      list serial ports with USB details and exit\n"
+"\n"
+"Modes (default: the terminal UI):\n"
+"      --once            read one complete sample, print it, exit\n"
+"  -f, --format F        text, json or csv (for --once, --headless, --decode)\n"
+"      --headless        run without UI until SIGTERM (for systemd)\n"
+"  -n, --count N         stop after N samples (--headless)\n"
+"      --demo            monitor the built-in simulator (pylontop-sim)\n"
+"      --decode FILE     decode one recorded console answer or RS485 frames\n"
+"      --command CMD     with --decode: the command that produced FILE\n"
+"\n"
+"Outputs:\n"
+"      --csv FILE        log samples to FILE (strftime patterns rotate; - = stdout)\n"
+"      --no-csv          start with CSV logging off (the UI's 'l' turns it on)\n"
+"      --mqtt URL        publish to mqtt[s]://[user@]host[:port]\n"
+"      --no-mqtt         do not publish (even if the config names a broker)\n"
+"      --mqtt-password-file FILE\n"
+"                        read the MQTT password from FILE (never give it on argv)\n"
+"\n"
+"Display:\n"
+"      --ascii           no UTF-8 glyphs\n"
+"      --no-color        no colours (also: NO_COLOR set in the environment)\n"
+"      --bell            ring the terminal bell on new alarms\n"
+"\n"
+"  -c, --config FILE     config file (default ./.env, then ~/.config/pylontop/config)\n"
+"  -v, --verbose         log every command and state change to stderr\n"
+"  -h, --help            this help\n"
+"  -V, --version         version\n"
+"\n"
+"Exit status: 0 ok, 1 the device or a file failed, 2 bad options, config or input.\n"
+"See pylontop(1) and pylontop.conf(5).\n");
+}
+
+enum {
+	OPT_DIALECT = 256, OPT_BARCODE, OPT_FORCE_TBAR, OPT_EOL, OPT_LIST_PORTS,
+	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
+	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
+	OPT_NO_COLOR, OPT_BELL,
+};
+
+static const struct option longopts[] = {
+	{ "device", required_argument, NULL, 'd' },
+	{ "baud", required_argument, NULL, 'b' },
+	{ "protocol", required_argument, NULL, 'p' },
+	{ "dialect", required_argument, NULL, OPT_DIALECT },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "barcode", required_argument, NULL, OPT_BARCODE },
+	{ "force-tbar", no_argument, NULL, OPT_FORCE_TBAR },
+	{ "eol", required_argument, NULL, OPT_EOL },
+	{ "list-ports", no_argument, NULL, OPT_LIST_PORTS },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "format", required_argument, NULL, 'f' },
+	{ "headless", no_argument, NULL, OPT_HEADLESS },
+	{ "count", required_argument, NULL, 'n' },
+	{ "demo", no_argument, NULL, OPT_DEMO },
+	{ "decode", required_argument, NULL, OPT_DECODE },
+	{ "command", required_argument, NULL, OPT_COMMAND },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "no-csv", no_argument, NULL, OPT_NO_CSV },
+	{ "mqtt", required_argument, NULL, OPT_MQTT },
+	{ "no-mqtt", no_argument, NULL, OPT_NO_MQTT },
+	{ "mqtt-password-file", required_argument, NULL, OPT_MQTT_PWFILE },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
+	{ "bell", no_argument, NULL, OPT_BELL },
+	{ "config", required_argument, NULL, 'c' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char shortopts[] = "d:b:p:i:f:n:c:vhV";
+
+enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST };
+
+static int
+die_usage(const char *fmt, const char *arg)
+{
+	fputs("pylontop: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (try pylontop --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* An option that is also a config key: same checks, same messages. */
+static int
+set_key(struct app_options *o, const char *opt, const char *key, const char *value)
+{
+	char err[300];
+
+	if (config_set(&o->cfg, key, value, err, sizeof err) != 0) {
+		fprintf(stderr, "pylontop: %s: %s\n", opt, err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* First pass: only -c, so the file is read before options override it. */
+static int
+load_config(int argc, char **argv, struct app_options *o)
+{
+	const char *path = NULL;
+	char buf[512], err[600];
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+		else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0')
+			path = argv[i] + 2;
+		else if (strcmp(argv[i], "--") == 0)
+			break;
+	}
+	if (path == NULL)
+		path = config_default_path(buf, sizeof buf);
+	if (path == NULL)
+		return 0;
+	rc = config_load(&o->cfg, path, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "pylontop: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
+    const char **decode_path)
+{
+	char *end;
+	int ch, rc = 0;
+
+	while (rc == 0 && (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': rc = set_key(o, "--device", "SERIAL_PORT", optarg); break;
+		case 'b': rc = set_key(o, "--baud", "BAUD", optarg); break;
+		case 'p': rc = set_key(o, "--protocol", "PROTOCOL", optarg); break;
+		case OPT_DIALECT: rc = set_key(o, "--dialect", "DIALECT", optarg); break;
+		case 'i': rc = set_key(o, "--interval", "INTERVAL", optarg); break;
+		case OPT_BARCODE: rc = set_key(o, "--barcode", "BMS_BARCODE", optarg); break;
+		case OPT_FORCE_TBAR: o->cfg.force_tbar = true; break;
+		case OPT_EOL: rc = set_key(o, "--eol", "COMMAND_EOL", optarg); break;
+		case OPT_LIST_PORTS: *mode = MODE_LIST; break;
+		case OPT_ONCE: *mode = MODE_ONCE; break;
+		case OPT_HEADLESS: *mode = MODE_HEADLESS; break;
+		case OPT_DEMO: *mode = MODE_DEMO; break;
+		case OPT_DECODE: *mode = MODE_DECODE; *decode_path = optarg; break;
+		case OPT_COMMAND: o->decode_command = optarg; break;
+		case 'f':
+			o->format_set = true;
+			if (strcmp(optarg, "text") == 0)
+				o->format = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FMT_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				o->format = FMT_CSV;
+			else
+				rc = die_usage("--format: '%s' is not text, json or csv", optarg);
+			break;
+		case 'n':
+			o->count = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || o->count < 1)
+				rc = die_usage("--count: '%s' is not a positive number", optarg);
+			break;
+		case OPT_CSV:
+			rc = set_key(o, "--csv", "CSV_FILE", optarg);
+			o->cfg.csv_enabled = true;
+			break;
+		case OPT_NO_CSV: o->cfg.csv_enabled = false; break;
+		case OPT_MQTT:
+			if ((rc = set_key(o, "--mqtt", "MQTT_URL", optarg)) == 0) {
+				o->cfg.mqtt.enabled = true;
+				o->cfg.mqtt_enabled_explicit = true;
+			}
+			break;
+		case OPT_NO_MQTT:
+			o->cfg.mqtt.enabled = false;
+			o->cfg.mqtt_enabled_explicit = true;
+			break;
+		case OPT_MQTT_PWFILE:
+			rc = set_key(o, "--mqtt-password-file", "MQTT_PASSWORD_FILE", optarg);
+			break;
+		case OPT_ASCII: o->ascii = true; break;
+		case OPT_NO_COLOR: o->no_color = true; break;
+		case OPT_BELL: o->bell = true; break;
+		case 'c': break;	/* read in the first pass */
+		case 'v': o->verbose = true; o->cfg.debug = true; break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'V': printf("pylontop %s\n", PACKAGE_VERSION); exit(EXIT_OK);
+		default: return EXIT_USAGE;	/* getopt said what */
+		}
+	}
+	if (rc == 0 && optind < argc)
+		rc = die_usage("unexpected argument '%s'", argv[optind]);
+	return rc;
+}
+
+/* Secrets may come from the environment too (never from argv). */
+static void
+apply_env(struct pt_config *c)
+{
+	const char *v;
+
+	if ((v = getenv("MQTT_USER")) != NULL && c->mqtt.user[0] == '\0')
+		snprintf(c->mqtt.user, sizeof c->mqtt.user, "%s", v);
+	if ((v = getenv("MQTT_PASSWORD")) != NULL && c->mqtt.password[0] == '\0')
+		snprintf(c->mqtt.password, sizeof c->mqtt.password, "%s", v);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app_options o;
+	enum mode mode = MODE_UI;
+	const char *decode_path = NULL;
+	const char *nc;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	config_defaults(&o.cfg);
+	if ((rc = load_config(argc, argv, &o)) != 0)
+		return rc;
+	if ((rc = parse_options(argc, argv, &o, &mode, &decode_path)) != 0)
+		return rc;
+	apply_env(&o.cfg);
+	config_finish(&o.cfg);
+	nc = getenv("NO_COLOR");
+	if (nc != NULL && nc[0] != '\0')
+		o.no_color = true;
+
+	switch (mode) {
+	case MODE_LIST:
+		return link_list_ports(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	case MODE_DECODE:
+		return app_decode(decode_path, &o);
+	case MODE_DEMO:
+		return app_demo(&o, argv[0]);
+	default:
+		break;
+	}
+	if (o.cfg.device[0] == '\0') {
+		fprintf(stderr, "pylontop: no device: give -d PATH (e.g. -d /dev/ttyUSB0 or "
+		    "-d tcp://192.0.2.10:4001), set SERIAL_PORT in the config file, or try "
+		    "pylontop --demo\n");
+		return EXIT_USAGE;
+	}
+	if (mode == MODE_ONCE)
+		return app_once(&o);
+	if (mode == MODE_HEADLESS)
+		return app_headless(&o);
+	return app_interactive(&o);
+}

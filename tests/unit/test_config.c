@@ -1,0 +1,180 @@
+/* test_config.c — the .env-style config file and option values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "util/err.h"
+
+static char path[64];
+
+static void
+write_file(const char *text)
+{
+	FILE *f;
+
+	strcpy(path, "/tmp/pt-test-config.XXXXXX");
+	close(mkstemp(path));
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_bridge_env_file(void **state)
+{
+	struct pt_config c;
+	char err[300];
+
+	(void)state;
+	/* What an existing Python SC0500 bridge's .env looks like. */
+	write_file("# SC0500 bridge\n"
+	    "SERIAL_PORT=/dev/ttyUSB0\n"
+	    "BMS_BARCODE=\"PPTAH0123456789\"\n"
+	    "MQTT_BROKER=192.0.2.5\n"
+	    "MQTT_PORT=1884\n"
+	    "MQTT_USER='ha'\n"
+	    "MQTT_PASSWORD=s3cr#t\n"
+	    "export HA_DISCOVERY_PREFIX=homeassistant\n"
+	    "DEVICE_UNIQUE_ID=rack1   # inline comment\n"
+	    "DEVICE_NAME=Garage battery\n"
+	    "DEBUG_MODE=false\n");
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, err, sizeof err), 0);
+	config_finish(&c);
+	assert_string_equal(c.device, "/dev/ttyUSB0");
+	assert_string_equal(c.barcode, "PPTAH0123456789");
+	assert_string_equal(c.mqtt.host, "192.0.2.5");
+	assert_int_equal(c.mqtt.port, 1884);
+	assert_string_equal(c.mqtt.user, "ha");
+	/* '#' without a blank before it is part of the value. */
+	assert_string_equal(c.mqtt.password, "s3cr#t");
+	assert_string_equal(c.mqtt.unique_id, "rack1");
+	assert_string_equal(c.mqtt.device_name, "Garage battery");
+	/* A configured broker turns publishing on, as in the bridges. */
+	assert_true(c.mqtt.enabled);
+	unlink(path);
+}
+
+static void
+test_mqtt_enabled_false(void **state)
+{
+	struct pt_config c;
+	char err[300];
+
+	(void)state;
+	write_file("MQTT_BROKER=localhost\nMQTT_ENABLED=false\n");
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, err, sizeof err), 0);
+	config_finish(&c);
+	assert_false(c.mqtt.enabled);
+	assert_int_equal(c.mqtt.port, 1883);
+	unlink(path);
+}
+
+static void
+expect_bad(const char *text, const char *needle)
+{
+	struct pt_config c;
+	char err[300];
+
+	write_file(text);
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, err, sizeof err), PT_ERR_CONFIG);
+	if (strstr(err, needle) == NULL)
+		fail_msg("'%s' not in '%s'", needle, err);
+	assert_non_null(strstr(err, path));
+	unlink(path);
+}
+
+static void
+test_bad_values(void **state)
+{
+	(void)state;
+	expect_bad("INTERVAL=0\n", ":1: INTERVAL: '0'");
+	expect_bad("\nINTERVAL=fast\n", ":2: INTERVAL: 'fast'");
+	expect_bad("BAUD=115k\n", "BAUD: '115k' is not a baud rate");
+	expect_bad("PROTOCOL=modbus\n", "PROTOCOL: 'modbus'");
+	expect_bad("DIALECT=jk\n", "DIALECT");
+	expect_bad("MQTT_PORT=70000\n", "MQTT_PORT");
+	expect_bad("MQTT_QOS=3\n", "MQTT_QOS");
+	expect_bad("MQTT_RETAIN=maybe\n", "MQTT_RETAIN");
+	expect_bad("MQTT_BASE_TOPIC=a/+/b\n", "MQTT_BASE_TOPIC");
+	expect_bad("COMMAND_EOL=nl\n", "COMMAND_EOL");
+	expect_bad("just some words\n", ":1: expected KEY=value");
+	expect_bad("MQTT_PASSWORD_FILE=/nonexistent/pw\n", "cannot read the MQTT password file");
+}
+
+static void
+test_password_not_in_message(void **state)
+{
+	struct pt_config c;
+	char err[300];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_set_mqtt_url(&c, "mqtt://u:hunter2@h", err, sizeof err),
+	    PT_ERR_CONFIG);
+	assert_null(strstr(err, "hunter2"));
+}
+
+static void
+test_mqtt_url(void **state)
+{
+	struct pt_config c;
+	char err[300];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_set_mqtt_url(&c, "mqtts://bob@broker.lan:8884", err, sizeof err), 0);
+	assert_true(c.mqtt.tls);
+	assert_string_equal(c.mqtt.user, "bob");
+	assert_string_equal(c.mqtt.host, "broker.lan");
+	assert_int_equal(c.mqtt.port, 8884);
+	config_defaults(&c);
+	assert_int_equal(config_set_mqtt_url(&c, "mqtt://[::1]", err, sizeof err), 0);
+	assert_string_equal(c.mqtt.host, "::1");
+	config_finish(&c);
+	assert_int_equal(c.mqtt.port, 1883);
+	assert_int_equal(config_set_mqtt_url(&c, "http://x", err, sizeof err), PT_ERR_CONFIG);
+	assert_int_equal(config_set_mqtt_url(&c, "mqtt://h:0", err, sizeof err), PT_ERR_CONFIG);
+	assert_int_equal(config_set_mqtt_url(&c, "mqtt://", err, sizeof err), PT_ERR_CONFIG);
+}
+
+static void
+test_unknown_key_is_not_fatal(void **state)
+{
+	struct pt_config c;
+	char err[300];
+
+	(void)state;
+	write_file("SOMETHING_ELSE=1\nINTERVAL=5\n");
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, err, sizeof err), 0);
+	assert_true(c.interval_s == 5.0);
+	unlink(path);
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, "/nonexistent/pylontop.conf", err, sizeof err),
+	    PT_ERR_NODEV);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bridge_env_file),
+		cmocka_unit_test(test_mqtt_enabled_false),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_password_not_in_message),
+		cmocka_unit_test(test_mqtt_url),
+		cmocka_unit_test(test_unknown_key_is_not_fatal),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
