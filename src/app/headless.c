@@ -39,6 +39,20 @@ report_state(struct monitor *m, struct link_stats *prev, struct sink_status *pcs
 	fflush(stderr);
 }
 
+/* The counters, once, when we stop: what a log reader wants to know. */
+static void
+summary(struct monitor *m)
+{
+	struct link_stats ls;
+
+	monitor_link_stats(m, &ls);
+	fprintf(stderr, "pylontop: %llu samples; errors: %llu timeouts, %llu unreadable "
+	    "answers, %llu checksum, %llu refused by the device; %llu reconnects\n",
+	    (unsigned long long)ls.samples, (unsigned long long)ls.timeouts,
+	    (unsigned long long)ls.parse_errors, (unsigned long long)ls.checksum_errors,
+	    (unsigned long long)ls.device_errors, (unsigned long long)ls.reconnects);
+}
+
 /* Run a started monitor until a signal or `count` samples; prints
  * samples when asked.  Shared by --headless and the text --demo. */
 int
@@ -79,6 +93,7 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 			break;
 	}
 	free(s);
+	summary(m);
 	return EXIT_OK;
 }
 

@@ -1,0 +1,84 @@
+#!/bin/sh
+# decode.sh — pylontop --decode on our fixtures (good and bad input), and on
+# every complete capture of a supported command in ../shared when present.
+. "$top_srcdir/tests/integration/lib.sh"
+command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
+F="$top_srcdir/tests/fixtures/decode"
+
+# expect_exit CODE FILE [ARGS]: run --decode, check status, keep stdout/stderr.
+expect_exit() {
+	_want=$1; _file=$2; shift 2
+	"$PYLONTOP" --decode "$_file" "$@" >"$T/out.json" 2>"$T/err.txt"
+	_rc=$?
+	[ "$_rc" -eq "$_want" ] || fail "--decode $_file $*: exit $_rc, want $_want: $(cat "$T/err.txt")"
+}
+
+# A good LV answer: the numbers, units converted, Absent row skipped.
+expect_exit 0 "$F/lv_pwr.txt"
+jq -e '.modules | length == 2' "$T/out.json" >/dev/null || fail "lv_pwr: want 2 modules"
+jq -e '.modules[0].voltage == 49.876 and .modules[0].current == -1.234 and .modules[0].soc == 87' \
+	"$T/out.json" >/dev/null || fail "lv_pwr: wrong module 1 values: $(cat "$T/out.json")"
+jq -e '.modules[1].temperature == 23.5 and .modules[1].status == "Discharge"' "$T/out.json" \
+	>/dev/null || fail "lv_pwr: wrong module 2 values"
+[ -s "$T/err.txt" ] && fail "lv_pwr: unexpected messages: $(cat "$T/err.txt")"
+# Same answer with LF only, and with CR only.
+tr -d '\r' <"$F/lv_pwr.txt" >"$T/lf.txt"
+expect_exit 0 "$T/lf.txt"
+jq -e '.modules[0].voltage == 49.876' "$T/out.json" >/dev/null || fail "LF-only variant"
+tr -d '\n' <"$F/lv_pwr.txt" >"$T/cr.txt"
+expect_exit 0 "$T/cr.txt"
+jq -e '.modules[1].voltage == 49.87' "$T/out.json" >/dev/null || fail "CR-only variant"
+
+# Bad input: exit 2, one line on stderr naming the file, nothing on stdout.
+bad() {
+	expect_exit 2 "$@"
+	[ -s "$T/out.json" ] && fail "--decode $1: stdout not empty on failure"
+	[ "$(wc -l <"$T/err.txt")" -eq 1 ] || fail "--decode $1: want one line, got: $(cat "$T/err.txt")"
+	grep -q "$1" "$T/err.txt" || fail "--decode $1: message does not name the file"
+}
+: >"$T/empty.txt"
+bad "$T/empty.txt"; grep -q empty "$T/err.txt" || fail "empty: $(cat "$T/err.txt")"
+head -c 3000 "$PYLONTOP" >"$T/binary.bin"
+bad "$T/binary.bin"; grep -q binary "$T/err.txt" || fail "binary: $(cat "$T/err.txt")"
+bad "$F/lv_pwr_truncated.txt"; grep -q truncated "$T/err.txt" || fail "truncated: $(cat "$T/err.txt")"
+bad "$F/lv_soh_unknown.txt"; grep -q "Unknown command 'soh'" "$T/err.txt" || fail "failure answer"
+bad "$F/lv_bat_invalid.txt"; grep -q "Invalid command" "$T/err.txt" || fail "invalid answer"
+bad "$F/lv_help.txt"; grep -q "does not decode 'help'" "$T/err.txt" || fail "unknown command"
+bad "$T/nonexistent.txt"; grep -q "cannot read" "$T/err.txt" || fail "missing file"
+note "fixtures: ok"
+
+# Real captures (not in the repository): every complete one of a command
+# pylontop reads must decode, with the data that command carries.
+CAP="$SHARED_DIR/protocols/captures"
+if [ ! -d "$CAP" ]; then
+	note "SKIP captures: $CAP not found (set SHARED_DIR)"
+	exit 0
+fi
+n=0
+for f in "$CAP"/*_*_*.txt; do
+	case "$f" in *.source.txt) continue ;; esac
+	base=$(basename "$f")
+	grep -F "\`$base\`" "$CAP/INDEX.md" | grep -q '| complete |' || continue
+	cmd=$(echo "$base" | sed 's/^[^_]*_\([^_]*\)_[0-9]*\.txt$/\1/')
+	case "$cmd" in
+	pwr|pwr-*|bat|bat-*|unit|info|info-*|stat|stat-*|soh|soh-*|pwrsys|getpwr) ;;
+	unknown-cmd) expect_exit 2 "$f"; n=$((n + 1)); continue ;;
+	*) continue ;;
+	esac
+	"$PYLONTOP" --decode "$f" >"$T/out.json" 2>"$T/err.txt" ||
+		fail "$base: exit $?: $(cat "$T/err.txt")"
+	jq -e . "$T/out.json" >/dev/null || fail "$base: stdout is not JSON"
+	case "$cmd" in
+	pwr)	jq -e '(.stack.voltage != null) or ((.modules | length) > 0 and .modules[0].voltage != null)' ;;
+	pwr-*)	jq -e '.modules[0].voltage != null and .modules[0].id > 0' ;;
+	bat|bat-*|getpwr) jq -e '[.modules[].cells[] | select(.voltage != null)] | length > 0' ;;
+	unit)	jq -e '(.modules | length) > 1 and .modules[0].voltage != null' ;;
+	info|info-*) jq -e '[.stack.barcode, .modules[].barcode] | map(select(. != null)) | length > 0' ;;
+	stat|stat-*) jq -e '[.stack.cycles, .modules[].cycles] | map(select(. != null)) | length > 0' ;;
+	pwrsys)	jq -e '.stack.voltage != null' ;;
+	*)	true ;;
+	esac <"$T/out.json" >/dev/null || fail "$base: decoded, but the $cmd data is missing: $(head -c 600 "$T/out.json")"
+	n=$((n + 1))
+done
+[ "$n" -gt 20 ] || fail "only $n captures checked: is $CAP complete?"
+note "captures: $n decoded"
