@@ -352,7 +352,8 @@ app_decode(const char *path, const struct app_options *o)
 	if (st->failed > 0)
 		fprintf(stderr, "pylontop: %s: warning: %d answer%s not decoded: %s\n", path,
 		    st->failed, st->failed == 1 ? "" : "s", st->last_error);
-	/* No pt_sample_derive(): show what the answer said, nothing more. */
+	/* Power from V x I, extremes from the cells: implied by the answer. */
+	pt_sample_derive(&st->sample);
 	if (o->format_set && o->format != FMT_JSON)
 		app_print_sample(&st->sample, o->format, true);
 	else if ((json = sample_to_json(&st->sample, true)) != NULL) {
