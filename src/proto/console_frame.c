@@ -195,71 +195,104 @@ find_dollars(const char *buf, size_t len)
 	return NULL;
 }
 
+/* Lines that say why a command failed (console.md §2.2.4). */
+static const char *const failure_texts[] = {
+	"Unknown command '",
+	"Invalid command or fail to excute",
+	"Command completed unccessfully",
+	"This version do not support this command",
+	"Command failed",
+	"Target device is not present",
+};
+
+static bool
+starts(const char *buf, const struct line *l, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return l->e - l->s >= n && memcmp(buf + l->s, lit, n) == 0;
+}
+
+/*
+ * Echo and start of the body.  The '@' line may be missing (Force H2),
+ * glued to the echo ("bmuinfo 0@"), or preceded by noise and stale
+ * prompts; the echo is the text line just before it.  Without '@' the
+ * echo is the first text line and the body starts after it.
+ */
+static void
+find_body(const char *buf, size_t region, struct console_frame *fr)
+{
+	size_t pos = 0, body = 0, prev_s = 0, prev_e = 0, first_s = 0, first_e = 0;
+	bool have_prev = false, have_first = false;
+	struct line l;
+
+	while (next_line(buf, region, &pos, &l)) {
+		size_t s = skip_prompts(buf, l.s, l.e), e = l.e;
+
+		if (s >= e) {
+			have_prev = false;	/* a bare prompt: no echo before '@' */
+			continue;
+		}
+		if (buf[e - 1] == '@') {
+			for (e--; e > s && is_blank(buf[e - 1]); e--)
+				;
+			if (e > s) {		/* glued: "bmuinfo 0@" */
+				prev_s = s;
+				prev_e = e;
+				have_prev = true;
+			}
+			fr->echo_off = have_prev ? prev_s : 0;
+			fr->echo_len = have_prev ? prev_e - prev_s : 0;
+			fr->body_off = pos;
+			return;
+		}
+		if (!have_first) {
+			first_s = s;
+			first_e = e;
+			body = pos;
+			have_first = true;
+		}
+		prev_s = s;
+		prev_e = e;
+		have_prev = true;
+	}
+	fr->echo_off = have_first ? first_s : 0;
+	fr->echo_len = have_first ? first_e - first_s : 0;
+	fr->body_off = body;
+}
+
+/* Success line: the body ends before it.  No success line: a failure,
+ * explained by a known failure line, else by the first body line. */
 static void
 classify(const char *buf, size_t region, struct console_frame *fr)
 {
-	size_t pos = 0, echo_s = 0, echo_e = 0, body = 0;
-	bool have_echo = false, have_at = false;
-	struct line l;
+	size_t pos, k;
+	bool have_first = false, have_reason = false;
+	struct line l, first = { 0, 0 };
 
-	/* Echo and '@': the '@' line may be missing or glued to the echo. */
+	find_body(buf, region, fr);
+	fr->body_len = region - fr->body_off;
+	pos = fr->body_off;
 	while (next_line(buf, region, &pos, &l)) {
-		size_t s = skip_prompts(buf, l.s, l.e);
-
-		if (s >= l.e)
-			continue;	/* a bare prompt line */
-		if (buf[l.e - 1] == '@') {
-			size_t e = l.e - 1;
-			while (e > s && is_blank(buf[e - 1]))
-				e--;
-			if (e > s) {
-				echo_s = s;
-				echo_e = e;
-				have_echo = true;
-			}
-			have_at = true;
-			body = pos;
-			break;
-		}
-		if (!have_echo) {
-			echo_s = s;
-			echo_e = l.e;
-			have_echo = true;
-			body = pos;
-			continue;
-		}
-		break;		/* second text line and no '@': body began */
-	}
-	if (!have_at && !have_echo)
-		body = 0;
-	fr->echo_off = echo_s;
-	fr->echo_len = have_echo ? echo_e - echo_s : 0;
-	fr->body_off = body;
-	fr->body_len = region > body ? region - body : 0;
-
-	/* Success line: the body ends before it.  No success line: failure,
-	 * and the first body line says why. */
-	pos = body;
-	while (next_line(buf, region, &pos, &l)) {
-		if (l.e - l.s >= sizeof success_text - 1 &&
-		    memcmp(buf + l.s, success_text, sizeof success_text - 1) == 0) {
+		if (starts(buf, &l, success_text)) {
+			fr->body_len = l.s - fr->body_off;
 			fr->state = CF_OK;
-			fr->body_len = l.s - body;
 			return;
+		}
+		for (k = 0; !have_reason && k < sizeof failure_texts / sizeof failure_texts[0]; k++)
+			if (starts(buf, &l, failure_texts[k])) {
+				first = l;
+				have_reason = have_first = true;
+			}
+		if (!have_first) {
+			first = l;
+			have_first = true;
 		}
 	}
 	fr->state = CF_FAILED;
-	pos = body;
-	if (next_line(buf, region, &pos, &l)) {
-		fr->fail_off = l.s;
-		fr->fail_len = l.e - l.s;
-	} else {
-		static const char none[] = "no answer text";
-		/* An empty failure: point at nothing, say so through the length. */
-		fr->fail_off = 0;
-		fr->fail_len = 0;
-		(void)none;
-	}
+	/* fail_len 0: the device gave no reason at all. */
+	fr->fail_off = first.s;
+	fr->fail_len = first.e - first.s;
 }
 
 enum console_frame_state

@@ -1,94 +1,328 @@
-/* console_lv.c — LV console answers into a sample (console.md §3). */
+/* console_lv.c — LV console answers into a sample (console.md §3).
+ *
+ * Tables are read by their header labels; key:value answers by their
+ * keys.  Nothing here depends on column offsets, so layout A, B, C and the
+ * Pytes variants go through the same code. */
 #include "proto/console_lv.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "proto/console_text.h"
 #include "util/err.h"
 
-#define MV(x)	((double)(x) / 1000.0)
+/* milli-anything (mV, mA, mC, mAh) to the base unit */
+#define MILLI(x)	((double)(x) / 1000.0)
+
+/* ---- alarms --------------------------------------------------------------- */
+
+/* `word` holds `part`, ignoring case (strcasestr(3) is not POSIX). */
+static bool
+has_word_part(const char *word, const char *part)
+{
+	size_t i, n = strlen(part);
+
+	for (; *word != '\0'; word++) {
+		for (i = 0; i < n && word[i] != '\0'; i++)
+			if (tolower((unsigned char)word[i]) != part[i])
+				break;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+static enum pt_alarm_level
+alarm_level(const char *word)
+{
+	if (has_word_part(word, "prot"))
+		return PT_LEVEL_PROTECT;
+	if (has_word_part(word, "warn"))
+		return PT_LEVEL_WARNING;
+	return PT_LEVEL_ALARM;
+}
+
+/* Add a BMS alarm unless this sample already has it (pwr and pwr N both
+ * report the module states).  `name` is already snake_case, as stored. */
+static void
+add_alarm_once(struct pt_sample *s, enum pt_alarm_level level, int module, int cell,
+    const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n_alarms; i++) {
+		const struct pt_alarm *a = &s->alarms[i];
+		if (a->source == PT_ALARM_BMS && a->module == module && a->cell == cell &&
+		    strncmp(a->name, name, sizeof a->name - 1) == 0)
+			return;
+	}
+	pt_sample_add_alarm(s, PT_ALARM_BMS, level, module, cell, name, NAN);
+}
+
+void
+console_state_alarm_cell(struct pt_sample *s, int module, int cell, const char *what,
+    struct ct_span word)
+{
+	char w[PT_WORD_LEN * 2], name[48];
+	size_t i;
+
+	if (word.len == 0 || ct_is_dash(word))
+		return;
+	ct_copy(w, sizeof w, word);
+	if (pt_status_is_normal(w))
+		return;
+	/* Already snake_case here, so the duplicate check sees the stored name. */
+	for (i = 0; w[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c >= 'A' && c <= 'Z')
+			w[i] = (char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			w[i] = '_';
+	}
+	snprintf(name, sizeof name, "%s_%s", what, w);
+	add_alarm_once(s, alarm_level(w), module, cell, name);
+}
 
 void
 console_state_alarm(struct pt_sample *s, int module, const char *what, struct ct_span word)
 {
-	char w[24], name[48];
-	size_t i;
+	console_state_alarm_cell(s, module, -1, what, word);
+}
+
+/* ---- small readers ------------------------------------------------------ */
+
+/* A whole-token integer; "-" (no value) gives false with *dash set. */
+static bool
+wire_long(struct ct_span tok, long *v, bool *dash)
+{
+	*dash = ct_is_dash(tok);
+	return !*dash && ct_long(tok, v);
+}
+
+/* A key:value number: "49769       mV", "-90000mA", "26076".  The unit,
+ * glued or separate, must be `unit` (case-insensitive) when present. */
+static bool
+kv_number(struct ct_span value, const char *unit, long *v)
+{
+	struct ct_span tok[3], u;
+	int n = ct_tokens(value, tok, 3, NULL);
+
+	if (n < 1 || n > 2 || !ct_long_unit(tok[0], v, &u))
+		return false;
+	if (n == 2) {
+		if (u.len != 0)
+			return false;
+		u = tok[1];
+	}
+	return u.len == 0 || unit == NULL || ct_ieq(u, unit);
+}
+
+static void
+copy_state(struct pt_module *m, struct ct_span word)
+{
+	char w[PT_STATUS_LEN];
 
 	ct_copy(w, sizeof w, word);
-	if (w[0] == '\0' || ct_is_dash(word) || pt_status_is_normal(w))
-		return;
-	for (i = 0; w[i] != '\0'; i++)
-		w[i] = (char)tolower((unsigned char)w[i]);
-	snprintf(name, sizeof name, "%s_%s", what, w);
-	pt_sample_add_alarm(s, PT_ALARM_BMS, PT_LEVEL_ALARM, module, -1, name, NAN);
+	pt_normalise_state(m->status, w);
 }
 
-/* A number in wire units, or unknown for "-". */
-static bool
-wire(struct ct_span tok, long *v)
+/* The module an answer is about: the address it printed, else the N of
+ * the command, else 1. */
+static struct pt_module *
+module_for(struct pt_sample *s, const struct console_ctx *ctx, long id, struct pt_diag *d,
+    const char *what)
 {
-	if (ct_is_dash(tok))
-		return false;
-	return ct_long(tok, v);
+	struct pt_module *m;
+
+	if (id <= 0)
+		id = ctx != NULL && ctx->module > 0 ? ctx->module : 1;
+	if (id > 255) {
+		pt_diag_fail(d, PT_ERR_PARSE, "%s: module address %ld out of range", what, id);
+		return NULL;
+	}
+	if ((m = pt_sample_module(s, (int)id)) == NULL)
+		pt_diag_fail(d, PT_ERR_PARSE, "%s: more than %d modules in one sample", what,
+		    PT_MAX_MODULES);
+	return m;
 }
 
-/* ---- pwr: the module table -------------------------------------------- */
+/* "Power  1", "Device address  1", "Power   1": a line of exactly the
+ * prefix words and a number.  0 when absent. */
+static long
+leading_id(const char *body, size_t len, const char *prefix, int words)
+{
+	struct ct_lines it;
+	struct ct_span line, tok[4];
+	long v;
+	int n, total;
 
-enum pwr_col {
-	PC_ID, PC_VOLT, PC_CURR, PC_TEMP, PC_TLOW, PC_THIGH, PC_VLOW, PC_VHIGH,
-	PC_IGNORE, PC_BASE, PC_STATE, PC_SOC, PC_TIME, PC_MOS, PC_BARCODE, PC_DEVTYPE,
+	ct_lines_init(&it, body, len);
+	while (ct_next_line(&it, &line)) {
+		if (!ct_starts(line, prefix))
+			continue;
+		n = ct_tokens(line, tok, 4, &total);
+		if (n == total && total == words + 1 && ct_long(tok[words], &v) && v > 0)
+			return v;
+	}
+	return 0;
+}
+
+/* ---- pwr: the module table ---------------------------------------------- */
+
+enum pwr_kind {
+	PK_ID,		/* Power: the address */
+	PK_MILLI,	/* mV / mA / mC number into a double of pt_module */
+	PK_NUM_IGNORED,	/* *.Id: a number nothing uses */
+	PK_BASE,	/* Base.St */
+	PK_STATE,	/* a state word: alarm when not normal */
+	PK_SOC,		/* Coulomb: NN% */
+	PK_TIME,	/* two tokens */
+	PK_TEXT,	/* Barcode, DevType: a char array of pt_module */
 };
 
-static const struct {
+struct pwr_col {
 	const char	*label;
-	enum pwr_col	 col;
-	const char	*alarm;		/* PC_STATE: alarm name stem */
-} pwr_cols[] = {
-	{ "Power", PC_ID, NULL }, { "Volt", PC_VOLT, NULL }, { "Curr", PC_CURR, NULL },
-	{ "Tempr", PC_TEMP, NULL }, { "Tlow", PC_TLOW, NULL }, { "Thigh", PC_THIGH, NULL },
-	{ "Vlow", PC_VLOW, NULL }, { "Vhigh", PC_VHIGH, NULL },
-	{ "Tlow.Id", PC_IGNORE, NULL }, { "Thigh.Id", PC_IGNORE, NULL },
-	{ "Vlow.Id", PC_IGNORE, NULL }, { "Vhigh.Id", PC_IGNORE, NULL },
-	{ "Base.St", PC_BASE, NULL },
-	{ "Volt.St", PC_STATE, "module_voltage" }, { "Curr.St", PC_STATE, "module_current" },
-	{ "Temp.St", PC_STATE, "module_temperature" }, { "B.V.St", PC_STATE, "cell_voltage" },
-	{ "B.T.St", PC_STATE, "cell_temperature" }, { "M.T.St", PC_STATE, "mos_temperature" },
-	{ "SysAlarm.St", PC_STATE, "system_alarm" },
-	{ "Coulomb", PC_SOC, NULL }, { "Time", PC_TIME, NULL }, { "MosTempr", PC_MOS, NULL },
-	{ "Barcode", PC_BARCODE, NULL }, { "DevType", PC_DEVTYPE, NULL },
+	enum pwr_kind	 kind;
+	size_t		 off;		/* PK_MILLI, PK_TEXT: field of pt_module */
+	size_t		 size;		/* PK_TEXT */
+	uint32_t	 bit;		/* PK_MILLI */
+	const char	*stem;		/* PK_STATE: alarm name stem */
 };
+
+#define MILLI_COL(l, f, b)	{ l, PK_MILLI, offsetof(struct pt_module, f), 0, b, NULL }
+#define STATE_COL(l, stem)	{ l, PK_STATE, 0, 0, 0, stem }
+#define TEXT_COL(l, f) \
+	{ l, PK_TEXT, offsetof(struct pt_module, f), sizeof ((struct pt_module *)0)->f, 0, NULL }
+
+static const struct pwr_col pwr_cols[] = {
+	{ "Power", PK_ID, 0, 0, 0, NULL },
+	MILLI_COL("Volt", voltage, PTF_VOLTAGE),
+	MILLI_COL("Curr", current, PTF_CURRENT),
+	MILLI_COL("Tempr", temperature, PTF_TEMPERATURE),
+	MILLI_COL("Tlow", temp_min, PTF_TEMP_MIN),
+	MILLI_COL("Thigh", temp_max, PTF_TEMP_MAX),
+	MILLI_COL("Vlow", cell_vmin, PTF_CELL_VMIN),
+	MILLI_COL("Vhigh", cell_vmax, PTF_CELL_VMAX),
+	MILLI_COL("MosTempr", mos_temperature, PTF_MOS_TEMPERATURE),
+	{ "Tlow.Id", PK_NUM_IGNORED, 0, 0, 0, NULL },
+	{ "Thigh.Id", PK_NUM_IGNORED, 0, 0, 0, NULL },
+	{ "Vlow.Id", PK_NUM_IGNORED, 0, 0, 0, NULL },
+	{ "Vhigh.Id", PK_NUM_IGNORED, 0, 0, 0, NULL },
+	{ "Base.St", PK_BASE, 0, 0, 0, NULL },
+	STATE_COL("Volt.St", "module_voltage"),
+	STATE_COL("Curr.St", "module_current"),
+	STATE_COL("Temp.St", "module_temperature"),
+	STATE_COL("B.V.St", "cell_voltage"),
+	STATE_COL("B.T.St", "cell_temperature"),
+	STATE_COL("M.T.St", "mos_temperature"),
+	STATE_COL("SysAlarm.St", "system_alarm"),
+	{ "Coulomb", PK_SOC, 0, 0, 0, NULL },
+	{ "Time", PK_TIME, 0, 0, 0, NULL },
+	TEXT_COL("Barcode", barcode),
+	TEXT_COL("DevType", model),
+};
+#define N_PWR_COLS	(sizeof pwr_cols / sizeof pwr_cols[0])
+
+/* Layout B, assumed when the header line was lost (console.md §3.1). */
+static const char pwr_layout_b[] = "Power Volt Curr Tempr Tlow Thigh Vlow Vhigh Base.St "
+    "Volt.St Curr.St Temp.St Coulomb Time B.V.St B.T.St MosTempr M.T.St";
 
 struct pwr_layout {
-	int		n;			/* columns */
-	int		tokens;			/* tokens per row (Time counts 2) */
-	int		col[CT_MAX_TOKENS];	/* index into pwr_cols, -1 unknown */
+	int		n;			/* header labels */
+	int		tokens;			/* tokens per present row */
+	const struct pwr_col *col[CT_MAX_TOKENS]; /* NULL: unknown label */
 };
+
+static bool
+is_pwr_header(struct ct_span line)
+{
+	struct ct_span tok[3];
+
+	return ct_tokens(line, tok, 3, NULL) == 3 && ct_eq(tok[0], "Power") &&
+	    ct_eq(tok[1], "Volt");
+}
 
 static int
 pwr_header(struct ct_span line, struct pwr_layout *lay, struct pt_diag *d)
 {
 	struct ct_span tok[CT_MAX_TOKENS];
-	int i, n = ct_tokens(line, tok, CT_MAX_TOKENS, NULL);
+	int i, total, n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
 	size_t k;
 
+	if (total > CT_MAX_TOKENS)
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: the header has %d columns, more "
+		    "than %d", total, CT_MAX_TOKENS);
 	lay->n = n;
 	lay->tokens = 0;
 	for (i = 0; i < n; i++) {
-		lay->col[i] = -1;
-		for (k = 0; k < sizeof pwr_cols / sizeof pwr_cols[0]; k++)
+		lay->col[i] = NULL;
+		for (k = 0; k < N_PWR_COLS; k++)
 			if (ct_eq(tok[i], pwr_cols[k].label))
-				lay->col[i] = (int)k;
-		if (lay->col[i] < 0) {
-			char name[32];
+				lay->col[i] = &pwr_cols[k];
+		if (lay->col[i] == NULL) {
+			char name[24];
 			ct_copy(name, sizeof name, tok[i]);
 			pt_diag_warn(d, "pwr: unknown column '%s' ignored", name);
 		}
-		lay->tokens += lay->col[i] >= 0 && pwr_cols[lay->col[i]].col == PC_TIME ? 2 : 1;
+		lay->tokens += lay->col[i] != NULL && lay->col[i]->kind == PK_TIME ? 2 : 1;
 	}
-	return lay->col[0] >= 0 && pwr_cols[lay->col[0]].col == PC_ID ? 0 : -1;
+	if (n == 0 || lay->col[0] == NULL || lay->col[0]->kind != PK_ID)
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: the header does not start with 'Power'");
+	return 0;
+}
+
+/* One value of a present row. */
+static int
+pwr_value(struct pt_sample *s, struct pt_module *m, const struct pwr_col *c,
+    struct ct_span x, int rowno, struct pt_diag *d)
+{
+	struct ct_span unit;
+	bool dash;
+	long v;
+
+	switch (c->kind) {
+	case PK_ID:
+	case PK_TIME:
+		return 0;
+	case PK_MILLI:
+	case PK_NUM_IGNORED:
+		if (wire_long(x, &v, &dash)) {
+			if (c->kind == PK_MILLI) {
+				*(double *)((char *)m + c->off) = MILLI(v);
+				m->valid |= c->bit;
+			}
+		} else if (!dash)
+			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d: %s '%.*s' is not a "
+			    "number", rowno, c->label, (int)(x.len > 16 ? 16 : x.len), x.p);
+		return 0;
+	case PK_BASE:
+		if (ct_is_dash(x))
+			return 0;
+		copy_state(m, x);
+		if (ct_eq(x, "SysError"))
+			add_alarm_once(s, PT_LEVEL_ALARM, m->id, -1, "system_error");
+		return 0;
+	case PK_STATE:
+		console_state_alarm(s, m->id, c->stem, x);
+		return 0;
+	case PK_SOC:
+		if (ct_long_unit(x, &v, &unit) && ct_eq(unit, "%") && v >= 0 && v <= 100)
+			PT_SET(m, soc, PTF_SOC, (double)v);
+		else if (!ct_is_dash(x))
+			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d: Coulomb '%.*s' is not a "
+			    "percentage", rowno, (int)(x.len > 16 ? 16 : x.len), x.p);
+		return 0;
+	case PK_TEXT:
+		if (!ct_is_dash(x))
+			pt_copy_text((char *)m + c->off, c->size, x.p, x.len);
+		return 0;
+	}
+	return 0;
 }
 
 static int
@@ -96,77 +330,28 @@ pwr_row(struct pt_sample *s, const struct pwr_layout *lay, struct ct_span *tok, 
     int rowno, struct pt_diag *d)
 {
 	struct pt_module *m;
-	long v, id;
-	int i, t = 0;
+	long id;
+	int i, t, rc;
 
-	for (i = 0; i < ntok; i++)
+	if (!ct_long(tok[0], &id) || id < 1 || id > 255)
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d does not start with a module "
+		    "address", rowno);
+	for (i = 1; i < ntok; i++)
 		if (ct_eq(tok[i], "Absent"))
-			return 0;	/* an empty address slot: short form, skip */
+			return 0;	/* an empty address slot, printed in a short form */
 	if (ntok != lay->tokens)
 		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d has %d values, the header "
 		    "announces %d", rowno, ntok, lay->tokens);
-	if (!ct_long(tok[0], &id) || id < 0 || id > 255)
-		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d: bad address", rowno);
 	if ((m = pt_sample_module(s, (int)id)) == NULL)
-		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: more than %d modules", PT_MAX_MODULES);
-	for (i = 0; i < lay->n; i++, t++) {
-		struct ct_span x = tok[t];
-		int c = lay->col[i];
-		bool num = wire(x, &v);
-
-		if (c < 0)
-			continue;
-		switch (pwr_cols[c].col) {
-		case PC_ID:
-		case PC_IGNORE:
-			break;
-		case PC_VOLT: if (num) PT_SET(m, voltage, PTF_VOLTAGE, MV(v)); break;
-		case PC_CURR: if (num) PT_SET(m, current, PTF_CURRENT, MV(v)); break;
-		case PC_TEMP: if (num) PT_SET(m, temperature, PTF_TEMPERATURE, MV(v)); break;
-		case PC_TLOW: if (num) PT_SET(m, temp_min, PTF_TEMP_MIN, MV(v)); break;
-		case PC_THIGH: if (num) PT_SET(m, temp_max, PTF_TEMP_MAX, MV(v)); break;
-		case PC_VLOW: if (num) PT_SET(m, cell_vmin, PTF_CELL_VMIN, MV(v)); break;
-		case PC_VHIGH: if (num) PT_SET(m, cell_vmax, PTF_CELL_VMAX, MV(v)); break;
-		case PC_MOS: if (num) PT_SET(m, mos_temperature, PTF_MOS_TEMPERATURE, MV(v)); break;
-		case PC_BASE: {
-			char w[PT_STATUS_LEN];
-			ct_copy(w, sizeof w, x);
-			pt_normalise_state(m->status, w);
-			if (ct_eq(x, "SysError"))
-				pt_sample_add_alarm(s, PT_ALARM_BMS, PT_LEVEL_ALARM, m->id, -1,
-				    "system_error", NAN);
-			break;
-		}
-		case PC_STATE:
-			console_state_alarm(s, m->id, pwr_cols[c].alarm, x);
-			break;
-		case PC_SOC: {
-			struct ct_span unit;
-			if (ct_long_unit(x, &v, &unit) && ct_eq(unit, "%"))
-				PT_SET(m, soc, PTF_SOC, (double)v);
-			else if (!ct_is_dash(x))
-				return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d: Coulomb is not "
-				    "a percentage", rowno);
-			break;
-		}
-		case PC_TIME:
-			t++;		/* date and time: two tokens */
-			break;
-		case PC_BARCODE:
-			if (!ct_is_dash(x))
-				ct_copy(m->barcode, sizeof m->barcode, x);
-			break;
-		case PC_DEVTYPE:
-			if (!ct_is_dash(x))
-				ct_copy(m->model, sizeof m->model, x);
-			break;
-		}
-		if (!num && !ct_is_dash(x) && (pwr_cols[c].col == PC_VOLT ||
-		    pwr_cols[c].col == PC_CURR || pwr_cols[c].col == PC_TEMP))
-			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d: '%.*s' is not a number",
-			    rowno, (int)x.len, x.p);
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: more than %d modules in one sample",
+		    PT_MAX_MODULES);
+	for (i = 0, t = 0; i < lay->n; t += 1 + (lay->col[i] != NULL &&
+	    lay->col[i]->kind == PK_TIME), i++) {
+		if (lay->col[i] == NULL)
+			continue;	/* unknown column: warned about, never stored */
+		if ((rc = pwr_value(s, m, lay->col[i], tok[t], rowno, d)) != 0)
+			return rc;
 	}
-	pt_copy_text(m->barcode, sizeof m->barcode, m->barcode, strlen(m->barcode));
 	return 0;
 }
 
@@ -176,7 +361,7 @@ console_lv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx
 {
 	struct ct_lines it;
 	struct ct_span line, tok[CT_MAX_TOKENS];
-	struct pwr_layout lay = { 0, 0, { 0 } };
+	struct pwr_layout lay;
 	bool header = false;
 	int rows = 0, rc;
 
@@ -184,16 +369,25 @@ console_lv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		int n, total;
+		long id;
 
-		if (!header) {
-			if (ct_starts(line, "Power") && ct_contains(line, "Volt")) {
-				if (pwr_header(line, &lay, d) != 0)
-					return pt_diag_fail(d, PT_ERR_PARSE, "pwr: bad header");
-				header = true;
-			}
+		if (!header && is_pwr_header(line)) {
+			if ((rc = pwr_header(line, &lay, d)) != 0)
+				return rc;
+			header = true;
 			continue;
 		}
 		n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+		if (!header) {
+			struct ct_span b = { pwr_layout_b, sizeof pwr_layout_b - 1 };
+
+			if (n == 0 || !ct_long(tok[0], &id))
+				continue;	/* text before the table */
+			pt_diag_warn(d, "pwr: no header line, assuming the US2000C/US3000C layout");
+			if ((rc = pwr_header(b, &lay, d)) != 0)
+				return rc;
+			header = true;
+		}
 		if (total > CT_MAX_TOKENS)
 			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d is too long", rows + 1);
 		if ((rc = pwr_row(s, &lay, tok, n, ++rows, d)) != 0)
@@ -203,54 +397,57 @@ console_lv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx
 		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: no 'Power Volt ...' header: not an "
 		    "LV module table");
 	if (rows == 0)
-		return pt_diag_fail(d, PT_ERR_TRUNCATED, "pwr: no module rows");
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "pwr: the table has no rows");
 	return 0;
 }
 
-/* ---- key:value answers ------------------------------------------------- */
+/* ---- pwr N: one module, key:value --------------------------------------- */
 
-/* The number at the start of a value ("49769       mV", "-90000mA"). */
-static bool
-kv_long(struct ct_span value, long *v)
+struct kv_milli {
+	const char	*key, *unit;
+	size_t		 off;
+	uint32_t	 bit;
+	double		 scale;
+};
+
+#define KV_M(k, u, f, b, sc)	{ k, u, offsetof(struct pt_module, f), b, sc }
+
+static const struct kv_milli pwr_module_keys[] = {
+	KV_M("Voltage", "mV", voltage, PTF_VOLTAGE, 1e-3),
+	KV_M("Current", "mA", current, PTF_CURRENT, 1e-3),
+	KV_M("Temperature", "mC", temperature, PTF_TEMPERATURE, 1e-3),
+	KV_M("Coulomb", "%", soc, PTF_SOC, 1),
+	KV_M("Total Coulomb", "mAH", full_ah, PTF_FULL_AH, 1e-3),
+};
+
+static const struct {
+	const char	*key, *stem;
+} pwr_module_states[] = {
+	{ "Volt Status", "module_voltage" },
+	{ "Current Status", "module_current" },
+	{ "Tmpr. Status", "module_temperature" },
+	{ "Coul. Status", "coulomb" },
+	{ "Soh. Status", "soh" },
+};
+
+/* Store a known numeric key of a module; 1 stored, 0 not this table's
+ * key, <0 a known key with a bad value. */
+static int
+kv_store(const struct kv_milli *map, size_t n, const char *key, struct ct_span value,
+    void *obj, uint32_t *valid, struct pt_diag *d, const char *what)
 {
-	struct ct_span tok[2], unit;
-
-	if (ct_tokens(value, tok, 2, NULL) == 0)
-		return false;
-	return ct_long_unit(tok[0], v, &unit);
-}
-
-static struct pt_module *
-module_for(struct pt_sample *s, const struct console_ctx *ctx, long id, struct pt_diag *d,
-    const char *what)
-{
-	struct pt_module *m;
-
-	if (id <= 0)
-		id = ctx != NULL && ctx->module > 0 ? ctx->module : 1;
-	m = pt_sample_module(s, (int)id);
-	if (m == NULL)
-		pt_diag_fail(d, PT_ERR_PARSE, "%s: more than %d modules", what, PT_MAX_MODULES);
-	return m;
-}
-
-/* "Power  1", "Device address  1", "Power   1": the id before key:values. */
-static long
-leading_id(const char *body, size_t len, const char *prefix)
-{
-	struct ct_lines it;
-	struct ct_span line, tok[4];
+	size_t i;
 	long v;
-	int n;
 
-	ct_lines_init(&it, body, len);
-	while (ct_next_line(&it, &line)) {
-		if (!ct_starts(line, prefix))
+	for (i = 0; i < n; i++) {
+		if (strcmp(key, map[i].key) != 0)
 			continue;
-		n = ct_tokens(line, tok, 4, NULL);
-		if (n >= 2 && ct_long(tok[n - 1], &v))
-			return v;
-		return 0;
+		if (!kv_number(value, map[i].unit, &v))
+			return pt_diag_fail(d, PT_ERR_PARSE, "%s: '%s' is not a number in %s", what,
+			    key, map[i].unit);
+		*(double *)((char *)obj + map[i].off) = (double)v * map[i].scale;
+		*valid |= map[i].bit;
+		return 1;
 	}
 	return 0;
 }
@@ -260,52 +457,67 @@ console_lv_parse_pwr_module(const char *body, size_t len, const struct console_c
     struct pt_sample *s, struct pt_diag *d)
 {
 	struct ct_lines it;
-	struct ct_span line, value;
+	struct ct_span line, value, tok[2];
 	struct pt_module *m;
 	char key[64];
+	bool voltage = false;
+	size_t i;
 	long v;
-	int n = 0;
+	int rc;
 
-	m = module_for(s, ctx, leading_id(body, len, "Power"), d, "pwr N");
+	m = module_for(s, ctx, leading_id(body, len, "Power", 1), d, "pwr N");
 	if (m == NULL)
 		return PT_ERR_PARSE;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (!ct_keyvalue(line, key, sizeof key, &value))
 			continue;
-		n++;
-		if (strcmp(key, "Voltage") == 0 && kv_long(value, &v))
-			PT_SET(m, voltage, PTF_VOLTAGE, MV(v));
-		else if (strcmp(key, "Current") == 0 && kv_long(value, &v))
-			PT_SET(m, current, PTF_CURRENT, MV(v));
-		else if (strcmp(key, "Temperature") == 0 && kv_long(value, &v))
-			PT_SET(m, temperature, PTF_TEMPERATURE, MV(v));
-		else if (strcmp(key, "Coulomb") == 0 && kv_long(value, &v))
-			PT_SET(m, soc, PTF_SOC, (double)v);
-		else if (strcmp(key, "Total Coulomb") == 0 && kv_long(value, &v))
-			PT_SET(m, full_ah, PTF_FULL_AH, MV(v));
-		else if (strcmp(key, "Basic Status") == 0) {
-			char w[PT_STATUS_LEN];
-			ct_copy(w, sizeof w, value);
-			pt_normalise_state(m->status, w);
-		} else if (strcmp(key, "Volt Status") == 0)
-			console_state_alarm(s, m->id, "module_voltage", value);
-		else if (strcmp(key, "Current Status") == 0)
-			console_state_alarm(s, m->id, "module_current", value);
-		else if (strcmp(key, "Tmpr. Status") == 0)
-			console_state_alarm(s, m->id, "module_temperature", value);
-		else if (strcmp(key, "Soh. Status") == 0)
-			console_state_alarm(s, m->id, "soh", value);
-		else if (strcmp(key, "System Fault") == 0) {
-			struct ct_span tok[2];
-			if (ct_tokens(value, tok, 2, NULL) > 0 && ct_hex(tok[0], &v))
-				PT_SET(m, error_code, PTF_ERROR_CODE, v);
+		rc = kv_store(pwr_module_keys, sizeof pwr_module_keys / sizeof pwr_module_keys[0],
+		    key, value, m, &m->valid, d, "pwr N");
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			voltage |= strcmp(key, "Voltage") == 0;
+			continue;
 		}
+		if (strcmp(key, "Basic Status") == 0 && value.len > 0)
+			copy_state(m, value);
+		else if (strcmp(key, "System Fault") == 0) {
+			if (ct_tokens(value, tok, 2, NULL) < 1 || !ct_hex(tok[0], &v))
+				return pt_diag_fail(d, PT_ERR_PARSE, "pwr N: 'System Fault' is not "
+				    "a hex code");
+			PT_SET(m, error_code, PTF_ERROR_CODE, v);
+		}
+		for (i = 0; i < sizeof pwr_module_states / sizeof pwr_module_states[0]; i++)
+			if (strcmp(key, pwr_module_states[i].key) == 0)
+				console_state_alarm(s, m->id, pwr_module_states[i].stem, value);
 	}
-	if (n < 3)
-		return pt_diag_fail(d, PT_ERR_PARSE, "pwr N: no 'Voltage : ...' lines");
+	if (!voltage)
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwr N: no 'Voltage : ... mV' line: not a "
+		    "module detail");
 	return 0;
 }
+
+/* "pwr" lists every module; "pwr N" details one: tell them by content. */
+int
+console_lv_parse_pwr_any(const char *body, size_t len, const struct console_ctx *ctx,
+    struct pt_sample *s, struct pt_diag *d)
+{
+	struct ct_lines it;
+	struct ct_span line, value;
+	char key[16];
+
+	ct_lines_init(&it, body, len);
+	while (ct_next_line(&it, &line)) {
+		if (is_pwr_header(line))
+			return console_lv_parse_pwr(body, len, ctx, s, d);
+		if (ct_keyvalue(line, key, sizeof key, &value) && strcmp(key, "Voltage") == 0)
+			return console_lv_parse_pwr_module(body, len, ctx, s, d);
+	}
+	return console_lv_parse_pwr(body, len, ctx, s, d);
+}
+
+/* ---- stat ------------------------------------------------------------------ */
 
 int
 console_lv_parse_stat(const char *body, size_t len, const struct console_ctx *ctx,
@@ -315,26 +527,35 @@ console_lv_parse_stat(const char *body, size_t len, const struct console_ctx *ct
 	struct ct_span line, value;
 	struct pt_module *m;
 	char key[64];
-	long v;
+	long id = leading_id(body, len, "Device address", 2), v;
 	int n = 0;
 
-	m = module_for(s, ctx, leading_id(body, len, "Device address"), d, "stat");
-	if (m == NULL)
+	if ((m = module_for(s, ctx, id, d, "stat")) == NULL)
 		return PT_ERR_PARSE;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
+		bool cycles, soh;
+
 		if (!ct_keyvalue(line, key, sizeof key, &value))
 			continue;
 		n++;
-		if (strcasecmp(key, "CYCLE Times") == 0 && kv_long(value, &v))
+		cycles = strcasecmp(key, "CYCLE Times") == 0;
+		soh = strcmp(key, "SOH") == 0;
+		if (!cycles && !soh)
+			continue;
+		if (!kv_number(value, cycles ? NULL : "%", &v) || v < 0 || (soh && v > 100))
+			return pt_diag_fail(d, PT_ERR_PARSE, "stat: '%s' is not a count", key);
+		if (cycles)
 			PT_SET(m, cycles, PTF_CYCLES, v);
-		else if (strcmp(key, "SOH") == 0 && kv_long(value, &v))
+		else
 			PT_SET(m, soh, PTF_SOH, (double)v);
 	}
 	if (n == 0)
 		return pt_diag_fail(d, PT_ERR_PARSE, "stat: no 'Label : value' lines");
 	return 0;
 }
+
+/* ---- info ------------------------------------------------------------------ */
 
 /* "48V/50AH" -> 50 */
 static bool
@@ -348,10 +569,43 @@ spec_ah(struct ct_span value, double *ah)
 		return false;
 	rest.p = slash + 1;
 	rest.len = value.len - (size_t)(rest.p - value.p);
-	if (!ct_long_unit(rest, &v, &unit) || !ct_ieq(unit, "AH"))
+	if (!ct_long_unit(rest, &v, &unit) || !ct_ieq(unit, "AH") || v <= 0)
 		return false;
 	*ah = (double)v;
 	return true;
+}
+
+static void
+info_value(struct pt_module *m, const char *key, struct ct_span value, struct pt_diag *d)
+{
+	double ah;
+	long v;
+
+	if (strcmp(key, "Device name") == 0)
+		pt_copy_text(m->model, sizeof m->model, value.p, value.len);
+	else if (strcmp(key, "Barcode") == 0)
+		pt_copy_text(m->barcode, sizeof m->barcode, value.p, value.len);
+	else if (strcmp(key, "Main Soft version") == 0)
+		pt_copy_text(m->firmware, sizeof m->firmware, value.p, value.len);
+	else if (strcmp(key, "Soft version") == 0 && m->firmware[0] == '\0')
+		pt_copy_text(m->firmware, sizeof m->firmware, value.p, value.len);
+	else if (strcmp(key, "Specification") == 0) {
+		if (spec_ah(value, &ah))
+			PT_SET(m, design_ah, PTF_DESIGN_AH, ah);
+		else
+			pt_diag_warn(d, "info: Specification '%.*s' is not like 48V/50AH",
+			    (int)(value.len > 24 ? 24 : value.len), value.p);
+	} else if (strcmp(key, "Cell Number") == 0) {
+		/* Size the cell list, values unknown until bat fills them. */
+		if (kv_number(value, NULL, &v) && v > 0 && v <= PT_MAX_CELLS)
+			pt_module_cell(m, (int)v - 1);
+		else
+			pt_diag_warn(d, "info: Cell Number '%.*s' out of range",
+			    (int)(value.len > 16 ? 16 : value.len), value.p);
+	} else if (strcmp(key, "Max Dischg Curr") == 0 && kv_number(value, "mA", &v))
+		PT_SET(m, discharge_limit, PTF_DISCHARGE_LIMIT, fabs(MILLI(v)));
+	else if (strcmp(key, "Max Charge Curr") == 0 && kv_number(value, "mA", &v))
+		PT_SET(m, charge_limit, PTF_CHARGE_LIMIT, MILLI(v));
 }
 
 int
@@ -360,83 +614,155 @@ console_lv_parse_info(const char *body, size_t len, const struct console_ctx *ct
 {
 	struct ct_lines it;
 	struct ct_span line, value;
-	struct pt_module *m = NULL;
+	struct pt_module *m;
 	char key[64];
 	long id = 0;
-	double ah;
-	int n = 0;
+	bool identity = false;
 
 	ct_lines_init(&it, body, len);
-	while (ct_next_line(&it, &line)) {
-		if (ct_keyvalue(line, key, sizeof key, &value) && strcmp(key, "Device address") == 0) {
-			kv_long(value, &id);
+	while (ct_next_line(&it, &line))
+		if (ct_keyvalue(line, key, sizeof key, &value) &&
+		    strcmp(key, "Device address") == 0) {
+			if (!kv_number(value, NULL, &id) || id < 0)
+				return pt_diag_fail(d, PT_ERR_PARSE, "info: 'Device address' is "
+				    "not a number");
 			break;
 		}
-	}
 	if ((m = module_for(s, ctx, id, d, "info")) == NULL)
 		return PT_ERR_PARSE;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (!ct_keyvalue(line, key, sizeof key, &value))
 			continue;
-		n++;
-		if (strcmp(key, "Device name") == 0)
-			pt_copy_text(m->model, sizeof m->model, value.p, value.len);
-		else if (strcmp(key, "Barcode") == 0)
-			pt_copy_text(m->barcode, sizeof m->barcode, value.p, value.len);
-		else if (strcmp(key, "Main Soft version") == 0)
-			pt_copy_text(m->firmware, sizeof m->firmware, value.p, value.len);
-		else if (strcmp(key, "Soft version") == 0 && m->firmware[0] == '\0')
-			pt_copy_text(m->firmware, sizeof m->firmware, value.p, value.len);
-		else if (strcmp(key, "Specification") == 0 && spec_ah(value, &ah))
-			PT_SET(m, design_ah, PTF_DESIGN_AH, ah);
+		identity |= strcmp(key, "Device name") == 0 || strcmp(key, "Barcode") == 0;
+		info_value(m, key, value, d);
 	}
-	if (n < 2)
-		return pt_diag_fail(d, PT_ERR_PARSE, "info: no 'Label : value' lines");
+	if (!identity)
+		return pt_diag_fail(d, PT_ERR_PARSE, "info: neither 'Device name' nor 'Barcode'");
 	return 0;
 }
 
-/* ---- bat: cells of one module ----------------------------------------- */
+/* ---- bat: cells of one module -------------------------------------------- */
+
+struct bat_layout {
+	bool	curr, bal;
+	int	states;		/* state columns: 4, or 5 with DTemp/CTemp */
+	int	vstate;		/* which of them is the voltage state, -1 none */
+	int	tstate[2];	/* temperature state(s), -1 none */
+	int	tokens;		/* per row */
+};
+
+static bool
+is_bat_header(struct ct_span line)
+{
+	struct ct_span tok[2];
+
+	return ct_tokens(line, tok, 2, NULL) == 2 && ct_eq(tok[0], "Battery") &&
+	    ct_eq(tok[1], "Volt");
+}
 
 static int
-bat_row(struct pt_sample *s, struct pt_module *m, bool has_curr, struct ct_span *tok,
-    int n, int rowno, struct pt_diag *d)
+bat_header(struct ct_span line, struct bat_layout *lay, struct pt_diag *d)
 {
+	static const char *const known[] = {
+		"Battery", "Volt", "Curr", "Tempr", "Base", "Volt.", "Curr.", "Temp.",
+		"DTemp.", "CTemp.", "State", "SOC", "Coulomb", "BAL",
+	};
+	struct ct_span tok[CT_MAX_TOKENS];
+	int i, n = ct_tokens(line, tok, CT_MAX_TOKENS, NULL);
+	size_t k;
+
+	memset(lay, 0, sizeof *lay);
+	lay->vstate = lay->tstate[0] = lay->tstate[1] = -1;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sizeof known / sizeof known[0]; k++)
+			if (ct_eq(tok[i], known[k]))
+				break;
+		if (k == sizeof known / sizeof known[0]) {
+			char name[24];
+			ct_copy(name, sizeof name, tok[i]);
+			pt_diag_warn(d, "bat: unknown column '%s'", name);
+		}
+		lay->curr |= ct_eq(tok[i], "Curr");
+		lay->bal |= ct_eq(tok[i], "BAL");
+		if (!ct_eq(tok[i], "State") || i == 0)
+			continue;
+		if (ct_eq(tok[i - 1], "Volt."))
+			lay->vstate = lay->states;
+		else if (ct_eq(tok[i - 1], "Temp.") || ct_eq(tok[i - 1], "DTemp."))
+			lay->tstate[0] = lay->states;
+		else if (ct_eq(tok[i - 1], "CTemp."))
+			lay->tstate[1] = lay->states;
+		lay->states++;
+	}
+	if (lay->states < 1)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: the header names no state columns");
+	/* idx volt [curr] tempr states... NN% charge mAH [Y/N] */
+	lay->tokens = 3 + lay->curr + lay->states + 3 + lay->bal;
+	return 0;
+}
+
+/* The temperature state worth showing: the first one that is not normal. */
+static struct ct_span
+bat_tstate(const struct bat_layout *lay, const struct ct_span *st)
+{
+	struct ct_span none = { "", 0 };
+	char w[PT_WORD_LEN];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (lay->tstate[k] < 0)
+			continue;
+		ct_copy(w, sizeof w, st[lay->tstate[k]]);
+		if (!pt_status_is_normal(w))
+			return st[lay->tstate[k]];
+	}
+	return lay->tstate[0] >= 0 ? st[lay->tstate[0]] : none;
+}
+
+static int
+bat_row(struct pt_sample *s, struct pt_module *m, const struct bat_layout *lay,
+    struct ct_span *tok, int n, int rowno, double *min_ah, struct pt_diag *d)
+{
+	const struct ct_span *st;
 	struct pt_cell *c;
 	struct ct_span unit;
-	long idx, mv, ma = 0, mc, soc;
-	int pct = -1, i, states, first_state = has_curr ? 4 : 3;
+	long idx, mv, ma = 0, mc, soc, mah;
+	int pct = 3 + lay->curr + lay->states;
+	char w[PT_WORD_LEN];
 
-	for (i = 0; i < n; i++)
-		if (tok[i].len > 1 && tok[i].p[tok[i].len - 1] == '%') {
-			pct = i;
-			break;
-		}
-	if (pct < 0 || !ct_long(tok[0], &idx) || !ct_long(tok[1], &mv) ||
-	    (has_curr && !ct_long(tok[2], &ma)) || !ct_long(tok[first_state - 1], &mc) ||
-	    !ct_long_unit(tok[pct], &soc, &unit))
-		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d does not read as "
-		    "index, volt, %stempr, states, SOC%%, charge", rowno, has_curr ? "curr, " : "");
-	states = pct - first_state;
-	if (states < 3 || states > 5 || n - pct < 3 || n - pct > 4)
-		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d has an unexpected number of "
-		    "columns (%d)", rowno, n);
-	if (idx < 0 || idx >= PT_MAX_CELLS || (c = pt_module_cell(m, (int)idx)) == NULL)
-		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell index %ld out of range", idx);
-	PT_SET(c, voltage, PTF_VOLTAGE, (float)MV(mv));
-	PT_SET(c, temperature, PTF_TEMPERATURE, (float)MV(mc));
+	if (n != lay->tokens)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d has %d values, the header "
+		    "announces %d", rowno, n, lay->tokens);
+	if (!ct_long(tok[0], &idx) || !ct_long(tok[1], &mv) ||
+	    (lay->curr && !ct_long(tok[2], &ma)) || !ct_long(tok[2 + lay->curr], &mc) ||
+	    !ct_long_unit(tok[pct], &soc, &unit) || !ct_eq(unit, "%") || soc < 0 || soc > 100 ||
+	    !ct_long(tok[pct + 1], &mah) || !ct_ieq(tok[pct + 2], "mAH") ||
+	    (lay->bal && !ct_eq(tok[pct + 3], "Y") && !ct_eq(tok[pct + 3], "N")))
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d does not read as index, volt, "
+		    "%stempr, states, SOC%%, charge mAH%s", rowno, lay->curr ? "curr, " : "",
+		    lay->bal ? ", Y/N" : "");
+	if (idx < 0 || (c = pt_module_cell(m, (int)idx)) == NULL)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d: cell index %ld out of range "
+		    "(at most %d cells)", rowno, idx, PT_MAX_CELLS);
+	st = tok + 3 + lay->curr;
+	PT_SET(c, voltage, PTF_VOLTAGE, (float)MILLI(mv));
+	PT_SET(c, temperature, PTF_TEMPERATURE, (float)MILLI(mc));
 	PT_SET(c, soc, PTF_SOC, (float)soc);
-	{
-		char w[PT_WORD_LEN];
-		ct_copy(w, sizeof w, tok[first_state + 1]);
+	if (lay->vstate >= 0) {
+		ct_copy(w, sizeof w, st[lay->vstate]);
 		c->voltage_status = pt_sample_word(s, w);
-		ct_copy(w, sizeof w, tok[pct - 1]);
-		c->temperature_status = pt_sample_word(s, w);
 	}
-	if (has_curr && !PT_HAS(m, PTF_CURRENT))
-		PT_SET(m, current, PTF_CURRENT, MV(ma));
-	if (ct_eq(tok[n - 1], "Y") || ct_eq(tok[n - 1], "N"))
-		PT_SET(c, balancing, PTF_BALANCING, ct_eq(tok[n - 1], "Y"));
+	ct_copy(w, sizeof w, bat_tstate(lay, st));
+	c->temperature_status = pt_sample_word(s, w);
+	if (lay->bal)
+		PT_SET(c, balancing, PTF_BALANCING, ct_eq(tok[pct + 3], "Y"));
+	if (lay->curr && !PT_HAS(m, PTF_CURRENT))
+		PT_SET(m, current, PTF_CURRENT, MILLI(ma));
+	if (m->status[0] == '\0')
+		copy_state(m, st[0]);
+	if (*min_ah < 0 || MILLI(mah) < *min_ah)
+		*min_ah = MILLI(mah);
 	return 0;
 }
 
@@ -447,7 +773,9 @@ console_lv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	struct ct_lines it;
 	struct ct_span line, tok[CT_MAX_TOKENS];
 	struct pt_module *m = NULL;
-	bool header = false, has_curr = false;
+	struct bat_layout lay;
+	bool header = false;
+	double min_ah = -1;
 	int rows = 0, rc;
 
 	ct_lines_init(&it, body, len);
@@ -455,28 +783,30 @@ console_lv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 		int n, total;
 
 		if (!header) {
-			if (ct_starts(line, "Battery") && ct_contains(line, "Volt")) {
-				header = true;
-				has_curr = ct_contains(line, " Curr ");
-				if (!ct_contains(line, "Coulomb"))
-					pt_diag_warn(d, "bat: header without Coulomb column");
-				if ((m = module_for(s, ctx, 0, d, "bat")) == NULL)
-					return PT_ERR_PARSE;
-			}
+			if (!is_bat_header(line))
+				continue;
+			if ((rc = bat_header(line, &lay, d)) != 0)
+				return rc;
+			if ((m = module_for(s, ctx, 0, d, "bat")) == NULL)
+				return PT_ERR_PARSE;
+			header = true;
 			continue;
 		}
 		n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
-		if (total > 16)
+		if (total != n)
 			return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d is too long", rows + 1);
-		if ((rc = bat_row(s, m, has_curr, tok, n, ++rows, d)) != 0)
+		if ((rc = bat_row(s, m, &lay, tok, n, ++rows, &min_ah, d)) != 0)
 			return rc;
 	}
 	if (!header)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: no 'Battery Volt ...' header");
 	if (rows == 0)
-		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: no cell rows");
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the table has no cell rows");
+	PT_SET(m, remaining_ah, PTF_REMAINING_AH, min_ah);
 	return 0;
 }
+
+/* ---- soh --------------------------------------------------------------------- */
 
 int
 console_lv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx,
@@ -485,124 +815,144 @@ console_lv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx
 	struct ct_lines it;
 	struct ct_span line, tok[8];
 	struct pt_module *m;
-	bool header = false;
+	bool header = false, status = false;
 	int rows = 0;
 
-	if ((m = module_for(s, ctx, leading_id(body, len, "Power"), d, "soh")) == NULL)
+	if ((m = module_for(s, ctx, leading_id(body, len, "Power", 1), d, "soh")) == NULL)
 		return PT_ERR_PARSE;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		struct pt_cell *c;
-		long idx, mv;
-		int n;
+		long idx, mv, count;
+		int n, total;
 
 		if (!header) {
-			header = ct_starts(line, "Battery") && ct_contains(line, "SOH");
+			header = ct_starts(line, "Battery") && ct_contains(line, "SOHCount");
+			status = ct_contains(line, "SOHStatus");
 			continue;
 		}
-		n = ct_tokens(line, tok, 8, NULL);
-		if (n < 3 || n > 4 || !ct_long(tok[0], &idx) || !ct_long(tok[1], &mv))
-			return pt_diag_fail(d, PT_ERR_PARSE, "soh: row %d is not "
-			    "'index voltage count status'", rows + 1);
-		if ((c = pt_module_cell(m, (int)idx)) == NULL)
-			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell index %ld out of range", idx);
-		if (!PT_HAS(c, PTF_VOLTAGE))
-			PT_SET(c, voltage, PTF_VOLTAGE, (float)MV(mv));
-		if (n == 4)
-			console_state_alarm(s, m->id, "cell_soh", tok[3]);
+		n = ct_tokens(line, tok, 8, &total);
 		rows++;
+		/* Pytes prints the count and leaves the status out. */
+		if (total != n || n < 3 || n > 3 + status || !ct_long(tok[0], &idx) ||
+		    !ct_long(tok[1], &mv) || !ct_long(tok[2], &count))
+			return pt_diag_fail(d, PT_ERR_PARSE, "soh: row %d is not 'index voltage "
+			    "count status'", rows);
+		if ((c = pt_module_cell(m, (int)idx)) == NULL)
+			return pt_diag_fail(d, PT_ERR_PARSE, "soh: row %d: cell index %ld out of "
+			    "range", rows, idx);
+		if (!PT_HAS(c, PTF_VOLTAGE))
+			PT_SET(c, voltage, PTF_VOLTAGE, (float)MILLI(mv));
+		if (n == 4)
+			console_state_alarm_cell(s, m->id, (int)idx, "cell_soh", tok[3]);
 	}
-	if (!header || rows == 0)
-		return pt_diag_fail(d, PT_ERR_PARSE, "soh: no 'Battery Voltage SOHCount' table");
+	if (!header)
+		return pt_diag_fail(d, PT_ERR_PARSE, "soh: no 'Battery Voltage SOHCount' header");
+	if (rows == 0)
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "soh: the table has no cell rows");
 	return 0;
+}
+
+/* ---- pwrsys: the stack aggregate (debug mode) ----------------------------- */
+
+#define KV_S(k, u, f, b, sc)	{ k, u, offsetof(struct pt_stack, f), b, sc }
+
+static const struct kv_milli pwrsys_keys[] = {
+	KV_S("System Volt", "mV", voltage, PTF_VOLTAGE, 1e-3),
+	KV_S("System Curr", "mA", current, PTF_CURRENT, 1e-3),
+	KV_S("System RC", "mAH", remaining_ah, PTF_REMAINING_AH, 1e-3),
+	KV_S("System FCC", "mAH", full_ah, PTF_FULL_AH, 1e-3),
+	KV_S("System SOC", "%", soc, PTF_SOC, 1),
+	KV_S("System SOH", "%", soh, PTF_SOH, 1),
+	KV_S("Highest voltage", "mV", cell_vmax, PTF_CELL_VMAX, 1e-3),
+	KV_S("Lowest voltage", "mV", cell_vmin, PTF_CELL_VMIN, 1e-3),
+	KV_S("Highest temperature", "mC", temp_max, PTF_TEMP_MAX, 1e-3),
+	KV_S("Lowest temperature", "mC", temp_min, PTF_TEMP_MIN, 1e-3),
+	KV_S("Average temperature", "mC", temperature, PTF_TEMPERATURE, 1e-3),
+	/* The stack-wide recommendation; plain "Recommend ..." is per module. */
+	KV_S("system Recommend chg voltage", "mV", charge_voltage, PTF_CHARGE_VOLTAGE, 1e-3),
+	KV_S("system Recommend chg current", "mA", charge_limit, PTF_CHARGE_LIMIT, 1e-3),
+	KV_S("system Recommend dsg current", "mA", discharge_limit, PTF_DISCHARGE_LIMIT, -1e-3),
+};
+
+static bool
+pwrsys_state(struct ct_span line, struct pt_stack *st, struct pt_diag *d)
+{
+	struct ct_span w;
+	const char *state;
+
+	if (!ct_starts(line, "System is "))
+		return false;
+	w.p = line.p + 10;
+	w.len = line.len - 10;
+	state = ct_ieq(w, "charging") ? "Charge" : ct_ieq(w, "discharging") ? "Discharge" :
+	    ct_ieq(w, "idle") ? "Idle" : NULL;
+	if (state != NULL)
+		pt_normalise_state(st->status, state);
+	else
+		pt_diag_warn(d, "pwrsys: unknown system state '%.*s'",
+		    (int)(w.len > 20 ? 20 : w.len), w.p);
+	return true;
 }
 
 int
 console_lv_parse_pwrsys(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
-	static const struct {
-		const char	*key;
-		uint32_t	 bit;
-		size_t		 off;
-		double		 scale;
-	} map[] = {
-#define F(k, b, f, sc) { k, b, offsetof(struct pt_stack, f), sc }
-		F("System Volt", PTF_VOLTAGE, voltage, 1e-3),
-		F("System Curr", PTF_CURRENT, current, 1e-3),
-		F("System RC", PTF_REMAINING_AH, remaining_ah, 1e-3),
-		F("System FCC", PTF_FULL_AH, full_ah, 1e-3),
-		F("System SOC", PTF_SOC, soc, 1),
-		F("System SOH", PTF_SOH, soh, 1),
-		F("Highest voltage", PTF_CELL_VMAX, cell_vmax, 1e-3),
-		F("Lowest voltage", PTF_CELL_VMIN, cell_vmin, 1e-3),
-		F("Highest temperature", PTF_TEMP_MAX, temp_max, 1e-3),
-		F("Lowest temperature", PTF_TEMP_MIN, temp_min, 1e-3),
-		F("Average temperature", PTF_TEMPERATURE, temperature, 1e-3),
-		F("system Recommend chg voltage", PTF_CHARGE_VOLTAGE, charge_voltage, 1e-3),
-		F("system Recommend chg current", PTF_CHARGE_LIMIT, charge_limit, 1e-3),
-		F("system Recommend dsg current", PTF_DISCHARGE_LIMIT, discharge_limit, -1e-3),
-#undef F
-	};
 	struct ct_lines it;
 	struct ct_span line, value;
 	struct pt_stack *st = &s->stack;
 	char key[64];
+	bool state = false;
 	long v;
-	size_t i;
-	int n = 0;
+	int n = 0, rc;
 
 	(void)ctx;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		if (ct_starts(line, "System is ")) {
-			struct ct_span w = { line.p + 10, line.len - 10 };
-			const char *state = ct_ieq(w, "charging") ? "Charge" :
-			    ct_ieq(w, "discharging") ? "Discharge" : ct_ieq(w, "idle") ? "Idle" : NULL;
-			if (state != NULL)
-				pt_normalise_state(st->status, state);
+		if (pwrsys_state(line, st, d)) {
+			state = true;
 			continue;
 		}
-		if (!ct_keyvalue(line, key, sizeof key, &value) || !kv_long(value, &v))
+		if (!ct_keyvalue(line, key, sizeof key, &value))
 			continue;
-		n++;
 		if (strcmp(key, "Present Num") == 0) {
+			if (!kv_number(value, NULL, &v) || v < 0 || v > 255)
+				return pt_diag_fail(d, PT_ERR_PARSE, "pwrsys: 'Present Num' is not "
+				    "a count");
 			PT_SET(st, module_count, PTF_MODULE_COUNT, (int)v);
+			n++;
 			continue;
 		}
-		for (i = 0; i < sizeof map / sizeof map[0]; i++)
-			if (strcmp(key, map[i].key) == 0) {
-				*(double *)((char *)st + map[i].off) = (double)v * map[i].scale;
-				st->valid |= map[i].bit;
-			}
+		rc = kv_store(pwrsys_keys, sizeof pwrsys_keys / sizeof pwrsys_keys[0], key, value,
+		    st, &st->valid, d, "pwrsys");
+		if (rc < 0)
+			return rc;
+		n += rc;
 	}
-	if (n < 3)
-		return pt_diag_fail(d, PT_ERR_PARSE, "pwrsys: no 'System Volt : ...' lines");
+	if (!state && n == 0)
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwrsys: neither 'System is ...' nor "
+		    "'System Volt : ...': not a pwrsys answer");
 	return 0;
 }
 
-/* "pwr" lists every module; "pwr N" details one: tell them by content. */
-int
-console_lv_parse_pwr_any(const char *body, size_t len, const struct console_ctx *ctx,
-    struct pt_sample *s, struct pt_diag *d)
-{
-	struct ct_lines it;
-	struct ct_span line;
-
-	ct_lines_init(&it, body, len);
-	while (ct_next_line(&it, &line))
-		if (ct_starts(line, "Power") && ct_contains(line, "Volt"))
-			return console_lv_parse_pwr(body, len, ctx, s, d);
-	return console_lv_parse_pwr_module(body, len, ctx, s, d);
-}
+/* ---- the command table ---------------------------------------------------- */
 
 const struct console_cmd console_lv_cmds[] = {
-	{ "pwr", CD_LV, true, true, console_lv_parse_pwr_any,
-	    "module table (pwr) or one module's detail (pwr N)" },
-	{ "bat", CD_LV, true, true, console_lv_parse_bat, "cells of module N" },
-	{ "stat", CD_LV, true, true, console_lv_parse_stat, "counters: cycles, SOH" },
-	{ "info", CD_LV, true, true, console_lv_parse_info, "identity: model, barcode, firmware" },
-	{ "soh", CD_LV, true, true, console_lv_parse_soh, "per-cell SOH counters" },
-	{ "pwrsys", CD_LV, false, true, console_lv_parse_pwrsys, "stack aggregate (debug mode)" },
-	{ NULL, 0, false, false, NULL, NULL },
+	{ .name = "pwr", .dialects = CD_LV, .module_arg = true, .read_only = true,
+	  .parse = console_lv_parse_pwr_any,
+	  .summary = "module table (pwr) or one module's detail (pwr N)" },
+	{ .name = "bat", .dialects = CD_LV, .module_arg = true, .read_only = true,
+	  .parse = console_lv_parse_bat,
+	  .summary = "cells of module N: voltage, temperature, SOC, balancing" },
+	{ .name = "stat", .dialects = CD_LV, .module_arg = true, .read_only = true,
+	  .parse = console_lv_parse_stat, .summary = "counters of module N: cycles, SOH" },
+	{ .name = "info", .dialects = CD_LV, .module_arg = true, .read_only = true,
+	  .parse = console_lv_parse_info,
+	  .summary = "identity of module N: model, barcode, firmware, capacity" },
+	{ .name = "soh", .dialects = CD_LV, .module_arg = true, .read_only = true,
+	  .parse = console_lv_parse_soh, .summary = "per-cell SOH counters of module N" },
+	{ .name = "pwrsys", .dialects = CD_LV, .module_arg = false, .read_only = true,
+	  .parse = console_lv_parse_pwrsys, .summary = "stack aggregate (debug mode only)" },
+	{ .name = NULL },
 };
