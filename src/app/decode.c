@@ -18,7 +18,7 @@
 #include "proto/console_cmd.h"
 #include "proto/console_frame.h"
 #include "proto/console_text.h"
-#include "proto/rs485_dialect.h"
+#include "proto/rs485.h"
 #include "util/err.h"
 
 #define MAX_FILE	(8u << 20)

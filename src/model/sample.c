@@ -184,6 +184,37 @@ derive_module(struct pt_module *m)
 	}
 }
 
+/* LV modules and RS485 packs stand in parallel: the stack's voltage is
+ * theirs, its current their sum, its SOC their mean. */
+static void
+derive_parallel(struct pt_sample *s)
+{
+	struct pt_stack *st = &s->stack;
+	double v = 0, i_sum = 0, soc = 0, t = 0;
+	int nv = 0, ni = 0, ns = 0, nt = 0, k;
+
+	for (k = 0; k < s->n_modules; k++) {
+		const struct pt_module *m = &s->modules[k];
+		if (PT_HAS(m, PTF_VOLTAGE)) { v += m->voltage; nv++; }
+		if (PT_HAS(m, PTF_CURRENT)) { i_sum += m->current; ni++; }
+		if (PT_HAS(m, PTF_SOC)) { soc += m->soc; ns++; }
+		if (PT_HAS(m, PTF_TEMPERATURE)) { t += m->temperature; nt++; }
+	}
+	if (!PT_HAS(st, PTF_VOLTAGE) && nv > 0)
+		PT_SET(st, voltage, PTF_VOLTAGE, v / nv);
+	if (!PT_HAS(st, PTF_CURRENT) && ni > 0 && ni == s->n_modules)
+		PT_SET(st, current, PTF_CURRENT, i_sum);
+	if (!PT_HAS(st, PTF_SOC) && ns > 0)
+		PT_SET(st, soc, PTF_SOC, soc / ns);
+	if (!PT_HAS(st, PTF_TEMPERATURE) && nt > 0)
+		PT_SET(st, temperature, PTF_TEMPERATURE, t / nt);
+	if (st->status[0] == '\0' && PT_HAS(st, PTF_CURRENT)) {
+		const char *w = st->current > 0.5 ? "Charge" : st->current < -0.5 ?
+		    "Discharge" : "Idle";
+		pt_copy_text(st->status, sizeof st->status, w, strlen(w));
+	}
+}
+
 void
 pt_sample_derive(struct pt_sample *s)
 {
@@ -192,6 +223,8 @@ pt_sample_derive(struct pt_sample *s)
 
 	for (i = 0; i < s->n_modules; i++)
 		derive_module(&s->modules[i]);
+	if (strcmp(s->protocol, "lv") == 0 || strcmp(s->protocol, "rs485") == 0)
+		derive_parallel(s);
 	if (!PT_HAS(st, PTF_MODULE_COUNT) && s->n_modules > 0)
 		PT_SET(st, module_count, PTF_MODULE_COUNT, s->n_modules);
 	if (!PT_HAS(st, PTF_POWER) && PT_HAS(st, PTF_VOLTAGE) && PT_HAS(st, PTF_CURRENT))

@@ -1,0 +1,453 @@
+/* sim_main.c — pylontop-sim: options, serving a pty or TCP, pacing,
+ * the pager, scripted faults, and the state file tests compare with. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/sim.h"
+#include "sim/sim_rs485.h"
+
+enum fault_kind { F_SILENCE, F_GARBAGE, F_TRUNCATE, F_SLOW, F_UNPLUG, F_BADCRC, F_N };
+
+static struct {
+	bool	on[F_N];
+	double	silence_s, slow_ms, unplug_after, unplug_back;
+	unsigned every;
+} faults = { .every = 5 };
+
+static volatile sig_atomic_t quit;
+static const char *pty_link, *state_path;
+static char protocol[8] = "lv";
+static int baud, port, master = -1, slave = -1, listener = -1, client = -1;
+static double silent_until, started;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_s(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: pylontop-sim (--pty LINK | --tcp PORT) [OPTION]...\n"
+"Answer like a Pylontech battery stack, for tests and pylontop --demo.\n"
+"\n"
+"  --pty LINK            create a pseudo-terminal and the symlink LINK to it\n"
+"  --tcp PORT            listen on 127.0.0.1:PORT (one client at a time)\n"
+"  --protocol P          lv (default), hv, sc0500 or rs485\n"
+"  --dialect D           rs485: pylontech (default) or pace\n"
+"  --modules N           modules / BMUs / packs (LV 1-16, HV 1-8; default 3 LV, 5 HV)\n"
+"  --cells N             cells per module (default 15; HV 15 or 24)\n"
+"  --pwr-layout A|B|C    LV pwr table layout (default B)\n"
+"  --prompt pytes        answer as a Pytes clone (PYTES> prompt)\n"
+"  --barcode CODE        controller barcode (HV, SC0500)\n"
+"  --baud N              pace output like a line at N baud (default: unpaced)\n"
+"  --seed N              vary the values deterministically\n"
+"  --state FILE          write the true values as JSON after every answer\n"
+"  --fault F             silence[:S], garbage, truncate, slow:MS, unplug:AFTER:BACK,\n"
+"                        badcrc (rs485); may be repeated\n"
+"  --fault-every N       garbage/truncate/badcrc/silence hit every Nth answer (default 5)\n"
+"  -h, --help, -V, --version\n");
+}
+
+static int
+parse_fault(const char *f)
+{
+	if (strncmp(f, "silence", 7) == 0) {
+		faults.on[F_SILENCE] = true;
+		faults.silence_s = f[7] == ':' ? atof(f + 8) : 1e9;
+	} else if (strcmp(f, "garbage") == 0)
+		faults.on[F_GARBAGE] = true;
+	else if (strcmp(f, "truncate") == 0)
+		faults.on[F_TRUNCATE] = true;
+	else if (strcmp(f, "badcrc") == 0)
+		faults.on[F_BADCRC] = true;
+	else if (strncmp(f, "slow:", 5) == 0) {
+		faults.on[F_SLOW] = true;
+		faults.slow_ms = atof(f + 5);
+	} else if (strncmp(f, "unplug:", 7) == 0 &&
+	    sscanf(f + 7, "%lf:%lf", &faults.unplug_after, &faults.unplug_back) == 2)
+		faults.on[F_UNPLUG] = true;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+open_pty(void)
+{
+	struct termios t;
+
+	if (openpty(&master, &slave, NULL, NULL, NULL) != 0)
+		return -1;
+	if (tcgetattr(slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(slave, TCSANOW, &t);
+	}
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	unlink(pty_link);
+	if (symlink(ttyname(slave), pty_link) != 0) {
+		fprintf(stderr, "pylontop-sim: cannot create %s: %s\n", pty_link, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_pty(void)
+{
+	if (master >= 0)
+		close(master);
+	if (slave >= 0)
+		close(slave);
+	master = slave = -1;
+	unlink(pty_link);
+}
+
+static int
+open_listener(void)
+{
+	struct sockaddr_in a;
+	int one = 1;
+
+	listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(listener, (struct sockaddr *)&a, sizeof a) != 0 || listen(listener, 1) != 0) {
+		fprintf(stderr, "pylontop-sim: cannot listen on 127.0.0.1:%d: %s\n", port,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+io_fd(void)
+{
+	return pty_link != NULL ? master : client;
+}
+
+/* Write like a real line: 10 bits per byte at --baud. */
+static void
+send_bytes(const char *p, size_t len)
+{
+	size_t chunk = baud > 0 ? 32 : len;
+
+	while (len > 0 && !quit) {
+		size_t n = len < chunk ? len : chunk;
+		ssize_t w = write(io_fd(), p, n);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				sleep_s(0.001);
+				continue;
+			}
+			return;
+		}
+		p += w;
+		len -= (size_t)w;
+		if (baud > 0)
+			sleep_s((double)w * 10.0 / baud);
+	}
+}
+
+static bool
+hit(enum fault_kind k, struct sim *s)
+{
+	return faults.on[k] && faults.every > 0 && s->answers % faults.every == 0;
+}
+
+/* Send an answer through the faults; the pager stops it once. */
+static void
+deliver(struct sim *s, struct obuf *o, char *pending, size_t *plen)
+{
+	static const char pager[] = "Press [Enter] to be continued,other key to exit";
+	size_t len = o->len;
+
+	s->answers++;
+	if (faults.on[F_SLOW])
+		sleep_s(faults.slow_ms / 1000.0);
+	if (hit(F_SILENCE, s)) {
+		silent_until = now_s() + faults.silence_s;
+		return;
+	}
+	if (hit(F_TRUNCATE, s))
+		len = len / 2;
+	if (hit(F_GARBAGE, s) && len > 10) {
+		size_t i, at = (size_t)rand() % (len - 5);
+		for (i = 0; i < 4; i++)
+			o->p[at + i] = (char)(rand() & 0xff);
+	}
+	if (s->pager_at > 0 && s->pager_at < len) {
+		send_bytes(o->p, s->pager_at);
+		send_bytes(pager, sizeof pager - 1);
+		memmove(pending, o->p + s->pager_at, len - s->pager_at);
+		*plen = len - s->pager_at;
+		s->pager_at = 0;
+		return;
+	}
+	send_bytes(o->p, len);
+	if (state_path != NULL)
+		sim_model_write_state(&s->model, state_path, protocol);
+}
+
+static void
+console_input(struct sim *s, const char *buf, size_t n, char *line, size_t *ll,
+    char *pending, size_t *plen, bool *last_cr)
+{
+	static struct obuf o;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (*plen > 0) {	/* the pager waits for a key */
+			if (c == '\r' || c == '\n') {
+				send_bytes("\r\r                                                  \r\r",
+				    54);
+				send_bytes(pending, *plen);
+			} else {
+				o.len = 0;
+				ob_printf(&o, "\r\n\r$$\r\n\r%s", s->debug ? "pylon_debug>" : "pylon>");
+				send_bytes(o.p, o.len);
+			}
+			*plen = 0;
+			*last_cr = c == '\r';
+			continue;
+		}
+		if (c == '\n' && *last_cr) {	/* CR LF is one terminator */
+			*last_cr = false;
+			continue;
+		}
+		*last_cr = c == '\r';
+		if (c == '\r' || c == '\n') {
+			line[*ll] = '\0';
+			if (now_s() >= silent_until) {
+				o.len = 0;
+				s->pager_at = 0;
+				sim_console_answer(s, line, &o);
+				deliver(s, &o, pending, plen);
+			}
+			*ll = 0;
+		} else if (*ll < 120 && (unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
+			line[(*ll)++] = c;
+	}
+}
+
+static void
+rs485_input(struct sim *s, const char *buf, size_t n, char *frame, size_t *fl)
+{
+	static struct obuf o;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '~')
+			*fl = 0;
+		if (*fl < 4000)
+			frame[(*fl)++] = buf[i];
+		if (buf[i] != '\r' || frame[0] != '~')
+			continue;
+		s->bad_checksum = hit(F_BADCRC, s);
+		o.len = sim_rs485_respond(&s->model, s->dialect, frame, *fl, o.p, sizeof o.p,
+		    s->bad_checksum);
+		*fl = 0;
+		if (o.len > 0 && now_s() >= silent_until)
+			deliver(s, &o, NULL, &(size_t){ 0 });
+		else
+			s->answers++;
+	}
+}
+
+static void
+serve(struct sim *s)
+{
+	static char line[128], pending[65536], frame[4096];
+	size_t ll = 0, plen = 0, fl = 0;
+	bool last_cr = false, unplugged = false;
+	double unplug_at = started + faults.unplug_after, back_at = 0;
+	char buf[4096];
+
+	while (!quit) {
+		struct pollfd p[2];
+		int n = 0, timeout = 200;
+		ssize_t r;
+
+		if (faults.on[F_UNPLUG] && !unplugged && now_s() >= unplug_at) {
+			fprintf(stderr, "pylontop-sim: unplugged\n");
+			close_pty();
+			unplugged = true;
+			back_at = now_s() + faults.unplug_back;
+		}
+		if (unplugged) {
+			if (now_s() >= back_at) {
+				if (open_pty() != 0)
+					return;
+				fprintf(stderr, "pylontop-sim: plugged in again\n");
+				unplugged = false;
+				unplug_at = 1e18;
+			}
+			sleep_s(0.05);
+			continue;
+		}
+		if (pty_link == NULL && client < 0) {
+			p[n].fd = listener;
+			p[n++].events = POLLIN;
+		} else {
+			p[n].fd = io_fd();
+			p[n++].events = POLLIN;
+		}
+		if (poll(p, (nfds_t)n, timeout) <= 0)
+			continue;
+		if (pty_link == NULL && client < 0) {
+			client = accept(listener, NULL, NULL);
+			ll = plen = fl = 0;
+			s->debug = false;
+			continue;
+		}
+		r = read(io_fd(), buf, sizeof buf);
+		if (r <= 0) {
+			if (pty_link == NULL) {
+				close(client);
+				client = -1;
+			} else
+				sleep_s(0.05);	/* no client on the pty side */
+			continue;
+		}
+		if (strcmp(protocol, "rs485") == 0)
+			rs485_input(s, buf, (size_t)r, frame, &fl);
+		else
+			console_input(s, buf, (size_t)r, line, &ll, pending, &plen, &last_cr);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pty", required_argument, NULL, 'P' }, { "tcp", required_argument, NULL, 'T' },
+		{ "protocol", required_argument, NULL, 'p' }, { "dialect", required_argument, NULL, 'D' },
+		{ "modules", required_argument, NULL, 'm' }, { "cells", required_argument, NULL, 'c' },
+		{ "pwr-layout", required_argument, NULL, 'L' }, { "prompt", required_argument, NULL, 'R' },
+		{ "barcode", required_argument, NULL, 'B' }, { "baud", required_argument, NULL, 'b' },
+		{ "seed", required_argument, NULL, 's' }, { "state", required_argument, NULL, 'S' },
+		{ "fault", required_argument, NULL, 'f' }, { "fault-every", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct sim s;
+	const char *barcode = "PPTAH0240012345";
+	int ch, modules = 0, cells = 0;
+	unsigned seed = 1;
+	struct sigaction sa;
+
+	s.pwr_layout = 'B';
+	snprintf(s.dialect, sizeof s.dialect, "pylontech");
+	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'P': pty_link = optarg; break;
+		case 'T': port = atoi(optarg); break;
+		case 'p':
+			if (strcmp(optarg, "lv") && strcmp(optarg, "hv") && strcmp(optarg, "sc0500") &&
+			    strcmp(optarg, "rs485")) {
+				fprintf(stderr, "pylontop-sim: --protocol: '%s' is not lv, hv, sc0500 "
+				    "or rs485\n", optarg);
+				return 2;
+			}
+			snprintf(protocol, sizeof protocol, "%s", optarg);
+			break;
+		case 'D': snprintf(s.dialect, sizeof s.dialect, "%s", optarg); break;
+		case 'm': modules = atoi(optarg); break;
+		case 'c': cells = atoi(optarg); break;
+		case 'L': s.pwr_layout = optarg[0]; break;
+		case 'R': s.pytes = strcasecmp(optarg, "pytes") == 0; break;
+		case 'B': barcode = optarg; break;
+		case 'b': baud = atoi(optarg); break;
+		case 's': seed = (unsigned)atoi(optarg); break;
+		case 'S': state_path = optarg; break;
+		case 'f':
+			if (parse_fault(optarg) != 0) {
+				fprintf(stderr, "pylontop-sim: --fault: '%s' is not silence[:S], "
+				    "garbage, truncate, slow:MS, unplug:AFTER:BACK or badcrc\n", optarg);
+				return 2;
+			}
+			break;
+		case 'e': faults.every = (unsigned)atoi(optarg); break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("pylontop-sim %s\n", PACKAGE_VERSION); return 0;
+		default: return 2;
+		}
+	}
+	s.hv = strcmp(protocol, "hv") == 0 || strcmp(protocol, "sc0500") == 0;
+	if (modules == 0)
+		modules = s.hv ? 5 : 3;
+	if (cells == 0)
+		cells = strcmp(protocol, "rs485") == 0 ? 16 : 15;
+	if ((pty_link == NULL) == (port == 0) || modules < 1 || modules > (s.hv ? 8 : 16) ||
+	    cells < 1 || cells > (s.hv ? 24 : 16) ||
+	    (s.pwr_layout != 'A' && s.pwr_layout != 'B' && s.pwr_layout != 'C')) {
+		fprintf(stderr, "pylontop-sim: give --pty LINK or --tcp PORT; modules 1-%d, "
+		    "cells 1-%d (try --help)\n", s.hv ? 8 : 16, s.hv ? 24 : 16);
+		return 2;
+	}
+	srand(seed);
+	sim_model_init(&s.model, modules, cells, barcode, seed);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	started = now_s();
+	if (pty_link != NULL ? open_pty() != 0 : open_listener() != 0)
+		return 1;
+	if (state_path != NULL)
+		sim_model_write_state(&s.model, state_path, protocol);
+	fprintf(stderr, "pylontop-sim: %s, %d modules x %d cells on %s%s\n", protocol, modules,
+	    cells, pty_link != NULL ? pty_link : "tcp port", pty_link != NULL ? "" : "");
+	serve(&s);
+	if (pty_link != NULL)
+		close_pty();
+	if (listener >= 0)
+		close(listener);
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* sim_model.h — the battery stack pylontop-sim pretends to be.
+ *
+ * Values evolve with wall time (once per second at most, so one poll
+ * cycle sees consistent numbers): a slow charge/discharge cycle,
+ * temperature drift, one weak cell, balancing on the highest cells while
+ * charging.  Units as in the sample: V, A, degC, %, Ah.  The dialects
+ * print these values in their own wire units. */
+#ifndef PT_SIM_MODEL_H
+#define PT_SIM_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SIM_MAX_MODULES	16
+#define SIM_MAX_CELLS	32
+
+struct sim_module {
+	int	id;
+	char	barcode[20];
+	double	voltage, current, temperature, soc, capacity_ah;
+	int	cycles;
+	double	cell_v[SIM_MAX_CELLS];
+	double	cell_t[SIM_MAX_CELLS];
+	bool	balancing[SIM_MAX_CELLS];
+	bool	alarm;		/* a module alarm bit (RS485 dialects) */
+};
+
+struct sim_model {
+	int		 modules, cells;
+	char		 barcode[24];	/* controller (HV, SC0500) */
+	double		 start;		/* seconds, monotonic */
+	int64_t		 last_step;	/* whole second of the last update */
+	unsigned	 seed;
+	double		 voltage, current, soc, temperature;
+	int		 cycles;
+	struct sim_module m[SIM_MAX_MODULES];
+	int		 tbar_count;	/* tbar commands received */
+	int		 write_count;	/* other writing commands received */
+};
+
+void	sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode,
+	    unsigned seed);
+/* Bring the values to the current second. */
+void	sim_model_step(struct sim_model *m);
+/* Write the true values as JSON, atomically (temp file + rename). */
+int	sim_model_write_state(const struct sim_model *m, const char *path, const char *protocol);
+
+#endif
