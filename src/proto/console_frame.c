@@ -168,10 +168,13 @@ at_pager(const char *buf, size_t len, size_t *pager_end)
 	}
 	if (p == NULL)
 		return false;
-	/* The rest of the pager line: ",other key to exit". */
+	/* The rest of the pager line: ",other key to exit", without the
+	 * blanks that may follow, so the same pager keeps the same end. */
 	for (i = (size_t)(p - buf); i < len && !is_eol(buf[i]); i++)
 		;
 	*pager_end = i;
+	while (*pager_end > (size_t)(p - buf) && is_blank(buf[*pager_end - 1]))
+		(*pager_end)--;
 	for (; i < len; i++)
 		if (!is_blank(buf[i]))
 			return false;
