@@ -152,7 +152,7 @@ module_for(struct pt_sample *s, const struct console_ctx *ctx, long id, struct p
 }
 
 /* "Power  1", "Device address  1", "Power   1": a line of exactly the
- * prefix words and a number.  0 when absent. */
+ * prefix words and a number.  -1 when absent. */
 static long
 leading_id(const char *body, size_t len, const char *prefix, int words)
 {
@@ -166,10 +166,20 @@ leading_id(const char *body, size_t len, const char *prefix, int words)
 		if (!ct_starts(line, prefix))
 			continue;
 		n = ct_tokens(line, tok, 4, &total);
-		if (n == total && total == words + 1 && ct_long(tok[words], &v) && v > 0)
+		if (n == total && total == words + 1 && ct_long(tok[words], &v) && v >= 0)
 			return v;
 	}
-	return 0;
+	return -1;
+}
+
+/* LV modules count from 1; address 0 is what HV controllers print.  A
+ * warning (not an error) lets --decode prefer the HV parser. */
+static void
+warn_address_zero(long id, struct pt_diag *d, const char *what)
+{
+	if (id == 0)
+		pt_diag_warn(d, "%s: device address 0 is not an LV module address "
+		    "(an HV controller's answer?)", what);
 }
 
 /* ---- pwr: the module table ---------------------------------------------- */
@@ -530,6 +540,7 @@ console_lv_parse_stat(const char *body, size_t len, const struct console_ctx *ct
 	long id = leading_id(body, len, "Device address", 2), v;
 	int n = 0;
 
+	warn_address_zero(id, d, "stat");
 	if ((m = module_for(s, ctx, id, d, "stat")) == NULL)
 		return PT_ERR_PARSE;
 	ct_lines_init(&it, body, len);
@@ -616,7 +627,7 @@ console_lv_parse_info(const char *body, size_t len, const struct console_ctx *ct
 	struct ct_span line, value;
 	struct pt_module *m;
 	char key[64];
-	long id = 0;
+	long id = -1;
 	bool identity = false;
 
 	ct_lines_init(&it, body, len);
@@ -628,6 +639,7 @@ console_lv_parse_info(const char *body, size_t len, const struct console_ctx *ct
 				    "not a number");
 			break;
 		}
+	warn_address_zero(id, d, "info");
 	if ((m = module_for(s, ctx, id, d, "info")) == NULL)
 		return PT_ERR_PARSE;
 	ct_lines_init(&it, body, len);

@@ -625,6 +625,12 @@ test_stat(void **state)
 	assert_true(PT_HAS(m, PTF_CYCLES));
 	assert_int_equal(m->cycles, 666);
 	assert_float_equal(m->soh, 93, EPS);
+	assert_int_equal(f->d.n_warnings, 0);
+	/* an HV controller's stat: parsed, but flagged for --decode */
+	assert_int_equal(parse(f, console_lv_parse_stat,
+	    "Device address           0\nCYCLE Times     :      12\n", 0), 0);
+	assert_int_equal(f->d.n_warnings, 1);
+	assert_int_equal(mod(f, 1)->cycles, 12);
 	assert_int_equal(parse(f, console_lv_parse_stat, "CYCLE Times : many\n", 0),
 	    PT_ERR_PARSE);
 	assert_int_equal(parse(f, console_lv_parse_stat, "no colon here\n", 0), PT_ERR_PARSE);
