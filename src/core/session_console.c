@@ -526,7 +526,7 @@ poll_lv(struct session *s, struct pt_sample *out, bool slow)
 {
 	struct console_priv *p = priv(s);
 	int64_t t0 = clock_mono_ms(), t1;
-	int i, rc;
+	int i, rc, lost;
 
 	if ((rc = run(s, "pwr", 0, out)) != 0)
 		return rc;
@@ -535,22 +535,30 @@ poll_lv(struct session *s, struct pt_sample *out, bool slow)
 		return session_fail(s, PT_ERR_PARSE, "%s", "'pwr' lists no module: is this "
 		    "the master battery (address 1)?");
 	t1 = clock_mono_ms();
-	for (i = 0; i < p->per_cycle; i++) {
+	for (i = 0, lost = 0; i < p->per_cycle; i++) {
 		int id = p->ids[(p->rr_next + i) % p->n_ids];
 		rc = run(s, "bat", id, out);
-		if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 			return rc;
+		/* One module's cells lost (counted) is no reason to drop the
+		 * sample: its cells come from the previous read.  Two answers
+		 * lost in a row is a line in trouble. */
+		if (rc == PT_ERR_TIMEOUT && ++lost >= 2)
+			return rc;
+		if (rc == 0)
+			lost = 0;
 	}
 	p->rr_next = (p->rr_next + p->per_cycle) % p->n_ids;
 	adapt_round_robin(s, clock_mono_ms() - t0, clock_mono_ms() - t1);
 	if (slow)
 		for (i = 0; i < p->n_ids; i++) {
-			/* Identity and counters; old firmware rejects some: fine. */
+			/* Identity and counters are extras: old firmware rejects
+			 * some, a lost answer is counted; only a dead line stops. */
 			rc = run(s, "info", p->ids[i], out);
-			if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+			if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 				return rc;
 			rc = run(s, "stat", p->ids[i], out);
-			if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+			if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 				return rc;
 		}
 	return 0;
@@ -570,10 +578,10 @@ poll_hv(struct session *s, struct pt_sample *out, bool slow)
 		return rc;
 	if (slow) {
 		rc = run(s, "info", 0, out);
-		if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 			return rc;
 		rc = run(s, "stat", 0, out);
-		if (rc == PT_ERR_TIMEOUT || rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 			return rc;
 	}
 	return 0;

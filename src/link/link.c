@@ -249,15 +249,44 @@ link_fd_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
-/* The process (not us) that has `path` open, for the "busy" message. */
+/* The process holding a flock on the file, from /proc/locks. */
+static pid_t
+lock_holder(const char *path)
+{
+	struct stat st;
+	char line[256];
+	FILE *f;
+	pid_t found = 0;
+
+	if (stat(path, &st) != 0 || (f = fopen("/proc/locks", "r")) == NULL)
+		return 0;
+	while (found == 0 && fgets(line, sizeof line, f) != NULL) {
+		unsigned maj, min;
+		unsigned long ino;
+		int pid;
+		char kind[16];
+
+		if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%lu", kind, &pid, &maj, &min,
+		    &ino) == 5 && strcmp(kind, "FLOCK") == 0 && ino == st.st_ino &&
+		    makedev(maj, min) == st.st_dev && pid != getpid())
+			found = (pid_t)pid;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The process (not us) that has `path` open, for the "busy" message:
+ * the one holding the lock, else any that has it open. */
 static pid_t
 holder_of(const char *path, char *comm, size_t size)
 {
-	DIR *proc = opendir("/proc");
+	DIR *proc;
 	struct dirent *e;
-	pid_t self = getpid(), found = 0;
+	pid_t self = getpid(), found = lock_holder(path);
 
-	if (proc == NULL)
+	if (found > 0)
+		goto name;
+	if ((proc = opendir("/proc")) == NULL)
 		return 0;
 	while (found == 0 && (e = readdir(proc)) != NULL) {
 		char dir[300], link[PATH_MAX], fdpath[600];
@@ -285,6 +314,7 @@ holder_of(const char *path, char *comm, size_t size)
 		closedir(fds);
 	}
 	closedir(proc);
+name:
 	if (found > 0) {
 		char cpath[64];
 		FILE *fc;

@@ -2,8 +2,8 @@
 # acquire.sh — live acquisition against pylontop-sim: --once over a pty and
 # over TCP, headless CSV without gaps, unplug and reconnect, faults, the
 # SC0500 tbar guard, a busy port, bad configuration.
-. "$top_srcdir/tests/integration/lib.sh"
 PT_TEST_TIMEOUT=170
+. "$top_srcdir/tests/integration/lib.sh"
 command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
 [ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
 
@@ -101,10 +101,11 @@ note "unplug: ok"
 # --- faults: garbage, truncated answers, silence: no crash, counted ---------
 for fault in garbage truncate silence:3; do
 	name=$(echo "$fault" | tr -c 'a-z\n' '_')
-	dev=$(sim_start "f$name" --protocol lv --modules 2 --cells 15 --fault "$fault" --fault-every 3)
+	dev=$(sim_start "f$name" --protocol lv --modules 2 --cells 15 --fault "$fault" --fault-every 5)
 	"$PYLONTOP" -d "$dev" --headless -i 0.5 2>"$T/f$name.log" &
 	p=$!; PT_PIDS="$PT_PIDS $p"
-	sleep 8
+	# Each lost answer costs the 3 s inactivity timeout: give it time.
+	sleep 14
 	kill -0 "$p" 2>/dev/null || fail "$fault: pylontop died: $(tail -5 "$T/f$name.log")"
 	kill -TERM "$p"; wait "$p"; rc=$?
 	[ "$rc" -eq 0 ] || fail "$fault: exit $rc"

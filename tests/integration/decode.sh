@@ -65,6 +65,12 @@ for f in "$CAP"/*_*_*.txt; do
 	unknown-cmd) expect_exit 2 "$f"; n=$((n + 1)); continue ;;
 	*) continue ;;
 	esac
+	# A recorded rejection (no success line at all) must be refused too.
+	if ! grep -q "Command completed successfully" "$f"; then
+		expect_exit 2 "$f"
+		n=$((n + 1))
+		continue
+	fi
 	"$PYLONTOP" --decode "$f" >"$T/out.json" 2>"$T/err.txt" ||
 		fail "$base: exit $?: $(cat "$T/err.txt")"
 	jq -e . "$T/out.json" >/dev/null || fail "$base: stdout is not JSON"

@@ -42,8 +42,20 @@ pt_cleanup() {
 trap pt_cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# Whole-test watchdog: the test is killed if it runs too long.
-( sleep "${PT_TEST_TIMEOUT:-120}"; echo "$PT_TEST_NAME: timed out after ${PT_TEST_TIMEOUT:-120}s" >&2; kill -TERM $$ ) &
+# Whole-test watchdog: the test is killed if it runs too long.  It sleeps
+# in one-second steps and leaves as soon as the test is gone, so nothing
+# it starts outlives the test by more than a second.
+pt_parent=$$
+(
+	n=0
+	while [ "$n" -lt "${PT_TEST_TIMEOUT:-120}" ]; do
+		sleep 1
+		kill -0 "$pt_parent" 2>/dev/null || exit 0
+		n=$((n + 1))
+	done
+	echo "$PT_TEST_NAME: timed out after ${PT_TEST_TIMEOUT:-120}s" >&2
+	kill -TERM "$pt_parent"
+) &
 PT_WATCHDOG=$!
 
 fail() { echo "FAIL: $PT_TEST_NAME: $*" >&2; exit 1; }
