@@ -2,7 +2,7 @@
  *
  * Only main() turns errors into exit statuses: 0 ok, 1 runtime failure,
  * 2 usage or bad input. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <getopt.h>
 #include <stdio.h>

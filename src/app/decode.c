@@ -6,7 +6,7 @@
  * terminal sessions), with or without CRs, echo and prompt; or RS485
  * frames, one per line.  stdout gets the sample JSON and nothing else;
  * messages go to stderr.  Exit 0 when something decoded, 2 otherwise. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * Starts pylontop-sim on a private pseudo-terminal and monitors it like a
  * real stack: the TUI on a terminal, a few text samples otherwise (so the
  * README's first command also finishes in CI). */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>

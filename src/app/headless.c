@@ -3,7 +3,7 @@
  * One stderr line per state change (journald keeps the time), samples on
  * stdout when --format is given, until SIGTERM/SIGINT/SIGHUP or --count
  * samples.  Exit: CSV flushed and MQTT "offline" by monitor_free(). */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <poll.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* interactive.c — the default mode: the TUI on the configured device. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <stdio.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
  *
  * Runs the same link and session code as the monitor, synchronously and
  * without retries, so a failure is reported at once with its reason. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * Between polls the thread sleeps on a condition variable (monotonic
  * clock), so an idle monitor uses no CPU and stops at once when asked.
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "core/monitor.h"
 

@@ -10,7 +10,7 @@
  * connection, only after the controller's own barcode was read with
  * `info` and found equal to the configured one (or --force-tbar).
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * bridge, no extra framing).  One request outstanding; a reply must come
  * within 1 s (the spec's peers use 0.5-2 s); one retry; bad checksums are
  * counted and never shown as data. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* sim_main.c — pylontop-sim: options, serving a pty or TCP, pacing,
  * the pager, scripted faults, and the state file tests compare with. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,7 +9,7 @@
  * formats and queues (oldest dropped, counted): acquisition and the UI
  * never wait on the network.
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "sink/mqtt.h"
 

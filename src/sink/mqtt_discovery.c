@@ -1,5 +1,5 @@
 /* mqtt_discovery.c — Home Assistant device discovery and state JSON. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "sink/mqtt_discovery.h"
 

@@ -4,7 +4,7 @@
  * so a slow ssh link carries a few bytes).  erase + wnoutrefresh +
  * doupdate: curses sends only what changed, no flicker.
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include "tui/tui_impl.h"
 

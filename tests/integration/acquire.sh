@@ -3,7 +3,7 @@
 # over TCP, headless CSV without gaps, unplug and reconnect, faults, the
 # SC0500 tbar guard, a busy port, bad configuration.
 PT_TEST_TIMEOUT=170
-. "$top_srcdir/tests/integration/lib.sh"
+. "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
 [ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # decode.sh — pylontop --decode on our fixtures (good and bad input), and on
 # every complete capture of a supported command in ../shared when present.
-. "$top_srcdir/tests/integration/lib.sh"
+. "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
 F="$top_srcdir/tests/fixtures/decode"
 

@@ -17,9 +17,12 @@ PT_TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/pt-$PT_TEST_NAME.XXXXXX")
 PT_PIDS=""
 
+# PT_ON_EXIT: a command a test wants run on exit (before processes stop).
+PT_ON_EXIT=""
 pt_cleanup() {
 	rc=$?
 	trap - EXIT INT TERM HUP
+	[ -n "$PT_ON_EXIT" ] && eval "$PT_ON_EXIT" >/dev/null 2>&1
 	for p in $PT_PIDS; do
 		kill -TERM "$p" 2>/dev/null
 	done

@@ -1,0 +1,84 @@
+/* config.h — settings from the config file, the environment and options.
+ *
+ * Sources, lowest priority first: built-in defaults, the config file
+ * (-c FILE, else ./.env, else ~/.config/pylontop/config), then the command
+ * line.  The file is `.env`-style KEY=value and accepts the keys existing
+ * Python SC0500 bridges use (SERIAL_PORT, BMS_BARCODE, MQTT_BROKER, ...).
+ * Secrets come only from the file, the environment or a password file.
+ */
+#ifndef PT_CONFIG_H
+#define PT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/alarms.h"
+
+struct mqtt_config {
+	bool	enabled;		/* publish now (toggled at run time) */
+	bool	configured;		/* a broker is known */
+	char	host[256];
+	int	port;			/* 0: 1883, or 8883 with TLS */
+	bool	tls;
+	char	user[128];
+	char	password[256];		/* never logged, never on argv */
+	char	cafile[512], capath[512], certfile[512], keyfile[512];
+	bool	tls_insecure;		/* skip hostname verification */
+	char	client_id[64];		/* "" -> pylontop-<unique_id> */
+	char	base_topic[128];	/* "" -> pylontop/<unique_id> */
+	char	discovery_prefix[64];	/* homeassistant */
+	bool	discovery;		/* send HA discovery (default on) */
+	int	qos;			/* state messages */
+	bool	retain;			/* state messages */
+	double	interval_s;		/* 0: every sample */
+	int	keepalive_s;		/* 30 */
+	char	unique_id[64];		/* DEVICE_UNIQUE_ID, "" -> from barcode */
+	char	device_name[64];	/* DEVICE_NAME, "" -> "Pylontech stack" */
+};
+
+struct pt_config {
+	char	device[256];		/* SERIAL_PORT / -d */
+	int	baud;			/* 0: dialect default */
+	char	protocol[8];		/* auto, lv, hv, sc0500, rs485 */
+	char	dialect[12];		/* rs485: auto, pylontech, pace, seplos */
+	double	interval_s;		/* 2 */
+	char	eol[4];			/* command terminator: "\n" default */
+	char	barcode[64];		/* BMS_BARCODE (SC0500 debug mode) */
+	bool	force_tbar;
+	bool	debug;			/* DEBUG_MODE: verbose log */
+	char	csv_path[512];		/* "" = no CSV; strftime pattern; "-" stdout */
+	bool	csv_enabled;
+	struct mqtt_config	mqtt;
+	struct alarm_config	alarms;
+	char	source[512];		/* the config file read, "" if none */
+	bool	mqtt_enabled_explicit;	/* MQTT_ENABLED / --mqtt / --no-mqtt given */
+};
+
+void	config_defaults(struct pt_config *c);
+
+/* Read a config file.  Unknown keys are warned about on stderr; a bad
+ * value returns PT_ERR_CONFIG with "FILE:LINE: KEY: why" in err.
+ * A missing file returns PT_ERR_NODEV (the caller decides if that matters). */
+int	config_load(struct pt_config *c, const char *path, char *err, size_t errsize);
+
+/* The default file, if one exists: ./.env, else ~/.config/pylontop/config.
+ * Returns NULL when neither exists. */
+const char *config_default_path(char *buf, size_t size);
+
+/* Apply one KEY=value (shared by the file and options). */
+int	config_set(struct pt_config *c, const char *key, const char *value,
+	    char *err, size_t errsize);
+
+/* After all sources: defaults that depend on other keys (a configured
+ * broker turns publishing on unless MQTT_ENABLED said otherwise; the MQTT
+ * port follows TLS). */
+void	config_finish(struct pt_config *c);
+
+/* Parse "mqtt[s]://[user@]host[:port]" into c->mqtt. */
+int	config_set_mqtt_url(struct pt_config *c, const char *url, char *err, size_t errsize);
+
+/* Read the first line of a password file into c->mqtt.password. */
+int	config_read_password_file(struct pt_config *c, const char *path,
+	    char *err, size_t errsize);
+
+#endif
