@@ -1,15 +1,22 @@
 /* alarms.c — threshold alarms with hysteresis, latches and an event log.
  *
  * An alarm is identified by (source, module, cell, name).  Each sample
- * gives the set of conditions that hold now: the BMS alarms the parser
- * found, non-zero error codes, and the thresholds.  A threshold that was
- * raised holds until the value is back past it by the hysteresis.  Every
- * raise and clear goes to the event log; a raised alarm stays listed
- * (latched) until acknowledged.
+ * says which conditions hold now: the BMS alarms its parser found,
+ * non-zero error codes, and the thresholds.  A threshold raises when the
+ * value reaches its limit and holds until the value is back past the
+ * limit by the hysteresis.  A value the sample does not know (validity
+ * bit clear, module missing) neither raises nor clears: with cells read
+ * round-robin, an unknown cell is not a healthy one.
+ *
+ * A raised alarm stays listed (latched) until acknowledged, even after
+ * it cleared; every raise and clear goes to a bounded event log.
+ *
+ * Limits are compared with a slack of LIMIT_EPS so that a float cell
+ * voltage of exactly 3.60 raises a 3.60 V limit.
  */
 #include "core/alarms.h"
 
-#include <errno.h>
+#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,55 +26,124 @@
 
 #include "util/err.h"
 
-#define MAX_STATES	256
+#define MAX_STATES	512	/* 16 x 16 cells high, plus every module alarm */
 #define MAX_EVENTS	512
+#define LIMIT_EPS	1e-6
+
+struct entry {
+	struct alarm_state	st;
+	bool			seen;	/* settled by the sample being evaluated */
+};
 
 struct alarm_engine {
 	pthread_mutex_t		lock;
 	struct alarm_config	cfg;
-	struct alarm_state	st[MAX_STATES];
-	bool			seen[MAX_STATES];	/* holds in this sample */
+	struct entry		e[MAX_STATES];
 	int			n;
 	struct alarm_event	ev[MAX_EVENTS];
 	size_t			ev_head, ev_count;
 };
 
+/* ---- configuration ------------------------------------------------------ */
+
 void
 alarm_config_defaults(struct alarm_config *c)
 {
 	memset(c, 0, sizeof *c);
-	c->cell_v_high = 3.60;		/* LiFePO4: charging ends near 3.45-3.55 */
-	c->cell_v_low = 2.90;
+	c->cell_v_high = 3.60;		/* LiFePO4 charging ends at 3.45-3.55 V */
+	c->cell_v_low = 2.90;		/* below 2.9 V a cell is nearly empty */
 	c->cell_v_hyst = 0.05;
-	c->cell_spread_high = 0.10;
+	c->cell_spread_high = 0.10;	/* 100 mV: balancing is not keeping up */
 	c->cell_spread_hyst = 0.02;
 	c->temp_high = 45;
-	c->temp_low = 2;		/* charging LiFePO4 below ~0 C plates lithium */
+	/* Charging LiFePO4 below 0 degC plates lithium; the BMS itself stops
+	 * charging there.  2 degC warns before that point is reached. */
+	c->temp_low = 2;
 	c->temp_hyst = 3;
 	c->soc_low = 10;
 	c->soc_hyst = 5;
-	c->stale_after_s = 0;		/* 3 x interval */
+	c->stale_after_s = 0;		/* 0: 3 x the poll interval */
+	c->bell = false;
+}
+
+/* A plain decimal number: optional minus, digits, optional dot and
+ * digits.  No exponents, hex, "inf", spaces or commas. */
+static bool
+is_decimal(const char *s)
+{
+	bool digits = false;
+
+	if (*s == '-')
+		s++;
+	for (; isdigit((unsigned char)*s); s++)
+		digits = true;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			digits = true;
+	return digits && *s == '\0';
 }
 
 static int
-number(const char *key, const char *value, double lo, double hi, double *out,
+parse_number(const char *key, const char *value, double lo, double hi, double *out,
     char *msg, size_t size)
 {
-	char *end;
 	double d;
 
-	errno = 0;
-	d = strtod(value, &end);
-	if (value[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(d)) {
-		snprintf(msg, size, "%s: '%s' is not a number%s", key, value,
-		    strchr(value, ',') ? " (use a dot: 3.60)" : "");
+	if (value[0] == '\0') {
+		snprintf(msg, size, "%s: the value is empty (give a number, e.g. %g)", key, lo);
 		return PT_ERR_CONFIG;
 	}
+	if (!is_decimal(value)) {
+		snprintf(msg, size, "%s: '%s' is not a number%s", key, value,
+		    strchr(value, ',') != NULL ? " (use a dot: 3.60)" :
+		    " (digits with an optional dot, e.g. 3.60)");
+		return PT_ERR_CONFIG;
+	}
+	d = strtod(value, NULL);
 	if (d < lo || d > hi) {
-		snprintf(msg, size, "%s: '%s' is out of range (%g to %g)", key, value, lo, hi);
+		snprintf(msg, size, "%s: %s is out of range (%g to %g)", key, value, lo, hi);
 		return PT_ERR_CONFIG;
 	}
 	*out = d;
+	return 1;
+}
+
+static int
+parse_bool(const char *key, const char *value, bool *out, char *msg, size_t size)
+{
+	static const char *const yes[] = { "true", "yes", "1", "on" };
+	static const char *const no[] = { "false", "no", "0", "off" };
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = true;
+			return 1;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = false;
+			return 1;
+		}
+	}
+	snprintf(msg, size, "%s: '%s' is not a yes/no value (use true or false)", key, value);
+	return PT_ERR_CONFIG;
+}
+
+/* A low limit must stay below its high one, whichever was set last. */
+static int
+check_order(const struct alarm_config *c, const char *key, const char *value, char *msg,
+    size_t size)
+{
+	if (c->cell_v_low >= c->cell_v_high) {
+		snprintf(msg, size, "%s: %s leaves ALARM_CELL_V_LOW (%.3f V) not below "
+		    "ALARM_CELL_V_HIGH (%.3f V)", key, value, c->cell_v_low, c->cell_v_high);
+		return PT_ERR_CONFIG;
+	}
+	if (c->temp_low >= c->temp_high) {
+		snprintf(msg, size, "%s: %s leaves ALARM_TEMP_LOW (%g C) not below "
+		    "ALARM_TEMP_HIGH (%g C)", key, value, c->temp_low, c->temp_high);
+		return PT_ERR_CONFIG;
+	}
 	return 1;
 }
 
@@ -94,41 +170,31 @@ alarm_config_set(struct alarm_config *c, const char *key, const char *value,
 		K("ALARM_STALE_S", stale_after_s, 0, 86400),
 #undef K
 	};
+	struct alarm_config t;
 	size_t i;
 	int rc;
 
-	if (strcmp(key, "ALARM_BELL") == 0) {
-		if (!strcasecmp(value, "true") || !strcasecmp(value, "yes") ||
-		    !strcmp(value, "1") || !strcasecmp(value, "on"))
-			c->bell = true;
-		else if (!strcasecmp(value, "false") || !strcasecmp(value, "no") ||
-		    !strcmp(value, "0") || !strcasecmp(value, "off"))
-			c->bell = false;
-		else {
-			snprintf(msg, msgsize, "%s: '%s' is not a yes/no value (use true or false)",
-			    key, value);
-			return PT_ERR_CONFIG;
-		}
-		return 1;
-	}
+	if (msg != NULL && msgsize > 0)
+		msg[0] = '\0';
+	if (key == NULL || value == NULL)
+		return 0;
+	if (strcmp(key, "ALARM_BELL") == 0)
+		return parse_bool(key, value, &c->bell, msg, msgsize);
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		struct alarm_config t = *c;
 		if (strcmp(key, keys[i].key) != 0)
 			continue;
-		rc = number(key, value, keys[i].lo, keys[i].hi,
-		    (double *)((char *)&t + keys[i].off), msg, msgsize);
-		if (rc < 0)
+		t = *c;
+		rc = parse_number(key, value, keys[i].lo, keys[i].hi,
+		    (double *)(void *)((char *)&t + keys[i].off), msg, msgsize);
+		if (rc < 0 || (rc = check_order(&t, key, value, msg, msgsize)) < 0)
 			return rc;
-		if (t.cell_v_low >= t.cell_v_high || t.temp_low >= t.temp_high) {
-			snprintf(msg, msgsize, "%s: '%s' makes the low limit not below the high one",
-			    key, value);
-			return PT_ERR_CONFIG;
-		}
 		*c = t;
 		return 1;
 	}
 	return 0;
 }
+
+/* ---- the engine ----------------------------------------------------------- */
 
 struct alarm_engine *
 alarm_engine_new(const struct alarm_config *c)
@@ -138,7 +204,10 @@ alarm_engine_new(const struct alarm_config *c)
 	if (e == NULL)
 		return NULL;
 	pthread_mutex_init(&e->lock, NULL);
-	e->cfg = *c;
+	if (c != NULL)
+		e->cfg = *c;
+	else
+		alarm_config_defaults(&e->cfg);
 	return e;
 }
 
@@ -155,18 +224,18 @@ static bool
 same(const struct pt_alarm *a, const struct pt_alarm *b)
 {
 	return a->source == b->source && a->module == b->module && a->cell == b->cell &&
-	    strcmp(a->name, b->name) == 0;
+	    strncmp(a->name, b->name, sizeof a->name) == 0;
 }
 
-static int
+static struct entry *
 find(struct alarm_engine *e, const struct pt_alarm *a)
 {
 	int i;
 
 	for (i = 0; i < e->n; i++)
-		if (same(&e->st[i].alarm, a))
-			return i;
-	return -1;
+		if (same(&e->e[i].st.alarm, a))
+			return &e->e[i];
+	return NULL;
 }
 
 static void
@@ -182,59 +251,71 @@ log_event(struct alarm_engine *e, const struct pt_alarm *a, bool raised, int64_t
 		e->ev_count++;
 }
 
-/* The condition `a` holds now.  Returns true when it is a new raise. */
-static bool
-holds(struct alarm_engine *e, const struct pt_alarm *a, int64_t now)
+/* Condition `a` holds now.  Returns its entry (NULL when the table is
+ * full) and sets *raised when this is a new raise. */
+static struct entry *
+hold(struct alarm_engine *e, const struct pt_alarm *a, int64_t now, bool *raised)
 {
-	int i = find(e, a);
+	struct entry *x = find(e, a);
 
-	if (i < 0) {
+	*raised = false;
+	if (x == NULL) {
 		if (e->n >= MAX_STATES)
-			return false;
-		i = e->n++;
-		memset(&e->st[i], 0, sizeof e->st[i]);
-		e->st[i].alarm = *a;
-		e->st[i].alarm.since_ms = now;
+			return NULL;
+		x = &e->e[e->n++];
+		memset(x, 0, sizeof *x);
+		x->st.alarm = *a;
 	}
-	e->seen[i] = true;
-	e->st[i].alarm.value = a->value;
-	e->st[i].alarm.level = a->level;
-	if (e->st[i].active)
-		return false;
-	e->st[i].active = true;
-	e->st[i].acknowledged = false;
-	e->st[i].cleared_ms = 0;
-	e->st[i].alarm.since_ms = now;
-	log_event(e, &e->st[i].alarm, true, now);
-	return true;
-}
-
-static bool
-is_active(struct alarm_engine *e, const struct pt_alarm *a)
-{
-	int i = find(e, a);
-
-	return i >= 0 && e->st[i].active;
-}
-
-/* High-limit check with hysteresis: true while the alarm should hold. */
-static bool
-over(struct alarm_engine *e, const struct pt_alarm *a, double v, double limit, double hyst)
-{
-	return v > limit || (is_active(e, a) && v > limit - hyst);
-}
-
-static bool
-under(struct alarm_engine *e, const struct pt_alarm *a, double v, double limit, double hyst)
-{
-	return v < limit || (is_active(e, a) && v < limit + hyst);
+	x->seen = true;
+	x->st.alarm.value = a->value;
+	x->st.alarm.level = a->level;
+	if (!x->st.active) {
+		x->st.active = true;
+		x->st.acknowledged = false;	/* a new raise needs a new ack */
+		x->st.cleared_ms = 0;
+		x->st.alarm.since_ms = now;
+		log_event(e, &x->st.alarm, true, now);
+		*raised = true;
+	}
+	return x;
 }
 
 static void
-mk(struct pt_alarm *a, int level, int module, int cell, const char *name, double value)
+clear(struct alarm_engine *e, struct entry *x, int64_t now)
+{
+	x->seen = true;
+	if (!x->st.active)
+		return;
+	x->st.active = false;
+	x->st.cleared_ms = now;
+	log_event(e, &x->st.alarm, false, now);
+}
+
+/* Drop entries nobody needs to see: cleared and already acknowledged. */
+static void
+compact(struct alarm_engine *e)
+{
+	int i, j = 0;
+
+	for (i = 0; i < e->n; i++)
+		if (e->e[i].st.active || !e->e[i].st.acknowledged)
+			e->e[j++] = e->e[i];
+	e->n = j;
+}
+
+static void
+append(struct pt_sample *s, const struct pt_alarm *a)
+{
+	if (s->n_alarms < PT_MAX_ALARMS)
+		s->alarms[s->n_alarms++] = *a;
+}
+
+static void
+init_alarm(struct pt_alarm *a, int source, int level, int module, int cell,
+    const char *name, double value)
 {
 	memset(a, 0, sizeof *a);
-	a->source = PT_ALARM_THRESHOLD;
+	a->source = (uint8_t)source;
 	a->level = (uint8_t)level;
 	a->module = (int16_t)module;
 	a->cell = (int16_t)cell;
@@ -242,18 +323,130 @@ mk(struct pt_alarm *a, int level, int module, int cell, const char *name, double
 	a->value = value;
 }
 
-/* Evaluate one threshold; add it to the sample when it holds. */
+/* Settle a condition whose truth is known: raise, hold, or clear. */
 static int
-check(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, bool cond, int64_t now)
+settle(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, bool holds,
+    int64_t now)
 {
-	int raised = 0;
+	struct entry *x;
+	bool raised = false;
 
-	if (!cond)
+	if (!holds) {
+		if ((x = find(e, a)) != NULL) {
+			x->st.alarm.value = a->value;
+			clear(e, x, now);
+		}
 		return 0;
-	raised = holds(e, a, now);
-	a->since_ms = e->st[find(e, a)].alarm.since_ms;
-	if (s->n_alarms < PT_MAX_ALARMS)
-		s->alarms[s->n_alarms++] = *a;
+	}
+	x = hold(e, a, now, &raised);
+	a->since_ms = x != NULL ? x->st.alarm.since_ms : now;
+	append(s, a);
+	return raised ? 1 : 0;
+}
+
+/* The sample does not know the value: an active alarm stays as it was. */
+static void
+keep(struct alarm_engine *e, struct pt_sample *s, const struct pt_alarm *a)
+{
+	struct entry *x = find(e, a);
+
+	if (x == NULL || !x->st.active)
+		return;
+	x->seen = true;
+	append(s, &x->st.alarm);
+}
+
+static bool
+is_active(struct alarm_engine *e, const struct pt_alarm *a)
+{
+	struct entry *x = find(e, a);
+
+	return x != NULL && x->st.active;
+}
+
+/* A high limit: raises at `limit`, clears below `limit - hyst`.  NAN
+ * (unknown) keeps the state.  Returns 1 on a new raise. */
+static int
+check_high(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, double limit,
+    double hyst, int64_t now)
+{
+	double v = a->value;
+
+	if (isnan(v)) {
+		keep(e, s, a);
+		return 0;
+	}
+	if (is_active(e, a))
+		return settle(e, s, a, v >= limit - hyst - LIMIT_EPS, now);
+	return settle(e, s, a, v >= limit - LIMIT_EPS, now);
+}
+
+static int
+check_low(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, double limit,
+    double hyst, int64_t now)
+{
+	double v = a->value;
+
+	if (isnan(v)) {
+		keep(e, s, a);
+		return 0;
+	}
+	if (is_active(e, a))
+		return settle(e, s, a, v <= limit + hyst + LIMIT_EPS, now);
+	return settle(e, s, a, v <= limit + LIMIT_EPS, now);
+}
+
+static int
+check_error_code(struct alarm_engine *e, struct pt_sample *s, int module, uint32_t valid,
+    long code, int64_t now)
+{
+	struct pt_alarm a;
+
+	init_alarm(&a, PT_ALARM_BMS, PT_LEVEL_ALARM, module, -1, "error_code", (double)code);
+	if (!(valid & PTF_ERROR_CODE)) {
+		keep(e, s, &a);
+		return 0;
+	}
+	return settle(e, s, &a, code != 0, now);
+}
+
+/* Lowest and highest known temperature of a module: its own extremes,
+ * else its cells and extra sensors, else its one temperature. */
+static void
+module_temps(const struct pt_module *m, double *lo, double *hi)
+{
+	int i;
+
+	*lo = *hi = NAN;
+	for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++)
+		if (PT_HAS(&m->cells[i], PTF_TEMPERATURE)) {
+			*lo = isnan(*lo) ? m->cells[i].temperature : fmin(*lo, m->cells[i].temperature);
+			*hi = isnan(*hi) ? m->cells[i].temperature : fmax(*hi, m->cells[i].temperature);
+		}
+	for (i = 0; i < m->n_temps && i < PT_MAX_TEMPS; i++) {
+		*lo = isnan(*lo) ? m->temps[i] : fmin(*lo, m->temps[i]);
+		*hi = isnan(*hi) ? m->temps[i] : fmax(*hi, m->temps[i]);
+	}
+	if (isnan(*lo) && PT_HAS(m, PTF_TEMPERATURE))
+		*lo = *hi = m->temperature;
+	if (PT_HAS(m, PTF_TEMP_MIN))
+		*lo = m->temp_min;
+	if (PT_HAS(m, PTF_TEMP_MAX))
+		*hi = m->temp_max;
+}
+
+static int
+eval_temps(struct alarm_engine *e, struct pt_sample *s, int module, double lo, double hi,
+    int64_t now)
+{
+	const struct alarm_config *c = &e->cfg;
+	struct pt_alarm a;
+	int raised;
+
+	init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_ALARM, module, -1, "temperature_high", hi);
+	raised = check_high(e, s, &a, c->temp_high, c->temp_hyst, now);
+	init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_WARNING, module, -1, "temperature_low", lo);
+	raised += check_low(e, s, &a, c->temp_low, c->temp_hyst, now);
 	return raised;
 }
 
@@ -264,39 +457,78 @@ eval_module(struct alarm_engine *e, struct pt_sample *s, const struct pt_module 
 	struct pt_cell_stats cs;
 	struct pt_alarm a;
 	int raised = 0, i;
-	double t;
+	double lo, hi, v;
 
-	for (i = 0; i < m->n_cells; i++) {
+	for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++) {
 		const struct pt_cell *cell = &m->cells[i];
-		if (!PT_HAS(cell, PTF_VOLTAGE))
-			continue;
-		mk(&a, PT_LEVEL_ALARM, m->id, i, "cell_voltage_high", cell->voltage);
-		raised += check(e, s, &a, over(e, &a, cell->voltage, c->cell_v_high, c->cell_v_hyst), now);
-		mk(&a, PT_LEVEL_ALARM, m->id, i, "cell_voltage_low", cell->voltage);
-		raised += check(e, s, &a, under(e, &a, cell->voltage, c->cell_v_low, c->cell_v_hyst), now);
+
+		v = PT_HAS(cell, PTF_VOLTAGE) ? cell->voltage : NAN;
+		init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_ALARM, m->id, i, "cell_voltage_high", v);
+		raised += check_high(e, s, &a, c->cell_v_high, c->cell_v_hyst, now);
+		init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_ALARM, m->id, i, "cell_voltage_low", v);
+		raised += check_low(e, s, &a, c->cell_v_low, c->cell_v_hyst, now);
 	}
 	pt_module_cell_stats(m, &cs);
-	if (cs.count >= 2) {
-		mk(&a, PT_LEVEL_WARNING, m->id, -1, "cell_spread_high", cs.spread);
-		raised += check(e, s, &a, over(e, &a, cs.spread, c->cell_spread_high,
-		    c->cell_spread_hyst), now);
-	}
-	t = PT_HAS(m, PTF_TEMP_MAX) ? m->temp_max : PT_HAS(m, PTF_TEMPERATURE) ? m->temperature : NAN;
-	if (isfinite(t)) {
-		mk(&a, PT_LEVEL_ALARM, m->id, -1, "temperature_high", t);
-		raised += check(e, s, &a, over(e, &a, t, c->temp_high, c->temp_hyst), now);
-	}
-	t = PT_HAS(m, PTF_TEMP_MIN) ? m->temp_min : PT_HAS(m, PTF_TEMPERATURE) ? m->temperature : NAN;
-	if (isfinite(t)) {
-		mk(&a, PT_LEVEL_ALARM, m->id, -1, "temperature_low", t);
-		raised += check(e, s, &a, under(e, &a, t, c->temp_low, c->temp_hyst), now);
-	}
-	if (PT_HAS(m, PTF_ERROR_CODE) && m->error_code != 0) {
-		mk(&a, PT_LEVEL_ALARM, m->id, -1, "error_code", (double)m->error_code);
-		a.source = PT_ALARM_BMS;
-		raised += check(e, s, &a, true, now);
-	}
+	init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_WARNING, m->id, -1, "cell_spread_high",
+	    cs.count >= 2 ? cs.spread : NAN);
+	raised += check_high(e, s, &a, c->cell_spread_high, c->cell_spread_hyst, now);
+	module_temps(m, &lo, &hi);
+	raised += eval_temps(e, s, m->id, lo, hi, now);
+	raised += check_error_code(e, s, m->id, m->valid, m->error_code, now);
 	return raised;
+}
+
+/* Does the sample know anything about this module (and its cell)? */
+static bool
+sample_covers(const struct pt_sample *s, int module, int cell)
+{
+	const struct pt_module *m;
+	int i;
+
+	if (module <= 0)
+		return true;
+	for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++) {
+		m = &s->modules[i];
+		if (m->id != module)
+			continue;
+		return cell < 0 || (cell < m->n_cells && cell < PT_MAX_CELLS &&
+		    m->cells[cell].valid != 0);
+	}
+	return false;
+}
+
+static int
+eval_bms(struct alarm_engine *e, struct pt_sample *s, int n_bms, int64_t now)
+{
+	struct entry *x;
+	bool raised;
+	int i, n = 0;
+
+	for (i = 0; i < n_bms; i++) {
+		x = hold(e, &s->alarms[i], now, &raised);
+		s->alarms[i].since_ms = x != NULL ? x->st.alarm.since_ms : now;
+		n += raised ? 1 : 0;
+	}
+	return n;
+}
+
+/* Alarms about modules or cells this sample did not read stay as they
+ * were (error codes have their own validity bit). */
+static void
+keep_unread(struct alarm_engine *e, struct pt_sample *s)
+{
+	struct entry *x;
+	int i;
+
+	for (i = 0; i < e->n; i++) {
+		x = &e->e[i];
+		if (!x->seen && x->st.active && x->st.alarm.source != PT_ALARM_LINK &&
+		    strcmp(x->st.alarm.name, "error_code") != 0 &&
+		    !sample_covers(s, x->st.alarm.module, x->st.alarm.cell)) {
+			x->seen = true;
+			append(s, &x->st.alarm);
+		}
+	}
 }
 
 int
@@ -304,32 +536,38 @@ alarm_engine_eval(struct alarm_engine *e, struct pt_sample *s, int64_t now_ms)
 {
 	const struct alarm_config *c = &e->cfg;
 	struct pt_alarm a;
-	int raised = 0, i, n_bms = s->n_alarms;
+	int raised, i, n_bms = s->n_alarms < PT_MAX_ALARMS ? s->n_alarms : PT_MAX_ALARMS;
+	bool module_temp = false;
+	double lo, hi;
 
 	pthread_mutex_lock(&e->lock);
-	memset(e->seen, 0, sizeof e->seen);
-	for (i = 0; i < n_bms; i++) {
-		raised += holds(e, &s->alarms[i], now_ms);
-		s->alarms[i].since_ms = e->st[find(e, &s->alarms[i])].alarm.since_ms;
-	}
-	for (i = 0; i < s->n_modules; i++)
-		raised += eval_module(e, s, &s->modules[i], now_ms);
-	if (PT_HAS(&s->stack, PTF_SOC)) {
-		mk(&a, PT_LEVEL_WARNING, 0, -1, "soc_low", s->stack.soc);
-		raised += check(e, s, &a, under(e, &a, s->stack.soc, c->soc_low, c->soc_hyst), now_ms);
-	}
-	if (PT_HAS(&s->stack, PTF_ERROR_CODE) && s->stack.error_code != 0) {
-		mk(&a, PT_LEVEL_ALARM, 0, -1, "error_code", (double)s->stack.error_code);
-		a.source = PT_ALARM_BMS;
-		raised += check(e, s, &a, true, now_ms);
-	}
-	/* What held before and not now has cleared (link alarms aside). */
 	for (i = 0; i < e->n; i++)
-		if (e->st[i].active && !e->seen[i] && e->st[i].alarm.source != PT_ALARM_LINK) {
-			e->st[i].active = false;
-			e->st[i].cleared_ms = now_ms;
-			log_event(e, &e->st[i].alarm, false, now_ms);
-		}
+		e->e[i].seen = false;
+	raised = eval_bms(e, s, n_bms, now_ms);
+	for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++) {
+		raised += eval_module(e, s, &s->modules[i], now_ms);
+		module_temps(&s->modules[i], &lo, &hi);
+		module_temp |= !isnan(hi);
+	}
+	/* A controller that reports only stack values (SC0500 getpwr). */
+	if (!module_temp) {
+		lo = PT_HAS(&s->stack, PTF_TEMP_MIN) ? s->stack.temp_min :
+		    PT_HAS(&s->stack, PTF_TEMPERATURE) ? s->stack.temperature : NAN;
+		hi = PT_HAS(&s->stack, PTF_TEMP_MAX) ? s->stack.temp_max :
+		    PT_HAS(&s->stack, PTF_TEMPERATURE) ? s->stack.temperature : NAN;
+		raised += eval_temps(e, s, 0, lo, hi, now_ms);
+	}
+	init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_WARNING, 0, -1, "soc_low",
+	    PT_HAS(&s->stack, PTF_SOC) ? s->stack.soc : NAN);
+	raised += check_low(e, s, &a, c->soc_low, c->soc_hyst, now_ms);
+	raised += check_error_code(e, s, 0, s->stack.valid, s->stack.error_code, now_ms);
+	keep_unread(e, s);
+	/* What held before and was not heard of now has cleared; the link
+	 * alarm is alarm_engine_stale's business. */
+	for (i = 0; i < e->n; i++)
+		if (!e->e[i].seen && e->e[i].st.alarm.source != PT_ALARM_LINK)
+			clear(e, &e->e[i], now_ms);
+	compact(e);
 	pthread_mutex_unlock(&e->lock);
 	return raised;
 }
@@ -338,18 +576,16 @@ void
 alarm_engine_stale(struct alarm_engine *e, bool stale, double age_s, int64_t now_ms)
 {
 	struct pt_alarm a;
-	int i;
+	struct entry *x;
+	bool raised;
 
-	mk(&a, PT_LEVEL_WARNING, 0, -1, "stale_data", age_s);
-	a.source = PT_ALARM_LINK;
+	init_alarm(&a, PT_ALARM_LINK, PT_LEVEL_WARNING, 0, -1, "stale_data", age_s);
 	pthread_mutex_lock(&e->lock);
-	i = find(e, &a);
 	if (stale)
-		holds(e, &a, now_ms);
-	else if (i >= 0 && e->st[i].active) {
-		e->st[i].active = false;
-		e->st[i].cleared_ms = now_ms;
-		log_event(e, &e->st[i].alarm, false, now_ms);
+		hold(e, &a, now_ms, &raised);
+	else if ((x = find(e, &a)) != NULL) {
+		clear(e, x, now_ms);
+		compact(e);
 	}
 	pthread_mutex_unlock(&e->lock);
 }
@@ -369,15 +605,22 @@ by_severity(const void *x, const void *y)
 size_t
 alarm_engine_active(struct alarm_engine *e, struct alarm_state *out, size_t max)
 {
+	struct alarm_state *all;
 	size_t n = 0;
 	int i;
 
+	if ((all = malloc(MAX_STATES * sizeof *all)) == NULL)
+		return 0;
 	pthread_mutex_lock(&e->lock);
-	for (i = 0; i < e->n && n < max; i++)
-		if (e->st[i].active || !e->st[i].acknowledged)
-			out[n++] = e->st[i];
+	for (i = 0; i < e->n; i++)
+		all[n++] = e->e[i].st;
 	pthread_mutex_unlock(&e->lock);
-	qsort(out, n, sizeof *out, by_severity);
+	/* Sort all before cutting, so `max` keeps the most severe. */
+	qsort(all, n, sizeof *all, by_severity);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof *out);
+	free(all);
 	return n;
 }
 
@@ -389,7 +632,7 @@ alarm_engine_unacked(struct alarm_engine *e)
 
 	pthread_mutex_lock(&e->lock);
 	for (i = 0; i < e->n; i++)
-		if (!e->st[i].acknowledged)
+		if (!e->e[i].st.acknowledged)
 			n++;
 	pthread_mutex_unlock(&e->lock);
 	return n;
@@ -398,16 +641,12 @@ alarm_engine_unacked(struct alarm_engine *e)
 void
 alarm_engine_ack(struct alarm_engine *e)
 {
-	int i, j = 0;
+	int i;
 
 	pthread_mutex_lock(&e->lock);
-	for (i = 0; i < e->n; i++) {
-		if (!e->st[i].active)
-			continue;	/* cleared and now acknowledged: forget it */
-		e->st[i].acknowledged = true;
-		e->st[j++] = e->st[i];
-	}
-	e->n = j;
+	for (i = 0; i < e->n; i++)
+		e->e[i].st.acknowledged = true;
+	compact(e);		/* the cleared ones go */
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -428,51 +667,83 @@ const char *
 alarm_level_name(int level)
 {
 	switch (level) {
-	case PT_LEVEL_INFO: return "info";
-	case PT_LEVEL_WARNING: return "warning";
-	case PT_LEVEL_ALARM: return "alarm";
-	case PT_LEVEL_PROTECT: return "protect";
+	case PT_LEVEL_INFO:
+		return "info";
+	case PT_LEVEL_WARNING:
+		return "warning";
+	case PT_LEVEL_ALARM:
+		return "alarm";
+	case PT_LEVEL_PROTECT:
+		return "protect";
 	}
 	return "alarm";
+}
+
+/* ---- texts ---------------------------------------------------------------- */
+
+static const struct known_alarm {
+	const char	*name, *text, *unit;
+	double		 scale;
+	int		 decimals;
+} known_alarms[] = {
+	{ "cell_voltage_high", "voltage high", "V", 1, 3 },
+	{ "cell_voltage_low", "voltage low", "V", 1, 3 },
+	{ "cell_spread_high", "cell spread high", "mV", 1000, 0 },
+	{ "temperature_high", "temperature high", "C", 1, 1 },
+	{ "temperature_low", "temperature low", "C", 1, 1 },
+	{ "soc_low", "SOC low", "%", 1, 0 },
+	{ "stale_data", "no fresh data for", "s", 1, 0 },
+	{ "error_code", "error code", "", 1, 0 },
+};
+
+/* "cell_overvoltage" of cell 3 -> "overvoltage"; others: underscores
+ * become spaces. */
+static void
+plain_name(const struct pt_alarm *a, char *buf, size_t size)
+{
+	const char *n = a->name;
+	size_t i;
+
+	if (a->cell >= 0 && strncmp(n, "cell_", 5) == 0 && n[5] != '\0')
+		n += 5;
+	snprintf(buf, size, "%.*s", (int)sizeof a->name, n);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '_')
+			buf[i] = ' ';
 }
 
 void
 alarm_describe(const struct pt_alarm *a, char *buf, size_t size)
 {
-	static const struct {
-		const char *name, *text, *unit;
-		double scale;
-		int decimals;
-	} known[] = {
-		{ "cell_voltage_high", "voltage high", "V", 1, 3 },
-		{ "cell_voltage_low", "voltage low", "V", 1, 3 },
-		{ "cell_spread_high", "cell spread high", "mV", 1000, 0 },
-		{ "temperature_high", "temperature high", "C", 1, 1 },
-		{ "temperature_low", "temperature low", "C", 1, 1 },
-		{ "soc_low", "SOC low", "%", 1, 0 },
-		{ "stale_data", "no fresh data for", "s", 1, 0 },
-		{ "error_code", "error code", "", 1, 0 },
-	};
-	char where[48], what[64], value[32] = "";
+	const struct known_alarm *k = NULL;
+	char where[48], what[48], value[40] = "";
 	size_t i;
 
-	if (a->module > 0 && a->cell >= 0)
+	if (size == 0)
+		return;
+	for (i = 0; i < sizeof known_alarms / sizeof known_alarms[0]; i++)
+		if (strncmp(a->name, known_alarms[i].name, sizeof a->name) == 0)
+			k = &known_alarms[i];
+	if (a->source == PT_ALARM_LINK)
+		snprintf(where, sizeof where, "Link: ");
+	else if (a->module > 0 && a->cell >= 0)
 		snprintf(where, sizeof where, "Module %d cell %d ", a->module, a->cell + 1);
 	else if (a->module > 0)
 		snprintf(where, sizeof where, "Module %d ", a->module);
 	else
-		snprintf(where, sizeof where, "%s", a->source == PT_ALARM_LINK ? "Link " : "Stack ");
-	snprintf(what, sizeof what, "%s", a->name);
-	for (i = 0; i < strlen(what); i++)
-		if (what[i] == '_')
-			what[i] = ' ';
-	for (i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(a->name, known[i].name) == 0) {
-			snprintf(what, sizeof what, "%s", known[i].text);
-			if (isfinite(a->value))
-				snprintf(value, sizeof value, ": %.*f %s", known[i].decimals,
-				    a->value * known[i].scale, known[i].unit);
-			break;
-		}
+		snprintf(where, sizeof where, "Stack ");
+	if (k != NULL)
+		snprintf(what, sizeof what, "%s", k->text);
+	else
+		plain_name(a, what, sizeof what);
+	if (k != NULL && k->unit[0] == '\0' && isfinite(a->value))
+		snprintf(value, sizeof value, " %.0f", a->value);
+	else if (k != NULL && a->source == PT_ALARM_LINK && isfinite(a->value))
+		snprintf(value, sizeof value, " %.0f %s", a->value, k->unit);
+	else if (k != NULL && isfinite(a->value))
+		snprintf(value, sizeof value, ": %.*f %s", k->decimals, a->value * k->scale,
+		    k->unit);
+	else if (isfinite(a->value))
+		snprintf(value, sizeof value, ": %g", a->value);
 	snprintf(buf, size, "%s%s%s", where, what, value);
 }

@@ -1,17 +1,24 @@
 /* history.c — fixed memory of past samples (bmon/nvtop style).
  *
- * - a ring of the last HIST_RING samples, packed: each slot keeps only as
- *   many cells per module as the first sample had (at least 16), so a
- *   16 x 16 stack's whole history stays under 16 MiB;
- * - min/avg/max buckets per series, addressed by time: bucket number =
- *   t / width, stored beside the values, so a bucket left over from an
- *   earlier lap of the ring, or never written, is a gap, not data.
- *   Stack series at seconds, minutes and hours; module series at minutes
- *   and hours (their seconds come from the ring); every cell voltage at
- *   minutes.
+ * Everything is allocated once, in history_new(), and never grows:
  *
- * All memory is allocated when the first sample arrives (its shape fixes
- * the cell capacity) and never grows.  One mutex, held only to copy.
+ * - a ring of the last HIST_RING samples, each kept whole (every field,
+ *   every alarm and status word) except that the slot has room for
+ *   HIST_CELL_BUDGET cells in all: enough for every real stack (16 x 16
+ *   LV, 8 x 30 Force H2), where a sample's cells are packed module after
+ *   module.  A stack with more cells keeps the first HIST_CELL_BUDGET.
+ * - min/avg/max buckets, addressed by time: bucket number = t / width,
+ *   and the number is stored beside the values, so a bucket from an
+ *   earlier lap of the ring, or one no sample fell into, is a gap and
+ *   never data.  Stack series are floats; module and cell series are
+ *   16-bit fixed point (a code of 0 marks "no value"), which is what
+ *   keeps a 16 x 16 stack under 16 MiB.  The average of the bucket being
+ *   filled is kept as an exact double sum beside it and rounded into the
+ *   bucket on every sample, so rounding never accumulates.
+ * - cell series are assigned to (module, cell) pairs as they appear, up
+ *   to HIST_CELL_BUDGET of them.
+ *
+ * One mutex, held only while copying into or out of these arrays.
  */
 #include "core/history.h"
 
@@ -20,45 +27,77 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STACK_SERIES	6
-#define MODULE_SERIES	5
-#define MIN_CELL_CAP	16
-
-struct block {
-	int64_t		 width_ms;
-	size_t		 len;
-	int		 nser;
-	int64_t		*idx;		/* [len]: bucket number held, -1 none */
-	float		*min, *max, *avg;	/* [nser * len] */
-	uint16_t	*n;		/* [nser * len]: samples in the bucket */
-};
-
-struct history {
-	pthread_mutex_t	 lock;
-	bool		 ready;
-	int		 cell_cap;
-	size_t		 slot_size;
-	unsigned char	*ring;		/* HIST_RING slots */
-	size_t		 head, count;
-	struct block	 stack[HIST_NRES];
-	struct block	 module[HIST_NRES];	/* [HIST_MINUTES], [HIST_HOURS] */
-	struct block	 cell;			/* minutes */
-	size_t		 bytes;
-};
+#define HIST_CELL_BUDGET	(PT_MAX_MODULES * 16)
+#define STACK_SERIES		6
+#define MODULE_SERIES		5
+#define NO_BUCKET		INT64_MIN
 
 static const int64_t res_ms[HIST_NRES] = { 1000, 60000, 3600000 };
 static const size_t res_len[HIST_NRES] = { 3600, 1440, 720 };
 
+/* How a series is stored in 16 bits: value = (code - zero) * scale;
+ * code 0 means "no value". */
+struct codec {
+	double	scale;
+	int	zero;
+};
+
+static const struct codec module_codec[MODULE_SERIES] = {
+	{ 0.002, 0 },		/* voltage: 2 mV steps, up to 131 V */
+	{ 0.01, 32768 },	/* current: 10 mA, +-327 A */
+	{ 0.01, 0 },		/* SOC: 0.01 % */
+	{ 0.01, 32768 },	/* highest temperature: 0.01 degC, +-327 */
+	{ 0.1, 0 },		/* cell spread: 0.1 mV, up to 6.5 V */
+};
+static const struct codec cell_codec = { 0.0001, 0 };	/* 0.1 mV, up to 6.55 V */
+
+/* One resolution of one group of series. */
+struct tier {
+	int64_t		 width_ms;
+	size_t		 len;
+	int		 nser;
+	int64_t		*idx;		/* [len]: bucket number held */
+	float		*f;		/* [len][nser][3] min, avg, max (float groups) */
+	uint16_t	*q;		/* [len][nser][3] codes (fixed-point groups) */
+	const struct codec *codec;	/* series s uses codec[s % ncodec] */
+	int		 ncodec;
+	int64_t		 open;		/* bucket being filled */
+	double		*sum;		/* [nser]: exact sum of the open bucket */
+	uint32_t	*n;		/* [nser] */
+};
+
+struct history {
+	pthread_mutex_t	 lock;
+	size_t		 bytes;
+	size_t		 slot_size;
+	unsigned char	*ring;		/* HIST_RING packed samples */
+	size_t		 head, count;
+	struct tier	 stack[HIST_NRES];
+	struct tier	 module[HIST_NRES];
+	struct tier	 cell[HIST_NRES];	/* [HIST_MINUTES], [HIST_HOURS] */
+	int16_t		 cell_slot[PT_MAX_MODULES][PT_MAX_CELLS];	/* -1: none yet */
+	int		 cells_used;
+};
+
+/* The values of one sample, worked out before the lock is taken. */
+struct hist_values {
+	double	stack[STACK_SERIES];		/* NAN: unknown */
+	double	module[PT_MAX_MODULES * MODULE_SERIES];
+	double	cell[PT_MAX_MODULES][PT_MAX_CELLS];
+	int	n_modules;
+	int	n_cells[PT_MAX_MODULES];
+};
+
 int64_t
 history_res_ms(enum hist_res r)
 {
-	return r < HIST_NRES ? res_ms[r] : 0;
+	return (unsigned)r < HIST_NRES ? res_ms[r] : 0;
 }
 
 size_t
 history_res_len(enum hist_res r)
 {
-	return r < HIST_NRES ? res_len[r] : 0;
+	return (unsigned)r < HIST_NRES ? res_len[r] : 0;
 }
 
 const char *
@@ -66,11 +105,11 @@ history_metric_name(enum hist_metric m)
 {
 	static const char *const names[HM_NMETRICS] = {
 		"Stack voltage", "Stack current", "Stack power", "Stack SOC",
-		"Highest temperature", "Largest cell spread",
+		"Stack highest temperature", "Stack largest cell spread",
 		"Module voltage", "Module current", "Module SOC",
 		"Module highest temperature", "Module cell spread", "Cell voltage",
 	};
-	return m < HM_NMETRICS ? names[m] : "?";
+	return (unsigned)m < HM_NMETRICS ? names[m] : "?";
 }
 
 const char *
@@ -79,7 +118,41 @@ history_metric_unit(enum hist_metric m)
 	static const char *const units[HM_NMETRICS] = {
 		"V", "A", "W", "%", "C", "mV", "V", "A", "%", "C", "mV", "V",
 	};
-	return m < HM_NMETRICS ? units[m] : "";
+	return (unsigned)m < HM_NMETRICS ? units[m] : "";
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static size_t
+slot_of(const struct tier *t, int64_t k)
+{
+	int64_t len = (int64_t)t->len, r = k % len;
+
+	return (size_t)(r < 0 ? r + len : r);
+}
+
+static uint16_t
+encode(const struct codec *c, double v)
+{
+	double code = nearbyint(v / c->scale) + c->zero;
+
+	if (code < 1)
+		return 1;
+	if (code > UINT16_MAX)
+		return UINT16_MAX;
+	return (uint16_t)code;
+}
+
+static float
+decode(const struct codec *c, uint16_t code)
+{
+	return (float)((code - c->zero) * c->scale);
 }
 
 static void *
@@ -93,70 +166,164 @@ alloc(struct history *h, size_t n)
 }
 
 static bool
-block_init(struct history *h, struct block *b, enum hist_res r, int nser)
+tier_init(struct history *h, struct tier *t, enum hist_res r, int nser, bool fixed,
+    const struct codec *codec, int ncodec)
 {
-	size_t i, total = (size_t)nser * res_len[r];
+	size_t i, cells = t->len = res_len[r];
 
-	b->width_ms = res_ms[r];
-	b->len = res_len[r];
-	b->nser = nser;
-	b->idx = alloc(h, b->len * sizeof *b->idx);
-	b->min = alloc(h, total * sizeof(float));
-	b->max = alloc(h, total * sizeof(float));
-	b->avg = alloc(h, total * sizeof(float));
-	b->n = alloc(h, total * sizeof(uint16_t));
-	if (b->idx == NULL || b->min == NULL || b->max == NULL || b->avg == NULL || b->n == NULL)
+	cells *= (size_t)nser * 3;
+	t->width_ms = res_ms[r];
+	t->nser = nser;
+	t->codec = codec;
+	t->ncodec = ncodec;
+	t->open = NO_BUCKET;
+	t->idx = alloc(h, t->len * sizeof *t->idx);
+	t->sum = alloc(h, (size_t)nser * sizeof *t->sum);
+	t->n = alloc(h, (size_t)nser * sizeof *t->n);
+	if (fixed)
+		t->q = alloc(h, cells * sizeof *t->q);
+	else
+		t->f = alloc(h, cells * sizeof *t->f);
+	if (t->idx == NULL || t->sum == NULL || t->n == NULL || (t->q == NULL && t->f == NULL))
 		return false;
-	for (i = 0; i < b->len; i++)
-		b->idx[i] = -1;
+	for (i = 0; i < t->len; i++)
+		t->idx[i] = NO_BUCKET;
 	return true;
 }
 
 static void
-block_free(struct block *b)
+tier_free(struct tier *t)
 {
-	free(b->idx);
-	free(b->min);
-	free(b->max);
-	free(b->avg);
-	free(b->n);
+	free(t->idx);
+	free(t->f);
+	free(t->q);
+	free(t->sum);
+	free(t->n);
 }
 
-/* Start (or find) the bucket of time t; returns its slot. */
-static size_t
-block_slot(struct block *b, int64_t t)
+static const struct codec *
+tier_codec(const struct tier *t, int series)
 {
-	int64_t k = t / b->width_ms;
-	size_t slot = (size_t)(k % (int64_t)b->len);
+	return &t->codec[series % t->ncodec];
+}
+
+/* Make bucket k the one being filled.  A slot still holding k (the
+ * clock stepped back) is merged into approximately: its average counts
+ * as one sample; otherwise the slot's old lap is wiped. */
+static void
+tier_open(struct tier *t, int64_t k)
+{
+	size_t slot = slot_of(t, k), row = slot * (size_t)t->nser * 3;
 	int s;
 
-	if (b->idx[slot] != k) {
-		b->idx[slot] = k;
-		for (s = 0; s < b->nser; s++)
-			b->n[(size_t)s * b->len + slot] = 0;
+	if (t->idx[slot] == k) {
+		for (s = 0; s < t->nser; s++) {
+			size_t i = row + (size_t)s * 3;
+			bool has = t->q != NULL ? t->q[i] != 0 : !isnan(t->f[i]);
+
+			t->n[s] = has ? 1 : 0;
+			t->sum[s] = !has ? 0 : t->q != NULL ?
+			    decode(tier_codec(t, s), t->q[i + 1]) : t->f[i + 1];
+		}
+	} else {
+		if (t->q != NULL)
+			memset(&t->q[row], 0, (size_t)t->nser * 3 * sizeof *t->q);
+		else
+			for (s = 0; s < t->nser * 3; s++)
+				t->f[row + (size_t)s] = NAN;
+		memset(t->sum, 0, (size_t)t->nser * sizeof *t->sum);
+		memset(t->n, 0, (size_t)t->nser * sizeof *t->n);
+		t->idx[slot] = k;
 	}
-	return slot;
+	t->open = k;
 }
 
 static void
-block_add(struct block *b, size_t slot, int series, double v)
+tier_add(struct tier *t, int series, double v)
 {
-	size_t i = (size_t)series * b->len + slot;
-	float x = (float)v;
+	size_t i;
 
-	if (!isfinite(v) || series >= b->nser)
+	if (!isfinite(v) || series < 0 || series >= t->nser)
 		return;
-	if (b->n[i] == 0) {
-		b->min[i] = b->max[i] = b->avg[i] = x;
+	i = (slot_of(t, t->open) * (size_t)t->nser + (size_t)series) * 3;
+	t->sum[series] += v;
+	t->n[series]++;
+	if (t->q != NULL) {
+		const struct codec *c = tier_codec(t, series);
+		uint16_t code = encode(c, v);
+
+		if (t->q[i] == 0 || code < t->q[i])
+			t->q[i] = code;
+		if (t->q[i + 2] == 0 || code > t->q[i + 2])
+			t->q[i + 2] = code;
+		t->q[i + 1] = encode(c, t->sum[series] / t->n[series]);
 	} else {
-		if (x < b->min[i])
-			b->min[i] = x;
-		if (x > b->max[i])
-			b->max[i] = x;
-		b->avg[i] += (x - b->avg[i]) / (float)(b->n[i] + 1);
+		float x = (float)v;
+
+		if (isnan(t->f[i]) || x < t->f[i])
+			t->f[i] = x;
+		if (isnan(t->f[i + 2]) || x > t->f[i + 2])
+			t->f[i + 2] = x;
+		t->f[i + 1] = (float)(t->sum[series] / t->n[series]);
 	}
-	if (b->n[i] < UINT16_MAX)
-		b->n[i]++;
+}
+
+static void
+tier_point(const struct tier *t, int series, int64_t k, struct hist_point *p)
+{
+	size_t slot = slot_of(t, k), i = (slot * (size_t)t->nser + (size_t)series) * 3;
+
+	p->t_ms = k * t->width_ms;
+	p->valid = false;
+	p->min = p->avg = p->max = NAN;
+	if (t->idx[slot] != k)
+		return;		/* never filled, or an earlier lap */
+	if (t->q != NULL) {
+		const struct codec *c = tier_codec(t, series);
+		if (t->q[i] == 0)
+			return;
+		p->min = decode(c, t->q[i]);
+		p->avg = decode(c, t->q[i + 1]);
+		p->max = decode(c, t->q[i + 2]);
+	} else {
+		if (isnan(t->f[i]))
+			return;
+		p->min = t->f[i];
+		p->avg = t->f[i + 1];
+		p->max = t->f[i + 2];
+	}
+	p->valid = true;
+}
+
+static size_t
+tier_series(const struct tier *t, int series, int64_t now_ms, struct hist_point *out,
+    size_t max)
+{
+	int64_t k_now = floor_div(now_ms, t->width_ms);
+	size_t i;
+
+	if (max > t->len)
+		max = t->len;
+	for (i = 0; i < max; i++)
+		tier_point(t, series, k_now - (int64_t)(max - 1 - i), &out[i]);
+	return max;
+}
+
+/* Points of a series that has never had a value: all gaps. */
+static size_t
+gap_series(const struct tier *t, int64_t now_ms, struct hist_point *out, size_t max)
+{
+	int64_t k_now = floor_div(now_ms, t->width_ms);
+	size_t i;
+
+	if (max > t->len)
+		max = t->len;
+	for (i = 0; i < max; i++) {
+		out[i].t_ms = (k_now - (int64_t)(max - 1 - i)) * t->width_ms;
+		out[i].min = out[i].avg = out[i].max = NAN;
+		out[i].valid = false;
+	}
+	return max;
 }
 
 /* ---- packing samples into ring slots --------------------------------- */
@@ -165,77 +332,177 @@ block_add(struct block *b, size_t slot, int series, double v)
 #define TAIL_OFF	offsetof(struct pt_sample, n_alarms)
 #define TAIL_SIZE	(sizeof(struct pt_sample) - TAIL_OFF)
 #define MOD_HEAD	offsetof(struct pt_module, cells)
+#define SLOT_MODULES	(HEAD_SIZE + TAIL_SIZE)
+#define SLOT_CELLS	(SLOT_MODULES + PT_MAX_MODULES * MOD_HEAD)
+#define SLOT_SIZE	(SLOT_CELLS + HIST_CELL_BUDGET * sizeof(struct pt_cell))
 
-static size_t
-module_packed(const struct history *h)
+static int
+clamp_count(int n, int max)
 {
-	return MOD_HEAD + (size_t)h->cell_cap * sizeof(struct pt_cell);
+	return n < 0 ? 0 : n > max ? max : n;
 }
 
 static void
-pack(const struct history *h, unsigned char *dst, const struct pt_sample *s)
+pack(unsigned char *dst, const struct pt_sample *s)
 {
-	int i;
+	struct pt_module *mh;
+	int i, nm = clamp_count(s->n_modules, PT_MAX_MODULES), left = HIST_CELL_BUDGET, nc;
+	size_t cell = 0;
 
 	memcpy(dst, s, HEAD_SIZE);
 	memcpy(dst + HEAD_SIZE, (const unsigned char *)s + TAIL_OFF, TAIL_SIZE);
-	dst += HEAD_SIZE + TAIL_SIZE;
-	for (i = 0; i < PT_MAX_MODULES; i++, dst += module_packed(h)) {
-		if (i >= s->n_modules)
-			continue;
-		memcpy(dst, &s->modules[i], module_packed(h));
-		if (s->modules[i].n_cells > h->cell_cap)
-			((struct pt_module *)(void *)dst)->n_cells = h->cell_cap;
+	for (i = 0; i < nm; i++) {
+		mh = (struct pt_module *)(void *)(dst + SLOT_MODULES + (size_t)i * MOD_HEAD);
+		memcpy(mh, &s->modules[i], MOD_HEAD);
+		nc = clamp_count(s->modules[i].n_cells, PT_MAX_CELLS);
+		if (nc > left)
+			nc = left;
+		mh->n_cells = nc;
+		memcpy(dst + SLOT_CELLS + cell * sizeof(struct pt_cell), s->modules[i].cells,
+		    (size_t)nc * sizeof(struct pt_cell));
+		cell += (size_t)nc;
+		left -= nc;
 	}
 }
 
 static void
-unpack(const struct history *h, struct pt_sample *s, const unsigned char *src)
+unpack(struct pt_sample *s, const unsigned char *src)
 {
-	int i;
+	const struct pt_module *mh;
+	int i, nm;
+	size_t cell = 0;
 
 	memset(s, 0, sizeof *s);
 	memcpy(s, src, HEAD_SIZE);
 	memcpy((unsigned char *)s + TAIL_OFF, src + HEAD_SIZE, TAIL_SIZE);
-	src += HEAD_SIZE + TAIL_SIZE;
-	for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++, src += module_packed(h))
-		memcpy(&s->modules[i], src, module_packed(h));
+	nm = clamp_count(s->n_modules, PT_MAX_MODULES);
+	for (i = 0; i < nm; i++) {
+		mh = (const struct pt_module *)(const void *)(src + SLOT_MODULES +
+		    (size_t)i * MOD_HEAD);
+		memcpy(&s->modules[i], mh, MOD_HEAD);
+		memcpy(s->modules[i].cells, src + SLOT_CELLS + cell * sizeof(struct pt_cell),
+		    (size_t)mh->n_cells * sizeof(struct pt_cell));
+		cell += (size_t)mh->n_cells;
+	}
 }
 
-static bool
-setup(struct history *h, const struct pt_sample *first)
+/* A cell of a packed sample, NULL when the sample has none there. */
+static const struct pt_cell *
+packed_cell(const unsigned char *src, int module, int cell)
 {
-	int i, r, cap = MIN_CELL_CAP;
+	const struct pt_sample *hd = (const struct pt_sample *)(const void *)src;
+	const struct pt_module *mh;
+	size_t off = 0;
+	int i;
 
-	for (i = 0; i < first->n_modules; i++)
-		if (first->modules[i].n_cells > cap)
-			cap = first->modules[i].n_cells;
-	h->cell_cap = cap > PT_MAX_CELLS ? PT_MAX_CELLS : cap;
-	h->slot_size = HEAD_SIZE + TAIL_SIZE + PT_MAX_MODULES * module_packed(h);
-	h->ring = alloc(h, h->slot_size * HIST_RING);
-	if (h->ring == NULL)
-		return false;
-	for (r = 0; r < HIST_NRES; r++)
-		if (!block_init(h, &h->stack[r], (enum hist_res)r, STACK_SERIES))
-			return false;
-	for (r = HIST_MINUTES; r < HIST_NRES; r++)
-		if (!block_init(h, &h->module[r], (enum hist_res)r, MODULE_SERIES * PT_MAX_MODULES))
-			return false;
-	if (!block_init(h, &h->cell, HIST_MINUTES, PT_MAX_MODULES * h->cell_cap))
-		return false;
-	h->ready = true;
-	return true;
+	if (module >= clamp_count(hd->n_modules, PT_MAX_MODULES))
+		return NULL;
+	for (i = 0; i < module; i++) {
+		mh = (const struct pt_module *)(const void *)(src + SLOT_MODULES +
+		    (size_t)i * MOD_HEAD);
+		off += (size_t)mh->n_cells;
+	}
+	mh = (const struct pt_module *)(const void *)(src + SLOT_MODULES +
+	    (size_t)module * MOD_HEAD);
+	if (cell >= mh->n_cells)
+		return NULL;
+	return (const struct pt_cell *)(const void *)(src + SLOT_CELLS +
+	    (off + (size_t)cell) * sizeof(struct pt_cell));
 }
+
+/* ---- the values a sample contributes ----------------------------------- */
+
+static double
+val(uint32_t valid, uint32_t bit, double v)
+{
+	return (valid & bit) ? v : NAN;
+}
+
+static double
+module_temp_max(const struct pt_module *m)
+{
+	double t = NAN;
+	int i;
+
+	if (PT_HAS(m, PTF_TEMP_MAX))
+		return m->temp_max;
+	for (i = 0; i < clamp_count(m->n_cells, PT_MAX_CELLS); i++)
+		if (PT_HAS(&m->cells[i], PTF_TEMPERATURE) &&
+		    (isnan(t) || m->cells[i].temperature > t))
+			t = m->cells[i].temperature;
+	return isnan(t) ? val(m->valid, PTF_TEMPERATURE, m->temperature) : t;
+}
+
+/* Cell spread of a module in mV; NAN below two known cells. */
+static double
+module_spread_mv(const struct pt_module *m)
+{
+	struct pt_cell_stats cs;
+
+	pt_module_cell_stats(m, &cs);
+	return cs.count >= 2 ? cs.spread * 1000.0 : NAN;
+}
+
+static void
+sample_values(const struct pt_sample *s, struct hist_values *v)
+{
+	const struct pt_stack *st = &s->stack;
+	double *mv, spread = NAN;
+	int i, c;
+
+	v->n_modules = clamp_count(s->n_modules, PT_MAX_MODULES);
+	for (i = 0; i < v->n_modules; i++) {
+		const struct pt_module *m = &s->modules[i];
+
+		mv = &v->module[i * MODULE_SERIES];
+		mv[0] = val(m->valid, PTF_VOLTAGE, m->voltage);
+		mv[1] = val(m->valid, PTF_CURRENT, m->current);
+		mv[2] = val(m->valid, PTF_SOC, m->soc);
+		mv[3] = module_temp_max(m);
+		mv[4] = module_spread_mv(m);
+		if (!isnan(mv[4]) && (isnan(spread) || mv[4] > spread))
+			spread = mv[4];
+		v->n_cells[i] = clamp_count(m->n_cells, PT_MAX_CELLS);
+		for (c = 0; c < v->n_cells[i]; c++)
+			v->cell[i][c] = val(m->cells[c].valid, PTF_VOLTAGE, m->cells[c].voltage);
+	}
+	v->stack[0] = val(st->valid, PTF_VOLTAGE, st->voltage);
+	v->stack[1] = val(st->valid, PTF_CURRENT, st->current);
+	v->stack[2] = val(st->valid, PTF_POWER, st->power);
+	v->stack[3] = val(st->valid, PTF_SOC, st->soc);
+	v->stack[4] = PT_HAS(st, PTF_TEMP_MAX) ? st->temp_max :
+	    val(st->valid, PTF_TEMPERATURE, st->temperature);
+	v->stack[5] = spread;
+}
+
+/* ---- the public face --------------------------------------------------- */
 
 struct history *
 history_new(void)
 {
 	struct history *h = calloc(1, sizeof *h);
+	bool ok;
+	int r;
 
 	if (h == NULL)
 		return NULL;
-	pthread_mutex_init(&h->lock, NULL);
 	h->bytes = sizeof *h;
+	pthread_mutex_init(&h->lock, NULL);
+	memset(h->cell_slot, 0xff, sizeof h->cell_slot);	/* all -1 */
+	h->slot_size = SLOT_SIZE;
+	ok = (h->ring = alloc(h, h->slot_size * HIST_RING)) != NULL;
+	for (r = 0; r < HIST_NRES && ok; r++) {
+		ok = tier_init(h, &h->stack[r], (enum hist_res)r, STACK_SERIES, false, NULL, 0) &&
+		    tier_init(h, &h->module[r], (enum hist_res)r,
+			PT_MAX_MODULES * MODULE_SERIES, true, module_codec, MODULE_SERIES);
+		if (ok && r != HIST_SECONDS)
+			ok = tier_init(h, &h->cell[r], (enum hist_res)r, HIST_CELL_BUDGET, true,
+			    &cell_codec, 1);
+	}
+	if (!ok) {
+		history_free(h);
+		return NULL;
+	}
 	return h;
 }
 
@@ -247,105 +514,71 @@ history_free(struct history *h)
 	if (h == NULL)
 		return;
 	for (r = 0; r < HIST_NRES; r++) {
-		block_free(&h->stack[r]);
-		block_free(&h->module[r]);
+		tier_free(&h->stack[r]);
+		tier_free(&h->module[r]);
+		tier_free(&h->cell[r]);
 	}
-	block_free(&h->cell);
 	free(h->ring);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
 
-/* Largest cell spread of a module, in mV; NAN when unknown. */
-static double
-spread_mv(const struct pt_module *m)
+/* The series of a cell, assigned on first sight while the budget lasts;
+ * -1 when it is spent. */
+static int
+cell_series(struct history *h, int module, int cell)
 {
-	struct pt_cell_stats cs;
+	int16_t *slot = &h->cell_slot[module][cell];
 
-	pt_module_cell_stats(m, &cs);
-	return cs.count >= 2 ? cs.spread * 1000.0 : NAN;
-}
-
-static double
-val(uint32_t valid, uint32_t bit, double v)
-{
-	return (valid & bit) ? v : NAN;
-}
-
-static double
-module_metric(const struct pt_module *m, int k)
-{
-	switch (k) {
-	case 0: return val(m->valid, PTF_VOLTAGE, m->voltage);
-	case 1: return val(m->valid, PTF_CURRENT, m->current);
-	case 2: return val(m->valid, PTF_SOC, m->soc);
-	case 3: return PT_HAS(m, PTF_TEMP_MAX) ? m->temp_max :
-		    val(m->valid, PTF_TEMPERATURE, m->temperature);
-	default: return spread_mv(m);
-	}
+	if (*slot < 0 && h->cells_used < HIST_CELL_BUDGET)
+		*slot = (int16_t)h->cells_used++;
+	return *slot;
 }
 
 static void
-stack_metrics(const struct pt_sample *s, double v[STACK_SERIES])
+push_buckets(struct history *h, const struct hist_values *v, int64_t t)
 {
-	const struct pt_stack *st = &s->stack;
-	double tmax = PT_HAS(st, PTF_TEMP_MAX) ? st->temp_max :
-	    val(st->valid, PTF_TEMPERATURE, st->temperature);
-	double spread = NAN;
-	int i;
+	int r, k, i, c;
 
-	for (i = 0; i < s->n_modules; i++) {
-		double x = spread_mv(&s->modules[i]);
-		if (isfinite(x) && (!isfinite(spread) || x > spread))
-			spread = x;
+	for (r = 0; r < HIST_NRES; r++) {
+		struct tier *ts = &h->stack[r], *tm = &h->module[r], *tc = &h->cell[r];
+		int64_t b = floor_div(t, ts->width_ms);
+
+		if (ts->open != b)
+			tier_open(ts, b);
+		for (k = 0; k < STACK_SERIES; k++)
+			tier_add(ts, k, v->stack[k]);
+		if (tm->open != b)
+			tier_open(tm, b);
+		for (i = 0; i < v->n_modules * MODULE_SERIES; i++)
+			tier_add(tm, i, v->module[i]);
+		if (tc->idx == NULL)
+			continue;
+		if (tc->open != b)
+			tier_open(tc, b);
+		for (i = 0; i < v->n_modules; i++)
+			for (c = 0; c < v->n_cells[i]; c++)
+				if (!isnan(v->cell[i][c]))
+					tier_add(tc, cell_series(h, i, c), v->cell[i][c]);
 	}
-	v[0] = val(st->valid, PTF_VOLTAGE, st->voltage);
-	v[1] = val(st->valid, PTF_CURRENT, st->current);
-	v[2] = val(st->valid, PTF_POWER, st->power);
-	v[3] = val(st->valid, PTF_SOC, st->soc);
-	v[4] = tmax;
-	v[5] = spread;
 }
 
 void
 history_push(struct history *h, const struct pt_sample *s)
 {
-	double sv[STACK_SERIES];
-	int64_t t = s->time_ms;
-	int r, k, i, c;
+	struct hist_values *v;
 
-	pthread_mutex_lock(&h->lock);
-	if (!h->ready && !setup(h, s)) {
-		pthread_mutex_unlock(&h->lock);
+	if (h == NULL || s == NULL || (v = malloc(sizeof *v)) == NULL)
 		return;
-	}
-	pack(h, h->ring + h->head * h->slot_size, s);
+	sample_values(s, v);
+	pthread_mutex_lock(&h->lock);
+	pack(h->ring + h->head * h->slot_size, s);
 	h->head = (h->head + 1) % HIST_RING;
 	if (h->count < HIST_RING)
 		h->count++;
-	stack_metrics(s, sv);
-	for (r = 0; r < HIST_NRES; r++) {
-		size_t slot = block_slot(&h->stack[r], t);
-		for (k = 0; k < STACK_SERIES; k++)
-			block_add(&h->stack[r], slot, k, sv[k]);
-	}
-	for (r = HIST_MINUTES; r < HIST_NRES; r++) {
-		size_t slot = block_slot(&h->module[r], t);
-		for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++)
-			for (k = 0; k < MODULE_SERIES; k++)
-				block_add(&h->module[r], slot, i * MODULE_SERIES + k,
-				    module_metric(&s->modules[i], k));
-	}
-	{
-		size_t slot = block_slot(&h->cell, t);
-		for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++)
-			for (c = 0; c < s->modules[i].n_cells && c < h->cell_cap; c++) {
-				const struct pt_cell *cell = &s->modules[i].cells[c];
-				if (PT_HAS(cell, PTF_VOLTAGE))
-					block_add(&h->cell, slot, i * h->cell_cap + c, cell->voltage);
-			}
-	}
+	push_buckets(h, v, s->time_ms);
 	pthread_mutex_unlock(&h->lock);
+	free(v);
 }
 
 bool
@@ -355,8 +588,7 @@ history_latest(struct history *h, struct pt_sample *out)
 
 	pthread_mutex_lock(&h->lock);
 	if (h->count > 0) {
-		size_t last = (h->head + HIST_RING - 1) % HIST_RING;
-		unpack(h, out, h->ring + last * h->slot_size);
+		unpack(out, h->ring + ((h->head + HIST_RING - 1) % HIST_RING) * h->slot_size);
 		ok = true;
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -372,76 +604,52 @@ history_recent(struct history *h, struct pt_sample *out, size_t max)
 	n = h->count < max ? h->count : max;
 	first = (h->head + HIST_RING - n) % HIST_RING;
 	for (i = 0; i < n; i++)
-		unpack(h, &out[i], h->ring + ((first + i) % HIST_RING) * h->slot_size);
+		unpack(&out[i], h->ring + ((first + i) % HIST_RING) * h->slot_size);
 	pthread_mutex_unlock(&h->lock);
 	return n;
 }
 
-/* Module series at seconds: from the ring, one point per second. */
+/* A cell's seconds, from the ring of whole samples (oldest first). */
 static size_t
-ring_series(struct history *h, enum hist_metric m, int module, int cell, int64_t now_ms,
+ring_cell_series(struct history *h, int module, int cell, int64_t now_ms,
     struct hist_point *out, size_t max)
 {
-	int64_t k_now = now_ms / 1000, k;
-	size_t i, n = 0;
-	struct pt_sample *s = malloc(sizeof *s);
+	int64_t k_now = floor_div(now_ms, 1000), pos, last = -1;
+	size_t i, n_in = 0;
+	double sum = 0;
 
-	if (s == NULL)
-		return 0;
+	if (max > res_len[HIST_SECONDS])
+		max = res_len[HIST_SECONDS];
 	for (i = 0; i < max; i++) {
 		out[i].t_ms = (k_now - (int64_t)(max - 1 - i)) * 1000;
+		out[i].min = out[i].avg = out[i].max = NAN;
 		out[i].valid = false;
 	}
 	for (i = 0; i < h->count; i++) {
-		size_t slot = (h->head + HIST_RING - 1 - i) % HIST_RING;
-		double v;
-		int64_t pos;
+		const unsigned char *src = h->ring +
+		    ((h->head + HIST_RING - h->count + i) % HIST_RING) * h->slot_size;
+		const struct pt_sample *hd = (const struct pt_sample *)(const void *)src;
+		const struct pt_cell *c = packed_cell(src, module, cell);
+		struct hist_point *p;
+		float x;
 
-		unpack(h, s, h->ring + slot * h->slot_size);
-		k = s->time_ms / 1000;
-		pos = (int64_t)max - 1 - (k_now - k);
-		if (pos < 0)
-			break;
-		if (pos >= (int64_t)max || module >= s->n_modules || module < 0)
+		pos = (int64_t)max - 1 - (k_now - floor_div(hd->time_ms, 1000));
+		if (pos < 0 || pos >= (int64_t)max || c == NULL || !PT_HAS(c, PTF_VOLTAGE))
 			continue;
-		if (m == HM_CELL_VOLTAGE) {
-			const struct pt_module *mod = &s->modules[module];
-			if (cell < 0 || cell >= mod->n_cells || !PT_HAS(&mod->cells[cell], PTF_VOLTAGE))
-				continue;
-			v = mod->cells[cell].voltage;
-		} else
-			v = module_metric(&s->modules[module], m - HM_MODULE_VOLTAGE);
-		if (!isfinite(v))
-			continue;
-		out[pos].min = out[pos].max = out[pos].avg = (float)v;
-		out[pos].valid = true;
-		n++;
-	}
-	free(s);
-	return max;
-}
-
-static size_t
-block_series(const struct block *b, int series, int64_t now_ms, struct hist_point *out,
-    size_t max)
-{
-	int64_t k_now = now_ms / b->width_ms;
-	size_t i;
-
-	if (max > b->len)
-		max = b->len;
-	for (i = 0; i < max; i++) {
-		int64_t k = k_now - (int64_t)(max - 1 - i);
-		size_t slot = (size_t)(((k % (int64_t)b->len) + (int64_t)b->len) % (int64_t)b->len);
-		size_t j = (size_t)series * b->len + slot;
-
-		out[i].t_ms = k * b->width_ms;
-		out[i].valid = b->idx[slot] == k && b->n[j] > 0;
-		if (out[i].valid) {
-			out[i].min = b->min[j];
-			out[i].max = b->max[j];
-			out[i].avg = b->avg[j];
+		p = &out[pos];
+		x = c->voltage;
+		if (pos != last) {	/* a new second (or the clock went back) */
+			n_in = p->valid ? 1 : 0;
+			sum = p->valid ? p->avg : 0;
+			last = pos;
 		}
+		if (!p->valid || x < p->min)
+			p->min = x;
+		if (!p->valid || x > p->max)
+			p->max = x;
+		sum += x;
+		p->avg = (float)(sum / (double)++n_in);
+		p->valid = true;
 	}
 	return max;
 }
@@ -451,24 +659,26 @@ history_series(struct history *h, enum hist_res res, enum hist_metric m,
     int module, int cell, int64_t now_ms, struct hist_point *out, size_t max)
 {
 	size_t n = 0;
+	int slot;
 
-	if (res >= HIST_NRES || m >= HM_NMETRICS || max == 0)
+	if ((unsigned)res >= HIST_NRES || (unsigned)m >= HM_NMETRICS || max == 0 || out == NULL)
+		return 0;
+	if (m >= HM_MODULE_VOLTAGE && (module < 0 || module >= PT_MAX_MODULES))
+		return 0;
+	if (m == HM_CELL_VOLTAGE && (cell < 0 || cell >= PT_MAX_CELLS))
 		return 0;
 	pthread_mutex_lock(&h->lock);
-	if (!h->ready)
-		;
-	else if (m <= HM_STACK_CELL_SPREAD)
-		n = block_series(&h->stack[res], m, now_ms, out, max);
-	else if (module < 0 || module >= PT_MAX_MODULES)
-		;
+	if (m <= HM_STACK_CELL_SPREAD)
+		n = tier_series(&h->stack[res], (int)m, now_ms, out, max);
+	else if (m != HM_CELL_VOLTAGE)
+		n = tier_series(&h->module[res], module * MODULE_SERIES +
+		    (int)(m - HM_MODULE_VOLTAGE), now_ms, out, max);
 	else if (res == HIST_SECONDS)
-		n = ring_series(h, m, module, cell, now_ms, out, max < HIST_RING ? max : HIST_RING);
-	else if (m == HM_CELL_VOLTAGE) {
-		if (res == HIST_MINUTES && cell >= 0 && cell < h->cell_cap)
-			n = block_series(&h->cell, module * h->cell_cap + cell, now_ms, out, max);
-	} else
-		n = block_series(&h->module[res], module * MODULE_SERIES +
-		    (m - HM_MODULE_VOLTAGE), now_ms, out, max);
+		n = ring_cell_series(h, module, cell, now_ms, out, max);
+	else if ((slot = h->cell_slot[module][cell]) >= 0)
+		n = tier_series(&h->cell[res], slot, now_ms, out, max);
+	else
+		n = gap_series(&h->cell[res], now_ms, out, max);	/* never seen */
 	pthread_mutex_unlock(&h->lock);
 	return n;
 }
@@ -476,5 +686,5 @@ history_series(struct history *h, enum hist_res res, enum hist_metric m,
 size_t
 history_memory(const struct history *h)
 {
-	return h->bytes;
+	return h != NULL ? h->bytes : 0;
 }
