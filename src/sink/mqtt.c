@@ -48,7 +48,6 @@ struct mqtt_sink {
 	struct mosquitto	*mosq;
 	bool			connected;	/* CONNACK accepted */
 	bool			refused;	/* credentials refused */
-	bool			reannounce;	/* HA came online: discovery again */
 	struct msg		q[QUEUE_MAX];
 	size_t			q_head, q_len;
 	uint64_t		written, dropped, errors;
@@ -119,7 +118,10 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	}
 	m->connected = true;
 	m->refused = false;
-	m->reannounce = true;
+	/* A broker without persistence lost the retained configs: announce
+	 * everything again with the next sample. */
+	m->announced = false;
+	m->n_known = 0;
 	set_status(m, SINK_OK, "connected to %s:%d", m->cfg.host, m->cfg.port);
 	pthread_mutex_unlock(&m->lock);
 	snprintf(topic, sizeof topic, "%s/status", m->names.base);
@@ -309,11 +311,21 @@ net_main(void *arg)
 		}
 		pthread_mutex_lock(&m->lock);
 		stop = m->stop;
-		if (m->connected) {
+		if (rc == MOSQ_ERR_TLS) {
+			/* The handshake failed: the library says nothing more. */
+			m->connected = false;
+			m->refused = true;
+			set_status(m, SINK_ERROR, "TLS with %s:%d failed (certificate not trusted, "
+			    "or wrong host name?); retrying in %d s", m->cfg.host, m->cfg.port,
+			    SLOW_RETRY_S);
+		} else if (m->connected) {
 			m->connected = false;
 			set_status(m, SINK_CONNECTING, "lost %s:%d: %s", m->cfg.host, m->cfg.port,
 			    mosquitto_strerror(rc));
-		}
+		} else if (!m->refused && m->state != SINK_OFF && strncmp(m->text, "lost", 4) != 0)
+			set_status(m, SINK_CONNECTING, "connecting to %s:%d: %s", m->cfg.host,
+			    m->cfg.port, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+			    mosquitto_strerror(rc));
 		if (m->refused)
 			delay = SLOW_RETRY_S;
 		else if (m->state != SINK_OFF)

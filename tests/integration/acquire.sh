@@ -8,7 +8,7 @@ command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)
 [ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
 
 # --- --once over a pty: the simulator's modules, cells and values ----------
-dev=$(sim_start lv --protocol lv --modules 3 --cells 15 --state "$T/lv.json")
+sim_start lv --protocol lv --modules 3 --cells 15 --state "$T/lv.json"; dev=$SIM_DEV
 "$PYLONTOP" -d "$dev" --once --format json >"$T/once.json" 2>"$T/once.log" ||
 	fail "--once failed: $(cat "$T/once.log")"
 jq -e '.protocol == "lv" and (.modules | length) == 3' "$T/once.json" >/dev/null ||
@@ -59,7 +59,7 @@ note "headless csv: $rows rows, ok"
 
 # --- TCP link -----------------------------------------------------------
 port=$(free_port)
-bg_start sim-tcp "$PYLONTOP_SIM" --tcp "$port" --protocol hv --modules 5 --cells 15 >/dev/null
+bg_start sim-tcp "$PYLONTOP_SIM" --tcp "$port" --protocol hv --modules 5 --cells 15
 wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "TCP simulator not listening"
 "$PYLONTOP" -d "tcp://127.0.0.1:$port" --once --format json >"$T/tcp.json" 2>"$T/tcp.log" ||
 	fail "--once over TCP: $(cat "$T/tcp.log")"
@@ -69,7 +69,7 @@ jq -e '.stack.voltage > 100' "$T/tcp.json" >/dev/null || fail "HV stack voltage 
 note "tcp hv: ok"
 
 # --- SC0500: tbar refused with a wrong barcode, accepted with the right one -
-dev=$(sim_start sc --protocol sc0500 --modules 5 --cells 15 --barcode PPTBH0240012345 --state "$T/sc.json")
+sim_start sc --protocol sc0500 --modules 5 --cells 15 --barcode PPTBH0240012345 --state "$T/sc.json"; dev=$SIM_DEV
 "$PYLONTOP" -d "$dev" -p sc0500 --barcode PPTBH0249999999 --once >"$T/sc.out" 2>"$T/sc.log"
 rc=$?
 [ "$rc" -eq 1 ] || fail "wrong barcode: exit $rc, want 1"
@@ -83,7 +83,7 @@ jq -e '[.modules[].cells | length] | add == 75' "$T/sc.out" >/dev/null ||
 note "sc0500 tbar guard: ok"
 
 # --- unplug: reported, reconnected, CSV resumes with the gap visible --------
-dev=$(sim_start unplug --protocol lv --modules 2 --cells 15 --fault unplug:4:4)
+sim_start unplug --protocol lv --modules 2 --cells 15 --fault unplug:4:4; dev=$SIM_DEV
 "$PYLONTOP" -d "$dev" --headless -i 1 --csv "$T/unplug.csv" 2>"$T/unplug.log" &
 p=$!; PT_PIDS="$PT_PIDS $p"
 wait_for 30 grep -q "retrying" "$T/unplug.log" || fail "unplug not reported: $(cat "$T/unplug.log")"
@@ -101,7 +101,7 @@ note "unplug: ok"
 # --- faults: garbage, truncated answers, silence: no crash, counted ---------
 for fault in garbage truncate silence:3; do
 	name=$(echo "$fault" | tr -c 'a-z\n' '_')
-	dev=$(sim_start "f$name" --protocol lv --modules 2 --cells 15 --fault "$fault" --fault-every 5)
+	sim_start "f$name" --protocol lv --modules 2 --cells 15 --fault "$fault" --fault-every 5; dev=$SIM_DEV
 	"$PYLONTOP" -d "$dev" --headless -i 0.5 2>"$T/f$name.log" &
 	p=$!; PT_PIDS="$PT_PIDS $p"
 	# Each lost answer costs the 3 s inactivity timeout: give it time.

@@ -65,13 +65,14 @@ fail() { echo "FAIL: $PT_TEST_NAME: $*" >&2; exit 1; }
 skip() { echo "SKIP: $PT_TEST_NAME: $*" >&2; exit 77; }
 note() { echo "# $*"; }
 
-# bg_start LOGNAME CMD...: start CMD in the background, remember its pid.
+# bg_start LOGNAME CMD...: start CMD in the background; its pid is left in
+# BG_PID and remembered for the cleanup.  Never call it inside $(...): the
+# process would belong to a subshell that cannot wait for it.
 bg_start() {
 	_log=$1; shift
 	"$@" >"$T/$_log.log" 2>&1 &
-	_pid=$!
-	PT_PIDS="$PT_PIDS $_pid"
-	echo "$_pid"
+	BG_PID=$!
+	PT_PIDS="$PT_PIDS $BG_PID"
 }
 
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
@@ -97,10 +98,10 @@ free_port() {
 }
 
 # sim_start NAME ARGS...: start pylontop-sim on a private pty link
-# $T/NAME and wait until the link exists.  Prints the link path.
+# $T/NAME and wait until the link exists; the path is left in SIM_DEV.
 sim_start() {
 	_name=$1; shift
-	bg_start "sim-$_name" "$PYLONTOP_SIM" --pty "$T/$_name" "$@" >/dev/null
+	bg_start "sim-$_name" "$PYLONTOP_SIM" --pty "$T/$_name" "$@"
 	wait_for 5 test -e "$T/$_name" || fail "simulator did not create $T/$_name"
-	echo "$T/$_name"
+	SIM_DEV="$T/$_name"
 }

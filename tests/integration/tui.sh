@@ -18,7 +18,7 @@ PT_ON_EXIT="tm kill-server"
 
 run_at() {
 	cols=$1 lines=$2 modules=$3 cells=$4
-	dev=$(sim_start "sim$cols" --protocol lv --modules "$modules" --cells "$cells" --state "$T/st$cols.json")
+	sim_start "sim$cols" --protocol lv --modules "$modules" --cells "$cells" --state "$T/st$cols.json"; dev=$SIM_DEV
 	port=$(free_port)
 	: >"$T/exit$cols"
 	tm new-session -d -s pt -x "$cols" -y "$lines" \
