@@ -90,7 +90,8 @@ parse_number(const char *key, const char *value, double lo, double hi, double *o
 	double d;
 
 	if (value[0] == '\0') {
-		snprintf(msg, size, "%s: the value is empty (give a number, e.g. %g)", key, lo);
+		snprintf(msg, size, "%s: the value is empty (give a number from %g to %g)", key,
+		    lo, hi);
 		return PT_ERR_CONFIG;
 	}
 	if (!is_decimal(value)) {
