@@ -252,15 +252,15 @@ log_event(struct alarm_engine *e, const struct pt_alarm *a, bool raised, int64_t
 		e->ev_count++;
 }
 
-/* Condition `a` holds now.  Returns its entry (NULL when the table is
- * full) and sets *raised when this is a new raise. */
+/* Condition `a` holds now; `x` is its entry when the caller already
+ * looked it up (NULL: look it up, or add it).  Returns the entry (NULL
+ * when the table is full) and sets *raised when this is a new raise. */
 static struct entry *
-hold(struct alarm_engine *e, const struct pt_alarm *a, int64_t now, bool *raised)
+hold_entry(struct alarm_engine *e, struct entry *x, const struct pt_alarm *a, int64_t now,
+    bool *raised)
 {
-	struct entry *x = find(e, a);
-
 	*raised = false;
-	if (x == NULL) {
+	if (x == NULL && (x = find(e, a)) == NULL) {
 		if (e->n >= MAX_STATES)
 			return NULL;
 		x = &e->e[e->n++];
@@ -279,6 +279,12 @@ hold(struct alarm_engine *e, const struct pt_alarm *a, int64_t now, bool *raised
 		*raised = true;
 	}
 	return x;
+}
+
+static struct entry *
+hold(struct alarm_engine *e, const struct pt_alarm *a, int64_t now, bool *raised)
+{
+	return hold_entry(e, NULL, a, now, raised);
 }
 
 static void
@@ -324,22 +330,22 @@ init_alarm(struct pt_alarm *a, int source, int level, int module, int cell,
 	a->value = value;
 }
 
-/* Settle a condition whose truth is known: raise, hold, or clear. */
+/* Settle a condition whose truth is known: raise, hold, or clear.  `x`
+ * is its entry, NULL when it has none. */
 static int
-settle(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, bool holds,
-    int64_t now)
+settle(struct alarm_engine *e, struct entry *x, struct pt_sample *s, struct pt_alarm *a,
+    bool holds, int64_t now)
 {
-	struct entry *x;
 	bool raised = false;
 
 	if (!holds) {
-		if ((x = find(e, a)) != NULL) {
+		if (x != NULL) {
 			x->st.alarm.value = a->value;
 			clear(e, x, now);
 		}
 		return 0;
 	}
-	x = hold(e, a, now, &raised);
+	x = hold_entry(e, x, a, now, &raised);
 	a->since_ms = x != NULL ? x->st.alarm.since_ms : now;
 	append(s, a);
 	return raised ? 1 : 0;
@@ -347,22 +353,12 @@ settle(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, bool hol
 
 /* The sample does not know the value: an active alarm stays as it was. */
 static void
-keep(struct alarm_engine *e, struct pt_sample *s, const struct pt_alarm *a)
+keep(struct entry *x, struct pt_sample *s)
 {
-	struct entry *x = find(e, a);
-
 	if (x == NULL || !x->st.active)
 		return;
 	x->seen = true;
 	append(s, &x->st.alarm);
-}
-
-static bool
-is_active(struct alarm_engine *e, const struct pt_alarm *a)
-{
-	struct entry *x = find(e, a);
-
-	return x != NULL && x->st.active;
 }
 
 /* A high limit: raises at `limit`, clears below `limit - hyst`.  NAN
@@ -371,30 +367,32 @@ static int
 check_high(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, double limit,
     double hyst, int64_t now)
 {
+	struct entry *x = find(e, a);
 	double v = a->value;
 
 	if (isnan(v)) {
-		keep(e, s, a);
+		keep(x, s);
 		return 0;
 	}
-	if (is_active(e, a))
-		return settle(e, s, a, v >= limit - hyst - LIMIT_EPS, now);
-	return settle(e, s, a, v >= limit - LIMIT_EPS, now);
+	if (x != NULL && x->st.active)
+		return settle(e, x, s, a, v >= limit - hyst - LIMIT_EPS, now);
+	return settle(e, x, s, a, v >= limit - LIMIT_EPS, now);
 }
 
 static int
 check_low(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, double limit,
     double hyst, int64_t now)
 {
+	struct entry *x = find(e, a);
 	double v = a->value;
 
 	if (isnan(v)) {
-		keep(e, s, a);
+		keep(x, s);
 		return 0;
 	}
-	if (is_active(e, a))
-		return settle(e, s, a, v <= limit + hyst + LIMIT_EPS, now);
-	return settle(e, s, a, v <= limit + LIMIT_EPS, now);
+	if (x != NULL && x->st.active)
+		return settle(e, x, s, a, v <= limit + hyst + LIMIT_EPS, now);
+	return settle(e, x, s, a, v <= limit + LIMIT_EPS, now);
 }
 
 static int
@@ -402,13 +400,15 @@ check_error_code(struct alarm_engine *e, struct pt_sample *s, int module, uint32
     long code, int64_t now)
 {
 	struct pt_alarm a;
+	struct entry *x;
 
 	init_alarm(&a, PT_ALARM_BMS, PT_LEVEL_ALARM, module, -1, "error_code", (double)code);
+	x = find(e, &a);
 	if (!(valid & PTF_ERROR_CODE)) {
-		keep(e, s, &a);
+		keep(x, s);
 		return 0;
 	}
-	return settle(e, s, &a, code != 0, now);
+	return settle(e, x, s, &a, code != 0, now);
 }
 
 /* Lowest and highest known temperature of a module: its own extremes,

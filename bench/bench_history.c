@@ -1,0 +1,136 @@
+/* bench_history.c — cost of history_push and alarm_engine_eval for a
+ * 16 x 16 stack, and the resident memory of a full history.  Prints
+ * figures; asserts nothing.  Each eval figure includes copying the
+ * sample (18 KiB) first, because eval adds its alarms to it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alarms.h"
+#include "core/history.h"
+
+#define T0	1795449600000LL
+#define MIB	(1024.0 * 1024.0)
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* VmRSS of this process in bytes, 0 when /proc is not there. */
+static double
+rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	double kb = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %lf kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+static void
+fill(struct pt_sample *s, int64_t t, uint32_t seq)
+{
+	struct pt_module *m;
+	int i, k;
+	double x = (seq % 100) / 100.0;
+
+	pt_sample_init(s, "lv");
+	s->time_ms = t;
+	s->seq = seq;
+	PT_SET(&s->stack, voltage, PTF_VOLTAGE, 52.1 + x);
+	PT_SET(&s->stack, current, PTF_CURRENT, -20 + x);
+	PT_SET(&s->stack, power, PTF_POWER, -1040 + x);
+	PT_SET(&s->stack, soc, PTF_SOC, 60 + x);
+	PT_SET(&s->stack, temp_max, PTF_TEMP_MAX, 24 + x);
+	for (i = 0; i < 16; i++) {
+		m = pt_sample_module(s, i + 1);
+		snprintf(m->barcode, sizeof m->barcode, "PPTBH0%09d", i);
+		PT_SET(m, voltage, PTF_VOLTAGE, 52.1 + x);
+		PT_SET(m, current, PTF_CURRENT, -1.25 + x);
+		PT_SET(m, soc, PTF_SOC, 60 + x);
+		PT_SET(m, temp_max, PTF_TEMP_MAX, 24 + x);
+		PT_SET(m, temp_min, PTF_TEMP_MIN, 22 + x);
+		PT_SET(m, error_code, PTF_ERROR_CODE, 0);
+		for (k = 0; k < 16; k++) {
+			struct pt_cell *c = pt_module_cell(m, k);
+			PT_SET(c, voltage, PTF_VOLTAGE, (float)(3.25 + 0.001 * k + x / 50));
+			PT_SET(c, temperature, PTF_TEMPERATURE, (float)(22 + x));
+		}
+	}
+}
+
+int
+main(void)
+{
+	struct pt_sample *s = malloc(sizeof *s), *work = malloc(sizeof *work);
+	struct alarm_config cfg;
+	struct alarm_engine *e;
+	struct history *h;
+	double rss0, rss1, t, ns_push, ns_eval;
+	int64_t ms;
+	uint32_t seq = 0;
+	long n_push = 0;
+	int i;
+
+	if (s == NULL || work == NULL)
+		return 1;
+	fill(s, T0, 0);
+	rss0 = rss_bytes();
+	if ((h = history_new()) == NULL)
+		return 1;
+	/* Fill every resolution over its whole range: one sample every
+	 * 10 min for 30 days, every 2 s for the last day, every 250 ms for
+	 * the last hour (every seconds bucket, the ring several times). */
+	ns_push = 0;
+	for (ms = T0; ms < T0 + 30 * 86400000LL; n_push++) {
+		fill(s, ms, seq++);
+		t = now_ns();
+		history_push(h, s);
+		ns_push += now_ns() - t;
+		ms += ms < T0 + 29 * 86400000LL ? 600000 :
+		    ms < T0 + 30 * 86400000LL - 3600000 ? 2000 : 250;
+	}
+	ns_push /= (double)n_push;
+	rss1 = rss_bytes();
+	printf("history: 16x16 full: RSS %.1f MiB (allocated %.1f MiB), push %.0f ns "
+	    "(%ld pushes)\n", (rss1 - rss0) / MIB, (double)history_memory(h) / MIB, ns_push,
+	    n_push);
+
+	alarm_config_defaults(&cfg);
+	e = alarm_engine_new(&cfg);
+	if (e == NULL)
+		return 1;
+	fill(s, T0, 0);
+	t = now_ns();
+	for (i = 0; i < 20000; i++) {
+		memcpy(work, s, sizeof *work);
+		alarm_engine_eval(e, work, T0 + i);
+	}
+	printf("alarms: 16x16 healthy: eval %.0f ns per sample\n", (now_ns() - t) / 20000);
+	t = now_ns();
+	for (i = 0; i < 20000; i++) {
+		memcpy(work, s, sizeof *work);
+		work->modules[i % 16].cells[i % 7].voltage = (i / 16) % 2 ? 3.70f : 3.30f;
+		alarm_engine_eval(e, work, T0 + i);
+	}
+	ns_eval = (now_ns() - t) / 20000;
+	printf("alarms: 16x16 with 7 cells per module flapping: eval %.0f ns per sample\n",
+	    ns_eval);
+	alarm_engine_free(e);
+	history_free(h);
+	free(work);
+	free(s);
+	return 0;
+}
