@@ -59,6 +59,7 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 			snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
 			return rc;
 		}
+		rc = PT_ERR_TIMEOUT;	/* until a reply says otherwise */
 		end = clock_mono_ms() + REPLY_MS;
 		while (clock_mono_ms() < end) {
 			size_t start, flen;

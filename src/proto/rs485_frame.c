@@ -141,9 +141,9 @@ rs485_decode(const char *text, size_t len, struct rs485_frame *f, struct pt_diag
 		len--;
 	if (len == 0 || text[0] != '~')
 		return pt_diag_fail(d, PT_ERR_PARSE, "not a frame: it must start with '~'");
-	if (len < 18)
+	if (len < 17)	/* '~' + 12 header characters + 4 checksum; EOI not counted */
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "frame too short (%zu characters, "
-		    "at least 18)", len);
+		    "at least 17)", len);
 	if ((len - 1) % 2 != 0)
 		return pt_diag_fail(d, PT_ERR_PARSE, "odd number of hex characters");
 	for (i = 1; i < len; i++)
