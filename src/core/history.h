@@ -1,13 +1,12 @@
 /* history.h — bounded memory of past samples at several resolutions.
  *
- * Allocated when the first sample arrives (its shape fixes the cell
- * capacity); never grows with run time (bmon / nvtop style).  Holds:
- *   - the last HIST_RING full samples;
+ * Allocated once by history_new(); never grows with run time (bmon /
+ * nvtop style).  Holds:
+ *   - the last HIST_RING full samples (room for 256 cells in all);
  *   - min/avg/max buckets of 1 s x 3600, 1 min x 1440 and 1 h x 720 for the
- *     stack series; 1 min and 1 h for every module series (their seconds
- *     come from the ring of full samples);
- *   - every cell voltage at 1 min x 1440 (min/avg/max), and at seconds from
- *     the ring.
+ *     stack series and every module series;
+ *   - every cell voltage at 1 min x 1440 and 1 h x 720, and at seconds from
+ *     the ring of full samples.
  * A bucket no sample fell into is a gap (valid == false), so stale periods
  * show as gaps, never as invented values.
  *

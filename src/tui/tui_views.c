@@ -237,8 +237,6 @@ view_history(struct tui *t, int top, int rows, int cols)
 	size_t n;
 	int res = t->res;
 
-	if (metric == HM_CELL_VOLTAGE && res == HIST_HOURS)
-		res = HIST_MINUTES;
 	if (metric >= HM_MODULE_VOLTAGE && metric != HM_CELL_VOLTAGE)
 		snprintf(head, sizeof head, "%s, module %d", history_metric_name(metric),
 		    t->module < t->sample->n_modules ? t->sample->modules[t->module].id : t->module + 1);
