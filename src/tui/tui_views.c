@@ -140,7 +140,7 @@ view_cells(struct tui *t, int top, int rows, int cols)
 	const struct pt_sample *s = t->sample;
 	const struct alarm_config *ac = &monitor_config(t->m)->alarms;
 	int k, c, y = top, maxcells = 0, cw = 7, per_row, lines_per_module;
-	bool mv;
+	bool mv, spread_col;
 
 	for (k = 0; k < s->n_modules; k++)
 		if (s->modules[k].n_cells > maxcells)
@@ -157,7 +157,10 @@ view_cells(struct tui *t, int top, int rows, int cols)
 		tui_text(y + 1, 2, cols - 2, "No cell data yet.");
 		return;
 	}
-	per_row = (cols - 14) / cw;
+	/* The spread column goes when dropping it keeps a module on one
+	 * line (15 cells in 80 columns); the overview shows it too. */
+	spread_col = !((cols - 14) / cw < maxcells && (cols - 4) / cw >= maxcells);
+	per_row = (cols - (spread_col ? 14 : 4)) / cw;
 	if (per_row < 1)
 		per_row = 1;
 	if (per_row > maxcells)
@@ -167,7 +170,8 @@ view_cells(struct tui *t, int top, int rows, int cols)
 	tui_attr(t, C_DIM, true);
 	for (c = 0; c < per_row; c++)
 		tui_printf(y, 4 + c * cw, cw, "%*d", cw - 1, c + 1);
-	tui_text(y, 4 + per_row * cw + 1, 10, "spread");
+	if (spread_col)
+		tui_text(y, 4 + per_row * cw + 1, 10, "spread");
 	tui_attr(t, C_DIM, false);
 	y++;
 	for (k = t->scroll; k < s->n_modules && y + lines_per_module <= top + rows; k++) {
@@ -207,7 +211,7 @@ view_cells(struct tui *t, int top, int rows, int cols)
 			attroff(A_BOLD);
 			tui_attr(t, pair, false);
 		}
-		if (cs.count > 1) {
+		if (cs.count > 1 && spread_col) {
 			int pair = cs.spread >= ac->cell_spread_high ? C_BAD : cs.spread >= 0.03 ?
 			    C_WARN : C_GOOD;
 			tui_attr(t, pair, true);
