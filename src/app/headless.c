@@ -97,23 +97,37 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 	return EXIT_OK;
 }
 
-int
-app_headless(const struct app_options *o)
+/* Signals, monitor, acquisition thread: what every long-running mode
+ * needs.  NULL with *rc set (and a message printed) on failure. */
+struct monitor *
+app_start_monitor(const struct app_options *o, int *rc)
 {
 	struct monitor *m;
 	char err[300];
-	int rc;
 
 	sig_install();
 	if ((m = monitor_new(&o->cfg, err, sizeof err)) == NULL) {
 		fprintf(stderr, "pylontop: %s\n", err);
-		return EXIT_USAGE;
+		*rc = EXIT_USAGE;
+		return NULL;
 	}
 	if (monitor_start(m) != 0) {
 		fprintf(stderr, "pylontop: cannot start the acquisition thread\n");
 		monitor_free(m);
-		return EXIT_RUNTIME;
+		*rc = EXIT_RUNTIME;
+		return NULL;
 	}
+	return m;
+}
+
+int
+app_headless(const struct app_options *o)
+{
+	struct monitor *m;
+	int rc;
+
+	if ((m = app_start_monitor(o, &rc)) == NULL)
+		return rc;
 	rc = app_run_monitor(m, o, o->format_set);
 	monitor_free(m);
 	return rc;

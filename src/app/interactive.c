@@ -6,7 +6,6 @@
 
 #include "app/app.h"
 #include "core/monitor.h"
-#include "util/signals.h"
 #ifdef HAVE_TUI
 #include "tui/tui.h"
 #endif
@@ -18,7 +17,6 @@ app_interactive(const struct app_options *o)
 	struct tui_options to = { .ascii = o->ascii, .no_color = o->no_color,
 	    .bell = o->bell || o->cfg.alarms.bell };
 	struct monitor *m;
-	char err[300];
 	int rc;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -26,16 +24,8 @@ app_interactive(const struct app_options *o)
 		    "or --format with --headless for scripts\n");
 		return EXIT_USAGE;
 	}
-	sig_install();
-	if ((m = monitor_new(&o->cfg, err, sizeof err)) == NULL) {
-		fprintf(stderr, "pylontop: %s\n", err);
-		return EXIT_USAGE;
-	}
-	if (monitor_start(m) != 0) {
-		fprintf(stderr, "pylontop: cannot start the acquisition thread\n");
-		monitor_free(m);
-		return EXIT_RUNTIME;
-	}
+	if ((m = app_start_monitor(o, &rc)) == NULL)
+		return rc;
 	rc = tui_run(m, &to);
 	monitor_free(m);
 	return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
