@@ -140,7 +140,7 @@ rs485_identify(struct session *s)
 	if (tmp == NULL)
 		return PT_ERR_NOMEM;
 	strcpy(s->protocol, "rs485");
-	p->dl = rs485_dialect_of(s->cfg->dialect);
+	p->dl = rs485_dialect_of(s->cfg->dialect) < 0 ? RS_AUTO : (enum rs485_dialect)rs485_dialect_of(s->cfg->dialect);
 	p->n_packs = 0;
 	if (p->dl == RS_AUTO || p->dl == RS_PACE) {
 		uint8_t all = 0xFF;
@@ -176,7 +176,7 @@ rs485_identify(struct session *s)
 			if (rc != 0)
 				break;
 			if (a == 2 && s->cfg->dialect[0] && strcmp(s->cfg->dialect, "auto") == 0)
-				p->dl = rs485_guess(&p->frame);
+				p->dl = rs485_guess(&p->frame, NULL);
 			p->packs[p->n_packs++] = a;
 		}
 		/* The silence after the last pack is how discovery ends. */

@@ -1,32 +1,55 @@
-/* rs485_frame.c — "~" frames: LENGTH/LCHKSUM, CHKSUM, every check. */
-#include "proto/rs485.h"
+/* rs485_frame.c — "~" frames: LENGTH/LCHKSUM, CHKSUM, every check, and
+ * the stream framer (rs485-binary.md §2, §11.1). */
+#include "proto/rs485_frame.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "util/err.h"
 
-#define BIT(d)	(1u << (d))
-#define ALL	(BIT(RS_PYLONTECH) | BIT(RS_PACE) | BIT(RS_SEPLOS))
+#define PYLON	RS485_DL(RS_PYLONTECH)
+#define PACE	RS485_DL(RS_PACE)
+#define SEPLOS	RS485_DL(RS_SEPLOS)
+#define ALL	(PYLON | PACE | SEPLOS)
 
 const struct rs485_command rs485_commands[] = {
 	{ 0x42, ALL, true, "analog values" },
 	{ 0x44, ALL, true, "alarm information" },
-	{ 0x47, BIT(RS_PYLONTECH), true, "system parameters" },
-	{ 0x4F, BIT(RS_PYLONTECH), true, "protocol version" },
-	{ 0x51, BIT(RS_PYLONTECH), true, "manufacturer information" },
-	{ 0x92, BIT(RS_PYLONTECH), true, "charge/discharge management" },
-	{ 0x93, BIT(RS_PYLONTECH), true, "serial number" },
-	{ 0x96, BIT(RS_PYLONTECH), true, "firmware version" },
-	{ 0x90, BIT(RS_PACE), true, "pack count" },
-	{ 0xA6, BIT(RS_PACE), true, "capacity" },
-	{ 0xC1, BIT(RS_PACE), true, "software/hardware version" },
-	{ 0xC2, BIT(RS_PACE), true, "product information / barcode" },
-	/* Never sent (writes, switches): 0x94, 0x95, 0x99, 0x9A, 0x9B, 0x82. */
+	{ 0x47, PYLON, true, "system parameters" },
+	{ 0x4F, PYLON, true, "protocol version" },
+	{ 0x51, PYLON, true, "manufacturer information" },
+	{ 0x92, PYLON, true, "charge/discharge management" },
+	{ 0x93, PYLON, true, "module serial number" },
+	{ 0x96, PYLON, true, "firmware version" },
+	{ 0x90, PACE, true, "pack count" },
+	{ 0xA6, PACE, true, "pack capacity" },
+	{ 0xC1, PACE, true, "software/hardware version" },
+	{ 0xC2, PACE, true, "product information (barcode)" },
+	/* Writes and switches: listed so that they stay refused (§4, §11.5). */
+	{ 0x82, PYLON, false, "switch the port to the text console" },
+	{ 0x94, PYLON, false, "set charge/discharge management" },
+	{ 0x95, PYLON, false, "turn the module off" },
+	{ 0x99, PACE, false, "control (LED, buzzer, current limit)" },
+	{ 0x9A, PACE, false, "charge MOSFET control" },
+	{ 0x9B, PACE, false, "discharge MOSFET control" },
+	{ 0xB2, PACE, false, "set date and time" },
 	{ 0, 0, false, NULL },
 };
 
 static const char hexdigits[] = "0123456789ABCDEF";
+
+const struct rs485_command *
+rs485_command_find(uint8_t cid2, enum rs485_dialect dl)
+{
+	const struct rs485_command *c;
+
+	for (c = rs485_commands; c->name != NULL; c++) {
+		if (c->cid2 != cid2 || !c->read_only)
+			continue;
+		if (dl == RS_AUTO || (c->dialects & RS485_DL(dl)) != 0)
+			return c;
+	}
+	return NULL;
+}
 
 uint16_t
 rs485_checksum(const char *body, size_t len)
@@ -42,10 +65,12 @@ rs485_checksum(const char *body, size_t len)
 uint16_t
 rs485_length(uint16_t lenid)
 {
-	unsigned n = ((lenid >> 8) & 0xF) + ((lenid >> 4) & 0xF) + (lenid & 0xF);
-	unsigned lchk = (~(n % 16) + 1) & 0xF;
+	unsigned n, lchk;
 
-	return (uint16_t)((lchk << 12) | (lenid & 0x0FFF));
+	lenid &= 0x0FFF;
+	n = ((unsigned)lenid >> 8 & 0xF) + ((unsigned)lenid >> 4 & 0xF) + (lenid & 0xFu);
+	lchk = (~(n % 16) + 1) & 0xF;
+	return (uint16_t)(lchk << 12 | lenid);
 }
 
 static void
@@ -61,15 +86,13 @@ int
 rs485_encode(char *out, size_t size, uint8_t ver, uint8_t adr, uint8_t cid1, uint8_t cid2,
     const uint8_t *info, size_t info_len)
 {
-	const struct rs485_command *c;
 	size_t i, n = 18 + info_len * 2;
 
-	for (c = rs485_commands; c->name != NULL; c++)
-		if (c->cid2 == cid2 && c->read_only)
-			break;
-	if (c->name == NULL)
+	/* The one gate every request passes: nothing outside the table. */
+	if (rs485_command_find(cid2, RS_AUTO) == NULL)
 		return PT_ERR_REFUSED;
-	if (info_len * 2 > 0xFFF || n + 1 > size)
+	if (info_len * 2 > RS485_LENID_MAX || (info_len > 0 && info == NULL) ||
+	    out == NULL || n + 1 > size)
 		return PT_ERR_ARG;
 	out[0] = '~';
 	put_hex(out + 1, ver, 2);
@@ -97,19 +120,16 @@ hexval(char c)
 	return -1;
 }
 
-static int
-hexn(const char *p, int digits, unsigned *out)
+/* Digits already checked to be hex. */
+static unsigned
+hexn(const char *p, int digits)
 {
 	unsigned v = 0;
-	int i, h;
+	int i;
 
-	for (i = 0; i < digits; i++) {
-		if ((h = hexval(p[i])) < 0)
-			return -1;
-		v = v << 4 | (unsigned)h;
-	}
-	*out = v;
-	return 0;
+	for (i = 0; i < digits; i++)
+		v = v << 4 | (unsigned)hexval(p[i]);
+	return v;
 }
 
 const char *
@@ -117,94 +137,118 @@ rs485_rtn_text(uint8_t rtn)
 {
 	switch (rtn) {
 	case 0x00: return "normal";
-	case 0x01: return "version error";
-	case 0x02: return "checksum error (the device saw a damaged request)";
-	case 0x03: return "length checksum error";
-	case 0x04: return "command not supported";
+	case 0x01: return "version error (VER not accepted)";
+	case 0x02: return "checksum error (the pack received a damaged request)";
+	case 0x03: return "length checksum error (the pack received a damaged request)";
+	case 0x04: return "command not supported (CID2 invalid)";
 	case 0x05: return "command format error";
 	case 0x06: return "invalid data";
 	case 0x09: return "operation or write error";
-	case 0x90: return "address error (no pack at that address?)";
-	case 0x91: return "master/slave communication error";
+	case 0x90: return "address error (no pack at that address)";
+	case 0x91: return "internal master/slave communication error";
 	}
 	return "unknown return code";
+}
+
+static char
+printable(char c)
+{
+	return c >= 0x20 && c < 0x7f ? c : '?';
 }
 
 int
 rs485_decode(const char *text, size_t len, struct rs485_frame *f, struct pt_diag *d)
 {
-	unsigned v = 0, length = 0, lenid, chk = 0;
+	unsigned length, lenid, chk, sum;
 	size_t i, body;
 
-	while (len > 0 && (text[len - 1] == '\r' || text[len - 1] == '\n' ||
-	    text[len - 1] == ' '))
+	/* EOI: one CR (a file may add LF); anything else must be hex. */
+	if (len > 0 && text[len - 1] == '\n')
+		len--;
+	if (len > 0 && text[len - 1] == '\r')
 		len--;
 	if (len == 0 || text[0] != '~')
-		return pt_diag_fail(d, PT_ERR_PARSE, "not a frame: it must start with '~'");
-	if (len < 17)	/* '~' + 12 header characters + 4 checksum; EOI not counted */
-		return pt_diag_fail(d, PT_ERR_TRUNCATED, "frame too short (%zu characters, "
-		    "at least 17)", len);
-	if ((len - 1) % 2 != 0)
-		return pt_diag_fail(d, PT_ERR_PARSE, "odd number of hex characters");
+		return pt_diag_fail(d, PT_ERR_PARSE, "not a frame: it must start with '~' (SOI)");
+	if (len > RS485_FRAME_MAX - 1)
+		return pt_diag_fail(d, PT_ERR_PARSE, "frame of %zu characters is longer than "
+		    "the protocol allows (%d)", len, RS485_FRAME_MAX - 1);
 	for (i = 1; i < len; i++)
 		if (hexval(text[i]) < 0)
 			return pt_diag_fail(d, PT_ERR_PARSE, "'%c' at position %zu is not a hex "
-			    "digit", text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?', i);
-	hexn(text + 1, 2, &v); f->ver = (uint8_t)v;
-	hexn(text + 3, 2, &v); f->adr = (uint8_t)v;
-	hexn(text + 5, 2, &v); f->cid1 = (uint8_t)v;
-	hexn(text + 7, 2, &v); f->cid2 = (uint8_t)v;
-	hexn(text + 9, 4, &length);
+			    "digit (frame damaged or not an RS485 frame)", printable(text[i]), i);
+	/* '~' + 12 header characters + 4 checksum characters at least. */
+	if (len < 17)
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "frame too short: %zu characters, a "
+		    "frame has at least 17", len);
+	if ((len - 1) % 2 != 0)
+		return pt_diag_fail(d, PT_ERR_PARSE, "odd number of hex digits (%zu): a "
+		    "character was lost", len - 1);
+	length = hexn(text + 9, 4);
 	lenid = length & 0x0FFF;
 	if (rs485_length((uint16_t)lenid) != length)
-		return pt_diag_fail(d, PT_ERR_CHECKSUM, "length checksum wrong (LENGTH %04X)",
-		    length);
-	body = len - 1 - 12 - 4;	/* INFO characters received */
+		return pt_diag_fail(d, PT_ERR_CHECKSUM, "length checksum wrong: LENGTH %04X, "
+		    "expected %04X for LENID %u", length, rs485_length((uint16_t)lenid), lenid);
+	body = len - 17;	/* INFO characters received */
 	if (lenid != body)
-		return pt_diag_fail(d, PT_ERR_CHECKSUM, "LENID says %u INFO characters, the "
-		    "frame has %zu", lenid, body);
-	if (lenid % 2 != 0 || lenid / 2 > RS485_INFO_MAX)
-		return pt_diag_fail(d, PT_ERR_PARSE, "bad INFO length %u", lenid);
-	hexn(text + len - 4, 4, &chk);
-	if (rs485_checksum(text + 1, len - 5) != chk)
-		return pt_diag_fail(d, PT_ERR_CHECKSUM, "checksum wrong (frame says %04X, "
-		    "content gives %04X)", chk, rs485_checksum(text + 1, len - 5));
+		return pt_diag_fail(d, PT_ERR_CHECKSUM, "LENID says %u INFO characters, the frame carries %zu", lenid, body);
+	chk = hexn(text + len - 4, 4);
+	sum = rs485_checksum(text + 1, len - 5);
+	if (sum != chk)
+		return pt_diag_fail(d, PT_ERR_CHECKSUM, "checksum wrong: the frame says %04X, "
+		    "its content gives %04X", chk, sum);
+	f->ver = (uint8_t)hexn(text + 1, 2);
+	f->adr = (uint8_t)hexn(text + 3, 2);
+	f->cid1 = (uint8_t)hexn(text + 5, 2);
+	f->cid2 = (uint8_t)hexn(text + 7, 2);
 	f->info_len = lenid / 2;
-	for (i = 0; i < f->info_len; i++) {
-		hexn(text + 13 + i * 2, 2, &v);
-		f->info[i] = (uint8_t)v;
-	}
+	for (i = 0; i < f->info_len; i++)
+		f->info[i] = (uint8_t)hexn(text + 13 + i * 2, 2);
+	return 0;
+}
+
+int
+rs485_decode_reply(const char *text, size_t len, struct rs485_frame *f, struct pt_diag *d)
+{
+	int rc;
+
+	if ((rc = rs485_decode(text, len, f, d)) != 0)
+		return rc;
+	if (f->cid2 != 0)
+		return pt_diag_fail(d, PT_ERR_DEVICE, "pack at address %u answered RTN %02X: %s",
+		    f->adr, f->cid2, rs485_rtn_text(f->cid2));
 	return 0;
 }
 
 bool
 rs485_find_frame(const char *buf, size_t len, size_t *start, size_t *flen)
 {
-	size_t i = 0;
+	size_t i = 0, j;
 
 	for (;;) {
-		const char *soi = memchr(buf + i, '~', len - i), *eoi;
+		const char *soi = memchr(buf + i, '~', len - i);
 
-		if (soi == NULL)
+		if (soi == NULL) {
+			*start = len;		/* all noise */
 			return false;
-		i = (size_t)(soi - buf);
-		eoi = memchr(soi, '\r', len - i);
-		if (eoi == NULL)
-			return false;
-		/* A '~' inside means the first frame was cut: start again there. */
-		{
-			const char *again = memchr(soi + 1, '~', (size_t)(eoi - soi - 1));
-			if (again != NULL) {
-				i = (size_t)(again - buf);
-				continue;
-			}
 		}
-		if ((size_t)(eoi - soi) > 18 + 4095) {
-			i = (size_t)(eoi - buf) + 1;
+		i = (size_t)(soi - buf);
+		for (j = i + 1; j < len && j - i < RS485_FRAME_MAX; j++)
+			if (buf[j] == '\r' || buf[j] == '~')
+				break;
+		if (j < len && buf[j] == '~') {
+			i = j;			/* the first frame was cut */
 			continue;
 		}
-		*start = i;
-		*flen = (size_t)(eoi - soi) + 1;
-		return true;
+		if (j < len && buf[j] == '\r') {
+			*start = i;
+			*flen = j - i + 1;
+			return true;
+		}
+		if (j - i >= RS485_FRAME_MAX) {
+			i++;			/* too long for a frame: noise */
+			continue;
+		}
+		*start = i;			/* a frame still arriving */
+		return false;
 	}
 }
