@@ -8,17 +8,19 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/err.h"
 
 void
@@ -32,114 +34,182 @@ link_seterr(struct link *l, const char *fmt, ...)
 }
 
 int
-link_errno(struct link *l, const char *what, int e)
+link_errno(struct link *l, int e)
 {
 	switch (e) {
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		link_seterr(l, "%s: no such device (is the adapter plugged in? try "
-		    "pylontop --list-ports)", what);
+		link_seterr(l, "%s: no such device (is the adapter plugged in? "
+		    "try pylontop --list-ports)", l->spec);
 		return PT_ERR_NODEV;
 	case EACCES:
 	case EPERM:
-		link_seterr(l, "%s: permission denied (add yourself to group dialout: "
-		    "sudo adduser $USER dialout, then log in again)", what);
+		link_seterr(l, "%s: permission denied (add yourself to group dialout "
+		    "and log in again)", l->spec);
 		return PT_ERR_PERM;
 	case EBUSY:
-		link_seterr(l, "%s: busy: another program has the port open", what);
+		link_seterr(l, "%s: busy: another program has the port open", l->spec);
 		return PT_ERR_BUSY;
+	case ENOTTY:
+	case EISDIR:
+		link_seterr(l, "%s: not a serial port (try pylontop --list-ports)", l->spec);
+		return PT_ERR_ARG;
+	case EIO:
+		link_seterr(l, "%s: input/output error (adapter unplugged or broken?)",
+		    l->spec);
+		return PT_ERR_IO;
+	case ENOMEM:
+		link_seterr(l, "%s: out of memory", l->spec);
+		return PT_ERR_NOMEM;
 	default:
-		link_seterr(l, "%s: %s", what, strerror(e));
+		link_seterr(l, "%s: %s", l->spec, strerror(e));
 		return PT_ERR_IO;
 	}
 }
 
-static bool
-is_pty(const char *path)
+/* ---- choosing a backend ----------------------------------------------- */
+
+/* Ptys (socat, ser2net, pylontop-sim) and terminals that sysfs does not
+ * list cannot be opened by libserialport, which looks every port up
+ * under /sys/class/tty: those go through plain termios. */
+static const struct link_ops *
+tty_backend(const char *path)
 {
+	char sys[PATH_MAX];
+	const char *base;
 	struct stat st;
 
 	if (strncmp(path, "/dev/pts/", 9) == 0 || strcmp(path, "/dev/ptmx") == 0)
-		return true;
-	/* Unix98 pty slaves: majors 136-143. */
-	return stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
-	    major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143;
+		return &link_pty_ops;
+	if (stat(path, &st) != 0 || !S_ISCHR(st.st_mode))
+		return &link_serial_ops;	/* the open will say what is wrong */
+	/* Unix98 pty slaves have majors 136-143; /dev/ptmx is 5:2. */
+	if ((major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143) ||
+	    (major(st.st_rdev) == 5 && minor(st.st_rdev) == 2))
+		return &link_pty_ops;
+	base = strrchr(path, '/');
+	snprintf(sys, sizeof sys, "/sys/class/tty/%s", base != NULL ? base + 1 : path);
+	if (access(sys, F_OK) != 0)
+		return &link_pty_ops;
+	return &link_serial_ops;
+}
+
+/* Follow symlinks (/dev/serial/by-id/..., socat's link=) to the device
+ * node: libserialport 0.1.1 cannot.  Done at every open, because the
+ * link may point elsewhere after a replug or a simulator restart. */
+static void
+resolve_device(struct link *l)
+{
+	char real[PATH_MAX];
+
+	if (realpath(l->spec, real) != NULL && strlen(real) < sizeof l->path)
+		snprintf(l->path, sizeof l->path, "%s", real);
+	else
+		snprintf(l->path, sizeof l->path, "%s", l->spec);
+	l->ops = tty_backend(l->path);
+}
+
+static int
+init_tcp(struct link *l, const char *spec)
+{
+	const char *hostport = spec + 6, *colon = strrchr(hostport, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon[1] == '\0' ||
+	    (hostport[0] == '[' && colon[-1] != ']')) {
+		link_seterr(l, "%s: missing port (expected tcp://HOST:PORT, e.g. "
+		    "tcp://192.168.1.50:8899)", spec);
+		return PT_ERR_ARG;
+	}
+	if (colon == hostport || (hostport[0] == '[' && colon == hostport + 2)) {
+		link_seterr(l, "%s: missing host (expected tcp://HOST:PORT)", spec);
+		return PT_ERR_ARG;
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || port < 1 || port > 65535) {
+		link_seterr(l, "%s: '%s' is not a TCP port (1 to 65535)", spec, colon + 1);
+		return PT_ERR_ARG;
+	}
+	snprintf(l->path, sizeof l->path, "%s", hostport);
+	l->ops = &link_tcp_ops;
+	return 0;
 }
 
 int
 link_init(struct link *l, const char *spec, int baud)
 {
-	char real[PATH_MAX];
-
 	memset(l, 0, sizeof *l);
 	l->fd = -1;
 	l->baud = baud;
-	snprintf(l->spec, sizeof l->spec, "%s", spec);
-	if (strncmp(spec, "tcp://", 6) == 0) {
-		const char *colon = strrchr(spec + 6, ':');
-		char *end;
-		long port;
-
-		if (colon == NULL || colon == spec + 6 || colon[1] == '\0') {
-			link_seterr(l, "%s: expected tcp://HOST:PORT", spec);
-			return PT_ERR_ARG;
-		}
-		port = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || port < 1 || port > 65535) {
-			link_seterr(l, "%s: '%s' is not a TCP port (1 to 65535)", spec, colon + 1);
-			return PT_ERR_ARG;
-		}
-		snprintf(l->path, sizeof l->path, "%s", spec + 6);
-		l->ops = &link_tcp_ops;
-		return 0;
+	if (spec == NULL || spec[0] == '\0') {
+		link_seterr(l, "no device given (use -d PATH or -d tcp://HOST:PORT; "
+		    "pylontop --list-ports shows the serial ports)");
+		return PT_ERR_ARG;
 	}
+	if (strlen(spec) >= sizeof l->spec) {
+		link_seterr(l, "device name too long (at most %zu characters)",
+		    sizeof l->spec - 1);
+		return PT_ERR_ARG;
+	}
+	snprintf(l->spec, sizeof l->spec, "%s", spec);
+	if (baud < 0) {
+		link_seterr(l, "%s: bad baud rate %d", spec, baud);
+		return PT_ERR_ARG;
+	}
+	if (strncmp(spec, "tcp://", 6) == 0)
+		return init_tcp(l, spec);
 	if (strncmp(spec, "replay:", 7) == 0) {
+		if (spec[7] == '\0') {
+			link_seterr(l, "%s: missing file (expected replay:FILE)", spec);
+			return PT_ERR_ARG;
+		}
 		snprintf(l->path, sizeof l->path, "%s", spec + 7);
 		l->ops = &link_replay_ops;
 		return 0;
 	}
-	if (spec[0] == '\0') {
-		link_seterr(l, "no device given");
-		return PT_ERR_ARG;
-	}
-	/* /dev/serial/by-id/... are symlinks: libserialport 0.1.1 wants the
-	 * real node.  A missing path is reported when opening. */
-	if (realpath(spec, real) != NULL)
-		snprintf(l->path, sizeof l->path, "%s", real);
-	else
-		snprintf(l->path, sizeof l->path, "%s", spec);
-	l->ops = is_pty(l->path) ? &link_pty_ops : &link_serial_ops;
+	resolve_device(l);
 	return 0;
+}
+
+static bool
+is_device(const struct link *l)
+{
+	return l->ops != &link_tcp_ops && l->ops != &link_replay_ops;
 }
 
 int
 link_open(struct link *l)
 {
-	char real[PATH_MAX];
-
+	if (l->ops == NULL) {
+		link_seterr(l, "link not initialised");
+		return PT_ERR_ARG;
+	}
+	link_close(l);
 	l->error[0] = '\0';
-	/* The symlink may point elsewhere after a replug: resolve again. */
-	if (l->ops != &link_tcp_ops && l->ops != &link_replay_ops &&
-	    realpath(l->spec, real) != NULL)
-		snprintf(l->path, sizeof l->path, "%s", real);
+	if (is_device(l))
+		resolve_device(l);
 	return l->ops->open(l);
 }
 
 ssize_t
 link_read(struct link *l, void *buf, size_t len, int timeout_ms)
 {
-	if (l->fd < 0 && l->ops != &link_replay_ops) {
+	if (l->ops == NULL || l->fd < 0) {
 		link_seterr(l, "%s: not open", l->spec);
 		return PT_ERR_CLOSED;
 	}
+	if (len == 0)
+		return 0;
 	return l->ops->read(l, buf, len, timeout_ms);
 }
 
 int
 link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 {
-	if (l->fd < 0 && l->ops != &link_replay_ops) {
+	if (l->ops == NULL || l->fd < 0) {
 		link_seterr(l, "%s: not open", l->spec);
 		return PT_ERR_CLOSED;
 	}
@@ -149,8 +219,15 @@ link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 int
 link_set_baud(struct link *l, int baud)
 {
-	if (l->ops->set_baud == NULL)
+	if (l->ops == NULL || l->ops->set_baud == NULL) {
+		link_seterr(l, "%s: the baud rate is not set over %s", l->spec,
+		    link_kind(l)[0] != '\0' ? link_kind(l) : "this link");
 		return PT_ERR_UNSUPPORTED;
+	}
+	if (l->fd < 0) {
+		link_seterr(l, "%s: not open", l->spec);
+		return PT_ERR_CLOSED;
+	}
 	return l->ops->set_baud(l, baud);
 }
 
@@ -158,17 +235,17 @@ int
 link_drain(struct link *l, int quiet_ms, int max_ms)
 {
 	char junk[512];
-	struct timespec t0, t;
+	int64_t end = clock_mono_ms() + max_ms;
 	ssize_t n;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		n = link_read(l, junk, sizeof junk, quiet_ms);
-		if (n <= 0)
-			return n < 0 ? (int)n : 0;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > max_ms)
+		int64_t left = end - clock_mono_ms();
+
+		if (left <= 0)
 			return 0;
+		n = link_read(l, junk, sizeof junk, left < quiet_ms ? (int)left : quiet_ms);
+		if (n <= 0)
+			return (int)n;
 	}
 }
 
@@ -183,7 +260,7 @@ link_close(struct link *l)
 const char *
 link_error(const struct link *l)
 {
-	return l->error[0] ? l->error : "no error";
+	return l->error[0] != '\0' ? l->error : "no error";
 }
 
 const char *
@@ -192,56 +269,109 @@ link_kind(const struct link *l)
 	return l->ops != NULL ? l->ops->kind : "";
 }
 
-/* ---- shared by the descriptor backends -------------------------------- */
+/* ---- reads and writes with timeouts ----------------------------------- */
+
+static int
+ms_left(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - clock_mono_ms();
+	return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* The words for a link that went away, different for a cable and a
+ * socket because the user's fix is different. */
+static ssize_t
+link_gone(struct link *l, ssize_t n, int e)
+{
+	bool tcp = l->ops == &link_tcp_ops;
+
+	if (tcp && n < 0 && e == ECONNRESET)
+		link_seterr(l, "%s: connection reset by peer (gateway restarted, or "
+		    "another client took it?)", l->spec);
+	else if (tcp && n < 0 && e == ETIMEDOUT)
+		link_seterr(l, "%s: connection timed out (gateway unreachable)", l->spec);
+	else if (tcp)
+		link_seterr(l, "%s: connection closed by the gateway", l->spec);
+	else if (n == 0 || e == EIO || e == ENXIO || e == ENODEV)
+		link_seterr(l, "%s: device disconnected (unplugged?)", l->spec);
+	else
+		link_seterr(l, "%s: %s", l->spec, strerror(e));
+	return PT_ERR_CLOSED;
+}
 
 ssize_t
 link_fd_read(struct link *l, void *buf, size_t len, int timeout_ms)
 {
-	struct pollfd p = { .fd = l->fd, .events = POLLIN };
-	ssize_t n;
-	int rc;
+	int64_t deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 
-	do
-		rc = poll(&p, 1, timeout_ms);
-	while (rc < 0 && errno == EINTR);
-	if (rc < 0)
-		return link_errno(l, l->spec, errno);
-	if (rc == 0)
-		return 0;
-	n = read(l->fd, buf, len);
-	if (n > 0)
-		return n;
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	/* EOF, EIO or ENXIO after POLLHUP: the cable, adapter or peer is gone. */
-	link_seterr(l, "%s: %s", l->spec, n == 0 ? "closed by the other side (unplugged?)" :
-	    errno == EIO || errno == ENXIO ? "device disappeared (unplugged?)" : strerror(errno));
-	return PT_ERR_CLOSED;
+	for (;;) {
+		struct pollfd p = { .fd = l->fd, .events = POLLIN };
+		ssize_t n;
+		int rc = poll(&p, 1, ms_left(deadline));
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			link_seterr(l, "%s: poll: %s", l->spec, strerror(errno));
+			return PT_ERR_IO;
+		}
+		if (rc == 0)
+			return 0;
+		n = read(l->fd, buf, len);
+		if (n > 0)
+			return n;
+		/* Readable with nothing to read, yet not hung up: spurious. */
+		if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
+		    (p.revents & (POLLHUP | POLLERR)) == 0) {
+			if (ms_left(deadline) == 0)
+				return 0;
+			continue;
+		}
+		/* EOF after POLLIN/POLLHUP, EIO, ENXIO: cable, adapter or peer
+		 * is gone.  Reading on would only spin. */
+		return link_gone(l, n, n < 0 ? errno : 0);
+	}
 }
 
 int
 link_fd_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 {
+	int64_t deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 	const char *p = buf;
 
 	while (len > 0) {
 		struct pollfd pf = { .fd = l->fd, .events = POLLOUT };
 		ssize_t n;
-		int rc = poll(&pf, 1, timeout_ms);
+		int rc = poll(&pf, 1, ms_left(deadline));
 
 		if (rc < 0 && errno == EINTR)
 			continue;
+		if (rc < 0) {
+			link_seterr(l, "%s: poll: %s", l->spec, strerror(errno));
+			return PT_ERR_IO;
+		}
 		if (rc == 0) {
-			link_seterr(l, "%s: write timed out (flow control? wrong port?)", l->spec);
+			link_seterr(l, "%s: write timed out (nobody reading: flow "
+			    "control, wrong port or a stalled gateway?)", l->spec);
 			return PT_ERR_TIMEOUT;
 		}
-		n = write(l->fd, p, len);
+		/* MSG_NOSIGNAL: a dropped gateway is an error, not SIGPIPE. */
+		if (l->ops == &link_tcp_ops)
+			n = send(l->fd, p, len, MSG_NOSIGNAL);
+		else
+			n = write(l->fd, p, len);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
-			link_seterr(l, "%s: %s", l->spec, errno == EIO || errno == ENXIO ||
-			    errno == EPIPE ? "device disappeared (unplugged?)" : strerror(errno));
-			return PT_ERR_CLOSED;
+			if (errno == EIO || errno == ENXIO || errno == ENODEV ||
+			    errno == EPIPE || errno == ECONNRESET || errno == ETIMEDOUT)
+				return (int)link_gone(l, -1, errno);
+			link_seterr(l, "%s: write: %s", l->spec, strerror(errno));
+			return PT_ERR_IO;
 		}
 		p += n;
 		len -= (size_t)n;
@@ -249,16 +379,18 @@ link_fd_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
-/* The process holding a flock on the file, from /proc/locks. */
+/* ---- the exclusive lock, and who holds it ----------------------------- */
+
+/* The process holding a flock on the device, from /proc/locks: exact,
+ * even when others (a simulator keeping its pty open) have it open too. */
 static pid_t
-lock_holder(const char *path)
+lock_holder(const struct stat *st)
 {
-	struct stat st;
 	char line[256];
 	FILE *f;
 	pid_t found = 0;
 
-	if (stat(path, &st) != 0 || (f = fopen("/proc/locks", "r")) == NULL)
+	if ((f = fopen("/proc/locks", "re")) == NULL)
 		return 0;
 	while (found == 0 && fgets(line, sizeof line, f) != NULL) {
 		unsigned maj, min;
@@ -266,84 +398,112 @@ lock_holder(const char *path)
 		int pid;
 		char kind[16];
 
-		if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%lu", kind, &pid, &maj, &min,
-		    &ino) == 5 && strcmp(kind, "FLOCK") == 0 && ino == st.st_ino &&
-		    makedev(maj, min) == st.st_dev && pid != getpid())
+		if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%lu", kind, &pid, &maj,
+		    &min, &ino) == 5 && strcmp(kind, "FLOCK") == 0 &&
+		    ino == st->st_ino && makedev(maj, min) == st->st_dev && pid > 0)
 			found = (pid_t)pid;
 	}
 	fclose(f);
 	return found;
 }
 
-/* The process (not us) that has `path` open, for the "busy" message:
- * the one holding the lock, else any that has it open. */
-static pid_t
-holder_of(const char *path, char *comm, size_t size)
+static bool
+pid_has_open(pid_t pid, const char *path)
 {
-	DIR *proc;
+	char dir[64], fdpath[128], target[PATH_MAX];
 	struct dirent *e;
-	pid_t self = getpid(), found = lock_holder(path);
+	DIR *fds;
+	bool found = false;
 
-	if (found > 0)
-		goto name;
-	if ((proc = opendir("/proc")) == NULL)
-		return 0;
-	while (found == 0 && (e = readdir(proc)) != NULL) {
-		char dir[300], link[PATH_MAX], fdpath[600];
-		struct dirent *f;
-		DIR *fds;
-		pid_t pid = (pid_t)atoi(e->d_name);
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+	if ((fds = opendir(dir)) == NULL)
+		return false;
+	while (!found && (e = readdir(fds)) != NULL) {
+		ssize_t n;
 
-		if (pid <= 0 || pid == self)
-			continue;
-		snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
-		if ((fds = opendir(dir)) == NULL)
-			continue;
-		while ((f = readdir(fds)) != NULL) {
-			ssize_t n;
-			snprintf(fdpath, sizeof fdpath, "%s/%s", dir, f->d_name);
-			n = readlink(fdpath, link, sizeof link - 1);
-			if (n > 0) {
-				link[n] = '\0';
-				if (strcmp(link, path) == 0) {
-					found = pid;
-					break;
-				}
-			}
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-name:
-	if (found > 0) {
-		char cpath[64];
-		FILE *fc;
-		snprintf(cpath, sizeof cpath, "/proc/%d/comm", (int)found);
-		comm[0] = '\0';
-		if ((fc = fopen(cpath, "r")) != NULL) {
-			if (fgets(comm, (int)size, fc) != NULL)
-				comm[strcspn(comm, "\n")] = '\0';
-			fclose(fc);
+		snprintf(fdpath, sizeof fdpath, "%s/%s", dir, e->d_name);
+		n = readlink(fdpath, target, sizeof target - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found = strcmp(target, path) == 0;
 		}
 	}
+	closedir(fds);
 	return found;
 }
 
-int
-link_fd_lock(struct link *l)
+/* Any process that has `path` open: scan /proc/<pid>/fd. */
+static pid_t
+opener_of(const char *path)
 {
-	char comm[64];
-	pid_t pid;
+	struct dirent *e;
+	DIR *proc;
+	pid_t found = 0;
 
-	if (flock(l->fd, LOCK_EX | LOCK_NB) == 0)
+	if ((proc = opendir("/proc")) == NULL)
 		return 0;
-	if (errno != EWOULDBLOCK)
-		return 0;	/* no flock here: nothing to say */
-	pid = holder_of(l->path, comm, sizeof comm);
-	if (pid > 0)
-		link_seterr(l, "%s: busy: held by PID %d (%s); stop it or use another port",
-		    l->spec, (int)pid, comm[0] ? comm : "?");
-	else
-		link_seterr(l, "%s: busy: another program holds the port", l->spec);
+	while (found == 0 && (e = readdir(proc)) != NULL) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+
+		if (pid > 0 && pid_has_open(pid, path))
+			found = pid;
+	}
+	closedir(proc);
+	return found;
+}
+
+static void
+comm_of(pid_t pid, char *comm, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(comm, size, "?");
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(comm, (int)size, f) != NULL)
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+}
+
+/* "busy: held by PID N (name)".  Our own descriptor must be closed
+ * already, so the /proc scan cannot find ourselves by mistake. */
+static int
+link_busy(struct link *l)
+{
+	struct stat st;
+	char comm[64];
+	pid_t pid = 0;
+
+	if (stat(l->path, &st) == 0)
+		pid = lock_holder(&st);
+	if (pid == 0)
+		pid = opener_of(l->path);
+	if (pid > 0) {
+		comm_of(pid, comm, sizeof comm);
+		link_seterr(l, "%s: busy: held by PID %d (%s)", l->spec, (int)pid, comm);
+	} else
+		link_seterr(l, "%s: busy: another program has the port open", l->spec);
 	return PT_ERR_BUSY;
+}
+
+int
+link_tty_open(struct link *l)
+{
+	int fd = open(l->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == EBUSY ? link_busy(l) : link_errno(l, errno);
+	if (!isatty(fd)) {
+		close(fd);
+		return link_errno(l, ENOTTY);
+	}
+	/* Another error (no lock support on this file system) leaves the
+	 * port usable, only unguarded. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+		close(fd);
+		return link_busy(l);
+	}
+	return fd;
 }

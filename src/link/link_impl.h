@@ -11,11 +11,15 @@ extern const struct link_ops link_replay_ops;
 
 void	link_seterr(struct link *l, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* Set l->error from errno for `what`; returns the pt_err. */
-int	link_errno(struct link *l, const char *what, int e);
+/* Set l->error to "<l->spec>: <cause in words>" for an errno from
+ * opening or configuring a device; returns the matching pt_err. */
+int	link_errno(struct link *l, int e);
+/* Open a terminal device for a backend: O_NONBLOCK, no controlling tty,
+ * close-on-exec, then an exclusive flock.  Returns the fd, or a pt_err
+ * with l->error set ("busy: held by PID N (name)" when locked). */
+int	link_tty_open(struct link *l);
+/* poll()-based read and write on l->fd, shared by pty, serial and tcp. */
 ssize_t	link_fd_read(struct link *l, void *buf, size_t len, int timeout_ms);
 int	link_fd_write(struct link *l, const void *buf, size_t len, int timeout_ms);
-/* Exclusive lock on l->fd; PT_ERR_BUSY naming the holder. */
-int	link_fd_lock(struct link *l);
 
 #endif

@@ -1,15 +1,24 @@
 /* link_serial.c — serial ports through libserialport.
  *
- * libserialport opens and configures the port (115200 8N1, no flow
- * control by default); reads and writes then go through its descriptor
- * with poll(), like every other backend, so timeouts and unplug look the
- * same everywhere.  The port is locked (flock + TIOCEXCL) so a second
- * program cannot talk over us. */
+ * libserialport configures the port (115200 8N1, no flow control unless
+ * --baud says otherwise); reads and writes then go through its
+ * descriptor with poll(), like every other backend, so timeouts and
+ * unplug look the same everywhere (its own blocking read spins on a
+ * hung-up tty, see reliability.md §2a).
+ *
+ * libserialport 0.1.1 (Debian 12) neither locks nor follows symlinks, so
+ * we do both: link.c resolves the path, and before libserialport touches
+ * the port we open it ourselves and take flock(LOCK_EX|LOCK_NB); that
+ * descriptor keeps the lock for as long as the link is open.  A second
+ * pylontop therefore fails before it can change our line settings.
+ * TIOCEXCL then keeps other (non-root) programs from opening it at all. */
 #include "link/link_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libserialport.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -17,78 +26,121 @@
 
 #include "util/err.h"
 
+struct serial {
+	struct sp_port	*port;
+	int		 lockfd;
+	int		 opened;	/* sp_open succeeded */
+};
+
 static int
-sp_fail(struct link *l, enum sp_return rc)
+sp_fail(struct link *l, enum sp_return rc, const char *what)
 {
 	char *msg;
+	int e;
 
-	if (rc == SP_ERR_FAIL) {
-		int e = sp_last_error_code();
-		return link_errno(l, l->spec, e);
+	if (rc == SP_ERR_FAIL && (e = sp_last_error_code()) != 0)
+		return link_errno(l, e);
+	if (rc == SP_ERR_MEM) {
+		link_seterr(l, "%s: out of memory", l->spec);
+		return PT_ERR_NOMEM;
 	}
 	msg = sp_last_error_message();
-	link_seterr(l, "%s: %s", l->spec, msg != NULL ? msg : "serial port error");
+	link_seterr(l, "%s: %s: %s", l->spec, what,
+	    msg != NULL && msg[0] != '\0' ? msg : "serial port error");
 	sp_free_error_message(msg);
-	return PT_ERR_IO;
+	return rc == SP_ERR_SUPP ? PT_ERR_UNSUPPORTED : PT_ERR_IO;
 }
 
 static int
 serial_set_baud(struct link *l, int baud)
 {
-	enum sp_return rc = sp_set_baudrate(l->priv, baud);
+	struct serial *s = l->priv;
+	enum sp_return rc;
 
-	return rc == SP_OK ? 0 : sp_fail(l, rc);
+	if (baud <= 0) {
+		link_seterr(l, "%s: bad baud rate %d", l->spec, baud);
+		return PT_ERR_ARG;
+	}
+	if ((rc = sp_set_baudrate(s->port, baud)) != SP_OK)
+		return sp_fail(l, rc, "cannot set the baud rate");
+	return 0;
 }
 
 static void
 serial_close(struct link *l)
 {
-	if (l->priv != NULL) {
-		sp_close(l->priv);
-		sp_free_port(l->priv);
+	struct serial *s = l->priv;
+
+	if (s != NULL) {
+		if (s->opened) {
+			if (l->fd >= 0)
+				ioctl(l->fd, TIOCNXCL);
+			sp_close(s->port);
+		}
+		if (s->port != NULL)
+			sp_free_port(s->port);
+		if (s->lockfd >= 0)
+			close(s->lockfd);	/* releases the flock */
+		free(s);
 	}
 	l->priv = NULL;
 	l->fd = -1;
 }
 
 static int
+serial_configure(struct link *l, struct sp_port *port)
+{
+	enum sp_return rc;
+
+	if ((rc = sp_set_baudrate(port, l->baud > 0 ? l->baud : 115200)) != SP_OK)
+		return sp_fail(l, rc, "cannot set the baud rate");
+	if ((rc = sp_set_bits(port, 8)) != SP_OK ||
+	    (rc = sp_set_parity(port, SP_PARITY_NONE)) != SP_OK ||
+	    (rc = sp_set_stopbits(port, 1)) != SP_OK ||
+	    (rc = sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE)) != SP_OK)
+		return sp_fail(l, rc, "cannot set 8N1 without flow control");
+	return 0;
+}
+
+static int
 serial_open(struct link *l)
 {
-	struct sp_port *port;
+	struct serial *s;
 	enum sp_return rc;
 	int fd, err;
 
-	if (access(l->path, F_OK) != 0)
-		return link_errno(l, l->spec, errno);
-	if ((rc = sp_get_port_by_name(l->path, &port)) != SP_OK)
-		return sp_fail(l, rc);
-	l->priv = port;
-	if ((rc = sp_open(port, SP_MODE_READ_WRITE)) != SP_OK) {
-		err = sp_fail(l, rc);
-		sp_free_port(port);
-		l->priv = NULL;
-		return err;
+	if ((fd = link_tty_open(l)) < 0)
+		return fd;
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		close(fd);
+		link_seterr(l, "%s: out of memory", l->spec);
+		return PT_ERR_NOMEM;
 	}
-	if (sp_get_port_handle(port, &fd) != SP_OK) {
-		serial_close(l);
-		link_seterr(l, "%s: no descriptor for the port", l->spec);
-		return PT_ERR_IO;
+	s->lockfd = fd;
+	l->priv = s;
+	if ((rc = sp_get_port_by_name(l->path, &s->port)) != SP_OK) {
+		err = sp_fail(l, rc, "libserialport does not know it");
+		goto fail;
+	}
+	if ((rc = sp_open(s->port, SP_MODE_READ_WRITE)) != SP_OK) {
+		err = sp_fail(l, rc, "cannot open");
+		goto fail;
+	}
+	s->opened = 1;
+	if (sp_get_port_handle(s->port, &fd) != SP_OK || fd < 0) {
+		link_seterr(l, "%s: libserialport gave no descriptor", l->spec);
+		err = PT_ERR_IO;
+		goto fail;
 	}
 	l->fd = fd;
-	if ((err = link_fd_lock(l)) != 0) {
-		serial_close(l);
-		return err;
-	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);	/* 0.1.1 opens without O_CLOEXEC */
+	if ((err = serial_configure(l, s->port)) != 0)
+		goto fail;
 	ioctl(fd, TIOCEXCL);
-	if (sp_set_baudrate(port, l->baud > 0 ? l->baud : 115200) != SP_OK ||
-	    sp_set_bits(port, 8) != SP_OK || sp_set_parity(port, SP_PARITY_NONE) != SP_OK ||
-	    sp_set_stopbits(port, 1) != SP_OK ||
-	    sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE) != SP_OK) {
-		err = sp_fail(l, SP_ERR_FAIL);
-		serial_close(l);
-		return err;
-	}
 	return 0;
+fail:
+	serial_close(l);
+	return err;
 }
 
 const struct link_ops link_serial_ops = {
