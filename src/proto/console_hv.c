@@ -1,187 +1,474 @@
 /* console_hv.c — HV controller answers (SC-series CMU, Force H2),
- * console.md §4.  Column widths: CoulombAH and CoulombWH take three
- * tokens ("7%" "5180" "mAH"), Time two, and the header's "Err Code" is
- * one column. */
+ * console.md §4.  What goes where, the BMU order and the alarm names are
+ * in console_hv.h.
+ *
+ * Tables are read by their header labels.  Row tokens line up with the
+ * header except: CoulombAH and CoulombWH take three tokens ("7%" "5180"
+ * "mAH"), Time two, the header's two words "Err Code" are one column, and
+ * in `bat` the AH/WH columns take two tokens plus the unit when the
+ * firmware prints it in every row (CMU B50).
+ *
+ * Every parser checks the whole answer before it stores anything, so a
+ * rejected answer leaves the sample as it was. */
 #include "proto/console_hv.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "proto/console_lv.h"
-#include "proto/console_text.h"
 #include "util/err.h"
 
-#define MV(x)	((double)(x) / 1000.0)
+#define NELEM(a)	(sizeof (a) / sizeof (a)[0])
+#define QUOTE		24	/* at most this much device text in a message */
 
-enum hv_col {
-	HC_IGNORE, HC_INDEX, HC_VOLT, HC_CURR, HC_TEMP, HC_TLOW, HC_THIGH, HC_VLOW,
-	HC_VHIGH, HC_BASE, HC_STATE, HC_AH, HC_WH, HC_TIME, HC_ERR,
-};
+/* ---- small helpers ------------------------------------------------------ */
 
-static const struct {
-	const char	*label;
-	enum hv_col	 col;
-	int		 width;
-	const char	*alarm;
-} hv_cols[] = {
-	{ "Index", HC_INDEX, 1, NULL }, { "Volt", HC_VOLT, 1, NULL },
-	{ "Curr", HC_CURR, 1, NULL }, { "Tempr", HC_TEMP, 1, NULL },
-	{ "AvgTempr", HC_IGNORE, 1, NULL },
-	{ "BTlow", HC_TLOW, 1, NULL }, { "BThigh", HC_THIGH, 1, NULL },
-	{ "BVlow", HC_VLOW, 1, NULL }, { "BVhigh", HC_VHIGH, 1, NULL },
-	{ "UTlow", HC_IGNORE, 1, NULL }, { "UThigh", HC_IGNORE, 1, NULL },
-	{ "UVlow", HC_IGNORE, 1, NULL }, { "UVhigh", HC_IGNORE, 1, NULL },
-	{ "Base.St", HC_BASE, 1, NULL },
-	{ "Volt.St", HC_STATE, 1, "voltage" }, { "Curr.St", HC_STATE, 1, "current" },
-	{ "Temp.St", HC_STATE, 1, "temperature" }, { "B.V.St", HC_STATE, 1, "cell_voltage" },
-	{ "B.T.St", HC_STATE, 1, "cell_temperature" }, { "U.V.St", HC_STATE, 1, "unit_voltage" },
-	{ "U.T.St", HC_STATE, 1, "unit_temperature" },
-	{ "CoulombAH", HC_AH, 3, NULL }, { "CoulombWH", HC_WH, 3, NULL },
-	{ "Time", HC_TIME, 2, NULL }, { "Err Code", HC_ERR, 1, NULL },
-};
-
-struct hv_layout {
-	int	n, tokens;
-	int	col[CT_MAX_TOKENS];	/* index into hv_cols, -1 unknown */
-};
-
-static void
-hv_header(struct ct_span line, struct hv_layout *lay, const char *what, struct pt_diag *d)
+static bool
+hv_icontains(const char *hay, const char *needle)
 {
-	struct ct_span tok[CT_MAX_TOKENS];
-	int i, n = ct_tokens(line, tok, CT_MAX_TOKENS, NULL);
-	size_t k;
+	size_t n = strlen(needle);
 
-	lay->n = lay->tokens = 0;
-	for (i = 0; i < n; i++) {
-		int c = -1;
-		if (ct_eq(tok[i], "Err") && i + 1 < n && ct_eq(tok[i + 1], "Code")) {
-			i++;
-			for (k = 0; k < sizeof hv_cols / sizeof hv_cols[0]; k++)
-				if (hv_cols[k].col == HC_ERR)
-					c = (int)k;
-		} else
-			for (k = 0; k < sizeof hv_cols / sizeof hv_cols[0]; k++)
-				if (ct_eq(tok[i], hv_cols[k].label))
-					c = (int)k;
-		if (c < 0) {
-			char name[32];
-			ct_copy(name, sizeof name, tok[i]);
-			pt_diag_warn(d, "%s: unknown column '%s' ignored", what, name);
-		}
-		lay->col[lay->n++] = c;
-		lay->tokens += c >= 0 ? hv_cols[c].width : 1;
-	}
+	for (; *hay != '\0'; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
 }
 
-/* Values of one row into a module (unit) or the stack (pwr). */
-struct hv_target {
-	uint32_t	*valid;
-	double		*voltage, *current, *temperature, *temp_min, *temp_max;
-	double		*cell_vmin, *cell_vmax, *soc, *remaining_ah, *remaining_wh;
-	long		*error_code;
-	char		*status;
-	int		 module;	/* for alarms, 0 = stack */
-};
-
-#define SETV(t, field, bit, v) do { *(t)->field = (v); *(t)->valid |= (bit); } while (0)
-
-static int
-hv_row(struct pt_sample *s, const struct hv_layout *lay, struct ct_span *tok, int n,
-    struct hv_target *t, const char *what, struct pt_diag *d)
+static enum pt_alarm_level
+hv_alarm_level(const char *word)
 {
-	struct ct_span unit;
-	long v;
-	int i, k = 0;
+	if (hv_icontains(word, "prot"))
+		return PT_LEVEL_PROTECT;
+	if (hv_icontains(word, "warn"))
+		return PT_LEVEL_WARNING;
+	return PT_LEVEL_ALARM;
+}
 
-	if (n != lay->tokens)
-		return pt_diag_fail(d, PT_ERR_PARSE, "%s: a row has %d values, the header "
-		    "announces %d", what, n, lay->tokens);
-	for (i = 0; i < lay->n; i++) {
-		int c = lay->col[i];
-		struct ct_span x = tok[k];
-		bool num = !ct_is_dash(x) && ct_long(x, &v);
+void
+console_hv_state_alarm(struct pt_sample *s, int module, int cell, const char *what,
+    struct ct_span word)
+{
+	char w[PT_WORD_LEN * 2], name[48];
+	size_t i;
+	int k;
 
-		k += c >= 0 ? hv_cols[c].width : 1;
-		if (c < 0)
-			continue;
-		switch (hv_cols[c].col) {
-		case HC_IGNORE: case HC_INDEX: case HC_TIME:
-			break;
-		case HC_VOLT: if (num) SETV(t, voltage, PTF_VOLTAGE, MV(v)); break;
-		case HC_CURR: if (num) SETV(t, current, PTF_CURRENT, MV(v)); break;
-		case HC_TEMP: if (num) SETV(t, temperature, PTF_TEMPERATURE, MV(v)); break;
-		case HC_TLOW: if (num) SETV(t, temp_min, PTF_TEMP_MIN, MV(v)); break;
-		case HC_THIGH: if (num) SETV(t, temp_max, PTF_TEMP_MAX, MV(v)); break;
-		case HC_VLOW: if (num) SETV(t, cell_vmin, PTF_CELL_VMIN, MV(v)); break;
-		case HC_VHIGH: if (num) SETV(t, cell_vmax, PTF_CELL_VMAX, MV(v)); break;
-		case HC_BASE: {
-			char w[PT_STATUS_LEN];
-			ct_copy(w, sizeof w, x);
-			pt_normalise_state(t->status, w);
-			break;
-		}
-		case HC_STATE: {
-			char stem[40];
-			snprintf(stem, sizeof stem, "%s%s", t->module > 0 ? "module_" :
-			    "stack_", hv_cols[c].alarm);
-			if (strncmp(hv_cols[c].alarm, "cell_", 5) == 0 ||
-			    strncmp(hv_cols[c].alarm, "unit_", 5) == 0)
-				snprintf(stem, sizeof stem, "%s", hv_cols[c].alarm);
-			console_state_alarm(s, t->module, stem, x);
-			break;
-		}
-		case HC_AH: {
-			long pct, mah;
-			if (!ct_long_unit(x, &pct, &unit) || !ct_eq(unit, "%") ||
-			    !ct_long(tok[k - 2], &mah))
-				return pt_diag_fail(d, PT_ERR_PARSE, "%s: CoulombAH is not "
-				    "'NN%% charge mAH'", what);
-			SETV(t, soc, PTF_SOC, (double)pct);
-			SETV(t, remaining_ah, PTF_REMAINING_AH, MV(mah));
-			break;
-		}
-		case HC_WH: {
-			long pct, e;
-			struct ct_span u = tok[k - 1];
-			if (!ct_long_unit(x, &pct, &unit) || !ct_long(tok[k - 2], &e))
-				return pt_diag_fail(d, PT_ERR_PARSE, "%s: CoulombWH is not "
-				    "'NN%% energy WH'", what);
-			if (ct_ieq(u, "mWH") || ct_ieq(u, "mWh"))
-				SETV(t, remaining_wh, PTF_REMAINING_WH, MV(e));
-			else if (ct_ieq(u, "WH") || ct_ieq(u, "Wh"))
-				SETV(t, remaining_wh, PTF_REMAINING_WH, (double)e);
-			else
-				pt_diag_warn(d, "%s: unknown energy unit '%.*s'", what,
-				    (int)u.len, u.p);
-			break;
-		}
-		case HC_ERR:
-			if (t->error_code != NULL && ct_hex(x, &v)) {
-				*t->error_code = v;
-				*t->valid |= PTF_ERROR_CODE;
-			}
-			break;
-		}
+	if (word.len == 0 || ct_is_dash(word))
+		return;
+	ct_copy(w, sizeof w, word);
+	if (pt_status_is_normal(w))
+		return;
+	for (i = 0; w[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c >= 'A' && c <= 'Z')
+			w[i] = (char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			w[i] = '_';
+	}
+	snprintf(name, sizeof name, "%s_%s", what, w);
+	/* pwr and unit may both report a state: one alarm per sample. */
+	for (k = 0; k < s->n_alarms; k++) {
+		const struct pt_alarm *a = &s->alarms[k];
+		if (a->source == PT_ALARM_BMS && a->module == module && a->cell == cell &&
+		    strncmp(a->name, name, sizeof a->name - 1) == 0)
+			return;
+	}
+	pt_sample_add_alarm(s, PT_ALARM_BMS, hv_alarm_level(w), module, cell, name, NAN);
+}
+
+/* A number with an optional unit, glued ("-80000mA") or the next token
+ * ("37000   mA").  False when the value does not start with a number. */
+static bool
+hv_value(struct ct_span value, long *v, struct ct_span *unit)
+{
+	struct ct_span tok[3];
+	int n, total;
+
+	n = ct_tokens(value, tok, 3, &total);
+	if (n == 0 || total > 2 || !ct_long_unit(tok[0], v, unit))
+		return false;
+	if (unit->len == 0 && n == 2)
+		*unit = tok[1];
+	else if (n == 2)
+		return false;
+	return true;
+}
+
+/* Factor from a unit token to its base unit ("mWH" with base "WH" ->
+ * 0.001); `dflt` when there is no unit; 0 for a unit we do not know. */
+static double
+hv_scale(struct ct_span unit, const char *base, double dflt)
+{
+	static const struct { char prefix; double factor; } pre[] = {
+		{ 'm', 1e-3 }, { 'u', 1e-6 }, { 'k', 1e3 },
+	};
+	size_t i;
+
+	if (unit.len == 0)
+		return dflt;
+	if (ct_ieq(unit, base))
+		return 1.0;
+	if (unit.len < 2)
+		return 0;
+	for (i = 0; i < NELEM(pre); i++) {
+		struct ct_span rest = { unit.p + 1, unit.len - 1 };
+		/* 'm' and 'M' differ; the console only prints lower case. */
+		if (unit.p[0] == pre[i].prefix && ct_ieq(rest, base))
+			return pre[i].factor;
 	}
 	return 0;
 }
 
-static void
-target_stack(struct hv_target *t, struct pt_stack *st)
+static bool
+hv_is_unit_word(struct ct_span t)
 {
-	*t = (struct hv_target){ &st->valid, &st->voltage, &st->current, &st->temperature,
-	    &st->temp_min, &st->temp_max, &st->cell_vmin, &st->cell_vmax, &st->soc,
-	    &st->remaining_ah, &st->remaining_wh, &st->error_code, st->status, 0 };
+	static const char *const units[] = { "mAH", "AH", "mWH", "WH", "uWH", "kWH" };
+	size_t i;
+
+	for (i = 0; i < NELEM(units); i++)
+		if (ct_ieq(t, units[i]))
+			return true;
+	return false;
 }
 
+/* "Dischg" -> "Discharge" into `out` (PT_STATUS_LEN). */
 static void
-target_module(struct hv_target *t, struct pt_module *m)
+hv_state(char *out, struct ct_span word)
 {
-	*t = (struct hv_target){ &m->valid, &m->voltage, &m->current, &m->temperature,
-	    &m->temp_min, &m->temp_max, &m->cell_vmin, &m->cell_vmax, &m->soc,
-	    &m->remaining_ah, &m->remaining_wh, &m->error_code, m->status, m->id };
+	char w[PT_STATUS_LEN];
+
+	ct_copy(w, sizeof w, word);
+	pt_normalise_state(out, w);
+}
+
+/* ---- pwr and unit: header-driven rows ----------------------------------- */
+
+enum hv_field {
+	HF_INDEX, HF_VOLT, HF_CURR, HF_TEMP, HF_TLOW, HF_THIGH, HF_VLOW, HF_VHIGH,
+	HF_NUMBER,	/* a known number without a field: checked only */
+	HF_BASE, HF_STATE, HF_AH, HF_WH, HF_TIME, HF_ERR, HF_UNKNOWN,
+};
+
+static const struct hv_colspec {
+	const char	*label;
+	enum hv_field	 field;
+	int		 width;		/* row tokens */
+	const char	*stem;		/* alarm stem of a state column */
+	bool		 scoped;	/* stem gets "stack_" / "module_" */
+} hv_cols[] = {
+	{ "Index", HF_INDEX, 1, NULL, false },
+	{ "Volt", HF_VOLT, 1, NULL, false },
+	{ "Curr", HF_CURR, 1, NULL, false },
+	{ "Tempr", HF_TEMP, 1, NULL, false },
+	{ "AvgTempr", HF_NUMBER, 1, NULL, false },
+	{ "BTlow", HF_TLOW, 1, NULL, false },
+	{ "BThigh", HF_THIGH, 1, NULL, false },
+	{ "BVlow", HF_VLOW, 1, NULL, false },
+	{ "BVhigh", HF_VHIGH, 1, NULL, false },
+	{ "UTlow", HF_NUMBER, 1, NULL, false },
+	{ "UThigh", HF_NUMBER, 1, NULL, false },
+	{ "UVlow", HF_NUMBER, 1, NULL, false },
+	{ "UVhigh", HF_NUMBER, 1, NULL, false },
+	{ "Base.St", HF_BASE, 1, "state", true },
+	{ "Volt.St", HF_STATE, 1, "voltage", true },
+	{ "Curr.St", HF_STATE, 1, "current", true },
+	{ "Temp.St", HF_STATE, 1, "temperature", true },
+	{ "B.V.St", HF_STATE, 1, "cell_voltage", false },
+	{ "B.T.St", HF_STATE, 1, "cell_temperature", false },
+	{ "U.V.St", HF_STATE, 1, "module_voltage", false },
+	{ "U.T.St", HF_STATE, 1, "module_temperature", false },
+	{ "CoulombAH", HF_AH, 3, NULL, false },
+	{ "CoulombWH", HF_WH, 3, NULL, false },
+	{ "Time", HF_TIME, 2, NULL, false },
+	{ "Err Code", HF_ERR, 1, NULL, false },
+};
+
+static const struct hv_colspec hv_unknown_col = { "?", HF_UNKNOWN, 1, NULL, false };
+
+#define HV_MAX_STATES	12
+
+struct hv_layout {
+	int			 n;		/* columns */
+	int			 tokens;	/* row tokens they take */
+	const struct hv_colspec	*col[CT_MAX_TOKENS];
+};
+
+/* One row of pwr or unit, before it is stored. */
+struct hv_row {
+	uint32_t	valid;		/* PTF_* of the numbers below */
+	long		index;		/* unit: Index, -1 when absent */
+	double		voltage, current, temperature, temp_min, temp_max;
+	double		cell_vmin, cell_vmax, soc, remaining_ah, remaining_wh;
+	long		error_code;
+	bool		has_base;
+	struct ct_span	base;
+	int		n_states;
+	struct ct_span	state[HV_MAX_STATES];
+	const struct hv_colspec *state_col[HV_MAX_STATES];
+};
+
+static int
+hv_header(struct ct_span line, struct hv_layout *lay, const char *what, struct pt_diag *d)
+{
+	struct ct_span tok[CT_MAX_TOKENS];
+	int i, n, total;
+	size_t k;
+
+	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+	if (total > CT_MAX_TOKENS)
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s: header has %d columns, more than "
+		    "%d", what, total, CT_MAX_TOKENS);
+	lay->n = lay->tokens = 0;
+	for (i = 0; i < n; i++) {
+		const struct hv_colspec *c = NULL;
+
+		if (ct_eq(tok[i], "Err") && i + 1 < n && ct_eq(tok[i + 1], "Code")) {
+			c = &hv_cols[NELEM(hv_cols) - 1];
+			i++;
+		} else {
+			for (k = 0; k < NELEM(hv_cols) - 1; k++)
+				if (ct_eq(tok[i], hv_cols[k].label))
+					c = &hv_cols[k];
+		}
+		if (c == NULL) {
+			pt_diag_warn(d, "%s: unknown column '%.*s' ignored", what,
+			    (int)(tok[i].len > QUOTE ? QUOTE : tok[i].len), tok[i].p);
+			c = &hv_unknown_col;
+		}
+		lay->col[lay->n++] = c;
+		lay->tokens += c->width;
+	}
+	return 0;
+}
+
+/* A milli-unit number into `out` (x / 1000); "-" leaves the bit clear. */
+static int
+hv_milli(struct ct_span t, uint32_t bit, double *out, struct hv_row *r, const char *what,
+    const char *label, int rowno, struct pt_diag *d)
+{
+	long v;
+
+	if (ct_is_dash(t))
+		return 0;
+	if (!ct_long(t, &v))
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d: %s is '%.*s', not a number",
+		    what, rowno, label, (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
+	*out = (double)v / 1000.0;
+	r->valid |= bit;
+	return 0;
+}
+
+/* CoulombAH / CoulombWH: "NN%" number unit. */
+static int
+hv_coulomb(struct ct_span *t, bool energy, struct hv_row *r, const char *what, int rowno,
+    struct pt_diag *d)
+{
+	struct ct_span unit;
+	long pct, amount;
+	double f;
+
+	if (ct_is_dash(t[0]) && ct_is_dash(t[1]))
+		return 0;
+	if (!ct_long_unit(t[0], &pct, &unit) || !ct_eq(unit, "%") || pct < 0 || pct > 100 ||
+	    !ct_long(t[1], &amount))
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d: %s is not 'NN%% amount unit'",
+		    what, rowno, energy ? "CoulombWH" : "CoulombAH");
+	f = hv_scale(t[2], energy ? "WH" : "AH", 0);
+	if (f == 0)
+		pt_diag_warn(d, "%s: unknown unit '%.*s' after %s: value left unknown", what,
+		    (int)(t[2].len > QUOTE ? QUOTE : t[2].len), t[2].p,
+		    energy ? "CoulombWH" : "CoulombAH");
+	if (energy) {
+		if (f != 0) {
+			r->remaining_wh = (double)amount * f;
+			r->valid |= PTF_REMAINING_WH;
+		}
+		return 0;
+	}
+	/* The charge-based SOC is the one the controller reports to the
+	 * inverter; the energy-based one has no field. */
+	r->soc = (double)pct;
+	r->valid |= PTF_SOC;
+	if (f != 0) {
+		r->remaining_ah = (double)amount * f;
+		r->valid |= PTF_REMAINING_AH;
+	}
+	return 0;
+}
+
+static int
+hv_column(const struct hv_colspec *c, struct ct_span *t, struct hv_row *r,
+    const char *what, int rowno, struct pt_diag *d)
+{
+	long v;
+	double scratch;
+
+	switch (c->field) {
+	case HF_INDEX:
+		if (!ct_long(t[0], &v) || v < 1 || v > 255)
+			return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d: Index is not 1..255",
+			    what, rowno);
+		r->index = v;
+		return 0;
+	case HF_VOLT:
+		return hv_milli(t[0], PTF_VOLTAGE, &r->voltage, r, what, c->label, rowno, d);
+	case HF_CURR:
+		return hv_milli(t[0], PTF_CURRENT, &r->current, r, what, c->label, rowno, d);
+	case HF_TEMP:
+		return hv_milli(t[0], PTF_TEMPERATURE, &r->temperature, r, what, c->label,
+		    rowno, d);
+	case HF_TLOW:
+		return hv_milli(t[0], PTF_TEMP_MIN, &r->temp_min, r, what, c->label, rowno, d);
+	case HF_THIGH:
+		return hv_milli(t[0], PTF_TEMP_MAX, &r->temp_max, r, what, c->label, rowno, d);
+	case HF_VLOW:
+		return hv_milli(t[0], PTF_CELL_VMIN, &r->cell_vmin, r, what, c->label, rowno, d);
+	case HF_VHIGH:
+		return hv_milli(t[0], PTF_CELL_VMAX, &r->cell_vmax, r, what, c->label, rowno, d);
+	case HF_NUMBER:
+		return hv_milli(t[0], 0, &scratch, r, what, c->label, rowno, d);
+	case HF_BASE:
+		if (!ct_is_dash(t[0])) {
+			r->base = t[0];
+			r->has_base = true;
+		}
+		return 0;
+	case HF_STATE:
+		if (r->n_states < HV_MAX_STATES) {
+			r->state[r->n_states] = t[0];
+			r->state_col[r->n_states++] = c;
+		}
+		return 0;
+	case HF_AH:
+		return hv_coulomb(t, false, r, what, rowno, d);
+	case HF_WH:
+		return hv_coulomb(t, true, r, what, rowno, d);
+	case HF_ERR:
+		if (ct_is_dash(t[0]))
+			return 0;
+		if (!ct_hex(t[0], &v))
+			return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d: Err Code '%.*s' is not "
+			    "hex", what, rowno, (int)(t[0].len > QUOTE ? QUOTE : t[0].len),
+			    t[0].p);
+		r->error_code = v;
+		r->valid |= PTF_ERROR_CODE;
+		return 0;
+	case HF_TIME:
+	case HF_UNKNOWN:
+		return 0;
+	}
+	return 0;
+}
+
+/* Split and check one data row.  `last` says the answer ends here, so a
+ * short row is a truncated answer rather than a malformed one. */
+static int
+hv_row_parse(struct ct_span line, const struct hv_layout *lay, bool last, struct hv_row *r,
+    const char *what, int rowno, struct pt_diag *d)
+{
+	struct ct_span tok[CT_MAX_TOKENS];
+	int i, k = 0, n, total, rc;
+
+	memset(r, 0, sizeof *r);
+	r->index = -1;
+	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+	if (total != lay->tokens) {
+		if (last && total < lay->tokens)
+			return pt_diag_fail(d, PT_ERR_TRUNCATED, "%s: the answer ends inside row "
+			    "%d (%d of %d values)", what, rowno, total, lay->tokens);
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d has %d values, the header "
+		    "announces %d", what, rowno, total, lay->tokens);
+	}
+	for (i = 0; i < lay->n && k < n; i++) {
+		if ((rc = hv_column(lay->col[i], &tok[k], r, what, rowno, d)) != 0)
+			return rc;
+		k += lay->col[i]->width;
+	}
+	return 0;
+}
+
+/* Store a row: `m` NULL means the stack. */
+static void
+hv_row_store(struct pt_sample *s, struct pt_module *m, const struct hv_row *r)
+{
+	struct pt_stack *st = &s->stack;
+	int module = m != NULL ? m->id : 0;
+	const char *scope = m != NULL ? "module_" : "stack_";
+	char stem[48];
+	int i;
+
+#define HV_COPY(dst, bit, field) \
+	do { if (r->valid & (bit)) PT_SET(dst, field, bit, r->field); } while (0)
+#define HV_COPY_ALL(dst) do {						\
+		HV_COPY(dst, PTF_VOLTAGE, voltage);			\
+		HV_COPY(dst, PTF_CURRENT, current);			\
+		HV_COPY(dst, PTF_TEMPERATURE, temperature);		\
+		HV_COPY(dst, PTF_TEMP_MIN, temp_min);			\
+		HV_COPY(dst, PTF_TEMP_MAX, temp_max);			\
+		HV_COPY(dst, PTF_CELL_VMIN, cell_vmin);			\
+		HV_COPY(dst, PTF_CELL_VMAX, cell_vmax);			\
+		HV_COPY(dst, PTF_SOC, soc);				\
+		HV_COPY(dst, PTF_REMAINING_AH, remaining_ah);		\
+		HV_COPY(dst, PTF_REMAINING_WH, remaining_wh);		\
+		HV_COPY(dst, PTF_ERROR_CODE, error_code);		\
+	} while (0)
+	if (m != NULL)
+		HV_COPY_ALL(m);
+	else
+		HV_COPY_ALL(st);
+#undef HV_COPY_ALL
+#undef HV_COPY
+	if (r->has_base) {
+		char *status = m != NULL ? m->status : st->status;
+		hv_state(status, r->base);
+		if (!pt_status_is_normal(status)) {
+			snprintf(stem, sizeof stem, "%sstate", scope);
+			console_hv_state_alarm(s, module, -1, stem, r->base);
+		}
+	}
+	for (i = 0; i < r->n_states; i++) {
+		const struct hv_colspec *c = r->state_col[i];
+		snprintf(stem, sizeof stem, "%s%s", c->scoped ? scope : "", c->stem);
+		console_hv_state_alarm(s, module, -1, stem, r->state[i]);
+	}
+}
+
+/* Preamble of pwr: only the values that feed a field or a fallback. */
+struct hv_pwr_pre {
+	bool	has_bat, has_avg;
+	double	bat_volt, avg_temp;
+};
+
+static int
+hv_pwr_preamble(struct ct_span line, struct hv_pwr_pre *pre, struct pt_diag *d)
+{
+	struct ct_span value, unit;
+	char key[48];
+	long v;
+	bool bat, dc, avg;
+
+	if (!ct_keyvalue(line, key, sizeof key, &value))
+		return 0;
+	/* SC0500 XHB_CMU_H7 labels (Bat.Avg.Tmpr, D+D-.Volt, B+B-.Volt) by
+	 * substring, console.md §4.1. */
+	bat = hv_icontains(key, "B+B-") || hv_icontains(key, "Bat Volt");
+	dc = hv_icontains(key, "D+D-") || hv_icontains(key, "DC Volt");
+	avg = hv_icontains(key, "Avg") && (hv_icontains(key, "Tmpr") || hv_icontains(key, "Temp"));
+	avg = avg || hv_icontains(key, "AverageTemp");
+	if (!bat && !dc && !avg)
+		return 0;
+	if (!hv_value(value, &v, &unit))
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: '%s' is '%.*s', not a number", key,
+		    (int)(value.len > QUOTE ? QUOTE : value.len), value.p);
+	if (bat) {
+		pre->bat_volt = (double)v / 1000.0;
+		pre->has_bat = true;
+	} else if (avg) {
+		pre->avg_temp = (double)v / 1000.0;
+		pre->has_avg = true;
+	}
+	return 0;
 }
 
 int
@@ -189,203 +476,586 @@ console_hv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx
     struct pt_sample *s, struct pt_diag *d)
 {
 	struct ct_lines it;
-	struct ct_span line, tok[CT_MAX_TOKENS];
+	struct ct_span line, first;
 	struct hv_layout lay;
-	struct hv_target t;
+	struct hv_row r;
+	struct hv_pwr_pre pre = { false, false, 0, 0 };
 	bool header = false;
-	int rows = 0, n, total, rc;
-	long bat_mv = -1;
+	int rows = 0, rc;
 
 	(void)ctx;
-	target_stack(&t, &s->stack);
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		if (!header) {
-			struct ct_span value, vt[2], unit;
-			char key[32];
+		struct ct_span tok[1];
 
-			if (ct_starts(line, "Volt") && ct_contains(line, "Curr")) {
-				hv_header(line, &lay, "pwr", d);
+		if (!header) {
+			if (ct_tokens(line, tok, 1, NULL) == 1 && ct_eq(tok[0], "Volt") &&
+			    ct_contains(line, "Curr")) {
+				if ((rc = hv_header(line, &lay, "pwr", d)) != 0)
+					return rc;
 				header = true;
-			} else if (ct_keyvalue(line, key, sizeof key, &value) &&
-			    (strcmp(key, "Bat Volt") == 0 || strcmp(key, "B+B-.Volt") == 0) &&
-			    ct_tokens(value, vt, 2, NULL) > 0)
-				ct_long_unit(vt[0], &bat_mv, &unit);
+			} else if ((rc = hv_pwr_preamble(line, &pre, d)) != 0)
+				return rc;
 			continue;
 		}
-		n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
-		if (total > CT_MAX_TOKENS)
-			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row too long");
-		if ((rc = hv_row(s, &lay, tok, n, &t, "pwr", d)) != 0)
-			return rc;
-		rows++;
+		if (++rows > 1)
+			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: more than one stack row; "
+			    "not an HV stack summary");
+		first = line;
 	}
 	if (!header)
 		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: no 'Volt Curr ...' header: not an "
 		    "HV stack summary");
-	if (rows != 1)
-		return pt_diag_fail(d, rows ? PT_ERR_PARSE : PT_ERR_TRUNCATED,
-		    "pwr: want one stack row, got %d", rows);
-	/* The battery-side voltage of the preamble is the string's voltage;
-	 * the row's Volt is measured at the controller. */
-	if (bat_mv > 0)
-		PT_SET(&s->stack, voltage, PTF_VOLTAGE, MV(bat_mv));
+	if (rows == 0)
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "pwr: the answer ends after the header");
+	if ((rc = hv_row_parse(first, &lay, true, &r, "pwr", 1, d)) != 0)
+		return rc;
+	hv_row_store(s, NULL, &r);
+	/* The row's Volt is the sum of the BMUs; the preamble's Bat Volt is
+	 * the string at the controller's battery terminals, which is what the
+	 * controller shows as the battery voltage. */
+	if (pre.has_bat)
+		PT_SET(&s->stack, voltage, PTF_VOLTAGE, pre.bat_volt);
+	if (!PT_HAS(&s->stack, PTF_TEMPERATURE) && pre.has_avg)
+		PT_SET(&s->stack, temperature, PTF_TEMPERATURE, pre.avg_temp);
 	return 0;
+}
+
+static bool
+hv_has_tokens(struct ct_span line, int want)
+{
+	int total;
+
+	ct_tokens(line, NULL, 0, &total);
+	return total == want;
+}
+
+static bool
+hv_is_absent_row(struct ct_span line)
+{
+	struct ct_span tok[CT_MAX_TOKENS];
+	int i, n = ct_tokens(line, tok, CT_MAX_TOKENS, NULL);
+
+	for (i = 0; i < n; i++)
+		if (ct_eq(tok[i], "Absent"))
+			return true;
+	return false;
 }
 
 int
 console_hv_parse_unit(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
-	struct ct_lines it;
-	struct ct_span line, tok[CT_MAX_TOKENS];
+	struct ct_lines it, peek;
+	struct ct_span line, next;
 	struct hv_layout lay;
-	struct hv_target t;
-	bool header = false;
-	int rows = 0, n, total, rc;
-	long id;
+	struct hv_row rows[PT_MAX_MODULES];
+	bool header = false, has_index = false;
+	int n = 0, rowno = 0, i, j, rc;
 
 	(void)ctx;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		struct pt_module *m;
-
 		if (!header) {
-			if (ct_starts(line, "Index") && ct_contains(line, "Volt")) {
-				hv_header(line, &lay, "unit", d);
+			struct ct_span tok[1];
+			if (ct_tokens(line, tok, 1, NULL) == 1 && ct_eq(tok[0], "Index") &&
+			    ct_contains(line, "Volt")) {
+				if ((rc = hv_header(line, &lay, "unit", d)) != 0)
+					return rc;
 				header = true;
 			}
 			continue;
 		}
-		n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
-		if (total > CT_MAX_TOKENS || n == 0 || !ct_long(tok[0], &id) || id < 0 || id > 255)
-			return pt_diag_fail(d, PT_ERR_PARSE, "unit: row %d has no index", rows + 1);
-		if ((m = pt_sample_module(s, (int)id)) == NULL)
-			return pt_diag_fail(d, PT_ERR_PARSE, "unit: more than %d BMUs", PT_MAX_MODULES);
-		target_module(&t, m);
-		if ((rc = hv_row(s, &lay, tok, n, &t, "unit", d)) != 0)
+		rowno++;
+		peek = it;
+		/* An empty slot in a short form, like LV's Absent rows. */
+		if (hv_is_absent_row(line) && !hv_has_tokens(line, lay.tokens))
+			continue;
+		if (n == PT_MAX_MODULES)
+			return pt_diag_fail(d, PT_ERR_PARSE, "unit: more than %d BMUs",
+			    PT_MAX_MODULES);
+		if ((rc = hv_row_parse(line, &lay, !ct_next_line(&peek, &next), &rows[n], "unit",
+		    rowno, d)) != 0)
 			return rc;
-		rows++;
+		for (j = 0; j < n; j++)
+			if (rows[j].index == rows[n].index)
+				return pt_diag_fail(d, PT_ERR_PARSE, "unit: Index %ld appears twice",
+				    rows[n].index);
+		n++;
 	}
 	if (!header)
 		return pt_diag_fail(d, PT_ERR_PARSE, "unit: no 'Index Volt ...' header");
-	if (rows == 0)
-		return pt_diag_fail(d, PT_ERR_TRUNCATED, "unit: no BMU rows");
+	for (i = 0; i < lay.n; i++)
+		has_index = has_index || lay.col[i]->field == HF_INDEX;
+	if (!has_index)
+		return pt_diag_fail(d, PT_ERR_PARSE, "unit: the header has no Index column");
+	if (n == 0)
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "unit: the answer ends after the header");
+	for (i = 0; i < n; i++)
+		if (pt_sample_find_module(s, (int)rows[i].index) == NULL &&
+		    s->n_modules + 1 > PT_MAX_MODULES)
+			return pt_diag_fail(d, PT_ERR_PARSE, "unit: more than %d modules",
+			    PT_MAX_MODULES);
+	for (i = 0; i < n; i++) {
+		struct pt_module *m = pt_sample_module(s, (int)rows[i].index);
+		if (m != NULL)
+			hv_row_store(s, m, &rows[i]);
+	}
 	return 0;
 }
 
-/* How many cells per BMU when `unit` did not tell: the common sizes. */
+/* ---- which module a cell of the string belongs to ---------------------- */
+
+struct hv_split {
+	int	per;			/* cells per module */
+	int	n;			/* modules */
+	int	ids[PT_MAX_MODULES];	/* module ids, cells 0..per-1 go to ids[0] */
+};
+
+/* Decide the split of `cells` string cells (console_hv.h explains why the
+ * lowest id gets the first cells).  Warns when it has to guess. */
 static int
-guess_per_module(int cells)
+hv_split_cells(const struct pt_sample *s, int cells, const char *what, struct hv_split *sp,
+    struct pt_diag *d)
 {
-	static const int sizes[] = { 15, 16, 24, 30, 32 };
-	size_t i;
+	static const int bmu_sizes[] = { 30, 24, 16, 15 };
+	int i, j, n = s->n_modules;
+	size_t k;
 
-	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-		if (cells % sizes[i] == 0 && cells / sizes[i] <= PT_MAX_MODULES)
-			return sizes[i];
-	return 0;
+	sp->n = 0;
+	if (n > 0) {
+		if (cells % n != 0 || cells / n > PT_MAX_CELLS)
+			return pt_diag_fail(d, PT_ERR_PARSE, "%s: %d cells do not divide among "
+			    "the %d BMUs of 'unit'", what, cells, n);
+		sp->per = cells / n;
+		sp->n = n;
+		for (i = 0; i < n; i++) {
+			int id = s->modules[i].id;
+			for (j = i; j > 0 && sp->ids[j - 1] > id; j--)
+				sp->ids[j] = sp->ids[j - 1];
+			sp->ids[j] = id;
+		}
+		return 0;
+	}
+	if (cells <= PT_MAX_CELLS) {
+		sp->per = cells;
+		sp->n = 1;
+		sp->ids[0] = 1;
+		pt_diag_warn(d, "%s: BMUs unknown, %d cells put in module 1 (read 'unit' "
+		    "first)", what, cells);
+		return 0;
+	}
+	for (k = 0; k < NELEM(bmu_sizes); k++)
+		if (cells % bmu_sizes[k] == 0 && cells / bmu_sizes[k] <= PT_MAX_MODULES) {
+			sp->per = bmu_sizes[k];
+			sp->n = cells / sp->per;
+			for (i = 0; i < sp->n; i++)
+				sp->ids[i] = i + 1;
+			pt_diag_warn(d, "%s: BMUs unknown, %d cells taken as %d modules of %d "
+			    "(read 'unit' first)", what, cells, sp->n, sp->per);
+			return 0;
+		}
+	return pt_diag_fail(d, PT_ERR_PARSE, "%s: %d cells and no 'unit' to say how many "
+	    "BMUs hold them", what, cells);
 }
 
-struct hv_cell {
-	long	mv, mc, pct;
-	int	bal;	/* -1 unknown */
-	char	vst[PT_WORD_LEN], tst[PT_WORD_LEN];
+/* ---- bat ------------------------------------------------------------------ */
+
+enum bat_field { BF_INDEX, BF_VOLT, BF_CURR, BF_TEMP, BF_VST, BF_TST, BF_AH, BF_WH,
+	BF_BAL, BF_UNKNOWN };
+
+struct bat_layout {
+	int		n;
+	enum bat_field	col[CT_MAX_TOKENS];
+};
+
+struct bat_cell {
+	uint32_t	valid;
+	double		voltage, temperature, soc;
+	bool		balancing;
+	struct ct_span	vst, tst;
 };
 
 static int
-bat_row(struct ct_span *tok, int n, struct hv_cell *c, struct pt_diag *d, int rowno)
+bat_header(struct ct_span line, struct bat_layout *lay, struct pt_diag *d)
 {
-	struct ct_span unit;
-	long idx, ma;
+	static const struct { const char *label; enum bat_field f; bool prefix; } cols[] = {
+		{ "Bat", BF_INDEX, false }, { "Volt", BF_VOLT, false },
+		{ "Curr", BF_CURR, false }, { "Tempr", BF_TEMP, false },
+		{ "V.State", BF_VST, false }, { "T.State", BF_TST, false },
+		{ "AH", BF_AH, true }, { "Coulomb", BF_AH, true }, { "WH", BF_WH, true },
+		{ "Bal", BF_BAL, false },
+	};
+	struct ct_span tok[CT_MAX_TOKENS];
+	int i, n, total;
+	size_t k;
 
-	if (n < 8 || !ct_long(tok[0], &idx) || !ct_long(tok[1], &c->mv) ||
-	    !ct_long(tok[2], &ma) || !ct_long(tok[3], &c->mc) ||
-	    !ct_long_unit(tok[6], &c->pct, &unit) || !ct_eq(unit, "%"))
-		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d is not 'index volt curr "
-		    "tempr vstate tstate AH%% ...'", rowno);
-	if (n > 13)
-		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d has %d values", rowno, n);
-	ct_copy(c->vst, sizeof c->vst, tok[4]);
-	ct_copy(c->tst, sizeof c->tst, tok[5]);
-	c->bal = ct_eq(tok[n - 1], "Y") ? 1 : ct_eq(tok[n - 1], "N") ? 0 : -1;
-	return (int)idx;
+	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+	if (total > CT_MAX_TOKENS)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: header has %d columns", total);
+	lay->n = 0;
+	for (i = 0; i < n; i++) {
+		enum bat_field f = BF_UNKNOWN;
+		for (k = 0; k < NELEM(cols) && f == BF_UNKNOWN; k++)
+			if (cols[k].prefix ? ct_starts(tok[i], cols[k].label) :
+			    ct_ieq(tok[i], cols[k].label))
+				f = cols[k].f;
+		if (f == BF_UNKNOWN)
+			pt_diag_warn(d, "bat: unknown column '%.*s' ignored",
+			    (int)(tok[i].len > QUOTE ? QUOTE : tok[i].len), tok[i].p);
+		lay->col[lay->n++] = f;
+	}
+	if (lay->n < 2 || lay->col[0] != BF_INDEX || lay->col[1] != BF_VOLT)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: header does not start 'Bat Volt'");
+	return 0;
 }
 
-/* Rows after the "Bat Volt ..." header; *first gets the iterator there. */
 static int
-bat_rows(const char *body, size_t len, struct ct_lines *first)
+bat_number(struct ct_span t, long *v, const char *label, int rowno, struct pt_diag *d)
 {
-	struct ct_lines it;
-	struct ct_span line;
-	int n = -1;
+	if (ct_long(t, v))
+		return 1;
+	if (ct_is_dash(t))
+		return 0;
+	return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: %s is '%.*s', not a number",
+	    rowno, label, (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
+}
 
-	ct_lines_init(&it, body, len);
-	while (ct_next_line(&it, &line)) {
-		if (n < 0) {
-			if (ct_starts(line, "Bat") && ct_contains(line, "Volt")) {
-				*first = it;
-				n = 0;
-			}
-			continue;
+/* One cell row; the index must be the row's position (0-based). */
+static int
+bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
+    struct bat_cell *c, struct pt_diag *d)
+{
+	struct ct_span tok[CT_MAX_TOKENS], unit;
+	long v;
+	int i, k = 0, n, total, rc;
+
+	memset(c, 0, sizeof *c);
+	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+	if (total > CT_MAX_TOKENS)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values", rowno,
+		    total);
+	for (i = 0; i < lay->n; i++) {
+		int need = lay->col[i] == BF_AH || lay->col[i] == BF_WH ? 2 : 1;
+
+		if (k + need > n) {
+			if (last)
+				return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends "
+				    "inside cell row %d", rowno);
+			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, "
+			    "too few for the header", rowno, n);
 		}
-		n++;
+		switch (lay->col[i]) {
+		case BF_INDEX:
+			if (!ct_long(tok[k], &v) || v != rowno)
+				return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has index "
+				    "'%.*s'", rowno, (int)(tok[k].len > QUOTE ? QUOTE :
+				    tok[k].len), tok[k].p);
+			break;
+		case BF_VOLT:
+			if ((rc = bat_number(tok[k], &v, "Volt", rowno, d)) < 0)
+				return rc;
+			if (rc > 0) {
+				c->voltage = (double)v / 1000.0;
+				c->valid |= PTF_VOLTAGE;
+			}
+			break;
+		case BF_CURR:
+			/* The string current, repeated: checked, not stored. */
+			if ((rc = bat_number(tok[k], &v, "Curr", rowno, d)) < 0)
+				return rc;
+			break;
+		case BF_TEMP:
+			if ((rc = bat_number(tok[k], &v, "Tempr", rowno, d)) < 0)
+				return rc;
+			if (rc > 0) {
+				c->temperature = (double)v / 1000.0;
+				c->valid |= PTF_TEMPERATURE;
+			}
+			break;
+		case BF_VST:
+			c->vst = tok[k];
+			break;
+		case BF_TST:
+			c->tst = tok[k];
+			break;
+		case BF_AH:
+		case BF_WH:
+			if (!ct_is_dash(tok[k])) {
+				if (!ct_long_unit(tok[k], &v, &unit) || !ct_eq(unit, "%") ||
+				    v < 0 || v > 100)
+					return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: "
+					    "'%.*s' is not a percentage", rowno, (int)(tok[k].len >
+					    QUOTE ? QUOTE : tok[k].len), tok[k].p);
+				if (lay->col[i] == BF_AH) {
+					c->soc = (double)v;
+					c->valid |= PTF_SOC;
+				}
+			}
+			if ((rc = bat_number(tok[k + 1], &v, "AH/WH", rowno, d)) < 0)
+				return rc;
+			/* CMU B50 repeats the unit in every row. */
+			if (k + 2 < n && hv_is_unit_word(tok[k + 2]))
+				k++;
+			break;
+		case BF_BAL:
+			if (ct_eq(tok[k], "Y") || ct_eq(tok[k], "N")) {
+				c->balancing = ct_eq(tok[k], "Y");
+				c->valid |= PTF_BALANCING;
+			} else if (!ct_is_dash(tok[k]))
+				return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: Bal is "
+				    "'%.*s', not Y or N", rowno, (int)(tok[k].len > QUOTE ? QUOTE :
+				    tok[k].len), tok[k].p);
+			break;
+		case BF_UNKNOWN:
+			break;
+		}
+		k += need;
 	}
-	return n;
+	if (k != n)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, more "
+		    "than the header announces", rowno, n);
+	return 0;
+}
+
+static void
+bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_cell *bc)
+{
+	struct pt_cell *c = pt_module_cell(m, idx);
+
+	if (c == NULL)
+		return;
+	if (bc->valid & PTF_VOLTAGE)
+		PT_SET(c, voltage, PTF_VOLTAGE, (float)bc->voltage);
+	if (bc->valid & PTF_TEMPERATURE)
+		PT_SET(c, temperature, PTF_TEMPERATURE, (float)bc->temperature);
+	if (bc->valid & PTF_SOC)
+		PT_SET(c, soc, PTF_SOC, (float)bc->soc);
+	if (bc->valid & PTF_BALANCING)
+		PT_SET(c, balancing, PTF_BALANCING, bc->balancing);
+	if (bc->vst.len > 0 && !ct_is_dash(bc->vst)) {
+		char w[PT_WORD_LEN];
+		ct_copy(w, sizeof w, bc->vst);
+		c->voltage_status = pt_sample_word(s, w);
+		console_hv_state_alarm(s, m->id, idx, "cell_voltage", bc->vst);
+	}
+	if (bc->tst.len > 0 && !ct_is_dash(bc->tst)) {
+		char w[PT_WORD_LEN];
+		ct_copy(w, sizeof w, bc->tst);
+		c->temperature_status = pt_sample_word(s, w);
+		console_hv_state_alarm(s, m->id, idx, "cell_temperature", bc->tst);
+	}
+}
+
+/* The bat preamble: current limits and the string state. */
+struct bat_pre {
+	bool	has_chg, has_dsg, has_state;
+	double	chg, dsg;
+	struct ct_span state;
+};
+
+static int
+bat_preamble(struct ct_span line, struct bat_pre *pre, struct pt_diag *d)
+{
+	struct ct_span value, unit;
+	char key[48];
+	long v;
+	double f;
+	bool chg;
+
+	if (!ct_keyvalue(line, key, sizeof key, &value))
+		return 0;
+	if (strcmp(key, "B.State") == 0 && value.len > 0) {
+		pre->state = value;
+		pre->has_state = true;
+		return 0;
+	}
+	chg = strcmp(key, "C.Curr") == 0;
+	if (!chg && strcmp(key, "D.Curr") != 0)
+		return 0;
+	if (!hv_value(value, &v, &unit))
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: '%s' is '%.*s', not a current", key,
+		    (int)(value.len > QUOTE ? QUOTE : value.len), value.p);
+	if ((f = hv_scale(unit, "A", 1e-3)) == 0) {
+		pt_diag_warn(d, "bat: '%s' has unknown unit '%.*s'", key,
+		    (int)(unit.len > QUOTE ? QUOTE : unit.len), unit.p);
+		return 0;
+	}
+	/* D.Curr is printed as 0 or a negative number; limits are >= 0. */
+	if (chg) {
+		pre->chg = fabs((double)v * f);
+		pre->has_chg = true;
+	} else {
+		pre->dsg = fabs((double)v * f);
+		pre->has_dsg = true;
+	}
+	return 0;
 }
 
 int
 console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
-	struct ct_lines it;
-	struct ct_span line, tok[16];
-	struct hv_cell cell;
-	int n, per, i = 0, k, total;
+	struct ct_lines it, rows, peek;
+	struct ct_span line, next;
+	struct bat_layout lay;
+	struct bat_cell c;
+	struct bat_pre pre;
+	struct hv_split sp;
+	bool header = false;
+	int n = 0, i, rc;
 
 	(void)ctx;
-	/* Two passes, no allocation: count the rows to know the split. */
-	n = bat_rows(body, len, &it);
-	if (n < 0)
+	memset(&pre, 0, sizeof pre);
+	ct_lines_init(&it, body, len);
+	/* Pass 1: preamble, header, and every row checked; nothing stored. */
+	while (ct_next_line(&it, &line)) {
+		if (!header) {
+			struct ct_span tok[1];
+			if (ct_tokens(line, tok, 1, NULL) == 1 && ct_eq(tok[0], "Bat") &&
+			    ct_contains(line, "Volt")) {
+				if ((rc = bat_header(line, &lay, d)) != 0)
+					return rc;
+				header = true;
+				rows = it;
+			} else if ((rc = bat_preamble(line, &pre, d)) != 0)
+				return rc;
+			continue;
+		}
+		if (n >= PT_MAX_MODULES * PT_MAX_CELLS)
+			return pt_diag_fail(d, PT_ERR_PARSE, "bat: more than %d cells",
+			    PT_MAX_MODULES * PT_MAX_CELLS);
+		peek = it;
+		if ((rc = bat_row(line, &lay, !ct_next_line(&peek, &next), n, &c, d)) != 0)
+			return rc;
+		n++;
+	}
+	if (!header)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: no 'Bat Volt ...' header");
 	if (n == 0)
-		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: no cell rows");
-	/* Cells 0..k-1 belong to unit Index 1, the next k to Index 2 ... */
-	if (s->n_modules > 0 && n % s->n_modules == 0)
-		per = n / s->n_modules;
-	else {
-		per = guess_per_module(n);
-		if (per == 0)
-			return pt_diag_fail(d, PT_ERR_PARSE, "bat: %d cells do not divide into "
-			    "modules", n);
-		pt_diag_warn(d, "bat: %d cells taken as %d modules of %d (read 'unit' first "
-		    "to know the BMUs)", n, n / per, per);
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends after the header");
+	if ((rc = hv_split_cells(s, n, "bat", &sp, d)) != 0)
+		return rc;
+	/* Pass 2: store. */
+	for (i = 0; ct_next_line(&rows, &line); i++) {
+		struct pt_module *m = pt_sample_module(s, sp.ids[i / sp.per]);
+
+		if (m == NULL || bat_row(line, &lay, false, i, &c, NULL) != 0)
+			break;
+		bat_store(s, m, i % sp.per, &c);
 	}
-	if (per > PT_MAX_CELLS || n / per > PT_MAX_MODULES)
-		return pt_diag_fail(d, PT_ERR_PARSE, "bat: %d cells do not fit %d modules of "
-		    "%d cells", n, PT_MAX_MODULES, PT_MAX_CELLS);
+	if (pre.has_chg)
+		PT_SET(&s->stack, charge_limit, PTF_CHARGE_LIMIT, pre.chg);
+	if (pre.has_dsg)
+		PT_SET(&s->stack, discharge_limit, PTF_DISCHARGE_LIMIT, pre.dsg);
+	if (pre.has_state && s->stack.status[0] == '\0')
+		hv_state(s->stack.status, pre.state);
+	return 0;
+}
+
+/* ---- soh ------------------------------------------------------------------ */
+
+static int
+soh_row(struct ct_span line, int rowno, bool last, long *mv, struct ct_span *status,
+    struct pt_diag *d)
+{
+	struct ct_span tok[5];
+	long idx, count;
+	int n, total;
+
+	n = ct_tokens(line, tok, 5, &total);
+	if (total == 4 || total == 3) {
+		if (!ct_long(tok[0], &idx) || idx != rowno)
+			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d has index '%.*s'",
+			    rowno, (int)(tok[0].len > QUOTE ? QUOTE : tok[0].len), tok[0].p);
+		if (!ct_long(tok[1], mv) || !ct_long(tok[2], &count))
+			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d is not 'index "
+			    "voltage count status'", rowno);
+		*status = n == 4 ? tok[3] : (struct ct_span){ NULL, 0 };
+		return 0;
+	}
+	if (last && total < 3)
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "soh: the answer ends inside cell "
+		    "row %d", rowno);
+	return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d has %d values, want 4", rowno,
+	    total);
+}
+
+int
+console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx,
+    struct pt_sample *s, struct pt_diag *d)
+{
+	struct ct_lines it, rows, peek;
+	struct ct_span line, next, status;
+	struct hv_split sp;
+	bool header = false;
+	long mv;
+	int n = 0, i, rc;
+
+	(void)ctx;
+	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		int mi = i / per;
-		struct pt_module *m;
+		if (!header) {
+			struct ct_span tok[1];
+			if (ct_tokens(line, tok, 1, NULL) == 1 && ct_eq(tok[0], "Battery") &&
+			    ct_contains(line, "SOH")) {
+				header = true;
+				rows = it;
+			} else
+				return pt_diag_fail(d, PT_ERR_PARSE, "soh: no 'Battery Voltage "
+				    "SOHCount SOHStatus' header");
+			continue;
+		}
+		if (n >= PT_MAX_MODULES * PT_MAX_CELLS)
+			return pt_diag_fail(d, PT_ERR_PARSE, "soh: more than %d cells",
+			    PT_MAX_MODULES * PT_MAX_CELLS);
+		peek = it;
+		if ((rc = soh_row(line, n, !ct_next_line(&peek, &next), &mv, &status, d)) != 0)
+			return rc;
+		n++;
+	}
+	if (!header)
+		return pt_diag_fail(d, PT_ERR_PARSE, "soh: empty answer");
+	if (n == 0)
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "soh: the answer ends after the header");
+	if ((rc = hv_split_cells(s, n, "soh", &sp, d)) != 0)
+		return rc;
+	for (i = 0; ct_next_line(&rows, &line); i++) {
+		struct pt_module *m = pt_sample_module(s, sp.ids[i / sp.per]);
 		struct pt_cell *c;
 
-		k = ct_tokens(line, tok, 16, &total);
-		if (bat_row(tok, total > 16 ? 99 : k, &cell, d, i + 1) != i)
-			return d->error[0] ? PT_ERR_PARSE :
-			    pt_diag_fail(d, PT_ERR_PARSE, "bat: cell %d out of order", i);
-		m = mi < s->n_modules ? &s->modules[mi] : pt_sample_module(s, mi + 1);
-		if (m == NULL || (c = pt_module_cell(m, i % per)) == NULL)
-			return pt_diag_fail(d, PT_ERR_PARSE, "bat: too many modules");
-		PT_SET(c, voltage, PTF_VOLTAGE, (float)MV(cell.mv));
-		PT_SET(c, temperature, PTF_TEMPERATURE, (float)MV(cell.mc));
-		PT_SET(c, soc, PTF_SOC, (float)cell.pct);
-		c->voltage_status = pt_sample_word(s, cell.vst);
-		c->temperature_status = pt_sample_word(s, cell.tst);
-		if (cell.bal >= 0)
-			PT_SET(c, balancing, PTF_BALANCING, cell.bal == 1);
-		i++;
+		if (m == NULL || soh_row(line, i, false, &mv, &status, NULL) != 0 ||
+		    (c = pt_module_cell(m, i % sp.per)) == NULL)
+			break;
+		/* `bat` gives the same voltage with the rest of the cell. */
+		if (!PT_HAS(c, PTF_VOLTAGE))
+			PT_SET(c, voltage, PTF_VOLTAGE, (float)((double)mv / 1000.0));
+		if (status.len > 0)
+			console_hv_state_alarm(s, m->id, i % sp.per, "cell_soh", status);
 	}
 	return 0;
+}
+
+/* ---- info ------------------------------------------------------------------ */
+
+/* "BMU 4 Barcode" -> 4 (0-based, *unit false); "Unit 1 Barcode" -> 1. */
+static bool
+info_block(struct ct_span line, long *n, bool *unit)
+{
+	struct ct_span tok[4];
+	int count, total;
+
+	count = ct_tokens(line, tok, 4, &total);
+	if (count != 3 || total != 3 || !ct_eq(tok[2], "Barcode") || !ct_long(tok[1], n) ||
+	    *n < 0 || *n > 255)
+		return false;
+	if (ct_eq(tok[0], "BMU"))
+		*unit = false;
+	else if (ct_eq(tok[0], "Unit"))
+		*unit = true;
+	else
+		return false;
+	return true;
 }
 
 int
@@ -393,106 +1063,226 @@ console_hv_parse_info(const char *body, size_t len, const struct console_ctx *ct
     struct pt_sample *s, struct pt_diag *d)
 {
 	struct ct_lines it;
-	struct ct_span line, value, tok[4];
+	struct ct_span line, value;
 	struct pt_stack *st = &s->stack;
-	char key[64], module_code[PT_TEXT_LEN] = "";
-	long bmu = -1, v;
-	int n = 0;
+	char key[48];
+	long n, max_bmu = -1, block = -1;
+	int pairs = 0;
+	bool unit = false, has_barcode = false;
 
 	(void)ctx;
+	/* Pass 1 checks and finds how many "BMU k" blocks there are: BMU k of
+	 * N is module N - k (console_hv.h). */
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		/* "BMU 4 Barcode" / "Unit 1 Barcode": the block of one BMU. */
-		if ((ct_starts(line, "BMU ") || ct_starts(line, "Unit ")) &&
-		    ct_contains(line, "Barcode") && ct_tokens(line, tok, 4, NULL) == 3 &&
-		    ct_long(tok[1], &v)) {
-			bmu = ct_starts(line, "BMU ") ? v + 1 : v;
+		if (info_block(line, &n, &unit)) {
+			if (!unit && n > max_bmu)
+				max_bmu = n;
+			if ((unit ? n : max_bmu + 1) > PT_MAX_MODULES || (unit && n == 0))
+				return pt_diag_fail(d, PT_ERR_PARSE, "info: BMU number %ld out of "
+				    "range", n);
+		} else if (ct_keyvalue(line, key, sizeof key, &value))
+			pairs++;
+		else
+			pt_diag_warn(d, "info: line '%.*s' not understood",
+			    (int)(line.len > QUOTE ? QUOTE : line.len), line.p);
+	}
+	if (pairs == 0)
+		return pt_diag_fail(d, PT_ERR_PARSE, "info: no 'Label : value' lines");
+	ct_lines_init(&it, body, len);
+	while (ct_next_line(&it, &line)) {
+		if (info_block(line, &n, &unit)) {
+			block = unit ? n : max_bmu + 1 - n;
 			continue;
 		}
 		if (!ct_keyvalue(line, key, sizeof key, &value))
 			continue;
-		n++;
-		if (bmu > 0) {
-			if (strcmp(key, "Module") == 0 && bmu <= 255) {
-				struct pt_module *m = pt_sample_module(s, (int)bmu);
-				if (m != NULL)
-					pt_copy_text(m->barcode, sizeof m->barcode, value.p, value.len);
-			}
+		if (block > 0) {
+			struct pt_module *m;
+			if (strcmp(key, "Module") == 0 && value.len > 0 &&
+			    (m = pt_sample_module(s, (int)block)) != NULL)
+				pt_copy_text(m->barcode, sizeof m->barcode, value.p, value.len);
 			continue;
 		}
 		if (strcmp(key, "Device name") == 0)
 			pt_copy_text(st->model, sizeof st->model, value.p, value.len);
-		else if (strcmp(key, "Barcode") == 0)
-			pt_copy_text(st->barcode, sizeof st->barcode, value.p, value.len);
-		else if (strcmp(key, "Module Barcode") == 0)
-			pt_copy_text(module_code, sizeof module_code, value.p, value.len);
 		else if (strcmp(key, "Main Soft version") == 0)
 			pt_copy_text(st->firmware, sizeof st->firmware, value.p, value.len);
+		else if (strcmp(key, "Barcode") == 0 && value.len > 0) {
+			pt_copy_text(st->barcode, sizeof st->barcode, value.p, value.len);
+			has_barcode = true;
+		} else if (strcmp(key, "Module Barcode") == 0 && value.len > 0 && !has_barcode)
+			/* Force H2 prints no "Barcode"; its controller's own code is
+			 * this one.  A later "Barcode" line wins. */
+			pt_copy_text(st->barcode, sizeof st->barcode, value.p, value.len);
 	}
-	if (st->barcode[0] == '\0' && module_code[0] != '\0')
-		memcpy(st->barcode, module_code, sizeof st->barcode);
-	if (n < 2)
-		return pt_diag_fail(d, PT_ERR_PARSE, "info: no 'Label : value' lines");
 	return 0;
 }
+
+/* ---- stat, sysinfo, bmuinfo: key:value answers ------------------------------ */
 
 int
 console_hv_parse_stat(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
 	struct ct_lines it;
-	struct ct_span line, value, tok[2], unit;
-	char key[64];
-	long v;
-	int n = 0;
+	struct ct_span line, value, unit;
+	char key[48];
+	long v, cycles = 0, soh = 0;
+	bool has_cycles = false, has_soh = false;
+	int pairs = 0;
 
 	(void)ctx;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		if (!ct_keyvalue(line, key, sizeof key, &value))
+		if (!ct_keyvalue(line, key, sizeof key, &value)) {
+			if (!ct_starts(line, "Device address"))
+				pt_diag_warn(d, "stat: line '%.*s' not understood",
+				    (int)(line.len > QUOTE ? QUOTE : line.len), line.p);
 			continue;
-		n++;
-		if (ct_tokens(value, tok, 2, NULL) == 0 || !ct_long_unit(tok[0], &v, &unit))
+		}
+		pairs++;
+		if (strcasecmp(key, "CYCLE Times") != 0 && strcasecmp(key, "SOH Percent") != 0)
 			continue;
-		if (strcasecmp(key, "CYCLE Times") == 0)
-			PT_SET(&s->stack, cycles, PTF_CYCLES, v);
-		else if (strcasecmp(key, "SOH Percent") == 0 || strcmp(key, "SOH") == 0)
-			PT_SET(&s->stack, soh, PTF_SOH, (double)v);
+		if (!hv_value(value, &v, &unit) || unit.len > 0 || v < 0)
+			return pt_diag_fail(d, PT_ERR_PARSE, "stat: '%s' is '%.*s', not a count",
+			    key, (int)(value.len > QUOTE ? QUOTE : value.len), value.p);
+		if (strcasecmp(key, "CYCLE Times") == 0) {
+			cycles = v;
+			has_cycles = true;
+		} else if (v > 100)
+			return pt_diag_fail(d, PT_ERR_PARSE, "stat: SOH Percent %ld is over 100",
+			    v);
+		else {
+			soh = v;
+			has_soh = true;
+		}
 	}
-	if (n == 0)
+	if (pairs == 0)
 		return pt_diag_fail(d, PT_ERR_PARSE, "stat: no 'Label : value' lines");
+	if (!has_cycles && !has_soh)
+		pt_diag_warn(d, "%s", "stat: neither 'CYCLE Times' nor 'SOH Percent'");
+	if (has_cycles)
+		PT_SET(&s->stack, cycles, PTF_CYCLES, cycles);
+	if (has_soh)
+		PT_SET(&s->stack, soh, PTF_SOH, (double)soh);
 	return 0;
 }
 
-/* soh: all cells, "idx mV count status"; checks the shape, keeps the
- * status words as alarms (the counters are not part of the sample). */
 int
-console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx,
+console_hv_parse_sysinfo(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
+	static const struct { const char *key, *base; uint32_t bit; } lim[] = {
+		{ "Chg Sug Volt", "V", PTF_CHARGE_VOLTAGE },
+		{ "Max Chg Curr", "A", PTF_CHARGE_LIMIT },
+		{ "Max Dsg Curr", "A", PTF_DISCHARGE_LIMIT },
+	};
 	struct ct_lines it;
-	struct ct_span line, tok[8];
-	bool header = false;
-	int rows = 0, n;
-	long idx, mv;
+	struct ct_span line, value, unit;
+	char key[48];
+	double val[NELEM(lim)], f;
+	uint32_t found = 0;
+	long v;
+	int pairs = 0;
+	size_t k;
 
 	(void)ctx;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		if (!header) {
-			header = ct_contains(line, "SOH") && ct_contains(line, "Volt");
+		if (!ct_keyvalue(line, key, sizeof key, &value)) {
+			pt_diag_warn(d, "sysinfo: line '%.*s' not understood",
+			    (int)(line.len > QUOTE ? QUOTE : line.len), line.p);
 			continue;
 		}
-		n = ct_tokens(line, tok, 8, NULL);
-		if (n < 3 || n > 4 || !ct_long(tok[0], &idx) || !ct_long(tok[1], &mv))
-			return pt_diag_fail(d, PT_ERR_PARSE, "soh: row %d is not "
-			    "'index voltage count status'", rows + 1);
-		if (n == 4)
-			console_state_alarm(s, 0, "cell_soh", tok[3]);
-		rows++;
+		pairs++;
+		for (k = 0; k < NELEM(lim); k++) {
+			if (strcmp(key, lim[k].key) != 0)
+				continue;
+			if (!hv_value(value, &v, &unit))
+				return pt_diag_fail(d, PT_ERR_PARSE, "sysinfo: '%s' is '%.*s', "
+				    "not a number", key, (int)(value.len > QUOTE ? QUOTE :
+				    value.len), value.p);
+			if ((f = hv_scale(unit, lim[k].base, 1e-3)) == 0)
+				return pt_diag_fail(d, PT_ERR_PARSE, "sysinfo: '%s' has unit "
+				    "'%.*s'", key, (int)(unit.len > QUOTE ? QUOTE : unit.len),
+				    unit.p);
+			/* Max Dsg Curr is printed as 0 or negative. */
+			val[k] = fabs((double)v * f);
+			found |= lim[k].bit;
+		}
 	}
-	if (!header || rows == 0)
-		return pt_diag_fail(d, PT_ERR_PARSE, "soh: no cell SOH table");
+	if (pairs == 0)
+		return pt_diag_fail(d, PT_ERR_PARSE, "sysinfo: no 'Label : value' lines");
+	if (found == 0)
+		pt_diag_warn(d, "%s", "sysinfo: no charge/discharge limits");
+	if (found & PTF_CHARGE_VOLTAGE)
+		PT_SET(&s->stack, charge_voltage, PTF_CHARGE_VOLTAGE, val[0]);
+	if (found & PTF_CHARGE_LIMIT)
+		PT_SET(&s->stack, charge_limit, PTF_CHARGE_LIMIT, val[1]);
+	if (found & PTF_DISCHARGE_LIMIT)
+		PT_SET(&s->stack, discharge_limit, PTF_DISCHARGE_LIMIT, val[2]);
+	return 0;
+}
+
+/* "37AH" or "384V/37AH" -> 37 */
+static bool
+bmuinfo_ah(struct ct_span value, double *ah)
+{
+	struct ct_span unit;
+	size_t i;
+	long v;
+
+	for (i = value.len; i > 0 && value.p[i - 1] != '/'; i--)
+		;
+	value.p += i;
+	value.len -= i;
+	if (!ct_long_unit(value, &v, &unit) || !ct_ieq(unit, "AH") || v <= 0)
+		return false;
+	*ah = (double)v;
+	return true;
+}
+
+int
+console_hv_parse_bmuinfo(const char *body, size_t len, const struct console_ctx *ctx,
+    struct pt_sample *s, struct pt_diag *d)
+{
+	struct ct_lines it;
+	struct ct_span line, value, name = { NULL, 0 };
+	struct pt_module *m;
+	char key[48];
+	double ah = 0;
+	bool has_ah = false;
+	int pairs = 0, id = (ctx != NULL ? ctx->module : 0) + 1;
+
+	ct_lines_init(&it, body, len);
+	while (ct_next_line(&it, &line)) {
+		if (!ct_keyvalue(line, key, sizeof key, &value)) {
+			pt_diag_warn(d, "bmuinfo: line '%.*s' not understood",
+			    (int)(line.len > QUOTE ? QUOTE : line.len), line.p);
+			continue;
+		}
+		pairs++;
+		if (strcmp(key, "Device name") == 0)
+			name = value;
+		else if (strcmp(key, "Specification") == 0) {
+			has_ah = bmuinfo_ah(value, &ah);
+			if (!has_ah)
+				pt_diag_warn(d, "bmuinfo: Specification '%.*s' not understood",
+				    (int)(value.len > QUOTE ? QUOTE : value.len), value.p);
+		}
+	}
+	if (pairs == 0)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bmuinfo: no 'Label : value' lines");
+	if (id < 1 || id > 255)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bmuinfo: BMU %d out of range", id - 1);
+	if ((m = pt_sample_module(s, id)) == NULL)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bmuinfo: more than %d modules",
+		    PT_MAX_MODULES);
+	if (name.len > 0)
+		pt_copy_text(m->model, sizeof m->model, name.p, name.len);
+	if (has_ah)
+		PT_SET(m, design_ah, PTF_DESIGN_AH, ah);
 	return 0;
 }
 
@@ -502,6 +1292,10 @@ const struct console_cmd console_hv_cmds[] = {
 	{ "bat", CD_HV, false, true, console_hv_parse_bat, "every cell of the string" },
 	{ "info", CD_HV, false, true, console_hv_parse_info, "controller and BMU identity" },
 	{ "stat", CD_HV, false, true, console_hv_parse_stat, "counters: cycles, SOH" },
-	{ "soh", CD_HV, false, true, console_hv_parse_soh, "per-cell SOH" },
+	{ "soh", CD_HV, false, true, console_hv_parse_soh, "per-cell SOH state" },
+	{ "sysinfo", CD_HV, false, true, console_hv_parse_sysinfo,
+	    "charge voltage and current limits" },
+	{ "bmuinfo", CD_HV, true, true, console_hv_parse_bmuinfo,
+	    "identity of BMU N (Force H2, N from 0)" },
 	{ NULL, 0, false, false, NULL, NULL },
 };
