@@ -1,344 +1,398 @@
-/* tui.c — the main loop: poll() on the keyboard, the monitor's pipe and
- * the signal pipe; redraw on a new sample, a key or a resize, and once a
- * second for the sample age in the status line (only that line changes,
- * so a slow ssh link carries a few bytes).  erase + wnoutrefresh +
- * doupdate: curses sends only what changed, no flicker.
+/* tui.c — the main loop of the terminal UI.
+ *
+ * poll() waits on three descriptors: the keyboard, monitor_fd() (a sample
+ * landed or the link or a sink changed state) and sig_fd() (SIGWINCH, or
+ * SIGTERM/SIGINT/SIGHUP to quit).  A frame is drawn only after one of
+ * them, plus one timer: while a sample age is on screen the loop wakes
+ * when its text would change ("4s" -> "5s"; once a minute after two
+ * minutes), and when a key's message expires.  Nothing else wakes it.
+ *
+ * Each frame is erase() + draw + wnoutrefresh() + doupdate(): curses
+ * compares with what the terminal shows and sends only the difference,
+ * so a frame where four digits changed costs a few dozen bytes and
+ * nothing flickers.  clear() is used only for Ctrl-L.
+ *
+ * The terminal is given back (endwin) on every way out: q, a quit signal,
+ * a lost terminal (POLLHUP, or input that keeps failing).  Other threads
+ * never call curses.
+ *
+ * PYLONTOP_TUI_STATS=FILE (undocumented, for bench/bench_tui.sh): on exit
+ * write "redraws N ticks N" — frames drawn, and of those how many only
+ * for the age counter.
  */
 #include "autoconfig.h"
 
 #include "tui/tui_impl.h"
 
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "core/alarms.h"
 #include "util/clock.h"
 #include "util/signals.h"
 
-#define MIN_COLS	40
-#define MIN_LINES	10
+#define MESSAGE_MS	4000
+/* Keyboard readable but no key, this many times in a row: the terminal
+ * is gone (ssh dropped without SIGHUP) and we would spin otherwise. */
+#define MAX_EMPTY_READS	64
 
-static const char *const view_names[V_COUNT] = {
-	"1 Overview", "2 Cells", "3 History", "4 Alarms", "5 Help",
-};
-
-static void
-flash_message(struct tui *t, const char *text)
+void
+tui_message(struct tui *t, const char *fmt, ...)
 {
-	snprintf(t->message, sizeof t->message, "%s", text);
-	t->message_until = clock_mono_ms() + 4000;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->message, sizeof t->message, fmt, ap);
+	va_end(ap);
+	t->message_until = clock_mono_ms() + MESSAGE_MS;
+}
+
+void
+tui_set_view(struct tui *t, enum tui_view v)
+{
+	if ((unsigned)v >= TV_COUNT || v == t->view)
+		return;
+	if (v == TV_HELP)
+		t->prev_view = t->view;
+	t->view = v;
+}
+
+int
+tui_clamp_scroll(struct tui *t, enum tui_view v, int max)
+{
+	if (max < 0)
+		max = 0;
+	if (t->scroll[v] > max)
+		t->scroll[v] = max;
+	if (t->scroll[v] < 0)
+		t->scroll[v] = 0;
+	return t->scroll[v];
+}
+
+/* Ring the bell once for each batch of newly raised alarms. */
+static void
+ring_for_new_alarms(struct tui *t)
+{
+	size_t i;
+	bool ring = false;
+
+	for (i = 0; i < t->n_events && t->events[i].time_ms > t->bell_seen_ms; i++)
+		if (t->events[i].raised)
+			ring = true;
+	if (t->n_events > 0 && t->events[0].time_ms > t->bell_seen_ms)
+		t->bell_seen_ms = t->events[0].time_ms;
+	if (ring && t->opt.bell)
+		beep();
+}
+
+/* Copy what the views show.  Frozen: only when forced (after 'a', so
+ * the acknowledgement shows). */
+void
+tui_refresh_data(struct tui *t, bool force)
+{
+	struct alarm_engine *e = monitor_alarms(t->m);
+
+	t->unacked = alarm_engine_unacked(e);
+	if (t->frozen && !force)
+		return;
+	if (history_latest(monitor_history(t->m), t->sample))
+		t->have_sample = true;
+	t->data_ms = clock_wall_ms();
+	t->n_latched = alarm_engine_active(e, t->latched, TUI_MAX_LATCHED);
+	t->n_events = alarm_engine_events(e, t->events, TUI_MAX_EVENTS);
+	ring_for_new_alarms(t);
 }
 
 static void
-header(struct tui *t)
+draw_too_small(void)
 {
-	int x = 0, v;
-
-	tui_attr(t, C_STATUS, true);
-	mvhline(0, 0, ' ', COLS);
-	tui_text(0, 1, 10, "pylontop");
-	x = 11;
-	for (v = 0; v < V_COUNT; v++) {
-		if ((int)v == (int)t->view)
-			attron(A_BOLD | A_UNDERLINE);
-		tui_text(0, x, COLS - x, view_names[v]);
-		attroff(A_BOLD | A_UNDERLINE);
-		x += (int)strlen(view_names[v]) + 2;
-	}
-	if (t->frozen)
-		tui_text(0, COLS - 8, 8, "FROZEN");
-	tui_attr(t, C_STATUS, false);
+	tui_text(0, 0, COLS, "terminal too small");
+	tui_printf(1, 0, COLS, "need %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
 }
 
 static void
-status_line(struct tui *t)
+draw_message(struct tui *t)
 {
-	struct link_stats ls;
-	struct sink_status mq, csv;
-	char age[32], line[300];
-	double a;
-	bool stale;
-	size_t unacked = alarm_engine_unacked(monitor_alarms(t->m));
+	int y = LINES - 2;
 
-	monitor_link_stats(t->m, &ls);
-	monitor_mqtt_status(t->m, &mq);
-	monitor_csv_status(t->m, &csv);
-	a = ls.last_sample_ms ? (double)(clock_wall_ms() - ls.last_sample_ms) / 1000.0 : -1;
-	stale = a < 0 || a > 3 * (ls.interval_s > 0 ? ls.interval_s : 2);
-	if (a < 0)
-		snprintf(age, sizeof age, "no sample yet");
-	else
-		snprintf(age, sizeof age, "%s%.0fs ago", stale ? "STALE " : "", a);
-	move(LINES - 1, 0);
-	tui_attr(t, C_STATUS, true);
-	hline(' ', COLS);
-	snprintf(line, sizeof line, " %s %s%s%s | %s | %s | MQTT %s | CSV %s | alarms %zu ",
-	    strlen(ls.device) > 24 ? ls.device + strlen(ls.device) - 24 : ls.device, ls.protocol[0] ? ls.protocol : "?", ls.dialect[0] ? "/" : "", ls.dialect,
-	    link_state_name(ls.state), age, sink_state_name(mq.state), sink_state_name(csv.state),
-	    unacked);
-	tui_text(LINES - 1, 0, COLS, line);
-	if (stale) {
-		const char *at = strstr(line, age);
-		tui_attr(t, C_STATUS, false);
-		tui_attr(t, C_BAD, true);
-		attron(A_BOLD | A_REVERSE);
-		if (at != NULL)
-			tui_text(LINES - 1, (int)(at - line), (int)strlen(age), age);
-		attroff(A_BOLD | A_REVERSE);
-		tui_attr(t, C_BAD, false);
-		tui_attr(t, C_STATUS, true);
-	}
-	tui_text(LINES - 1, COLS - 16 > (int)strlen(line) ? COLS - 16 : COLS, 16, "? help  q quit");
-	tui_attr(t, C_STATUS, false);
-	if (t->message[0] != '\0' && clock_mono_ms() < t->message_until) {
-		attron(A_BOLD);
-		tui_text(LINES - 2, 1, COLS - 2, t->message);
-		attroff(A_BOLD);
-	}
+	if (t->message[0] == '\0' || clock_mono_ms() >= t->message_until)
+		return;
+	tui_role(t, TR_STATUS_WARN);
+	tui_blank(y, 0, COLS);
+	tui_text(y, 1, COLS - 2, t->message);
+	attrset(A_NORMAL);
 }
 
 static void
 draw(struct tui *t)
 {
-	int rows = LINES - 3, cols = COLS;
+	int top = 1, rows = LINES - 2;
 
 	erase();
-	if (COLS < MIN_COLS || LINES < MIN_LINES) {
-		tui_text(0, 0, COLS, "terminal too small");
-		tui_printf(1 < LINES ? 1 : 0, 0, COLS, "need %dx%d", MIN_COLS, MIN_LINES);
-		wnoutrefresh(stdscr);
-		doupdate();
-		return;
-	}
-	header(t);
-	if (!t->have_sample && t->view != V_HELP && t->view != V_ALARMS) {
-		struct link_stats ls;
-		monitor_link_stats(t->m, &ls);
-		tui_printf(3, 2, cols - 4, "Waiting for the first sample from %s ...", ls.device);
-		tui_text(4, 2, cols - 4, ls.message);
-	} else {
+	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES)
+		draw_too_small();
+	else {
+		if (!t->frozen)
+			t->data_ms = clock_wall_ms();
+		tui_draw_tabs(t);
 		switch (t->view) {
-		case V_OVERVIEW: view_overview(t, 2, rows, cols); break;
-		case V_CELLS: view_cells(t, 2, rows, cols); break;
-		case V_HISTORY: view_history(t, 2, rows, cols); break;
-		case V_ALARMS: view_alarms(t, 2, rows, cols); break;
-		default: view_help(t, 2, rows, cols); break;
+		case TV_OVERVIEW: view_overview(t, top, rows, COLS); break;
+		case TV_CELLS: view_cells(t, top, rows, COLS); break;
+		case TV_HISTORY: view_history(t, top, rows, COLS); break;
+		case TV_ALARMS: view_alarms(t, top, rows, COLS); break;
+		default: view_help(t, top, rows, COLS); break;
 		}
+		draw_message(t);
+		tui_draw_status(t);
 	}
-	status_line(t);
+	attrset(A_NORMAL);
 	wnoutrefresh(stdscr);
 	doupdate();
+	t->redraws++;
 }
 
-/* Returns false to quit. */
-static bool
-key(struct tui *t, int ch)
+/* Our SIGWINCH handler (util/signals.c) replaces ncurses' own, so ask
+ * the terminal for its size and tell curses. */
+static void
+resize(void)
 {
-	int nmetrics = 12, nmod = t->sample->n_modules > 0 ? t->sample->n_modules : 1;
+	struct winsize ws;
 
-	switch (ch) {
-	case 'q': case 'Q':
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+/* Milliseconds until something on screen changes by itself, -1 if never. */
+static int
+next_timeout(struct tui *t)
+{
+	int64_t due = -1, now = clock_mono_ms(), left;
+
+	if (COLS >= TUI_MIN_COLS && LINES >= TUI_MIN_LINES)
+		due = tui_age_due(t, clock_wall_ms());
+	if (t->message[0] != '\0') {
+		left = t->message_until - now;
+		if (left <= 0)
+			t->message[0] = '\0';	/* the frame after expiry clears it */
+		else if (due < 0 || left < due)
+			due = left;
+	}
+	if (due < 0)
+		return -1;
+	return due > 60000 ? 60000 : (int)due + 5;
+}
+
+/* Read every pending key; false when the terminal is gone. */
+static bool
+read_keys(struct tui *t, bool *dirty)
+{
+	static int empty;
+	int ch, got = 0;
+
+	errno = 0;
+	while (!t->quit && (ch = getch()) != ERR) {
+		got++;
+		*dirty = true;
+		if (ch == KEY_RESIZE)
+			continue;
+		if (!tui_key(t, ch))
+			continue;
+	}
+	if (got > 0) {
+		empty = 0;
+		return true;
+	}
+	if (errno == EIO || errno == EBADF || errno == ENXIO)
 		return false;
-	case '1': case '2': case '3': case '4': case '5':
-		t->view = (enum view)(ch - '1');
-		t->scroll = 0;
-		break;
-	case '?':
-		t->view = V_HELP;
-		break;
-	case '\t':
-		t->view = (enum view)((t->view + 1) % V_COUNT);
-		t->scroll = 0;
-		break;
-	case KEY_BTAB:
-		t->view = (enum view)((t->view + V_COUNT - 1) % V_COUNT);
-		t->scroll = 0;
-		break;
-	case KEY_DOWN: case 'j':
-		if (t->view == V_HISTORY)
-			t->metric = (t->metric + 1) % nmetrics;
-		else
-			t->scroll++;
-		break;
-	case KEY_UP: case 'k':
-		if (t->view == V_HISTORY)
-			t->metric = (t->metric + nmetrics - 1) % nmetrics;
-		else if (t->scroll > 0)
-			t->scroll--;
-		break;
-	case KEY_NPAGE:
-		t->scroll += 5;
-		break;
-	case KEY_PPAGE:
-		t->scroll = t->scroll > 5 ? t->scroll - 5 : 0;
-		break;
-	case KEY_RIGHT: case 'L':
-		t->module = (t->module + 1) % nmod;
-		break;
-	case KEY_LEFT: case 'h':
-		if (t->view == V_HISTORY)
-			t->module = (t->module + nmod - 1) % nmod;
-		break;
-	case ']':
-		t->cell = (t->cell + 1) % PT_MAX_CELLS;
-		break;
-	case '[':
-		t->cell = (t->cell + PT_MAX_CELLS - 1) % PT_MAX_CELLS;
-		break;
-	case 's': t->res = HIST_SECONDS; break;
-	case 'M': t->res = HIST_MINUTES; break;
-	case 'H': t->res = HIST_HOURS; break;
-	case 't':
-		t->show_temps = !t->show_temps;
-		break;
-	case 'p':
-		t->frozen = !t->frozen;
-		flash_message(t, t->frozen ? "Display frozen; acquisition goes on (p to resume)" :
-		    "Display live again");
-		break;
-	case 'a':
-		alarm_engine_ack(monitor_alarms(t->m));
-		flash_message(t, "Alarms acknowledged");
-		break;
-	case 'm': {
-		struct sink_status st;
-		if (!monitor_has_mqtt(t->m)) {
-			flash_message(t, "MQTT: no broker configured (set MQTT_BROKER or --mqtt URL)");
+	return ++empty < MAX_EMPTY_READS;
+}
+
+static int
+loop(struct tui *t)
+{
+	draw(t);
+	while (!t->quit && sig_quit() == 0) {
+		struct pollfd pfd[3] = {
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = monitor_fd(t->m), .events = POLLIN },
+			{ .fd = sig_fd(), .events = POLLIN },
+		};
+		int timeout = next_timeout(t), n;
+		bool dirty = false;
+
+		n = poll(pfd, 3, timeout);
+		if (sig_quit() != 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
 			break;
 		}
-		monitor_mqtt_status(t->m, &st);
-		monitor_set_mqtt(t->m, st.state == SINK_OFF);
-		flash_message(t, st.state == SINK_OFF ? "MQTT publishing on" :
-		    "MQTT publishing off ('offline' published)");
-		break;
+		if (n == 0)
+			dirty = true;		/* the age or a message changed */
+		if (pfd[2].revents & POLLIN) {
+			sig_take();
+			if (sig_take_winch()) {
+				resize();
+				dirty = true;
+			}
+		}
+		if (pfd[1].revents & POLLIN) {
+			monitor_drain_fd(t->m);
+			tui_refresh_data(t, false);
+			dirty = true;
+		}
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;			/* the terminal is gone */
+		if ((pfd[0].revents & POLLIN) && !read_keys(t, &dirty))
+			break;
+		if (t->quit)
+			break;
+		if (dirty) {
+			if (n == 0)
+				t->ticks++;
+			draw(t);
+		}
 	}
-	case 'l': {
-		struct sink_status st;
-		monitor_csv_status(t->m, &st);
-		monitor_set_csv(t->m, st.state == SINK_OFF);
-		monitor_csv_status(t->m, &st);
-		flash_message(t, st.text);
-		break;
-	}
-	default:
-		break;
-	}
-	if (t->scroll < 0)
-		t->scroll = 0;
-	return true;
+	return 0;
 }
 
 static void
-refresh_sample(struct tui *t)
+write_stats(const struct tui *t)
 {
-	size_t n;
+	const char *path = getenv("PYLONTOP_TUI_STATS");
+	FILE *f;
 
-	if (t->frozen)
+	if (path == NULL || *path == '\0' || (f = fopen(path, "w")) == NULL)
 		return;
-	if (history_latest(monitor_history(t->m), t->sample))
-		t->have_sample = true;
-	n = alarm_engine_unacked(monitor_alarms(t->m));
-	if (t->opt.bell && n > t->last_alarms)
-		beep();
-	t->last_alarms = n;
+	fprintf(f, "redraws %lu ticks %lu\n", t->redraws, t->ticks);
+	fclose(f);
+}
+
+/* Braille needs a font that has it; the Linux console's usually does
+ * not, so it gets half blocks. */
+static void
+choose_glyphs(struct tui *t)
+{
+	const char *term = getenv("TERM");
+	bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+
+	if (t->opt.ascii)
+		t->glyphs = TG_ASCII;
+	else if (utf8)
+		t->glyphs = TG_UTF8;
+	else
+		t->glyphs = TG_ACS;
+	t->braille = t->glyphs == TG_UTF8 && (term == NULL || strncmp(term, "linux", 5) != 0);
+}
+
+static struct tui *
+tui_new(struct monitor *m, const struct tui_options *o)
+{
+	struct tui *t = calloc(1, sizeof *t);
+
+	if (t == NULL)
+		return NULL;
+	t->sample = calloc(1, sizeof *t->sample);
+	t->latched = calloc(TUI_MAX_LATCHED, sizeof *t->latched);
+	t->events = calloc(TUI_MAX_EVENTS, sizeof *t->events);
+	t->points = calloc(TUI_MAX_POINTS, sizeof *t->points);
+	if (t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL) {
+		free(t->sample);
+		free(t->latched);
+		free(t->events);
+		free(t->points);
+		free(t);
+		return NULL;
+	}
+	t->m = m;
+	t->opt = *o;
+	t->view = t->prev_view = TV_OVERVIEW;
+	t->res = HIST_SECONDS;
+	pt_sample_init(t->sample, NULL);
+	return t;
+}
+
+static void
+tui_free(struct tui *t)
+{
+	free(t->sample);
+	free(t->latched);
+	free(t->events);
+	free(t->points);
+	free(t);
+}
+
+/* newterm, not initscr: initscr exits the program when the terminal is
+ * unusable; we want to say why and return. */
+static SCREEN *
+open_terminal(void)
+{
+	const char *term = getenv("TERM");
+	SCREEN *scr;
+	char *cup;
+
+	if (term == NULL || *term == '\0' || strcmp(term, "dumb") == 0) {
+		fprintf(stderr, "pylontop: the terminal (TERM=%s) cannot show the UI; use "
+		    "--headless or --once\n", term != NULL ? term : "");
+		return NULL;
+	}
+	if ((scr = newterm(NULL, stdout, stdin)) == NULL) {
+		fprintf(stderr, "pylontop: cannot use the terminal TERM=%s (no terminfo entry?); "
+		    "use --headless or --once, or set TERM\n", term);
+		return NULL;
+	}
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		endwin();
+		delscreen(scr);
+		fprintf(stderr, "pylontop: the terminal TERM=%s cannot move the cursor; use "
+		    "--headless or --once\n", term);
+		return NULL;
+	}
+	return scr;
 }
 
 int
 tui_run(struct monitor *m, const struct tui_options *o)
 {
-	struct tui t;
-	const char *stats = getenv("PYLONTOP_TUI_STATS");
-	unsigned long redraws = 0;
-	int64_t last_tick = 0;
-	bool run = true;
+	struct tui *t;
+	SCREEN *scr;
+	int rc;
 
-	memset(&t, 0, sizeof t);
-	t.m = m;
-	t.opt = *o;
-	if ((t.sample = calloc(1, sizeof *t.sample)) == NULL)
+	if ((t = tui_new(m, o)) == NULL) {
+		fprintf(stderr, "pylontop: out of memory\n");
 		return 1;
-	pt_sample_init(t.sample, NULL);
+	}
 	/* LC_CTYPE only: numbers in CSV and JSON stay in the C locale. */
 	setlocale(LC_CTYPE, "");
-	t.utf8 = !o->ascii && strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	if (initscr() == NULL) {
-		fprintf(stderr, "pylontop: cannot use this terminal (TERM=%s)\n",
-		    getenv("TERM") ? getenv("TERM") : "");
-		free(t.sample);
+	choose_glyphs(t);
+	if ((scr = open_terminal()) == NULL) {
+		tui_free(t);
 		return 1;
 	}
 	cbreak();
 	noecho();
 	nonl();
+	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	set_escdelay(25);
 	curs_set(0);
-	tui_colors(&t);
-	draw(&t);
-	while (run && sig_quit() == 0) {
-		struct pollfd pfd[3] = {
-			{ .fd = STDIN_FILENO, .events = POLLIN },
-			{ .fd = monitor_fd(m), .events = POLLIN },
-			{ .fd = sig_fd(), .events = POLLIN },
-		};
-		bool redraw = false;
-		int ch;
-
-		if (poll(pfd, 3, 1000) < 0 && sig_quit() == 0)
-			continue;
-		if (sig_quit() != 0)
-			break;
-		if (pfd[2].revents & POLLIN) {
-			sig_take();
-			if (sig_take_winch()) {
-				endwin();
-				refresh();
-				redraw = true;
-			}
-		}
-		if (pfd[1].revents & POLLIN) {
-			monitor_drain_fd(m);
-			refresh_sample(&t);
-			redraw = true;
-		}
-		if (pfd[0].revents & (POLLHUP | POLLERR))
-			break;		/* the terminal is gone (ssh dropped) */
-		while ((ch = getch()) != ERR) {
-			if (ch == KEY_RESIZE)
-				redraw = true;
-			else if (!key(&t, ch)) {
-				run = false;
-				break;
-			}
-			redraw = true;
-		}
-		t.now_ms = clock_wall_ms();
-		if (redraw) {
-			draw(&t);
-			redraws++;
-			last_tick = clock_mono_ms();
-		} else if (clock_mono_ms() - last_tick >= 1000 && COLS >= MIN_COLS &&
-		    LINES >= MIN_LINES) {
-			/* Only the age in the status line moved. */
-			status_line(&t);
-			wnoutrefresh(stdscr);
-			doupdate();
-			last_tick = clock_mono_ms();
-		}
-	}
+	tui_colors_init(t);
+	tui_refresh_data(t, true);
+	t->bell_seen_ms = t->n_events > 0 ? t->events[0].time_ms : 0;
+	rc = loop(t);
 	endwin();
-	if (stats != NULL) {
-		FILE *f = fopen(stats, "w");
-		if (f != NULL) {
-			fprintf(f, "redraws %lu\n", redraws);
-			fclose(f);
-		}
-	}
-	free(t.sample);
-	return 0;
+	delscreen(scr);
+	write_stats(t);
+	tui_free(t);
+	return rc;
 }

@@ -1,0 +1,291 @@
+/* keys.c — the key map, one table for every view (tmux cmd_entry style).
+ * The help view is printed from the same table, so it lists every key
+ * that works and nothing that does not.
+ *
+ * 'l' toggles CSV logging everywhere, so of vi's h j k l only h, j and k
+ * move; the arrow keys do everything. */
+#include "tui/tui_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define VIEW(v)		(1u << (v))
+#define SCROLLING	(VIEW(TV_OVERVIEW) | VIEW(TV_CELLS) | VIEW(TV_ALARMS) | VIEW(TV_HELP))
+#define CTRL(c)		((c) & 0x1f)
+
+typedef void key_fn(struct tui *, int);
+
+struct key_entry {
+	int		 codes[6];	/* 0-terminated */
+	const char	*keys;		/* as the help shows them */
+	const char	*text;
+	unsigned	 views;		/* VIEW() bits; 0 = every view */
+	key_fn		*fn;
+};
+
+static const char *const view_names[TV_COUNT] = {
+	"Overview", "Cells", "History", "Alarms", "Help",
+};
+
+static int
+page(void)
+{
+	return LINES > 8 ? LINES - 6 : 1;
+}
+
+static void
+key_view(struct tui *t, int ch)
+{
+	tui_set_view(t, (enum tui_view)(ch - '1'));
+}
+
+static void
+key_next_view(struct tui *t, int ch)
+{
+	tui_set_view(t, (enum tui_view)((t->view + (ch == KEY_BTAB ? TV_COUNT - 1 : 1)) % TV_COUNT));
+}
+
+static void
+key_help(struct tui *t, int ch)
+{
+	(void)ch;
+	tui_set_view(t, t->view == TV_HELP ? t->prev_view : TV_HELP);
+}
+
+static void
+key_scroll(struct tui *t, int ch)
+{
+	int *s = &t->scroll[t->view];
+
+	switch (ch) {
+	case KEY_UP: case 'k': (*s)--; break;
+	case KEY_DOWN: case 'j': (*s)++; break;
+	case KEY_PPAGE: *s -= page(); break;
+	case KEY_NPAGE: case ' ': *s += page(); break;
+	case KEY_HOME: case 'g': *s = 0; break;
+	case KEY_END: case 'G': *s = 1 << 20; break;	/* the view clamps it */
+	}
+	if (*s < 0)
+		*s = 0;
+}
+
+static void
+key_metric(struct tui *t, int ch)
+{
+	int d = ch == KEY_UP || ch == 'k' ? -1 : 1;
+
+	t->metric = (t->metric + d + tui_n_metrics) % tui_n_metrics;
+}
+
+static void
+key_module(struct tui *t, int ch)
+{
+	int n = t->have_sample && t->sample->n_modules > 0 ? t->sample->n_modules : 1;
+	int d = ch == KEY_LEFT || ch == 'h' ? -1 : 1;
+
+	t->module = (t->module + d + n) % n;
+	if (t->have_sample && t->cell >= t->sample->modules[t->module].n_cells)
+		t->cell = 0;
+}
+
+static void
+key_cell(struct tui *t, int ch)
+{
+	int n = PT_MAX_CELLS;
+
+	if (t->have_sample && t->sample->n_modules > 0 && t->sample->modules[t->module].n_cells > 0)
+		n = t->sample->modules[t->module].n_cells;
+	t->cell = (t->cell + (ch == '[' ? n - 1 : 1)) % n;
+	/* Choosing a cell means looking at cell voltages. */
+	t->metric = tui_n_metrics - 1;
+}
+
+static void
+key_resolution(struct tui *t, int ch)
+{
+	static const char *const names[HIST_NRES] = { "seconds", "minutes", "hours" };
+
+	t->res = (enum hist_res)((t->res + (ch == 'R' ? HIST_NRES - 1 : 1)) % HIST_NRES);
+	tui_message(t, "History at %s", names[t->res]);
+}
+
+static void
+key_zoom(struct tui *t, int ch)
+{
+	if (ch == '-' || ch == '_') {
+		if (t->zoom > 0)
+			t->zoom--;
+	} else if (t->zoom + 1 < tui_n_zooms)
+		t->zoom++;
+}
+
+static void
+key_temps(struct tui *t, int ch)
+{
+	(void)ch;
+	t->cell_temps = !t->cell_temps;
+	t->scroll[TV_CELLS] = 0;
+}
+
+static void
+key_cell_mode(struct tui *t, int ch)
+{
+	static const char *const names[GRID_NMODES] = {
+		"as fits the screen", "absolute", "mV from the module mean",
+	};
+
+	(void)ch;
+	t->cell_mode = (enum grid_mode)((t->cell_mode + 1) % GRID_NMODES);
+	tui_message(t, "Cell voltages: %s", names[t->cell_mode]);
+}
+
+static void
+key_mqtt(struct tui *t, int ch)
+{
+	struct sink_status st;
+	bool on;
+
+	(void)ch;
+	if (!monitor_has_mqtt(t->m)) {
+		tui_message(t, "MQTT: no broker configured (MQTT_BROKER in the config, or --mqtt URL)");
+		return;
+	}
+	monitor_mqtt_status(t->m, &st);
+	on = st.state == SINK_OFF;
+	monitor_set_mqtt(t->m, on);
+	tui_message(t, on ? "MQTT publishing on" : "MQTT publishing off ('offline' published)");
+}
+
+static void
+key_csv(struct tui *t, int ch)
+{
+	struct sink_status st;
+
+	(void)ch;
+	monitor_csv_status(t->m, &st);
+	monitor_set_csv(t->m, st.state == SINK_OFF);
+	monitor_csv_status(t->m, &st);
+	tui_message(t, "CSV %s: %s", sink_state_name(st.state), st.text);
+}
+
+static void
+key_ack(struct tui *t, int ch)
+{
+	size_t n = t->unacked;
+
+	(void)ch;
+	alarm_engine_ack(monitor_alarms(t->m));
+	tui_refresh_data(t, true);
+	tui_message(t, n == 0 ? "No alarms to acknowledge" : "%zu alarm%s acknowledged", n,
+	    n == 1 ? "" : "s");
+}
+
+static void
+key_freeze(struct tui *t, int ch)
+{
+	(void)ch;
+	t->frozen = !t->frozen;
+	if (!t->frozen)
+		tui_refresh_data(t, false);
+	tui_message(t, t->frozen ? "Display frozen; acquisition goes on (p: live)" :
+	    "Display live");
+}
+
+static void
+key_repaint(struct tui *t, int ch)
+{
+	(void)t;
+	(void)ch;
+	clearok(curscr, TRUE);
+}
+
+static void
+key_quit(struct tui *t, int ch)
+{
+	(void)ch;
+	t->quit = true;
+}
+
+/* First match wins: view-specific bindings come before general ones. */
+static const struct key_entry keys[] = {
+	{ { '1', '2', '3', '4', '5' }, "1-5", "Overview, Cells, History, Alarms, Help", 0, key_view },
+	{ { '\t', KEY_BTAB }, "Tab S-Tab", "next / previous view", 0, key_next_view },
+	{ { '?', KEY_F(1) }, "? F1", "this help (again: back)", 0, key_help },
+	{ { KEY_UP, 'k', KEY_DOWN, 'j' }, "Up Down k j", "previous / next metric",
+	    VIEW(TV_HISTORY), key_metric },
+	{ { KEY_LEFT, 'h', KEY_RIGHT }, "Left Right h", "previous / next module",
+	    VIEW(TV_HISTORY), key_module },
+	{ { '[', ']' }, "[ ]", "previous / next cell (cell voltage chart)",
+	    VIEW(TV_HISTORY), key_cell },
+	{ { 'r', 'R' }, "r R", "resolution: seconds, minutes, hours", VIEW(TV_HISTORY),
+	    key_resolution },
+	{ { '+', '=', '-', '_' }, "+ -", "more / less time per dot", VIEW(TV_HISTORY), key_zoom },
+	{ { 't' }, "t", "voltages / temperatures", VIEW(TV_CELLS), key_temps },
+	{ { 'd' }, "d", "voltages as fits / absolute / mV from mean", VIEW(TV_CELLS),
+	    key_cell_mode },
+	{ { KEY_UP, 'k', KEY_DOWN, 'j' }, "Up Down k j", "scroll a line", SCROLLING, key_scroll },
+	{ { KEY_PPAGE, KEY_NPAGE, ' ' }, "PgUp PgDn Space", "scroll a page", SCROLLING,
+	    key_scroll },
+	{ { KEY_HOME, 'g', KEY_END, 'G' }, "Home End g G", "top / bottom", SCROLLING, key_scroll },
+	{ { 'm' }, "m", "MQTT publishing on / off", 0, key_mqtt },
+	{ { 'l' }, "l", "CSV logging on / off", 0, key_csv },
+	{ { 'a' }, "a", "acknowledge alarms (cleared ones go)", 0, key_ack },
+	{ { 'p' }, "p", "freeze the display (reading goes on)", 0, key_freeze },
+	{ { CTRL('l') }, "Ctrl-L", "repaint the screen", 0, key_repaint },
+	{ { 'q', 'Q', KEY_F(10) }, "q F10", "quit", 0, key_quit },
+};
+
+#define NKEYS	(sizeof keys / sizeof keys[0])
+
+bool
+tui_key(struct tui *t, int ch)
+{
+	size_t i, j;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].views != 0 && (keys[i].views & VIEW(t->view)) == 0)
+			continue;
+		for (j = 0; j < 6 && keys[i].codes[j] != 0; j++)
+			if (keys[i].codes[j] == ch) {
+				keys[i].fn(t, ch);
+				return true;
+			}
+	}
+	return false;
+}
+
+/* "" for every view, else the views' names. */
+static void
+where(unsigned views, char *buf, size_t size)
+{
+	int v, n = 0, count = 0;
+
+	buf[0] = '\0';
+	for (v = 0; v < TV_COUNT; v++)
+		count += (views & VIEW(v)) != 0;
+	if (count == TV_COUNT - 1) {
+		for (v = 0; v < TV_COUNT; v++)
+			if ((views & VIEW(v)) == 0)
+				snprintf(buf, size, "not in %s", view_names[v]);
+		return;
+	}
+	for (v = 0; v < TV_COUNT && views != 0; v++)
+		if ((views & VIEW(v)) != 0 && n >= 0 && (size_t)n < size)
+			n += snprintf(buf + n, size - (size_t)n, "%s%s", n > 0 ? ", " : "",
+			    view_names[v]);
+}
+
+size_t
+tui_key_help(struct tui_key_help *out, size_t max)
+{
+	static char views[NKEYS][64];
+	size_t i;
+
+	for (i = 0; i < NKEYS && i < max; i++) {
+		where(keys[i].views, views[i], sizeof views[i]);
+		out[i].keys = keys[i].keys;
+		out[i].text = keys[i].text;
+		out[i].where = views[i];
+	}
+	return i;
+}

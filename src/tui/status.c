@@ -1,0 +1,173 @@
+/* status.c — the tab line at the top and the status line at the bottom.
+ *
+ * The status line always shows the device, protocol/dialect, link state,
+ * age of the newest sample (in the warning colour once it is stale: older
+ * than three intervals), MQTT and CSV state.  When space is short the
+ * device path gives way first (its tail is kept), the rest never does. */
+#include "tui/tui_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/clock.h"
+
+static const char *const tab_names[TV_COUNT] = {
+	"Overview", "Cells", "History", "Alarms", "Help",
+};
+
+void
+tui_draw_tabs(struct tui *t)
+{
+	int x = 0, v, need = 10;
+	bool short_names;
+	char buf[32];
+
+	for (v = 0; v < TV_COUNT; v++)
+		need += (int)strlen(tab_names[v]) + 3;
+	short_names = need > COLS - 18;
+	tui_role(t, TR_TITLE);
+	x += tui_text(0, 0, COLS, short_names ? "pylontop " : " pylontop  ");
+	for (v = 0; v < TV_COUNT; v++) {
+		if (short_names && v != (int)t->view)
+			snprintf(buf, sizeof buf, " %d ", v + 1);
+		else
+			snprintf(buf, sizeof buf, " %d %s ", v + 1, tab_names[v]);
+		tui_role(t, v == (int)t->view ? TR_TAB_ON : TR_TAB);
+		x += tui_text(0, x, COLS - x, buf);
+	}
+	x++;
+	if (t->frozen) {
+		tui_role(t, TR_STATUS_WARN);
+		x += tui_text(0, x, COLS - x, " FROZEN ") + 1;
+	}
+	if (t->unacked > 0) {
+		snprintf(buf, sizeof buf, " %zu ALARM%s ", t->unacked, t->unacked > 1 ? "S" : "");
+		tui_role(t, TR_STATUS_BAD);
+		tui_text(0, x, COLS - x, buf);
+	}
+	attrset(A_NORMAL);
+}
+
+bool
+tui_is_stale(const struct link_stats *ls, int64_t wall_ms)
+{
+	double interval = ls->interval_s > 0 ? ls->interval_s : 2;
+
+	if (ls->last_sample_ms <= 0)
+		return false;
+	return (double)(wall_ms - ls->last_sample_ms) > 3 * interval * 1000;
+}
+
+void
+tui_age_text(char *buf, size_t size, int64_t age_ms)
+{
+	(void)layout_age(buf, size, age_ms);
+}
+
+int64_t
+tui_age_due(struct tui *t, int64_t wall_ms)
+{
+	struct link_stats ls;
+	char buf[32];
+
+	monitor_link_stats(t->m, &ls);
+	if (ls.last_sample_ms <= 0)
+		return -1;
+	return layout_age(buf, sizeof buf, wall_ms - ls.last_sample_ms);
+}
+
+struct segment {
+	char		text[96];
+	enum tui_role	role;
+};
+
+static enum tui_role
+sink_role(enum sink_state s)
+{
+	switch (s) {
+	case SINK_OK:
+		return TR_STATUS;
+	case SINK_CONNECTING:
+		return TR_STATUS_WARN;
+	case SINK_ERROR:
+		return TR_STATUS_BAD;
+	default:
+		return TR_STATUS;
+	}
+}
+
+/* Left to right: device (flexible), link, age, MQTT, CSV.  `compact`
+ * drops the words a narrow terminal cannot afford. */
+static int
+status_segments(struct tui *t, struct segment *seg, int64_t wall_ms, const char **device,
+    bool compact)
+{
+	static struct link_stats ls;
+	struct sink_status mq, csv;
+	char age[32];
+	int n = 0;
+
+	monitor_link_stats(t->m, &ls);
+	monitor_mqtt_status(t->m, &mq);
+	monitor_csv_status(t->m, &csv);
+	*device = ls.device[0] != '\0' ? ls.device : "(no device)";
+	if (compact && ls.state == LINK_POLLING)
+		snprintf(seg[n].text, sizeof seg[n].text, " %s%s%s ", ls.protocol[0] ? ls.protocol :
+		    "?", ls.dialect[0] ? "/" : "", ls.dialect);
+	else
+		snprintf(seg[n].text, sizeof seg[n].text, " %s%s%s %s ", ls.protocol[0] ?
+		    ls.protocol : "?", ls.dialect[0] ? "/" : "", ls.dialect,
+		    link_state_name(ls.state));
+	seg[n++].role = ls.state == LINK_POLLING ? TR_STATUS : TR_STATUS_WARN;
+	if (ls.last_sample_ms > 0) {
+		tui_age_text(age, sizeof age, wall_ms - ls.last_sample_ms);
+		if (tui_is_stale(&ls, wall_ms)) {
+			snprintf(seg[n].text, sizeof seg[n].text, " STALE %s ", age);
+			seg[n++].role = TR_STATUS_WARN;
+		} else {
+			snprintf(seg[n].text, sizeof seg[n].text, compact ? " %s " : " age %s ", age);
+			seg[n++].role = TR_STATUS;
+		}
+	} else {
+		snprintf(seg[n].text, sizeof seg[n].text, compact ? " no data " : " no sample yet ");
+		seg[n++].role = TR_STATUS_WARN;
+	}
+	snprintf(seg[n].text, sizeof seg[n].text, " MQTT %s ", sink_state_name(mq.state));
+	seg[n++].role = sink_role(mq.state);
+	snprintf(seg[n].text, sizeof seg[n].text, " CSV %s ", sink_state_name(csv.state));
+	seg[n++].role = sink_role(csv.state);
+	return n;
+}
+
+void
+tui_draw_status(struct tui *t)
+{
+	struct segment seg[6];
+	const char *device;
+	int64_t wall = clock_wall_ms();
+	int n = status_segments(t, seg, wall, &device, false), i, fixed = 0, x, y = LINES - 1, dev_w;
+
+	for (i = 0; i < n; i++)
+		fixed += (int)strlen(seg[i].text) + 1;
+	if (fixed + 8 > COLS) {
+		n = status_segments(t, seg, wall, &device, true);
+		for (fixed = 0, i = 0; i < n; i++)
+			fixed += (int)strlen(seg[i].text) + 1;
+	}
+	tui_role(t, TR_STATUS);
+	tui_blank(y, 0, COLS);
+	dev_w = COLS - fixed - 1;
+	x = 1;
+	if (dev_w >= 6)
+		x += tui_text_tail(t, y, 1, (int)strlen(device) < dev_w ? (int)strlen(device) :
+		    dev_w, device) + 1;
+	for (i = 0; i < n && x < COLS; i++) {
+		tui_role(t, seg[i].role);
+		x += tui_text(y, x, COLS - x, seg[i].text);
+		tui_role(t, TR_STATUS);
+		x++;
+	}
+	if (COLS - x >= 16)
+		tui_text_right(y, x, COLS - x - 1, "? help  q quit");
+	attrset(A_NORMAL);
+}
