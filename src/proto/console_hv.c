@@ -142,6 +142,32 @@ hv_state(char *out, struct ct_span word)
 	pt_normalise_state(out, w);
 }
 
+bool
+console_hv_is_word(struct ct_span w)
+{
+	size_t i;
+
+	if (w.len == 0 || w.len >= PT_WORD_LEN * 2)
+		return false;
+	for (i = 0; i < w.len; i++) {
+		unsigned char c = (unsigned char)w.p[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int
+hv_check_word(struct ct_span t, const char *what, int rowno, const char *label,
+    struct pt_diag *d)
+{
+	if (console_hv_is_word(t))
+		return 0;
+	return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d: %s is not a state word", what, rowno,
+	    label);
+}
+
 /* ---- pwr and unit: header-driven rows ----------------------------------- */
 
 enum hv_field {
@@ -297,6 +323,21 @@ hv_coulomb(struct ct_span *t, bool energy, struct hv_row *r, const char *what, i
 	return 0;
 }
 
+/* One half of a "2023-11-12 09:22:15" or a "-". */
+static bool
+hv_is_clock(struct ct_span t)
+{
+	size_t i;
+
+	if (t.len == 0)
+		return false;
+	for (i = 0; i < t.len; i++)
+		if (!((t.p[i] >= '0' && t.p[i] <= '9') || t.p[i] == '-' || t.p[i] == ':' ||
+		    t.p[i] == '/' || t.p[i] == '.'))
+			return false;
+	return true;
+}
+
 static int
 hv_column(const struct hv_colspec *c, struct ct_span *t, struct hv_row *r,
     const char *what, int rowno, struct pt_diag *d)
@@ -329,12 +370,16 @@ hv_column(const struct hv_colspec *c, struct ct_span *t, struct hv_row *r,
 	case HF_NUMBER:
 		return hv_milli(t[0], 0, &scratch, r, what, c->label, rowno, d);
 	case HF_BASE:
+		if (hv_check_word(t[0], what, rowno, c->label, d) != 0)
+			return PT_ERR_PARSE;
 		if (!ct_is_dash(t[0])) {
 			r->base = t[0];
 			r->has_base = true;
 		}
 		return 0;
 	case HF_STATE:
+		if (hv_check_word(t[0], what, rowno, c->label, d) != 0)
+			return PT_ERR_PARSE;
 		if (r->n_states < HV_MAX_STATES) {
 			r->state[r->n_states] = t[0];
 			r->state_col[r->n_states++] = c;
@@ -355,6 +400,10 @@ hv_column(const struct hv_colspec *c, struct ct_span *t, struct hv_row *r,
 		r->valid |= PTF_ERROR_CODE;
 		return 0;
 	case HF_TIME:
+		if (!hv_is_clock(t[0]) || !hv_is_clock(t[1]))
+			return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d: Time is not "
+			    "'YYYY-MM-DD HH:MM:SS'", what, rowno);
+		return 0;
 	case HF_UNKNOWN:
 		return 0;
 	}
@@ -774,10 +823,14 @@ bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
 			}
 			break;
 		case BF_VST:
-			c->vst = tok[k];
-			break;
 		case BF_TST:
-			c->tst = tok[k];
+			if (hv_check_word(tok[k], "bat", rowno, lay->col[i] == BF_VST ?
+			    "V.State" : "T.State", d) != 0)
+				return PT_ERR_PARSE;
+			if (lay->col[i] == BF_VST)
+				c->vst = tok[k];
+			else
+				c->tst = tok[k];
 			break;
 		case BF_AH:
 		case BF_WH:
@@ -972,6 +1025,9 @@ soh_row(struct ct_span line, int rowno, bool last, long *mv, struct ct_span *sta
 			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d is not 'index "
 			    "voltage count status'", rowno);
 		*status = n == 4 ? tok[3] : (struct ct_span){ NULL, 0 };
+		if (n == 4 && !console_hv_is_word(tok[3]))
+			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d: SOHStatus is not "
+			    "a state word", rowno);
 		return 0;
 	}
 	if (last && total < 3)
@@ -1081,14 +1137,18 @@ console_hv_parse_info(const char *body, size_t len, const struct console_ctx *ct
 			if ((unit ? n : max_bmu + 1) > PT_MAX_MODULES || (unit && n == 0))
 				return pt_diag_fail(d, PT_ERR_PARSE, "info: BMU number %ld out of "
 				    "range", n);
-		} else if (ct_keyvalue(line, key, sizeof key, &value))
-			pairs++;
-		else
+		} else if (ct_keyvalue(line, key, sizeof key, &value)) {
+			if (strcmp(key, "Device name") == 0 || strcmp(key, "Barcode") == 0 ||
+			    strcmp(key, "Module Barcode") == 0 ||
+			    strcmp(key, "Main Soft version") == 0 || strcmp(key, "Module") == 0)
+				pairs++;
+		} else
 			pt_diag_warn(d, "info: line '%.*s' not understood",
 			    (int)(line.len > QUOTE ? QUOTE : line.len), line.p);
 	}
 	if (pairs == 0)
-		return pt_diag_fail(d, PT_ERR_PARSE, "info: no 'Label : value' lines");
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s", "info: no 'Device name', 'Barcode' "
+		    "or BMU barcode: not an identity answer");
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (info_block(line, &n, &unit)) {
@@ -1161,7 +1221,8 @@ console_hv_parse_stat(const char *body, size_t len, const struct console_ctx *ct
 	if (pairs == 0)
 		return pt_diag_fail(d, PT_ERR_PARSE, "stat: no 'Label : value' lines");
 	if (!has_cycles && !has_soh)
-		pt_diag_warn(d, "%s", "stat: neither 'CYCLE Times' nor 'SOH Percent'");
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s", "stat: neither 'CYCLE Times' nor "
+		    "'SOH Percent'");
 	if (has_cycles)
 		PT_SET(&s->stack, cycles, PTF_CYCLES, cycles);
 	if (has_soh)
@@ -1215,7 +1276,8 @@ console_hv_parse_sysinfo(const char *body, size_t len, const struct console_ctx 
 	if (pairs == 0)
 		return pt_diag_fail(d, PT_ERR_PARSE, "sysinfo: no 'Label : value' lines");
 	if (found == 0)
-		pt_diag_warn(d, "%s", "sysinfo: no charge/discharge limits");
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s", "sysinfo: no 'Chg Sug Volt', 'Max "
+		    "Chg Curr' or 'Max Dsg Curr'");
 	if (found & PTF_CHARGE_VOLTAGE)
 		PT_SET(&s->stack, charge_voltage, PTF_CHARGE_VOLTAGE, val[0]);
 	if (found & PTF_CHARGE_LIMIT)
@@ -1253,7 +1315,7 @@ console_hv_parse_bmuinfo(const char *body, size_t len, const struct console_ctx 
 	char key[48];
 	double ah = 0;
 	bool has_ah = false;
-	int pairs = 0, id = (ctx != NULL ? ctx->module : 0) + 1;
+	int id = (ctx != NULL ? ctx->module : 0) + 1;
 
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
@@ -1262,7 +1324,6 @@ console_hv_parse_bmuinfo(const char *body, size_t len, const struct console_ctx 
 			    (int)(line.len > QUOTE ? QUOTE : line.len), line.p);
 			continue;
 		}
-		pairs++;
 		if (strcmp(key, "Device name") == 0)
 			name = value;
 		else if (strcmp(key, "Specification") == 0) {
@@ -1272,8 +1333,9 @@ console_hv_parse_bmuinfo(const char *body, size_t len, const struct console_ctx 
 				    (int)(value.len > QUOTE ? QUOTE : value.len), value.p);
 		}
 	}
-	if (pairs == 0)
-		return pt_diag_fail(d, PT_ERR_PARSE, "bmuinfo: no 'Label : value' lines");
+	if (name.len == 0 && !has_ah)
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s", "bmuinfo: no 'Device name' or "
+		    "'Specification'");
 	if (id < 1 || id > 255)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bmuinfo: BMU %d out of range", id - 1);
 	if ((m = pt_sample_module(s, id)) == NULL)

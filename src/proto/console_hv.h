@@ -90,4 +90,8 @@ int	console_hv_parse_bmuinfo(const char *body, size_t len, const struct console_
 void	console_hv_state_alarm(struct pt_sample *s, int module, int cell, const char *what,
 	    struct ct_span word);
 
+/* A state word as the console prints them: letters, digits, '.', '_',
+ * '-' (so a NUL or a line-noise byte in a state column rejects the row). */
+bool	console_hv_is_word(struct ct_span w);
+
 #endif

@@ -80,8 +80,11 @@ gp_record(const struct ct_span *v, int nnum, int nword, struct gp_record *r)
 	for (i = 0; i < nnum; i++)
 		if (!gp_num(v[i], &r->num[i], &r->known[i]))
 			return false;
-	for (i = 0; i < nword; i++)
+	for (i = 0; i < nword; i++) {
+		if (!console_hv_is_word(v[nnum + i]))
+			return false;
 		r->word[i] = v[nnum + i];
+	}
 	return true;
 }
 
