@@ -422,6 +422,9 @@ hv_row_parse(struct ct_span line, const struct hv_layout *lay, bool last, struct
 	memset(r, 0, sizeof *r);
 	r->index = -1;
 	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+	if (total > CT_MAX_TOKENS)
+		return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d has %d values, more than %d",
+		    what, rowno, total, CT_MAX_TOKENS);
 	if (total != lay->tokens) {
 		if (last && total < lay->tokens)
 			return pt_diag_fail(d, PT_ERR_TRUNCATED, "%s: the answer ends inside row "
@@ -429,7 +432,7 @@ hv_row_parse(struct ct_span line, const struct hv_layout *lay, bool last, struct
 		return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d has %d values, the header "
 		    "announces %d", what, rowno, total, lay->tokens);
 	}
-	for (i = 0; i < lay->n && k < n; i++) {
+	for (i = 0; i < lay->n && k + lay->col[i]->width <= n; i++) {
 		if ((rc = hv_column(lay->col[i], &tok[k], r, what, rowno, d)) != 0)
 			return rc;
 		k += lay->col[i]->width;

@@ -837,6 +837,27 @@ test_huge_line(void **state)
 	free(big);
 }
 
+/* 40 three-token columns announce 120 row values, more than a row may
+ * hold: rejected, nothing read past the token array. */
+static void
+test_wide_header(void **state)
+{
+	struct fx *f = *state;
+	char text[4096];
+	size_t o = 0;
+	int i;
+
+	o += (size_t)snprintf(text + o, sizeof text - o, "Volt Curr");
+	for (i = 0; i < 40; i++)
+		o += (size_t)snprintf(text + o, sizeof text - o, " CoulombAH");
+	o += (size_t)snprintf(text + o, sizeof text - o, "\r\r\n1 2");
+	for (i = 0; i < 40; i++)
+		o += (size_t)snprintf(text + o, sizeof text - o, " 5%% 100 mAH");
+	o += (size_t)snprintf(text + o, sizeof text - o, "\r\n");
+	assert_int_equal(parse_text(f, console_hv_parse_pwr, text, o, 0), PT_ERR_PARSE);
+	assert_int_equal(f->s->stack.valid, 0);
+}
+
 static void
 test_cmd_table(void **state)
 {
@@ -1022,6 +1043,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_soh_cells, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_and_nul, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wide_header, setup, teardown),
 		cmocka_unit_test(test_cmd_table),
 		cmocka_unit_test_setup_teardown(test_captures_cmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_captures_force_h2, setup, teardown),
