@@ -1,31 +1,57 @@
-/* session_rs485.c — polling packs over RS485 "~" frames (serial or a TCP
- * bridge, no extra framing).  One request outstanding; a reply must come
- * within 1 s (the spec's peers use 0.5-2 s); one retry; bad checksums are
- * counted and never shown as data. */
+/* session_rs485.c — polling packs over RS485 "~" frames, on a serial port
+ * or a transparent TCP bridge (no extra framing; rs485-binary.md §1).
+ *
+ * Conversation rules (§1, §5, §11):
+ * - one request outstanding; a reply must start and end within
+ *   REPLY_MS (1.5 s, the spec's recommendation for TCP bridges); at least
+ *   GAP_MS between the end of a reply and the next request; one retry;
+ * - replies are identified by the command sent and INFO byte 1, not by
+ *   their ADR (a PACE master answers for every pack with ADR 01);
+ * - a damaged reply (checksum, length) is counted in checksum_errors and
+ *   never decoded; RTN != 0 is a failure (device_errors) with its meaning;
+ * - only commands of the read-only table are sent (the encoder refuses
+ *   anything else).
+ *
+ * Serial default: 9600 baud when --baud is not given (PACE and the
+ * Pylontech RS485 port with DIP 1 up); 115200 is as common (Pylontech
+ * DIP 1 down): pass --baud 115200.  PYLONTOP_RS485_GAP_MS in the
+ * environment changes the quiet time between requests (default 100 ms). */
 #include "autoconfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/session.h"
 #include "proto/rs485.h"
 #include "util/clock.h"
 #include "util/err.h"
 
-#define REPLY_MS	1000
-#define BUF_MAX		8192
+#define DEFAULT_BAUD	9600
+#define REPLY_MS	1500	/* a whole reply */
+#define PROBE_MS	700	/* discovery: a missing pack costs this */
+#define GAP_MS		100	/* quiet time between requests */
+#define DAMAGED_MS	200	/* after a damaged frame, wait this long for a good one */
+#define READ_STEP_MS	100
+#define TRIES		2	/* the request and one retry */
+#define BUF_MAX		(2 * RS485_FRAME_MAX)
+#define SLOW_CIDS	4
 
 struct rs485_priv {
+	int		gap_ms;
 	enum rs485_dialect dl;
-	uint8_t		ver;
+	const struct rs485_dialect_info *info;
+	uint8_t		ver;			/* VER of our requests */
 	int		packs[PT_MAX_MODULES];	/* addresses (Pylontech) or numbers (PACE) */
 	int		n_packs;
-	char		buf[BUF_MAX];
+	int64_t		last_io_ms;		/* end of the last reply, for the gap */
+	char		buf[BUF_MAX + 1];
 	size_t		len;
 	struct rs485_frame frame;
 	struct pt_diag	diag;
-	struct pt_sample barcodes;	/* from 0x93 / 0xC2 */
+	struct pt_sample cache;			/* slow data: barcodes, firmware, limits */
+	bool		have_cache;
 };
 
 static struct rs485_priv *
@@ -34,98 +60,301 @@ priv(struct session *s)
 	return s->priv;
 }
 
-/* Send one request and wait for its reply frame. */
+static bool
+stopped(struct session *s)
+{
+	return s->stop != NULL && *s->stop;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	if (ms > 0)
+		nanosleep(&ts, NULL);
+}
+
+/* Bytes nobody asked for (an echo, a late reply) go before a request. */
+static void
+drain(struct session *s)
+{
+	char junk[256];
+
+	while (link_read(s->link, junk, sizeof junk, 0) > 0)
+		;
+	priv(s)->len = 0;
+}
+
+static void
+count_damage(struct session *s, int rc)
+{
+	if (rc == PT_ERR_CHECKSUM)
+		s->counters.checksum_errors++;
+	else
+		s->counters.parse_errors++;
+}
+
+/* Wait for one good frame.  0 with p->frame filled; PT_ERR_TIMEOUT; the
+ * error of a damaged frame (already counted) when no good one followed
+ * it; or a link error (< 0, PT_ERR_CLOSED on unplug). */
 static int
-request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_t info_len)
+await_reply(struct session *s, int wait_ms)
+{
+	struct rs485_priv *p = priv(s);
+	int64_t end = clock_mono_ms() + wait_ms;
+	size_t start, flen;
+	ssize_t got;
+	int rc, damaged = 0;
+
+	while (clock_mono_ms() < end) {
+		if (stopped(s))
+			return PT_ERR_CLOSED;
+		got = link_read(s->link, p->buf + p->len, BUF_MAX - p->len, READ_STEP_MS);
+		if (got < 0) {
+			snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
+			return (int)got;
+		}
+		p->len += (size_t)got;
+		if (!rs485_find_frame(p->buf, p->len, &start, &flen)) {
+			/* Keep only what may still become a frame. */
+			memmove(p->buf, p->buf + start, p->len - start);
+			p->len -= start;
+			if (p->len >= BUF_MAX)
+				p->len = 0;
+			continue;
+		}
+		pt_diag_clear(&p->diag);
+		p->last_io_ms = clock_mono_ms();
+		rc = rs485_decode(p->buf + start, flen, &p->frame, &p->diag);
+		p->len -= start + flen;
+		memmove(p->buf, p->buf + start + flen, p->len);
+		if (rc == 0)
+			return 0;
+		/* Damaged: counted now; the good reply may still follow (noise
+		 * that looked like a frame), so listen a little longer. */
+		count_damage(s, rc);
+		damaged = rc;
+		if (end > clock_mono_ms() + DAMAGED_MS)
+			end = clock_mono_ms() + DAMAGED_MS;
+	}
+	return damaged != 0 ? damaged : PT_ERR_TIMEOUT;
+}
+
+/* Send one request and wait for its reply, retrying once after a timeout
+ * or a damaged reply.  `probe`: discovery, where silence is an answer
+ * (not counted, shorter wait, no retry). */
+static int
+request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_t info_len,
+    bool probe)
 {
 	struct rs485_priv *p = priv(s);
 	char out[64];
-	int64_t end;
 	int n, tries, rc = PT_ERR_TIMEOUT;
+	int64_t wait;
 
-	n = rs485_encode(out, sizeof out, p->ver, adr, 0x46, cid2, info, info_len);
+	n = rs485_encode(out, sizeof out, p->ver, adr, RS485_CID1_BATTERY, cid2, info, info_len);
 	if (n < 0) {
-		snprintf(s->error, sizeof s->error, "refusing to send command %02X: not in the "
-		    "read-only table", cid2);
+		snprintf(s->error, sizeof s->error, "refusing to send command %02X: not a "
+		    "read-only command of the RS485 table", cid2);
 		return n;
 	}
-	for (tries = 0; tries < 2; tries++) {
-		char junk[256];
-
-		while (link_read(s->link, junk, sizeof junk, 0) > 0)
-			;
-		p->len = 0;
-		if ((rc = link_write(s->link, out, (size_t)n, 1000)) != 0) {
+	for (tries = 0; tries < (probe ? 1 : TRIES); tries++) {
+		if (stopped(s))
+			return PT_ERR_CLOSED;
+		wait = p->last_io_ms + p->gap_ms - clock_mono_ms();
+		sleep_ms(wait > p->gap_ms ? p->gap_ms : (int)wait);
+		drain(s);
+		if ((rc = link_write(s->link, out, (size_t)n, REPLY_MS)) != 0) {
 			snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
 			return rc;
 		}
-		rc = PT_ERR_TIMEOUT;	/* until a reply says otherwise */
-		end = clock_mono_ms() + REPLY_MS;
-		while (clock_mono_ms() < end) {
-			size_t start, flen;
-			ssize_t got;
-
-			if (s->stop != NULL && *s->stop)
-				return PT_ERR_CLOSED;
-			got = link_read(s->link, p->buf + p->len, BUF_MAX - p->len - 1, 100);
-			if (got < 0) {
-				snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
-				return (int)got;
-			}
-			p->len += (size_t)got;
-			if (!rs485_find_frame(p->buf, p->len, &start, &flen)) {
-				if (p->len >= BUF_MAX - 1)
-					p->len = 0;
-				continue;
-			}
-			pt_diag_clear(&p->diag);
-			rc = rs485_decode(p->buf + start, flen, &p->frame, &p->diag);
-			if (rc == PT_ERR_CHECKSUM)
-				s->counters.checksum_errors++;
-			else if (rc != 0)
-				s->counters.parse_errors++;
-			else if (p->frame.cid2 != 0) {
-				s->counters.device_errors++;
-				snprintf(s->error, sizeof s->error, "pack %d answered command %02X "
-				    "with RTN %02X: %s", adr, cid2, p->frame.cid2,
-				    rs485_rtn_text(p->frame.cid2));
-				return PT_ERR_DEVICE;
-			} else
+		rc = await_reply(s, probe ? PROBE_MS : REPLY_MS);
+		p->last_io_ms = clock_mono_ms();
+		switch (rc) {
+		case 0:
+			if (p->frame.cid2 == 0)
 				return 0;
-			snprintf(s->error, sizeof s->error, "command %02X to pack %d: %s", cid2,
-			    adr, p->diag.error);
-			break;	/* a damaged reply: ask again */
-		}
-		if (rc == PT_ERR_TIMEOUT) {
-			s->counters.timeouts++;
-			snprintf(s->error, sizeof s->error, "no reply from pack %d to command %02X "
-			    "within %d ms", adr, cid2, REPLY_MS);
+			s->counters.device_errors++;
+			snprintf(s->error, sizeof s->error, "%s %d answered command %02X with "
+			    "RTN %02X: %s", p->dl == RS_PYLONTECH ? "address" : "pack", adr, cid2,
+			    p->frame.cid2, rs485_rtn_text(p->frame.cid2));
+			/* 02/03: the pack got a damaged request; ask again. */
+			if (p->frame.cid2 != 0x02 && p->frame.cid2 != 0x03)
+				return PT_ERR_DEVICE;
+			rc = PT_ERR_DEVICE;
+			break;
+		case PT_ERR_TIMEOUT:
+			if (!probe)
+				s->counters.timeouts++;
+			snprintf(s->error, sizeof s->error, "no reply from %s %d to command %02X "
+			    "within %d ms", p->dl == RS_PYLONTECH ? "address" : "pack", adr, cid2,
+			    probe ? PROBE_MS : REPLY_MS);
+			break;
+		case PT_ERR_CHECKSUM:
+		case PT_ERR_PARSE:
+		case PT_ERR_TRUNCATED:
+			/* counted by await_reply(); never decoded */
+			snprintf(s->error, sizeof s->error, "command %02X to %d: %s", cid2, adr,
+			    p->diag.error);
+			break;
+		default:
+			return rc;	/* the link: closed, I/O error, stop */
 		}
 	}
 	return rc;
 }
 
-static uint8_t
-adr_of(struct session *s, int pack)
+static bool
+link_lost(int rc)
 {
-	/* Pylontech: ADR = pack address; PACE: ADR = pack number too. */
-	(void)s;
-	return (uint8_t)pack;
+	return rc == PT_ERR_CLOSED || rc == PT_ERR_IO || rc == PT_ERR_NODEV ||
+	    rc == PT_ERR_PERM || rc == PT_ERR_REFUSED;
 }
 
+/* Ask `pack` for `cid2` (INFO = the pack, as every per-pack command
+ * wants) and decode the reply into `out`. */
 static int
-analog(struct session *s, int pack, struct pt_sample *out)
+ask(struct session *s, int pack, uint8_t cid2, bool with_info, struct pt_sample *out)
 {
 	struct rs485_priv *p = priv(s);
 	uint8_t cmd = (uint8_t)pack;
-	int rc = request(s, adr_of(s, pack), 0x42, &cmd, 1);
+	int rc;
 
+	rc = request(s, (uint8_t)pack, cid2, &cmd, with_info ? 1 : 0, false);
 	if (rc != 0)
 		return rc;
 	pt_diag_clear(&p->diag);
-	if ((rc = rs485_parse_analog(&p->frame, p->dl, out, &p->diag)) != 0) {
+	if ((rc = rs485_parse_reply(&p->frame, p->dl, cid2, pack, out, &p->diag)) != 0) {
 		s->counters.parse_errors++;
-		snprintf(s->error, sizeof s->error, "pack %d: %s", pack, p->diag.error);
+		snprintf(s->error, sizeof s->error, "%s %d, command %02X: %s",
+		    p->dl == RS_PYLONTECH ? "address" : "pack", pack, cid2, p->diag.error);
+	}
+	return rc;
+}
+
+/* ---- discovery ---------------------------------------------------------- */
+
+static void
+set_dialect(struct session *s, enum rs485_dialect dl)
+{
+	struct rs485_priv *p = priv(s);
+
+	p->dl = dl;
+	p->info = rs485_dialect_info(dl);
+	p->ver = p->info->ver;
+}
+
+/* A pack at `adr` answering 0x42 (INFO = adr)?  Silence: false. */
+static int
+probe_analog(struct session *s, int adr)
+{
+	uint8_t cmd = (uint8_t)adr;
+
+	return request(s, (uint8_t)adr, 0x42, &cmd, 1, true);
+}
+
+/* Pylontech: ADR 2, 3, ... in group 0, then 0x12, 0x13 ... while the
+ * previous group had packs (§5.1).  The first silence ends a group. */
+static int
+discover_pylontech(struct session *s)
+{
+	struct rs485_priv *p = priv(s);
+	int group, a, rc = PT_ERR_TIMEOUT;
+
+	for (group = 0; group < 16 && p->n_packs < PT_MAX_MODULES; group++) {
+		int found = 0;
+		for (a = 2 + 16 * group; a < 16 * (group + 1) && p->n_packs < PT_MAX_MODULES; a++) {
+			if ((rc = probe_analog(s, a)) != 0)
+				break;
+			p->packs[p->n_packs++] = a;
+			found++;
+		}
+		if (link_lost(rc))
+			return rc;
+		if (found == 0)
+			break;
+	}
+	return p->n_packs > 0 ? 0 : rc;
+}
+
+/* PACE: the pack count from 0x90, numbers 1..n; firmware that under-
+ * reports (PylonToMQTT #4) is caught by asking the next number too. */
+static int
+discover_pace(struct session *s)
+{
+	struct rs485_priv *p = priv(s);
+	uint8_t all = 0xFF;
+	int n = 0, k, rc;
+
+	rc = request(s, 0xFF, 0x90, &all, 1, true);
+	if (link_lost(rc))
+		return rc;
+	pt_diag_clear(&p->diag);
+	if (rc != 0 || rs485_parse_pack_count(&p->frame, &n, &p->diag) != 0)
+		n = 0;
+	for (k = 1; k <= n && p->n_packs < PT_MAX_MODULES; k++)
+		p->packs[p->n_packs++] = k;
+	for (k = n + 1; k <= PT_MAX_MODULES && p->n_packs < PT_MAX_MODULES; k++) {
+		if ((rc = probe_analog(s, k)) != 0)
+			break;
+		p->packs[p->n_packs++] = k;
+	}
+	if (link_lost(rc))
+		return rc;
+	return p->n_packs > 0 ? 0 : rc;
+}
+
+/* Seplos: DIP addresses from 0; probe 0 and 1, then upward. */
+static int
+discover_seplos(struct session *s)
+{
+	struct rs485_priv *p = priv(s);
+	int a, rc = PT_ERR_TIMEOUT;
+
+	for (a = 0; a < 16 && p->n_packs < PT_MAX_MODULES; a++) {
+		if ((rc = probe_analog(s, a)) != 0) {
+			if (link_lost(rc))
+				return rc;
+			if (a == 0)
+				continue;
+			break;
+		}
+		p->packs[p->n_packs++] = a;
+	}
+	return p->n_packs > 0 ? 0 : rc;
+}
+
+/* Auto: 0x42 to ADR 2 in VER 20 — a Pylontech master answers VER 20, a
+ * PACE stack with a pack 2 answers VER 25 (§3); then 0x90 for a PACE
+ * stack without pack 2; then Seplos addresses. */
+static int
+discover_auto(struct session *s)
+{
+	struct rs485_priv *p = priv(s);
+	int rc;
+
+	set_dialect(s, RS_PYLONTECH);
+	rc = probe_analog(s, 2);
+	if (link_lost(rc))
+		return rc;
+	if (rc == 0) {
+		pt_diag_clear(&p->diag);
+		set_dialect(s, rs485_guess(&p->frame, &p->diag));
+		if (p->dl == RS_PYLONTECH)
+			return discover_pylontech(s);
+		if (p->frame.ver == 0x25)
+			return discover_pace(s);
+		/* VER 20 with other units: number like the dialect does. */
+		return p->dl == RS_SEPLOS ? discover_seplos(s) : discover_pylontech(s);
+	}
+	set_dialect(s, RS_PACE);
+	if ((rc = discover_pace(s)) == 0 || link_lost(rc))
+		return rc;
+	set_dialect(s, RS_SEPLOS);
+	if ((rc = discover_seplos(s)) == 0) {
+		pt_diag_clear(&p->diag);
+		set_dialect(s, rs485_guess(&p->frame, &p->diag));
 	}
 	return rc;
 }
@@ -134,108 +363,171 @@ static int
 rs485_identify(struct session *s)
 {
 	struct rs485_priv *p = priv(s);
-	struct pt_sample *tmp = malloc(sizeof *tmp);
-	int a, rc = PT_ERR_TIMEOUT;
+	int dl = rs485_dialect_of(s->cfg->dialect), rc;
 
-	if (tmp == NULL)
-		return PT_ERR_NOMEM;
-	strcpy(s->protocol, "rs485");
-	p->dl = rs485_dialect_of(s->cfg->dialect) < 0 ? RS_AUTO : (enum rs485_dialect)rs485_dialect_of(s->cfg->dialect);
+	snprintf(s->protocol, sizeof s->protocol, "rs485");
+	if (dl < 0) {
+		snprintf(s->error, sizeof s->error, "'%s' is not an RS485 dialect (auto, "
+		    "pylontech, pace or seplos)", s->cfg->dialect);
+		return PT_ERR_CONFIG;
+	}
+	/* The link opened at its own default; RS485 packs mostly say 9600.
+	 * TCP bridges and replays have no baud rate: nothing to do there. */
+	if (s->cfg->baud == 0 && s->link->ops != NULL && s->link->ops->set_baud != NULL) {
+		if (link_set_baud(s->link, DEFAULT_BAUD) == 0)
+			s->link->baud = DEFAULT_BAUD;
+	}
 	p->n_packs = 0;
-	if (p->dl == RS_AUTO || p->dl == RS_PACE) {
-		uint8_t all = 0xFF;
-		p->ver = 0x25;
-		rc = request(s, 0xFF, 0x90, &all, 1);
-		if (rc == 0 && p->frame.info_len >= 1) {
-			int n = p->frame.info[0], i;
-			p->dl = RS_PACE;
-			if (n < 1 || n > PT_MAX_MODULES)
-				n = 1;
-			for (i = 0; i < n; i++)
-				p->packs[p->n_packs++] = i + 1;
-		} else if (p->dl == RS_PACE) {
-			snprintf(s->error + strlen(s->error), sizeof s->error - strlen(s->error),
-			    " (PACE pack count, 0x90)");
-			free(tmp);
-			return rc;
-		}
+	p->have_cache = false;
+	s->error[0] = '\0';
+	switch (dl) {
+	case RS_PYLONTECH:
+		set_dialect(s, RS_PYLONTECH);
+		rc = discover_pylontech(s);
+		break;
+	case RS_PACE:
+		set_dialect(s, RS_PACE);
+		rc = discover_pace(s);
+		break;
+	case RS_SEPLOS:
+		set_dialect(s, RS_SEPLOS);
+		rc = discover_seplos(s);
+		break;
+	default:
+		rc = discover_auto(s);
+		break;
 	}
-	if (p->n_packs == 0) {
-		/* Pylontech: the master is ADR 2, slaves 3, 4 ... stop at the
-		 * first pack that does not answer. */
-		uint64_t timeouts = s->counters.timeouts;
-
-		p->ver = 0x20;
-		if (p->dl == RS_AUTO)
-			p->dl = RS_PYLONTECH;
-		for (a = 2; a < 2 + PT_MAX_MODULES; a++) {
-			pt_sample_init(tmp, NULL);
-			rc = analog(s, a, tmp);
-			if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
-				break;
-			if (rc != 0)
-				break;
-			if (a == 2 && s->cfg->dialect[0] && strcmp(s->cfg->dialect, "auto") == 0)
-				p->dl = rs485_guess(&p->frame, NULL);
-			p->packs[p->n_packs++] = a;
-		}
-		/* The silence after the last pack is how discovery ends. */
-		if (p->n_packs > 0)
-			s->counters.timeouts = timeouts;
-	}
-	free(tmp);
-	if (p->n_packs == 0) {
+	if (rc != 0 || p->n_packs == 0) {
 		char why[sizeof s->error];
-		snprintf(why, sizeof why, "%s", s->error);
-		snprintf(s->error, sizeof s->error, "no pack answers on %s (%s): check A/B "
-		    "wiring, the baud rate (%d) and the dialect", s->link->spec, why,
-		    s->link->baud);
+		snprintf(why, sizeof why, "%s", s->error[0] ? s->error : "silence");
+		if (link_lost(rc) || rc == PT_ERR_CLOSED)
+			return rc;
+		snprintf(s->error, sizeof s->error, "no pack answers RS485 on %s (%s): check the "
+		    "A/B wiring, the baud rate (%d; try --baud %d) and --dialect", s->link->spec,
+		    why, s->link->baud > 0 ? s->link->baud : DEFAULT_BAUD,
+		    s->link->baud == 115200 ? 9600 : 115200);
 		return rc != 0 ? rc : PT_ERR_TIMEOUT;
 	}
-	snprintf(s->dialect, sizeof s->dialect, "%s", rs485_dialect_name(p->dl));
-	snprintf(s->model, sizeof s->model, "%s RS485",
-	    p->dl == RS_PACE ? "PACE" : p->dl == RS_SEPLOS ? "Seplos" : "Pylontech");
+	snprintf(s->dialect, sizeof s->dialect, "%s", p->info->name);
+	snprintf(s->model, sizeof s->model, "%s RS485, %d pack%s",
+	    p->dl == RS_PACE ? "PACE" : p->dl == RS_SEPLOS ? "Seplos" : "Pylontech",
+	    p->n_packs, p->n_packs == 1 ? "" : "s");
 	s->modules = p->n_packs;
 	s->cells_per_cycle = p->n_packs;
-	pt_sample_init(&p->barcodes, NULL);
+	if (p->dl == RS_PYLONTECH && p->packs[p->n_packs - 1] >= 16)
+		snprintf(s->note, sizeof s->note, "packs found in more than one group");
 	return 0;
+}
+
+/* ---- polling ------------------------------------------------------------ */
+
+/* Slow data, asked at start and hourly: identity and limits. */
+static int
+poll_slow(struct session *s)
+{
+	struct rs485_priv *p = priv(s);
+	struct pt_sample *c = &p->cache;
+	int i, k, rc;
+
+	pt_sample_init(c, "rs485");
+	if (p->dl == RS_PYLONTECH) {
+		/* Through the link cable only the master's 0x51 means anything. */
+		rc = ask(s, p->packs[0], 0x51, false, c);
+		if (link_lost(rc))
+			return rc;
+		for (i = 0; i < p->n_packs; i++) {
+			static const uint8_t per_pack[] = { 0x93, 0x96, 0x92 };
+			for (k = 0; k < (int)sizeof per_pack; k++) {
+				rc = ask(s, p->packs[i], per_pack[k], true, c);
+				if (link_lost(rc))
+					return rc;
+			}
+		}
+	} else if (p->dl == RS_PACE) {
+		/* Only the pack on the wire answers these (§5.2): the master. */
+		rc = ask(s, p->packs[0], 0xC2, false, c);
+		if (!link_lost(rc))
+			rc = ask(s, p->packs[0], 0xC1, false, c);
+		if (link_lost(rc))
+			return rc;
+	}
+	p->have_cache = true;
+	return 0;
+}
+
+/* Identity and limits from the cache into this sample's modules. */
+static void
+apply_cache(struct rs485_priv *p, struct pt_sample *out)
+{
+	const struct pt_sample *c = &p->cache;
+	int i;
+
+	if (!p->have_cache)
+		return;
+	if (c->stack.model[0] != '\0')
+		memcpy(out->stack.model, c->stack.model, sizeof out->stack.model);
+	if (c->stack.firmware[0] != '\0')
+		memcpy(out->stack.firmware, c->stack.firmware, sizeof out->stack.firmware);
+	for (i = 0; i < c->n_modules; i++) {
+		const struct pt_module *from = &c->modules[i];
+		struct pt_module *to = pt_sample_find_module(out, from->id);
+		const uint32_t limits = PTF_CHARGE_LIMIT | PTF_DISCHARGE_LIMIT | PTF_CHARGE_VOLTAGE;
+
+		if (to == NULL)
+			continue;
+		if (from->barcode[0] != '\0')
+			memcpy(to->barcode, from->barcode, sizeof to->barcode);
+		if (from->firmware[0] != '\0')
+			memcpy(to->firmware, from->firmware, sizeof to->firmware);
+		if (from->model[0] != '\0')
+			memcpy(to->model, from->model, sizeof to->model);
+		to->charge_limit = from->charge_limit;
+		to->discharge_limit = from->discharge_limit;
+		to->charge_voltage = from->charge_voltage;
+		to->valid |= from->valid & limits;
+	}
 }
 
 static int
 rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 {
 	struct rs485_priv *p = priv(s);
-	int i, rc;
+	int i, rc, good = 0, first_err = 0;
 
+	snprintf(out->protocol, sizeof out->protocol, "rs485");
+	snprintf(out->dialect, sizeof out->dialect, "%s", p->info->name);
 	for (i = 0; i < p->n_packs; i++) {
 		int pack = p->packs[i];
-		uint8_t cmd = (uint8_t)pack;
-		struct pt_module *m, *b;
 
-		if ((rc = analog(s, pack, out)) != 0)
+		rc = ask(s, pack, 0x42, true, out);
+		if (link_lost(rc) || rc == PT_ERR_CLOSED)
 			return rc;
-		rc = request(s, adr_of(s, pack), 0x44, &cmd, 1);
-		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+		if (rc != 0) {
+			/* One pack lost: the others still make a sample. */
+			if (first_err == 0)
+				first_err = rc;
+			continue;
+		}
+		good++;
+		rc = ask(s, pack, 0x44, true, out);
+		if (link_lost(rc) || rc == PT_ERR_CLOSED)
 			return rc;
-		if (rc == 0) {
-			pt_diag_clear(&p->diag);
-			if (rs485_parse_alarm(&p->frame, p->dl, pack, out, &p->diag) != 0)
-				s->counters.parse_errors++;
-		}
-		if (slow) {
-			uint8_t cid2 = p->dl == RS_PACE ? 0xC2 : 0x93;
-			rc = request(s, adr_of(s, pack), cid2, &cmd, 1);
-			if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
-				return rc;
-			pt_diag_clear(&p->diag);
-			if (rc == 0)
-				rs485_parse_serial(&p->frame, cid2, pack, &p->barcodes, &p->diag);
-		}
-		m = pt_sample_find_module(out, pack);
-		b = pt_sample_find_module(&p->barcodes, pack);
-		if (m != NULL && b != NULL && b->barcode[0] != '\0')
-			memcpy(m->barcode, b->barcode, sizeof m->barcode);
 	}
+	if (good == 0)
+		return first_err != 0 ? first_err : PT_ERR_TIMEOUT;
+	if (slow || !p->have_cache) {
+		char keep[sizeof s->error];
+		snprintf(keep, sizeof keep, "%s", s->error);
+		if ((rc = poll_slow(s)) != 0)
+			return rc;
+		snprintf(s->error, sizeof s->error, "%s", keep);
+	}
+	apply_cache(p, out);
+	if (good < p->n_packs)
+		snprintf(s->note, sizeof s->note, "%d of %d packs answered: %s", good, p->n_packs,
+		    s->error);
+	else
+		s->note[0] = '\0';
 	return 0;
 }
 
@@ -257,6 +549,7 @@ struct session *
 rs485_session_new(const struct pt_config *cfg, struct link *link)
 {
 	struct session *s = calloc(1, sizeof *s);
+	const char *gap;
 
 	if (s == NULL || (s->priv = calloc(1, sizeof(struct rs485_priv))) == NULL) {
 		free(s);
@@ -265,8 +558,12 @@ rs485_session_new(const struct pt_config *cfg, struct link *link)
 	s->ops = &rs485_ops;
 	s->cfg = cfg;
 	s->link = link;
-	/* RS485 packs talk at 9600 unless told otherwise. */
-	if (link->baud == 0)
-		link->baud = 9600;
+	set_dialect(s, RS_PYLONTECH);
+	/* Slow bridges and firmware may want more quiet between requests;
+	 * tests want none. */
+	gap = getenv("PYLONTOP_RS485_GAP_MS");
+	priv(s)->gap_ms = gap != NULL && *gap != '\0' ? atoi(gap) : GAP_MS;
+	if (priv(s)->gap_ms < 0 || priv(s)->gap_ms > 2000)
+		priv(s)->gap_ms = GAP_MS;
 	return s;
 }

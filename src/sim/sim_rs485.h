@@ -1,4 +1,5 @@
-/* sim_rs485.h — the RS485 "~" side of pylontop-sim. */
+/* sim_rs485.h — the RS485 "~" side of pylontop-sim (dialects pylontech
+ * and pace; rs485-binary.md §4-§8). */
 #ifndef PT_SIM_RS485_H
 #define PT_SIM_RS485_H
 
@@ -6,9 +7,15 @@
 
 #include "sim/sim_model.h"
 
-/* The reply to one request frame ("~...\r") in out; 0 = no reply (an
- * address nobody has, a damaged request).  `bad_checksum` spoils the
- * reply's CHKSUM (the badcrc fault). */
+/* The reply to one received request frame ("~...\r") written into out;
+ * returns its length, 0 = no reply (an address nobody has, a damaged
+ * request, the other dialect's VER).  `dialect` is "pylontech" or "pace".
+ * `bad_checksum` spoils the reply's CHKSUM (the badcrc fault).
+ *
+ * The model is not const: the reply brings it to the current second
+ * (sim_model_step) first, and a write command (0x94, 0x95, 0x99, 0x9A,
+ * 0x9B, 0x82, 0xB2, 0xD0-0xEF) is counted in m->write_count and answered
+ * RTN 04 without changing anything. */
 size_t	sim_rs485_respond(struct sim_model *m, const char *dialect, const char *req,
 	    size_t reqlen, char *out, size_t outsize, int bad_checksum);
 
