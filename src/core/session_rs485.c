@@ -143,7 +143,8 @@ await_reply(struct session *s, int wait_ms)
 
 /* Send one request and wait for its reply, retrying once after a timeout
  * or a damaged reply.  `probe`: discovery, where silence is an answer
- * (not counted, shorter wait, no retry). */
+ * (not counted, shorter wait, not retried); a damaged reply there still
+ * means somebody is at that address, so it is asked again. */
 static int
 request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_t info_len,
     bool probe)
@@ -159,7 +160,9 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 		    "read-only command of the RS485 table", cid2);
 		return n;
 	}
-	for (tries = 0; tries < (probe ? 1 : TRIES); tries++) {
+	for (tries = 0; tries < TRIES; tries++) {
+		if (probe && rc == PT_ERR_TIMEOUT && tries > 0)
+			break;
 		if (stopped(s))
 			return PT_ERR_CLOSED;
 		wait = p->last_io_ms + p->gap_ms - clock_mono_ms();
