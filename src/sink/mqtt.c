@@ -1,22 +1,34 @@
 /* mqtt.c — the MQTT sink: a bounded queue and a network thread we own.
  *
  * libmosquitto 2.0.11 traps (reliability.md §1): connect_async before
- * loop_start never connects when the broker is down at start, and a TLS
- * failure ends the library's own loop silently.  So this thread calls
- * the blocking mosquitto_connect itself, runs mosquitto_loop in steps,
- * and backs off with jitter: 1, 2, 4 ... 60 s; refused credentials and
- * TLS failures are said once and retried every 5 minutes.  write() only
- * formats and queues (oldest dropped, counted): acquisition and the UI
- * never wait on the network.
+ * loop_start never connects when the broker is down at start; a TLS
+ * failure ends the library's own loop silently; a refused password is
+ * retried every second without a word.  So this thread calls the blocking
+ * mosquitto_connect itself and then runs the session loop in steps
+ * (mosquitto_loop, which is what loop_forever repeats), so that between
+ * steps it can move messages from our queue into the library, notice a
+ * stop or a toggle, and refresh the link diagnostics.  When the session
+ * ends it backs off with jitter: 1, 2, 4 ... 60 s; refused credentials and
+ * TLS failures are said once, in words, and retried every 5 minutes.
+ *
+ * write() only formats and queues: acquisition and the UI never wait on
+ * the network.  The queue is bounded (oldest dropped, counted) and keeps
+ * one message per topic (a newer state replaces an older one still
+ * waiting), and the library only gets the next batch once it has written
+ * the last one — so a frozen broker costs neither memory nor a burst of
+ * stale data when it wakes up.  Publishing starts only after the broker
+ * accepted the connection (CONNACK), never on a bare TCP connect.
  */
 #include "autoconfig.h"
 
 #include "sink/mqtt.h"
 
+#include <cJSON.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <mosquitto.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +39,15 @@
 #include "util/clock.h"
 #include "util/err.h"
 
-#define QUEUE_MAX	1024
-#define SLOW_RETRY_S	300
-#define MAX_KNOWN	PT_MAX_MODULES
+#define QUEUE_MAX		1024
+#define BATCH_MAX		64		/* messages handed to the library per step */
+#define STEP_MS			100		/* one mosquitto_loop step */
+#define BACKOFF_MAX_S		60
+#define SLOW_RETRY_S		300		/* refused credentials, TLS failures */
+#define OFFLINE_FLUSH_MS	1000		/* for "offline" to leave at shutdown */
+#define DIAG_PERIOD_MS		15000		/* link diagnostics */
+#define REMOVE_AFTER_MS		(10 * 60 * 1000)	/* module gone during a run */
+#define BIRTH_JITTER_MS		3000		/* HA restarted: spread the load */
 
 struct msg {
 	char	*topic, *payload;
@@ -39,26 +57,35 @@ struct msg {
 
 struct mqtt_sink {
 	struct mqtt_config	cfg;
-	struct mq_names		names;
+	char			host_name[64];
 	pthread_t		thread;
 	bool			started;
-	pthread_mutex_t		lock;
+	pthread_mutex_t		lock;		/* everything below */
 	pthread_cond_t		cond;
-	bool			stop, enabled;
-	struct mosquitto	*mosq;
-	bool			connected;	/* CONNACK accepted */
-	bool			refused;	/* credentials refused */
-	struct msg		q[QUEUE_MAX];
-	size_t			q_head, q_len;
+	bool			stop, enabled, exited;
+	bool			named;		/* names valid: the stack's identity is known */
+	struct mq_names		names;
+	struct mq_registry	reg;
+	struct mosquitto	*mosq;		/* used by the network thread only */
+	bool			connected;	/* CONNACK accepted, not lost since */
+	bool			accepted;	/* this session got a CONNACK */
+	int			refused;	/* CONNACK refusal that needs the user, or 0 */
+	bool			tls_failed;
+	char			lib_error[160];	/* the library's last error line */
+	struct msg		q[QUEUE_MAX];	/* oldest first */
+	size_t			q_len;
 	uint64_t		written, dropped, errors;
-	char			text[160];
 	enum sink_state		state;
-	int64_t			last_state_ms;
-	char			known[MAX_KNOWN][MQ_ID_LEN];	/* announced modules */
-	int			n_known;
-	int			shape;		/* modules x cells last announced */
-	bool			announced;
-	bool			exited;		/* the network thread has ended */
+	char			text[160];
+	int64_t			next_state_ms;	/* --mqtt-interval gate (monotonic) */
+	int64_t			last_write_ms;	/* 0: the next gap says nothing (outage) */
+	uint64_t		last_reconnects;
+	int64_t			announce_at_ms;	/* re-announce from `last` (0: no) */
+	int64_t			next_diag_ms;
+	bool			have_last;
+	struct pt_sample	last;
+	struct link_stats	last_ls;
+	unsigned		seed;
 };
 
 static void
@@ -76,29 +103,198 @@ set_status(struct mqtt_sink *m, enum sink_state st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Queue a message (takes ownership of payload).  Caller holds the lock. */
+/* Our own words for the library's codes: 2.0.11's mosquitto_strerror has
+ * none for a keepalive timeout ("Unknown error"). */
+static const char *
+reason(int rc, int err)
+{
+	switch (rc) {
+	case MOSQ_ERR_ERRNO:
+		return strerror(err);
+	case MOSQ_ERR_KEEPALIVE:
+		return "no answer within the keepalive (broker stopped or network down)";
+	case MOSQ_ERR_CONN_LOST:
+		return "connection lost";
+	case MOSQ_ERR_NO_CONN:
+		return "not connected";
+	case MOSQ_ERR_EAI:
+		return "cannot resolve the host name";
+	case MOSQ_ERR_TLS:
+		return "TLS failure";
+	case MOSQ_ERR_PROTOCOL:
+		return "protocol error (is it an MQTT broker?)";
+	case MOSQ_ERR_CONN_REFUSED:
+		return "connection refused by the broker";
+	default:
+		return mosquitto_strerror(rc);
+	}
+}
+
+/* ---- the queue (lock held) ------------------------------------------- */
+
+static void
+msg_free(struct msg *x)
+{
+	free(x->topic);
+	free(x->payload);
+}
+
+static void
+queue_remove(struct mqtt_sink *m, size_t i)
+{
+	msg_free(&m->q[i]);
+	memmove(&m->q[i], &m->q[i + 1], (m->q_len - i - 1) * sizeof m->q[0]);
+	m->q_len--;
+}
+
+static void
+queue_clear(struct mqtt_sink *m)
+{
+	while (m->q_len > 0)
+		queue_remove(m, m->q_len - 1);
+}
+
+/* Queue a message; takes the payload (NULL: allocation failed, counted).
+ * A message still waiting for the same topic is replaced — only the
+ * newest state or config matters — and the new one goes to the end, so
+ * configs stay ahead of the states that follow them. */
 static void
 enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool retain)
 {
-	struct msg *slot;
+	struct msg *x;
+	size_t i;
 
-	if (payload == NULL)
+	if (payload == NULL) {
+		m->errors++;
 		return;
+	}
+	for (i = 0; i < m->q_len; i++)
+		if (strcmp(m->q[i].topic, topic) == 0) {
+			queue_remove(m, i);
+			m->dropped++;
+			break;
+		}
 	if (m->q_len == QUEUE_MAX) {
-		struct msg *old = &m->q[m->q_head];
-		free(old->topic);
-		free(old->payload);
-		m->q_head = (m->q_head + 1) % QUEUE_MAX;
-		m->q_len--;
+		queue_remove(m, 0);
 		m->dropped++;
 	}
-	slot = &m->q[(m->q_head + m->q_len) % QUEUE_MAX];
-	slot->topic = strdup(topic);
-	slot->payload = payload;
-	slot->qos = qos;
-	slot->retain = retain;
+	x = &m->q[m->q_len];
+	if ((x->topic = strdup(topic)) == NULL) {
+		free(payload);
+		m->errors++;
+		return;
+	}
+	x->payload = payload;
+	x->qos = qos;
+	x->retain = retain;
 	m->q_len++;
-	pthread_cond_signal(&m->cond);
+}
+
+static char *
+text_dup(const char *s)
+{
+	return strdup(s);
+}
+
+/* ---- from a sample to messages (lock held) --------------------------- */
+
+static void
+clear_module(struct mqtt_sink *m, const char *id)
+{
+	char topic[MQ_TOPIC_LEN + MQ_ID_LEN];
+
+	if (m->cfg.discovery) {
+		mq_config_topic(&m->names, id, topic, sizeof topic);
+		enqueue(m, topic, text_dup(""), 1, true);
+	}
+	/* Its retained avail and state would be ghosts otherwise. */
+	mq_avail_topic(&m->names, id, topic, sizeof topic);
+	enqueue(m, topic, text_dup(""), 1, true);
+	mq_state_topic(&m->names, id, topic, sizeof topic);
+	enqueue(m, topic, text_dup(""), 1, true);
+}
+
+static void
+do_action(struct mqtt_sink *m, const struct pt_sample *s, const struct mq_action *a)
+{
+	char topic[MQ_TOPIC_LEN + MQ_ID_LEN];
+	struct mq_known *k;
+
+	switch (a->verb) {
+	case MQ_ANNOUNCE_STACK:
+		if (m->cfg.discovery)
+			enqueue(m, topic, mq_stack_config(&m->names, s, &m->reg.stack, topic,
+			    sizeof topic), 1, true);
+		break;
+	case MQ_ANNOUNCE:
+		if (m->cfg.discovery && (k = mq_registry_find(&m->reg, a->id)) != NULL)
+			enqueue(m, topic, mq_module_config(&m->names, &s->modules[a->module],
+			    a->id, &k->shape, topic, sizeof topic), 1, true);
+		break;
+	case MQ_ONLINE:
+	case MQ_OFFLINE:
+		mq_avail_topic(&m->names, a->id, topic, sizeof topic);
+		enqueue(m, topic, text_dup(a->verb == MQ_ONLINE ? "online" : "offline"), 1, true);
+		break;
+	case MQ_REMOVE:
+		clear_module(m, a->id);
+		break;
+	}
+}
+
+static void
+publish_sample(struct mqtt_sink *m, const struct pt_sample *s)
+{
+	char ids[PT_MAX_MODULES][MQ_ID_LEN], topic[MQ_TOPIC_LEN + MQ_ID_LEN];
+	struct mq_action acts[1 + 2 * PT_MAX_MODULES + MQ_MAX_KNOWN];
+	int i, n;
+
+	mq_module_ids(&m->names, s, ids);
+	n = mq_registry_plan(&m->reg, s, ids, clock_mono_ms(), REMOVE_AFTER_MS, acts,
+	    (int)(sizeof acts / sizeof acts[0]));
+	for (i = 0; i < n; i++)
+		do_action(m, s, &acts[i]);
+	enqueue(m, topic, mq_stack_state(&m->names, s, &m->reg.stack, topic, sizeof topic),
+	    m->cfg.qos, m->cfg.retain);
+	for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++) {
+		struct mq_known *k = mq_registry_find(&m->reg, ids[i]);
+
+		if (k != NULL)
+			enqueue(m, topic, mq_module_state(&m->names, s, &s->modules[i], ids[i],
+			    &k->shape, topic, sizeof topic), m->cfg.qos, m->cfg.retain);
+	}
+}
+
+/* ---- libmosquitto callbacks (network thread) ------------------------- */
+
+static void
+refusal_text(struct mqtt_sink *m, int rc)
+{
+	const char *h = m->cfg.host;
+	int p = m->cfg.port;
+
+	switch (rc) {
+	case 4:
+	case 5:
+		if (m->cfg.user[0] == '\0')
+			set_status(m, SINK_ERROR, "broker %s:%d wants a user name and password "
+			    "(not authorised): set MQTT_USER and MQTT_PASSWORD; retrying every "
+			    "%d min", h, p, SLOW_RETRY_S / 60);
+		else
+			set_status(m, SINK_ERROR, "broker %s:%d refused the user name or "
+			    "password of '%s' (%s): check MQTT_USER and MQTT_PASSWORD; retrying "
+			    "every %d min", h, p, m->cfg.user, rc == 4 ? "bad user name or "
+			    "password" : "not authorised", SLOW_RETRY_S / 60);
+		break;
+	case 2:
+		set_status(m, SINK_ERROR, "broker %s:%d refused the client id: set "
+		    "MQTT_CLIENT_ID; retrying every %d min", h, p, SLOW_RETRY_S / 60);
+		break;
+	default:
+		set_status(m, SINK_ERROR, "broker %s:%d refused the connection: %s; retrying "
+		    "every %d min", h, p, mosquitto_connack_string(rc), SLOW_RETRY_S / 60);
+		break;
+	}
 }
 
 static void
@@ -108,101 +304,170 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	char topic[MQ_TOPIC_LEN + 16];
 
 	pthread_mutex_lock(&m->lock);
-	if (rc != 0) {
-		m->refused = true;
-		set_status(m, SINK_ERROR, "broker %s:%d refused the connection: %s", m->cfg.host,
-		    m->cfg.port, mosquitto_connack_string(rc));
+	if (rc == 3) {		/* "server unavailable": an ordinary retry */
+		set_status(m, SINK_CONNECTING, "connecting to %s:%d: the broker says it is "
+		    "unavailable", m->cfg.host, m->cfg.port);
 		pthread_mutex_unlock(&m->lock);
-		mosquitto_disconnect(mosq);	/* ends our loop: back off */
+		mosquitto_disconnect(mosq);
 		return;
 	}
-	m->connected = true;
-	m->refused = false;
-	/* A broker without persistence lost the retained configs: announce
-	 * everything again with the next sample. */
-	m->announced = false;
-	m->n_known = 0;
-	set_status(m, SINK_OK, "connected to %s:%d", m->cfg.host, m->cfg.port);
+	if (rc != 0) {
+		m->refused = rc;
+		refusal_text(m, rc);
+		pthread_mutex_unlock(&m->lock);
+		/* Ends this session, or the library knocks again every second. */
+		mosquitto_disconnect(mosq);
+		return;
+	}
+	m->connected = m->accepted = true;
+	m->refused = 0;
+	m->tls_failed = false;
+	/* A broker without persistence lost the retained configs; send
+	 * everything again, from the newest sample, right now. */
+	mq_registry_forget(&m->reg);
+	m->announce_at_ms = clock_mono_ms();
+	m->next_diag_ms = 0;
+	set_status(m, SINK_OK, "connected to %s:%d%s", m->cfg.host, m->cfg.port,
+	    m->cfg.tls && m->cfg.tls_insecure ? " (TLS without host name check: "
+	    "MQTT_TLS_INSECURE)" : "");
+	mq_status_topic(&m->names, topic, sizeof topic);
 	pthread_mutex_unlock(&m->lock);
-	snprintf(topic, sizeof topic, "%s/status", m->names.base);
 	mosquitto_publish(mosq, NULL, topic, 6, "online", 1, true);
-	snprintf(topic, sizeof topic, "%s/status", m->names.prefix);
-	mosquitto_subscribe(mosq, NULL, topic, 0);
+	if (m->cfg.discovery) {
+		snprintf(topic, sizeof topic, "%s/status", m->names.prefix);
+		mosquitto_subscribe(mosq, NULL, topic, 1);
+		/* Our retained configs from earlier runs: modules that are gone. */
+		snprintf(topic, sizeof topic, "%s/device/+/config", m->names.prefix);
+		mosquitto_subscribe(mosq, NULL, topic, 0);
+	}
 }
 
 static void
 on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 {
 	struct mqtt_sink *m = arg;
+	int err = errno;
 
 	(void)mosq;
 	pthread_mutex_lock(&m->lock);
-	m->connected = false;
-	if (rc != 0 && !m->refused && !m->stop)
+	if (m->connected && rc != 0 && !m->stop)
 		set_status(m, SINK_CONNECTING, "lost %s:%d: %s", m->cfg.host, m->cfg.port,
-		    mosquitto_strerror(rc));
+		    reason(rc, err));
+	m->connected = false;
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* Home Assistant restarted: announce everything again. */
+/* A retained device config naming our stack as via_device: a module an
+ * earlier run announced.  Remember it, so it is removed if absent. */
+static void
+learn_config(struct mqtt_sink *m, const struct mosquitto_message *msg)
+{
+	size_t plen = strlen(m->names.prefix);
+	const char *id = msg->topic + plen + sizeof "/device/" - 1, *end;
+	char dev[MQ_ID_LEN];
+	cJSON *root, *via;
+
+	if (msg->payloadlen <= 0 || (end = strchr(id, '/')) == NULL ||
+	    (size_t)(end - id) >= sizeof dev)
+		return;
+	snprintf(dev, sizeof dev, "%.*s", (int)(end - id), id);
+	if ((root = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen)) == NULL)
+		return;
+	via = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "device"), "via_device");
+	if (cJSON_IsString(via) && strcmp(via->valuestring, m->names.stack_id) == 0)
+		mq_registry_learn(&m->reg, dev);
+	cJSON_Delete(root);
+}
+
 static void
 on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *msg)
 {
 	struct mqtt_sink *m = arg;
+	size_t plen = strlen(m->names.prefix);
 
 	(void)mosq;
-	if (msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0) {
-		pthread_mutex_lock(&m->lock);
-		m->announced = false;
-		m->n_known = 0;
-		pthread_mutex_unlock(&m->lock);
-	}
+	if (strncmp(msg->topic, m->names.prefix, plen) != 0)
+		return;
+	pthread_mutex_lock(&m->lock);
+	if (strcmp(msg->topic + plen, "/status") == 0) {
+		/* Home Assistant (re)started: announce again, after a little
+		 * random delay so many clients do not answer at once. */
+		if (msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0 &&
+		    m->announce_at_ms == 0)
+			m->announce_at_ms = clock_mono_ms() + rand_r(&m->seed) % BIRTH_JITTER_MS;
+	} else if (strncmp(msg->topic + plen, "/device/", 8) == 0)
+		learn_config(m, msg);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void
+on_log(struct mosquitto *mosq, void *arg, int level, const char *line)
+{
+	struct mqtt_sink *m = arg;
+
+	(void)mosq;
+	if (level != MOSQ_LOG_ERR)
+		return;
+	pthread_mutex_lock(&m->lock);
+	snprintf(m->lib_error, sizeof m->lib_error, "%s", line);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* ---- the network thread ---------------------------------------------- */
+
+/* An encrypted client key is not supported: without this callback
+ * OpenSSL would ask for its pass phrase on the terminal. */
+static int
+no_key_password(char *buf, int size, int rwflag, void *userdata)
+{
+	(void)buf, (void)size, (void)rwflag, (void)userdata;
+	return 0;
 }
 
 static int
-setup_client(struct mqtt_sink *m, char *err, size_t errsize)
+setup_client(struct mqtt_sink *m)
 {
-	char topic[MQ_TOPIC_LEN + 16], id[96];
+	const struct mqtt_config *c = &m->cfg;
+	char id[96], topic[MQ_TOPIC_LEN + 16];
 	int rc;
 
-	snprintf(id, sizeof id, "%s", m->cfg.client_id[0] ? m->cfg.client_id : m->names.stack_id);
-	m->mosq = mosquitto_new(id, true, m);
-	if (m->mosq == NULL) {
-		snprintf(err, errsize, "MQTT: cannot create a client: %s", strerror(errno));
-		return PT_ERR_NOMEM;
-	}
+	pthread_mutex_lock(&m->lock);
+	if (c->client_id[0] != '\0')
+		snprintf(id, sizeof id, "%s", c->client_id);
+	else
+		snprintf(id, sizeof id, "pylontop-%.80s", m->names.stack_id + strlen("pylontop_"));
+	mq_status_topic(&m->names, topic, sizeof topic);
+	pthread_mutex_unlock(&m->lock);
+	if ((m->mosq = mosquitto_new(id, true, m)) == NULL)
+		return MOSQ_ERR_NOMEM;
 	mosquitto_threaded_set(m->mosq, true);
 	mosquitto_connect_callback_set(m->mosq, on_connect);
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_message_callback_set(m->mosq, on_message);
-	snprintf(topic, sizeof topic, "%s/status", m->names.base);
+	mosquitto_log_callback_set(m->mosq, on_log);
 	mosquitto_will_set(m->mosq, topic, 7, "offline", 1, true);
-	if (m->cfg.user[0] != '\0')
-		mosquitto_username_pw_set(m->mosq, m->cfg.user,
-		    m->cfg.password[0] ? m->cfg.password : NULL);
-	if (m->cfg.tls) {
-		rc = mosquitto_tls_set(m->mosq, m->cfg.cafile[0] ? m->cfg.cafile : NULL,
-		    m->cfg.capath[0] ? m->cfg.capath : (m->cfg.cafile[0] ? NULL : "/etc/ssl/certs"),
-		    m->cfg.certfile[0] ? m->cfg.certfile : NULL,
-		    m->cfg.keyfile[0] ? m->cfg.keyfile : NULL, NULL);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			snprintf(err, errsize, "MQTT TLS settings: %s (check MQTT_CAFILE, "
-			    "MQTT_CERTFILE, MQTT_KEYFILE)", mosquitto_strerror(rc));
-			return PT_ERR_CONFIG;
-		}
-		mosquitto_tls_insecure_set(m->mosq, m->cfg.tls_insecure);
-	}
-	return 0;
+	if (c->user[0] != '\0')
+		mosquitto_username_pw_set(m->mosq, c->user, c->password[0] ? c->password : NULL);
+	if (!c->tls)
+		return 0;
+	rc = mosquitto_tls_set(m->mosq, c->cafile[0] ? c->cafile : NULL,
+	    c->capath[0] ? c->capath : (c->cafile[0] ? NULL : "/etc/ssl/certs"),
+	    c->certfile[0] ? c->certfile : NULL, c->keyfile[0] ? c->keyfile : NULL,
+	    no_key_password);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_tls_insecure_set(m->mosq, c->tls_insecure);
+	return rc;
 }
 
-/* Wait up to `s` seconds (jittered), or until stopped or toggled. */
+/* Wait up to `s` seconds (+-20 % jitter), or until stopped or toggled. */
 static void
 backoff(struct mqtt_sink *m, int s)
 {
 	struct timespec ts;
-	int64_t until = clock_mono_ms() + s * 1000 + rand() % 1000;
+	int64_t until;
 
 	pthread_mutex_lock(&m->lock);
+	until = clock_mono_ms() + (int64_t)s * 800 + rand_r(&m->seed) % (s * 400 + 1);
 	ts.tv_sec = (time_t)(until / 1000);
 	ts.tv_nsec = (long)(until % 1000) * 1000000;
 	while (!m->stop && m->enabled && clock_mono_ms() < until)
@@ -211,11 +476,18 @@ backoff(struct mqtt_sink *m, int s)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* Hand queued messages to the library, a batch at a time, and only when
+ * it has written the previous batch: a stalled broker fills our bounded
+ * queue, not the library's unbounded one. */
 static void
 publish_queue(struct mqtt_sink *m)
 {
-	for (;;) {
-		struct msg msg;
+	int i;
+
+	if (mosquitto_want_write(m->mosq))
+		return;
+	for (i = 0; i < BATCH_MAX; i++) {
+		struct msg x;
 		int rc;
 
 		pthread_mutex_lock(&m->lock);
@@ -223,37 +495,142 @@ publish_queue(struct mqtt_sink *m)
 			pthread_mutex_unlock(&m->lock);
 			return;
 		}
-		msg = m->q[m->q_head];
-		m->q_head = (m->q_head + 1) % QUEUE_MAX;
+		x = m->q[0];
+		memmove(&m->q[0], &m->q[1], (m->q_len - 1) * sizeof m->q[0]);
 		m->q_len--;
 		pthread_mutex_unlock(&m->lock);
-		rc = mosquitto_publish(m->mosq, NULL, msg.topic, (int)strlen(msg.payload),
-		    msg.payload, msg.qos, msg.retain);
+		rc = mosquitto_publish(m->mosq, NULL, x.topic, (int)strlen(x.payload), x.payload,
+		    x.qos, x.retain);
 		pthread_mutex_lock(&m->lock);
 		if (rc == MOSQ_ERR_SUCCESS)
 			m->written++;
 		else
 			m->errors++;
 		pthread_mutex_unlock(&m->lock);
-		free(msg.topic);
-		free(msg.payload);
+		msg_free(&x);
 	}
 }
 
+/* Announcements due (connect, HA birth) and the link diagnostics. */
+static void
+timed_work(struct mqtt_sink *m)
+{
+	int64_t now = clock_mono_ms();
+	char topic[MQ_TOPIC_LEN + 16];
+
+	pthread_mutex_lock(&m->lock);
+	if (m->connected && m->announce_at_ms != 0 && now >= m->announce_at_ms) {
+		m->announce_at_ms = 0;
+		mq_registry_forget(&m->reg);
+		if (m->have_last)
+			publish_sample(m, &m->last);
+	}
+	if (m->connected && now >= m->next_diag_ms) {
+		m->next_diag_ms = now + DIAG_PERIOD_MS;
+		enqueue(m, topic, mq_link_state(&m->names, &m->last_ls, clock_wall_ms(), topic,
+		    sizeof topic), 0, false);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Clean end of a session: "offline" (retained; the broker sends the will
+ * only when a client vanishes), then DISCONNECT; never longer than
+ * OFFLINE_FLUSH_MS, even when the broker is frozen. */
 static void
 say_offline(struct mqtt_sink *m)
 {
 	char topic[MQ_TOPIC_LEN + 16];
-	int64_t until = clock_mono_ms() + 1000;
+	int64_t until = clock_mono_ms() + OFFLINE_FLUSH_MS;
+	bool connected;
 
-	snprintf(topic, sizeof topic, "%s/status", m->names.base);
-	mosquitto_publish(m->mosq, NULL, topic, 7, "offline", 1, true);
-	/* Give it a moment to leave, never long. */
+	pthread_mutex_lock(&m->lock);
+	connected = m->connected;
+	mq_status_topic(&m->names, topic, sizeof topic);
+	pthread_mutex_unlock(&m->lock);
+	if (connected)
+		mosquitto_publish(m->mosq, NULL, topic, 7, "offline", 1, true);
+	mosquitto_disconnect(m->mosq);
 	while (clock_mono_ms() < until && mosquitto_want_write(m->mosq))
 		if (mosquitto_loop(m->mosq, 50, 1) != MOSQ_ERR_SUCCESS)
 			break;
-	mosquitto_disconnect(m->mosq);
-	mosquitto_loop(m->mosq, 50, 1);
+	pthread_mutex_lock(&m->lock);
+	m->connected = false;
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* One connected session, until it fails, or we stop or are toggled off. */
+static int
+run_session(struct mqtt_sink *m)
+{
+	for (;;) {
+		bool stop, enabled;
+		int rc;
+
+		pthread_mutex_lock(&m->lock);
+		stop = m->stop;
+		enabled = m->enabled;
+		pthread_mutex_unlock(&m->lock);
+		if (stop || !enabled) {
+			say_offline(m);
+			return MOSQ_ERR_SUCCESS;
+		}
+		timed_work(m);
+		publish_queue(m);
+		if ((rc = mosquitto_loop(m->mosq, STEP_MS, 1)) != MOSQ_ERR_SUCCESS)
+			return rc;
+	}
+}
+
+/* After a session or a failed connect: say why, pick the wait. */
+static int
+next_wait(struct mqtt_sink *m, int rc, int err, int *delay)
+{
+	const struct mqtt_config *c = &m->cfg;
+	int wait;
+
+	if (!m->enabled || m->stop)
+		return 0;
+	if (m->accepted)
+		*delay = 1;	/* it worked: start the back-off from the bottom */
+	if (m->refused != 0)
+		return SLOW_RETRY_S;
+	if (rc == MOSQ_ERR_TLS) {
+		const char *detail = strrchr(m->lib_error, ':');
+
+		m->tls_failed = true;
+		set_status(m, SINK_ERROR, "TLS with %s:%d failed%s%s (is MQTT_CAFILE the CA "
+		    "that signed the broker's certificate, and is %s a name in it?); retrying "
+		    "every %d min", c->host, c->port, detail ? ":" : "", detail ? detail + 1 : "",
+		    c->host, SLOW_RETRY_S / 60);
+		return SLOW_RETRY_S;
+	}
+	if (!m->accepted)
+		set_status(m, SINK_CONNECTING, "connecting to %s:%d: %s", c->host, c->port,
+		    reason(rc, err));
+	wait = *delay;
+	*delay = *delay * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : *delay * 2;
+	return wait;
+}
+
+/* Until enabled and named; false when stopping. */
+static bool
+wait_until_wanted(struct mqtt_sink *m)
+{
+	bool go;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->stop && !(m->enabled && m->named)) {
+		if (m->enabled)
+			set_status(m, SINK_CONNECTING, "waiting for the first sample, which "
+			    "names the stack (or set DEVICE_UNIQUE_ID)");
+		pthread_cond_wait(&m->cond, &m->lock);
+	}
+	go = !m->stop;
+	if (go && m->refused == 0 && !m->tls_failed)
+		set_status(m, SINK_CONNECTING, "connecting to %s:%d", m->cfg.host, m->cfg.port);
+	m->accepted = false;
+	pthread_mutex_unlock(&m->lock);
+	return go;
 }
 
 static void *
@@ -262,80 +639,33 @@ net_main(void *arg)
 	struct mqtt_sink *m = arg;
 	int delay = 1;
 
-	for (;;) {
-		int rc;
-		bool stop, enabled;
+	while (wait_until_wanted(m)) {
+		int rc, err, wait;
 
-		pthread_mutex_lock(&m->lock);
-		while (!m->stop && !m->enabled)
-			pthread_cond_wait(&m->cond, &m->lock);
-		stop = m->stop;
-		set_status(m, SINK_CONNECTING, "connecting to %s:%d", m->cfg.host, m->cfg.port);
-		pthread_mutex_unlock(&m->lock);
-		if (stop)
-			break;
-		rc = mosquitto_connect(m->mosq, m->cfg.host, m->cfg.port, m->cfg.keepalive_s);
-		if (rc != MOSQ_ERR_SUCCESS) {
+		if (m->mosq == NULL && (rc = setup_client(m)) != MOSQ_ERR_SUCCESS) {
 			pthread_mutex_lock(&m->lock);
-			if (rc == MOSQ_ERR_TLS)
-				set_status(m, SINK_ERROR, "TLS with %s:%d failed (certificate not "
-				    "trusted, or wrong host name?); retrying in %d s", m->cfg.host,
-				    m->cfg.port, SLOW_RETRY_S);
-			else
-				set_status(m, SINK_CONNECTING, "connecting to %s:%d: %s; retrying in %d s",
-				    m->cfg.host, m->cfg.port, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-				    mosquitto_strerror(rc), delay);
+			set_status(m, SINK_ERROR, "MQTT client set-up failed: %s; retrying "
+			    "every %d min", mosquitto_strerror(rc), SLOW_RETRY_S / 60);
 			pthread_mutex_unlock(&m->lock);
-			backoff(m, rc == MOSQ_ERR_TLS ? SLOW_RETRY_S : delay);
-			delay = delay * 2 > 60 ? 60 : delay * 2;
+			if (m->mosq != NULL)
+				mosquitto_destroy(m->mosq);
+			m->mosq = NULL;
+			backoff(m, SLOW_RETRY_S);
 			continue;
 		}
-		for (;;) {
-			pthread_mutex_lock(&m->lock);
-			stop = m->stop;
-			enabled = m->enabled;
-			pthread_mutex_unlock(&m->lock);
-			if (stop || !enabled) {
-				say_offline(m);
-				pthread_mutex_lock(&m->lock);
-				m->connected = false;
-				if (!enabled)
-					set_status(m, SINK_OFF, "off");
-				pthread_mutex_unlock(&m->lock);
-				break;
-			}
-			publish_queue(m);
-			rc = mosquitto_loop(m->mosq, 100, 1);
-			if (rc != MOSQ_ERR_SUCCESS)
-				break;
-		}
+		errno = 0;
+		rc = mosquitto_connect(m->mosq, m->cfg.host, m->cfg.port, m->cfg.keepalive_s);
+		err = errno;
+		if (rc == MOSQ_ERR_SUCCESS)
+			rc = run_session(m);
+		else
+			err = errno ? errno : err;
 		pthread_mutex_lock(&m->lock);
-		stop = m->stop;
-		if (rc == MOSQ_ERR_TLS) {
-			/* The handshake failed: the library says nothing more. */
-			m->connected = false;
-			m->refused = true;
-			set_status(m, SINK_ERROR, "TLS with %s:%d failed (certificate not trusted, "
-			    "or wrong host name?); retrying in %d s", m->cfg.host, m->cfg.port,
-			    SLOW_RETRY_S);
-		} else if (m->connected) {
-			m->connected = false;
-			set_status(m, SINK_CONNECTING, "lost %s:%d: %s", m->cfg.host, m->cfg.port,
-			    mosquitto_strerror(rc));
-		} else if (!m->refused && m->state != SINK_OFF && strncmp(m->text, "lost", 4) != 0)
-			set_status(m, SINK_CONNECTING, "connecting to %s:%d: %s", m->cfg.host,
-			    m->cfg.port, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-			    mosquitto_strerror(rc));
-		if (m->refused)
-			delay = SLOW_RETRY_S;
-		else if (m->state != SINK_OFF)
-			delay = 1;
+		m->connected = false;
+		wait = next_wait(m, rc, err, &delay);
 		pthread_mutex_unlock(&m->lock);
-		if (stop)
-			break;
-		backoff(m, delay);
-		if (!m->refused)
-			delay = delay * 2 > 60 ? 60 : delay * 2;
+		if (wait > 0)
+			backoff(m, wait);
 	}
 	pthread_mutex_lock(&m->lock);
 	m->exited = true;
@@ -344,97 +674,82 @@ net_main(void *arg)
 	return NULL;
 }
 
-/* ---- the sink interface (acquisition thread) ------------------------- */
+/* ---- the sink interface (acquisition and UI threads) ----------------- */
 
-static bool
-known(struct mqtt_sink *m, const char *id)
-{
-	int i;
-
-	for (i = 0; i < m->n_known; i++)
-		if (strcmp(m->known[i], id) == 0)
-			return true;
-	return false;
-}
-
+/* The identity and the expiry, from the first sample on (lock held). */
 static void
-announce(struct mqtt_sink *m, const struct pt_sample *s, int expire)
+name_and_expire(struct mqtt_sink *m, const struct pt_sample *s, const struct link_stats *ls)
 {
-	char topic[MQ_TOPIC_LEN + 32], ids[MAX_KNOWN][MQ_ID_LEN];
-	int i, n = 0, j;
+	double interval = m->cfg.interval_s;
+	int64_t now = clock_mono_ms();
+	int expire;
 
-	enqueue(m, topic, mq_stack_config(&m->names, s, expire, topic, sizeof topic), 1, true);
-	for (i = 0; i < s->n_modules && n < MAX_KNOWN; i++) {
-		mq_module_id(&m->names, &s->modules[i], ids[n], MQ_ID_LEN);
-		enqueue(m, topic, mq_module_config(&m->names, s, &s->modules[i], expire, topic,
-		    sizeof topic), 1, true);
-		n++;
+	if (!m->named) {
+		char ident[MQ_ID_LEN];
+
+		mq_stack_ident(&m->cfg, s, m->host_name, ident, sizeof ident);
+		mq_names_init(&m->names, &m->cfg, ident);
+		m->named = true;
+		pthread_cond_broadcast(&m->cond);
 	}
-	/* Modules that are gone: an empty retained config removes them. */
-	for (i = 0; i < m->n_known; i++) {
-		bool still = false;
-		for (j = 0; j < n; j++)
-			still |= strcmp(m->known[i], ids[j]) == 0;
-		if (!still) {
-			char *empty = calloc(1, 1);
-			mq_module_config_topic(&m->names, m->known[i], topic, sizeof topic);
-			enqueue(m, topic, empty, 1, true);
-		}
+	/* Samples come every interval_s, or slower on a slow line: expire
+	 * after three of whichever is longest, and never shrink it (each
+	 * change re-announces everything). */
+	if (ls != NULL && ls->interval_s > interval)
+		interval = ls->interval_s;
+	/* A gap across an outage (stale, reconnect) is no sample interval. */
+	if (m->last_write_ms > 0 && (ls == NULL || ls->reconnects == m->last_reconnects) &&
+	    (double)(now - m->last_write_ms) / 1000.0 > interval)
+		interval = (double)(now - m->last_write_ms) / 1000.0;
+	m->last_write_ms = now;
+	m->last_reconnects = ls != NULL ? ls->reconnects : 0;
+	expire = mq_expire_after(interval);
+	if (expire > m->names.expire_s) {
+		m->names.expire_s = expire;
+		mq_registry_forget(&m->reg);
 	}
-	memcpy(m->known, ids, sizeof ids);
-	m->n_known = n;
-	m->announced = true;
-}
-
-static int
-shape_of(const struct pt_sample *s)
-{
-	int i, shape = s->n_modules * 1000;
-
-	for (i = 0; i < s->n_modules; i++)
-		shape += s->modules[i].n_cells * (i + 1);
-	return shape;
 }
 
 static int
 mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 {
 	struct mqtt_sink *m = self;
-	int64_t now = clock_wall_ms();
-	int expire = (int)(3 * (ls != NULL && ls->interval_s > 0 ? ls->interval_s : 2) +
-	    (m->cfg.interval_s > 0 ? 3 * m->cfg.interval_s : 0));
-	char topic[MQ_TOPIC_LEN + 32];
-	int i;
-	bool changed = false;
+	int64_t now = clock_mono_ms();
 
-	if (expire < 30)
-		expire = 30;
 	pthread_mutex_lock(&m->lock);
 	if (!m->enabled) {
 		pthread_mutex_unlock(&m->lock);
 		return 0;
 	}
-	if (m->cfg.interval_s > 0 && now - m->last_state_ms < (int64_t)(m->cfg.interval_s * 1000)) {
+	m->last = *s;
+	m->have_last = true;
+	if (ls != NULL)
+		m->last_ls = *ls;
+	name_and_expire(m, s, ls);
+	/* --mqtt-interval: a quarter second early is on time (samples jitter). */
+	if (m->cfg.interval_s > 0 && now < m->next_state_ms) {
 		pthread_mutex_unlock(&m->lock);
 		return 0;
 	}
-	m->last_state_ms = now;
-	for (i = 0; i < s->n_modules; i++) {
-		char id[MQ_ID_LEN];
-		mq_module_id(&m->names, &s->modules[i], id, sizeof id);
-		changed |= !known(m, id);
-	}
-	if (m->cfg.discovery && (!m->announced || changed || shape_of(s) != m->shape)) {
-		announce(m, s, expire);
-		m->shape = shape_of(s);
-	}
-	enqueue(m, topic, mq_stack_state(&m->names, s, ls, now, topic, sizeof topic),
-	    m->cfg.qos, m->cfg.retain);
-	for (i = 0; i < s->n_modules; i++)
-		enqueue(m, topic, mq_module_state(&m->names, s, &s->modules[i], topic, sizeof topic),
-		    m->cfg.qos, m->cfg.retain);
+	m->next_state_ms = now + (int64_t)(m->cfg.interval_s * 1000) - 250;
+	publish_sample(m, s);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+/* No sample for a while: the entities expire by themselves (expire_after);
+ * the link diagnostics say why, at once. */
+static void
+mqtt_stale(void *self, const struct link_stats *ls)
+{
+	struct mqtt_sink *m = self;
+
+	pthread_mutex_lock(&m->lock);
+	if (ls != NULL)
+		m->last_ls = *ls;
+	m->next_diag_ms = 0;
+	m->last_write_ms = 0;
+	pthread_mutex_unlock(&m->lock);
 }
 
 static void
@@ -443,11 +758,19 @@ mqtt_set_enabled(void *self, bool on)
 	struct mqtt_sink *m = self;
 
 	pthread_mutex_lock(&m->lock);
-	m->enabled = on;
-	if (on)
-		m->announced = false;
-	else
-		set_status(m, SINK_OFF, "off");
+	if (m->enabled != on) {
+		m->enabled = on;
+		/* Off: what waits is old by the time we are back on. */
+		queue_clear(m);
+		mq_registry_forget(&m->reg);
+		m->refused = 0;
+		m->tls_failed = false;
+		if (on)
+			set_status(m, SINK_CONNECTING, "connecting to %s:%d", m->cfg.host,
+			    m->cfg.port);
+		else
+			set_status(m, SINK_OFF, "off");
+	}
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -457,8 +780,8 @@ mqtt_status(void *self, struct sink_status *st)
 {
 	struct mqtt_sink *m = self;
 
-	pthread_mutex_lock(&m->lock);
 	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&m->lock);
 	st->state = m->enabled ? m->state : SINK_OFF;
 	snprintf(st->text, sizeof st->text, "%s", m->enabled ? m->text : "off");
 	st->written = m->written;
@@ -468,30 +791,69 @@ mqtt_status(void *self, struct sink_status *st)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* The generic close: stop publishing ("offline", disconnect); the thread
+ * and the memory go with mqtt_sink_free(). */
 static void
 mqtt_close(void *self)
 {
-	(void)self;
+	mqtt_set_enabled(self, false);
 }
 
 static const struct sink_ops mqtt_ops = {
 	.name = "mqtt",
 	.write = mqtt_write,
-	.stale = NULL,		/* expire_after makes stale entities unavailable */
+	.stale = mqtt_stale,
 	.set_enabled = mqtt_set_enabled,
 	.status = mqtt_status,
 	.close = mqtt_close,
 };
 
+static void
+lib_init(void)
+{
+	mosquitto_lib_init();
+}
+
+/* Files named in the config must be readable now, not at the first
+ * connect attempt minutes later. */
+static int
+check_files(const struct mqtt_config *c, char *err, size_t errsize)
+{
+	const struct { const char *key, *path; } f[] = {
+		{ "MQTT_CAFILE", c->cafile }, { "MQTT_CAPATH", c->capath },
+		{ "MQTT_CERTFILE", c->certfile }, { "MQTT_KEYFILE", c->keyfile },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (f[i].path[0] != '\0' && access(f[i].path, R_OK) != 0) {
+			snprintf(err, errsize, "%s %s: %s", f[i].key, f[i].path, strerror(errno));
+			return PT_ERR_CONFIG;
+		}
+	if ((c->certfile[0] == '\0') != (c->keyfile[0] == '\0')) {
+		snprintf(err, errsize, "MQTT_CERTFILE and MQTT_KEYFILE go together: set both "
+		    "or neither");
+		return PT_ERR_CONFIG;
+	}
+	return 0;
+}
+
 struct mqtt_sink *
 mqtt_sink_new(const struct mqtt_config *c, char *err, size_t errsize)
 {
-	struct mqtt_sink *m;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_condattr_t ca;
+	struct mqtt_sink *m;
 
-	pthread_once(&once, (void (*)(void))mosquitto_lib_init);
+	if (c->host[0] == '\0') {
+		snprintf(err, errsize, "MQTT: no broker (set MQTT_BROKER or --mqtt URL)");
+		return NULL;
+	}
+	if (mq_check_topics(c, err, errsize) != 0 || (c->tls && check_files(c, err, errsize) != 0))
+		return NULL;
+	pthread_once(&once, lib_init);
 	if ((m = calloc(1, sizeof *m)) == NULL) {
-		snprintf(err, errsize, "out of memory");
+		snprintf(err, errsize, "MQTT: out of memory");
 		return NULL;
 	}
 	m->cfg = *c;
@@ -499,31 +861,38 @@ mqtt_sink_new(const struct mqtt_config *c, char *err, size_t errsize)
 		m->cfg.port = m->cfg.tls ? 8883 : 1883;
 	if (m->cfg.keepalive_s < 5)
 		m->cfg.keepalive_s = 30;
-	mq_names_init(&m->names, c);
+	if (gethostname(m->host_name, sizeof m->host_name - 1) != 0)
+		m->host_name[0] = '\0';
+	mq_registry_init(&m->reg);
+	if (c->unique_id[0] != '\0') {
+		mq_names_init(&m->names, &m->cfg, c->unique_id);
+		m->named = true;
+	}
 	m->enabled = c->enabled;
 	m->state = c->enabled ? SINK_CONNECTING : SINK_OFF;
 	snprintf(m->text, sizeof m->text, c->enabled ? "connecting to %s:%d" : "off",
 	    m->cfg.host, m->cfg.port);
+	m->seed = (unsigned)(clock_mono_ms() ^ (getpid() << 16));
 	pthread_mutex_init(&m->lock, NULL);
-	{
-		pthread_condattr_t ca;
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&m->cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
-	srand((unsigned)(clock_mono_ms() ^ getpid()));
-	if (setup_client(m, err, errsize) != 0) {
-		mqtt_sink_free(m, 0);
-		return NULL;
-	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	return m;
 }
 
 int
 mqtt_sink_start(struct mqtt_sink *m)
 {
-	if (pthread_create(&m->thread, NULL, net_main, m) != 0)
+	sigset_t all, old;
+	int rc;
+
+	/* Signals belong to the main thread (it owns the self-pipe). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&m->thread, NULL, net_main, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
 		return PT_ERR_NOMEM;
 	m->started = true;
 	return 0;
@@ -538,7 +907,8 @@ mqtt_sink_as_sink(struct mqtt_sink *m)
 void
 mqtt_sink_free(struct mqtt_sink *m, int deadline_ms)
 {
-	size_t i;
+	int64_t until;
+	struct timespec ts;
 
 	if (m == NULL)
 		return;
@@ -546,18 +916,20 @@ mqtt_sink_free(struct mqtt_sink *m, int deadline_ms)
 	m->stop = true;
 	pthread_cond_broadcast(&m->cond);
 	if (m->started) {
-		/* A connect to an unreachable host blocks in the kernel: wait
-		 * for the thread until the deadline, then leave it behind. */
-		int64_t until = clock_mono_ms() + deadline_ms;
-		struct timespec ts = { (time_t)(until / 1000), (long)(until % 1000) * 1000000 };
-
+		/* A connect to a black-holed host blocks in the kernel for
+		 * minutes: wait until the deadline, then leave the thread (and
+		 * this memory, which it still uses) to the ending process. */
+		until = clock_mono_ms() + deadline_ms;
+		ts.tv_sec = (time_t)(until / 1000);
+		ts.tv_nsec = (long)(until % 1000) * 1000000;
 		while (!m->exited)
 			if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT)
 				break;
 		if (!m->exited) {
+			explicit_bzero(m->cfg.password, sizeof m->cfg.password);
 			pthread_mutex_unlock(&m->lock);
 			pthread_detach(m->thread);
-			return;		/* the process is ending: the thread goes with it */
+			return;
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -565,10 +937,7 @@ mqtt_sink_free(struct mqtt_sink *m, int deadline_ms)
 		pthread_join(m->thread, NULL);
 	if (m->mosq != NULL)
 		mosquitto_destroy(m->mosq);
-	for (i = 0; i < m->q_len; i++) {
-		free(m->q[(m->q_head + i) % QUEUE_MAX].topic);
-		free(m->q[(m->q_head + i) % QUEUE_MAX].payload);
-	}
+	queue_clear(m);
 	explicit_bzero(m->cfg.password, sizeof m->cfg.password);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);

@@ -53,9 +53,9 @@ grep -q '"via_device":"pylontop_rack1"' "$T/disc.txt" || fail "modules do not po
 sub -t 'pylontop/rack1/module/+/state' -C 3 -W 5 >"$T/states.txt" || fail "no module state"
 sleep 0.2
 jq -s -e --slurpfile sim "$T/st.json" '
-	(map(.v) | sort) as $got | ($sim[0].modules | map(.voltage) | sort) as $want |
+	(map(.voltage) | sort) as $got | ($sim[0].modules | map(.voltage) | sort) as $want |
 	[range(0; 3) | (($got[.] - $want[.]) | fabs) < 0.05] | all' "$T/states.txt" >/dev/null ||
-	fail "module voltages differ: $(jq -c .v "$T/states.txt" | tr '\n' ' ') vs $(jq -c '[.modules[].voltage]' "$T/st.json")"
+	fail "module voltages differ: $(jq -c .voltage "$T/states.txt" | tr '\n' ' ') vs $(jq -c '[.modules[].voltage]' "$T/st.json")"
 note "state: ok"
 
 # --- the password is in neither ps nor the log ------------------------------
