@@ -1,5 +1,7 @@
-/* test_link.c — the byte streams: pty read/write/timeout/unplug, the
- * exclusive lock, TCP, replay, spec errors and their messages. */
+/* test_link.c — the byte streams: pty read/write/timeouts/unplug through
+ * a symlink, the exclusive lock and who holds it, TCP against a loopback
+ * listener, replay files, spec parsing, the error texts users see.
+ * Every wait is bounded; only 127.0.0.1 is used. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,171 +9,591 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pty.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "link/link.h"
+#include "link/link_impl.h"
 #include "util/err.h"
 
-static void
-test_pty_roundtrip_timeout_unplug(void **state)
-{
-	struct link l;
-	char name[64], lnk[64], buf[64];
-	int master, slave;
-	ssize_t n;
+struct pty {
+	int	master;
+	int	slave;		/* kept open, as pylontop-sim does */
+	char	name[64];
+};
 
-	(void)state;
-	assert_int_equal(openpty(&master, &slave, name, NULL, NULL), 0);
-	{
-		struct termios t;
-		tcgetattr(slave, &t);
-		cfmakeraw(&t);
-		tcsetattr(slave, TCSANOW, &t);
-	}
-	/* Through a symlink, as pylontop-sim and socat make them. */
-	snprintf(lnk, sizeof lnk, "/tmp/pt-link-test-%d", (int)getpid());
-	unlink(lnk);
-	assert_int_equal(symlink(name, lnk), 0);
-	assert_int_equal(link_init(&l, lnk, 0), 0);
-	assert_string_equal(link_kind(&l), "pty");
-	assert_string_equal(l.path, name);
-	assert_int_equal(link_open(&l), 0);
-	assert_int_equal(link_write(&l, "pwr\n", 4, 1000), 0);
-	n = read(master, buf, sizeof buf);
-	assert_int_equal(n, 4);
-	assert_memory_equal(buf, "pwr\n", 4);
-	assert_int_equal(write(master, "pylon>", 6), 6);
-	n = link_read(&l, buf, sizeof buf, 1000);
-	assert_int_equal(n, 6);
-	/* Nothing more: a timeout is 0, not an error. */
-	assert_int_equal(link_read(&l, buf, sizeof buf, 50), 0);
-	/* Unplug: the other side goes away. */
-	close(master);
-	close(slave);
-	n = link_read(&l, buf, sizeof buf, 500);
-	assert_int_equal(n, PT_ERR_CLOSED);
-	assert_non_null(strstr(link_error(&l), "unplugged"));
-	link_close(&l);
-	unlink(lnk);
+static void
+pty_make(struct pty *p)
+{
+	struct termios t;
+
+	assert_int_equal(openpty(&p->master, &p->slave, p->name, NULL, NULL), 0);
+	assert_int_equal(tcgetattr(p->slave, &t), 0);
+	cfmakeraw(&t);
+	assert_int_equal(tcsetattr(p->slave, TCSANOW, &t), 0);
 }
 
 static void
-test_second_open_is_busy(void **state)
+pty_free(struct pty *p)
 {
-	struct link a, b;
-	char name[64];
-	int master, slave;
+	if (p->master >= 0)
+		close(p->master);
+	if (p->slave >= 0)
+		close(p->slave);
+	p->master = p->slave = -1;
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void
+tmp_name(char *buf, size_t size, const char *what)
+{
+	snprintf(buf, size, "/tmp/pt-link-test-%d-%s", (int)getpid(), what);
+	unlink(buf);
+}
+
+/* ---- pty -------------------------------------------------------------- */
+
+static void
+test_pty_symlink_read_write_timeout(void **state)
+{
+	struct pty p;
+	struct link l;
+	struct timespec t0;
+	char lnk[96], buf[64];
+	long ms;
 
 	(void)state;
-	assert_int_equal(openpty(&master, &slave, name, NULL, NULL), 0);
-	assert_int_equal(link_init(&a, name, 0), 0);
+	pty_make(&p);
+	/* Through a symlink, as pylontop-sim --pty and socat link= make them. */
+	tmp_name(lnk, sizeof lnk, "sym");
+	assert_int_equal(symlink(p.name, lnk), 0);
+	assert_int_equal(link_init(&l, lnk, 0), 0);
+	assert_string_equal(link_kind(&l), "pty");
+	assert_string_equal(l.spec, lnk);
+	assert_string_equal(l.path, p.name);
+	assert_int_equal(l.fd, -1);
+	assert_int_equal(link_open(&l), 0);
+	assert_true(l.fd >= 0);
+	assert_true((fcntl(l.fd, F_GETFD) & FD_CLOEXEC) != 0);
+
+	assert_int_equal(link_write(&l, "pwr\n", 4, 1000), 0);
+	assert_int_equal(read(p.master, buf, sizeof buf), 4);
+	assert_memory_equal(buf, "pwr\n", 4);
+
+	assert_int_equal(write(p.master, "@\r\r\n$$\r\n\rpylon>", 14), 14);
+	assert_int_equal(link_read(&l, buf, 5, 1000), 5);	/* bounded by len */
+	assert_memory_equal(buf, "@\r\r\n$", 5);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 1000), 9);
+	assert_memory_equal(buf, "$\r\n\rpylon>", 9);
+
+	/* Nothing more: a timeout is 0, not an error, and it waits. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 100), 0);
+	ms = ms_since(&t0);
+	assert_true(ms >= 90);
+	assert_true(ms < 1000);
+	/* Zero timeout polls once. */
+	assert_int_equal(link_read(&l, buf, sizeof buf, 0), 0);
+
+	link_close(&l);
+	assert_int_equal(l.fd, -1);
+	link_close(&l);				/* twice is harmless */
+	assert_int_equal(link_read(&l, buf, sizeof buf, 10), PT_ERR_CLOSED);
+	assert_non_null(strstr(link_error(&l), "not open"));
+	unlink(lnk);
+	pty_free(&p);
+}
+
+static void
+test_pty_unplug(void **state)
+{
+	struct pty p;
+	struct link l;
+	struct timespec t0;
+	char buf[64], want[128];
+
+	(void)state;
+	pty_make(&p);
+	assert_int_equal(link_init(&l, p.name, 0), 0);
+	assert_int_equal(link_open(&l), 0);
+	assert_int_equal(write(p.master, "ab", 2), 2);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 1000), 2);
+
+	/* The other side goes away (socat killed, USB adapter pulled):
+	 * found at once, not after the timeout, and said in words. */
+	close(p.master);
+	p.master = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 5000), PT_ERR_CLOSED);
+	assert_true(ms_since(&t0) < 1000);
+	snprintf(want, sizeof want, "%s: device disconnected (unplugged?)", p.name);
+	assert_string_equal(link_error(&l), want);
+	/* Keeps saying so, without blocking. */
+	assert_int_equal(link_read(&l, buf, sizeof buf, 5000), PT_ERR_CLOSED);
+	assert_int_equal(link_write(&l, "x", 1, 1000), PT_ERR_CLOSED);
+	assert_string_equal(link_error(&l), want);
+	link_close(&l);
+	pty_free(&p);
+}
+
+static void
+test_pty_write_timeout(void **state)
+{
+	static char big[1 << 20];
+	struct pty p;
+	struct link l;
+	struct timespec t0;
+	long ms;
+
+	(void)state;
+	pty_make(&p);
+	assert_int_equal(link_init(&l, p.name, 0), 0);
+	assert_int_equal(link_open(&l), 0);
+	/* Nobody reads the master: the pty buffer fills, the write gives up. */
+	memset(big, 'x', sizeof big);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(link_write(&l, big, sizeof big, 200), PT_ERR_TIMEOUT);
+	ms = ms_since(&t0);
+	assert_true(ms >= 190);
+	assert_true(ms < 2000);
+	assert_non_null(strstr(link_error(&l), "write timed out"));
+	link_close(&l);
+	pty_free(&p);
+}
+
+static void
+test_pty_baud(void **state)
+{
+	struct pty p;
+	struct link l;
+	struct termios t;
+
+	(void)state;
+	pty_make(&p);
+	assert_int_equal(link_init(&l, p.name, 9600), 0);
+	assert_int_equal(link_open(&l), 0);
+	assert_int_equal(tcgetattr(p.slave, &t), 0);
+	assert_int_equal(cfgetospeed(&t), B9600);
+	assert_int_equal(t.c_lflag & (ECHO | ICANON), 0);	/* raw */
+	assert_int_equal(link_set_baud(&l, 1200), 0);
+	assert_int_equal(tcgetattr(p.slave, &t), 0);
+	assert_int_equal(cfgetospeed(&t), B1200);
+	assert_int_equal(link_set_baud(&l, 12345), PT_ERR_ARG);
+	assert_non_null(strstr(link_error(&l), "unsupported baud rate 12345"));
+	link_close(&l);
+	/* Default 115200. */
+	assert_int_equal(link_init(&l, p.name, 0), 0);
+	assert_int_equal(link_open(&l), 0);
+	assert_int_equal(tcgetattr(p.slave, &t), 0);
+	assert_int_equal(cfgetospeed(&t), B115200);
+	link_close(&l);
+	pty_free(&p);
+}
+
+/* The simulator may start after pylontop: the backend is chosen at open. */
+static void
+test_pty_appears_later(void **state)
+{
+	struct pty p;
+	struct link l;
+	char lnk[96], want[256];
+
+	(void)state;
+	tmp_name(lnk, sizeof lnk, "later");
+	assert_int_equal(link_init(&l, lnk, 0), 0);
+	assert_int_equal(link_open(&l), PT_ERR_NODEV);
+	snprintf(want, sizeof want, "%s: no such device (is the adapter plugged in? "
+	    "try pylontop --list-ports)", lnk);
+	assert_string_equal(link_error(&l), want);
+
+	pty_make(&p);
+	assert_int_equal(symlink(p.name, lnk), 0);
+	assert_int_equal(link_open(&l), 0);
+	assert_string_equal(link_kind(&l), "pty");
+	assert_string_equal(l.path, p.name);
+	assert_string_equal(link_error(&l), "no error");
+	link_close(&l);
+
+	/* Replugged elsewhere: the same symlink now names another pty. */
+	{
+		struct pty q;
+
+		pty_make(&q);
+		unlink(lnk);
+		assert_int_equal(symlink(q.name, lnk), 0);
+		assert_int_equal(link_open(&l), 0);
+		assert_string_equal(l.path, q.name);
+		link_close(&l);
+		pty_free(&q);
+	}
+	unlink(lnk);
+	pty_free(&p);
+}
+
+/* ---- the exclusive lock ----------------------------------------------- */
+
+static void
+test_busy_names_own_pid(void **state)
+{
+	struct pty p;
+	struct link a, b;
+	char want[256];
+
+	(void)state;
+	pty_make(&p);
+	assert_int_equal(link_init(&a, p.name, 0), 0);
 	assert_int_equal(link_open(&a), 0);
-	assert_int_equal(link_init(&b, name, 0), 0);
+	assert_int_equal(link_init(&b, p.name, 0), 0);
 	assert_int_equal(link_open(&b), PT_ERR_BUSY);
-	assert_non_null(strstr(link_error(&b), "busy"));
+	assert_int_equal(b.fd, -1);
+	/* The test's own slave fd is open too: the lock holder wins. */
+	snprintf(want, sizeof want, "%s: busy: held by PID %d (", p.name, (int)getpid());
+	assert_memory_equal(link_error(&b), want, strlen(want));
+	assert_non_null(strstr(link_error(&b), "test_link)"));
 	link_close(&a);
 	assert_int_equal(link_open(&b), 0);	/* free again */
 	link_close(&b);
-	close(master);
-	close(slave);
+	pty_free(&p);
 }
 
 static void
-test_tcp(void **state)
+test_busy_names_other_process(void **state)
+{
+	struct pty p;
+	struct link l;
+	char want[256], c;
+	int up[2], down[2], status;
+	pid_t child;
+
+	(void)state;
+	pty_make(&p);
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct link cl;
+		char r;
+
+		alarm(10);		/* never outlive a failed parent for long */
+		close(up[0]);
+		close(down[1]);
+		r = link_init(&cl, p.name, 0) == 0 && link_open(&cl) == 0 ? 'y' : 'n';
+		(void)!write(up[1], &r, 1);
+		(void)!read(down[0], &r, 1);	/* EOF when the parent is done */
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	assert_int_equal(link_init(&l, p.name, 0), 0);
+	assert_int_equal(link_open(&l), PT_ERR_BUSY);
+	snprintf(want, sizeof want, "%s: busy: held by PID %d (test_link)", p.name,
+	    (int)child);
+	assert_string_equal(link_error(&l), want);
+	close(down[1]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(link_open(&l), 0);	/* the lock went with it */
+	link_close(&l);
+	close(up[0]);
+	pty_free(&p);
+}
+
+/* ---- TCP -------------------------------------------------------------- */
+
+static int
+listen_loopback(int *port)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof sa;
-	struct link l;
-	char spec[64], buf[16];
-	int srv, cli;
+	int srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	(void)state;
-	srv = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(srv >= 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(bind(srv, (struct sockaddr *)&sa, sizeof sa), 0);
 	assert_int_equal(listen(srv, 1), 0);
-	getsockname(srv, (struct sockaddr *)&sa, &len);
-	snprintf(spec, sizeof spec, "tcp://127.0.0.1:%d", ntohs(sa.sin_port));
+	assert_int_equal(getsockname(srv, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return srv;
+}
+
+static int
+sockopt(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+
+	assert_int_equal(getsockopt(fd, level, name, &v, &len), 0);
+	return v;
+}
+
+static void
+test_tcp(void **state)
+{
+	struct link l;
+	struct timespec t0;
+	char spec[64], buf[16], want[128];
+	int srv, cli, port, i, rc;
+
+	(void)state;
+	srv = listen_loopback(&port);
+	snprintf(spec, sizeof spec, "tcp://127.0.0.1:%d", port);
 	assert_int_equal(link_init(&l, spec, 0), 0);
 	assert_string_equal(link_kind(&l), "tcp");
 	assert_int_equal(link_open(&l), 0);
 	cli = accept(srv, NULL, NULL);
 	assert_true(cli >= 0);
-	assert_int_equal(write(cli, "~2001\r", 6), 6);
-	assert_int_equal(link_read(&l, buf, sizeof buf, 1000), 6);
-	assert_int_equal(link_write(&l, "x", 1, 1000), 0);
-	assert_int_equal(read(cli, buf, 1), 1);
+
+	assert_int_equal(sockopt(l.fd, IPPROTO_TCP, TCP_NODELAY), 1);
+	assert_int_equal(sockopt(l.fd, SOL_SOCKET, SO_KEEPALIVE), 1);
+	assert_int_equal(sockopt(l.fd, IPPROTO_TCP, TCP_KEEPIDLE), 10);
+	assert_int_equal(sockopt(l.fd, IPPROTO_TCP, TCP_KEEPINTVL), 5);
+	assert_int_equal(sockopt(l.fd, IPPROTO_TCP, TCP_KEEPCNT), 3);
+
+	assert_int_equal(write(cli, "~20014A42\r", 10), 10);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 1000), 10);
+	assert_memory_equal(buf, "~20014A42\r", 10);
+	assert_int_equal(link_write(&l, "pwr\r", 4, 1000), 0);
+	assert_int_equal(read(cli, buf, 4), 4);
+	assert_memory_equal(buf, "pwr\r", 4);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 50), 0);
+	assert_true(ms_since(&t0) >= 45);
+	assert_int_equal(link_set_baud(&l, 9600), PT_ERR_UNSUPPORTED);
+
 	close(cli);		/* the gateway drops us */
 	assert_int_equal(link_read(&l, buf, sizeof buf, 1000), PT_ERR_CLOSED);
+	snprintf(want, sizeof want, "%s: connection closed by the gateway", spec);
+	assert_string_equal(link_error(&l), want);
+	/* Writing on: an error (the RST may take one write), never SIGPIPE. */
+	for (i = 0, rc = 0; i < 20 && rc == 0; i++) {
+		rc = link_write(&l, "x", 1, 100);
+		if (rc == 0)
+			usleep(10000);
+	}
+	assert_int_equal(rc, PT_ERR_CLOSED);
 	link_close(&l);
+
 	/* Nobody listens any more: refused, said in words. */
 	close(srv);
 	assert_int_equal(link_init(&l, spec, 0), 0);
-	assert_int_not_equal(link_open(&l), 0);
-	assert_non_null(strstr(link_error(&l), "connection refused"));
+	assert_int_equal(link_open(&l), PT_ERR_NODEV);
+	assert_int_equal(l.fd, -1);
+	snprintf(want, sizeof want, "%s: connection refused (is the gateway's TCP "
+	    "server listening on that port?)", spec);
+	assert_string_equal(link_error(&l), want);
 }
 
+/* ---- replay ----------------------------------------------------------- */
+
 static void
-test_specs_and_messages(void **state)
+test_replay(void **state)
 {
 	struct link l;
-	char path[64];
+	char path[96], spec[128], buf[8], want[160];
 	FILE *f;
+
+	(void)state;
+	tmp_name(path, sizeof path, "replay");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("pwr\r\n@\r\r\npylon>", f);
+	fclose(f);
+	snprintf(spec, sizeof spec, "replay:%s", path);
+	assert_int_equal(link_init(&l, spec, 0), 0);
+	assert_string_equal(link_kind(&l), "replay");
+	assert_string_equal(l.path, path);
+	assert_int_equal(link_open(&l), 0);
+	assert_int_equal(link_write(&l, "pwr\r", 4, 100), 0);	/* dropped */
+	assert_int_equal(link_read(&l, buf, sizeof buf, 100), 8);
+	assert_memory_equal(buf, "pwr\r\n@\r\r", 8);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 100), 7);
+	assert_memory_equal(buf, "\npylon>", 7);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 100), PT_ERR_CLOSED);
+	snprintf(want, sizeof want, "%s: end of the recording", spec);
+	assert_string_equal(link_error(&l), want);
+	assert_int_equal(link_set_baud(&l, 9600), PT_ERR_UNSUPPORTED);
+	link_close(&l);
+	/* Again from the start after a reopen. */
+	assert_int_equal(link_open(&l), 0);
+	assert_int_equal(link_read(&l, buf, 3, 100), 3);
+	assert_memory_equal(buf, "pwr", 3);
+	link_close(&l);
+	unlink(path);
+
+	assert_int_equal(link_open(&l), PT_ERR_NODEV);
+	assert_non_null(strstr(link_error(&l), "cannot open the recording"));
+}
+
+/* ---- drain ------------------------------------------------------------ */
+
+static void
+test_drain(void **state)
+{
+	struct pty p;
+	struct link l;
 	char buf[16];
 
 	(void)state;
-	assert_int_equal(link_init(&l, "tcp://host", 0), PT_ERR_ARG);
-	assert_non_null(strstr(link_error(&l), "tcp://HOST:PORT"));
-	assert_int_equal(link_init(&l, "tcp://host:99999", 0), PT_ERR_ARG);
-	assert_int_equal(link_init(&l, "/dev/nonexistent-pylontop", 0), 0);
-	assert_int_equal(link_open(&l), PT_ERR_NODEV);
-	assert_non_null(strstr(link_error(&l), "/dev/nonexistent-pylontop: no such device"));
-	/* replay: plays a file back, then it is "unplugged". */
-	snprintf(path, sizeof path, "/tmp/pt-replay-%d", (int)getpid());
-	f = fopen(path, "w");
-	fputs("pylon>", f);
-	fclose(f);
-	{
-		char spec[80];
-		snprintf(spec, sizeof spec, "replay:%s", path);
-		assert_int_equal(link_init(&l, spec, 0), 0);
-	}
+	pty_make(&p);
+	assert_int_equal(link_init(&l, p.name, 0), 0);
 	assert_int_equal(link_open(&l), 0);
-	assert_int_equal(link_write(&l, "pwr\n", 4, 100), 0);
-	assert_int_equal(link_read(&l, buf, sizeof buf, 100), 6);
-	assert_int_equal(link_read(&l, buf, sizeof buf, 100), PT_ERR_CLOSED);
+	assert_int_equal(write(p.master, "garbage\x01\xff", 9), 9);
+	assert_int_equal(link_drain(&l, 50, 1000), 0);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 20), 0);
+	/* Nothing to drain: returns after the quiet time. */
+	assert_int_equal(link_drain(&l, 20, 1000), 0);
+	close(p.master);
+	p.master = -1;
+	assert_int_equal(link_drain(&l, 50, 1000), PT_ERR_CLOSED);
 	link_close(&l);
-	unlink(path);
+	pty_free(&p);
+}
+
+/* ---- specs and messages ----------------------------------------------- */
+
+static void
+test_specs(void **state)
+{
+	struct link l;
+	char longspec[300];
+
+	(void)state;
+	assert_int_equal(link_init(&l, "tcp://gateway", 0), PT_ERR_ARG);
+	assert_string_equal(link_error(&l), "tcp://gateway: missing port (expected "
+	    "tcp://HOST:PORT, e.g. tcp://192.168.1.50:8899)");
+	assert_int_equal(link_init(&l, "tcp://gateway:", 0), PT_ERR_ARG);
+	assert_non_null(strstr(link_error(&l), "missing port"));
+	assert_int_equal(link_init(&l, "tcp://[::1]", 0), PT_ERR_ARG);
+	assert_non_null(strstr(link_error(&l), "missing port"));
+	assert_int_equal(link_init(&l, "tcp://:8899", 0), PT_ERR_ARG);
+	assert_string_equal(link_error(&l),
+	    "tcp://:8899: missing host (expected tcp://HOST:PORT)");
+	assert_int_equal(link_init(&l, "tcp://h:99999", 0), PT_ERR_ARG);
+	assert_string_equal(link_error(&l),
+	    "tcp://h:99999: '99999' is not a TCP port (1 to 65535)");
+	assert_int_equal(link_init(&l, "tcp://h:0", 0), PT_ERR_ARG);
+	assert_int_equal(link_init(&l, "tcp://h:88a", 0), PT_ERR_ARG);
+	assert_int_equal(link_init(&l, "tcp://192.168.1.50:8899", 0), 0);
+	assert_string_equal(l.path, "192.168.1.50:8899");
+	assert_int_equal(link_init(&l, "tcp://[::1]:8899", 0), 0);
+	assert_string_equal(link_kind(&l), "tcp");
+	assert_int_equal(link_init(&l, "replay:", 0), PT_ERR_ARG);
+	assert_int_equal(link_init(&l, "", 0), PT_ERR_ARG);
+	assert_non_null(strstr(link_error(&l), "no device given"));
+	memset(longspec, 'a', sizeof longspec - 1);
+	longspec[sizeof longspec - 1] = '\0';
+	assert_int_equal(link_init(&l, longspec, 0), PT_ERR_ARG);
+	assert_non_null(strstr(link_error(&l), "too long"));
+
+	/* A path that is not there: a serial port, no such device on open. */
+	assert_int_equal(link_init(&l, "/dev/ttyUSB-pylontop-none", 0), 0);
+	assert_string_equal(link_kind(&l), "serial");
+	assert_int_equal(link_open(&l), PT_ERR_NODEV);
+	assert_string_equal(link_error(&l), "/dev/ttyUSB-pylontop-none: no such "
+	    "device (is the adapter plugged in? try pylontop --list-ports)");
+	/* A regular file is not a port. */
+	assert_int_equal(link_init(&l, "/proc/self/status", 0), 0);
+	assert_int_equal(link_open(&l), PT_ERR_ARG);
+	assert_string_equal(link_error(&l),
+	    "/proc/self/status: not a serial port (try pylontop --list-ports)");
+	/* Never opened: read and write say so. */
+	assert_int_equal(link_init(&l, "/dev/ttyUSB-pylontop-none", 0), 0);
+	assert_int_equal(link_write(&l, "x", 1, 10), PT_ERR_CLOSED);
+}
+
+/* errno → pt_err and the words, including those a root test run cannot
+ * provoke (permission denied). */
+static void
+test_errno_messages(void **state)
+{
+	struct link l;
+
+	(void)state;
+	assert_int_equal(link_init(&l, "/dev/ttyUSB0", 0), 0);
+	assert_int_equal(link_errno(&l, EACCES), PT_ERR_PERM);
+	assert_string_equal(link_error(&l), "/dev/ttyUSB0: permission denied "
+	    "(add yourself to group dialout and log in again)");
+	assert_int_equal(link_errno(&l, EPERM), PT_ERR_PERM);
+	assert_int_equal(link_errno(&l, ENOENT), PT_ERR_NODEV);
+	assert_int_equal(link_errno(&l, ENODEV), PT_ERR_NODEV);
+	assert_int_equal(link_errno(&l, ENXIO), PT_ERR_NODEV);
+	assert_string_equal(link_error(&l), "/dev/ttyUSB0: no such device (is the "
+	    "adapter plugged in? try pylontop --list-ports)");
+	assert_int_equal(link_errno(&l, EBUSY), PT_ERR_BUSY);
+	assert_string_equal(link_error(&l),
+	    "/dev/ttyUSB0: busy: another program has the port open");
+	assert_int_equal(link_errno(&l, EIO), PT_ERR_IO);
+	assert_int_equal(link_errno(&l, ENOTTY), PT_ERR_ARG);
+	assert_int_equal(link_errno(&l, EROFS), PT_ERR_IO);
+	assert_non_null(strstr(link_error(&l), "/dev/ttyUSB0: "));
 }
 
 static void
 test_list_ports(void **state)
 {
+	char out[8192];
+	size_t n;
 	FILE *f = tmpfile();
 
 	(void)state;
+	assert_non_null(f);
 	assert_int_equal(link_list_ports(f), 0);
+	rewind(f);
+	n = fread(out, 1, sizeof out - 1, f);
+	out[n] = '\0';
 	fclose(f);
+	/* Either the ports, each with its by-id line, or a clear "none". */
+	assert_true(n > 0);
+	if (strncmp(out, "no serial ports found", 21) != 0) {
+		assert_int_equal(out[0], '/');
+		assert_non_null(strstr(out, "  by-id     "));
+	}
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pty_roundtrip_timeout_unplug),
-		cmocka_unit_test(test_second_open_is_busy),
+		cmocka_unit_test(test_pty_symlink_read_write_timeout),
+		cmocka_unit_test(test_pty_unplug),
+		cmocka_unit_test(test_pty_write_timeout),
+		cmocka_unit_test(test_pty_baud),
+		cmocka_unit_test(test_pty_appears_later),
+		cmocka_unit_test(test_busy_names_own_pid),
+		cmocka_unit_test(test_busy_names_other_process),
 		cmocka_unit_test(test_tcp),
-		cmocka_unit_test(test_specs_and_messages),
+		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_specs),
+		cmocka_unit_test(test_errno_messages),
 		cmocka_unit_test(test_list_ports),
 	};
+
+	alarm(60);	/* a hang fails the test instead of the build */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
