@@ -40,9 +40,12 @@
  * is the BMU farthest from the controller, and `bat` lists the cells of
  * that BMU first.  So with N modules known from `unit`, cells 0..k-1 go
  * to the module with the lowest id (Index 1), the next k to the next id,
- * k = cells / N.  Without `unit`, up to PT_MAX_CELLS cells become module
- * 1; a longer string is split by the known BMU sizes (30, 24, 16, 15
- * cells) — both with a warning that says to read `unit` first.  `info`
+ * k = cells / N; when N does not divide the cells the answer is rejected
+ * (putting them in module 1 would give one BMU the cells of all).
+ * Without `unit`, up to PT_MAX_CELLS cells become module 1; a longer
+ * string (it cannot fit one module) is split by the known BMU sizes, the
+ * first of 30, 24, 16, 15 cells that divides it — both with a warning that
+ * says to read `unit` first.  `soh` follows the same rule.  `info`
  * numbers its "BMU k" blocks the other way round (BMU 0 is next to the
  * controller), so BMU k of N is module N - k; "Unit n" is module n.
  *
