@@ -16,9 +16,10 @@
  * a lost terminal (POLLHUP, or input that keeps failing).  Other threads
  * never call curses.
  *
- * PYLONTOP_TUI_STATS=FILE (undocumented, for bench/bench_tui.sh): on exit
- * write "redraws N ticks N" — frames drawn, and of those how many only
- * for the age counter.
+ * PYLONTOP_TUI_STATS=FILE (undocumented, for bench/bench_tui.sh): after
+ * every frame rewrite FILE with "redraws N ticks N draw_ns N": frames
+ * drawn, how many of them only for the age counter, and the CPU time the
+ * UI thread spent drawing them (CLOCK_THREAD_CPUTIME_ID around draw()).
  */
 #include "autoconfig.h"
 
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/clock.h"
@@ -130,10 +132,32 @@ draw_message(struct tui *t)
 	attrset(A_NORMAL);
 }
 
+static int64_t
+thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+write_stats(struct tui *t)
+{
+	if (t->stats == NULL)
+		return;
+	rewind(t->stats);
+	fprintf(t->stats, "redraws %lu ticks %lu draw_ns %lld\n", t->redraws, t->ticks,
+	    (long long)t->draw_ns);
+	fflush(t->stats);
+}
+
 static void
 draw(struct tui *t)
 {
 	int top = 1, rows = LINES - 2;
+	int64_t cpu = t->stats != NULL ? thread_cpu_ns() : 0;
 
 	erase();
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES)
@@ -156,6 +180,10 @@ draw(struct tui *t)
 	wnoutrefresh(stdscr);
 	doupdate();
 	t->redraws++;
+	if (t->stats != NULL) {
+		t->draw_ns += thread_cpu_ns() - cpu;
+		write_stats(t);
+	}
 }
 
 /* Our SIGWINCH handler (util/signals.c) replaces ncurses' own, so ask
@@ -264,18 +292,6 @@ loop(struct tui *t)
 	return 0;
 }
 
-static void
-write_stats(const struct tui *t)
-{
-	const char *path = getenv("PYLONTOP_TUI_STATS");
-	FILE *f;
-
-	if (path == NULL || *path == '\0' || (f = fopen(path, "w")) == NULL)
-		return;
-	fprintf(f, "redraws %lu ticks %lu\n", t->redraws, t->ticks);
-	fclose(f);
-}
-
 /* Braille needs a font that has it; the Linux console's usually does
  * not, so it gets half blocks. */
 static void
@@ -297,6 +313,7 @@ static struct tui *
 tui_new(struct monitor *m, const struct tui_options *o)
 {
 	struct tui *t = calloc(1, sizeof *t);
+	const char *path;
 
 	if (t == NULL)
 		return NULL;
@@ -317,12 +334,17 @@ tui_new(struct monitor *m, const struct tui_options *o)
 	t->view = t->prev_view = TV_OVERVIEW;
 	t->res = HIST_SECONDS;
 	pt_sample_init(t->sample, NULL);
+	path = getenv("PYLONTOP_TUI_STATS");
+	if (path != NULL && *path != '\0')
+		t->stats = fopen(path, "w");
 	return t;
 }
 
 static void
 tui_free(struct tui *t)
 {
+	if (t->stats != NULL)
+		fclose(t->stats);
 	free(t->sample);
 	free(t->latched);
 	free(t->events);
@@ -384,6 +406,9 @@ tui_run(struct monitor *m, const struct tui_options *o)
 	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	/* No peeking at the keyboard while drawing: one write per frame
+	 * instead of one per line, fewer packets on a slow ssh link. */
+	typeahead(-1);
 	set_escdelay(25);
 	curs_set(0);
 	tui_colors_init(t);
@@ -392,7 +417,6 @@ tui_run(struct monitor *m, const struct tui_options *o)
 	rc = loop(t);
 	endwin();
 	delscreen(scr);
-	write_stats(t);
 	tui_free(t);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/alarms.h"
 #include "core/history.h"
@@ -87,6 +88,8 @@ struct tui {
 
 	unsigned long		 redraws;	/* full frames drawn */
 	unsigned long		 ticks;		/* of which for the age counter */
+	int64_t			 draw_ns;	/* UI thread CPU spent drawing */
+	FILE			*stats;		/* PYLONTOP_TUI_STATS, or NULL */
 	bool			 quit;
 };
 
