@@ -773,14 +773,107 @@ bat_number(struct ct_span t, long *v, const char *label, int rowno, struct pt_di
 	    rowno, label, (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
 }
 
+/* "NN%" then the amount; the unit may follow in every row (CMU B50).
+ * Returns the tokens used, or a negative pt_err. */
+static int
+bat_coulomb(const struct ct_span *t, int avail, bool soc, struct bat_cell *c, int rowno,
+    struct pt_diag *d)
+{
+	struct ct_span unit;
+	long v;
+	int rc;
+
+	if (!ct_is_dash(t[0])) {
+		if (!ct_long_unit(t[0], &v, &unit) || !ct_eq(unit, "%") || v < 0 || v > 100)
+			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: '%.*s' is not a "
+			    "percentage", rowno, (int)(t[0].len > QUOTE ? QUOTE : t[0].len),
+			    t[0].p);
+		if (soc) {
+			c->soc = (double)v;
+			c->valid |= PTF_SOC;
+		}
+	}
+	if ((rc = bat_number(t[1], &v, "AH/WH", rowno, d)) < 0)
+		return rc;
+	return avail > 2 && hv_is_unit_word(t[2]) ? 3 : 2;
+}
+
+/* A milli-unit cell value into *out and its bit; "-" leaves it unknown. */
+static int
+bat_milli(struct ct_span t, const char *label, uint32_t bit, double *out, struct bat_cell *c,
+    int rowno, struct pt_diag *d)
+{
+	long v;
+	int rc;
+
+	if ((rc = bat_number(t, &v, label, rowno, d)) <= 0)
+		return rc;
+	*out = (double)v / 1000.0;
+	c->valid |= bit;
+	return 0;
+}
+
+/* One column of a cell row at t[0..avail); returns the tokens it used or
+ * a negative pt_err. */
+static int
+bat_column(enum bat_field f, const struct ct_span *t, int avail, struct bat_cell *c,
+    int rowno, struct pt_diag *d)
+{
+	double scratch;
+	long v;
+	int rc = 0;
+
+	switch (f) {
+	case BF_INDEX:
+		if (!ct_long(t[0], &v) || v != rowno)
+			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has index '%.*s'",
+			    rowno, (int)(t[0].len > QUOTE ? QUOTE : t[0].len), t[0].p);
+		break;
+	case BF_VOLT:
+		rc = bat_milli(t[0], "Volt", PTF_VOLTAGE, &c->voltage, c, rowno, d);
+		break;
+	case BF_CURR:
+		/* The string current, repeated: checked, not stored. */
+		rc = bat_milli(t[0], "Curr", 0, &scratch, c, rowno, d);
+		break;
+	case BF_TEMP:
+		rc = bat_milli(t[0], "Tempr", PTF_TEMPERATURE, &c->temperature, c, rowno, d);
+		break;
+	case BF_VST:
+	case BF_TST:
+		rc = hv_check_word(t[0], "bat", rowno, f == BF_VST ? "V.State" : "T.State", d);
+		if (f == BF_VST)
+			c->vst = t[0];
+		else
+			c->tst = t[0];
+		break;
+	case BF_AH:
+	case BF_WH:
+		if (avail < 2)
+			return 0;	/* the caller reports the short row */
+		return bat_coulomb(t, avail, f == BF_AH, c, rowno, d);
+	case BF_BAL:
+		if (ct_eq(t[0], "Y") || ct_eq(t[0], "N")) {
+			c->balancing = ct_eq(t[0], "Y");
+			c->valid |= PTF_BALANCING;
+		} else if (!ct_is_dash(t[0]))
+			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: Bal is '%.*s', "
+			    "not Y or N", rowno, (int)(t[0].len > QUOTE ? QUOTE : t[0].len),
+			    t[0].p);
+		break;
+	case BF_UNKNOWN:
+		break;
+	}
+	return rc < 0 ? rc : 1;
+}
+
 /* One cell row; the index must be the row's position (0-based). */
 static int
 bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
     struct bat_cell *c, struct pt_diag *d)
 {
-	struct ct_span tok[CT_MAX_TOKENS], unit;
-	long v;
-	int i, k = 0, n, total, rc;
+	struct ct_span tok[CT_MAX_TOKENS];
+	int i, k = 0, n, total, used;
 
 	memset(c, 0, sizeof *c);
 	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
@@ -788,85 +881,17 @@ bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values", rowno,
 		    total);
 	for (i = 0; i < lay->n; i++) {
-		int need = lay->col[i] == BF_AH || lay->col[i] == BF_WH ? 2 : 1;
-
-		if (k + need > n) {
+		used = k < n ? bat_column(lay->col[i], &tok[k], n - k, c, rowno, d) : 0;
+		if (used < 0)
+			return used;
+		if (used == 0) {
 			if (last)
 				return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends "
 				    "inside cell row %d", rowno);
 			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, "
 			    "too few for the header", rowno, n);
 		}
-		switch (lay->col[i]) {
-		case BF_INDEX:
-			if (!ct_long(tok[k], &v) || v != rowno)
-				return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has index "
-				    "'%.*s'", rowno, (int)(tok[k].len > QUOTE ? QUOTE :
-				    tok[k].len), tok[k].p);
-			break;
-		case BF_VOLT:
-			if ((rc = bat_number(tok[k], &v, "Volt", rowno, d)) < 0)
-				return rc;
-			if (rc > 0) {
-				c->voltage = (double)v / 1000.0;
-				c->valid |= PTF_VOLTAGE;
-			}
-			break;
-		case BF_CURR:
-			/* The string current, repeated: checked, not stored. */
-			if ((rc = bat_number(tok[k], &v, "Curr", rowno, d)) < 0)
-				return rc;
-			break;
-		case BF_TEMP:
-			if ((rc = bat_number(tok[k], &v, "Tempr", rowno, d)) < 0)
-				return rc;
-			if (rc > 0) {
-				c->temperature = (double)v / 1000.0;
-				c->valid |= PTF_TEMPERATURE;
-			}
-			break;
-		case BF_VST:
-		case BF_TST:
-			if (hv_check_word(tok[k], "bat", rowno, lay->col[i] == BF_VST ?
-			    "V.State" : "T.State", d) != 0)
-				return PT_ERR_PARSE;
-			if (lay->col[i] == BF_VST)
-				c->vst = tok[k];
-			else
-				c->tst = tok[k];
-			break;
-		case BF_AH:
-		case BF_WH:
-			if (!ct_is_dash(tok[k])) {
-				if (!ct_long_unit(tok[k], &v, &unit) || !ct_eq(unit, "%") ||
-				    v < 0 || v > 100)
-					return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: "
-					    "'%.*s' is not a percentage", rowno, (int)(tok[k].len >
-					    QUOTE ? QUOTE : tok[k].len), tok[k].p);
-				if (lay->col[i] == BF_AH) {
-					c->soc = (double)v;
-					c->valid |= PTF_SOC;
-				}
-			}
-			if ((rc = bat_number(tok[k + 1], &v, "AH/WH", rowno, d)) < 0)
-				return rc;
-			/* CMU B50 repeats the unit in every row. */
-			if (k + 2 < n && hv_is_unit_word(tok[k + 2]))
-				k++;
-			break;
-		case BF_BAL:
-			if (ct_eq(tok[k], "Y") || ct_eq(tok[k], "N")) {
-				c->balancing = ct_eq(tok[k], "Y");
-				c->valid |= PTF_BALANCING;
-			} else if (!ct_is_dash(tok[k]))
-				return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: Bal is "
-				    "'%.*s', not Y or N", rowno, (int)(tok[k].len > QUOTE ? QUOTE :
-				    tok[k].len), tok[k].p);
-			break;
-		case BF_UNKNOWN:
-			break;
-		}
-		k += need;
+		k += used;
 	}
 	if (k != n)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, more "
