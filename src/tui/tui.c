@@ -94,8 +94,8 @@ ring_for_new_alarms(struct tui *t)
 		beep();
 }
 
-/* Copy what the views show.  Frozen: only when forced (after 'a', so
- * the acknowledgement shows). */
+/* Copy what the views show.  While frozen only the alarm lists, and
+ * only when forced (after 'a', so the acknowledgement shows). */
 void
 tui_refresh_data(struct tui *t, bool force)
 {
@@ -104,9 +104,11 @@ tui_refresh_data(struct tui *t, bool force)
 	t->unacked = alarm_engine_unacked(e);
 	if (t->frozen && !force)
 		return;
-	if (history_latest(monitor_history(t->m), t->sample))
-		t->have_sample = true;
-	t->data_ms = clock_wall_ms();
+	if (!t->frozen) {
+		if (history_latest(monitor_history(t->m), t->sample))
+			t->have_sample = true;
+		t->data_ms = clock_wall_ms();
+	}
 	t->n_latched = alarm_engine_active(e, t->latched, TUI_MAX_LATCHED);
 	t->n_events = alarm_engine_events(e, t->events, TUI_MAX_EVENTS);
 	ring_for_new_alarms(t);

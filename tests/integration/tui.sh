@@ -213,6 +213,17 @@ check_resize_and_quit ascii 100 30
 note "TERM=linux LANG=C, NO_COLOR and --ascii: ASCII only, no colours"
 stop_tmux
 
+# A terminal that cannot address the cursor: refused with a hint, not
+# drawn into.
+sim_start dumb $SIM_ARGS
+tm start-server \; set -g remain-on-exit on \; new-session -d -s pt -x 80 -y 24 \
+	"env TERM=dumb '$PYLONTOP' -d '$SIM_DEV' -i 1 --no-csv --no-mqtt 2>'$T/dumb.err'; echo \$? >'$T/dumb.exit'"
+wait_for 5 test -s "$T/dumb.exit" || fail "TERM=dumb: pylontop did not give up"
+[ "$(cat "$T/dumb.exit")" != 0 ] || fail "TERM=dumb: exit status 0"
+grep -q 'cannot show the UI' "$T/dumb.err" || fail "TERM=dumb: no hint on stderr: $(cat "$T/dumb.err")"
+note "TERM=dumb: refused ($(cat "$T/dumb.err"))"
+stop_tmux
+
 # SIGTERM: clean exit, status 0, alternate screen left.
 start term 80 24 "TERM=xterm-256color LANG=C.UTF-8" "--no-mqtt"
 pid=$(pylontop_pid)
