@@ -296,10 +296,10 @@ link_gone(struct link *l, ssize_t n, int e)
 		link_seterr(l, "%s: connection timed out (gateway unreachable)", l->spec);
 	else if (tcp)
 		link_seterr(l, "%s: connection closed by the gateway", l->spec);
-	else if (n == 0 || e == EIO || e == ENXIO || e == ENODEV)
+	else if (n == 0 || e == EIO || e == ENXIO || e == ENODEV || e == EAGAIN)
 		link_seterr(l, "%s: device disconnected (unplugged?)", l->spec);
 	else
-		link_seterr(l, "%s: %s", l->spec, strerror(e));
+		link_seterr(l, "%s: read: %s", l->spec, strerror(e));
 	return PT_ERR_CLOSED;
 }
 
