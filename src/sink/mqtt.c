@@ -528,7 +528,7 @@ timed_work(struct mqtt_sink *m)
 	if (m->connected && now >= m->next_diag_ms) {
 		m->next_diag_ms = now + DIAG_PERIOD_MS;
 		enqueue(m, topic, mq_link_state(&m->names, &m->last_ls, clock_wall_ms(), topic,
-		    sizeof topic), 0, false);
+		    sizeof topic), m->cfg.qos, m->cfg.retain);
 	}
 	pthread_mutex_unlock(&m->lock);
 }
@@ -595,13 +595,15 @@ next_wait(struct mqtt_sink *m, int rc, int err, int *delay)
 	if (m->refused != 0)
 		return SLOW_RETRY_S;
 	if (rc == MOSQ_ERR_TLS) {
+		/* OpenSSL's own words are the end of the library's last error
+		 * line: "...:certificate verify failed". */
 		const char *detail = strrchr(m->lib_error, ':');
 
 		m->tls_failed = true;
-		set_status(m, SINK_ERROR, "TLS with %s:%d failed%s%s (is MQTT_CAFILE the CA "
-		    "that signed the broker's certificate, and is %s a name in it?); retrying "
-		    "every %d min", c->host, c->port, detail ? ":" : "", detail ? detail + 1 : "",
-		    c->host, SLOW_RETRY_S / 60);
+		set_status(m, SINK_ERROR, "TLS with %s:%d failed: %s (check MQTT_CAFILE and the "
+		    "host name in the broker's certificate); retry in %d min", c->host, c->port,
+		    detail != NULL && detail[1] != '\0' ? detail + 1 : "handshake",
+		    SLOW_RETRY_S / 60);
 		return SLOW_RETRY_S;
 	}
 	if (!m->accepted)
@@ -653,6 +655,9 @@ net_main(void *arg)
 			backoff(m, SLOW_RETRY_S);
 			continue;
 		}
+		pthread_mutex_lock(&m->lock);
+		m->lib_error[0] = '\0';
+		pthread_mutex_unlock(&m->lock);
 		errno = 0;
 		rc = mosquitto_connect(m->mosq, m->cfg.host, m->cfg.port, m->cfg.keepalive_s);
 		err = errno;
