@@ -105,7 +105,10 @@ key_resolution(struct tui *t, int ch)
 {
 	static const char *const names[HIST_NRES] = { "seconds", "minutes", "hours" };
 
-	t->res = (enum hist_res)((t->res + (ch == 'R' ? HIST_NRES - 1 : 1)) % HIST_NRES);
+	if (ch == 's' || ch == 'M' || ch == 'H')
+		t->res = ch == 's' ? HIST_SECONDS : ch == 'M' ? HIST_MINUTES : HIST_HOURS;
+	else
+		t->res = (enum hist_res)((t->res + (ch == 'R' ? HIST_NRES - 1 : 1)) % HIST_NRES);
 	tui_message(t, "History at %s", names[t->res]);
 }
 
@@ -217,8 +220,8 @@ static const struct key_entry keys[] = {
 	    VIEW(TV_HISTORY), key_module },
 	{ { '[', ']' }, "[ ]", "previous / next cell (cell voltage chart)",
 	    VIEW(TV_HISTORY), key_cell },
-	{ { 'r', 'R' }, "r R", "resolution: seconds, minutes, hours", VIEW(TV_HISTORY),
-	    key_resolution },
+	{ { 'r', 'R' }, "r R", "next / previous resolution", VIEW(TV_HISTORY), key_resolution },
+	{ { 's', 'M', 'H' }, "s M H", "seconds, minutes, hours", VIEW(TV_HISTORY), key_resolution },
 	{ { '+', '=', '-', '_' }, "+ -", "more / less time per dot", VIEW(TV_HISTORY), key_zoom },
 	{ { 't' }, "t", "voltages / temperatures", VIEW(TV_CELLS), key_temps },
 	{ { 'd' }, "d", "voltages as fits / absolute / mV from mean", VIEW(TV_CELLS),

@@ -223,25 +223,22 @@ next_timeout(struct tui *t)
 static bool
 read_keys(struct tui *t, bool *dirty)
 {
-	static int empty;
 	int ch, got = 0;
 
 	errno = 0;
 	while (!t->quit && (ch = getch()) != ERR) {
 		got++;
 		*dirty = true;
-		if (ch == KEY_RESIZE)
-			continue;
-		if (!tui_key(t, ch))
-			continue;
+		if (ch != KEY_RESIZE)
+			(void)tui_key(t, ch);	/* unbound keys do nothing */
 	}
 	if (got > 0) {
-		empty = 0;
+		t->empty_reads = 0;
 		return true;
 	}
 	if (errno == EIO || errno == EBADF || errno == ENXIO)
 		return false;
-	return ++empty < MAX_EMPTY_READS;
+	return ++t->empty_reads < MAX_EMPTY_READS;
 }
 
 static int

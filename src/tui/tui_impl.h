@@ -90,6 +90,7 @@ struct tui {
 	unsigned long		 ticks;		/* of which for the age counter */
 	int64_t			 draw_ns;	/* UI thread CPU spent drawing */
 	FILE			*stats;		/* PYLONTOP_TUI_STATS, or NULL */
+	int			 empty_reads;	/* keyboard readable, no key */
 	bool			 quit;
 };
 

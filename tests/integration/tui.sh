@@ -33,19 +33,30 @@ shows() { wait_for 3 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | grep 
 # start NAME COLS LINES ENV ARGS: a simulator and pylontop in a fresh
 # tmux server.  The pane outlives pylontop (remain-on-exit) so the screen
 # state can be checked after it quits; its exit status goes to
-# $T/NAME.exit.  The shell ignores SIGHUP so that it can still write the
-# status after a hangup (pylontop installs its own handler).
+# $T/NAME.exit.  The shell in the pane plays a login shell: on SIGHUP it
+# passes the signal on to pylontop (as bash does to its jobs when the ssh
+# session dies) and still records the exit status.  With LOGIN=no it
+# ignores SIGHUP instead and runs pylontop in the foreground.  WRAP is
+# put in front of the command.
 start() {
 	name=$1 cols=$2 lines=$3 envs=$4; shift 4
 	sim_start "$name" $SIM_ARGS --state "$T/$name.json"
 	: >"$T/$name.exit"
 	rm -f "$T/$name.csv"
+	cmd="${WRAP:-} env $envs '$PYLONTOP' -d '$SIM_DEV' -i 1 --csv '$T/$name.csv' $* 2>'$T/$name.err'"
+	if [ "${LOGIN:-yes}" = yes ]; then
+		cmd="trap 'kill -HUP \$p' HUP; $cmd </dev/tty & p=\$!;
+		     while :; do wait \$p; s=\$?; kill -0 \$p 2>/dev/null || break; done;
+		     echo \$s >'$T/$name.exit'"
+	else
+		cmd="trap '' HUP; $cmd; echo \$? >'$T/$name.exit'"
+	fi
 	tm start-server \; set -g remain-on-exit on \; new-session -d -s pt -x "$cols" -y "$lines" \
-		"trap '' HUP; env $envs '$PYLONTOP' -d '$SIM_DEV' -i 1 --csv '$T/$name.csv' $* \
-		 2>'$T/$name.err'; echo \$? >'$T/$name.exit'" ||
-		fail "$name: tmux did not start"
+		"$cmd" || fail "$name: tmux did not start"
 	wait_for 10 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | grep -q 'Curr A'" ||
 		fail "$name: no overview after 10 s: $(screen; cat "$T/$name.err")"
+	# Whatever happens, the cleanup stops it.
+	PT_PIDS="$PT_PIDS $(pylontop_pid)"
 	# Let a second sample land so history and the state file agree.
 	sleep 1.5
 }
@@ -249,4 +260,22 @@ rows=$(grep -c . "$T/hup.csv" 2>/dev/null)
 [ "${rows:-0}" -ge 3 ] || fail "hangup: CSV has ${rows:-0} lines, want a header and 2+ rows"
 rm -f "$SOCK"
 note "hangup: exit 0, CSV $rows lines"
+
+# The same with SIGHUP blocked (inherited through exec), so only the dead
+# terminal itself can tell: POLLHUP / failing reads must end the loop
+# instead of spinning.
+if command -v python3 >/dev/null 2>&1; then
+	WRAP="python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP]); os.execvp(sys.argv[1], sys.argv[1:])'"
+	LOGIN=no start hup2 80 24 "TERM=xterm-256color LANG=C.UTF-8" "--no-mqtt"
+	WRAP=
+	pid=$(pylontop_pid)
+	grep -q '^SigBlk:.*[13579bdf]$' "/proc/$pid/status" ||
+		fail "hup2: SIGHUP is not blocked in pylontop ($(grep SigBlk "/proc/$pid/status"))"
+	kill -KILL "$(tm display -p '#{pid}')"
+	wait_for 5 test -s "$T/hup2.exit" ||
+		fail "hup2: pylontop still running (spinning?) after the terminal went away without SIGHUP"
+	[ "$(cat "$T/hup2.exit")" = 0 ] || fail "hup2: exit status $(cat "$T/hup2.exit")"
+	rm -f "$SOCK"
+	note "hangup without SIGHUP: the dead terminal ends the loop, exit 0"
+fi
 exit 0
