@@ -72,6 +72,8 @@ struct mqtt_sink {
 	int			refused;	/* CONNACK refusal that needs the user, or 0 */
 	bool			tls_failed;
 	char			lib_error[160];	/* the library's last error line */
+	int			offline_mid;	/* our "offline" message, until acknowledged */
+	bool			offline_acked;
 	struct msg		q[QUEUE_MAX];	/* oldest first */
 	size_t			q_len;
 	uint64_t		written, dropped, errors;
@@ -401,6 +403,18 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *ms
 }
 
 static void
+on_publish(struct mosquitto *mosq, void *arg, int mid)
+{
+	struct mqtt_sink *m = arg;
+
+	(void)mosq;
+	pthread_mutex_lock(&m->lock);
+	if (mid == m->offline_mid)
+		m->offline_acked = true;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void
 on_log(struct mosquitto *mosq, void *arg, int level, const char *line)
 {
 	struct mqtt_sink *m = arg;
@@ -444,6 +458,7 @@ setup_client(struct mqtt_sink *m)
 	mosquitto_connect_callback_set(m->mosq, on_connect);
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_message_callback_set(m->mosq, on_message);
+	mosquitto_publish_callback_set(m->mosq, on_publish);
 	mosquitto_log_callback_set(m->mosq, on_log);
 	mosquitto_will_set(m->mosq, topic, 7, "offline", 1, true);
 	if (c->user[0] != '\0')
@@ -534,21 +549,35 @@ timed_work(struct mqtt_sink *m)
 }
 
 /* Clean end of a session: "offline" (retained; the broker sends the will
- * only when a client vanishes), then DISCONNECT; never longer than
- * OFFLINE_FLUSH_MS, even when the broker is frozen. */
+ * only when a client vanishes), acknowledged, then DISCONNECT; never
+ * longer than OFFLINE_FLUSH_MS, even when the broker is frozen. */
 static void
 say_offline(struct mqtt_sink *m)
 {
 	char topic[MQ_TOPIC_LEN + 16];
 	int64_t until = clock_mono_ms() + OFFLINE_FLUSH_MS;
-	bool connected;
+	bool connected, acked = true;
+	int mid = 0;
 
 	pthread_mutex_lock(&m->lock);
 	connected = m->connected;
 	mq_status_topic(&m->names, topic, sizeof topic);
+	m->offline_acked = false;
 	pthread_mutex_unlock(&m->lock);
-	if (connected)
-		mosquitto_publish(m->mosq, NULL, topic, 7, "offline", 1, true);
+	if (connected && mosquitto_publish(m->mosq, &mid, topic, 7, "offline", 1, true) ==
+	    MOSQ_ERR_SUCCESS) {
+		pthread_mutex_lock(&m->lock);
+		m->offline_mid = mid;
+		pthread_mutex_unlock(&m->lock);
+		acked = false;
+	}
+	while (!acked && clock_mono_ms() < until) {
+		if (mosquitto_loop(m->mosq, 50, 1) != MOSQ_ERR_SUCCESS)
+			break;
+		pthread_mutex_lock(&m->lock);
+		acked = m->offline_acked;
+		pthread_mutex_unlock(&m->lock);
+	}
 	mosquitto_disconnect(m->mosq);
 	while (clock_mono_ms() < until && mosquitto_want_write(m->mosq))
 		if (mosquitto_loop(m->mosq, 50, 1) != MOSQ_ERR_SUCCESS)
@@ -644,7 +673,7 @@ net_main(void *arg)
 	while (wait_until_wanted(m)) {
 		int rc, err, wait;
 
-		if (m->mosq == NULL && (rc = setup_client(m)) != MOSQ_ERR_SUCCESS) {
+		if ((rc = setup_client(m)) != MOSQ_ERR_SUCCESS) {
 			pthread_mutex_lock(&m->lock);
 			set_status(m, SINK_ERROR, "MQTT client set-up failed: %s; retrying "
 			    "every %d min", mosquitto_strerror(rc), SLOW_RETRY_S / 60);
@@ -665,6 +694,12 @@ net_main(void *arg)
 			rc = run_session(m);
 		else
 			err = errno ? errno : err;
+		/* A new client for the next session: libmosquitto would send
+		 * this one's unacknowledged QoS 1 messages again after the
+		 * reconnect — an old "offline" after our "online", stale
+		 * states — and we want one fresh snapshot instead. */
+		mosquitto_destroy(m->mosq);
+		m->mosq = NULL;
 		pthread_mutex_lock(&m->lock);
 		m->connected = false;
 		wait = next_wait(m, rc, err, &delay);

@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sink/mqtt.h"
@@ -222,7 +225,7 @@ refuser_main(void *arg)
 	struct refuser *r = arg;
 	static const unsigned char connack[] = { 0x20, 0x02, 0x00, 0x05 };
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST)) {
 		struct pollfd p = { r->fd, POLLIN, 0 };
 		char buf[512];
 		int c;
@@ -231,7 +234,7 @@ refuser_main(void *arg)
 			continue;
 		if ((c = accept(r->fd, NULL, NULL)) < 0)
 			continue;
-		r->connects++;
+		__atomic_add_fetch(&r->connects, 1, __ATOMIC_SEQ_CST);
 		p.fd = c;
 		if (poll(&p, 1, 2000) > 0 && read(c, buf, sizeof buf) > 0)
 			(void)!write(c, connack, sizeof connack);
@@ -282,13 +285,161 @@ test_refused_password(void **state)
 	assert_non_null(strstr(st.text, "'ha'"));
 	/* libmosquitto alone would knock again every second. */
 	sleep(3);
-	assert_int_equal(r.connects, 1);
+	assert_int_equal(__atomic_load_n(&r.connects, __ATOMIC_SEQ_CST), 1);
 	k.ops->status(k.self, &st);
 	assert_int_equal(st.state, SINK_ERROR);
 	mqtt_sink_free(m, 1000);
-	r.stop = 1;
+	__atomic_store_n(&r.stop, 1, __ATOMIC_SEQ_CST);
 	pthread_join(r.thread, NULL);
 	close(r.fd);
+}
+
+/* ---- a real mosquitto, when there is one --------------------------- */
+
+static pid_t
+broker_start(int port, char *dir)
+{
+	const char *bin = getenv("MOSQUITTO_BIN");
+	char conf[128];
+	FILE *f;
+	pid_t pid;
+	int64_t until;
+
+	if (bin == NULL || bin[0] == '\0')
+		bin = "/usr/sbin/mosquitto";
+	if (access(bin, X_OK) != 0 || system("command -v mosquitto_sub >/dev/null") != 0)
+		return -1;
+	strcpy(dir, "/tmp/pt-mqtt-sink.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);	/* mosquitto started by root reads it as another user */
+	snprintf(conf, sizeof conf, "%s/m.conf", dir);
+	f = fopen(conf, "w");
+	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", port);
+	fclose(f);
+	chmod(conf, 0644);
+	if ((pid = fork()) == 0) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execl(bin, bin, "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	until = clock_mono_ms() + 5000;
+	while (clock_mono_ms() < until) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+		close(fd);
+		if (ok)
+			return pid;
+		usleep(50000);
+	}
+	fail_msg("mosquitto did not start");
+	return -1;
+}
+
+/* The retained payload of a topic ("" when none). */
+static void
+retained(int port, const char *topic, char *out, size_t size)
+{
+	char cmd[256];
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "mosquitto_sub -h 127.0.0.1 -p %d -t '%s' --retained-only "
+	    "-C 1 -W 2 2>/dev/null", port, topic);
+	out[0] = '\0';
+	assert_non_null(p = popen(cmd, "r"));
+	if (fgets(out, (int)size, p) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	pclose(p);
+}
+
+static bool
+wait_retained(int port, const char *topic, const char *want)
+{
+	char got[64];
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		retained(port, topic, got, sizeof got);
+		if (strcmp(got, want) == 0)
+			return true;
+		usleep(200000);
+	}
+	print_message("%s: retained '%s', want '%s'\n", topic, got, want);
+	return false;
+}
+
+/* The TUI's 'm': off says "offline" and disconnects, on comes back; then
+ * a frozen broker does not hold up the shutdown past its deadline. */
+static void
+test_toggle_with_broker(void **state)
+{
+	struct sink_status st;
+	struct mqtt_sink *m;
+	struct pt_sample *s = sample();
+	struct link_stats ls = { .interval_s = 1 };
+	char err[200], dir[64], cmd[128];
+	int port = closed_port();
+	int64_t t0;
+	pid_t b;
+	struct sink k;
+	uint64_t written;
+	char *big;
+
+	(void)state;
+	if ((b = broker_start(port, dir)) < 0) {
+		free(s);
+		skip();
+	}
+	config(port, "toggle", true);
+	m = mqtt_sink_new(&cfg, err, sizeof err);
+	k = mqtt_sink_as_sink(m);
+	mqtt_sink_start(m);
+	if (!wait_status(&k, SINK_OK, "connected to 127.0.0.1", 3000, &st))
+		fail_msg("status '%s'", st.text);
+	k.ops->write(k.self, s, &ls);
+	assert_true(wait_retained(port, "pylontop/toggle/status", "online"));
+	usleep(300000);
+	k.ops->status(k.self, &st);
+	assert_int_equal(st.queued, 0);
+	assert_true(st.written >= 4 + 3 + 4);	/* configs, avail, states */
+	big = malloc(65536);
+	retained(port, "homeassistant/device/pylontop_toggle/config", big, 65536);
+	assert_non_null(strstr(big, "\"link_errors\":{"));
+	free(big);
+
+	k.ops->set_enabled(k.self, false);
+	assert_true(wait_retained(port, "pylontop/toggle/status", "offline"));
+	k.ops->status(k.self, &st);
+	assert_int_equal(st.state, SINK_OFF);
+	written = st.written;
+	k.ops->write(k.self, s, &ls);
+	k.ops->status(k.self, &st);
+	assert_int_equal(st.queued, 0);
+
+	k.ops->set_enabled(k.self, true);
+	if (!wait_status(&k, SINK_OK, "connected", 3000, &st))
+		fail_msg("status '%s'", st.text);
+	assert_true(wait_retained(port, "pylontop/toggle/status", "online"));
+	k.ops->write(k.self, s, &ls);
+	usleep(300000);
+	k.ops->status(k.self, &st);
+	assert_true(st.written > written);
+
+	kill(b, SIGSTOP);
+	k.ops->write(k.self, s, &ls);
+	t0 = clock_mono_ms();
+	mqtt_sink_free(m, 2000);
+	assert_true(clock_mono_ms() - t0 < 2500);
+	kill(b, SIGCONT);
+	kill(b, SIGTERM);
+	waitpid(b, NULL, 0);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(s);
 }
 
 int
@@ -300,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_toggle),
 		cmocka_unit_test(test_bad_settings),
 		cmocka_unit_test(test_refused_password),
+		cmocka_unit_test(test_toggle_with_broker),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
