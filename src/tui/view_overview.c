@@ -95,8 +95,9 @@ stack_lines(struct tui *t, int y, int cols)
 		tui_text(y, x, cols - x, st->model);
 }
 
+/* The heading; "3 above" where "Barcode" would be when scrolled. */
 static int
-table_head(struct tui *t, int y, int cols)
+table_head(struct tui *t, int y, int cols, int above)
 {
 	int c, x = 1;
 
@@ -110,7 +111,10 @@ table_head(struct tui *t, int y, int cols)
 			tui_text_right(y, x, columns[c].width, columns[c].head);
 		x += columns[c].width;
 	}
-	if (cols - x > 8)
+	if (above > 0) {
+		tui_role(t, TR_WARN);
+		tui_printf(y, x + 1, cols - x - 1, "%d above (Up, PgUp)", above);
+	} else if (cols - x > 8)
 		tui_text(y, x + 1, cols - x - 1, "Barcode");
 	attrset(A_NORMAL);
 	return x;
@@ -282,8 +286,14 @@ view_overview(struct tui *t, int top, int rows, int cols)
 	if (titles)
 		tui_title(t, y++, 1, cols - 2, "Stack");
 	if (!t->have_sample) {
+		struct link_stats ls;
+
+		/* Until a sample lands, why it has not is the news. */
+		monitor_link_stats(t->m, &ls);
 		tui_role(t, TR_DIM);
 		tui_text(y, 2, cols - 2, "waiting for the first complete sample...");
+		tui_role(t, ls.state == LINK_WAITING ? TR_WARN : TR_NORMAL);
+		tui_text(y + 1, 2, cols - 2, ls.message);
 		attrset(A_NORMAL);
 		y += 2;
 	} else {
@@ -292,9 +302,9 @@ view_overview(struct tui *t, int top, int rows, int cols)
 	}
 	if (titles)
 		tui_title(t, y++, 1, cols - 2, "Modules");
-	table_head(t, y++, cols);
-	room = bottom - y;
+	room = bottom - y - 1;
 	first = tui_clamp_scroll(t, TV_OVERVIEW, n - room);
+	table_head(t, y++, cols, first);
 	for (k = first; k < n && y < bottom; k++) {
 		if (y == bottom - 1 && k + 1 < n) {
 			tui_role(t, TR_DIM);
@@ -303,12 +313,6 @@ view_overview(struct tui *t, int top, int rows, int cols)
 			break;
 		}
 		module_row(t, y++, cols, &s->modules[k]);
-	}
-	if (first > 0) {
-		tui_role(t, TR_DIM);
-		tui_printf(top + (titles ? 1 : 0) + 2 + (titles ? 1 : 0), cols - 12, 11, "%d above",
-		    first);
-		attrset(A_NORMAL);
 	}
 	y = bottom;
 	if (titles)
