@@ -15,10 +15,21 @@ static const char *const tab_names[TV_COUNT] = {
 	"Overview", "Cells", "History", "Alarms", "Help",
 };
 
+static int
+active_alarms(const struct tui *t)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < t->n_latched; i++)
+		n += t->latched[i].active;
+	return n;
+}
+
 void
 tui_draw_tabs(struct tui *t)
 {
-	int x = 0, v, need = 10;
+	int x = 0, v, need = 10, active;
 	bool short_names;
 	char buf[32];
 
@@ -43,6 +54,11 @@ tui_draw_tabs(struct tui *t)
 	if (t->unacked > 0) {
 		snprintf(buf, sizeof buf, " %zu ALARM%s ", t->unacked, t->unacked > 1 ? "S" : "");
 		tui_role(t, TR_STATUS_BAD);
+		tui_text(0, x, COLS - x, buf);
+	} else if ((active = active_alarms(t)) > 0) {
+		/* Acknowledged but still there: calmer, not gone. */
+		snprintf(buf, sizeof buf, " %d active ", active);
+		tui_role(t, TR_STATUS_WARN);
 		tui_text(0, x, COLS - x, buf);
 	}
 	attrset(A_NORMAL);

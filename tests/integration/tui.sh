@@ -157,6 +157,21 @@ check_toggles() {
 	note "$name: m and l toggle MQTT and CSV"
 }
 
+# Threshold alarms (the config sets them low): latched, acknowledged.
+check_alarms() {
+	name=$1
+	key 4
+	shows 'ACTIVE +no +Module [0-9]+ temperature high' ||
+		fail "$name: no unacknowledged temperature alarm: $(screen)"
+	shows 'raised +alarm +Module' || fail "$name: no raise in the event log: $(screen)"
+	screen | head -1 | grep -Eq '[0-9]+ ALARMS?' || fail "$name: tab line shows no alarm count"
+	key a
+	shows ' 0 unacknowledged' || fail "$name: 'a' did not acknowledge: $(screen | head -4)"
+	shows 'ACTIVE +yes' || fail "$name: acknowledged alarm not marked: $(screen | head -4)"
+	screen | head -1 | grep -Eq '[0-9]+ active' || fail "$name: tab line lost the active alarms"
+	note "$name: alarms latched, logged and acknowledged with 'a'"
+}
+
 check_resize_and_quit() {
 	name=$1 cols=$2 lines=$3
 	key 1
@@ -193,10 +208,12 @@ stop_tmux
 
 # 5 x 15 HV at 80 x 24 on a VT100: no colours, line-drawing set or ASCII.
 SIM_ARGS="--protocol hv --modules 5 --cells 15"
-start hv80 80 24 "TERM=vt100 LANG=C.UTF-8" "$NOSINKS"
+printf 'ALARM_TEMP_HIGH=20\n' >"$T/alarms.env"
+start hv80 80 24 "TERM=vt100 LANG=C.UTF-8" "$NOSINKS -c $T/alarms.env"
 check_stack_voltage hv80
 check_grid hv80 5 15 yes
 check_views hv80
+check_alarms hv80
 check_resize_and_quit hv80 80 24
 stop_tmux
 
