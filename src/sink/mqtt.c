@@ -635,9 +635,14 @@ next_wait(struct mqtt_sink *m, int rc, int err, int *delay)
 		    SLOW_RETRY_S / 60);
 		return SLOW_RETRY_S;
 	}
-	if (!m->accepted)
-		set_status(m, SINK_CONNECTING, "connecting to %s:%d: %s", c->host, c->port,
-		    reason(rc, err));
+	if (!m->accepted) {
+		/* With TLS, OpenSSL often knows more ("certificate required"). */
+		const char *detail = c->tls ? strrchr(m->lib_error, ':') : NULL;
+
+		set_status(m, SINK_CONNECTING, "connecting to %s:%d: %s%s%s%s", c->host, c->port,
+		    reason(rc, err), detail != NULL ? " (TLS: " : "", detail != NULL ? detail + 1 :
+		    "", detail != NULL ? ")" : "");
+	}
 	wait = *delay;
 	*delay = *delay * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : *delay * 2;
 	return wait;

@@ -198,7 +198,7 @@ stop_pid "$pt"; stop_pid "$b"
 	cd "$T" &&
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=pylontop test CA" \
 		-keyout ca.key -out ca.crt &&
-	for s in srv:DNS:localhost,IP:127.0.0.1 wrong:DNS:wrong.example; do
+	for s in srv:DNS:localhost,IP:127.0.0.1 wrong:DNS:wrong.example client:DNS:pylontop; do
 		n=${s%%:*}
 		openssl req -newkey rsa:2048 -nodes -subj "/CN=${s#*:DNS:}" -keyout $n.key -out $n.csr &&
 		printf 'subjectAltName=%s\n' "${s#*:}" >$n.ext &&
@@ -236,7 +236,19 @@ wait_for 15 grep -q "mqtt: connected.*MQTT_TLS_INSECURE" "$T/tls4.log" ||
 	fail "MQTT_TLS_INSECURE did not connect, or did not say so: $(grep mqtt "$T/tls4.log")"
 stop_pid "$pt"
 stop_pid "$b"
-note "tls: CA ok; untrusted CA and wrong host name refused in words; insecure connects and says so"
+# A broker that wants a client certificate.
+broker tls-client "cafile $T/ca.crt" "certfile $T/srv.crt" "keyfile $T/srv.key" "require_certificate true"
+tls_run tls5 "mqtts://localhost:$port" "MQTT_CAFILE=$T/ca.crt" "MQTT_CERTFILE=$T/client.crt" \
+	"MQTT_KEYFILE=$T/client.key"
+wait_for 15 grep -q "mqtt: connected" "$T/tls5.log" || fail "client certificate refused: $(grep mqtt "$T/tls5.log")"
+stop_pid "$pt"
+tls_run tls6 "mqtts://localhost:$port" "MQTT_CAFILE=$T/ca.crt"
+wait_for 15 grep -q "mqtt: TLS with localhost:$port failed\|mqtt: lost\|mqtt: connecting to localhost:$port: " "$T/tls6.log" ||
+	fail "no client certificate, yet no error: $(grep mqtt "$T/tls6.log")"
+grep -q "mqtt: connected" "$T/tls6.log" && fail "connected without the client certificate the broker wants"
+stop_pid "$pt"
+stop_pid "$b"
+note "tls: CA ok; untrusted CA and wrong host name refused in words; insecure connects and says so; client certificate ok, missing one refused"
 
 # --- a hostile controller barcode: safe topics, valid discovery ------------
 sim_start hv --protocol hv --modules 2 --cells 15 --barcode $'a/b+#\e[31m'; hv=$SIM_DEV
