@@ -296,6 +296,31 @@ test_refused_password(void **state)
 
 /* ---- a real mosquitto, when there is one --------------------------- */
 
+static pid_t broker_pid = -1;
+static char broker_dir[64];
+
+/* Also after a failed assertion: no broker and no directory left behind. */
+static int
+broker_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	if (broker_pid > 0) {
+		kill(broker_pid, SIGCONT);
+		kill(broker_pid, SIGTERM);
+		waitpid(broker_pid, NULL, 0);
+		broker_pid = -1;
+	}
+	if (broker_dir[0] != '\0') {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", broker_dir);
+		if (system(cmd) != 0)
+			return -1;
+		broker_dir[0] = '\0';
+	}
+	return 0;
+}
+
 static pid_t
 broker_start(int port, char *dir)
 {
@@ -317,6 +342,7 @@ broker_start(int port, char *dir)
 	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", port);
 	fclose(f);
 	chmod(conf, 0644);
+	snprintf(broker_dir, sizeof broker_dir, "%s", dir);
 	if ((pid = fork()) == 0) {
 		freopen("/dev/null", "w", stdout);
 		freopen("/dev/null", "w", stderr);
@@ -332,7 +358,7 @@ broker_start(int port, char *dir)
 		ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
 		close(fd);
 		if (ok)
-			return pid;
+			return broker_pid = pid;
 		usleep(50000);
 	}
 	fail_msg("mosquitto did not start");
@@ -381,7 +407,7 @@ test_toggle_with_broker(void **state)
 	struct mqtt_sink *m;
 	struct pt_sample *s = sample();
 	struct link_stats ls = { .interval_s = 1 };
-	char err[200], dir[64], cmd[128];
+	char err[200], dir[64];
 	int port = closed_port();
 	int64_t t0;
 	pid_t b;
@@ -434,11 +460,6 @@ test_toggle_with_broker(void **state)
 	t0 = clock_mono_ms();
 	mqtt_sink_free(m, 2000);
 	assert_true(clock_mono_ms() - t0 < 2500);
-	kill(b, SIGCONT);
-	kill(b, SIGTERM);
-	waitpid(b, NULL, 0);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
 	free(s);
 }
 
@@ -451,7 +472,7 @@ main(void)
 		cmocka_unit_test(test_toggle),
 		cmocka_unit_test(test_bad_settings),
 		cmocka_unit_test(test_refused_password),
-		cmocka_unit_test(test_toggle_with_broker),
+		cmocka_unit_test_teardown(test_toggle_with_broker, broker_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
