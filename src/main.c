@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "util/vlog.h"
 #include "link/link.h"
 #include "util/err.h"
 
@@ -56,7 +57,8 @@ usage(FILE *f)
 "      --bell            ring the terminal bell on new alarms\n"
 "\n"
 "  -c, --config FILE     config file (default ./.env, then ~/.config/pylontop/config)\n"
-"  -v, --verbose         log every command and state change to stderr\n"
+"  -v, --verbose         log every command sent and a summary of every answer\n"
+"                        to stderr; -vv adds the raw bytes, escaped\n"
 "  -h, --help            this help\n"
 "  -V, --version         version\n"
 "\n"
@@ -221,7 +223,7 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_BELL: o->bell = true; break;
 		case 'c': break;	/* read in the first pass */
-		case 'v': o->verbose = true; o->cfg.debug = true; break;
+		case 'v': o->verbose = true; o->cfg.debug = true; o->vlevel++; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("pylontop %s\n", PACKAGE_VERSION); exit(EXIT_OK);
 		default: return EXIT_USAGE;	/* getopt said what */
@@ -261,6 +263,7 @@ main(int argc, char **argv)
 		return rc;
 	apply_env(&o.cfg);
 	config_finish(&o.cfg);
+	pt_vlog_set_level(o.vlevel > 0 ? o.vlevel : o.cfg.debug ? PT_VLOG_SUMMARY : 0);
 	nc = getenv("NO_COLOR");
 	if (nc != NULL && nc[0] != '\0')
 		o.no_color = true;

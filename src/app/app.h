@@ -20,6 +20,7 @@ struct app_options {
 	bool		 format_set;
 	long		 count;		/* --count: stop after N samples, 0 = run on */
 	bool		 verbose;
+	int		 vlevel;		/* -v count: 1 summary, 2 raw bytes */
 	bool		 ascii, no_color, bell;
 	const char	*decode_command;	/* --command */
 	char		 sim_args[256];	/* --demo: extra simulator settings */

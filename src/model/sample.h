@@ -85,6 +85,11 @@ struct pt_module {
 	int		n_temps;
 	float		temps[PT_MAX_TEMPS];	/* extra sensors (RS485), degC */
 	int		n_cells;
+	/* When the device answered with these cells (UTC ms), 0 = never.
+	 * Cells read in an earlier cycle (round-robin, a lost answer) keep
+	 * their own time; past their freshness limit they are dropped, never
+	 * repeated as new.  Serialisers show the age. */
+	int64_t		cells_ms;
 	struct pt_cell	cells[PT_MAX_CELLS];
 };
 
