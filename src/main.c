@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "pt_git.h"
+#ifdef HAVE_MQTT
+#include "sink/mqtt.h"
+#endif
 #include "util/vlog.h"
 #include "link/link.h"
 #include "util/err.h"
@@ -64,6 +68,30 @@ usage(FILE *f)
 "\n"
 "Exit status: 0 ok, 1 the device or a file failed, 2 bad options, config or input.\n"
 "See pylontop(1) and pylontop.conf(5).\n");
+}
+
+/* Version, the commit it was built from, and the optional parts built in
+ * (a bug report needs all three). */
+static void
+print_version(FILE *f)
+{
+#ifdef PT_GIT_COMMIT
+	fprintf(f, "pylontop %s (git %s)\n", PACKAGE_VERSION, PT_GIT_COMMIT);
+#else
+	fprintf(f, "pylontop %s\n", PACKAGE_VERSION);
+#endif
+	fprintf(f, "built with: MQTT %s, TLS %s, TUI %s\n",
+#ifdef HAVE_MQTT
+	    "yes", mqtt_tls_supported() ? "yes" : "no (libmosquitto without TLS)",
+#else
+	    "no", "no",
+#endif
+#ifdef HAVE_TUI
+	    "yes (ncursesw)"
+#else
+	    "no"
+#endif
+	    );
 }
 
 enum {
@@ -225,7 +253,7 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case 'c': break;	/* read in the first pass */
 		case 'v': o->verbose = true; o->cfg.debug = true; o->vlevel++; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
-		case 'V': printf("pylontop %s\n", PACKAGE_VERSION); exit(EXIT_OK);
+		case 'V': print_version(stdout); exit(EXIT_OK);
 		default: return EXIT_USAGE;	/* getopt said what */
 		}
 	}

@@ -988,3 +988,19 @@ mqtt_sink_free(struct mqtt_sink *m, int deadline_ms)
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
+
+bool
+mqtt_tls_supported(void)
+{
+	struct mosquitto *mq;
+	bool ok;
+
+	mosquitto_lib_init();
+	if ((mq = mosquitto_new(NULL, true, NULL)) == NULL)
+		return false;
+	/* Without TLS support every TLS setter answers NOT_SUPPORTED. */
+	ok = mosquitto_tls_insecure_set(mq, false) != MOSQ_ERR_NOT_SUPPORTED;
+	mosquitto_destroy(mq);
+	mosquitto_lib_cleanup();
+	return ok;
+}

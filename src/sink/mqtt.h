@@ -17,6 +17,9 @@
 struct mqtt_sink;
 
 /* Create (does not connect yet).  NULL with err set on bad settings. */
+/* Whether this libmosquitto was built with TLS (mqtts:// works). */
+bool	mqtt_tls_supported(void);
+
 struct mqtt_sink *mqtt_sink_new(const struct mqtt_config *c, char *err, size_t errsize);
 /* Start the network thread (connects when enabled). */
 int	mqtt_sink_start(struct mqtt_sink *m);
