@@ -344,8 +344,9 @@ broker_start(int port, char *dir)
 	chmod(conf, 0644);
 	snprintf(broker_dir, sizeof broker_dir, "%s", dir);
 	if ((pid = fork()) == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
+		if (freopen("/dev/null", "w", stdout) == NULL ||
+		    freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
 		execl(bin, bin, "-c", conf, (char *)NULL);
 		_exit(127);
 	}
