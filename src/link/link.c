@@ -478,7 +478,8 @@ holds_master(pid_t pid, const char *fd, int pts)
 
 /* Does `pid` have the device open other than as the creator of its pty?
  * Each descriptor's target is compared by device number, not by name:
- * /dev/serial/by-id names, bind mounts and containers all agree there. */
+ * /dev/serial/by-id and other aliases of one node agree there.  A child
+ * that inherited the creator's master counts as the creator too. */
 static bool
 pid_reads_device(pid_t pid, const struct stat *dev, int pts)
 {
@@ -496,9 +497,13 @@ pid_reads_device(pid_t pid, const struct stat *dev, int pts)
 
 		snprintf(fdpath, sizeof fdpath, "%s/%s", dir, e->d_name);
 		n = readlink(fdpath, target, sizeof target - 1);
-		if (n <= 0 || target[0] != '/')
-			continue;	/* sockets, pipes, anon inodes */
+		if (n <= 0)
+			continue;
 		target[n] = '\0';
+		/* Device nodes only: a stat() of a file on a hung network
+		 * mount would hang us; sockets and pipes are no ttys. */
+		if (strncmp(target, "/dev/", 5) != 0)
+			continue;
 		if (pts >= 0 && (strcmp(target, "/dev/ptmx") == 0 ||
 		    strcmp(target, "/dev/pts/ptmx") == 0))
 			creator = creator || holds_master(pid, e->d_name, pts);
