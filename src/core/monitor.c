@@ -43,6 +43,7 @@ struct monitor {
 #endif
 	struct sink		 mqtt_sink;	/* ops == NULL when there is none */
 	struct link		 link;
+	struct session		*live;		/* the session using the link */
 
 	pthread_t		 thread;
 	bool			 running;
@@ -157,15 +158,35 @@ check_stale(struct monitor *m)
 	notify(m);
 }
 
-static void
+/* True when a counter moved. */
+static bool
 copy_counters(struct monitor *m, const struct session *s)
 {
+	bool moved;
+
 	pthread_mutex_lock(&m->lock);
+	moved = m->stats.timeouts != s->counters.timeouts ||
+	    m->stats.parse_errors != s->counters.parse_errors ||
+	    m->stats.checksum_errors != s->counters.checksum_errors ||
+	    m->stats.device_errors != s->counters.device_errors;
 	m->stats.timeouts = s->counters.timeouts;
 	m->stats.parse_errors = s->counters.parse_errors;
 	m->stats.checksum_errors = s->counters.checksum_errors;
 	m->stats.device_errors = s->counters.device_errors;
 	pthread_mutex_unlock(&m->lock);
+	return moved;
+}
+
+/* link.on_io, before every read and write: what the session counted in
+ * the exchanges so far is published at once, so the counters move while
+ * the device is silent, not only when a whole poll or identify ends. */
+static void
+publish_counters(void *ctx)
+{
+	struct monitor *m = ctx;
+
+	if (m->live != NULL && copy_counters(m, m->live))
+		notify(m);
 }
 
 /* Poll until the session fails twice in a row or we are stopped. */
@@ -249,6 +270,7 @@ acquire_main(void *arg)
 			    m->stats.parse_errors, m->stats.checksum_errors,
 			    m->stats.device_errors };
 			pthread_mutex_unlock(&m->lock);
+			m->live = s;
 			set_state(m, LINK_IDENTIFYING, "identifying the device on %s",
 			    m->link.path);
 			rc = s->ops->identify(s);
@@ -267,6 +289,7 @@ acquire_main(void *arg)
 					    m->cfg.device, s->error);
 			} else if (!m->stop)
 				set_state(m, LINK_WAITING, "%s: %s", m->cfg.device, s->error);
+			m->live = NULL;
 			session_free(s);
 			link_close(&m->link);
 		} else
@@ -356,6 +379,8 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 			goto fail;
 		}
 		snprintf(m->stats.kind, sizeof m->stats.kind, "%s", link_kind(&m->link));
+		m->link.on_io = publish_counters;
+		m->link.on_io_ctx = m;
 	}
 	return m;
 fail:

@@ -1,6 +1,7 @@
 /* link.c — choosing a backend, and what every descriptor-based backend
  * shares: reads and writes with poll() timeouts, unplug detection, the
- * exclusive lock and the name of whoever holds it. */
+ * exclusive lock and the name of whoever holds it or reads alongside,
+ * stale pty symlinks, and the -v / -vv trace of the link. */
 #include "link/link_impl.h"
 
 #include <dirent.h>
@@ -22,6 +23,7 @@
 
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/vlog.h"
 
 void
 link_seterr(struct link *l, const char *fmt, ...)
@@ -183,37 +185,82 @@ is_device(const struct link *l)
 int
 link_open(struct link *l)
 {
+	int rc;
+
 	if (l->ops == NULL) {
 		link_seterr(l, "link not initialised");
 		return PT_ERR_ARG;
 	}
 	link_close(l);
 	l->error[0] = '\0';
+	l->lost_said = 0;
 	if (is_device(l))
 		resolve_device(l);
-	return l->ops->open(l);
+	pt_vlog(PT_VLOG_SUMMARY, "link: %s %s (%s%s%s)", l->opens > 0 ?
+	    "reconnecting to" : "opening", l->spec, link_kind(l),
+	    strcmp(l->spec, l->path) != 0 ? " " : "",
+	    strcmp(l->spec, l->path) != 0 ? l->path : "");
+	rc = l->ops->open(l);
+	if (rc == 0) {
+		l->opens++;
+		pt_vlog(PT_VLOG_SUMMARY, "link: opened %s", l->path);
+	} else
+		pt_vlog(PT_VLOG_SUMMARY, "link: cannot open: %s", link_error(l));
+	return rc;
+}
+
+/* A lost link is said once per open, not at every read that follows. */
+static void
+vlog_failure(struct link *l, ssize_t rc, const char *what)
+{
+	if (!pt_vlog_on(PT_VLOG_SUMMARY))
+		return;
+	if (rc == PT_ERR_CLOSED) {
+		if (!l->lost_said)
+			pt_vlog(PT_VLOG_SUMMARY, "link: lost: %s", link_error(l));
+		l->lost_said = 1;
+	} else
+		pt_vlog(PT_VLOG_SUMMARY, "link: %s failed: %s", what, link_error(l));
 }
 
 ssize_t
 link_read(struct link *l, void *buf, size_t len, int timeout_ms)
 {
+	ssize_t n;
+
 	if (l->ops == NULL || l->fd < 0) {
 		link_seterr(l, "%s: not open", l->spec);
 		return PT_ERR_CLOSED;
 	}
+	if (l->on_io != NULL)
+		l->on_io(l->on_io_ctx);
 	if (len == 0)
 		return 0;
-	return l->ops->read(l, buf, len, timeout_ms);
+	n = l->ops->read(l, buf, len, timeout_ms);
+	if (n > 0)
+		pt_vlog_bytes("rx", buf, (size_t)n);
+	else if (n < 0)
+		vlog_failure(l, n, "read");
+	return n;
 }
 
 int
 link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 {
+	int rc;
+
 	if (l->ops == NULL || l->fd < 0) {
 		link_seterr(l, "%s: not open", l->spec);
 		return PT_ERR_CLOSED;
 	}
-	return l->ops->write(l, buf, len, timeout_ms);
+	if (l->on_io != NULL)
+		l->on_io(l->on_io_ctx);
+	rc = l->ops->write(l, buf, len, timeout_ms);
+	if (rc == 0)
+		pt_vlog_bytes("tx", buf, len);
+	else
+		vlog_failure(l, rc, "write");
+	return rc;
 }
 
 int
@@ -252,8 +299,10 @@ link_drain(struct link *l, int quiet_ms, int max_ms)
 void
 link_close(struct link *l)
 {
-	if (l->ops != NULL && (l->fd >= 0 || l->priv != NULL))
+	if (l->ops != NULL && (l->fd >= 0 || l->priv != NULL)) {
 		l->ops->close(l);
+		pt_vlog(PT_VLOG_SUMMARY, "link: closed %s", l->spec);
+	}
 	l->fd = -1;
 }
 
@@ -407,45 +456,92 @@ lock_holder(const struct stat *st)
 	return found;
 }
 
+/* Is `pid` the creator of the pty `pts` (it holds the master side)?
+ * Linux 4.14+ names the pty of a ptmx descriptor in fdinfo "tty-index";
+ * without it any ptmx holder may be the creator: not blamed. */
 static bool
-pid_has_open(pid_t pid, const char *path)
+holds_master(pid_t pid, const char *fd, int pts)
+{
+	char path[96], line[128];
+	FILE *f;
+	int idx = -1;
+
+	snprintf(path, sizeof path, "/proc/%d/fdinfo/%s", (int)pid, fd);
+	if ((f = fopen(path, "re")) == NULL)
+		return true;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "tty-index: %d", &idx) == 1)
+			break;
+	fclose(f);
+	return idx < 0 || idx == pts;
+}
+
+/* Does `pid` have the device open other than as the creator of its pty?
+ * Each descriptor's target is compared by device number, not by name:
+ * /dev/serial/by-id and other aliases of one node agree there.  A child
+ * that inherited the creator's master counts as the creator too. */
+static bool
+pid_reads_device(pid_t pid, const struct stat *dev, int pts)
 {
 	char dir[64], fdpath[128], target[PATH_MAX];
 	struct dirent *e;
 	DIR *fds;
-	bool found = false;
+	bool opened = false, creator = false;
 
 	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
 	if ((fds = opendir(dir)) == NULL)
-		return false;
-	while (!found && (e = readdir(fds)) != NULL) {
+		return false;	/* gone, or another user's (not root) */
+	while ((e = readdir(fds)) != NULL) {
+		struct stat st;
 		ssize_t n;
 
 		snprintf(fdpath, sizeof fdpath, "%s/%s", dir, e->d_name);
 		n = readlink(fdpath, target, sizeof target - 1);
-		if (n > 0) {
-			target[n] = '\0';
-			found = strcmp(target, path) == 0;
-		}
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		/* Device nodes only: a stat() of a file on a hung network
+		 * mount would hang us; sockets and pipes are no ttys. */
+		if (strncmp(target, "/dev/", 5) != 0)
+			continue;
+		if (pts >= 0 && (strcmp(target, "/dev/ptmx") == 0 ||
+		    strcmp(target, "/dev/pts/ptmx") == 0))
+			creator = creator || holds_master(pid, e->d_name, pts);
+		else if (stat(fdpath, &st) == 0 && S_ISCHR(st.st_mode) &&
+		    st.st_rdev == dev->st_rdev)
+			opened = true;
 	}
 	closedir(fds);
-	return found;
+	return opened && !creator;
 }
 
-/* Any process that has `path` open: scan /proc/<pid>/fd. */
+/* Unix98 pty slave: its number, else -1. */
+static int
+pts_number(const struct stat *dev)
+{
+	if (!S_ISCHR(dev->st_mode) || major(dev->st_rdev) < 136 ||
+	    major(dev->st_rdev) > 143)
+		return -1;
+	return (int)((major(dev->st_rdev) - 136) * 256 + minor(dev->st_rdev));
+}
+
+/* Another process with the device open: scan /proc/<pid>/fd.  Ourselves
+ * and the program that made the pty (pylontop-sim, socat PTY keep the
+ * slave open too) do not count. */
 static pid_t
-opener_of(const char *path)
+opener_of(const struct stat *dev)
 {
 	struct dirent *e;
 	DIR *proc;
-	pid_t found = 0;
+	pid_t found = 0, self = getpid();
+	int pts = pts_number(dev);
 
 	if ((proc = opendir("/proc")) == NULL)
 		return 0;
 	while (found == 0 && (e = readdir(proc)) != NULL) {
 		pid_t pid = (pid_t)atoi(e->d_name);
 
-		if (pid > 0 && pid_has_open(pid, path))
+		if (pid > 0 && pid != self && pid_reads_device(pid, dev, pts))
 			found = pid;
 	}
 	closedir(proc);
@@ -476,10 +572,11 @@ link_busy(struct link *l)
 	char comm[64];
 	pid_t pid = 0;
 
-	if (stat(l->path, &st) == 0)
+	if (stat(l->path, &st) == 0) {
 		pid = lock_holder(&st);
-	if (pid == 0)
-		pid = opener_of(l->path);
+		if (pid == 0)
+			pid = opener_of(&st);
+	}
 	if (pid > 0) {
 		comm_of(pid, comm, sizeof comm);
 		link_seterr(l, "%s: busy: held by PID %d (%s)", l->spec, (int)pid, comm);
@@ -488,11 +585,95 @@ link_busy(struct link *l)
 	return PT_ERR_BUSY;
 }
 
+/* Our lock keeps other pylontops out, but not a program that opens the
+ * port without locking (socat -u OPEN:port,rdonly, a screen left
+ * running, ModemManager probing).  Two readers of one tty share its bytes
+ * at random, so each answer arrives torn: we refuse, and name the other
+ * reader, rather than report "no complete answer" later.  Checked after
+ * taking the lock, so a pylontop that starts meanwhile waits for us. */
+static int
+other_reader(struct link *l, int fd)
+{
+	struct stat st;
+	char comm[64];
+	pid_t pid;
+
+	if (fstat(fd, &st) != 0 || (pid = opener_of(&st)) == 0)
+		return 0;
+	comm_of(pid, comm, sizeof comm);
+	link_seterr(l, "%s: busy: also open in PID %d (%s), which would take "
+	    "the answers; stop it or use another port", l->spec, (int)pid, comm);
+	return PT_ERR_BUSY;
+}
+
+/* The last symlink on the way from `spec` to the device, lstat'ed into
+ * *lst.  false when `spec` is no symlink. */
+static bool
+last_symlink(const char *spec, struct stat *lst)
+{
+	char cur[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
+	bool found = false;
+	int hops;
+
+	snprintf(cur, sizeof cur, "%s", spec);
+	for (hops = 0; hops < 40; hops++) {
+		struct stat st;
+		const char *slash;
+		ssize_t n;
+
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+			break;
+		*lst = st;
+		found = true;
+		if ((n = readlink(cur, target, sizeof target - 1)) <= 0)
+			break;
+		target[n] = '\0';
+		slash = strrchr(cur, '/');
+		if (target[0] == '/' || slash == NULL)
+			snprintf(next, sizeof next, "%s", target);
+		else
+			snprintf(next, sizeof next, "%.*s/%s", (int)(slash - cur), cur,
+			    target);
+		snprintf(cur, sizeof cur, "%s", next);
+	}
+	return found;
+}
+
+static int
+ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
+}
+
+/* A symlink to /dev/pts/N (pylontop-sim --pty, socat link=) outlives its
+ * maker when that is killed; the kernel then hands N to the next pty,
+ * maybe someone's shell.  A pty is created before its symlink, and its
+ * ctime is its creation (reads and writes change only mtime/atime), so
+ * a pty younger than the link is not the one the link was made for. */
+static int
+stale_pty_link(struct link *l)
+{
+	struct stat lst, dev;
+
+	if (stat(l->path, &dev) != 0 || pts_number(&dev) < 0 ||
+	    !last_symlink(l->spec, &lst) || ts_cmp(&dev.st_ctim, &lst.st_ctim) <= 0)
+		return 0;
+	link_seterr(l, "%s: stale link: %s was created after it, for another "
+	    "program (the one that made the link is gone); restart it or remove "
+	    "the link", l->spec, l->path);
+	return PT_ERR_NODEV;
+}
+
 int
 link_tty_open(struct link *l)
 {
-	int fd = open(l->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int fd, rc;
 
+	if ((rc = stale_pty_link(l)) != 0)
+		return rc;
+	fd = open(l->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == EBUSY ? link_busy(l) : link_errno(l, errno);
 	if (!isatty(fd)) {
@@ -504,6 +685,10 @@ link_tty_open(struct link *l)
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
 		close(fd);
 		return link_busy(l);
+	}
+	if ((rc = other_reader(l, fd)) != 0) {
+		close(fd);
+		return rc;
 	}
 	return fd;
 }

@@ -33,6 +33,14 @@ struct link {
 	int	fd;		/* -1 when closed */
 	void	*priv;		/* backend state */
 	char	error[256];	/* last error, one line */
+	unsigned opens;		/* successful opens: the next one is a reconnect */
+	int	lost_said;	/* "lost" was logged for this open (-v) */
+	/* Called before every read and write: the owner publishes what it
+	 * counted since the last one (timeouts, unreadable answers), so its
+	 * counters move with each exchange, not only with each sample.
+	 * NULL by default; link_init clears it. */
+	void	(*on_io)(void *ctx);
+	void	*on_io_ctx;
 };
 
 /* Parse a spec and choose the backend: "tcp://host:port", "replay:FILE",

@@ -15,8 +15,12 @@ void	link_seterr(struct link *l, const char *fmt, ...)
  * opening or configuring a device; returns the matching pt_err. */
 int	link_errno(struct link *l, int e);
 /* Open a terminal device for a backend: O_NONBLOCK, no controlling tty,
- * close-on-exec, then an exclusive flock.  Returns the fd, or a pt_err
- * with l->error set ("busy: held by PID N (name)" when locked). */
+ * close-on-exec, then an exclusive flock.  Refuses a symlinked pty that
+ * is younger than its symlink (a re-used /dev/pts/N), and a device that
+ * another process has open without a lock (it would share our bytes).
+ * Returns the fd, or a pt_err with l->error set ("busy: held by PID N
+ * (name)" when locked, "busy: also open in PID N (name), ..." when
+ * read alongside). */
 int	link_tty_open(struct link *l);
 /* poll()-based read and write on l->fd, shared by pty, serial and tcp. */
 ssize_t	link_fd_read(struct link *l, void *buf, size_t len, int timeout_ms);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -321,6 +322,160 @@ test_busy_names_other_process(void **state)
 	pty_free(&p);
 }
 
+/* A program that reads the port without locking it (socat -u
+ * OPEN:port,rdonly -, a forgotten screen) would take half our answers:
+ * pylontop refuses and names it, instead of "no complete answer" later.
+ * The real socat when installed, else a child that opens it the same way. */
+static pid_t
+start_reader(struct pty *p)
+{
+	const char *dev = p->name;
+	char arg[128];
+	pid_t child;
+
+	snprintf(arg, sizeof arg, "OPEN:%s,rdonly", dev);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		alarm(10);
+		/* Only the port, as when started from a shell: not our master. */
+		close(p->master);
+		close(p->slave);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("socat", "socat", "-u", arg, "-", (char *)NULL);
+		if (open(dev, O_RDONLY | O_NOCTTY) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	return child;
+}
+
+static void
+test_busy_names_reader_without_lock(void **state)
+{
+	struct pty p;
+	struct link l;
+	char want[256];
+	int status, tries, rc = 0;
+	pid_t child;
+
+	(void)state;
+	pty_make(&p);
+	child = start_reader(&p);
+	assert_int_equal(link_init(&l, p.name, 0), 0);
+	/* The reader needs a moment to open the port. */
+	for (tries = 0; tries < 40; tries++) {
+		if ((rc = link_open(&l)) == PT_ERR_BUSY)
+			break;
+		link_close(&l);
+		usleep(50 * 1000);
+	}
+	assert_int_equal(rc, PT_ERR_BUSY);
+	assert_int_equal(l.fd, -1);
+	snprintf(want, sizeof want, "%s: busy: also open in PID %d (", p.name, (int)child);
+	assert_memory_equal(link_error(&l), want, strlen(want));
+	assert_non_null(strstr(link_error(&l), "; stop it or use another port"));
+	kill(child, SIGTERM);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(link_open(&l), 0);	/* gone: free again */
+	link_close(&l);
+	pty_free(&p);
+}
+
+/* The program that made the pty (pylontop-sim, socat PTY) keeps the
+ * slave open beside the master: it is the other end, not a reader. */
+static void
+test_pty_creator_is_not_a_reader(void **state)
+{
+	struct link l;
+	char name[64] = "";
+	int up[2], down[2], status;
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct pty c;
+		char r;
+
+		alarm(10);
+		close(up[0]);
+		close(down[1]);
+		pty_make(&c);
+		(void)!write(up[1], c.name, sizeof c.name);
+		(void)!read(down[0], &r, 1);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	assert_int_equal(read(up[0], name, sizeof name), (ssize_t)sizeof name);
+	assert_int_equal(link_init(&l, name, 0), 0);
+	assert_int_equal(link_open(&l), 0);
+	link_close(&l);
+	close(down[1]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	close(up[0]);
+}
+
+/* The maker of a pty symlink was killed; its /dev/pts/N went to another
+ * program's new pty.  Following the old link would lock that program's
+ * terminal: refused, said in words. */
+static void
+test_stale_pty_symlink(void **state)
+{
+	struct pty a, b, spare[32];
+	struct link l;
+	char lnk[96], old[64];
+	int n = 0, fd;
+
+	(void)state;
+	pty_make(&a);
+	tmp_name(lnk, sizeof lnk, "stale");
+	assert_int_equal(symlink(a.name, lnk), 0);
+	snprintf(old, sizeof old, "%s", a.name);
+	pty_free(&a);			/* its maker is gone, the link stays */
+	usleep(30 * 1000);		/* past the timestamp granularity */
+	/* The kernel gives the lowest free number: get `old` again (other
+	 * tests may take a number meanwhile: keep trying a few). */
+	for (;;) {
+		pty_make(&b);
+		if (strcmp(b.name, old) == 0 || n == 32)
+			break;
+		spare[n++] = b;
+	}
+	while (n > 0)
+		pty_free(&spare[--n]);
+	if (strcmp(b.name, old) != 0) {
+		pty_free(&b);
+		unlink(lnk);
+		skip();
+	}
+	assert_int_equal(link_init(&l, lnk, 0), 0);
+	assert_int_equal(link_open(&l), PT_ERR_NODEV);
+	assert_int_equal(l.fd, -1);
+	assert_non_null(strstr(link_error(&l), "stale link"));
+	assert_non_null(strstr(link_error(&l), old));
+	/* Not locked behind the other program's back. */
+	fd = open(old, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+	/* Its maker comes back and links it anew: accepted. */
+	unlink(lnk);
+	assert_int_equal(symlink(b.name, lnk), 0);
+	assert_int_equal(link_open(&l), 0);
+	link_close(&l);
+	unlink(lnk);
+	pty_free(&b);
+}
+
 /* ---- TCP -------------------------------------------------------------- */
 
 static int
@@ -586,6 +741,9 @@ main(void)
 		cmocka_unit_test(test_pty_appears_later),
 		cmocka_unit_test(test_busy_names_own_pid),
 		cmocka_unit_test(test_busy_names_other_process),
+		cmocka_unit_test(test_busy_names_reader_without_lock),
+		cmocka_unit_test(test_pty_creator_is_not_a_reader),
+		cmocka_unit_test(test_stale_pty_symlink),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_drain),
