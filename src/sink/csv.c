@@ -35,7 +35,7 @@
 #define SYNC_EVERY_MS	10000
 #define RETRY_FIRST_MS	1000
 #define RETRY_MAX_MS	30000
-#define SHAPE_WAIT_MAX	5	/* samples the header waits for a complete shape */
+#define SHAPE_WAIT_MAX	(2 * PT_MAX_MODULES)	/* samples the header waits at most */
 #define HEADER_MAX	32768	/* 16 modules x 32 cells with temperatures: ~15 kB */
 
 struct csv_sink {
@@ -54,6 +54,7 @@ struct csv_sink {
 	struct csv_layout layout;
 	bool		 settled;	/* the header is decided */
 	int		 waited;	/* samples seen before it was */
+	int		 steady;	/* of those, since it last grew */
 	unsigned	 shape_gen;	/* bumped when a decided shape grows */
 	unsigned	 header_gen;	/* shape_gen of the header now open */
 	bool		 header_out;	/* a header is in the file / on stdout */
@@ -158,47 +159,48 @@ add_why(char *why, size_t size, const char *fmt, int a, int b)
 	snprintf(why + o, size - o, fmt, a, b);
 }
 
-/* Add what `add` shows to the shape (modules in id order, the most cells
- * a module has listed, cell temperatures once given).  True when it grew;
- * `why` says how. */
+/* Add what `add` shows to the shape: modules in id order, the most cells
+ * a module has listed, and cell temperatures for every module once one
+ * gave them (the modules of a stack speak one dialect: a module without
+ * them had its answer cut short).  True when it grew; `why` says how. */
 static bool
 shape_merge(struct csv_layout *into, const struct csv_layout *add, char *why, size_t size)
 {
-	bool grew = false;
+	bool grew = false, temps = false, had_temps = false;
 	int i, k;
 
 	why[0] = '\0';
+	for (k = 0; k < into->n_modules; k++)
+		had_temps |= into->cell_temps[k];
 	for (i = 0; i < add->n_modules; i++) {
 		int id = add->module_id[i];
 
+		temps |= add->cell_temps[i];
 		if ((k = shape_find(into, id)) < 0) {
 			if (into->n_modules >= PT_MAX_MODULES)
 				continue;
 			for (k = into->n_modules; k > 0 && into->module_id[k - 1] > id; k--) {
 				into->module_id[k] = into->module_id[k - 1];
 				into->n_cells[k] = into->n_cells[k - 1];
-				into->cell_temps[k] = into->cell_temps[k - 1];
 			}
 			into->n_modules++;
 			into->module_id[k] = id;
 			into->n_cells[k] = add->n_cells[i];
-			into->cell_temps[k] = add->cell_temps[i];
 			add_why(why, size, "module %d appeared", id, 0);
 			grew = true;
-			continue;
-		}
-		if (add->n_cells[i] > into->n_cells[k]) {
+		} else if (add->n_cells[i] > into->n_cells[k]) {
 			add_why(why, size, into->n_cells[k] == 0 ? "m%02d gave its cells" :
 			    "m%02d has more cells", id, 0);
 			into->n_cells[k] = add->n_cells[i];
 			grew = true;
 		}
-		if (add->cell_temps[i] && !into->cell_temps[k]) {
-			add_why(why, size, "m%02d gave cell temperatures", id, 0);
-			into->cell_temps[k] = true;
-			grew = true;
-		}
 	}
+	if (temps && !had_temps) {
+		add_why(why, size, "cell temperatures appeared", 0, 0);
+		grew = true;
+	}
+	for (k = 0; k < into->n_modules; k++)
+		into->cell_temps[k] = had_temps || temps;
 	return grew;
 }
 
@@ -214,29 +216,24 @@ shape_complete(const struct csv_layout *l)
 	return l->n_modules > 0;
 }
 
-/* One sample shows all of the shape, every module alike (same cells,
- * temperatures or not): nothing is missing from it. */
+/* Every module has as many cells as the others. */
 static bool
-shape_shown_whole(const struct csv_layout *one, const struct csv_layout *shape)
+shape_alike(const struct csv_layout *l)
 {
-	int i, k;
+	int i;
 
-	if (one->n_modules != shape->n_modules)
-		return false;
-	for (i = 0; i < one->n_modules; i++) {
-		if ((k = shape_find(shape, one->module_id[i])) < 0 ||
-		    one->n_cells[i] != shape->n_cells[k] || one->cell_temps[i] != shape->cell_temps[k])
+	for (i = 1; i < l->n_modules; i++)
+		if (l->n_cells[i] != l->n_cells[0])
 			return false;
-		if (one->n_cells[i] != one->n_cells[0] || one->cell_temps[i] != one->cell_temps[0])
-			return false;
-	}
 	return true;
 }
 
-/* Learn from a sample.  The header waits while a module has not listed
- * its cells or the sample leaves doubt (modules unlike each other, the
- * shape still growing), at most SHAPE_WAIT_MAX samples; a decided shape
- * that grows later means a new header. */
+/* Learn from a sample.  The header is decided when every module has
+ * listed its cells and they are alike; modules unlike each other (a cut
+ * answer, or a mixed stack) wait until the shape has not grown for more
+ * samples than there are modules (round-robin reads each module's cells
+ * at least that often); at most SHAPE_WAIT_MAX samples.  A decided shape
+ * that grows later means a new header, and the note says why. */
 static void
 shape_learn(struct csv_sink *c, const struct pt_sample *s)
 {
@@ -254,7 +251,9 @@ shape_learn(struct csv_sink *c, const struct pt_sample *s)
 		return;
 	}
 	c->waited++;
-	if (shape_complete(&c->layout) && (!grew || shape_shown_whole(&one, &c->layout)))
+	c->steady = grew ? 0 : c->steady + 1;
+	if (shape_complete(&c->layout) &&
+	    (shape_alike(&c->layout) || c->steady > c->layout.n_modules))
 		c->settled = true;
 	else if (c->waited >= SHAPE_WAIT_MAX) {
 		c->settled = true;

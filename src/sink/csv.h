@@ -3,9 +3,9 @@
  * One row per sample: ISO 8601 UTC time, stack columns, per-module and
  * per-cell columns.  The header follows the stack's shape (its modules,
  * cells per module, whether cells have temperatures) as the answers show
- * it, not one sample's validity: rows wait (a few samples at most) until
- * the shape is complete, and a later change of shape starts a new file
- * and says why.  The path may hold strftime patterns
+ * it over several samples, not one sample's validity: rows wait while a
+ * module has not listed its cells or the modules differ (a cut answer),
+ * and a later change of shape starts a new file and says why.  The path may hold strftime patterns
  * (pylontop-%Y%m%d.csv) and rotates with them; "-" is stdout.  An existing
  * file is appended to when its header matches, otherwise a new file is
  * started (name.1.csv ...) and the status names the first column that

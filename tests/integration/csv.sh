@@ -1,9 +1,10 @@
 #!/bin/bash
 # csv.sh — the CSV log of a headless run against pylontop-sim: a directory
 # that appears late gets every row (held, then written), rows that never
-# reach a file make --headless --count exit 1, a closed stdout stops
-# `--csv -` with a message, SIGHUP... is the cli's; see test_csv_sink.
-PT_TEST_TIMEOUT=90
+# reach a file make --headless --count exit 1, cut answers do not narrow
+# the header, a closed stdout stops `--csv -` with a message.  Full disks,
+# late sync errors and reopening are in tests/unit/test_csv_sink.c.
+PT_TEST_TIMEOUT=150
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 [ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
 
@@ -30,6 +31,18 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "missing dir: exit $rc, want 1: $(cat "$T/never.log")"
 grep -q "csv: 2 rows lost" "$T/never.log" || fail "missing dir: loss not said: $(cat "$T/never.log")"
 note "missing directory: exit 1, '$(grep 'rows lost' "$T/never.log" | head -1)'"
+
+# --- cut answers (truncate fault): one header for the stack's shape ------
+# 3 modules x 15 cells with temperatures: 16 + 3 x (11 + 15 + 15) = 139
+# columns, whichever answer the fault cuts first.
+sim_start cut --protocol lv --modules 3 --cells 15 --fault truncate --fault-every 4
+"$PYLONTOP" -d "$SIM_DEV" --headless -i 1 --count 5 --csv "$T/cut.csv" 2>"$T/cut.log" ||
+	fail "cut answers: exit $?: $(cat "$T/cut.log")"
+[ -e "$T/cut.1.csv" ] && fail "cut answers: a second file: $(grep csv: "$T/cut.log")"
+awk -F, 'NF != 139 { print NR ": " NF " fields"; bad = 1 } END { exit bad }' "$T/cut.csv" ||
+	fail "cut answers: rows of other widths (want 139 fields)"
+[ "$(wc -l <"$T/cut.csv")" -eq 6 ] || fail "cut answers: want 5 rows: $(cut -d, -f1-2 "$T/cut.csv")"
+note "cut answers: one file, 139 columns"
 
 # --- --csv - into a closed pipe: the sink stops, with a message -----------
 mkfifo "$T/pipe"

@@ -503,6 +503,37 @@ test_header_waits_for_unread_cells(void **state)
 }
 
 static void
+test_cut_cell_table_waits(void **state)
+{
+	char path[128], other[128], first[8192];
+	struct csv_sink *c;
+	struct sink k;
+	struct pt_sample *s = malloc(sizeof *s);
+	uint32_t i;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/log.csv", dir);
+	snprintf(other, sizeof other, "%s/log.1.csv", dir);
+	c = csv_sink_new(path, true);
+	k = csv_sink_as_sink(c);
+	/* Module 3's first cell table was cut after 10 rows, and round-robin
+	 * repeats it for two more cycles before reading it again. */
+	for (i = 1; i <= 3; i++) {
+		stack_sample(s, 3, i, 0, 0);
+		s->modules[2].n_cells = 10;
+		assert_int_equal(k.ops->write(k.self, s, NULL), 0);
+	}
+	stack_sample(s, 3, 4, 0, 0);
+	assert_int_equal(k.ops->write(k.self, s, NULL), 0);
+	csv_sink_free(c);
+	assert_int_equal(lines(path, first, sizeof first), 5);
+	assert_non_null(strstr(first, "m03_c15_C"));
+	assert_int_equal(whole_rows(path, 1), 4);
+	assert_false(exists(other));
+	free(s);
+}
+
+static void
 test_shape_change_new_file_says_why(void **state)
 {
 	char path[128], other[128], first[8192];
@@ -868,6 +899,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_new_file_says_which_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_from_shape_not_first_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_waits_for_unread_cells, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_cell_table_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shape_change_new_file_says_why, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_file_rows_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_stdout_rows_whole, setup, teardown),
