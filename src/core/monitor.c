@@ -417,6 +417,17 @@ monitor_stop(struct monitor *m)
 		pthread_join(m->thread, NULL);
 		m->running = false;
 	}
+	/* Held rows written (or counted lost) and the file synced, so that
+	 * the front end can read the final CSV status before exiting. */
+	if (m->csv_sink.ops != NULL)
+		m->csv_sink.ops->close(m->csv_sink.self);
+}
+
+void
+monitor_reopen_logs(struct monitor *m)
+{
+	csv_sink_reopen(m->csv);
+	notify(m);
 }
 
 void
