@@ -154,7 +154,7 @@ lv_pwr(struct sim *s, struct obuf *o)
 		int t = mv(m->temperature);
 		char soc[8];
 
-		if (i >= s->model.modules) {
+		if (i >= s->model.modules || sim_module_dead(&s->model, i)) {
 			row(o, false, "%-5d -      -      -      -      -      -      -      Absent"
 			    "   -        -        -        -        -                    -        -"
 			    "        ", i + 1);
@@ -187,8 +187,8 @@ module_arg(struct sim *s, const char *arg)
 {
 	int n = arg != NULL ? atoi(arg) : 1;
 
-	if (n < 1 || n > s->model.modules)
-		return NULL;
+	if (n < 1 || n > s->model.modules || sim_module_dead(&s->model, n - 1))
+		return NULL;	/* packdead: like an address nobody has */
 	return &s->model.m[n - 1];
 }
 
@@ -407,11 +407,18 @@ hv_bat(struct sim *s, struct obuf *o)
 	    "            Bal");
 	for (i = 0; i < m->modules; i++)
 		for (c = 0; c < m->cells; c++, n++)
-			row(o, false, "%-4d %-4d %-7d %-7d Normal  Normal  %3d%%    %-6d %3d%%"
-			    "        %-8d %s", n, mv(m->m[i].cell_v[c]), mv(m->current),
-			    mv(m->m[i].cell_t[c]), (int)m->m[i].soc,
-			    (int)(m->m[i].soc / 100 * 74000), (int)m->m[i].soc,
-			    (int)(m->m[i].soc / 100 * 74 * 3200), m->m[i].balancing[c] ? "Y" : "N");
+			if (!sim_module_cells_answered(m, i))
+				/* batfail/packdead: the controller lost this BMU's
+				 * cells; it keeps the rows, values unknown. */
+				row(o, false, "%-4d -    %-7d -       -       -       -       "
+				    "-      -           -        -", n, mv(m->current));
+			else
+				row(o, false, "%-4d %-4d %-7d %-7d Normal  Normal  %3d%%    %-6d "
+				    "%3d%%        %-8d %s", n, mv(m->m[i].cell_v[c]),
+				    mv(m->current), mv(m->m[i].cell_t[c]), (int)m->m[i].soc,
+				    (int)(m->m[i].soc / 100 * 74000), (int)m->m[i].soc,
+				    (int)(m->m[i].soc / 100 * 74 * 3200),
+				    m->m[i].balancing[c] ? "Y" : "N");
 	finish(s, o, true);
 }
 
@@ -603,7 +610,12 @@ sim_console_answer(struct sim *s, const char *line, struct obuf *o)
 			if (m == NULL) {
 				snprintf(buf, sizeof buf, "%s data show - %s [pwr][index]", cmd, cmd);
 				invalid(s, o, buf);
-			} else if (strcmp(cmd, "pwr") == 0)
+			} else if ((strcmp(cmd, "bat") == 0 || strcmp(cmd, "soh") == 0) &&
+			    !sim_module_cells_answered(&s->model, m->id - 1))
+				/* batfail: mman's capture of a module whose cells the
+				 * master cannot read (console.md §2.4). */
+				failure(s, o, "Command failed");
+			else if (strcmp(cmd, "pwr") == 0)
 				lv_pwr_n(s, o, m);
 			else if (strcmp(cmd, "bat") == 0)
 				lv_bat(s, o, m);

@@ -26,6 +26,27 @@ ocv(double soc)
 	return 3.19 + (soc - 10) * 0.0019;
 }
 
+static int64_t
+utc_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool
+sim_module_dead(const struct sim_model *m, int i)
+{
+	return i >= 0 && i < m->modules && m->m[i].dead_at > 0 && now_s() >= m->m[i].dead_at;
+}
+
+bool
+sim_module_cells_answered(const struct sim_model *m, int i)
+{
+	return i >= 0 && i < m->modules && !m->m[i].batfail && !sim_module_dead(m, i);
+}
+
 static double
 noise(unsigned *seed)
 {
@@ -69,6 +90,7 @@ sim_model_step(struct sim_model *m)
 	if (sec == m->last_step)
 		return;
 	m->last_step = sec;
+	m->step_ms = utc_ms();
 	/* A 15-minute cycle: charge half the time, discharge the other. */
 	m->current = 24.0 * sin(2 * M_PI * (double)sec / period);
 	for (i = 0; i < m->modules; i++) {
@@ -120,15 +142,21 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return -1;
-	fprintf(f, "{\"protocol\":\"%s\",\"tbar_count\":%d,\"write_count\":%d,"
+	/* time_ms: when this file was written; step_ms: when the values last
+	 * changed, so a reader's value older than step_ms is not current. */
+	fprintf(f, "{\"protocol\":\"%s\",\"time_ms\":%lld,\"step_ms\":%lld,"
+	    "\"tbar_count\":%d,\"write_count\":%d,"
 	    "\"stack\":{\"voltage\":%.3f,\"current\":%.3f,\"soc\":%.0f,\"temperature\":%.1f},"
-	    "\"modules\":[", protocol, m->tbar_count, m->write_count, m->voltage, m->current,
-	    m->soc, m->temperature);
+	    "\"modules\":[", protocol, (long long)utc_ms(), (long long)m->step_ms,
+	    m->tbar_count, m->write_count, m->voltage, m->current, m->soc, m->temperature);
 	for (i = 0; i < m->modules; i++) {
 		const struct sim_module *mod = &m->m[i];
 		fprintf(f, "%s{\"id\":%d,\"barcode\":\"%s\",\"voltage\":%.3f,\"current\":%.3f,"
-		    "\"soc\":%.0f,\"temperature\":%.1f,\"cells\":[", i ? "," : "", mod->id,
-		    mod->barcode, mod->voltage, mod->current, mod->soc, mod->temperature);
+		    "\"soc\":%.0f,\"temperature\":%.1f,\"answering\":%s,\"cells_answered\":%s,"
+		    "\"cells\":[", i ? "," : "", mod->id, mod->barcode, mod->voltage,
+		    mod->current, mod->soc, mod->temperature,
+		    sim_module_dead(m, i) ? "false" : "true",
+		    sim_module_cells_answered(m, i) ? "true" : "false");
 		for (c = 0; c < m->cells; c++)
 			fprintf(f, "%s{\"voltage\":%.3f,\"temperature\":%.1f}", c ? "," : "",
 			    mod->cell_v[c], mod->cell_t[c]);

@@ -23,6 +23,9 @@ struct sim_module {
 	double	cell_t[SIM_MAX_CELLS];
 	bool	balancing[SIM_MAX_CELLS];
 	bool	alarm;		/* a module alarm bit (RS485 dialects) */
+	/* Scripted faults (--fault): */
+	bool	batfail;	/* batfail:M - every read of its cells fails */
+	double	dead_at;	/* packdead:M[:S] - monotonic s it stops answering; 0 never */
 };
 
 struct sim_model {
@@ -36,12 +39,17 @@ struct sim_model {
 	struct sim_module m[SIM_MAX_MODULES];
 	int		 tbar_count;	/* tbar commands received */
 	int		 write_count;	/* other writing commands received */
+	int64_t		 step_ms;	/* UTC ms the values were last brought up to date */
 };
 
 void	sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode,
 	    unsigned seed);
 /* Bring the values to the current second. */
 void	sim_model_step(struct sim_model *m);
+/* Module index i (0-based) no longer answers at all (packdead). */
+bool	sim_module_dead(const struct sim_model *m, int i);
+/* Whether module i's cells are answered now (neither batfail nor dead). */
+bool	sim_module_cells_answered(const struct sim_model *m, int i);
 /* Write the true values as JSON, atomically (temp file + rename). */
 int	sim_model_write_state(const struct sim_model *m, const char *path, const char *protocol);
 
