@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
@@ -29,6 +30,11 @@ static struct {
 	/* Per module (index M-1): batfail, and packdead's delay (<0 none). */
 	bool	batfail[SIM_MAX_MODULES];
 	double	packdead_after[SIM_MAX_MODULES];
+	int	drift_cell[SIM_MAX_MODULES];	/* 1-based; 0 none */
+	double	drift_mv_s[SIM_MAX_MODULES];
+	bool	overtemp[SIM_MAX_MODULES], protect[SIM_MAX_MODULES];
+	double	overtemp_c[SIM_MAX_MODULES];
+	int	max_cell;	/* the highest C a drift fault names */
 	int	max_module;	/* the highest M a per-module fault names */
 } faults = { .every = 5 };
 
@@ -92,7 +98,13 @@ usage(FILE *f)
 "                        of BMU M show '-', RS485 0x42 for pack M is not answered).\n"
 "                        packdead:M: from AFTER s on (default 0) module M answers\n"
 "                        nothing (RS485: no reply at its address; LV: 'Absent' in\n"
-"                        pwr, its commands rejected; HV: its bat rows show '-')\n"
+"                        pwr, its commands rejected; HV: its bat rows show '-').\n"
+"                        drift:M:C:MV_PER_S: cell C (1-based) of module M drifts by\n"
+"                        MV_PER_S mV per second (signed; 2.000-4.200 V).\n"
+"                        overtemp:M:DEGC: module M is held at DEGC degC.\n"
+"                        protect:M: module M's BMS reports cell over-voltage\n"
+"                        protection on its highest cell (LV/HV 'Protect' words,\n"
+"                        Pylontech 0x44 Status1 bit 0, PACE protect 1 bit 0)\n"
 "  --fault-every N       garbage/truncate/badcrc/silence hit every Nth answer (default 5)\n"
 "  -h, --help, -V, --version\n");
 }
@@ -146,6 +158,38 @@ parse_fault(const char *f)
 		if (*end != '\0')
 			return -1;
 		faults.packdead_after[mod - 1] = after;
+	} else if (strncmp(f, "drift:", 6) == 0) {
+		long cell;
+		const char *p;
+
+		if ((mod = module_number(f + 6, &end)) < 0 || *end != ':')
+			return -1;
+		p = end + 1;
+		cell = strtol(p, &end, 10);
+		if (end == p || cell < 1 || cell > SIM_MAX_CELLS || *end != ':')
+			return -1;
+		p = end + 1;
+		faults.drift_mv_s[mod - 1] = strtod(p, &end);
+		if (end == p || *end != '\0' || fabs(faults.drift_mv_s[mod - 1]) > 1000)
+			return -1;
+		faults.drift_cell[mod - 1] = (int)cell;
+		if (cell > faults.max_cell)
+			faults.max_cell = (int)cell;
+	} else if (strncmp(f, "overtemp:", 9) == 0) {
+		const char *p;
+
+		if ((mod = module_number(f + 9, &end)) < 0 || *end != ':')
+			return -1;
+		p = end + 1;
+		faults.overtemp_c[mod - 1] = strtod(p, &end);
+		if (end == p || *end != '\0' || faults.overtemp_c[mod - 1] < -40 ||
+		    faults.overtemp_c[mod - 1] > 120)
+			return -1;
+		faults.overtemp[mod - 1] = true;
+	} else if (strncmp(f, "protect:", 8) == 0) {
+		if ((mod = module_number(f + 8, &end)) < 0 || *end != '\0')
+			return -1;
+		faults.protect[mod - 1] = true;
 	} else if (strncmp(f, "unplug:", 7) == 0 &&
 	    sscanf(f + 7, "%lf:%lf", &faults.unplug_after, &faults.unplug_back) == 2)
 		faults.on[F_UNPLUG] = true;
@@ -458,7 +502,8 @@ main(int argc, char **argv)
 			if (parse_fault(optarg) != 0) {
 				fprintf(stderr, "pylontop-sim: --fault: '%s' is not silence[:S], "
 				    "garbage, truncate, slow:MS, unplug:AFTER:BACK, badcrc, "
-				    "batfail:M or packdead:M[:AFTER] (M 1-%d)\n", optarg,
+				    "batfail:M, packdead:M[:AFTER], drift:M:C:MV_PER_S, "
+				    "overtemp:M:DEGC or protect:M (M 1-%d)\n", optarg,
 				    SIM_MAX_MODULES);
 				return 2;
 			}
@@ -481,9 +526,10 @@ main(int argc, char **argv)
 		    "cells 1-%d (try --help)\n", s.hv ? 8 : 16, s.hv ? 24 : 16);
 		return 2;
 	}
-	if (faults.max_module > modules) {
-		fprintf(stderr, "pylontop-sim: --fault names module %d, but there are only %d "
-		    "(give --modules)\n", faults.max_module, modules);
+	if (faults.max_module > modules || faults.max_cell > cells) {
+		fprintf(stderr, "pylontop-sim: --fault names module %d cell %d, but there are "
+		    "%d modules of %d cells (give --modules, --cells)\n", faults.max_module,
+		    faults.max_cell, modules, cells);
 		return 2;
 	}
 	srand(seed);
@@ -493,7 +539,13 @@ main(int argc, char **argv)
 		s.model.m[ch].batfail = faults.batfail[ch];
 		if (faults.packdead_after[ch] >= 0)
 			s.model.m[ch].dead_at = started + faults.packdead_after[ch];
+		s.model.m[ch].drift_cell = faults.drift_cell[ch] - 1;
+		s.model.m[ch].drift_v_per_s = faults.drift_mv_s[ch] / 1000.0;
+		s.model.m[ch].overtemp = faults.overtemp[ch];
+		s.model.m[ch].overtemp_c = faults.overtemp_c[ch];
+		s.model.m[ch].protect = faults.protect[ch];
 	}
+	sim_model_step_now(&s.model);	/* the faults show from the first answer */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

@@ -47,6 +47,19 @@ sim_module_cells_answered(const struct sim_model *m, int i)
 	return i >= 0 && i < m->modules && !m->m[i].batfail && !sim_module_dead(m, i);
 }
 
+int
+sim_module_protect_cell(const struct sim_model *m, const struct sim_module *mod)
+{
+	int c, hi = 0;
+
+	if (!mod->protect)
+		return -1;
+	for (c = 1; c < m->cells; c++)
+		if (mod->cell_v[c] > mod->cell_v[hi])
+			hi = c;
+	return hi;
+}
+
 static double
 noise(unsigned *seed)
 {
@@ -75,6 +88,7 @@ sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode,
 		mod->capacity_ah = cells >= 15 ? 50 : 100;
 		mod->cycles = 300 + i * 7;
 		mod->soc = m->soc - i;
+		mod->drift_cell = -1;
 	}
 	sim_model_step(m);
 }
@@ -103,12 +117,18 @@ sim_model_step(struct sim_model *m)
 		if (mod->soc > 100)
 			mod->soc = 100;
 		mod->temperature = 24 + i * 0.6 + 2.0 * sin((double)sec / 700.0);
+		if (mod->overtemp)
+			mod->temperature = mod->overtemp_c;
 		mod->voltage = 0;
 		for (c = 0; c < m->cells; c++) {
 			double v = ocv(mod->soc) + mod->current * 0.0015 + 0.002 * noise(&seed);
 			/* One weak cell in the second module (or the first). */
 			if (i == (m->modules > 1 ? 1 : 0) && c == m->cells / 2)
 				v -= 0.035;
+			/* The drift fault; kept within what a cell can show. */
+			if (c == mod->drift_cell)
+				v = fmin(SIM_CELL_V_MAX, fmax(SIM_CELL_V_MIN,
+				    v + mod->drift_v_per_s * (double)sec));
 			/* Round to millivolts: that is what every dialect prints. */
 			mod->cell_v[c] = round(v * 1000) / 1000;
 			mod->cell_t[c] = round((mod->temperature - 1.5 + (c / 5) * 0.5) * 10) / 10;
@@ -132,6 +152,13 @@ sim_model_step(struct sim_model *m)
 	m->current = round(m->current * 1000) / 1000;
 }
 
+void
+sim_model_step_now(struct sim_model *m)
+{
+	m->last_step = -1;
+	sim_model_step(m);
+}
+
 int
 sim_model_write_state(const struct sim_model *m, const char *path, const char *protocol)
 {
@@ -153,10 +180,23 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 		const struct sim_module *mod = &m->m[i];
 		fprintf(f, "%s{\"id\":%d,\"barcode\":\"%s\",\"voltage\":%.3f,\"current\":%.3f,"
 		    "\"soc\":%.0f,\"temperature\":%.1f,\"answering\":%s,\"cells_answered\":%s,"
-		    "\"cells\":[", i ? "," : "", mod->id, mod->barcode, mod->voltage,
+		    "\"protect\":%s,", i ? "," : "", mod->id, mod->barcode, mod->voltage,
 		    mod->current, mod->soc, mod->temperature,
 		    sim_module_dead(m, i) ? "false" : "true",
-		    sim_module_cells_answered(m, i) ? "true" : "false");
+		    sim_module_cells_answered(m, i) ? "true" : "false",
+		    mod->protect ? "true" : "false");
+		/* Cells 1-based, as pylontop numbers them; null: no such fault. */
+		if (mod->protect)
+			fprintf(f, "\"protect_cell\":%d,", sim_module_protect_cell(m, mod) + 1);
+		else
+			fprintf(f, "\"protect_cell\":null,");
+		if (mod->drift_cell >= 0)
+			fprintf(f, "\"drift\":{\"cell\":%d,\"mv_per_s\":%g,\"voltage\":%.3f},",
+			    mod->drift_cell + 1, mod->drift_v_per_s * 1000,
+			    mod->cell_v[mod->drift_cell]);
+		else
+			fprintf(f, "\"drift\":null,");
+		fprintf(f, "\"overtemp\":%s,\"cells\":[", mod->overtemp ? "true" : "false");
 		for (c = 0; c < m->cells; c++)
 			fprintf(f, "%s{\"voltage\":%.3f,\"temperature\":%.1f}", c ? "," : "",
 			    mod->cell_v[c], mod->cell_t[c]);

@@ -215,13 +215,13 @@ alarm_info(const struct sim_model *m, const struct sim_module *mod, bool pace, i
 {
 	unsigned bal1 = 0, bal2 = 0;
 	double t[8];
-	int c, i, nt = temps(m, mod, pace, t);
+	int c, i, nt = temps(m, mod, pace, t), prot = sim_module_protect_cell(m, mod);
 
 	put8(b, 0);
 	put8(b, pack);
 	put8(b, m->cells);
 	for (c = 0; c < m->cells; c++)
-		put8(b, state(mod->cell_v[c], 2.9, 3.65));
+		put8(b, c == prot ? 2 : state(mod->cell_v[c], 2.9, 3.65));
 	put8(b, nt);
 	for (i = 0; i < nt; i++)
 		put8(b, state(t[i], 0, 50));
@@ -232,18 +232,18 @@ alarm_info(const struct sim_model *m, const struct sim_module *mod, bool pace, i
 		if (mod->balancing[c])
 			*(c < 8 ? &bal1 : &bal2) |= 1u << (c % 8);
 	if (pace) {
-		put8(b, mod->alarm ? 0x01 : 0);		/* protect 1: cell over-voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* protect 1: cell over-voltage */
 		put8(b, 0);				/* protect 2 */
 		put8(b, 0x06 | (mod->current < -0.1 ? 0x08 : 0));	/* CFET, DFET */
 		put8(b, 0);				/* control */
 		put8(b, 0);				/* fault */
 		put8(b, bal1);
 		put8(b, bal2);
-		put8(b, mod->alarm ? 0x01 : 0);		/* warn 1: cell high voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* warn 1: cell high voltage */
 		put8(b, mod->soc < 10 ? 0x80 : 0);	/* warn 2: low SOC */
 		put8(b, 0);				/* Jakiper's extra byte */
 	} else {
-		put8(b, mod->alarm ? 0x01 : 0);		/* Status1: module over-voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* Status1: module over-voltage */
 		put8(b, 0x0E);				/* Status2: MOSFETs on */
 		put8(b, mod->current > 0.1 ? 0x80 : mod->current < -0.1 ? 0x40 : 0);
 		put8(b, 0);				/* Status4/5: no failed cell */
