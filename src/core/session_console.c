@@ -684,32 +684,37 @@ slow_entry(const struct console_priv *p, int k, const char **cmd, int *arg)
 }
 
 /* The slow reads (identity, counters) of a round: all at once for
- * --once; otherwise none in the first poll (the first sample comes
- * first), then as many as fit in what is left of the interval, at least
- * one per poll.  Identity and counters are extras: old firmware rejects
- * some, a lost answer is counted; only a dead line stops the poll. */
+ * --once; otherwise as many as fit in what is left of the interval (the
+ * last answer's time is the estimate), so on a slow line the first sample
+ * comes first and the identity follows over the next cycles, at least
+ * one read per later poll.  Identity and counters are extras: old
+ * firmware rejects some, a lost answer is counted; only a dead line stops
+ * the poll. */
 static int
 slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
 {
 	struct console_priv *p = priv(s);
-	int64_t budget = (int64_t)(s->cfg->interval_s * 1000);
+	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms, t;
 	int n = slow_entries(p), done = 0, rc;
 
-	if (p->slow_next < 0 || (!p->polled && !s->all_at_once))
+	if (p->slow_next < 0)
 		return 0;
 	while (p->slow_next < n) {
 		const char *cmd;
 		int arg;
 
-		if (!s->all_at_once && done > 0 && clock_mono_ms() - t0 >= budget)
+		if (!s->all_at_once && (done > 0 || !p->polled) &&
+		    clock_mono_ms() - t0 + last_ms > budget)
 			return 0;
 		slow_entry(p, p->slow_next, &cmd, &arg);
 		progress_steps(s, "identity", p->slow_next, n);
 		p->slow_next++;
 		done++;
+		t = clock_mono_ms();
 		rc = run(s, cmd, arg, out);
 		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 			return rc;
+		last_ms = clock_mono_ms() - t;
 	}
 	p->slow_next = -1;
 	progress_steps(s, "polling", 0, 0);
