@@ -282,6 +282,8 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 		st = console_frame(p->buf, p->len, fr);
 		if (st == CF_PAGER && fr->pager_end > pager_done) {
 			pager_done = fr->pager_end;
+			pt_vlog(PT_VLOG_SUMMARY, "console: sent CR (the pager of '%s' asks to "
+			    "continue)", line);
 			if (link_write(s->link, "\r", 1, 1000) != 0)
 				return session_fail(s, PT_ERR_IO, "%s", link_error(s->link));
 		} else if (st == CF_PROMPT_ONLY ||
