@@ -79,6 +79,8 @@ set_state(struct monitor *m, enum link_state st, const char *fmt, ...)
 	va_list ap;
 
 	pthread_mutex_lock(&m->lock);
+	if (m->stats.state != st)
+		m->stats.state_since_ms = clock_wall_ms();
 	m->stats.state = st;
 	if (fmt != NULL) {
 		va_start(ap, fmt);
@@ -213,6 +215,7 @@ note_changed(struct monitor *m, const struct session *s)
 	pthread_mutex_lock(&m->lock);
 	snprintf(old, sizeof old, "%s", m->stats.note);
 	snprintf(m->stats.note, sizeof m->stats.note, "%s", s->note);
+	m->stats.cells_per_cycle = s->cells_per_cycle;
 	pthread_mutex_unlock(&m->lock);
 	if (strcmp(old, s->note) == 0)
 		return;

@@ -15,6 +15,7 @@ enum link_state {
 
 struct link_stats {
 	enum link_state	state;
+	int64_t		state_since_ms;	/* UTC ms when `state` was entered */
 	char		device[256];	/* as given by the user */
 	char		kind[8];	/* serial, pty, tcp, replay */
 	char		protocol[8];	/* lv, hv, sc0500, rs485 ("" until known) */
