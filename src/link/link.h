@@ -32,7 +32,7 @@ struct link {
 	int	baud;
 	int	fd;		/* -1 when closed */
 	void	*priv;		/* backend state */
-	char	error[256];	/* last error, one line */
+	char	error[512];	/* last error, one line: room for a 255-character path and its hint */
 };
 
 /* Parse a spec and choose the backend: "tcp://host:port", "replay:FILE",

@@ -295,7 +295,7 @@ link_prefix_width(struct tui *t, const struct link_stats *ls, int cols)
  * wrapped over `msg_lines` lines (the first one after the state), the
  * hint kept when even that is too short. */
 static int
-link_lines(struct tui *t, int y, int cols, bool merge_sinks, int msg_lines)
+link_lines(struct tui *t, int y, int cols, bool merge_sinks, int msg_lines, bool counters)
 {
 	struct link_stats ls;
 	struct sink_status mq, csv;
@@ -326,12 +326,12 @@ link_lines(struct tui *t, int y, int cols, bool merge_sinks, int msg_lines)
 		x = 4;
 	}
 	y += tui_wrap(y, x, cols - x, 4, cols - 5, msg_lines, ls.message);
-	(void)t;
-	tui_printf(y++, 2, cols - 2, "samples %llu  timeouts %llu  unreadable %llu  checksum %llu"
-	    "  refused %llu  reconnects %llu", (unsigned long long)ls.samples,
-	    (unsigned long long)ls.timeouts, (unsigned long long)ls.parse_errors,
-	    (unsigned long long)ls.checksum_errors, (unsigned long long)ls.device_errors,
-	    (unsigned long long)ls.reconnects);
+	if (counters)
+		tui_printf(y++, 2, cols - 2, "samples %llu  timeouts %llu  unreadable %llu"
+		    "  checksum %llu  refused %llu  reconnects %llu",
+		    (unsigned long long)ls.samples, (unsigned long long)ls.timeouts,
+		    (unsigned long long)ls.parse_errors, (unsigned long long)ls.checksum_errors,
+		    (unsigned long long)ls.device_errors, (unsigned long long)ls.reconnects);
 	monitor_csv_status(t->m, &csv);
 	monitor_mqtt_status(t->m, &mq);
 	if (merge_sinks) {
@@ -360,6 +360,15 @@ message_lines(struct tui *t, int cols)
 	if (x > cols - 20)
 		return 1 + layout_wrap(ls.message, cols - 5, cols - 5, TUI_MESSAGE_LINES, lines);
 	return layout_wrap(ls.message, cols - x, cols - 5, TUI_MESSAGE_LINES, lines);
+}
+
+static bool
+message_has_hint(struct tui *t)
+{
+	struct link_stats ls;
+
+	monitor_link_stats(t->m, &ls);
+	return layout_hint(ls.message) >= 0;
 }
 
 /* "Weakest: module 3 cell 7 (-45 mV from its mean) ..." */
@@ -528,7 +537,7 @@ view_overview(struct tui *t, int top, int rows, int cols)
 	int y = top, n = t->have_sample ? s->n_modules : 0, want, room, first, k, bottom;
 	int msg, extra, table_top;
 	struct weakest w;
-	bool titles, merge, have_w = tui_weakest(t, &w);
+	bool titles, merge, counters = true, have_w = tui_weakest(t, &w);
 
 	/* Rows: stack 2, table head 1, link 2, outputs 2 (or 1), titles 3. */
 	want = 2 + 1 + n + 4 + 3;
@@ -537,9 +546,13 @@ view_overview(struct tui *t, int top, int rows, int cols)
 	/* A long link message takes free rows first: its hint must show. */
 	msg = message_lines(t, cols);
 	extra = rows - want > 0 ? rows - want : 0;
-	if (msg - 1 > extra)
+	if (msg > 1 && extra == 0 && message_has_hint(t)) {
+		/* No row to spare: what to do matters more than the counters. */
+		counters = false;
+		msg = 2;
+	} else if (msg - 1 > extra)
 		msg = extra + 1;
-	bottom = top + rows - (merge ? 3 : 4) - (titles ? 1 : 0) - (msg - 1);
+	bottom = top + rows - (merge ? 3 : 4) - (titles ? 1 : 0) - (msg - 1) + (counters ? 0 : 1);
 	if (titles)
 		tui_title(t, y++, 1, cols - 2, "Stack");
 	if (titles && t->old) {
@@ -605,5 +618,5 @@ view_overview(struct tui *t, int top, int rows, int cols)
 	y = bottom;
 	if (titles)
 		tui_title(t, y++, 1, cols - 2, "Link and outputs");
-	link_lines(t, y, cols, merge, msg);
+	link_lines(t, y, cols, merge, msg, counters);
 }
