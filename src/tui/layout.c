@@ -322,13 +322,45 @@ layout_hint(const char *msg)
 	return semi != NULL ? (int)(semi - msg) + 2 : -1;
 }
 
+/* The candidate text: the first k characters of msg, "...", the hint
+ * (from index h; none when h < 0). */
+static void
+candidate(char *buf, size_t size, const char *msg, int k, int h)
+{
+	while (k > 0 && msg[k - 1] == ' ')
+		k--;
+	snprintf(buf, size, "%.*s...%s%s", k, msg, h >= 0 ? " " : "", h >= 0 ? msg + h : "");
+}
+
+/* The longest start (up to `len` characters) that fits with the hint,
+ * -1 when not even none does. */
+static int
+longest_start(const char *msg, int len, int h, int first_w, int width, int max_lines,
+    char out[][LAYOUT_LINE_MAX])
+{
+	char cand[LAYOUT_LINE_MAX * 2];
+	int k, best = -1, word;
+
+	for (k = len; k >= 0 && best < 0; k--) {
+		candidate(cand, sizeof cand, msg, k, h);
+		if (wrap_words(cand, first_w, width, max_lines, out) <= max_lines)
+			best = k;
+	}
+	if (best <= 0)
+		return best;
+	/* Cut between words when that costs little (a path has none). */
+	for (word = best; word > 0 && msg[word] != ' ' && msg[word - 1] != ' '; word--)
+		;
+	return best - word <= 12 ? word : best;
+}
+
 int
 layout_wrap(const char *msg, int first_width, int width, int max_lines,
     char out[][LAYOUT_LINE_MAX])
 {
 	char cand[LAYOUT_LINE_MAX * 2];
 	int n, h, k;
-	size_t len = strlen(msg);
+	int len = (int)strlen(msg);
 
 	if (max_lines < 1)
 		return 0;
@@ -341,21 +373,14 @@ layout_wrap(const char *msg, int first_width, int width, int max_lines,
 	 * "...", then the hint (what to do) whole.  Without a hint, or when
 	 * the hint alone is too long, keep the start and cut the end. */
 	h = layout_hint(msg);
-	for (k = h >= 0 ? h : (int)len; k >= 0; k--) {
-		if (k > 0 && msg[k - 1] != ' ' && msg[k] != ' ' && k > 8)
-			continue;	/* cut between words */
-		int kk = k;
-
-		while (kk > 0 && msg[kk - 1] == ' ')
-			kk--;
-		snprintf(cand, sizeof cand, "%.*s...%s%s", kk, msg, h >= 0 ? " " : "",
-		    h >= 0 ? msg + h : "");
-		if (wrap_words(cand, first_width, width, max_lines, out) <= max_lines)
-			return wrap_words(cand, first_width, width, max_lines, out);
-		if (k == 0 && h >= 0) {
-			h = -1;		/* the hint alone does not fit */
-			k = (int)len + 1;
-		}
+	k = h >= 0 ? longest_start(msg, h, h, first_width, width, max_lines, out) : -1;
+	if (k < 0) {
+		h = -1;
+		k = longest_start(msg, len, -1, first_width, width, max_lines, out);
 	}
-	return max_lines;
+	if (k < 0)
+		k = 0;
+	candidate(cand, sizeof cand, msg, k, h);
+	n = wrap_words(cand, first_width, width, max_lines, out);
+	return n < max_lines ? n : max_lines;
 }
