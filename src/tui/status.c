@@ -87,6 +87,9 @@ tui_age_due(struct tui *t, int64_t wall_ms)
 	char buf[32];
 
 	monitor_link_stats(t->m, &ls);
+	if (ls.last_sample_ms <= 0 && ls.state_since_ms > 0 && ls.state != LINK_STOPPED)
+		/* No sample yet: the overview counts how long this step takes. */
+		return layout_age(buf, sizeof buf, wall_ms - ls.state_since_ms);
 	if (ls.last_sample_ms <= 0)
 		return -1;
 	return layout_age(buf, sizeof buf, wall_ms - ls.last_sample_ms);

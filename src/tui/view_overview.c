@@ -572,7 +572,7 @@ view_overview(struct tui *t, int top, int rows, int cols)
 		monitor_link_stats(t->m, &ls);
 		tui_role(t, TR_DIM);
 		tui_text(y, 2, cols - 2, "waiting for the first complete sample...");
-		if (ls.state_since_ms > 0 && ls.state != LINK_POLLING) {
+		if (ls.state_since_ms > 0) {
 			tui_age_text(age, sizeof age, clock_wall_ms() - ls.state_since_ms);
 			tui_printf(y, 44, cols - 44, "%s for %s", link_state_name(ls.state), age);
 		}

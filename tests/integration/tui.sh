@@ -331,6 +331,20 @@ screen | tr -s ' \n' '  ' | grep -q 'no such device.*(is the adapter plugged in?
 note "long link message at 80x24: hint kept ($(screen | tr -s ' \n' '  ' | grep -o '\.\.\. [^)]*)' | head -1))"
 stop_tmux
 
+# A slow line (8 x 16 cells at 19200 baud, 1 s interval): while the first
+# sample is on its way the overview counts how long the current step
+# takes; then the status line at 80 columns says the cells are read
+# round-robin.
+sim_start slow --protocol lv --modules 8 --cells 16 --baud 19200
+tm start-server \; set -g remain-on-exit on \; new-session -d -s pt -x 80 -y 24 \
+	"env TERM=xterm-256color LANG=C.UTF-8 '$PYLONTOP' -d '$SIM_DEV' -i 1 $NOSINKS 2>'$T/slow.err'"
+shows_in 10 'waiting for the first complete sample\.\.\.  (identifying|polling) for [2-9]s' ||
+	fail "slow: no progress while waiting for the first sample: $(screen)"
+wait_for 40 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | tail -1 | grep -Eq ' (rr|round-robin) [0-9]+/8 '" ||
+	fail "slow: no round-robin state in the status line at 80 columns: $(screen | tail -3)"
+note "slow line: progress while waiting, '$(screen | tail -1 | grep -Eo '(rr|round-robin) [0-9]+/8')' in the status line"
+stop_tmux
+
 # The same 16 x 16 stack at 200 x 60: volts, compared cell by cell.
 SIM_ARGS="--protocol lv --modules 16 --cells 16"
 start lv200 200 60 "TERM=xterm-256color LANG=C.UTF-8" "$NOSINKS"
