@@ -32,7 +32,7 @@ struct link {
 	int	baud;
 	int	fd;		/* -1 when closed */
 	void	*priv;		/* backend state */
-	char	error[256];	/* last error, one line */
+	char	error[512];	/* last error, one line: room for a 255-character path and its hint */
 	unsigned opens;		/* successful opens: the next one is a reconnect */
 	int	lost_said;	/* "lost" was logged for this open (-v) */
 	/* Called before every read and write: the owner publishes what it
