@@ -303,6 +303,9 @@ poll_loop(struct monitor *m, struct session *s)
 				last_slow = clock_mono_ms();
 			m->work.seq = ++m->seq;
 			m->work.time_ms = clock_wall_ms();
+			pthread_mutex_lock(&m->lock);
+			m->stats.identity_pending = s->identity_pending;
+			pthread_mutex_unlock(&m->lock);
 			deliver(m, &m->work);
 			note_changed(m, s);
 			/* Every change of the note (round-robin on, growing

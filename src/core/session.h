@@ -76,6 +76,11 @@ struct session {
 	 * interleaving them over later cycles (the monitor's default, so
 	 * the first sample is on screen before the slow identity reads). */
 	bool	all_at_once;
+	/* The first round of identity reads is not finished: barcodes may
+	 * still arrive, so whatever names things by them (MQTT unique ids)
+	 * waits.  Sessions that identify everything in identify() leave it
+	 * false. */
+	bool	identity_pending;
 	struct session_progress progress;
 	void	(*progress_fn)(void *arg, const struct session_progress *p);
 	void	*progress_arg;

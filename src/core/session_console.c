@@ -724,6 +724,7 @@ slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
 		last_ms = clock_mono_ms() - t;
 	}
 	p->slow_next = -1;
+	s->identity_pending = false;
 	progress_steps(s, "polling", 0, 0);
 	return 0;
 }
@@ -866,6 +867,7 @@ console_identify(struct session *s)
 	p->slow_next = -1;
 	p->polled = false;
 	p->poll_start_ms = 0;
+	s->identity_pending = true;	/* until slow_reads() has done one round */
 	s->cycle_ms = 0;
 	progress_steps(s, "waking", 0, 0);
 	if ((rc = wake(s)) != 0)

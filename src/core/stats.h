@@ -37,6 +37,7 @@ struct link_stats {
 	int		modules;	/* discovered */
 	int		cells_per_cycle;	/* modules whose cells are read each cycle */
 	char		note[160];	/* the session's remark (round-robin, ...) */
+	bool		identity_pending;	/* barcodes may still arrive (session.h) */
 	char		progress[96];	/* the step in flight: "identity: info 3, 412 bytes (3/16)" */
 };
 
