@@ -162,12 +162,26 @@ look(struct probe *p, const char *out, size_t out_len, bool rs485, int wait_ms)
 	return HEARD_BYTES;
 }
 
+/* A TCP gateway has its own speed: the tries run over it unchanged. */
 static int
 set_speed(struct probe *p, int baud)
 {
 	p->baud = baud;
 	p->link.baud = baud;
+	if (p->link.ops->set_baud == NULL)
+		return 0;
 	return link_set_baud(&p->link, baud);
+}
+
+/* "115200 8N1", or "via TCP" where the gateway sets the speed. */
+static void
+speed_words(const struct link *l, int baud, char *out, size_t size)
+{
+	if (l->ops->set_baud == NULL)
+		snprintf(out, size, "via %s", strcmp(link_kind(l), "tcp") == 0 ? "TCP" :
+		    link_kind(l));
+	else
+		snprintf(out, size, "%d 8N1", baud);
 }
 
 /* "Pylontech LV console, 115200 8N1, 4 modules, firmware B69.25". */
@@ -175,7 +189,7 @@ static void
 describe(const struct session *s, const struct pt_sample *smp, bool polled, int baud,
     char *out, size_t size)
 {
-	char name[64];
+	char name[64], speed[32];
 	const char *fw = "";
 	bool rs485 = strcmp(s->protocol, "rs485") == 0;
 
@@ -190,7 +204,8 @@ describe(const struct session *s, const struct pt_sample *smp, bool polled, int 
 	if (polled)
 		fw = smp->stack.firmware[0] != '\0' ? smp->stack.firmware :
 		    smp->n_modules > 0 ? smp->modules[0].firmware : "";
-	snprintf(out, size, "%s, %d 8N1, %d %s%s, firmware %s", name, baud, s->modules,
+	speed_words(s->link, baud, speed, sizeof speed);
+	snprintf(out, size, "%s, %s, %d %s%s, firmware %s", name, speed, s->modules,
 	    rs485 ? "pack" : "module", s->modules == 1 ? "" : "s",
 	    fw[0] != '\0' ? fw : "unknown");
 }
@@ -302,9 +317,12 @@ probe_link(struct probe *p, char *out, size_t size)
 	for (i = 0; i < sizeof rs485_bauds / sizeof rs485_bauds[0]; i++) {
 		if (*p->stop || set_speed(p, rs485_bauds[i]) != 0)
 			return 0;
-		for (k = 0; k < sizeof rs485_dialects / sizeof rs485_dialects[0]; k++)
-			if (*p->stop || (rc = try_rs485(p, rs485_dialects[k], out, size)) != 0)
-				return *p->stop ? 0 : rc;
+		for (k = 0; k < sizeof rs485_dialects / sizeof rs485_dialects[0]; k++) {
+			if (*p->stop)
+				return 0;
+			if ((rc = try_rs485(p, rs485_dialects[k], out, size)) != 0)
+				return rc;
+		}
 	}
 	/* Last resort: an LV console asleep after a full power-off. */
 	if (*p->stop || set_speed(p, 115200) != 0)
@@ -335,6 +353,9 @@ explain(const struct probe *p, char *out, size_t size)
 		    "RS485 9600/19200/115200 as pylontech, pace and seplos, then the "
 		    "1200-baud console wake-up): check the cable (Console or RS485 "
 		    "port?), the adapter and that the battery is on");
+	if (*p->stop && strlen(out) + 40 < size)
+		snprintf(out + strlen(out), size - strlen(out), " (stopped after %d s, "
+		    "not every try was made)", PORT_BUDGET_S);
 }
 
 /* The error of the link without its leading "<spec>: ". */
