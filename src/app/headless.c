@@ -53,6 +53,21 @@ summary(struct monitor *m)
 	    (unsigned long long)ls.device_errors, (unsigned long long)ls.reconnects);
 }
 
+/* Rows that never reached the CSV file make the run a failure (1): a
+ * logger that lost data must not look successful to systemd or a script. */
+static int
+csv_exit_status(struct monitor *m, int rc)
+{
+	struct sink_status st;
+
+	monitor_csv_status(m, &st);
+	if (st.dropped == 0)
+		return rc;
+	fprintf(stderr, "pylontop: csv: %s (%llu written); exit status 1\n", st.text,
+	    (unsigned long long)st.written);
+	return rc == EXIT_OK ? EXIT_RUNTIME : rc;
+}
+
 /* Run a started monitor until a signal or `count` samples; prints
  * samples when asked.  Shared by --headless and the text --demo. */
 int
@@ -129,6 +144,8 @@ app_headless(const struct app_options *o)
 	if ((m = app_start_monitor(o, &rc)) == NULL)
 		return rc;
 	rc = app_run_monitor(m, o, o->format_set);
+	monitor_stop(m);	/* held CSV rows written now, or counted lost */
+	rc = csv_exit_status(m, rc);
 	monitor_free(m);
 	return rc;
 }

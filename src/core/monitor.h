@@ -46,6 +46,9 @@ bool	monitor_has_mqtt(struct monitor *m);	/* a broker is configured */
 bool	monitor_has_csv(struct monitor *m);	/* a CSV path is configured */
 void	monitor_mqtt_status(struct monitor *m, struct sink_status *st);
 void	monitor_csv_status(struct monitor *m, struct sink_status *st);
+/* SIGHUP: close the CSV file so the next row opens its path again (log
+ * rotation); a failing file is retried at once. */
+void	monitor_reopen_logs(struct monitor *m);
 
 /* Feed a sample as if the acquisition thread had produced it (alarms,
  * history, sinks, fd).  For tests and --decode-less demos only. */
