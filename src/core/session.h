@@ -92,6 +92,12 @@ struct session {
 struct session *session_new(const struct pt_config *cfg, struct link *link, volatile int *stop);
 void	session_free(struct session *s);
 
+/* The 1200-baud wake frame of console.md §1.1 (it only switches an LV
+ * console on), then back to the link's speed after a pause.  Also used
+ * by pylontop --probe.  0, or PT_ERR_UNSUPPORTED on a link without a
+ * baud rate (TCP, replay). */
+int	console_send_wake(struct link *l, volatile int *stop);
+
 /* Provided by the protocol families. */
 struct session *console_session_new(const struct pt_config *cfg, struct link *link);
 struct session *rs485_session_new(const struct pt_config *cfg, struct link *link);

@@ -408,6 +408,24 @@ detect_dialect(const char *body, size_t len)
 	return 0;
 }
 
+int
+console_send_wake(struct link *l, volatile int *stop)
+{
+	int64_t t;
+
+	if (link_set_baud(l, 1200) != 0)
+		return PT_ERR_UNSUPPORTED;
+	pt_vlog(PT_VLOG_SUMMARY, "console: sent the 1200-baud wake frame (no prompt at "
+	    "%d baud)", l->baud > 0 ? l->baud : 115200);
+	link_write(l, wake_frame, sizeof wake_frame - 1, 1000);
+	t = clock_mono_ms() + 500;
+	clock_sleep_until(t, stop);
+	link_set_baud(l, l->baud > 0 ? l->baud : 115200);
+	t = clock_mono_ms() + 500;
+	clock_sleep_until(t, stop);
+	return 0;
+}
+
 static int
 wake(struct session *s)
 {
@@ -417,19 +435,8 @@ wake(struct session *s)
 		return rc;
 	/* LV modules after a full power-off listen only after the 1200-baud
 	 * wake frame; once, never in a loop.  Serial ports only. */
-	if (link_set_baud(s->link, 1200) == 0) {
-		int64_t t;
-
-		pt_vlog(PT_VLOG_SUMMARY, "console: sent the 1200-baud wake frame (no prompt at "
-		    "%d baud)", s->link->baud > 0 ? s->link->baud : 115200);
-		link_write(s->link, wake_frame, sizeof wake_frame - 1, 1000);
-		t = clock_mono_ms() + 500;
-		clock_sleep_until(t, s->stop);
-		link_set_baud(s->link, s->link->baud > 0 ? s->link->baud : 115200);
-		t = clock_mono_ms() + 500;
-		clock_sleep_until(t, s->stop);
+	if (console_send_wake(s->link, s->stop) == 0)
 		rc = probe_prompt(s);
-	}
 	if (rc == PT_ERR_TIMEOUT)
 		rc = probe_prompt(s);
 	if (rc == PT_ERR_TIMEOUT) {
