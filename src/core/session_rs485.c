@@ -27,6 +27,7 @@
 #include "proto/rs485.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/vlog.h"
 
 #define DEFAULT_BAUD	9600
 #define REPLY_MS	1500	/* a whole reply */
@@ -49,6 +50,7 @@ struct rs485_priv {
 	char		buf[BUF_MAX + 1];
 	size_t		len;
 	struct rs485_frame frame;
+	size_t		reply_len;		/* characters of the last frame received */
 	struct pt_diag	diag;
 	struct pt_sample cache;			/* slow data: barcodes, firmware, limits */
 	bool		have_cache;
@@ -126,6 +128,8 @@ await_reply(struct session *s, int wait_ms)
 		}
 		pt_diag_clear(&p->diag);
 		p->last_io_ms = clock_mono_ms();
+		p->reply_len = flen;
+		pt_vlog_bytes("rs485 received", p->buf + start, flen);
 		rc = rs485_decode(p->buf + start, flen, &p->frame, &p->diag);
 		p->len -= start + flen;
 		memmove(p->buf, p->buf + start + flen, p->len);
@@ -141,6 +145,49 @@ await_reply(struct session *s, int wait_ms)
 	return damaged != 0 ? damaged : PT_ERR_TIMEOUT;
 }
 
+/* What -v says of a command: "0x42 analog values". */
+static const char *
+cid2_name(struct session *s, uint8_t cid2)
+{
+	const struct rs485_command *c = rs485_command_find(cid2, priv(s)->dl);
+
+	return c != NULL ? c->name : "?";
+}
+
+static const char *
+target(const struct rs485_priv *p)
+{
+	return p->dl == RS_PYLONTECH ? "address" : "pack";
+}
+
+/* -v: one line per answer (or its absence): length, time, verdict. */
+static void
+vlog_reply(struct session *s, uint8_t adr, uint8_t cid2, int rc, int64_t sent_ms)
+{
+	struct rs485_priv *p = priv(s);
+	long long ms = (long long)(clock_mono_ms() - sent_ms);
+
+	if (!pt_vlog_on(PT_VLOG_SUMMARY))
+		return;
+	if (rc == 0 && p->frame.cid2 == 0)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: %zu chars in %lld ms: ok",
+		    target(p), adr, cid2, p->reply_len, ms);
+	else if (rc == 0)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: %zu chars in %lld ms: RTN %02X "
+		    "(%s)", target(p), adr, cid2, p->reply_len, ms, p->frame.cid2,
+		    rs485_rtn_text(p->frame.cid2));
+	else if (rc == PT_ERR_TIMEOUT)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: timeout, nothing in %lld ms",
+		    target(p), adr, cid2, ms);
+	else if (rc == PT_ERR_CHECKSUM || rc == PT_ERR_PARSE || rc == PT_ERR_TRUNCATED)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: %zu chars in %lld ms: %s (%s)",
+		    target(p), adr, cid2, p->reply_len, ms,
+		    rc == PT_ERR_CHECKSUM ? "checksum" : "damaged", p->diag.error);
+	else
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: link error after %lld ms: %s",
+		    target(p), adr, cid2, ms, link_error(s->link));
+}
+
 /* Send one request and wait for its reply, retrying once after a timeout
  * or a damaged reply.  `probe`: discovery, where silence is an answer
  * (not counted, shorter wait, not retried); a damaged reply there still
@@ -152,7 +199,7 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 	struct rs485_priv *p = priv(s);
 	char out[64];
 	int n, tries, rc = PT_ERR_TIMEOUT;
-	int64_t wait;
+	int64_t wait, sent;
 
 	n = rs485_encode(out, sizeof out, p->ver, adr, RS485_CID1_BATTERY, cid2, info, info_len);
 	if (n < 0) {
@@ -168,19 +215,27 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 		wait = p->last_io_ms + p->gap_ms - clock_mono_ms();
 		sleep_ms(wait > p->gap_ms ? p->gap_ms : (int)wait);
 		drain(s);
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 -> %s %d (ADR %02X), %02X %s%s%s", target(p), adr,
+		    adr, cid2, cid2_name(s, cid2), probe ? ", probe" : "",
+		    tries > 0 ? ", retry" : "");
+		pt_vlog_bytes("rs485 sent", out, (size_t)n);
+		sent = clock_mono_ms();
+		p->reply_len = 0;
 		if ((rc = link_write(s->link, out, (size_t)n, REPLY_MS)) != 0) {
 			snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
+			vlog_reply(s, adr, cid2, rc, sent);
 			return rc;
 		}
 		rc = await_reply(s, probe ? PROBE_MS : REPLY_MS);
 		p->last_io_ms = clock_mono_ms();
+		vlog_reply(s, adr, cid2, rc, sent);
 		switch (rc) {
 		case 0:
 			if (p->frame.cid2 == 0)
 				return 0;
 			s->counters.device_errors++;
 			snprintf(s->error, sizeof s->error, "%s %d answered command %02X with "
-			    "RTN %02X: %s", p->dl == RS_PYLONTECH ? "address" : "pack", adr, cid2,
+			    "RTN %02X: %s", target(p), adr, cid2,
 			    p->frame.cid2, rs485_rtn_text(p->frame.cid2));
 			/* 02/03: the pack got a damaged request; ask again. */
 			if (p->frame.cid2 != 0x02 && p->frame.cid2 != 0x03)
@@ -191,8 +246,7 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 			if (!probe)
 				s->counters.timeouts++;
 			snprintf(s->error, sizeof s->error, "no reply from %s %d to command %02X "
-			    "within %d ms", p->dl == RS_PYLONTECH ? "address" : "pack", adr, cid2,
-			    probe ? PROBE_MS : REPLY_MS);
+			    "within %d ms", target(p), adr, cid2, probe ? PROBE_MS : REPLY_MS);
 			break;
 		case PT_ERR_CHECKSUM:
 		case PT_ERR_PARSE:
@@ -222,11 +276,21 @@ ask(struct session *s, int pack, uint8_t cid2, bool with_info, struct pt_sample 
 {
 	struct rs485_priv *p = priv(s);
 	uint8_t cmd = (uint8_t)pack;
-	int rc;
+	int rc, named;
 
 	rc = request(s, (uint8_t)pack, cid2, &cmd, with_info ? 1 : 0, false);
 	if (rc != 0)
 		return rc;
+	/* A reply is filed under the pack it names, and that must be the one
+	 * asked (a late answer to an earlier request must not land on it). */
+	named = rs485_reply_pack(&p->frame, cid2);
+	if (with_info && named >= 0 && named != pack) {
+		s->counters.parse_errors++;
+		snprintf(s->error, sizeof s->error, "%s %d, command %02X: the answer is for %s "
+		    "%d; ignored", target(p), pack, cid2, target(p), named);
+		pt_vlog(PT_VLOG_SUMMARY, "rs485: %s", s->error);
+		return PT_ERR_PARSE;
+	}
 	pt_diag_clear(&p->diag);
 	if ((rc = rs485_parse_reply(&p->frame, p->dl, cid2, pack, out, &p->diag)) != 0) {
 		s->counters.parse_errors++;
@@ -424,6 +488,32 @@ rs485_identify(struct session *s)
 
 /* ---- polling ------------------------------------------------------------ */
 
+/* Firmware that answers C1/C2 only for itself (§5.2) gives the master's
+ * barcode for every pack: a barcode is one pack's, so a later pack with
+ * the master's barcode got the master's identity, not its own.  Its
+ * barcode and version stay unknown rather than wrong. */
+static void
+drop_master_echoes(struct session *s, struct pt_sample *c)
+{
+	struct rs485_priv *p = priv(s);
+	const struct pt_module *master = pt_sample_find_module(c, p->packs[0]);
+	int i;
+
+	if (master == NULL || master->barcode[0] == '\0')
+		return;
+	for (i = 1; i < p->n_packs; i++) {
+		struct pt_module *m = pt_sample_find_module(c, p->packs[i]);
+
+		if (m == NULL || strcmp(m->barcode, master->barcode) != 0)
+			continue;
+		pt_vlog(PT_VLOG_SUMMARY, "rs485: pack %d answered C2 with pack %d's barcode %s: "
+		    "the master speaks for itself only; pack %d's identity stays unknown",
+		    m->id, master->id, m->barcode, m->id);
+		m->barcode[0] = '\0';
+		m->firmware[0] = '\0';
+	}
+}
+
 /* Slow data, asked at start and hourly: identity and limits. */
 static int
 poll_slow(struct session *s)
@@ -447,12 +537,17 @@ poll_slow(struct session *s)
 			}
 		}
 	} else if (p->dl == RS_PACE) {
-		/* Only the pack on the wire answers these (§5.2): the master. */
-		rc = ask(s, p->packs[0], 0xC2, false, c);
-		if (!link_lost(rc))
-			rc = ask(s, p->packs[0], 0xC1, false, c);
-		if (link_lost(rc))
-			return rc;
+		/* Every pack's barcode and version, asked with ADR = INFO = its
+		 * number as PylonToMQTT does; the replies do not name the pack,
+		 * so each is filed under the pack asked. */
+		for (i = 0; i < p->n_packs; i++) {
+			rc = ask(s, p->packs[i], 0xC2, true, c);
+			if (!link_lost(rc))
+				rc = ask(s, p->packs[i], 0xC1, true, c);
+			if (link_lost(rc))
+				return rc;
+		}
+		drop_master_echoes(s, c);
 	}
 	p->have_cache = true;
 	return 0;

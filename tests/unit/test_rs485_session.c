@@ -122,6 +122,7 @@ rig_new(const char *sim_dialect, int packs, const char *dialect, enum rs485_dial
 
 	assert_non_null(r);
 	sim_model_init(&r->fake.model, packs, 16, "", 7);
+	sim_rs485_number(&r->fake.model, sim_dialect, SIM_RS485_GROUP_MAX);
 	r->fake.dialect = sim_dialect;
 	r->fake.expect = expect;
 	r->link.ops = &fake_ops;
@@ -184,7 +185,7 @@ static void
 run_dialect(const char *sim, const char *dialect, enum rs485_dialect expect, int packs)
 {
 	struct rig *r = rig_new(sim, packs, dialect, expect);
-	int first = strcmp(sim, "pace") == 0 ? 1 : 2;
+	int first = strcmp(sim, "pace") == 0 ? 1 : 2, k;
 
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_string_equal(r->s->protocol, "rs485");
@@ -194,11 +195,20 @@ run_dialect(const char *sim, const char *dialect, enum rs485_dialect expect, int
 	assert_string_equal(r->sample.protocol, "rs485");
 	assert_string_equal(r->sample.dialect, sim);
 	check_values(r, first);
-	/* The barcode: every Pylontech pack (0x93); the PACE master (0xC2). */
-	assert_string_equal(r->sample.modules[0].barcode, r->fake.model.m[0].barcode);
+	/* Every pack's barcode and firmware under its own number (0x93/0x96,
+	 * 0xC2/0xC1); the simulator gives each pack its own firmware. */
+	for (k = 0; k < packs; k++) {
+		const struct sim_module *want = &r->fake.model.m[k];
+		const struct pt_module *got = pt_sample_find_module(&r->sample, want->id);
+
+		assert_non_null(got);
+		assert_string_equal(got->barcode, want->barcode);
+		assert_true(got->firmware[0] != '\0');
+		if (k > 0)
+			assert_string_not_equal(got->firmware, r->sample.modules[0].firmware);
+		assert_false(PT_HAS(&got->cells[0], PTF_TEMPERATURE));
+	}
 	if (first == 2) {
-		assert_string_equal(r->sample.modules[packs - 1].barcode,
-		    r->fake.model.m[packs - 1].barcode);
 		assert_string_equal(r->sample.stack.model, "US3000C");
 		assert_float_equal(r->sample.modules[0].charge_limit, 37.0, 1e-9);
 	} else
