@@ -215,13 +215,13 @@ alarm_info(const struct sim_model *m, const struct sim_module *mod, bool pace, i
 {
 	unsigned bal1 = 0, bal2 = 0;
 	double t[8];
-	int c, i, nt = temps(m, mod, pace, t);
+	int c, i, nt = temps(m, mod, pace, t), prot = sim_module_protect_cell(m, mod);
 
 	put8(b, 0);
 	put8(b, pack);
 	put8(b, m->cells);
 	for (c = 0; c < m->cells; c++)
-		put8(b, state(mod->cell_v[c], 2.9, 3.65));
+		put8(b, c == prot ? 2 : state(mod->cell_v[c], 2.9, 3.65));
 	put8(b, nt);
 	for (i = 0; i < nt; i++)
 		put8(b, state(t[i], 0, 50));
@@ -232,18 +232,18 @@ alarm_info(const struct sim_model *m, const struct sim_module *mod, bool pace, i
 		if (mod->balancing[c])
 			*(c < 8 ? &bal1 : &bal2) |= 1u << (c % 8);
 	if (pace) {
-		put8(b, mod->alarm ? 0x01 : 0);		/* protect 1: cell over-voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* protect 1: cell over-voltage */
 		put8(b, 0);				/* protect 2 */
 		put8(b, 0x06 | (mod->current < -0.1 ? 0x08 : 0));	/* CFET, DFET */
 		put8(b, 0);				/* control */
 		put8(b, 0);				/* fault */
 		put8(b, bal1);
 		put8(b, bal2);
-		put8(b, mod->alarm ? 0x01 : 0);		/* warn 1: cell high voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* warn 1: cell high voltage */
 		put8(b, mod->soc < 10 ? 0x80 : 0);	/* warn 2: low SOC */
 		put8(b, 0);				/* Jakiper's extra byte */
 	} else {
-		put8(b, mod->alarm ? 0x01 : 0);		/* Status1: module over-voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* Status1: module over-voltage */
 		put8(b, 0x0E);				/* Status2: MOSFETs on */
 		put8(b, mod->current > 0.1 ? 0x80 : mod->current < -0.1 ? 0x40 : 0);
 		put8(b, 0);				/* Status4/5: no failed cell */
@@ -327,6 +327,18 @@ pack_at(const struct sim_model *m, int adr)
 	return -1;
 }
 
+/* The all-packs 0x42 needs every pack's cells: one lost, no answer. */
+static bool
+all_cells_answered(const struct sim_model *m)
+{
+	int k;
+
+	for (k = 0; k < m->modules; k++)
+		if (!sim_module_cells_answered(m, k))
+			return false;
+	return true;
+}
+
 static size_t
 pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 {
@@ -339,8 +351,12 @@ pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int 
 		return 0;
 	if (r->ver != 0x20)
 		return frame(out, size, r->ver, r->adr, RTN_VER, &b, 0);
+	if (sim_module_dead(m, at))
+		return 0;			/* packdead: nothing at all */
 	if (r->cid2 == 0x42 && pack == 0xFF && (r->adr & 0x0F) == 2) {
 		/* Every pack of the master's group. */
+		if (!all_cells_answered(m))
+			return 0;
 		for (k = 0; k < m->modules; k++)
 			n += (m->m[k].id & 0xF0) == (r->adr & 0xF0);
 		put8(&b, 0x11);
@@ -355,6 +371,8 @@ pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int 
 		return frame(out, size, 0x20, r->adr, RTN_FORMAT, &b, 0);
 	switch (r->cid2) {
 	case 0x42:
+		if (!sim_module_cells_answered(m, at))
+			return 0;		/* batfail: its cell read is lost */
 		put8(&b, 0x11);
 		put8(&b, r->adr);
 		analog_block(m, &m->m[at], false, &b);
@@ -390,6 +408,9 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 	/* SOK firmware takes VER 20 as well as 25 (jtubb); replies say 25. */
 	if (r->ver != 0x25 && r->ver != 0x20)
 		return 0;
+	/* The others are reached through the master: master dead, all silent. */
+	if (sim_module_dead(m, 0))
+		return 0;
 	switch (r->cid2) {
 	case 0x90:
 		put8(&b, m->modules);
@@ -397,6 +418,8 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 	case 0x42:
 	case 0x44:
 		if (r->cid2 == 0x42 && r->ninfo > 0 && r->info[0] == 0xFF) {
+			if (!all_cells_answered(m))
+				return 0;
 			put8(&b, 0);
 			put8(&b, m->modules);
 			for (k = 0; k < m->modules; k++)
@@ -405,8 +428,10 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 		}
 		if (pack == 0)
 			pack = 1;		/* a lone pack at DIP address 0 */
-		if (pack < 1 || pack > m->modules)
-			return 0;		/* nobody at that number */
+		if (pack < 1 || pack > m->modules || sim_module_dead(m, pack - 1))
+			return 0;		/* nobody (any more) at that number */
+		if (r->cid2 == 0x42 && !sim_module_cells_answered(m, pack - 1))
+			return 0;		/* batfail: its cell read is lost */
 		if (r->cid2 == 0x44) {
 			alarm_info(m, &m->m[pack - 1], true, pack, &b);
 			break;
@@ -427,7 +452,7 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 	case 0xC2:
 		if (pack <= 1)
 			pack = 1;
-		if (pack > m->modules)
+		if (pack > m->modules || sim_module_dead(m, pack - 1))
 			return 0;
 		if (r->cid2 == 0xC1) {
 			pace_version(pack - 1, date, sizeof date);
