@@ -296,7 +296,7 @@ test_alarms(void **state)
 	int i;
 
 	(void)state;
-	r->fake.model.m[1].alarm = true;
+	r->fake.model.m[1].protect = true;
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_int_equal(poll_once(r, false), 0);
 	for (i = 0; i < r->sample.n_alarms; i++)
@@ -308,12 +308,16 @@ test_alarms(void **state)
 	assert_int_equal(a->source, PT_ALARM_BMS);
 	rig_free(r);
 	r = rig_new("pylontech", 2, "pylontech", RS_PYLONTECH);
-	r->fake.model.m[0].alarm = true;
+	r->fake.model.m[0].protect = true;
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_int_equal(poll_once(r, false), 0);
-	assert_true(r->sample.n_alarms >= 1);
-	assert_string_equal(r->sample.alarms[0].name, "module_overvoltage");
-	assert_int_equal(r->sample.alarms[0].module, 2);
+	/* The protect fault flags the cell too; the module bit is there. */
+	a = NULL;
+	for (i = 0; i < r->sample.n_alarms; i++)
+		if (strcmp(r->sample.alarms[i].name, "module_overvoltage") == 0)
+			a = &r->sample.alarms[i];
+	assert_non_null(a);
+	assert_int_equal(a->module, 2);
 	rig_free(r);
 }
 
