@@ -4,8 +4,9 @@
  * how many cells, whether cells have temperatures), so that a module whose
  * cells were not read in one cycle gives empty cells, not a new header.
  * Columns: time (ISO 8601 UTC), protocol, stack values, alarm names, then
- * for each module its values and one column per cell voltage (and cell
- * temperature where the device gives one).  Units are in the column names
+ * for each module its values, its own temperature sensors (m01_t1_C ...,
+ * RS485 packs), and one column per cell voltage (and cell temperature
+ * where the device gives one).  Units are in the column names
  * (stack_voltage_V, m01_c07_V).  Unknown values are empty; text is quoted
  * and guarded against formula injection (util/sanitize.h); numbers use
  * '.' whatever the locale. */
@@ -21,6 +22,7 @@ struct csv_layout {
 	int	module_id[PT_MAX_MODULES];
 	int	n_cells[PT_MAX_MODULES];
 	bool	cell_temps[PT_MAX_MODULES];
+	int	n_temps[PT_MAX_MODULES];	/* the module's own sensors (RS485 T1..) */
 };
 
 void	csv_layout_from_sample(struct csv_layout *l, const struct pt_sample *s);
