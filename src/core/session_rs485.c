@@ -18,6 +18,7 @@
  * environment changes the quiet time between requests (default 100 ms). */
 #include "autoconfig.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ struct rs485_priv {
 	struct rs485_frame frame;
 	size_t		reply_len;		/* characters of the last frame received */
 	struct pt_diag	diag;
+	char		found_note[160];	/* what discovery had to say */
 	struct pt_sample cache;			/* slow data: barcodes, firmware, limits */
 	bool		have_cache;
 };
@@ -321,32 +323,104 @@ probe_analog(struct session *s, int adr)
 	return request(s, (uint8_t)adr, 0x42, &cmd, 1, true);
 }
 
-/* Pylontech: ADR 2, 3, ... in group 0, then 0x12, 0x13 ... while the
- * previous group had packs (§5.1).  The first silence ends a group. */
+/* Pylontech addressing (§5.1): group g's packs are at 0x10 * g + 2 on,
+ * 16 addresses per group (0x02-0x11, 0x12-0x21 ...: the next group's
+ * master is at + 0x10), groups 0-7 by the master's DIP switches 2-4. */
+#define GROUP_PACKS	16
+#define GROUPS		8
+#define PACE_LAST	15	/* PACE numbers are the 4-bit DIP address */
+
+static int
+group_adr(int group, int k)
+{
+	return 0x10 * group + 2 + k;
+}
+
+/* Append to the discovery note (a remark for the user). */
+static void
+say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct session *s, const char *fmt, ...)
+{
+	size_t o = strlen(s->note);
+	va_list ap;
+
+	if (o > 0 && o + 2 < sizeof s->note) {
+		memcpy(s->note + o, "; ", 3);
+		o += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s->note + o, sizeof s->note - o, fmt, ap);
+	va_end(ap);
+	pt_vlog(PT_VLOG_SUMMARY, "rs485 discovery: %s", s->note + o);
+}
+
+/* One group: its addresses in order until the first silence (the link
+ * cable numbers packs without gaps).  Packs past the table are counted,
+ * not read, and said.  `found`: packs of this group. */
+static int
+scan_group(struct session *s, int group, int *found)
+{
+	struct rs485_priv *p = priv(s);
+	int k, rc = PT_ERR_TIMEOUT, extra = 0;
+
+	*found = 0;
+	for (k = 0; k < GROUP_PACKS; k++) {
+		int adr = group_adr(group, k);
+
+		if ((rc = probe_analog(s, adr)) != 0)
+			break;
+		if (p->n_packs < PT_MAX_MODULES)
+			p->packs[p->n_packs++] = adr;
+		else if (extra++ == 0)
+			say(s, "more than %d packs: from address 0x%02X on not read (pylontop "
+			    "shows %d)", PT_MAX_MODULES, adr, PT_MAX_MODULES);
+		(*found)++;
+	}
+	if (link_lost(rc))
+		return rc;
+	if (extra > 0)
+		say(s, "%d pack%s of group %d not read", extra, extra == 1 ? "" : "s", group);
+	return 0;
+}
+
+/* Pylontech: the groups of RS485_GROUPS, every one of them, saying which
+ * are empty; by default ("auto") group 0, then the next while the one
+ * before had packs.  What was not scanned is said (-v, and the note when
+ * the stack may be bigger than what was found). */
 static int
 discover_pylontech(struct session *s)
 {
 	struct rs485_priv *p = priv(s);
-	int group, a, rc = PT_ERR_TIMEOUT;
+	unsigned want = s->cfg->rs485_groups;
+	int group, found = 0, rc, last = -1;
 
-	for (group = 0; group < 16 && p->n_packs < PT_MAX_MODULES; group++) {
-		int found = 0;
-		for (a = 2 + 16 * group; a < 16 * (group + 1) && p->n_packs < PT_MAX_MODULES; a++) {
-			if ((rc = probe_analog(s, a)) != 0)
-				break;
-			p->packs[p->n_packs++] = a;
-			found++;
-		}
-		if (link_lost(rc))
+	for (group = 0; group < GROUPS; group++) {
+		if (want != 0 ? !(want & 1u << group) : group > 0 && found == 0)
+			continue;
+		if ((rc = scan_group(s, group, &found)) != 0)
 			return rc;
-		if (found == 0)
-			break;
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 discovery: group %d: %d pack%s (addresses "
+		    "0x%02X-0x%02X probed)", group, found, found == 1 ? "" : "s",
+		    group_adr(group, 0), group_adr(group, found < GROUP_PACKS ? found :
+		    GROUP_PACKS - 1));
+		if (found > 0)
+			last = group;
+		else if (want != 0)
+			say(s, "group %d (RS485_GROUPS): no pack at 0x%02X", group,
+			    group_adr(group, 0));
 	}
-	return p->n_packs > 0 ? 0 : rc;
+	if (want == 0 && last >= 0 && last + 2 < GROUPS)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 discovery: groups %d-%d not scanned (group %d "
+		    "is empty; RS485_GROUPS names groups to scan)", last + 2, GROUPS - 1,
+		    last + 1);
+	return p->n_packs > 0 ? 0 : PT_ERR_TIMEOUT;
 }
 
 /* PACE: the pack count from 0x90, numbers 1..n; firmware that under-
- * reports (PylonToMQTT #4) is caught by asking the next number too. */
+ * reports (PylonToMQTT #4) is caught by asking the next numbers too, up
+ * to 15 (a 4-bit DIP address). */
 static int
 discover_pace(struct session *s)
 {
@@ -360,15 +434,20 @@ discover_pace(struct session *s)
 	pt_diag_clear(&p->diag);
 	if (rc != 0 || rs485_parse_pack_count(&p->frame, &n, &p->diag) != 0)
 		n = 0;
+	if (n > PT_MAX_MODULES)
+		say(s, "the master counts %d packs: packs %d-%d not read (pylontop shows %d)",
+		    n, PT_MAX_MODULES + 1, n, PT_MAX_MODULES);
 	for (k = 1; k <= n && p->n_packs < PT_MAX_MODULES; k++)
 		p->packs[p->n_packs++] = k;
-	for (k = n + 1; k <= PT_MAX_MODULES && p->n_packs < PT_MAX_MODULES; k++) {
+	for (k = n + 1; k <= PACE_LAST && p->n_packs < PT_MAX_MODULES; k++) {
 		if ((rc = probe_analog(s, k)) != 0)
 			break;
 		p->packs[p->n_packs++] = k;
 	}
 	if (link_lost(rc))
 		return rc;
+	if (n > 0 && p->n_packs > n)
+		say(s, "the master counts %d packs, %d answer", n, p->n_packs);
 	return p->n_packs > 0 ? 0 : rc;
 }
 
@@ -431,6 +510,7 @@ rs485_identify(struct session *s)
 {
 	struct rs485_priv *p = priv(s);
 	int dl = rs485_dialect_of(s->cfg->dialect), rc;
+	int64_t started;
 
 	snprintf(s->protocol, sizeof s->protocol, "rs485");
 	if (dl < 0) {
@@ -447,6 +527,8 @@ rs485_identify(struct session *s)
 	p->n_packs = 0;
 	p->have_cache = false;
 	s->error[0] = '\0';
+	s->note[0] = '\0';
+	started = clock_mono_ms();
 	switch (dl) {
 	case RS_PYLONTECH:
 		set_dialect(s, RS_PYLONTECH);
@@ -481,8 +563,14 @@ rs485_identify(struct session *s)
 	    p->n_packs, p->n_packs == 1 ? "" : "s");
 	s->modules = p->n_packs;
 	s->cells_per_cycle = p->n_packs;
-	if (p->dl == RS_PYLONTECH && p->packs[p->n_packs - 1] >= 16)
-		snprintf(s->note, sizeof s->note, "packs found in more than one group");
+	if (p->dl == RS_PYLONTECH && p->packs[p->n_packs - 1] > group_adr(0, GROUP_PACKS - 1))
+		say(s, "packs in more than one group (0x%02X-0x%02X)", p->packs[0],
+		    p->packs[p->n_packs - 1]);
+	/* Kept for every later note: it stays true while this session lasts. */
+	snprintf(p->found_note, sizeof p->found_note, "%s", s->note);
+	pt_vlog(PT_VLOG_SUMMARY, "rs485: %s dialect, %d pack%s found in %lld ms at %d baud",
+	    p->info->name, p->n_packs, p->n_packs == 1 ? "" : "s",
+	    (long long)(clock_mono_ms() - started), s->link->baud);
 	return 0;
 }
 
