@@ -54,6 +54,11 @@ struct rs485_priv {
 	size_t		reply_len;		/* characters of the last frame received */
 	struct pt_diag	diag;
 	char		found_note[160];	/* what discovery had to say */
+	struct pt_sample last;			/* each pack's last cells, with their time */
+	bool		fresh[PT_MAX_MODULES];	/* this poll: the pack's 0x42 answered */
+	int		misses[PT_MAX_MODULES];	/* polls in a row without its 0x42 */
+	char		silent[96];		/* the last silent pack, for the note */
+	int64_t		poll_start;		/* monotonic ms of the last poll's start */
 	struct pt_sample cache;			/* slow data: barcodes, firmware, limits */
 	bool		have_cache;
 };
@@ -526,6 +531,9 @@ rs485_identify(struct session *s)
 	}
 	p->n_packs = 0;
 	p->have_cache = false;
+	pt_sample_init(&p->last, "rs485");
+	memset(p->misses, 0, sizeof p->misses);
+	p->poll_start = 0;
 	s->error[0] = '\0';
 	s->note[0] = '\0';
 	started = clock_mono_ms();
@@ -674,26 +682,98 @@ apply_cache(struct rs485_priv *p, struct pt_sample *out)
 	}
 }
 
+/* The cycle as measured: from the start of one poll to the next, never
+ * less than the configured interval (the freshness rule's cycle_ms). */
+static int64_t
+measure_cycle(struct session *s, int64_t start)
+{
+	struct rs485_priv *p = priv(s);
+	int64_t interval = (int64_t)(s->cfg->interval_s * 1000), cycle = interval;
+
+	if (p->poll_start > 0 && start - p->poll_start > cycle)
+		cycle = start - p->poll_start;
+	p->poll_start = start;
+	return cycle;
+}
+
+/* Cells of this cycle's good answers become the cache; packs that did not
+ * answer get the cached cells while they are fresh (model/sample.h, the
+ * same rule as the console), then unknown, never repeated as new. */
+static void
+merge_cells(struct session *s, struct pt_sample *out, int64_t cycle_ms)
+{
+	struct rs485_priv *p = priv(s);
+	int64_t limit = pt_cells_max_age_ms(cycle_ms, 1);
+	int i;
+
+	pt_sample_merge_cached(out, &p->last, clock_wall_ms(), limit);
+	for (i = 0; i < p->n_packs; i++) {
+		const struct pt_module *m = pt_sample_find_module(out, p->packs[i]);
+		struct pt_module *c;
+
+		if (!p->fresh[i] || m == NULL || (c = pt_sample_module(&p->last, m->id)) == NULL)
+			continue;
+		pt_module_copy_cells(&p->last, c, out, m);
+	}
+}
+
+/* A pack that stopped answering is said once when it goes silent and once
+ * when it is back (-v), and in the note while it lasts. */
+static void
+say_silent(struct session *s, int i, bool answered, int64_t cycle_ms)
+{
+	struct rs485_priv *p = priv(s);
+	const struct pt_module *c = pt_sample_find_module(&p->last, p->packs[i]);
+	int64_t age = c != NULL && c->cells_ms > 0 ? clock_wall_ms() - c->cells_ms : -1;
+	char since[48] = "never answered";
+
+	if (answered) {
+		if (p->misses[i] > 0)
+			pt_vlog(PT_VLOG_SUMMARY, "rs485: %s %d answers again after %d silent "
+			    "cycle%s", target(p), p->packs[i], p->misses[i],
+			    p->misses[i] == 1 ? "" : "s");
+		p->misses[i] = 0;
+		return;
+	}
+	if (age >= 0)
+		snprintf(since, sizeof since, "last answer %.0f s ago", (double)age / 1000);
+	if (p->misses[i]++ == 0)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485: %s %d stopped answering (%s): %s; its cells are "
+		    "unknown after %.1f s", target(p), p->packs[i], s->error, since,
+		    (double)pt_cells_max_age_ms(cycle_ms, 1) / 1000);
+	snprintf(p->silent, sizeof p->silent, "%s %d silent for %d cycle%s (%s)", target(p),
+	    p->packs[i], p->misses[i], p->misses[i] == 1 ? "" : "s", since);
+}
+
 static int
 rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 {
 	struct rs485_priv *p = priv(s);
 	int i, rc, good = 0, first_err = 0;
+	int64_t start = clock_mono_ms(), cycle_ms = measure_cycle(s, start);
 
 	snprintf(out->protocol, sizeof out->protocol, "rs485");
 	snprintf(out->dialect, sizeof out->dialect, "%s", p->info->name);
+	p->silent[0] = '\0';
 	for (i = 0; i < p->n_packs; i++) {
 		int pack = p->packs[i];
+		struct pt_module *m;
 
 		rc = ask(s, pack, 0x42, true, out);
 		if (link_lost(rc) || rc == PT_ERR_CLOSED)
 			return rc;
+		p->fresh[i] = rc == 0;
+		say_silent(s, i, rc == 0, cycle_ms);
 		if (rc != 0) {
-			/* One pack lost: the others still make a sample. */
+			/* One pack lost: the others still make a sample, and this
+			 * one stays in it, its values unknown. */
 			if (first_err == 0)
 				first_err = rc;
+			pt_sample_module(out, pack);
 			continue;
 		}
+		if ((m = pt_sample_find_module(out, pack)) != NULL)
+			m->cells_ms = clock_wall_ms();
 		good++;
 		rc = ask(s, pack, 0x44, true, out);
 		if (link_lost(rc) || rc == PT_ERR_CLOSED)
@@ -701,6 +781,9 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 	}
 	if (good == 0)
 		return first_err != 0 ? first_err : PT_ERR_TIMEOUT;
+	merge_cells(s, out, cycle_ms);
+	pt_vlog(PT_VLOG_SUMMARY, "rs485: %d of %d packs read in %lld ms (cycle %lld ms)", good,
+	    p->n_packs, (long long)(clock_mono_ms() - start), (long long)cycle_ms);
 	if (slow || !p->have_cache) {
 		char keep[sizeof s->error];
 		snprintf(keep, sizeof keep, "%s", s->error);
@@ -709,11 +792,11 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 		snprintf(s->error, sizeof s->error, "%s", keep);
 	}
 	apply_cache(p, out);
+	snprintf(s->note, sizeof s->note, "%s", p->found_note);
 	if (good < p->n_packs)
-		snprintf(s->note, sizeof s->note, "%d of %d packs answered: %s", good, p->n_packs,
-		    s->error);
-	else
-		s->note[0] = '\0';
+		snprintf(s->note + strlen(s->note), sizeof s->note - strlen(s->note),
+		    "%s%d of %d packs answered: %s", s->note[0] ? "; " : "", good, p->n_packs,
+		    p->silent);
 	return 0;
 }
 

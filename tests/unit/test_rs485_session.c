@@ -359,14 +359,32 @@ static void
 test_one_pack_lost(void **state)
 {
 	struct rig *r = rig_new("pylontech", 3, "pylontech", RS_PYLONTECH);
+	const struct pt_module *m;
+	int64_t read_ms;
+	char barcode[PT_TEXT_LEN];
 
 	(void)state;
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_int_equal(poll_once(r, true), 0);
+	m = pt_sample_find_module(&r->sample, 4);
+	assert_non_null(m);
+	read_ms = m->cells_ms;
+	assert_true(read_ms > 0);
+	snprintf(barcode, sizeof barcode, "%s", m->barcode);
 	r->fake.model.modules = 2;	/* ADR 4 stops answering */
 	assert_int_equal(poll_once(r, false), 0);
-	assert_int_equal(r->sample.n_modules, 2);
+	/* It stays, under its own identity, with its values unknown; its
+	 * cells keep the time they were read (young: within their limit). */
+	assert_int_equal(r->sample.n_modules, 3);
+	m = pt_sample_find_module(&r->sample, 4);
+	assert_non_null(m);
+	assert_string_equal(m->barcode, barcode);
+	assert_false(PT_HAS(m, PTF_VOLTAGE));
+	assert_false(PT_HAS(m, PTF_SOC));
+	assert_int_equal(m->cells_ms, read_ms);
+	assert_true(pt_sample_find_module(&r->sample, 3)->cells_ms > read_ms - 1);
 	assert_non_null(strstr(r->s->note, "2 of 3 packs"));
+	assert_non_null(strstr(r->s->note, "address 4 silent"));
 	assert_int_equal(r->s->counters.timeouts, 2);	/* the request and its retry */
 	rig_free(r);
 }
