@@ -750,7 +750,7 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 {
 	struct rs485_priv *p = priv(s);
 	int i, rc, good = 0, first_err = 0;
-	int64_t start = clock_mono_ms(), cycle_ms = measure_cycle(s, start);
+	int64_t start = clock_mono_ms(), cycle_ms = measure_cycle(s, start), took;
 
 	snprintf(out->protocol, sizeof out->protocol, "rs485");
 	snprintf(out->dialect, sizeof out->dialect, "%s", p->info->name);
@@ -782,8 +782,9 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 	if (good == 0)
 		return first_err != 0 ? first_err : PT_ERR_TIMEOUT;
 	merge_cells(s, out, cycle_ms);
+	took = clock_mono_ms() - start;
 	pt_vlog(PT_VLOG_SUMMARY, "rs485: %d of %d packs read in %lld ms (cycle %lld ms)", good,
-	    p->n_packs, (long long)(clock_mono_ms() - start), (long long)cycle_ms);
+	    p->n_packs, (long long)took, (long long)cycle_ms);
 	if (slow || !p->have_cache) {
 		char keep[sizeof s->error];
 		snprintf(keep, sizeof keep, "%s", s->error);
@@ -793,6 +794,13 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 	}
 	apply_cache(p, out);
 	snprintf(s->note, sizeof s->note, "%s", p->found_note);
+	/* A slow line (9600 baud, many packs) makes samples further apart
+	 * than asked: say by how much. */
+	if (took > (int64_t)(s->cfg->interval_s * 1000))
+		snprintf(s->note + strlen(s->note), sizeof s->note - strlen(s->note),
+		    "%sa sample of %d packs takes %.1f s%s%.0d%s", s->note[0] ? "; " : "",
+		    p->n_packs, (double)took / 1000, s->link->baud > 0 ? " at " : "",
+		    s->link->baud, s->link->baud > 0 ? " baud" : "");
 	if (good < p->n_packs)
 		snprintf(s->note + strlen(s->note), sizeof s->note - strlen(s->note),
 		    "%s%d of %d packs answered: %s", s->note[0] ? "; " : "", good, p->n_packs,
