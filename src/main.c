@@ -246,6 +246,19 @@ apply_env(struct pt_config *c)
 		snprintf(c->mqtt.password, sizeof c->mqtt.password, "%s", v);
 }
 
+/* Rules between keys, once the file and the options are all read. */
+static int
+check_config(const struct pt_config *c)
+{
+	char err[300];
+
+	if (config_check(c, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "pylontop: %s%s%s\n", c->source[0] != '\0' ? c->source : "",
+	    c->source[0] != '\0' ? ": " : "", err);
+	return EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,6 +276,8 @@ main(int argc, char **argv)
 		return rc;
 	apply_env(&o.cfg);
 	config_finish(&o.cfg);
+	if ((rc = check_config(&o.cfg)) != 0)
+		return rc;
 	pt_vlog_set_level(o.vlevel > 0 ? o.vlevel : o.cfg.debug ? PT_VLOG_SUMMARY : 0);
 	nc = getenv("NO_COLOR");
 	if (nc != NULL && nc[0] != '\0')

@@ -130,22 +130,23 @@ parse_bool(const char *key, const char *value, bool *out, char *msg, size_t size
 	return PT_ERR_CONFIG;
 }
 
-/* A low limit must stay below its high one, whichever was set last. */
-static int
-check_order(const struct alarm_config *c, const char *key, const char *value, char *msg,
-    size_t size)
+/* A low limit must stay below its high one.  Checked once all sources
+ * are read (alarm_config_check), so the order of the keys never matters. */
+int
+alarm_config_check(const struct alarm_config *c, char *msg, size_t size)
 {
 	if (c->cell_v_low >= c->cell_v_high) {
-		snprintf(msg, size, "%s: %s leaves ALARM_CELL_V_LOW (%.3f V) not below "
-		    "ALARM_CELL_V_HIGH (%.3f V)", key, value, c->cell_v_low, c->cell_v_high);
+		snprintf(msg, size, "ALARM_CELL_V_LOW (%.3f V) is not below ALARM_CELL_V_HIGH "
+		    "(%.3f V): lower the first or raise the second", c->cell_v_low,
+		    c->cell_v_high);
 		return PT_ERR_CONFIG;
 	}
 	if (c->temp_low >= c->temp_high) {
-		snprintf(msg, size, "%s: %s leaves ALARM_TEMP_LOW (%g C) not below "
-		    "ALARM_TEMP_HIGH (%g C)", key, value, c->temp_low, c->temp_high);
+		snprintf(msg, size, "ALARM_TEMP_LOW (%g C) is not below ALARM_TEMP_HIGH (%g C): "
+		    "lower the first or raise the second", c->temp_low, c->temp_high);
 		return PT_ERR_CONFIG;
 	}
-	return 1;
+	return 0;
 }
 
 int
@@ -187,7 +188,7 @@ alarm_config_set(struct alarm_config *c, const char *key, const char *value,
 		t = *c;
 		rc = parse_number(key, value, keys[i].lo, keys[i].hi,
 		    (double *)(void *)((char *)&t + keys[i].off), msg, msgsize);
-		if (rc < 0 || (rc = check_order(&t, key, value, msg, msgsize)) < 0)
+		if (rc < 0)
 			return rc;
 		*c = t;
 		return 1;

@@ -35,6 +35,10 @@ void	alarm_config_defaults(struct alarm_config *c);
 int	alarm_config_set(struct alarm_config *c, const char *key, const char *value,
 	    char *msg, size_t msgsize);
 
+/* Rules between keys (a low limit below its high one), checked once
+ * after every source is read.  0, or PT_ERR_CONFIG with a one-line msg. */
+int	alarm_config_check(const struct alarm_config *c, char *msg, size_t msgsize);
+
 struct alarm_state {
 	struct pt_alarm	alarm;		/* latest values; since_ms = first raise */
 	bool		active;		/* condition holds now */

@@ -107,8 +107,8 @@ usage(FILE *f)
 "                        MV_PER_S mV per second (signed; 2.000-4.200 V).\n"
 "                        overtemp:M:DEGC: module M is held at DEGC degC.\n"
 "                        protect:M: module M's BMS reports cell over-voltage\n"
-"                        protection on its highest cell (LV/HV 'Protect' words,\n"
-"                        Pylontech 0x44 Status1 bit 0, PACE protect 1 bit 0)\n"
+"                        protection (LV/HV 'Protect' words, on its highest cell\n"
+"                        too; Pylontech 0x44 Status1 bit 0, PACE protect 1 bit 0)\n"
 "  --fault-every N       garbage/truncate/badcrc/silence hit every Nth answer (default 5)\n"
 "  -h, --help, -V, --version\n");
 }

@@ -60,7 +60,7 @@ void	sim_model_step_now(struct sim_model *m);
 bool	sim_module_dead(const struct sim_model *m, int i);
 /* Whether module i's cells are answered now (neither batfail nor dead). */
 bool	sim_module_cells_answered(const struct sim_model *m, int i);
-/* protect: the cell the BMS flags (module m's highest, 0-based); -1 none. */
+/* protect: the cell the console BMS flags (the highest, 0-based); -1 none. */
 int	sim_module_protect_cell(const struct sim_model *m, const struct sim_module *mod);
 /* Write the true values as JSON, atomically (temp file + rename). */
 int	sim_model_write_state(const struct sim_model *m, const char *path, const char *protocol);

@@ -215,13 +215,13 @@ alarm_info(const struct sim_model *m, const struct sim_module *mod, bool pace, i
 {
 	unsigned bal1 = 0, bal2 = 0;
 	double t[8];
-	int c, i, nt = temps(m, mod, pace, t), prot = sim_module_protect_cell(m, mod);
+	int c, i, nt = temps(m, mod, pace, t);
 
 	put8(b, 0);
 	put8(b, pack);
 	put8(b, m->cells);
 	for (c = 0; c < m->cells; c++)
-		put8(b, c == prot ? 2 : state(mod->cell_v[c], 2.9, 3.65));
+		put8(b, state(mod->cell_v[c], 2.9, 3.65));
 	put8(b, nt);
 	for (i = 0; i < nt; i++)
 		put8(b, state(t[i], 0, 50));
