@@ -57,8 +57,9 @@ struct rs485_priv {
 	struct pt_sample last;			/* each pack's last cells, with their time */
 	bool		fresh[PT_MAX_MODULES];	/* this poll: the pack's 0x42 answered */
 	int		misses[PT_MAX_MODULES];	/* polls in a row without its 0x42 */
-	char		silent[96];		/* the last silent pack, for the note */
+	char		silent[160];		/* the silent packs, for the note */
 	int64_t		poll_start;		/* monotonic ms of the last poll's start */
+	int64_t		slow_ms;		/* a sample took longer than the interval */
 	struct pt_sample cache;			/* slow data: barcodes, firmware, limits */
 	bool		have_cache;
 };
@@ -534,6 +535,7 @@ rs485_identify(struct session *s)
 	pt_sample_init(&p->last, "rs485");
 	memset(p->misses, 0, sizeof p->misses);
 	p->poll_start = 0;
+	p->slow_ms = 0;
 	s->error[0] = '\0';
 	s->note[0] = '\0';
 	started = clock_mono_ms();
@@ -725,7 +727,7 @@ say_silent(struct session *s, int i, bool answered, int64_t cycle_ms)
 	struct rs485_priv *p = priv(s);
 	const struct pt_module *c = pt_sample_find_module(&p->last, p->packs[i]);
 	int64_t age = c != NULL && c->cells_ms > 0 ? clock_wall_ms() - c->cells_ms : -1;
-	char since[48] = "never answered";
+	char since[64] = "never answered";
 
 	if (answered) {
 		if (p->misses[i] > 0)
@@ -735,14 +737,18 @@ say_silent(struct session *s, int i, bool answered, int64_t cycle_ms)
 		p->misses[i] = 0;
 		return;
 	}
-	if (age >= 0)
-		snprintf(since, sizeof since, "last answer %.0f s ago", (double)age / 1000);
+	if (age >= 0) {
+		char iso[40];
+		snprintf(since, sizeof since, "last answer %s",
+		    clock_iso8601(c->cells_ms, 0, iso, sizeof iso));
+	}
 	if (p->misses[i]++ == 0)
 		pt_vlog(PT_VLOG_SUMMARY, "rs485: %s %d stopped answering (%s): %s; its cells are "
 		    "unknown after %.1f s", target(p), p->packs[i], s->error, since,
 		    (double)pt_cells_max_age_ms(cycle_ms, 1) / 1000);
-	snprintf(p->silent, sizeof p->silent, "%s %d silent for %d cycle%s (%s)", target(p),
-	    p->packs[i], p->misses[i], p->misses[i] == 1 ? "" : "s", since);
+	/* No count in it: the note changes when the pack does, not every cycle. */
+	snprintf(p->silent + strlen(p->silent), sizeof p->silent - strlen(p->silent),
+	    "%s%s %d silent, %s", p->silent[0] ? "; " : "", target(p), p->packs[i], since);
 }
 
 static int
@@ -751,6 +757,7 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 	struct rs485_priv *p = priv(s);
 	int i, rc, good = 0, first_err = 0;
 	int64_t start = clock_mono_ms(), cycle_ms = measure_cycle(s, start), took;
+	char was[sizeof s->note];
 
 	snprintf(out->protocol, sizeof out->protocol, "rs485");
 	snprintf(out->dialect, sizeof out->dialect, "%s", p->info->name);
@@ -793,18 +800,29 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 		snprintf(s->error, sizeof s->error, "%s", keep);
 	}
 	apply_cache(p, out);
+	s->cycle_ms = cycle_ms;
+	snprintf(was, sizeof was, "%s", s->note);
 	snprintf(s->note, sizeof s->note, "%s", p->found_note);
 	/* A slow line (9600 baud, many packs) makes samples further apart
 	 * than asked: say by how much. */
-	if (took > (int64_t)(s->cfg->interval_s * 1000))
+	/* The figure of the first slow sample is kept while samples stay
+	 * slow, so the note does not change with every jitter. */
+	if (took <= (int64_t)(s->cfg->interval_s * 1000))
+		p->slow_ms = 0;
+	else if (p->slow_ms == 0)
+		p->slow_ms = took;
+	if (p->slow_ms > 0)
 		snprintf(s->note + strlen(s->note), sizeof s->note - strlen(s->note),
 		    "%sa sample of %d packs takes %.1f s%s%.0d%s", s->note[0] ? "; " : "",
-		    p->n_packs, (double)took / 1000, s->link->baud > 0 ? " at " : "",
+		    p->n_packs, (double)p->slow_ms / 1000, s->link->baud > 0 ? " at " : "",
 		    s->link->baud, s->link->baud > 0 ? " baud" : "");
 	if (good < p->n_packs)
 		snprintf(s->note + strlen(s->note), sizeof s->note - strlen(s->note),
 		    "%s%d of %d packs answered: %s", s->note[0] ? "; " : "", good, p->n_packs,
 		    p->silent);
+	/* Said once per change (a pack goes silent, comes back). */
+	if (strcmp(was, s->note) != 0)
+		s->note_seq++;
 	return 0;
 }
 

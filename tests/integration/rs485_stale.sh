@@ -74,5 +74,9 @@ grep -q 'address 4 stopped answering' "$T/dead.log" ||
 	fail "-v did not say address 4 stopped answering: $(grep rs485 "$T/dead.log" | tail -3)"
 jq -e '.modules[] | select(.id == 4) | .answering == false' "$T/dead-st.json" >/dev/null ||
 	fail "the simulator's truth does not say address 4 is dead"
-note "packdead: address 4 kept under its barcode, values unknown, said by -v"
+# The status line (headless: one stderr line per change) names it once.
+n=$(grep -c 'polling rs485: .*2 of 3 packs answered: address 4 silent, last answer 20' "$T/dead.log")
+[ "$n" = 1 ] || fail "the status line said the silent pack $n times: $(grep 'polling rs485' \
+	"$T/dead.log" | head -3)"
+note "packdead: address 4 kept under its barcode, values unknown, said by -v and the status line"
 exit 0
