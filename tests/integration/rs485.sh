@@ -117,7 +117,7 @@ note "wrong dialect: $(head -1 "$T/wrong.log")"
 # Bad checksums: counted; every sample right (a retry gets a good reply).
 sim_start bad --protocol rs485 --dialect pylontech --modules 2 --cells 16 --fault badcrc \
 	--fault-every 3
-"$PYLONTOP" -d "$SIM_DEV" -p rs485 --dialect pylontech --headless -i 0.5 --format json \
+"$PYLONTOP" -v -d "$SIM_DEV" -p rs485 --dialect pylontech --headless -i 0.5 --format json \
 	>"$T/bad.json" 2>"$T/bad.log" &
 p=$!; PT_PIDS="$PT_PIDS $p"
 sleep 6
@@ -129,6 +129,9 @@ grep "samples; errors" "$T/bad.log" | grep -Eq ' [1-9][0-9]* checksum' ||
 jq -s -e 'all(.[]; (.modules | length) == 2 and
 	([.modules[].cells[].voltage] | all(. > 2.5 and . < 3.7)))' "$T/bad.json" >/dev/null ||
 	fail "a damaged frame reached the data"
+# -v gives the verdict of each damaged reply.
+grep -Eq 'rs485 <- address [23], 4[24]: [0-9]+ chars in [0-9]+ ms: checksum \(' "$T/bad.log" ||
+	fail "-v: no checksum verdict: $(grep 'rs485 <-' "$T/bad.log" | head -3)"
 note "bad checksums: $(grep 'samples; errors' "$T/bad.log" | tail -1)"
 
 # --decode: a request line, then the reply (the §6.2 US2000 frames).
