@@ -577,6 +577,29 @@ test_decode_text_errors(void **state)
 	free(s);
 }
 
+/* The pack a reply names: INFO[1] of 0x42/0x44, INFO[0] of 0x93; none
+ * for PACE's C2 (known only by the request) or an all-packs byte. */
+static void
+test_reply_pack(void **state)
+{
+	/* §6.2 US2000 reply to ADR 2 */
+	struct rs485_frame *f = frame_of("~20024600C06E10020F0C9A0C980C990C980C9A0C9A0C990C9B"
+	    "0C9C0C9A0C9B0C9B0C9B0C9B0C99050B740B550B570B530B630000BD06190F02C3500084E545");
+
+	(void)state;
+	assert_int_equal(rs485_reply_pack(f, 0x42), 2);
+	assert_int_equal(rs485_reply_pack(f, 0x44), 2);
+	assert_int_equal(rs485_reply_pack(f, 0x93), 0x10);	/* INFO[0] is the DATAFLAG here */
+	assert_int_equal(rs485_reply_pack(f, 0xC2), -1);
+	assert_int_equal(rs485_reply_pack(f, 0x51), -1);
+	f->info[1] = RS485_ALL_PACKS;
+	assert_int_equal(rs485_reply_pack(f, 0x42), -1);
+	f->info[1] = 0;
+	assert_int_equal(rs485_reply_pack(f, 0x42), -1);
+	f->info_len = 1;
+	assert_int_equal(rs485_reply_pack(f, 0x42), -1);
+}
+
 int
 main(void)
 {
@@ -592,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_identity_replies),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_decode_text_errors),
+		cmocka_unit_test(test_reply_pack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -389,6 +389,29 @@ test_one_pack_lost(void **state)
 	rig_free(r);
 }
 
+/* PACE firmware that answers C2 for the master whatever pack is named:
+ * pack 2 would carry the master's barcode; it stays unknown instead. */
+static void
+test_pace_master_echo(void **state)
+{
+	struct rig *r = rig_new("pace", 3, "pace", RS_PACE);
+	const struct pt_module *m;
+
+	(void)state;
+	memcpy(r->fake.model.m[1].barcode, r->fake.model.m[0].barcode,
+	    sizeof r->fake.model.m[1].barcode);
+	assert_int_equal(r->s->ops->identify(r->s), 0);
+	assert_int_equal(poll_once(r, true), 0);
+	m = pt_sample_find_module(&r->sample, 1);
+	assert_string_equal(m->barcode, r->fake.model.m[0].barcode);
+	m = pt_sample_find_module(&r->sample, 2);
+	assert_string_equal(m->barcode, "");
+	assert_string_equal(m->firmware, "");
+	m = pt_sample_find_module(&r->sample, 3);
+	assert_string_equal(m->barcode, r->fake.model.m[2].barcode);
+	rig_free(r);
+}
+
 int
 main(void)
 {
@@ -403,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_nobody),
 		cmocka_unit_test(test_stop_and_unplug),
 		cmocka_unit_test(test_one_pack_lost),
+		cmocka_unit_test(test_pace_master_echo),
 	};
 	/* No quiet time between requests: nothing shares this bus. */
 	setenv("PYLONTOP_RS485_GAP_MS", "0", 1);
