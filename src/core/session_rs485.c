@@ -677,6 +677,10 @@ apply_cache(struct rs485_priv *p, struct pt_sample *out)
 			memcpy(to->firmware, from->firmware, sizeof to->firmware);
 		if (from->model[0] != '\0')
 			memcpy(to->model, from->model, sizeof to->model);
+		/* The BMS's limits follow its state: not for a pack that did
+		 * not answer this cycle (its identity above still holds). */
+		if (!PT_HAS(to, PTF_VOLTAGE))
+			continue;
 		to->charge_limit = from->charge_limit;
 		to->discharge_limit = from->discharge_limit;
 		to->charge_voltage = from->charge_voltage;

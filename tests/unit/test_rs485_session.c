@@ -381,6 +381,7 @@ test_one_pack_lost(void **state)
 	assert_string_equal(m->barcode, barcode);
 	assert_false(PT_HAS(m, PTF_VOLTAGE));
 	assert_false(PT_HAS(m, PTF_SOC));
+	assert_false(PT_HAS(m, PTF_CHARGE_LIMIT));
 	assert_int_equal(m->cells_ms, read_ms);
 	assert_true(pt_sample_find_module(&r->sample, 3)->cells_ms > read_ms - 1);
 	assert_non_null(strstr(r->s->note, "2 of 3 packs"));
