@@ -168,32 +168,44 @@ target(const struct rs485_priv *p)
 	return p->dl == RS_PYLONTECH ? "address" : "pack";
 }
 
+/* "address 3", "pack 2", or "all packs" for ADR FF (-v lines). */
+static const char *
+who(const struct rs485_priv *p, uint8_t adr, char *buf, size_t size)
+{
+	if (adr == RS485_ALL_PACKS)
+		snprintf(buf, size, "all packs");
+	else
+		snprintf(buf, size, "%s %d", target(p), adr);
+	return buf;
+}
+
 /* -v: one line per answer (or its absence): length, time, verdict. */
 static void
 vlog_reply(struct session *s, uint8_t adr, uint8_t cid2, int rc, int64_t sent_ms)
 {
 	struct rs485_priv *p = priv(s);
 	long long ms = (long long)(clock_mono_ms() - sent_ms);
+	char w[24];
 
 	if (!pt_vlog_on(PT_VLOG_SUMMARY))
 		return;
 	if (rc == 0 && p->frame.cid2 == 0)
-		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: %zu chars in %lld ms: ok",
-		    target(p), adr, cid2, p->reply_len, ms);
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: %zu chars in %lld ms: ok",
+		    who(p, adr, w, sizeof w), cid2, p->reply_len, ms);
 	else if (rc == 0)
-		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: %zu chars in %lld ms: RTN %02X "
-		    "(%s)", target(p), adr, cid2, p->reply_len, ms, p->frame.cid2,
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: %zu chars in %lld ms: RTN %02X "
+		    "(%s)", who(p, adr, w, sizeof w), cid2, p->reply_len, ms, p->frame.cid2,
 		    rs485_rtn_text(p->frame.cid2));
 	else if (rc == PT_ERR_TIMEOUT)
-		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: timeout, nothing in %lld ms",
-		    target(p), adr, cid2, ms);
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: timeout, nothing in %lld ms",
+		    who(p, adr, w, sizeof w), cid2, ms);
 	else if (rc == PT_ERR_CHECKSUM || rc == PT_ERR_PARSE || rc == PT_ERR_TRUNCATED)
-		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: %zu chars in %lld ms: %s (%s)",
-		    target(p), adr, cid2, p->reply_len, ms,
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: %zu chars in %lld ms: %s (%s)",
+		    who(p, adr, w, sizeof w), cid2, p->reply_len, ms,
 		    rc == PT_ERR_CHECKSUM ? "checksum" : "damaged", p->diag.error);
 	else
-		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s %d, %02X: link error after %lld ms: %s",
-		    target(p), adr, cid2, ms, link_error(s->link));
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: link error after %lld ms: %s",
+		    who(p, adr, w, sizeof w), cid2, ms, link_error(s->link));
 }
 
 /* Send one request and wait for its reply, retrying once after a timeout
@@ -208,6 +220,7 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 	char out[64];
 	int n, tries, rc = PT_ERR_TIMEOUT;
 	int64_t wait, sent;
+	char w[24];
 
 	n = rs485_encode(out, sizeof out, p->ver, adr, RS485_CID1_BATTERY, cid2, info, info_len);
 	if (n < 0) {
@@ -223,9 +236,9 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 		wait = p->last_io_ms + p->gap_ms - clock_mono_ms();
 		sleep_ms(wait > p->gap_ms ? p->gap_ms : (int)wait);
 		drain(s);
-		pt_vlog(PT_VLOG_SUMMARY, "rs485 -> %s %d (ADR %02X), %02X %s%s%s", target(p), adr,
-		    adr, cid2, cid2_name(s, cid2), probe ? ", probe" : "",
-		    tries > 0 ? ", retry" : "");
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 -> %s (ADR %02X), %02X %s%s%s",
+		    who(p, adr, w, sizeof w), adr, cid2, cid2_name(s, cid2),
+		    probe ? ", probe" : "", tries > 0 ? ", retry" : "");
 		pt_vlog_bytes("rs485 sent", out, (size_t)n);
 		sent = clock_mono_ms();
 		p->reply_len = 0;
