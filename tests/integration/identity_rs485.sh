@@ -53,4 +53,24 @@ sim_start csv --protocol rs485 --dialect pace --modules 2 --cells 16
 head -1 "$T/out.csv" | grep -q 'm01_c01_C' && fail "CSV has cell temperatures from group sensors"
 head -1 "$T/out.csv" | grep -q 'm01_t1_C' || fail "CSV lacks the pack sensors: $(head -1 "$T/out.csv")"
 note "CSV: pack sensors m01_t1_C.., no cell temperature columns"
+
+# The cell grid's temperature view ('2', then 't'): each pack's own
+# sensors as T1..T6, no temperature under a cell number.
+TMUX_BIN=$(command -v tmux) || { note "tmux missing: grid not checked"; exit 0; }
+grep -q "^#define HAVE_TUI 1" "$top_builddir/autoconfig.h" 2>/dev/null ||
+	{ note "built without the TUI: grid not checked"; exit 0; }
+SOCK="$T/tmux.sock"
+tm() { "$TMUX_BIN" -S "$SOCK" -f /dev/null "$@"; }
+PT_ON_EXIT="tm kill-server"
+tm new-session -d -s pt -x 100 -y 30 "env TERM=xterm '$PYLONTOP' -d '$SIM_DEV' -p rs485 \
+	--dialect pace -i 1 --no-csv 2>'$T/tui.err'" || fail "tmux did not start"
+wait_for 15 sh -c "'$TMUX_BIN' -S '$SOCK' -f /dev/null capture-pane -p -t pt | grep -q 'Curr A'" ||
+	fail "no overview: $(tm capture-pane -p -t pt; cat "$T/tui.err")"
+tm send-keys -t pt 2; sleep 0.5; tm send-keys -t pt t; sleep 0.8
+tm capture-pane -p -t pt >"$T/grid.txt"
+grep -q 'Cell temperatures' "$T/grid.txt" || fail "no temperature grid: $(cat "$T/grid.txt")"
+[ "$(grep -Ec '^ +[12] +T1 [0-9.]+ +T2 [0-9.]+ +T3 [0-9.]+ +T4 [0-9.]+ +T5 [0-9.]+ +T6 [0-9.]+' \
+	"$T/grid.txt")" = 2 ] || fail "grid: pack sensors not shown as T1..T6: $(cat "$T/grid.txt")"
+tm send-keys -t pt q; sleep 0.3
+note "grid: each pack's sensors T1..T6, no cell temperatures"
 exit 0
