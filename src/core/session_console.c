@@ -9,6 +9,13 @@
  * The only entry that is not read-only, SC0500 `tbar`, is sent once per
  * connection, only after the controller's own barcode was read with
  * `info` and found equal to the configured one (or --force-tbar).
+ *
+ * Per poll: the fast reads (LV pwr + bat of this cycle's modules; HV pwr,
+ * unit, bat; SC0500 getpwr), then the slow ones that fit the interval
+ * (identity and counters, see slow_reads()).  Cells are stamped with the
+ * time the device gave them; cells of a module not read in this cycle
+ * come from the cache only within their freshness limit (sample.h).
+ * With -v every command sent and every answer's verdict is logged.
  */
 #include "autoconfig.h"
 
@@ -282,6 +289,8 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 		st = console_frame(p->buf, p->len, fr);
 		if (st == CF_PAGER && fr->pager_end > pager_done) {
 			pager_done = fr->pager_end;
+			pt_vlog(PT_VLOG_SUMMARY, "console: sent CR (the pager of '%s' asks to "
+			    "continue)", line);
 			if (link_write(s->link, "\r", 1, 1000) != 0)
 				return session_fail(s, PT_ERR_IO, "%s", link_error(s->link));
 		} else if (st == CF_PROMPT_ONLY ||
@@ -500,8 +509,6 @@ enter_debug(struct session *s)
 		return session_fail(s, PT_ERR_DEVICE, "tbar was not accepted: %s", p->diag.error);
 	return 0;
 }
-
-#define IDENTITY_BITS	(PTF_CYCLES | PTF_SOH | PTF_DESIGN_AH | PTF_FULL_AH)
 
 /* Identity and slow data survive between polls (they are read once an
  * hour, or interleaved over the first cycles); they are about the module
