@@ -24,7 +24,7 @@ run_headless() {
 # --- batfail: module 2 (address 3) loses its cell answers after 4 s ----------
 sim_start bat --protocol rs485 --dialect pylontech --modules 3 --cells 16 \
 	--fault batfail:2:4 --state "$T/bat-st.json"
-run_headless bat 24
+run_headless bat 28
 cp "$T/bat-st.json" "$T/bat-truth.json"
 s="$T/bat.json"
 # Read at first: fresh cells of address 3.
