@@ -106,16 +106,44 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char shortopts[] = "d:b:p:i:f:n:c:vhV";
+/* ":" first: a missing value is told apart from an unknown option. */
+static const char shortopts[] = ":d:b:p:i:f:n:c:vhV";
 
-enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST };
+/* The modes given; some combine (--demo with --once or --headless). */
+struct modes {
+	bool	once, headless, demo, decode, list;
+};
+
+/* Where the MQTT broker and password came from.  Two levels: the user's
+ * own settings (command line, -c FILE, ~/.config, the environment, a
+ * systemd credential) and ./.env, which depends on the directory one
+ * happens to be in.  A password is never sent to a broker named by a
+ * less trusted source than the password's own. */
+enum trust { TRUST_NONE, TRUST_CWD, TRUST_USER };
+
+struct origin {
+	enum trust	trust;
+	char		what[560];
+};
+
+struct origins {
+	struct origin	broker, password;
+	bool		pwfile_option;	/* --mqtt-password-file given */
+};
+
+static void
+set_origin(struct origin *o, enum trust t, const char *what)
+{
+	o->trust = t;
+	snprintf(o->what, sizeof o->what, "%s", what);
+}
 
 static int
 die_usage(const char *fmt, const char *arg)
 {
 	fputs("pylontop: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs(" (try pylontop --help)\n", stderr);
+	fputs("; try 'pylontop --help'\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -134,10 +162,11 @@ set_key(struct app_options *o, const char *opt, const char *key, const char *val
 
 /* First pass: only -c, so the file is read before options override it. */
 static int
-load_config(int argc, char **argv, struct app_options *o)
+load_config(int argc, char **argv, struct app_options *o, struct origins *org)
 {
 	const char *path = NULL;
-	char buf[512], err[600];
+	char buf[512], err[600], what[600];
+	enum trust t = TRUST_USER;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -150,8 +179,11 @@ load_config(int argc, char **argv, struct app_options *o)
 		else if (strcmp(argv[i], "--") == 0)
 			break;
 	}
-	if (path == NULL)
+	if (path == NULL) {
 		path = config_default_path(buf, sizeof buf);
+		if (path != NULL && strcmp(path, CONFIG_CWD_FILE) == 0)
+			t = TRUST_CWD;
+	}
 	if (path == NULL)
 		return 0;
 	rc = config_load(&o->cfg, path, err, sizeof err);
@@ -159,16 +191,45 @@ load_config(int argc, char **argv, struct app_options *o)
 		fprintf(stderr, "pylontop: %s\n", err);
 		return EXIT_USAGE;
 	}
+	snprintf(o->config_path, sizeof o->config_path, "%s", path);
+	snprintf(what, sizeof what, t == TRUST_CWD ? "./%s in the current directory" : "%s",
+	    path);
+	if (o->cfg.mqtt.configured)
+		set_origin(&org->broker, t, what);
+	if (o->cfg.mqtt.password[0] != '\0')
+		set_origin(&org->password, t, what);
 	return 0;
 }
 
+/* getopt's own messages are off (opterr = 0) so that every usage error
+ * is one line ending in the same hint. */
 static int
-parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
-    const char **decode_path)
+bad_option(int ch, char **argv)
 {
-	char *end;
+	const char *arg = argv[optind - 1];
+	bool is_long = strncmp(arg, "--", 2) == 0 &&
+	    (ch == ':' || optopt == 0 || optopt >= 256 || strchr(arg, '=') != NULL);
+	char name[64];
+
+	if (is_long)
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(name, sizeof name, "-%c", optopt > 0 && optopt < 256 ? optopt : '?');
+	if (ch == ':')
+		return die_usage("option '%s' needs a value", name);
+	if (is_long && optopt != 0)
+		return die_usage("option '%s' takes no value", name);
+	return die_usage("unknown option '%s'", name);
+}
+
+static int
+parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
+    const char **decode_path, struct origins *org)
+{
+	char *end, what[600];
 	int ch, rc = 0;
 
+	opterr = 0;
 	while (rc == 0 && (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': rc = set_key(o, "--device", "SERIAL_PORT", optarg); break;
@@ -179,11 +240,11 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case OPT_BARCODE: rc = set_key(o, "--barcode", "BMS_BARCODE", optarg); break;
 		case OPT_FORCE_TBAR: o->cfg.force_tbar = true; break;
 		case OPT_EOL: rc = set_key(o, "--eol", "COMMAND_EOL", optarg); break;
-		case OPT_LIST_PORTS: *mode = MODE_LIST; break;
-		case OPT_ONCE: *mode = MODE_ONCE; break;
-		case OPT_HEADLESS: *mode = MODE_HEADLESS; break;
-		case OPT_DEMO: *mode = MODE_DEMO; break;
-		case OPT_DECODE: *mode = MODE_DECODE; *decode_path = optarg; break;
+		case OPT_LIST_PORTS: md->list = true; break;
+		case OPT_ONCE: md->once = true; break;
+		case OPT_HEADLESS: md->headless = true; break;
+		case OPT_DEMO: md->demo = true; break;
+		case OPT_DECODE: md->decode = true; *decode_path = optarg; break;
 		case OPT_COMMAND: o->decode_command = optarg; break;
 		case 'f':
 			o->format_set = true;
@@ -210,6 +271,7 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 			if ((rc = set_key(o, "--mqtt", "MQTT_URL", optarg)) == 0) {
 				o->cfg.mqtt.enabled = true;
 				o->cfg.mqtt_enabled_explicit = true;
+				set_origin(&org->broker, TRUST_USER, "--mqtt");
 			}
 			break;
 		case OPT_NO_MQTT:
@@ -218,6 +280,9 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 			break;
 		case OPT_MQTT_PWFILE:
 			rc = set_key(o, "--mqtt-password-file", "MQTT_PASSWORD_FILE", optarg);
+			snprintf(what, sizeof what, "%s (--mqtt-password-file)", optarg);
+			set_origin(&org->password, TRUST_USER, what);
+			org->pwfile_option = true;
 			break;
 		case OPT_ASCII: o->ascii = true; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
@@ -226,7 +291,7 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case 'v': o->verbose = true; o->cfg.debug = true; o->vlevel++; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("pylontop %s\n", PACKAGE_VERSION); exit(EXIT_OK);
-		default: return EXIT_USAGE;	/* getopt said what */
+		default: return bad_option(ch, argv);
 		}
 	}
 	if (rc == 0 && optind < argc)
@@ -234,59 +299,131 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 	return rc;
 }
 
-/* Secrets may come from the environment too (never from argv). */
-static void
-apply_env(struct pt_config *c)
+/* One line for what cannot go together; --demo is a device, so it goes
+ * with --once and --headless. */
+static int
+check_modes(const struct modes *md, const struct app_options *o)
 {
-	const char *v;
+	static const char conflict[] = "%s cannot be combined";
+
+	if (md->list && (md->once || md->headless || md->demo || md->decode))
+		return die_usage(conflict, "--list-ports and another mode");
+	if (md->decode && (md->once || md->headless || md->demo))
+		return die_usage(conflict, md->once ? "--decode and --once" :
+		    md->headless ? "--decode and --headless" : "--decode and --demo");
+	if (md->once && md->headless)
+		return die_usage(conflict, "--once and --headless");
+	if (o->decode_command != NULL && !md->decode)
+		return die_usage("%s goes with --decode FILE", "--command");
+	if (o->count > 0 && md->once)
+		return die_usage("%s is for --headless and --demo; --once reads one sample",
+		    "--count");
+	return 0;
+}
+/* Secrets may come from the environment or a systemd credential too
+ * (never from argv).  The credential (LoadCredential=mqtt_password:...)
+ * wins over the config file; --mqtt-password-file wins over both; the
+ * environment only fills in a password nothing else gave. */
+static int
+apply_env(struct pt_config *c, struct origins *org)
+{
+	const char *v, *dir = getenv("CREDENTIALS_DIRECTORY");
+	char path[600], err[700];
 
 	if ((v = getenv("MQTT_USER")) != NULL && c->mqtt.user[0] == '\0')
 		snprintf(c->mqtt.user, sizeof c->mqtt.user, "%s", v);
-	if ((v = getenv("MQTT_PASSWORD")) != NULL && c->mqtt.password[0] == '\0')
+	if (dir != NULL && dir[0] != '\0' && !org->pwfile_option) {
+		snprintf(path, sizeof path, "%s/%s", dir, CREDENTIAL_MQTT_PASSWORD);
+		if (access(path, F_OK) == 0) {
+			if (config_read_password_file(c, path, err, sizeof err) != 0) {
+				fprintf(stderr, "pylontop: %s\n", err);
+				return EXIT_USAGE;
+			}
+			set_origin(&org->password, TRUST_USER, "the systemd credential "
+			    CREDENTIAL_MQTT_PASSWORD);
+		}
+	}
+	if ((v = getenv("MQTT_PASSWORD")) != NULL && v[0] != '\0' && c->mqtt.password[0] == '\0') {
 		snprintf(c->mqtt.password, sizeof c->mqtt.password, "%s", v);
+		set_origin(&org->password, TRUST_USER, "the environment (MQTT_PASSWORD)");
+	}
+	return 0;
+}
+
+/* A password goes only to a broker named by a source at least as trusted
+ * as the password's own: MQTT_PASSWORD in the environment is not sent to
+ * a broker that some ./.env in the current directory names. */
+static void
+check_secret_trust(struct pt_config *c, const struct origins *org)
+{
+	if (c->mqtt.password[0] == '\0' || !c->mqtt.configured)
+		return;
+	if (org->broker.trust >= org->password.trust)
+		return;
+	fprintf(stderr, "pylontop: warning: the MQTT password from %s is not sent to %s, a "
+	    "broker named by %s; give the broker with --mqtt or -c FILE, or put the password "
+	    "in that file\n", org->password.what, c->mqtt.host, org->broker.what);
+	explicit_bzero(c->mqtt.password, sizeof c->mqtt.password);
+}
+
+/* Which file the settings came from: always in headless mode (the
+ * journal of a service), with -v in the others. */
+static void
+say_config(const struct app_options *o, const struct origins *org, bool always)
+{
+	if (!always && o->vlevel == 0)
+		return;
+	fprintf(stderr, "pylontop: config file: %s%s%s\n",
+	    o->config_path[0] ? o->config_path : "none (defaults and options)",
+	    o->cfg.mqtt.password[0] ? "; MQTT password from " : "",
+	    o->cfg.mqtt.password[0] ? org->password.what : "");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct app_options o;
-	enum mode mode = MODE_UI;
+	struct modes md = { 0 };
+	struct origins org;
 	const char *decode_path = NULL;
 	const char *nc;
 	int rc;
 
 	memset(&o, 0, sizeof o);
+	memset(&org, 0, sizeof org);
 	config_defaults(&o.cfg);
-	if ((rc = load_config(argc, argv, &o)) != 0)
+	if ((rc = load_config(argc, argv, &o, &org)) != 0)
 		return rc;
-	if ((rc = parse_options(argc, argv, &o, &mode, &decode_path)) != 0)
+	if ((rc = parse_options(argc, argv, &o, &md, &decode_path, &org)) != 0)
 		return rc;
-	apply_env(&o.cfg);
+	if ((rc = check_modes(&md, &o)) != 0)
+		return rc;
+	if ((rc = apply_env(&o.cfg, &org)) != 0)
+		return rc;
 	config_finish(&o.cfg);
+	check_secret_trust(&o.cfg, &org);
 	pt_vlog_set_level(o.vlevel > 0 ? o.vlevel : o.cfg.debug ? PT_VLOG_SUMMARY : 0);
 	nc = getenv("NO_COLOR");
 	if (nc != NULL && nc[0] != '\0')
 		o.no_color = true;
 
-	switch (mode) {
-	case MODE_LIST:
+	if (md.list)
 		return link_list_ports(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
-	case MODE_DECODE:
+	if (md.decode)
 		return app_decode(decode_path, &o);
-	case MODE_DEMO:
-		return app_demo(&o, argv[0]);
-	default:
-		break;
-	}
+	say_config(&o, &org, md.headless);
+	if (md.demo)
+		return app_demo(&o, argv[0], md.once ? DEMO_ONCE : md.headless ? DEMO_HEADLESS :
+		    DEMO_AUTO);
 	if (o.cfg.device[0] == '\0') {
 		fprintf(stderr, "pylontop: no device: give -d PATH (e.g. -d /dev/ttyUSB0 or "
 		    "-d tcp://192.0.2.10:4001), set SERIAL_PORT in the config file, or try "
 		    "pylontop --demo\n");
 		return EXIT_USAGE;
 	}
-	if (mode == MODE_ONCE)
+	if (md.once)
 		return app_once(&o);
-	if (mode == MODE_HEADLESS)
+	if (md.headless)
 		return app_headless(&o);
 	return app_interactive(&o);
 }

@@ -47,6 +47,12 @@ bool	monitor_has_csv(struct monitor *m);	/* a CSV path is configured */
 void	monitor_mqtt_status(struct monitor *m, struct sink_status *st);
 void	monitor_csv_status(struct monitor *m, struct sink_status *st);
 
+/* SIGHUP: re-open the log files (the CSV file, after logrotate moved it). */
+void	monitor_reopen_logs(struct monitor *m);
+/* SIGHUP: new alarm thresholds for the engine and the views.  The stale
+ * limit (ALARM_STALE_S) is kept: the acquisition thread reads it. */
+void	monitor_set_alarms(struct monitor *m, const struct alarm_config *c);
+
 /* Feed a sample as if the acquisition thread had produced it (alarms,
  * history, sinks, fd).  For tests and --decode-less demos only. */
 void	monitor_inject(struct monitor *m, const struct pt_sample *s);

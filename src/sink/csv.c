@@ -257,6 +257,15 @@ csv_set_enabled(void *self, bool on)
 	pthread_mutex_unlock(&c->lock);
 }
 
+void
+csv_sink_reopen(struct csv_sink *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->to_stdout)
+		close_file(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void
 csv_status(void *self, struct sink_status *st)
 {

@@ -21,5 +21,8 @@ struct csv_sink;
 struct csv_sink *csv_sink_new(const char *path_pattern, bool enabled);
 struct sink csv_sink_as_sink(struct csv_sink *c);
 void	csv_sink_free(struct csv_sink *c);
+/* Log rotation (SIGHUP): close the file; the next row opens the path
+ * anew (with a header if the file is new).  Nothing for stdout. */
+void	csv_sink_reopen(struct csv_sink *c);
 
 #endif
