@@ -34,12 +34,16 @@ usage(FILE *f)
 "      --eol lf|cr|crlf  command terminator (default lf)\n"
 "      --list-ports      list serial ports with USB details and exit\n"
 "\n"
-"Modes (default: the terminal UI):\n"
+"Modes (default: the terminal UI; one mode at a time, --demo goes with\n"
+"--once or --headless):\n"
 "      --once            read one complete sample, print it, exit\n"
+"                        (Ctrl-C: exit 130, nothing printed)\n"
 "  -f, --format F        text, json or csv (for --once, --headless, --decode)\n"
-"      --headless        run without UI until SIGTERM (for systemd)\n"
+"      --headless        run without UI until SIGTERM (for systemd); SIGHUP\n"
+"                        re-opens the CSV file and re-reads alarm thresholds\n"
 "  -n, --count N         stop after N samples (--headless)\n"
-"      --demo            monitor the built-in simulator (pylontop-sim)\n"
+"      --demo            monitor the built-in simulator (pylontop-sim); without\n"
+"                        a terminal: print three samples\n"
 "      --decode FILE     decode one recorded console answer or RS485 frames\n"
 "      --command CMD     with --decode: the command that produced FILE\n"
 "\n"
@@ -49,20 +53,23 @@ usage(FILE *f)
 "      --mqtt URL        publish to mqtt[s]://[user@]host[:port]\n"
 "      --no-mqtt         do not publish (even if the config names a broker)\n"
 "      --mqtt-password-file FILE\n"
-"                        read the MQTT password from FILE (never give it on argv)\n"
+"                        read the MQTT password from FILE (mode 600; never on argv)\n"
 "\n"
 "Display:\n"
 "      --ascii           no UTF-8 glyphs\n"
 "      --no-color        no colours (also: NO_COLOR set in the environment)\n"
 "      --bell            ring the terminal bell on new alarms\n"
 "\n"
-"  -c, --config FILE     config file (default ./.env, then ~/.config/pylontop/config)\n"
-"  -v, --verbose         log every command sent and a summary of every answer\n"
-"                        to stderr; -vv adds the raw bytes, escaped\n"
+"  -c, --config FILE     config file (default ./.env if yours and not writable by\n"
+"                        others, then ~/.config/pylontop/config)\n"
+"  -v, --verbose         name the config file; log every command sent and a\n"
+"                        summary of every answer to stderr; -vv adds the raw\n"
+"                        bytes, escaped\n"
 "  -h, --help            this help\n"
 "  -V, --version         version\n"
 "\n"
-"Exit status: 0 ok, 1 the device or a file failed, 2 bad options, config or input.\n"
+"Exit status: 0 ok, 1 the device or a file failed, 2 bad options, config or input,\n"
+"130/143 --once stopped by SIGINT/SIGTERM.\n"
 "See pylontop(1) and pylontop.conf(5).\n");
 }
 
@@ -328,19 +335,26 @@ static int
 apply_env(struct pt_config *c, struct origins *org)
 {
 	const char *v, *dir = getenv("CREDENTIALS_DIRECTORY");
-	char path[600], err[700];
+	char path[600], err[700], before[sizeof c->mqtt.password];
 
 	if ((v = getenv("MQTT_USER")) != NULL && c->mqtt.user[0] == '\0')
 		snprintf(c->mqtt.user, sizeof c->mqtt.user, "%s", v);
 	if (dir != NULL && dir[0] != '\0' && !org->pwfile_option) {
 		snprintf(path, sizeof path, "%s/%s", dir, CREDENTIAL_MQTT_PASSWORD);
 		if (access(path, F_OK) == 0) {
+			memcpy(before, c->mqtt.password, sizeof before);
 			if (config_read_password_file(c, path, err, sizeof err) != 0) {
+				explicit_bzero(before, sizeof before);
 				fprintf(stderr, "pylontop: %s\n", err);
 				return EXIT_USAGE;
 			}
-			set_origin(&org->password, TRUST_USER, "the systemd credential "
-			    CREDENTIAL_MQTT_PASSWORD);
+			/* An empty credential (a unit that needs none) changes nothing. */
+			if (c->mqtt.password[0] == '\0')
+				memcpy(c->mqtt.password, before, sizeof before);
+			else
+				set_origin(&org->password, TRUST_USER, "the systemd credential "
+				    CREDENTIAL_MQTT_PASSWORD);
+			explicit_bzero(before, sizeof before);
 		}
 	}
 	if ((v = getenv("MQTT_PASSWORD")) != NULL && v[0] != '\0' && c->mqtt.password[0] == '\0') {

@@ -10,6 +10,8 @@ PT_TEST_TIMEOUT=150
 command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
 [ -x "$PYLONTOP" ] || skip "pylontop not built"
 [ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
+# pt ARGS: pylontop in the foreground, bounded (a wrong build may run on).
+pt() { timeout -s KILL 30 "$PYLONTOP" "$@"; }
 HAVE_MQTT=no
 grep -q "^#define HAVE_MQTT 1" "$top_builddir/autoconfig.h" 2>/dev/null && HAVE_MQTT=yes
 HAVE_TUI=no
@@ -21,21 +23,21 @@ cd "$T/work" || exit 99
 unset MQTT_PASSWORD MQTT_USER CREDENTIALS_DIRECTORY
 
 # --- 9.7: --demo without a terminal: three samples as text on stdout ----------
-"$PYLONTOP" --demo </dev/null >"$T/demo.out" 2>"$T/demo.err" || fail "--demo: exit $?: $(cat "$T/demo.err")"
+pt --demo </dev/null >"$T/demo.out" 2>"$T/demo.err" || fail "--demo: exit $?: $(cat "$T/demo.err")"
 n=$(grep -c '^Stack$' "$T/demo.out")
 [ "$n" -eq 3 ] || fail "--demo without a terminal: $n samples on stdout, want 3: $(head -c 300 "$T/demo.out")"
 grep -Eq '^  voltage +[0-9.]+ V$' "$T/demo.out" || fail "--demo: no stack voltage in the text"
-"$PYLONTOP" --once --demo -f json </dev/null >"$T/demo1.json" 2>"$T/demo1.err" ||
+pt --once --demo -f json </dev/null >"$T/demo1.json" 2>"$T/demo1.err" ||
 	fail "--once --demo: exit $?: $(cat "$T/demo1.err")"
 jq -s -e 'length == 1 and (.[0].modules | length) == 4' "$T/demo1.json" >/dev/null ||
 	fail "--once --demo -f json: want one sample of 4 modules: $(head -c 300 "$T/demo1.json")"
-"$PYLONTOP" --demo --once </dev/null >"$T/demo1.txt" 2>&1 || fail "--demo --once: exit $?"
+pt --demo --once </dev/null >"$T/demo1.txt" 2>&1 || fail "--demo --once: exit $?"
 [ "$(grep -c '^Stack$' "$T/demo1.txt")" -eq 1 ] || fail "--demo --once: want one text sample"
 note "demo without a terminal: 3 text samples; --once --demo: one, in --format"
 
 # --- 9.8: conflicting modes and usage errors: exit 2, one line, the hint -------
-usage_error() {
-	"$PYLONTOP" "$@" </dev/null >"$T/u.out" 2>"$T/u.err"
+usage_error() {	# bounded: an accepted conflict may run on (and on)
+	timeout -s KILL 10 "$PYLONTOP" "$@" </dev/null >"$T/u.out" 2>"$T/u.err"
 	rc=$?
 	[ "$rc" -eq 2 ] || fail "pylontop $*: exit $rc, want 2: $(cat "$T/u.err")"
 	[ "$(wc -l <"$T/u.err")" -eq 1 ] || fail "pylontop $*: want one line: $(cat "$T/u.err")"
@@ -55,7 +57,7 @@ usage_error -d
 grep -q "needs a value" "$T/u.err" || fail "-d without value: $(cat "$T/u.err")"
 usage_error --once=3
 usage_error --format xml --once
-"$PYLONTOP" --decode "$T/missing.txt" >"$T/u.out" 2>"$T/u.err"
+timeout -s KILL 10 "$PYLONTOP" --decode "$T/missing.txt" >"$T/u.out" 2>"$T/u.err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "--decode missing.txt: exit $rc, want 1: $(cat "$T/u.err")"
 if [ "$HAVE_TUI" = yes ] && command -v script >/dev/null 2>&1; then
@@ -79,7 +81,8 @@ for sig in INT TERM; do
 	sleep 2.5
 	kill -0 "$p" 2>/dev/null || fail "slow --once ended before the signal: $(cat "$T/slow.err")"
 	kill -"$sig" "$p"
-	wait_for 1 sh -c "! kill -0 $p" || fail "SIG$sig: --once still running 1 s later"
+	wait_for 1 sh -c "! kill -0 $p" ||
+		fail "SIG$sig: --once still running 1 s later ($(ps -o stat=,wchan= -p "$p"); $(grep -E 'SigIgn|SigCgt' /proc/$p/status | tr '\n' ' '))"
 	wait "$p"; rc=$?
 	want=$([ "$sig" = INT ] && echo 130 || echo 143)
 	[ "$rc" -eq "$want" ] || fail "SIG$sig: exit $rc, want $want: $(cat "$T/slow.err")"
@@ -105,14 +108,14 @@ wait_for 8 test -s "$T/epipe.rc" || fail "silent device: a closed stdout did not
 note "closed stdout: --headless ends with status 0, with or without samples"
 
 # --- 9.13: "1 sample", no "-0" ----------------------------------------------
-"$PYLONTOP" --demo --headless -n 1 </dev/null >/dev/null 2>"$T/one.err" || fail "--demo --headless -n 1: exit $?"
+pt --demo --headless -n 1 </dev/null >/dev/null 2>"$T/one.err" || fail "--demo --headless -n 1: exit $?"
 grep -q ': 1 sample;' "$T/one.err" || fail "summary of one sample: $(grep samples "$T/one.err")"
 sed 's/-1234/-1   /; s/-1250/0    /' "$top_srcdir/tests/fixtures/decode/lv_pwr.txt" >"$T/tiny.txt"
-"$PYLONTOP" --decode "$T/tiny.txt" >"$T/tiny.json" 2>&1 || fail "--decode tiny: $(cat "$T/tiny.json")"
+pt --decode "$T/tiny.txt" >"$T/tiny.json" 2>&1 || fail "--decode tiny: $(cat "$T/tiny.json")"
 grep -Eq '"power": *-0([,}]|$)' "$T/tiny.json" && fail "JSON has a power of -0: $(grep -o '"power":[^,]*' "$T/tiny.json")"
 jq -e '.modules[0].power == 0 and .stack.power == 0' "$T/tiny.json" >/dev/null ||
 	fail "tiny currents: want power 0: $(jq -c '[.stack.power, .modules[].power]' "$T/tiny.json")"
-"$PYLONTOP" --decode "$T/tiny.txt" -f text >"$T/tiny.txt.out" 2>&1 || fail "--decode -f text"
+pt --decode "$T/tiny.txt" -f text >"$T/tiny.txt.out" 2>&1 || fail "--decode -f text"
 grep -q -- ' -0\.0* ' "$T/tiny.txt.out" && fail "text has -0: $(grep -- ' -0\.0* ' "$T/tiny.txt.out")"
 grep -Eq '^  power +0\.0 W$' "$T/tiny.txt.out" || fail "text: want 'power 0.0 W': $(grep power "$T/tiny.txt.out")"
 note "'1 sample'; -0.05 W is printed as 0"
@@ -121,22 +124,22 @@ note "'1 sample'; -0.05 W is printed as 0"
 sim_start envdev --protocol lv --modules 2
 printf 'SERIAL_PORT=%s\n' "$SIM_DEV" >.env
 chmod 664 .env
-"$PYLONTOP" --once -f json >"$T/env.out" 2>"$T/env.err"
+pt --once -f json >"$T/env.out" 2>"$T/env.err"
 rc=$?
 [ "$rc" -eq 2 ] || fail "group-writable ./.env: exit $rc, want 2 (ignored, so no device): $(cat "$T/env.err")"
 grep -q '\./\.env ignored: the group may write to it' "$T/env.err" || fail "group-writable ./.env: $(cat "$T/env.err")"
 if [ "$(id -u)" -eq 0 ]; then
 	chmod 600 .env; chown 65534 .env
-	"$PYLONTOP" --once >/dev/null 2>"$T/env.err"
+	pt --once >/dev/null 2>"$T/env.err"
 	grep -q '\./\.env ignored: it belongs to uid 65534' "$T/env.err" || fail "foreign ./.env: $(cat "$T/env.err")"
 	chown 0 .env
 else
 	note "SKIP foreign-owner ./.env: needs root to chown"
 fi
 chmod 600 .env
-"$PYLONTOP" --once -v -f json >"$T/env.out" 2>"$T/env.err" || fail "own ./.env: exit $?: $(cat "$T/env.err")"
+pt --once -v -f json >"$T/env.out" 2>"$T/env.err" || fail "own ./.env: exit $?: $(cat "$T/env.err")"
 grep -q '^pylontop: config file: \.env$' "$T/env.err" || fail "-v does not name the config file: $(cat "$T/env.err")"
-"$PYLONTOP" --headless -n 1 --no-csv >/dev/null 2>"$T/env.err" || fail "headless -n 1 with ./.env"
+pt --headless -n 1 --no-csv >/dev/null 2>"$T/env.err" || fail "headless -n 1 with ./.env"
 grep -q '^pylontop: config file: \.env$' "$T/env.err" || fail "headless does not name the config file"
 note "./.env: ignored when group-writable (or foreign), named with -v and in headless"
 
@@ -157,8 +160,8 @@ if [ "$HAVE_MQTT" = yes ] && command -v socat >/dev/null 2>&1; then
 	capture env
 	printf 'MQTT_BROKER=127.0.0.1\nMQTT_PORT=%s\nMQTT_USER=envuser\n' "$bport" >.env
 	chmod 600 .env
-	MQTT_PASSWORD=s3cretFromEnv timeout 20 "$PYLONTOP" --demo --headless -i 0.5 -n 3 --no-csv \
-		</dev/null >/dev/null 2>"$T/trust.err"
+	MQTT_PASSWORD=s3cretFromEnv timeout 20 "$PYLONTOP" -d "$SIM_DEV" --headless -i 0.5 -n 3 \
+		--no-csv </dev/null >/dev/null 2>"$T/trust.err"
 	grep -q 'MQTT password from the environment (MQTT_PASSWORD) is not sent to 127.0.0.1' "$T/trust.err" ||
 		fail "env password + ./.env broker: no warning: $(cat "$T/trust.err")"
 	wait_for 5 grep -q envuser "$T/env.cap" || fail "the client never reached the fake broker"
@@ -166,16 +169,24 @@ if [ "$HAVE_MQTT" = yes ] && command -v socat >/dev/null 2>&1; then
 	# The same file given with -c is the user's choice: the password goes.
 	capture explicit
 	printf 'MQTT_BROKER=127.0.0.1\nMQTT_PORT=%s\nMQTT_USER=envuser\n' "$bport" >"$T/explicit.env"
-	MQTT_PASSWORD=s3cretFromEnv timeout 20 "$PYLONTOP" -c "$T/explicit.env" --demo --headless -i 0.5 -n 3 \
-		--no-csv </dev/null >/dev/null 2>"$T/trust2.err"
+	MQTT_PASSWORD=s3cretFromEnv timeout 20 "$PYLONTOP" -c "$T/explicit.env" -d "$SIM_DEV" \
+		--headless -i 0.5 -n 3 --no-csv </dev/null >/dev/null 2>"$T/trust2.err"
 	wait_for 5 grep -q s3cretFromEnv "$T/explicit.cap" ||
 		fail "-c FILE broker + env password: the password was not sent: $(cat "$T/trust2.err")"
 	grep -q 'is not sent' "$T/trust2.err" && fail "-c FILE: refused: $(cat "$T/trust2.err")"
 	# 10.9: the systemd credential is read from $CREDENTIALS_DIRECTORY.
 	capture cred
 	mkdir -p "$T/cred"; printf 'credPassw0rd\n' >"$T/cred/mqtt_password"; chmod 600 "$T/cred/mqtt_password"
-	CREDENTIALS_DIRECTORY="$T/cred" timeout 20 "$PYLONTOP" --demo --headless -i 0.5 -n 3 --no-csv \
-		--mqtt "mqtt://creduser@127.0.0.1:$bport" </dev/null >/dev/null 2>"$T/cred.err"
+	CREDENTIALS_DIRECTORY="$T/cred" timeout 20 "$PYLONTOP" -d "$SIM_DEV" --headless -i 0.5 -n 3 \
+		--no-csv --mqtt "mqtt://creduser@127.0.0.1:$bport" </dev/null >/dev/null 2>"$T/cred.err"
+	# An empty credential leaves the config file's password in place.
+	: >"$T/cred/mqtt_password"
+	printf 'MQTT_PASSWORD=filePassw0rd\n' >"$T/cred.conf"; chmod 600 "$T/cred.conf"
+	capture cred2
+	CREDENTIALS_DIRECTORY="$T/cred" timeout 20 "$PYLONTOP" -c "$T/cred.conf" -d "$SIM_DEV" --headless \
+		-i 0.5 -n 3 --no-csv --mqtt "mqtt://creduser@127.0.0.1:$bport" </dev/null >/dev/null 2>"$T/cred2.err"
+	wait_for 5 grep -q filePassw0rd "$T/cred2.cap" ||
+		fail "an empty credential replaced the config file's password: $(cat "$T/cred2.err")"
 	wait_for 5 grep -q credPassw0rd "$T/cred.cap" ||
 		fail "\$CREDENTIALS_DIRECTORY/mqtt_password not used: $(cat "$T/cred.err")"
 	grep -q 'MQTT password from the systemd credential' "$T/cred.err" ||
@@ -189,14 +200,14 @@ fi
 
 # --- 10.9: a password file others can read is warned about, like ssh ----------
 printf 'pw\n' >"$T/pw"; chmod 644 "$T/pw"
-"$PYLONTOP" --mqtt-password-file "$T/pw" --decode "$T/tiny.txt" >/dev/null 2>"$T/pw.err"
+pt --mqtt-password-file "$T/pw" --decode "$T/tiny.txt" >/dev/null 2>"$T/pw.err"
 grep -q "$T/pw holds the MQTT password and is readable by others (mode 0644); run chmod 600" "$T/pw.err" ||
 	fail "mode 644 password file: no warning: $(cat "$T/pw.err")"
 chmod 600 "$T/pw"
-"$PYLONTOP" --mqtt-password-file "$T/pw" --decode "$T/tiny.txt" >/dev/null 2>"$T/pw.err"
+pt --mqtt-password-file "$T/pw" --decode "$T/tiny.txt" >/dev/null 2>"$T/pw.err"
 grep -q 'readable' "$T/pw.err" && fail "mode 600 password file: warned: $(cat "$T/pw.err")"
 printf 'MQTT_PASSWORD=pw\n' >"$T/pwconf"; chmod 640 "$T/pwconf"
-"$PYLONTOP" -c "$T/pwconf" --decode "$T/tiny.txt" >/dev/null 2>"$T/pw.err"
+pt -c "$T/pwconf" --decode "$T/tiny.txt" >/dev/null 2>"$T/pw.err"
 grep -q "$T/pwconf holds the MQTT password and is readable by the group (mode 0640)" "$T/pw.err" ||
 	fail "mode 640 config with MQTT_PASSWORD: no warning: $(cat "$T/pw.err")"
 note "password files readable by group/others: warned"
