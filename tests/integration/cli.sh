@@ -235,4 +235,33 @@ n1=$(wc -l <"$T/hup.csv.1"); sleep 1.2
 kill -TERM "$p"; wait "$p"; rc=$?
 [ "$rc" -eq 0 ] || fail "SIGTERM after SIGHUP: exit $rc"
 note "SIGHUP: CSV re-opened, thresholds re-read, still running; SIGTERM exit 0"
+
+# In the UI, a SIGHUP with the terminal still there is a reload too (tui.sh
+# checks that a HUP with the terminal gone still ends it).
+TMUX_BIN=$(command -v tmux)
+if [ "$HAVE_TUI" = yes ] && [ -n "$TMUX_BIN" ]; then
+	SOCK="$T/tmux.sock"
+	tm() { "$TMUX_BIN" -S "$SOCK" -f /dev/null "$@"; }
+	PT_ON_EXIT="tm kill-server"
+	tm new-session -d -s pt -x 80 -y 24 "env TERM=xterm-256color LANG=C.UTF-8 '$PYLONTOP' \
+		-d '$SIM_DEV' -i 0.5 --csv '$T/ui.csv' --no-mqtt 2>'$T/ui.err'; echo \$? >'$T/ui.exit'; sleep 30" ||
+		fail "tmux did not start"
+	wait_for 10 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | grep -q 'Curr A'" ||
+		fail "UI: no overview: $(cat "$T/ui.err")"
+	up=$(pgrep -n -f -- "-d $SIM_DEV -i 0.5 --csv $T/ui.csv") || fail "UI: no pylontop process"
+	wait_for 5 test -s "$T/ui.csv" || fail "UI: no CSV"
+	mv "$T/ui.csv" "$T/ui.csv.1"
+	kill -HUP "$up"
+	sleep 1.5
+	[ -s "$T/ui.exit" ] && fail "UI: SIGHUP with the terminal present ended it (exit $(cat "$T/ui.exit"))"
+	kill -0 "$up" 2>/dev/null || fail "UI: SIGHUP ended pylontop"
+	wait_for 5 test -s "$T/ui.csv" || fail "UI: SIGHUP did not re-open the CSV file"
+	tm send-keys -t pt q
+	wait_for 5 test -s "$T/ui.exit" || fail "UI: q did not end it after the HUP"
+	[ "$(cat "$T/ui.exit")" = 0 ] || fail "UI: exit $(cat "$T/ui.exit") after q"
+	tm kill-server 2>/dev/null
+	note "UI: SIGHUP with the terminal present re-opens the CSV and keeps running"
+else
+	note "SKIP UI SIGHUP: no TUI or no tmux"
+fi
 exit 0
