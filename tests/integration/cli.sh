@@ -112,7 +112,7 @@ pt --demo --headless -n 1 </dev/null >/dev/null 2>"$T/one.err" || fail "--demo -
 grep -q ': 1 sample;' "$T/one.err" || fail "summary of one sample: $(grep samples "$T/one.err")"
 sed 's/-1234/-1   /; s/-1250/0    /' "$top_srcdir/tests/fixtures/decode/lv_pwr.txt" >"$T/tiny.txt"
 pt --decode "$T/tiny.txt" >"$T/tiny.json" 2>&1 || fail "--decode tiny: $(cat "$T/tiny.json")"
-grep -Eq '"power": *-0([,}]|$)' "$T/tiny.json" && fail "JSON has a power of -0: $(grep -o '"power":[^,]*' "$T/tiny.json")"
+grep -Eq '"power":[[:space:]]*-0([,}]|$)' "$T/tiny.json" && fail "JSON has a power of -0: $(grep -o '"power":[^,]*' "$T/tiny.json")"
 jq -e '.modules[0].power == 0 and .stack.power == 0' "$T/tiny.json" >/dev/null ||
 	fail "tiny currents: want power 0: $(jq -c '[.stack.power, .modules[].power]' "$T/tiny.json")"
 pt --decode "$T/tiny.txt" -f text >"$T/tiny.txt.out" 2>&1 || fail "--decode -f text"
