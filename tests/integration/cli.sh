@@ -118,7 +118,9 @@ jq -e '.modules[0].power == 0 and .stack.power == 0' "$T/tiny.json" >/dev/null |
 pt --decode "$T/tiny.txt" -f text >"$T/tiny.txt.out" 2>&1 || fail "--decode -f text"
 grep -q -- ' -0\.0* ' "$T/tiny.txt.out" && fail "text has -0: $(grep -- ' -0\.0* ' "$T/tiny.txt.out")"
 grep -Eq '^  power +0\.0 W$' "$T/tiny.txt.out" || fail "text: want 'power 0.0 W': $(grep power "$T/tiny.txt.out")"
-note "'1 sample'; -0.05 W is printed as 0"
+pt --decode "$T/tiny.txt" -f csv >"$T/tiny.csv" 2>&1 || fail "--decode -f csv"
+tr ',' '\n' <"$T/tiny.csv" | grep -q -- '^-0\.0*$' && fail "CSV has -0: $(cat "$T/tiny.csv")"
+note "'1 sample'; -0.05 W is printed as 0 (text, JSON, CSV)"
 
 # --- 10.8: ./.env is trusted only when it is ours and not writable by others ---
 sim_start envdev --protocol lv --modules 2
