@@ -767,9 +767,11 @@ mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 		return 0;
 	}
 	/* Ids come from barcodes: on a slow line they arrive over the first
-	 * cycles, and a device named before them would be renamed (a second
-	 * device in Home Assistant).  Publish nothing until they are in. */
-	if (!m->named && ls != NULL && ls->identity_pending) {
+	 * cycles after every (re)identification, and a module published
+	 * before them would appear under a position name (a second device in
+	 * Home Assistant).  Publish nothing until they are in; expire_after
+	 * and the availability topic cover the pause. */
+	if (ls != NULL && ls->identity_pending) {
 		pthread_mutex_unlock(&m->lock);
 		return 0;
 	}
