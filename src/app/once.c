@@ -52,7 +52,7 @@ app_print_sample(const struct pt_sample *s, enum out_format f, bool header)
 int
 app_once(const struct app_options *o)
 {
-	static volatile int stop;
+	static atomic_int stop;
 	struct link link;
 	struct session *s;
 	struct pt_sample *sample;

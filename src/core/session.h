@@ -10,6 +10,7 @@
 #define PT_SESSION_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -47,7 +48,8 @@ struct session {
 	char	model[32];
 	int	modules;	/* discovered */
 	int	cells_per_cycle;
-	volatile int *stop;	/* non-zero: return PT_ERR_CLOSED soon */
+	atomic_int *stop;	/* non-zero: return PT_ERR_CLOSED soon (set by
+				 * another thread: read it atomically) */
 	char	error[256];
 	char	note[160];	/* a one-line remark for the user (round-robin, ...) */
 	void	*priv;
@@ -55,7 +57,7 @@ struct session {
 
 /* Create the session for cfg->protocol ("auto", "lv", "hv", "sc0500" ->
  * console; "rs485" -> RS485). */
-struct session *session_new(const struct pt_config *cfg, struct link *link, volatile int *stop);
+struct session *session_new(const struct pt_config *cfg, struct link *link, atomic_int *stop);
 void	session_free(struct session *s);
 
 /* Provided by the protocol families. */
