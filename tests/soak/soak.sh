@@ -15,6 +15,7 @@
 # after the history (600 samples) is full.  Exit 0 when all hold.
 #
 #   DURATION=S   seconds (default 120)   SOAK_DIR=DIR  keep everything there
+#   SOAK_WINDOW_S=S  how old a value may be at its row's time (default 6)
 # Bounded: a watchdog ends the run at DURATION + 60 s; everything started
 # is stopped on any exit.
 set -u
