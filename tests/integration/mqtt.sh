@@ -11,6 +11,7 @@
 # wrong host name and MQTT_TLS_INSECURE; a hostile controller barcode.
 PT_TEST_TIMEOUT=300
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
+grep -q '^#define HAVE_MQTT 1' "$top_builddir/autoconfig.h" 2>/dev/null || skip "built without MQTT"
 VALIDATE="$top_builddir/tests/tools/ha_validate"
 FIX="$top_srcdir/tests/fixtures/mqtt"
 
@@ -33,7 +34,6 @@ MOSQ=${MOSQUITTO_BIN:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
 for t in mosquitto_sub mosquitto_pub mosquitto_passwd jq openssl; do
 	command -v $t >/dev/null || skip "$t is missing (scripts/setup installs it)"
 done
-grep -q '^#define HAVE_MQTT 1' "$top_builddir/autoconfig.h" 2>/dev/null || skip "built without MQTT"
 
 # mosquitto started as root drops to its own user: let it read our files.
 chmod 755 "$T"
