@@ -91,6 +91,9 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		}
 		if (o->count > 0 && printed >= (uint64_t)o->count)
 			break;
+		/* A replay played to its end. */
+		if (ls.state == LINK_STOPPED)
+			break;
 	}
 	free(s);
 	summary(m);

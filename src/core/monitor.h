@@ -42,6 +42,9 @@ const struct pt_config *monitor_config(struct monitor *m);
 /* Run-time toggles ('m', 'l'); status for the status line. */
 void	monitor_set_mqtt(struct monitor *m, bool on);
 void	monitor_set_csv(struct monitor *m, bool on);
+/* --record: pause or resume the recording (false: none configured). */
+bool	monitor_set_record(struct monitor *m, bool on);
+bool	monitor_recording(struct monitor *m);	/* recording now */
 bool	monitor_has_mqtt(struct monitor *m);	/* a broker is configured */
 bool	monitor_has_csv(struct monitor *m);	/* a CSV path is configured */
 void	monitor_mqtt_status(struct monitor *m, struct sink_status *st);
