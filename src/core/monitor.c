@@ -384,8 +384,8 @@ make_sinks(struct monitor *m, char *err, size_t errsize)
 
 /* A recording replays with the settings it was made with, where the
  * user left ours at their defaults: the same commands are then sent. */
-static void
-replay_settings(struct pt_config *c)
+void
+monitor_replay_settings(struct pt_config *c)
 {
 	char v[64], e[160];
 	double d;
@@ -413,13 +413,13 @@ eol_name(const char *eol)
 	return strcmp(eol, "\r") == 0 ? "cr" : strcmp(eol, "\r\n") == 0 ? "crlf" : "lf";
 }
 
-/* --record: the header says what made the recording. */
-static int
-start_recorder(struct monitor *m, char *err, size_t errsize)
+int
+monitor_record_start(const struct pt_config *c, struct link *l, struct link_rec **out,
+    char *err, size_t errsize)
 {
-	const struct pt_config *c = &m->cfg;
 	char header[1024];
 
+	*out = NULL;
 	if (c->record_path[0] == '\0')
 		return 0;
 	snprintf(header, sizeof header,
@@ -436,12 +436,12 @@ start_recorder(struct monitor *m, char *err, size_t errsize)
 #else
 	    "", "",
 #endif
-	    c->device, link_kind(&m->link), m->link.path, c->protocol, c->dialect,
+	    c->device, link_kind(l), l->path, c->protocol, c->dialect,
 	    c->baud, c->interval_s, eol_name(c->eol));
-	m->rec = link_rec_new(c->record_path, c->record_max_bytes, header, err, errsize);
-	if (m->rec == NULL)
+	*out = link_rec_new(c->record_path, c->record_max_bytes, header, err, errsize);
+	if (*out == NULL)
 		return PT_ERR_IO;
-	m->link.rec = m->rec;
+	l->rec = *out;
 	return 0;
 }
 
@@ -457,7 +457,7 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		return NULL;
 	}
 	m->cfg = *c;
-	replay_settings(&m->cfg);
+	monitor_replay_settings(&m->cfg);
 	m->wake[0] = m->wake[1] = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -491,7 +491,7 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		m->link.on_io = publish_counters;
 		m->link.on_io_ctx = m;
 		m->link.replay_speed = m->cfg.replay_speed;
-		if (start_recorder(m, err, errsize) != 0)
+		if (monitor_record_start(&m->cfg, &m->link, &m->rec, err, errsize) != 0)
 			goto fail;
 	}
 	return m;
