@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ enum ev_kind { EV_TX, EV_RX, EV_OPEN, EV_OPEN_FAILED, EV_LOST, EV_CLOSE, EV_BAUD
 struct ev {
 	int64_t		t;		/* ms since the recording started */
 	enum ev_kind	kind;
+	bool		used;		/* replayed (out of order, maybe) */
 	char		*data;		/* bytes (TX, RX) or text (events) */
 	size_t		len;
 };
@@ -56,7 +58,10 @@ struct replay {
 	size_t		flen;
 	/* recording */
 	struct ev	*ev;
-	size_t		nev, cur, off;	/* off: bytes of ev[cur] already read */
+	size_t		nev;
+	size_t		cur;		/* the first event not replayed yet */
+	size_t		rd;		/* the next answer: after the last command matched */
+	size_t		off;		/* bytes of ev[rd] already read */
 	int64_t		start_ms;	/* wall time at +0.000 */
 	bool		clock_started, finished;
 	bool		lost;		/* a recorded loss: dead until closed */
@@ -391,6 +396,7 @@ rec_open(struct link *l, struct replay *r)
 		link_seterr(l, "%s", r->ev[r->cur - 1].data);
 		return PT_ERR_NODEV;
 	}
+	r->rd = r->cur;
 	l->fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (l->fd < 0) {
 		link_seterr(l, "/dev/null: %s", strerror(errno));
@@ -402,9 +408,13 @@ rec_open(struct link *l, struct replay *r)
 static void
 skip_notes(struct replay *r)
 {
-	while (r->cur < r->nev && (r->ev[r->cur].kind == EV_NOTE ||
+	while (r->cur < r->nev && (r->ev[r->cur].used || r->ev[r->cur].kind == EV_NOTE ||
 	    r->ev[r->cur].kind == EV_BAUD))
 		r->cur++;
+	if (r->rd < r->cur) {
+		r->rd = r->cur;
+		r->off = 0;
+	}
 }
 
 /* The end of the recording, or a recorded loss of the link: like a
@@ -414,7 +424,15 @@ static bool
 rec_gone(struct link *l, struct replay *r)
 {
 	const struct ev *e;
+	size_t i;
 
+	/* Out of order up to the link's loss or end: what was skipped
+	 * there will not come. */
+	if (r->rd > r->cur && r->rd < r->nev && r->ev[r->rd].kind != EV_RX &&
+	    r->ev[r->rd].kind != EV_TX && r->ev[r->rd].kind != EV_NOTE &&
+	    r->ev[r->rd].kind != EV_BAUD)
+		for (i = r->cur; i < r->rd; i++)
+			r->ev[i].used = true;
 	skip_notes(r);
 	if (!r->lost && r->cur < r->nev && r->ev[r->cur].kind == EV_LOST) {
 		e = &r->ev[r->cur++];
@@ -443,8 +461,8 @@ rec_read(struct link *l, struct replay *r, char *buf, size_t len, int timeout_ms
 
 	if (rec_gone(l, r))
 		return PT_ERR_CLOSED;
-	e = &r->ev[r->cur];
-	if (e->kind != EV_RX)
+	e = &r->ev[r->rd];
+	if (r->rd >= r->nev || e->kind != EV_RX || e->used)
 		return time_out(timeout_ms);	/* the recording waits for us */
 	if (timeout_ms > 0 && at(e) > clock_mono_ms() + timeout_ms)
 		return time_out(timeout_ms);
@@ -453,7 +471,7 @@ rec_read(struct link *l, struct replay *r, char *buf, size_t len, int timeout_ms
 	memcpy(buf, e->data + r->off, n);
 	r->off += n;
 	if (r->off >= e->len) {
-		r->cur++;
+		r->ev[r->rd++].used = true;
 		r->off = 0;
 	}
 	return (ssize_t)n;
@@ -490,43 +508,55 @@ same(const struct ev *e, const void *buf, size_t len)
 	return e->kind == EV_TX && e->len == len && memcmp(e->data, buf, len) == 0;
 }
 
+/* The command sent is looked for among the next ones the recording has
+ * on this connection, so a changed order costs one mismatch, not all the
+ * rest: its answers are released, and the skipped commands stay there
+ * for later. */
+#define REORDER_WINDOW	16
+
 static int
 rec_write(struct link *l, struct replay *r, const void *buf, size_t len)
 {
-	const struct ev *e;
-	size_t j;
+	size_t j, first = SIZE_MAX, tx = 0;
 
+	/* Answers not read: in the recording they were read before this
+	 * command was sent. */
+	while (r->rd < r->nev && r->ev[r->rd].kind == EV_RX && !r->ev[r->rd].used)
+		r->ev[r->rd++].used = true;
+	r->off = 0;
+	while (r->cur < r->nev && r->ev[r->cur].kind == EV_RX)
+		r->ev[r->cur++].used = true;
 	if (rec_gone(l, r))
 		return PT_ERR_CLOSED;
-	/* Answers we did not read: in the recording they were read before
-	 * this command was sent. */
-	while (r->cur < r->nev && r->ev[r->cur].kind == EV_RX) {
-		r->cur++;
-		r->off = 0;
+	for (j = r->cur; j < r->nev && tx < REORDER_WINDOW; j++) {
+		const struct ev *e = &r->ev[j];
+
+		if (e->kind == EV_OPEN || e->kind == EV_OPEN_FAILED || e->kind == EV_LOST ||
+		    e->kind == EV_CLOSE)
+			break;
+		if (e->kind != EV_TX || e->used)
+			continue;
+		if (first == SIZE_MAX)
+			first = j;
+		if (same(e, buf, len))
+			break;
+		tx++;
 	}
-	if (rec_gone(l, r))
-		return PT_ERR_CLOSED;
-	e = &r->ev[r->cur];
-	if (same(e, buf, len)) {
-		reach(e);
-		r->cur++;
-		return 0;
-	}
-	if (e->kind != EV_TX) {
+	if (first == SIZE_MAX) {
 		mismatch(r, buf, len, NULL);
 		return 0;
 	}
-	mismatch(r, buf, len, e);
-	/* Carry on from the same command further on, if this connection
-	 * has it; else take the recorded one as sent. */
-	for (j = r->cur + 1; j < r->nev && r->ev[j].kind != EV_OPEN &&
-	    r->ev[j].kind != EV_LOST && r->ev[j].kind != EV_CLOSE; j++)
-		if (same(&r->ev[j], buf, len))
-			break;
-	if (j < r->nev && same(&r->ev[j], buf, len))
-		r->cur = j;
-	reach(&r->ev[r->cur]);
-	r->cur++;
+	if (j >= r->nev || tx >= REORDER_WINDOW || !same(&r->ev[j], buf, len)) {
+		/* Not there: take the recorded one as sent. */
+		mismatch(r, buf, len, &r->ev[first]);
+		j = first;
+	} else if (j != first)
+		mismatch(r, buf, len, &r->ev[first]);
+	reach(&r->ev[j]);
+	r->ev[j].used = true;
+	r->rd = j + 1;
+	r->off = 0;
+	skip_notes(r);
 	return 0;
 }
 
@@ -698,11 +728,15 @@ replay_set_baud(struct link *l, int baud)
 
 	snprintf(want, sizeof want, "%d", baud);
 	if (r != NULL && r->mode == RM_RECORDING) {
-		while (r->cur < r->nev && r->ev[r->cur].kind == EV_NOTE)
-			r->cur++;
-		if (r->cur < r->nev && r->ev[r->cur].kind == EV_BAUD &&
-		    strcmp(r->ev[r->cur].data, want) == 0) {
-			reach(&r->ev[r->cur++]);
+		size_t i = r->rd;
+
+		while (i < r->nev && (r->ev[i].used || r->ev[i].kind == EV_NOTE))
+			i++;
+		if (i < r->nev && r->ev[i].kind == EV_BAUD && strcmp(r->ev[i].data, want) == 0) {
+			reach(&r->ev[i]);
+			r->ev[i].used = true;
+			r->rd = i + 1;
+			skip_notes(r);
 			return 0;
 		}
 	}
@@ -722,6 +756,7 @@ replay_close(struct link *l)
 		skip_notes(r);
 		if (r->cur < r->nev && r->ev[r->cur].kind == EV_CLOSE)
 			reach(&r->ev[r->cur++]);
+		r->rd = r->cur;
 		r->off = 0;
 		return;
 	}
