@@ -28,7 +28,7 @@ sleep "$PT_REPLAY_SECONDS"
 kill -TERM "$p"; wait "$p"; rc=$?
 [ "$rc" -eq 0 ] || fail "live run: exit $rc: $(tail -3 "$T/live.log")"
 rows=$(($(wc -l <"$T/live.csv") - 1))
-[ "$rows" -ge $((PT_REPLAY_SECONDS - 15)) ] || fail "live run: only $rows CSV rows"
+[ "$rows" -ge $((PT_REPLAY_SECONDS / 3)) ] || fail "live run: only $rows CSV rows"
 head -1 "$T/rec.txt" | grep -qx '# pylontop recording 1' || fail "recording: no header: $(head -1 "$T/rec.txt")"
 for k in pylontop link protocol dialect baud interval date start-ms; do
 	grep -q "^# $k: " "$T/rec.txt" || fail "recording header lacks '$k'"
@@ -66,7 +66,7 @@ t0=$(now_ms)
 	2>"$T/fast10.log" || fail "replay at speed 10 failed: $(tail -3 "$T/fast10.log")"
 ms=$(($(now_ms) - t0))
 want=$((PT_REPLAY_SECONDS * 100))
-[ "$ms" -ge $((want * 8 / 10)) ] && [ "$ms" -le $((want * 3 / 2 + 1000)) ] ||
+[ "$ms" -ge $((want * 8 / 10)) ] && [ "$ms" -le $((want * 2 + 2000)) ] ||
 	fail "replay at speed 10 took $ms ms, want about $want"
 cmp -s "$T/live.csv" "$T/fast10.csv" || fail "replay at speed 10: CSV differs"
 note "replay at speed 10: $ms ms"
