@@ -327,7 +327,10 @@ acquire_main(void *arg)
 				break;
 			}
 		} else if (link_replay_finished(&m->link)) {
-			ended = true;
+			/* The end, or a file that is no recording after all. */
+			ended = strstr(link_error(&m->link), "end of the recording") != NULL;
+			if (!ended)
+				set_state(m, LINK_STOPPED, "%s", link_error(&m->link));
 			break;
 		} else
 			set_state(m, LINK_WAITING, "%s", link_error(&m->link));
@@ -351,8 +354,10 @@ acquire_main(void *arg)
 		set_state(m, LINK_STOPPED, "end of the recording: %u command%s differed "
 		    "from it; the last: %s", m->mismatches, m->mismatches == 1 ? "" : "s",
 		    note);
-	} else
-		set_state(m, LINK_STOPPED, ended ? "end of the recording" : "stopped");
+	} else if (ended)
+		set_state(m, LINK_STOPPED, "end of the recording");
+	else if (m->stats.state != LINK_STOPPED)
+		set_state(m, LINK_STOPPED, "stopped");
 	return NULL;
 }
 

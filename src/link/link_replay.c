@@ -330,7 +330,9 @@ replay_load(struct link *l)
 	if (strncmp(r->file, LINK_REC_MAGIC "\n", strlen(LINK_REC_MAGIC) + 1) == 0) {
 		r->mode = RM_RECORDING;
 		if ((rc = load_recording(l, r)) != 0) {
-			replay_free(r);
+			/* Said once: a broken recording does not get better. */
+			r->finished = true;
+			l->priv = r;
 			return rc;
 		}
 	} else if (load_log(r))
