@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/probe.h"
 #include "pt_git.h"
 #ifdef HAVE_MQTT
 #include "sink/mqtt.h"
@@ -27,8 +28,9 @@ usage(FILE *f)
 "Monitor a Pylontech battery stack: terminal UI, CSV log, MQTT/Home Assistant.\n"
 "\n"
 "Device:\n"
-"  -d, --device PATH|tcp://HOST:PORT|replay:FILE\n"
-"                        serial port, pty, or serial-to-Ethernet gateway (SERIAL_PORT);\n"
+"  -d, --device PATH|tcp://HOST:PORT|usb:[VID:PID:]SERIAL|replay:FILE\n"
+"                        serial port, pty, serial-to-Ethernet gateway, or the USB\n"
+"                        adapter with that serial number (SERIAL_PORT);\n"
 "                        replay:FILE plays a --record file or a terminal log back\n"
 "  -b, --baud N          line speed (console 115200, RS485 9600 by default)\n"
 "  -p, --protocol P      auto, lv, hv, sc0500 or rs485 (default auto: console)\n"
@@ -41,6 +43,8 @@ usage(FILE *f)
 "      --record FILE     record every byte exchanged with the device (RECORD_FILE)\n"
 "      --replay-speed X  for -d replay:FILE: 1 as recorded (default), 0 as fast\n"
 "                        as possible (REPLAY_SPEED)\n"
+"      --probe [PORT]... find which port is the battery, at which speed and in\n"
+"                        which protocol (read-only; default: every port) and exit\n"
 "\n"
 "Modes (default: the terminal UI):\n"
 "      --once            read one complete sample, print it, exit\n"
@@ -102,7 +106,7 @@ enum {
 	OPT_DIALECT = 256, OPT_BARCODE, OPT_FORCE_TBAR, OPT_EOL, OPT_LIST_PORTS,
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
-	OPT_NO_COLOR, OPT_BELL, OPT_RECORD, OPT_REPLAY_SPEED,
+	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORD, OPT_REPLAY_SPEED,
 };
 
 static const struct option longopts[] = {
@@ -117,6 +121,7 @@ static const struct option longopts[] = {
 	{ "list-ports", no_argument, NULL, OPT_LIST_PORTS },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
+	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "format", required_argument, NULL, 'f' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
@@ -142,7 +147,8 @@ static const struct option longopts[] = {
 
 static const char shortopts[] = "d:b:p:i:f:n:c:vhV";
 
-enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST };
+enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST,
+	MODE_PROBE };
 
 static int
 die_usage(const char *fmt, const char *arg)
@@ -218,6 +224,7 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case OPT_REPLAY_SPEED:
 			rc = set_key(o, "--replay-speed", "REPLAY_SPEED", optarg);
 			break;
+		case OPT_PROBE: *mode = MODE_PROBE; break;
 		case OPT_ONCE: *mode = MODE_ONCE; break;
 		case OPT_HEADLESS: *mode = MODE_HEADLESS; break;
 		case OPT_DEMO: *mode = MODE_DEMO; break;
@@ -267,7 +274,8 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		default: return EXIT_USAGE;	/* getopt said what */
 		}
 	}
-	if (rc == 0 && optind < argc)
+	/* --probe takes the ports to probe as arguments. */
+	if (rc == 0 && optind < argc && *mode != MODE_PROBE)
 		rc = die_usage("unexpected argument '%s'", argv[optind]);
 	return rc;
 }
@@ -282,6 +290,19 @@ apply_env(struct pt_config *c)
 		snprintf(c->mqtt.user, sizeof c->mqtt.user, "%s", v);
 	if ((v = getenv("MQTT_PASSWORD")) != NULL && c->mqtt.password[0] == '\0')
 		snprintf(c->mqtt.password, sizeof c->mqtt.password, "%s", v);
+}
+
+/* Rules between keys, once the file and the options are all read. */
+static int
+check_config(const struct pt_config *c)
+{
+	char err[300];
+
+	if (config_check(c, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "pylontop: %s%s%s\n", c->source[0] != '\0' ? c->source : "",
+	    c->source[0] != '\0' ? ": " : "", err);
+	return EXIT_USAGE;
 }
 
 int
@@ -301,6 +322,8 @@ main(int argc, char **argv)
 		return rc;
 	apply_env(&o.cfg);
 	config_finish(&o.cfg);
+	if ((rc = check_config(&o.cfg)) != 0)
+		return rc;
 	pt_vlog_set_level(o.vlevel > 0 ? o.vlevel : o.cfg.debug ? PT_VLOG_SUMMARY : 0);
 	nc = getenv("NO_COLOR");
 	if (nc != NULL && nc[0] != '\0')
@@ -309,6 +332,8 @@ main(int argc, char **argv)
 	switch (mode) {
 	case MODE_LIST:
 		return link_list_ports(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	case MODE_PROBE:
+		return app_probe(&o, argv + optind, argc - optind);
 	case MODE_DECODE:
 		return app_decode(decode_path, &o);
 	case MODE_DEMO:

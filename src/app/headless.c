@@ -53,6 +53,21 @@ summary(struct monitor *m)
 	    (unsigned long long)ls.device_errors, (unsigned long long)ls.reconnects);
 }
 
+/* Rows that never reached the CSV file make the run a failure (1): a
+ * logger that lost data must not look successful to systemd or a script. */
+static int
+csv_exit_status(struct monitor *m, int rc)
+{
+	struct sink_status st;
+
+	monitor_csv_status(m, &st);
+	if (st.dropped == 0)
+		return rc;
+	fprintf(stderr, "pylontop: csv: %s (%llu written); exit status 1\n", st.text,
+	    (unsigned long long)st.written);
+	return rc == EXIT_OK ? EXIT_RUNTIME : rc;
+}
+
 /* Run a started monitor until a signal or `count` samples; prints
  * samples when asked.  Shared by --headless and the text --demo. */
 int
@@ -91,9 +106,12 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		}
 		if (o->count > 0 && printed >= (uint64_t)o->count)
 			break;
-		/* A replay played to its end. */
-		if (ls.state == LINK_STOPPED)
+		/* A replay played to its end (said first: the state may have
+		 * changed since report_state() looked). */
+		if (ls.state == LINK_STOPPED) {
+			report_state(m, &prev, &pcsv, &pmqtt);
 			break;
+		}
 	}
 	free(s);
 	summary(m);
@@ -132,6 +150,8 @@ app_headless(const struct app_options *o)
 	if ((m = app_start_monitor(o, &rc)) == NULL)
 		return rc;
 	rc = app_run_monitor(m, o, o->format_set);
+	monitor_stop(m);	/* held CSV rows written now, or counted lost */
+	rc = csv_exit_status(m, rc);
 	monitor_free(m);
 	return rc;
 }

@@ -130,22 +130,23 @@ parse_bool(const char *key, const char *value, bool *out, char *msg, size_t size
 	return PT_ERR_CONFIG;
 }
 
-/* A low limit must stay below its high one, whichever was set last. */
-static int
-check_order(const struct alarm_config *c, const char *key, const char *value, char *msg,
-    size_t size)
+/* A low limit must stay below its high one.  Checked once all sources
+ * are read (alarm_config_check), so the order of the keys never matters. */
+int
+alarm_config_check(const struct alarm_config *c, char *msg, size_t size)
 {
 	if (c->cell_v_low >= c->cell_v_high) {
-		snprintf(msg, size, "%s: %s leaves ALARM_CELL_V_LOW (%.3f V) not below "
-		    "ALARM_CELL_V_HIGH (%.3f V)", key, value, c->cell_v_low, c->cell_v_high);
+		snprintf(msg, size, "ALARM_CELL_V_LOW (%.3f V) is not below ALARM_CELL_V_HIGH "
+		    "(%.3f V): lower the first or raise the second", c->cell_v_low,
+		    c->cell_v_high);
 		return PT_ERR_CONFIG;
 	}
 	if (c->temp_low >= c->temp_high) {
-		snprintf(msg, size, "%s: %s leaves ALARM_TEMP_LOW (%g C) not below "
-		    "ALARM_TEMP_HIGH (%g C)", key, value, c->temp_low, c->temp_high);
+		snprintf(msg, size, "ALARM_TEMP_LOW (%g C) is not below ALARM_TEMP_HIGH (%g C): "
+		    "lower the first or raise the second", c->temp_low, c->temp_high);
 		return PT_ERR_CONFIG;
 	}
-	return 1;
+	return 0;
 }
 
 int
@@ -187,7 +188,7 @@ alarm_config_set(struct alarm_config *c, const char *key, const char *value,
 		t = *c;
 		rc = parse_number(key, value, keys[i].lo, keys[i].hi,
 		    (double *)(void *)((char *)&t + keys[i].off), msg, msgsize);
-		if (rc < 0 || (rc = check_order(&t, key, value, msg, msgsize)) < 0)
+		if (rc < 0)
 			return rc;
 		*c = t;
 		return 1;
@@ -662,6 +663,64 @@ alarm_engine_events(struct alarm_engine *e, struct alarm_event *out, size_t max)
 		out[i] = e->ev[(e->ev_head + MAX_EVENTS - 1 - i) % MAX_EVENTS];
 	pthread_mutex_unlock(&e->lock);
 	return n;
+}
+
+/* ---- colour bands ---------------------------------------------------------- */
+
+/* Fractions of ALARM_CELL_SPREAD a cell may stray from its module mean
+ * before it is drawn as warning / alarm: a spread alarm needs one cell
+ * high and one low, so half of it on one side is already the alarm. */
+#define BAND_DEV_WARN	(1.0 / 5)
+#define BAND_DEV_ALARM	(1.0 / 2)
+/* Degrees below ALARM_TEMP_HIGH that warn, and above ALARM_TEMP_LOW
+ * that are drawn cold. */
+#define BAND_TEMP_WARN_C	5.0
+#define BAND_TEMP_COLD_C	3.0
+
+enum alarm_band
+alarm_band_cell_voltage(const struct alarm_config *c, double v, double mean)
+{
+	double d = isnan(mean) ? 0 : fabs(v - mean);
+
+	if (v >= c->cell_v_high - LIMIT_EPS || v <= c->cell_v_low + LIMIT_EPS)
+		return BAND_LIMIT;
+	if (d >= c->cell_spread_high * BAND_DEV_ALARM - LIMIT_EPS)
+		return BAND_ALARM;
+	if (d >= c->cell_spread_high * BAND_DEV_WARN - LIMIT_EPS)
+		return BAND_WARN;
+	return BAND_NORMAL;
+}
+
+enum alarm_band
+alarm_band_temperature(const struct alarm_config *c, double celsius)
+{
+	if (celsius >= c->temp_high - LIMIT_EPS || celsius <= c->temp_low + LIMIT_EPS)
+		return BAND_LIMIT;
+	if (celsius >= c->temp_high - BAND_TEMP_WARN_C)
+		return BAND_WARN;
+	if (celsius <= c->temp_low + BAND_TEMP_COLD_C)
+		return BAND_COLD;
+	return BAND_NORMAL;
+}
+
+enum alarm_band
+alarm_band_spread(const struct alarm_config *c, double spread)
+{
+	if (spread >= c->cell_spread_high - LIMIT_EPS)
+		return BAND_ALARM;
+	if (spread >= c->cell_spread_high * BAND_DEV_ALARM - LIMIT_EPS)
+		return BAND_WARN;
+	return BAND_NORMAL;
+}
+
+enum alarm_band
+alarm_band_soc(const struct alarm_config *c, double soc)
+{
+	if (soc <= c->soc_low + LIMIT_EPS)
+		return BAND_ALARM;
+	if (soc < 2 * c->soc_low)
+		return BAND_WARN;
+	return BAND_NORMAL;
 }
 
 const char *

@@ -35,6 +35,10 @@ void	alarm_config_defaults(struct alarm_config *c);
 int	alarm_config_set(struct alarm_config *c, const char *key, const char *value,
 	    char *msg, size_t msgsize);
 
+/* Rules between keys (a low limit below its high one), checked once
+ * after every source is read.  0, or PT_ERR_CONFIG with a one-line msg. */
+int	alarm_config_check(const struct alarm_config *c, char *msg, size_t msgsize);
+
 struct alarm_state {
 	struct pt_alarm	alarm;		/* latest values; since_ms = first raise */
 	bool		active;		/* condition holds now */
@@ -67,6 +71,25 @@ void	alarm_engine_ack(struct alarm_engine *e);
 /* Event log, newest first. */
 size_t	alarm_engine_events(struct alarm_engine *e, struct alarm_event *out, size_t max);
 size_t	alarm_engine_unacked(struct alarm_engine *e);
+
+/* The band a value is drawn in: the UI's colours (and monochrome marks)
+ * come from here, from the same thresholds as the alarms, so no view
+ * keeps its own copy of a limit.  pylontop(1) DISPLAY states these. */
+enum alarm_band {
+	BAND_NORMAL,	/* nothing to see */
+	BAND_COLD,	/* temperature near the low limit */
+	BAND_WARN,	/* on its way to a limit */
+	BAND_ALARM,	/* far enough out to act on */
+	BAND_LIMIT,	/* at or beyond an alarm limit */
+};
+/* A cell voltage against the cell limits and its distance from the
+ * module mean against the spread threshold (NAN mean: limits only). */
+enum alarm_band alarm_band_cell_voltage(const struct alarm_config *c, double v, double mean);
+/* A cell or module temperature against the temperature limits. */
+enum alarm_band alarm_band_temperature(const struct alarm_config *c, double celsius);
+/* A module's cell spread (highest - lowest, V). */
+enum alarm_band alarm_band_spread(const struct alarm_config *c, double spread);
+enum alarm_band alarm_band_soc(const struct alarm_config *c, double soc);
 
 const char *alarm_level_name(int level);	/* "warning" */
 /* "Module 3 cell 7 voltage high (3.652 V)" — for the log and the TUI. */

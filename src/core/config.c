@@ -524,3 +524,9 @@ config_finish(struct pt_config *c)
 	if (c->mqtt.cafile[0] != '\0' || c->mqtt.capath[0] != '\0')
 		c->mqtt.tls = true;
 }
+
+int
+config_check(const struct pt_config *c, char *err, size_t errsize)
+{
+	return alarm_config_check(&c->alarms, err, errsize);
+}

@@ -76,6 +76,9 @@ int	config_set(struct pt_config *c, const char *key, const char *value,
  * broker turns publishing on unless MQTT_ENABLED said otherwise; the MQTT
  * port follows TLS). */
 void	config_finish(struct pt_config *c);
+/* After config_finish: rules between keys (alarm limits in order).  0, or
+ * PT_ERR_CONFIG with a one-line message in err. */
+int	config_check(const struct pt_config *c, char *err, size_t errsize);
 
 /* Parse "mqtt[s]://[user@]host[:port]" into c->mqtt. */
 int	config_set_mqtt_url(struct pt_config *c, const char *url, char *err, size_t errsize);

@@ -37,6 +37,9 @@ int	monitor_fd(struct monitor *m);
 void	monitor_drain_fd(struct monitor *m);
 
 void	monitor_link_stats(struct monitor *m, struct link_stats *out);
+/* Link events (lost, reconnecting, identified, round-robin on/off),
+ * newest first; returns the count copied. */
+size_t	monitor_link_events(struct monitor *m, struct link_event *out, size_t max);
 struct history *monitor_history(struct monitor *m);
 struct alarm_engine *monitor_alarms(struct monitor *m);
 const struct pt_config *monitor_config(struct monitor *m);
@@ -51,6 +54,9 @@ bool	monitor_has_mqtt(struct monitor *m);	/* a broker is configured */
 bool	monitor_has_csv(struct monitor *m);	/* a CSV path is configured */
 void	monitor_mqtt_status(struct monitor *m, struct sink_status *st);
 void	monitor_csv_status(struct monitor *m, struct sink_status *st);
+/* SIGHUP: close the CSV file so the next row opens its path again (log
+ * rotation); a failing file is retried at once. */
+void	monitor_reopen_logs(struct monitor *m);
 
 /* For front ends that open a link themselves (--once): a replay:FILE of
  * a recording takes its protocol, dialect, eol and interval from the

@@ -36,7 +36,11 @@
 
 enum replay_mode { RM_RAW, RM_RECORDING, RM_LOG };
 
-enum ev_kind { EV_TX, EV_RX, EV_OPEN, EV_OPEN_FAILED, EV_LOST, EV_CLOSE, EV_BAUD, EV_NOTE };
+enum ev_kind {
+	EV_TX, EV_RX, EV_OPEN, EV_OPEN_FAILED, EV_LOST, EV_CLOSE, EV_BAUD,
+	EV_TIMEOUT,	/* a read that got nothing within its time */
+	EV_NOTE,
+};
 
 struct ev {
 	int64_t		t;		/* ms since the recording started */
@@ -140,6 +144,7 @@ static const struct {
 	{ "lost", EV_LOST },
 	{ "close", EV_CLOSE },
 	{ "baud", EV_BAUD },
+	{ "timeout", EV_TIMEOUT },
 };
 
 static int
@@ -358,12 +363,13 @@ reach(const struct ev *e)
 	clock_virtual_advance(at(e), NULL);
 }
 
-/* Nothing comes within timeout_ms: let that time pass. */
+/* Nothing comes within timeout_ms: let that time pass, and a little
+ * more, as for a real read (a loop "until more than 3 s passed" ends). */
 static ssize_t
 time_out(int timeout_ms)
 {
 	if (timeout_ms > 0)
-		clock_virtual_advance(clock_mono_ms() + timeout_ms, NULL);
+		clock_virtual_advance(clock_mono_ms() + timeout_ms + 1, NULL);
 	return 0;
 }
 
@@ -432,7 +438,7 @@ rec_gone(struct link *l, struct replay *r)
 	 * there will not come. */
 	if (r->rd > r->cur && r->rd < r->nev && r->ev[r->rd].kind != EV_RX &&
 	    r->ev[r->rd].kind != EV_TX && r->ev[r->rd].kind != EV_NOTE &&
-	    r->ev[r->rd].kind != EV_BAUD)
+	    r->ev[r->rd].kind != EV_BAUD && r->ev[r->rd].kind != EV_TIMEOUT)
 		for (i = r->cur; i < r->rd; i++)
 			r->ev[i].used = true;
 	skip_notes(r);
@@ -463,8 +469,17 @@ rec_read(struct link *l, struct replay *r, char *buf, size_t len, int timeout_ms
 
 	if (rec_gone(l, r))
 		return PT_ERR_CLOSED;
+	if (r->rd >= r->nev)
+		return time_out(timeout_ms);
 	e = &r->ev[r->rd];
-	if (r->rd >= r->nev || e->kind != EV_RX || e->used)
+	if (e->kind == EV_TIMEOUT && !e->used && timeout_ms > 0) {
+		/* The read that got nothing, over when it was. */
+		reach(e);
+		r->ev[r->rd++].used = true;
+		skip_notes(r);
+		return 0;
+	}
+	if (e->kind != EV_RX || e->used)
 		return time_out(timeout_ms);	/* the recording waits for us */
 	if (timeout_ms > 0 && at(e) > clock_mono_ms() + timeout_ms)
 		return time_out(timeout_ms);
@@ -523,10 +538,12 @@ rec_write(struct link *l, struct replay *r, const void *buf, size_t len)
 
 	/* Answers not read: in the recording they were read before this
 	 * command was sent. */
-	while (r->rd < r->nev && r->ev[r->rd].kind == EV_RX && !r->ev[r->rd].used)
+	while (r->rd < r->nev && (r->ev[r->rd].kind == EV_RX ||
+	    r->ev[r->rd].kind == EV_TIMEOUT) && !r->ev[r->rd].used)
 		r->ev[r->rd++].used = true;
 	r->off = 0;
-	while (r->cur < r->nev && r->ev[r->cur].kind == EV_RX)
+	while (r->cur < r->nev && (r->ev[r->cur].kind == EV_RX ||
+	    r->ev[r->cur].kind == EV_TIMEOUT))
 		r->ev[r->cur++].used = true;
 	if (rec_gone(l, r))
 		return PT_ERR_CLOSED;

@@ -106,6 +106,25 @@ base_state(double current)
 	return current > 0.2 ? "Charge" : current < -0.2 ? "Dischg" : "Idle";
 }
 
+/* The protect fault's state word.  No capture shows a protecting module;
+ * "Protect" is what pylontop's parsers rank as a protection (a word with
+ * "prot"), and a real module's word for it is not known. */
+#define PROTECT_WORD	"Protect"
+
+/* B.V.St: the module's cell-voltage state. */
+static const char *
+cell_vst(const struct sim_module *m)
+{
+	return m->protect ? PROTECT_WORD : "Normal";
+}
+
+/* A cell's voltage state in bat: the protect fault flags the highest cell. */
+static const char *
+cell_state(const struct sim *s, const struct sim_module *m, int c)
+{
+	return c == sim_module_protect_cell(&s->model, m) ? PROTECT_WORD : "Normal";
+}
+
 /* ---- LV ------------------------------------------------------------------ */
 
 static int
@@ -154,7 +173,7 @@ lv_pwr(struct sim *s, struct obuf *o)
 		int t = mv(m->temperature);
 		char soc[8];
 
-		if (i >= s->model.modules) {
+		if (i >= s->model.modules || sim_module_dead(&s->model, i)) {
 			row(o, false, "%-5d -      -      -      -      -      -      -      Absent"
 			    "   -        -        -        -        -                    -        -"
 			    "        ", i + 1);
@@ -163,21 +182,21 @@ lv_pwr(struct sim *s, struct obuf *o)
 		snprintf(soc, sizeof soc, "%d%%", (int)m->soc);
 		if (s->pwr_layout == 'A')
 			row(o, false, "%-5d %-6d %-6d %-6d %-6d %-6d %-6d %-6d %-8s Normal   "
-			    "Normal   Normal   %-8s %s  Normal   Normal  ", m->id,
+			    "Normal   Normal   %-8s %s  %-8s Normal  ", m->id,
 			    mv(m->voltage), mv(m->current), t, t - 1500, t - 500, vmin_mv(s, m),
-			    vmax_mv(s, m), base_state(m->current), soc, now);
+			    vmax_mv(s, m), base_state(m->current), soc, now, cell_vst(m));
 		else if (s->pwr_layout == 'C')
 			row(o, false, "%-5d %-6d %-6d %-6d %-6d %-8d %-6d %-8d %-6d %-8d %-6d %-8d "
-			    "%-8s Normal   Normal   Normal   %-8s %s  Normal   Normal   %-8d "
+			    "%-8s Normal   Normal   Normal   %-8s %s  %-8s Normal   %-8d "
 			    "Normal   Normal", m->id, mv(m->voltage), mv(m->current), t, t - 1500, 0,
 			    t - 500, 3, vmin_mv(s, m), s->model.cells / 2, vmax_mv(s, m), 1,
-			    base_state(m->current), soc, now, t + 1000);
+			    base_state(m->current), soc, now, cell_vst(m), t + 1000);
 		else
 			row(o, false, "%-5d %-6d %-6d %-6d %-6d %-6d %-6d %-6d %-8s Normal   "
-			    "Normal   Normal   %-8s %s  Normal   Normal   %-8d Normal  ",
+			    "Normal   Normal   %-8s %s  %-8s Normal   %-8d Normal  ",
 			    m->id, mv(m->voltage), mv(m->current), t, t - 1500, t - 500,
 			    vmin_mv(s, m), vmax_mv(s, m), base_state(m->current), soc,
-			    now, t + 1000);
+			    now, cell_vst(m), t + 1000);
 	}
 	finish(s, o, true);
 }
@@ -187,8 +206,8 @@ module_arg(struct sim *s, const char *arg)
 {
 	int n = arg != NULL ? atoi(arg) : 1;
 
-	if (n < 1 || n > s->model.modules)
-		return NULL;
+	if (n < 1 || n > s->model.modules || sim_module_dead(&s->model, n - 1))
+		return NULL;	/* packdead: like an address nobody has */
 	return &s->model.m[n - 1];
 }
 
@@ -222,10 +241,10 @@ lv_bat(struct sim *s, struct obuf *o, const struct sim_module *m)
 	row(o, false, "Battery  Volt     Curr     Tempr    Base State   Volt. State  Curr. State"
 	    "  Temp. State  SOC          Coulomb      BAL");
 	for (c = 0; c < s->model.cells; c++)
-		row(o, false, "%-8d %-8d %-8d %-8d %-12s Normal       Normal       Normal       "
+		row(o, false, "%-8d %-8d %-8d %-8d %-12s %-12s Normal       Normal       "
 		    "%d%%         %d mAH      %s", c, mv(m->cell_v[c]), mv(m->current),
-		    mv(m->cell_t[c]), base_state(m->current), (int)m->soc, mah,
-		    m->balancing[c] ? "Y" : "N");
+		    mv(m->cell_t[c]), base_state(m->current), cell_state(s, m, c), (int)m->soc,
+		    mah, m->balancing[c] ? "Y" : "N");
 	finish(s, o, true);
 }
 
@@ -336,9 +355,11 @@ hv_pwr(struct sim *s, struct obuf *o)
 	const struct sim_model *m = &s->model;
 	char now[32];
 	int vmin = 99999, vmax = 0, i;
+	bool protecting = false;
 
 	clock_text(now, sizeof now);
 	for (i = 0; i < m->modules; i++) {
+		protecting |= m->m[i].protect;
 		if (vmin_mv(s, &m->m[i]) < vmin)
 			vmin = vmin_mv(s, &m->m[i]);
 		if (vmax_mv(s, &m->m[i]) > vmax)
@@ -353,13 +374,13 @@ hv_pwr(struct sim *s, struct obuf *o)
 	    "UVhigh Base.St  Volt.St  Curr.St  Temp.St  CoulombAH                CoulombWH"
 	    "              Time                 B.V.St   B.T.St   U.V.St   U.T.St   Err Code");
 	row(o, false, "%-6d %-6d %-6d %-6d %-6d %-6d %-6d %-6d %-6d %-6d %-6d %-8s Normal   "
-	    "Normal   Normal   %3d%%      %9d mAH  %3d%%     %9d WH %s  Normal   Normal   "
+	    "Normal   Normal   %3d%%      %9d mAH  %3d%%     %9d WH %s  %-8s Normal   "
 	    "Normal   Normal   0x0", mv(m->voltage) - 300, mv(m->current), mv(m->temperature) + 4000,
 	    mv(m->temperature) - 3000, mv(m->temperature) + 1000, vmin, vmax,
 	    mv(m->temperature) - 1000, mv(m->temperature) + 1000, mv(m->m[0].voltage) - 200,
 	    mv(m->m[0].voltage) + 200, base_state(m->current), (int)m->soc,
 	    (int)(m->soc / 100 * 74000), (int)m->soc, (int)(m->soc / 100 * m->voltage * 74),
-	    now);
+	    now, protecting ? PROTECT_WORD : "Normal");
 	finish(s, o, true);
 }
 
@@ -377,11 +398,11 @@ hv_unit(struct sim *s, struct obuf *o)
 	    "  Volt.St  Temp.St  CoulombAH                CoulombWH               Time");
 	for (i = 0; i < m->modules; i++) {
 		const struct sim_module *u = &m->m[i];
-		row(o, false, "%-6d %-6d %-6d %-6d %-8d %-6d %-6d %-6d %-6d  %-8s Normal   "
+		row(o, false, "%-6d %-6d %-6d %-6d %-8d %-6d %-6d %-6d %-6d  %-8s %-8s "
 		    "Normal   %3d%%       %8d mAH  %3d%%      %8d WH %s ", u->id, mv(u->voltage),
 		    mv(m->current), mv(u->temperature), mv(u->temperature) - 500,
 		    mv(u->temperature) - 1500, mv(u->temperature) + 500, vmin_mv(s, u),
-		    vmax_mv(s, u), base_state(m->current), (int)u->soc,
+		    vmax_mv(s, u), base_state(m->current), cell_vst(u), (int)u->soc,
 		    (int)(u->soc / 100 * 74000), (int)u->soc, (int)(u->soc / 100 * u->voltage * 74),
 		    now);
 	}
@@ -407,11 +428,19 @@ hv_bat(struct sim *s, struct obuf *o)
 	    "            Bal");
 	for (i = 0; i < m->modules; i++)
 		for (c = 0; c < m->cells; c++, n++)
-			row(o, false, "%-4d %-4d %-7d %-7d Normal  Normal  %3d%%    %-6d %3d%%"
-			    "        %-8d %s", n, mv(m->m[i].cell_v[c]), mv(m->current),
-			    mv(m->m[i].cell_t[c]), (int)m->m[i].soc,
-			    (int)(m->m[i].soc / 100 * 74000), (int)m->m[i].soc,
-			    (int)(m->m[i].soc / 100 * 74 * 3200), m->m[i].balancing[c] ? "Y" : "N");
+			if (!sim_module_cells_answered(m, i))
+				/* batfail/packdead: the controller lost this BMU's
+				 * cells; it keeps the rows, values unknown. */
+				row(o, false, "%-4d -    %-7d -       -       -       -       "
+				    "-      -           -        -", n, mv(m->current));
+			else
+				row(o, false, "%-4d %-4d %-7d %-7d %-7s Normal  %3d%%    %-6d "
+				    "%3d%%        %-8d %s", n, mv(m->m[i].cell_v[c]),
+				    mv(m->current), mv(m->m[i].cell_t[c]),
+				    cell_state(s, &m->m[i], c), (int)m->m[i].soc,
+				    (int)(m->m[i].soc / 100 * 74000), (int)m->m[i].soc,
+				    (int)(m->m[i].soc / 100 * 74 * 3200),
+				    m->m[i].balancing[c] ? "Y" : "N");
 	finish(s, o, true);
 }
 
@@ -603,7 +632,12 @@ sim_console_answer(struct sim *s, const char *line, struct obuf *o)
 			if (m == NULL) {
 				snprintf(buf, sizeof buf, "%s data show - %s [pwr][index]", cmd, cmd);
 				invalid(s, o, buf);
-			} else if (strcmp(cmd, "pwr") == 0)
+			} else if ((strcmp(cmd, "bat") == 0 || strcmp(cmd, "soh") == 0) &&
+			    !sim_module_cells_answered(&s->model, m->id - 1))
+				/* batfail: mman's capture of a module whose cells the
+				 * master cannot read (console.md §2.4). */
+				failure(s, o, "Command failed");
+			else if (strcmp(cmd, "pwr") == 0)
 				lv_pwr_n(s, o, m);
 			else if (strcmp(cmd, "bat") == 0)
 				lv_bat(s, o, m);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
@@ -26,6 +27,16 @@ static struct {
 	bool	on[F_N];
 	double	silence_s, slow_ms, unplug_after, unplug_back;
 	unsigned every;
+	/* Per module (index M-1): batfail, and packdead's delay (<0 none). */
+	bool	batfail[SIM_MAX_MODULES];
+	double	batfail_after[SIM_MAX_MODULES];	/* batfail:M:AFTER, s (0 from the start) */
+	double	packdead_after[SIM_MAX_MODULES];
+	int	drift_cell[SIM_MAX_MODULES];	/* 1-based; 0 none */
+	double	drift_mv_s[SIM_MAX_MODULES];
+	bool	overtemp[SIM_MAX_MODULES], protect[SIM_MAX_MODULES];
+	double	overtemp_c[SIM_MAX_MODULES];
+	int	max_cell;	/* the highest C a drift fault names */
+	int	max_module;	/* the highest M a per-module fault names */
 } faults = { .every = 5 };
 
 static volatile sig_atomic_t quit;
@@ -82,14 +93,44 @@ usage(FILE *f)
 "  --seed N              vary the values deterministically\n"
 "  --state FILE          write the true values as JSON after every answer\n"
 "  --fault F             silence[:S], garbage, truncate, slow:MS, unplug:AFTER:BACK,\n"
-"                        badcrc (rs485); may be repeated\n"
+"                        badcrc (rs485), batfail:M[:AFTER], packdead:M[:AFTER]; may\n"
+"                        be repeated.  batfail:M: from AFTER s on (default 0) every\n"
+"                        read of module M's cells fails\n"
+"                        (LV 'bat M'/'soh M' answer 'Command failed', HV 'bat' rows\n"
+"                        of BMU M show '-', RS485 0x42 for pack M is not answered).\n"
+"                        packdead:M: from AFTER s on (default 0) module M answers\n"
+"                        nothing (RS485: no reply at its address; LV: 'Absent' in\n"
+"                        pwr, its commands rejected; HV: its bat rows show '-').\n"
+"                        drift:M:C:MV_PER_S: cell C (1-based) of module M drifts by\n"
+"                        MV_PER_S mV per second (signed; 2.000-4.200 V).\n"
+"                        overtemp:M:DEGC: module M is held at DEGC degC.\n"
+"                        protect:M: module M's BMS reports cell over-voltage\n"
+"                        protection (LV/HV 'Protect' words, on its highest cell\n"
+"                        too; Pylontech 0x44 Status1 bit 0, PACE protect 1 bit 0)\n"
 "  --fault-every N       garbage/truncate/badcrc/silence hit every Nth answer (default 5)\n"
 "  -h, --help, -V, --version\n");
+}
+
+/* A module number 1..SIM_MAX_MODULES at p; -1 if there is none. */
+static int
+module_number(const char *p, char **end)
+{
+	long n = strtol(p, end, 10);
+
+	if (*end == p || n < 1 || n > SIM_MAX_MODULES)
+		return -1;
+	if (n > faults.max_module)
+		faults.max_module = (int)n;
+	return (int)n;
 }
 
 static int
 parse_fault(const char *f)
 {
+	char *end;
+	double after;
+	int mod;
+
 	if (strncmp(f, "silence", 7) == 0) {
 		faults.on[F_SILENCE] = true;
 		faults.silence_s = f[7] == ':' ? atof(f + 8) : 1e9;
@@ -102,6 +143,65 @@ parse_fault(const char *f)
 	else if (strncmp(f, "slow:", 5) == 0) {
 		faults.on[F_SLOW] = true;
 		faults.slow_ms = atof(f + 5);
+	} else if (strncmp(f, "batfail:", 8) == 0) {
+		if ((mod = module_number(f + 8, &end)) < 0)
+			return -1;
+		after = 0;
+		if (*end == ':') {
+			const char *p = end + 1;
+			after = strtod(p, &end);
+			if (end == p || after < 0)
+				return -1;
+		}
+		if (*end != '\0')
+			return -1;
+		faults.batfail[mod - 1] = true;
+		faults.batfail_after[mod - 1] = after;
+	} else if (strncmp(f, "packdead:", 9) == 0) {
+		if ((mod = module_number(f + 9, &end)) < 0)
+			return -1;
+		after = 0;
+		if (*end == ':') {
+			const char *p = end + 1;
+			after = strtod(p, &end);
+			if (end == p || after < 0)
+				return -1;
+		}
+		if (*end != '\0')
+			return -1;
+		faults.packdead_after[mod - 1] = after;
+	} else if (strncmp(f, "drift:", 6) == 0) {
+		long cell;
+		const char *p;
+
+		if ((mod = module_number(f + 6, &end)) < 0 || *end != ':')
+			return -1;
+		p = end + 1;
+		cell = strtol(p, &end, 10);
+		if (end == p || cell < 1 || cell > SIM_MAX_CELLS || *end != ':')
+			return -1;
+		p = end + 1;
+		faults.drift_mv_s[mod - 1] = strtod(p, &end);
+		if (end == p || *end != '\0' || fabs(faults.drift_mv_s[mod - 1]) > 1000)
+			return -1;
+		faults.drift_cell[mod - 1] = (int)cell;
+		if (cell > faults.max_cell)
+			faults.max_cell = (int)cell;
+	} else if (strncmp(f, "overtemp:", 9) == 0) {
+		const char *p;
+
+		if ((mod = module_number(f + 9, &end)) < 0 || *end != ':')
+			return -1;
+		p = end + 1;
+		faults.overtemp_c[mod - 1] = strtod(p, &end);
+		if (end == p || *end != '\0' || faults.overtemp_c[mod - 1] < -40 ||
+		    faults.overtemp_c[mod - 1] > 120)
+			return -1;
+		faults.overtemp[mod - 1] = true;
+	} else if (strncmp(f, "protect:", 8) == 0) {
+		if ((mod = module_number(f + 8, &end)) < 0 || *end != '\0')
+			return -1;
+		faults.protect[mod - 1] = true;
 	} else if (strncmp(f, "unplug:", 7) == 0 &&
 	    sscanf(f + 7, "%lf:%lf", &faults.unplug_after, &faults.unplug_back) == 2)
 		faults.on[F_UNPLUG] = true;
@@ -293,8 +393,12 @@ rs485_input(struct sim *s, const char *buf, size_t n, char *frame, size_t *fl)
 		*fl = 0;
 		if (o.len > 0 && now_s() >= silent_until)
 			deliver(s, &o, NULL, &(size_t){ 0 });
-		else
+		else {
 			s->answers++;
+			/* No reply (batfail, packdead, nobody there) is news too. */
+			if (state_path != NULL)
+				sim_model_write_state(&s->model, state_path, protocol);
+		}
 	}
 }
 
@@ -380,6 +484,8 @@ main(int argc, char **argv)
 	unsigned seed = 1;
 	struct sigaction sa;
 
+	for (ch = 0; ch < SIM_MAX_MODULES; ch++)
+		faults.packdead_after[ch] = -1;
 	s.pwr_layout = 'B';
 	snprintf(s.dialect, sizeof s.dialect, "pylontech");
 	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
@@ -407,7 +513,10 @@ main(int argc, char **argv)
 		case 'f':
 			if (parse_fault(optarg) != 0) {
 				fprintf(stderr, "pylontop-sim: --fault: '%s' is not silence[:S], "
-				    "garbage, truncate, slow:MS, unplug:AFTER:BACK or badcrc\n", optarg);
+				    "garbage, truncate, slow:MS, unplug:AFTER:BACK, badcrc, "
+				    "batfail:M[:AFTER], packdead:M[:AFTER], drift:M:C:MV_PER_S, "
+				    "overtemp:M:DEGC or protect:M (M 1-%d)\n", optarg,
+				    SIM_MAX_MODULES);
 				return 2;
 			}
 			break;
@@ -429,15 +538,33 @@ main(int argc, char **argv)
 		    "cells 1-%d (try --help)\n", s.hv ? 8 : 16, s.hv ? 24 : 16);
 		return 2;
 	}
+	if (faults.max_module > modules || faults.max_cell > cells) {
+		fprintf(stderr, "pylontop-sim: --fault names module %d cell %d, but there are "
+		    "%d modules of %d cells (give --modules, --cells)\n", faults.max_module,
+		    faults.max_cell, modules, cells);
+		return 2;
+	}
 	srand(seed);
 	sim_model_init(&s.model, modules, cells, barcode, seed);
+	started = now_s();
+	for (ch = 0; ch < modules; ch++) {
+		s.model.m[ch].batfail = faults.batfail[ch];
+		s.model.m[ch].batfail_at = started + faults.batfail_after[ch];
+		if (faults.packdead_after[ch] >= 0)
+			s.model.m[ch].dead_at = started + faults.packdead_after[ch];
+		s.model.m[ch].drift_cell = faults.drift_cell[ch] - 1;
+		s.model.m[ch].drift_v_per_s = faults.drift_mv_s[ch] / 1000.0;
+		s.model.m[ch].overtemp = faults.overtemp[ch];
+		s.model.m[ch].overtemp_c = faults.overtemp_c[ch];
+		s.model.m[ch].protect = faults.protect[ch];
+	}
+	sim_model_step_now(&s.model);	/* the faults show from the first answer */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	started = now_s();
 	if (pty_link != NULL ? open_pty() != 0 : open_listener() != 0)
 		return 1;
 	if (state_path != NULL)

@@ -26,6 +26,41 @@ ocv(double soc)
 	return 3.19 + (soc - 10) * 0.0019;
 }
 
+static int64_t
+utc_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool
+sim_module_dead(const struct sim_model *m, int i)
+{
+	return i >= 0 && i < m->modules && m->m[i].dead_at > 0 && now_s() >= m->m[i].dead_at;
+}
+
+bool
+sim_module_cells_answered(const struct sim_model *m, int i)
+{
+	return i >= 0 && i < m->modules &&
+	    !(m->m[i].batfail && now_s() >= m->m[i].batfail_at) && !sim_module_dead(m, i);
+}
+
+int
+sim_module_protect_cell(const struct sim_model *m, const struct sim_module *mod)
+{
+	int c, hi = 0;
+
+	if (!mod->protect)
+		return -1;
+	for (c = 1; c < m->cells; c++)
+		if (mod->cell_v[c] > mod->cell_v[hi])
+			hi = c;
+	return hi;
+}
+
 static double
 noise(unsigned *seed)
 {
@@ -54,6 +89,7 @@ sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode,
 		mod->capacity_ah = cells >= 15 ? 50 : 100;
 		mod->cycles = 300 + i * 7;
 		mod->soc = m->soc - i;
+		mod->drift_cell = -1;
 	}
 	sim_model_step(m);
 }
@@ -69,6 +105,7 @@ sim_model_step(struct sim_model *m)
 	if (sec == m->last_step)
 		return;
 	m->last_step = sec;
+	m->step_ms = utc_ms();
 	/* A 15-minute cycle: charge half the time, discharge the other. */
 	m->current = 24.0 * sin(2 * M_PI * (double)sec / period);
 	for (i = 0; i < m->modules; i++) {
@@ -81,12 +118,18 @@ sim_model_step(struct sim_model *m)
 		if (mod->soc > 100)
 			mod->soc = 100;
 		mod->temperature = 24 + i * 0.6 + 2.0 * sin((double)sec / 700.0);
+		if (mod->overtemp)
+			mod->temperature = mod->overtemp_c;
 		mod->voltage = 0;
 		for (c = 0; c < m->cells; c++) {
 			double v = ocv(mod->soc) + mod->current * 0.0015 + 0.002 * noise(&seed);
 			/* One weak cell in the second module (or the first). */
 			if (i == (m->modules > 1 ? 1 : 0) && c == m->cells / 2)
 				v -= 0.035;
+			/* The drift fault; kept within what a cell can show. */
+			if (c == mod->drift_cell)
+				v = fmin(SIM_CELL_V_MAX, fmax(SIM_CELL_V_MIN,
+				    v + mod->drift_v_per_s * (double)sec));
 			/* Round to millivolts: that is what every dialect prints. */
 			mod->cell_v[c] = round(v * 1000) / 1000;
 			mod->cell_t[c] = round((mod->temperature - 1.5 + (c / 5) * 0.5) * 10) / 10;
@@ -110,6 +153,13 @@ sim_model_step(struct sim_model *m)
 	m->current = round(m->current * 1000) / 1000;
 }
 
+void
+sim_model_step_now(struct sim_model *m)
+{
+	m->last_step = -1;
+	sim_model_step(m);
+}
+
 int
 sim_model_write_state(const struct sim_model *m, const char *path, const char *protocol)
 {
@@ -120,15 +170,34 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return -1;
-	fprintf(f, "{\"protocol\":\"%s\",\"tbar_count\":%d,\"write_count\":%d,"
+	/* time_ms: when this file was written; step_ms: when the values last
+	 * changed, so a reader's value older than step_ms is not current. */
+	fprintf(f, "{\"protocol\":\"%s\",\"time_ms\":%lld,\"step_ms\":%lld,"
+	    "\"tbar_count\":%d,\"write_count\":%d,"
 	    "\"stack\":{\"voltage\":%.3f,\"current\":%.3f,\"soc\":%.0f,\"temperature\":%.1f},"
-	    "\"modules\":[", protocol, m->tbar_count, m->write_count, m->voltage, m->current,
-	    m->soc, m->temperature);
+	    "\"modules\":[", protocol, (long long)utc_ms(), (long long)m->step_ms,
+	    m->tbar_count, m->write_count, m->voltage, m->current, m->soc, m->temperature);
 	for (i = 0; i < m->modules; i++) {
 		const struct sim_module *mod = &m->m[i];
 		fprintf(f, "%s{\"id\":%d,\"barcode\":\"%s\",\"voltage\":%.3f,\"current\":%.3f,"
-		    "\"soc\":%.0f,\"temperature\":%.1f,\"cells\":[", i ? "," : "", mod->id,
-		    mod->barcode, mod->voltage, mod->current, mod->soc, mod->temperature);
+		    "\"soc\":%.0f,\"temperature\":%.1f,\"answering\":%s,\"cells_answered\":%s,"
+		    "\"protect\":%s,", i ? "," : "", mod->id, mod->barcode, mod->voltage,
+		    mod->current, mod->soc, mod->temperature,
+		    sim_module_dead(m, i) ? "false" : "true",
+		    sim_module_cells_answered(m, i) ? "true" : "false",
+		    mod->protect ? "true" : "false");
+		/* Cells 1-based, as pylontop numbers them; null: no such fault. */
+		if (mod->protect)
+			fprintf(f, "\"protect_cell\":%d,", sim_module_protect_cell(m, mod) + 1);
+		else
+			fprintf(f, "\"protect_cell\":null,");
+		if (mod->drift_cell >= 0)
+			fprintf(f, "\"drift\":{\"cell\":%d,\"mv_per_s\":%g,\"voltage\":%.3f},",
+			    mod->drift_cell + 1, mod->drift_v_per_s * 1000,
+			    mod->cell_v[mod->drift_cell]);
+		else
+			fprintf(f, "\"drift\":null,");
+		fprintf(f, "\"overtemp\":%s,\"cells\":[", mod->overtemp ? "true" : "false");
 		for (c = 0; c < m->cells; c++)
 			fprintf(f, "%s{\"voltage\":%.3f,\"temperature\":%.1f}", c ? "," : "",
 			    mod->cell_v[c], mod->cell_t[c]);

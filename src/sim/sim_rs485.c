@@ -232,18 +232,18 @@ alarm_info(const struct sim_model *m, const struct sim_module *mod, bool pace, i
 		if (mod->balancing[c])
 			*(c < 8 ? &bal1 : &bal2) |= 1u << (c % 8);
 	if (pace) {
-		put8(b, mod->alarm ? 0x01 : 0);		/* protect 1: cell over-voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* protect 1: cell over-voltage */
 		put8(b, 0);				/* protect 2 */
 		put8(b, 0x06 | (mod->current < -0.1 ? 0x08 : 0));	/* CFET, DFET */
 		put8(b, 0);				/* control */
 		put8(b, 0);				/* fault */
 		put8(b, bal1);
 		put8(b, bal2);
-		put8(b, mod->alarm ? 0x01 : 0);		/* warn 1: cell high voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* warn 1: cell high voltage */
 		put8(b, mod->soc < 10 ? 0x80 : 0);	/* warn 2: low SOC */
 		put8(b, 0);				/* Jakiper's extra byte */
 	} else {
-		put8(b, mod->alarm ? 0x01 : 0);		/* Status1: module over-voltage */
+		put8(b, mod->protect ? 0x01 : 0);		/* Status1: module over-voltage */
 		put8(b, 0x0E);				/* Status2: MOSFETs on */
 		put8(b, mod->current > 0.1 ? 0x80 : mod->current < -0.1 ? 0x40 : 0);
 		put8(b, 0);				/* Status4/5: no failed cell */
@@ -294,6 +294,18 @@ pylon_identity(const struct sim_module *mod, int cid2, int pack, struct bytes *b
 	}
 }
 
+/* The all-packs 0x42 needs every pack's cells: one lost, no answer. */
+static bool
+all_cells_answered(const struct sim_model *m)
+{
+	int k;
+
+	for (k = 0; k < m->modules; k++)
+		if (!sim_module_cells_answered(m, k))
+			return false;
+	return true;
+}
+
 static size_t
 pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 {
@@ -305,7 +317,11 @@ pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int 
 		return 0;
 	if (r->ver != 0x20)
 		return frame(out, size, r->ver, r->adr, RTN_VER, &b, 0);
+	if (sim_module_dead(m, r->adr - 2))
+		return 0;			/* packdead: nothing at all */
 	if (r->cid2 == 0x42 && pack == 0xFF && r->adr == 2) {
+		if (!all_cells_answered(m))
+			return 0;
 		put8(&b, 0x11);
 		put8(&b, m->modules);
 		for (k = 0; k < m->modules; k++)
@@ -317,6 +333,8 @@ pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int 
 		return frame(out, size, 0x20, r->adr, RTN_FORMAT, &b, 0);
 	switch (r->cid2) {
 	case 0x42:
+		if (!sim_module_cells_answered(m, r->adr - 2))
+			return 0;		/* batfail: its cell read is lost */
 		put8(&b, 0x11);
 		put8(&b, r->adr);
 		analog_block(m, &m->m[r->adr - 2], false, &b);
@@ -341,16 +359,41 @@ pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int 
 	return frame(out, size, 0x20, r->adr, RTN_OK, &b, bad);
 }
 
+/* The answers only the master gives (identity, capacity). */
+static void
+pace_master(const struct sim_module *master, int cid2, struct bytes *b)
+{
+	char date[24];
+
+	switch (cid2) {
+	case 0xA6:
+		put16(b, lround(master->soc * master->capacity_ah));
+		put16(b, lround(master->capacity_ah * 100));
+		put16(b, lround(master->capacity_ah * 105));
+		break;
+	case 0xC1:
+		put_text(b, "P16S100A-1B470-1.04", 20, 0);
+		break;
+	case 0xC2:
+		snprintf(date, sizeof date, "Mar 30 2022,18:18:16");
+		put_text(b, master->barcode, 20, ' ');
+		put_text(b, date, 20, ' ');
+		break;
+	}
+}
+
 static size_t
 pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 {
 	struct bytes b = { .n = 0 };
 	const struct sim_module *master = &m->m[0];
 	int pack = r->ninfo > 0 && r->info[0] != 0xFF ? r->info[0] : r->adr, k;
-	char date[24];
 
 	/* SOK firmware takes VER 20 as well as 25 (jtubb); replies say 25. */
 	if (r->ver != 0x25 && r->ver != 0x20)
+		return 0;
+	/* The others are reached through the master: master dead, all silent. */
+	if (sim_module_dead(m, 0))
 		return 0;
 	switch (r->cid2) {
 	case 0x90:
@@ -359,6 +402,8 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 	case 0x42:
 	case 0x44:
 		if (r->cid2 == 0x42 && r->ninfo > 0 && r->info[0] == 0xFF) {
+			if (!all_cells_answered(m))
+				return 0;
 			put8(&b, 0);
 			put8(&b, m->modules);
 			for (k = 0; k < m->modules; k++)
@@ -367,8 +412,10 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 		}
 		if (pack == 0)
 			pack = 1;		/* a lone pack at DIP address 0 */
-		if (pack < 1 || pack > m->modules)
-			return 0;		/* nobody at that number */
+		if (pack < 1 || pack > m->modules || sim_module_dead(m, pack - 1))
+			return 0;		/* nobody (any more) at that number */
+		if (r->cid2 == 0x42 && !sim_module_cells_answered(m, pack - 1))
+			return 0;		/* batfail: its cell read is lost */
 		if (r->cid2 == 0x44) {
 			alarm_info(m, &m->m[pack - 1], true, pack, &b);
 			break;
@@ -379,17 +426,9 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 		break;
 	/* Only the pack on the wire (the master) answers these (§5.2). */
 	case 0xA6:
-		put16(&b, lround(master->soc * master->capacity_ah));
-		put16(&b, lround(master->capacity_ah * 100));
-		put16(&b, lround(master->capacity_ah * 105));
-		break;
 	case 0xC1:
-		put_text(&b, "P16S100A-1B470-1.04", 20, 0);
-		break;
 	case 0xC2:
-		snprintf(date, sizeof date, "Mar 30 2022,18:18:16");
-		put_text(&b, master->barcode, 20, ' ');
-		put_text(&b, date, 20, ' ');
+		pace_master(master, r->cid2, &b);
 		break;
 	default:
 		return frame(out, size, 0x25, 1, RTN_CID2, &b, 0);

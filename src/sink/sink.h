@@ -23,9 +23,9 @@ struct sink_status {
 	enum sink_state	state;
 	char		text[160];	/* "pylontop-20261124.csv", "connecting: connection refused" */
 	uint64_t	written;	/* rows / messages */
-	uint64_t	dropped;	/* lost to a full queue */
+	uint64_t	dropped;	/* lost: a full queue; CSV also rows never written or taken back by a late error */
 	uint64_t	errors;
-	uint64_t	queued;
+	uint64_t	queued;		/* waiting to go out (CSV: rows held) */
 };
 
 struct sink_ops {

@@ -619,22 +619,13 @@ test_config_bad_values(void **state)
 		{ "ALARM_CELL_V_HIGH", ".", NULL },
 		{ "ALARM_CELL_V_HIGH", "9",
 		  "ALARM_CELL_V_HIGH: 9 is out of range (1 to 5)" },
-		{ "ALARM_CELL_V_HIGH", "2.5",
-		  "ALARM_CELL_V_HIGH: 2.5 leaves ALARM_CELL_V_LOW (2.900 V) not below "
-		  "ALARM_CELL_V_HIGH (2.500 V)" },
-		{ "ALARM_CELL_V_LOW", "3.60",
-		  "ALARM_CELL_V_LOW: 3.60 leaves ALARM_CELL_V_LOW (3.600 V) not below "
-		  "ALARM_CELL_V_HIGH (3.600 V)" },
 		{ "ALARM_CELL_V_LOW", "0.5", NULL },
 		{ "ALARM_CELL_V_HYST", "-0.01", NULL },
 		{ "ALARM_CELL_V_HYST", "2", NULL },
 		{ "ALARM_CELL_SPREAD", "0", NULL },
 		{ "ALARM_CELL_SPREAD", "0,1", NULL },
 		{ "ALARM_CELL_SPREAD_HYST", "x", NULL },
-		{ "ALARM_TEMP_HIGH", "1",
-		  "ALARM_TEMP_HIGH: 1 leaves ALARM_TEMP_LOW (2 C) not below ALARM_TEMP_HIGH (1 C)" },
 		{ "ALARM_TEMP_HIGH", "200", NULL },
-		{ "ALARM_TEMP_LOW", "45", NULL },
 		{ "ALARM_TEMP_LOW", "-41", NULL },
 		{ "ALARM_TEMP_HYST", "31", NULL },
 		{ "ALARM_SOC_LOW", "101", NULL },
@@ -666,6 +657,45 @@ test_config_bad_values(void **state)
 			assert_string_equal(msg, bad[i].msg);
 		assert_memory_equal(&c, &before, sizeof c);
 	}
+}
+
+/* Issue 9.11: a low limit above the default high one is fine while the
+ * high one is still to come; only the final values are checked. */
+static void
+test_config_cross_keys(void **state)
+{
+	struct alarm_config c;
+	char msg[200];
+
+	(void)state;
+	alarm_config_defaults(&c);
+	assert_int_equal(alarm_config_check(&c, msg, sizeof msg), 0);
+	/* Low first, above the default high (3.60): taken, checked later. */
+	assert_int_equal(alarm_config_set(&c, "ALARM_CELL_V_LOW", "3.65", msg, sizeof msg), 1);
+	assert_int_equal(alarm_config_set(&c, "ALARM_CELL_V_HIGH", "3.70", msg, sizeof msg), 1);
+	assert_int_equal(alarm_config_set(&c, "ALARM_TEMP_LOW", "50", msg, sizeof msg), 1);
+	assert_int_equal(alarm_config_set(&c, "ALARM_TEMP_HIGH", "60", msg, sizeof msg), 1);
+	assert_int_equal(alarm_config_check(&c, msg, sizeof msg), 0);
+	assert_float_equal(c.cell_v_low, 3.65, 1e-12);
+	assert_float_equal(c.cell_v_high, 3.70, 1e-12);
+
+	/* The final values out of order: one line naming both keys. */
+	alarm_config_defaults(&c);
+	assert_int_equal(alarm_config_set(&c, "ALARM_CELL_V_HIGH", "2.5", msg, sizeof msg), 1);
+	assert_int_equal(alarm_config_check(&c, msg, sizeof msg), PT_ERR_CONFIG);
+	assert_string_equal(msg, "ALARM_CELL_V_LOW (2.900 V) is not below ALARM_CELL_V_HIGH "
+	    "(2.500 V): lower the first or raise the second");
+	alarm_config_defaults(&c);
+	assert_int_equal(alarm_config_set(&c, "ALARM_CELL_V_LOW", "3.60", msg, sizeof msg), 1);
+	assert_int_equal(alarm_config_check(&c, msg, sizeof msg), PT_ERR_CONFIG);
+	alarm_config_defaults(&c);
+	assert_int_equal(alarm_config_set(&c, "ALARM_TEMP_HIGH", "1", msg, sizeof msg), 1);
+	assert_int_equal(alarm_config_check(&c, msg, sizeof msg), PT_ERR_CONFIG);
+	assert_string_equal(msg, "ALARM_TEMP_LOW (2 C) is not below ALARM_TEMP_HIGH (1 C): "
+	    "lower the first or raise the second");
+	alarm_config_defaults(&c);
+	assert_int_equal(alarm_config_set(&c, "ALARM_TEMP_LOW", "45", msg, sizeof msg), 1);
+	assert_int_equal(alarm_config_check(&c, msg, sizeof msg), PT_ERR_CONFIG);
 }
 
 /* Evaluation on one thread, the UI's reads and acks on another. */
@@ -719,6 +749,37 @@ test_thread_smoke(void **state)
 	alarm_engine_free(sm.e);
 }
 
+/* The colour bands are the alarm limits, applied as pylontop(1) says. */
+static void
+test_bands(void **state)
+{
+	struct alarm_config c;
+
+	(void)state;
+	alarm_config_defaults(&c);
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.300, 3.300), BAND_NORMAL);
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.281, 3.300), BAND_NORMAL);
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.280, 3.300), BAND_WARN);	/* 1/5 */
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.250, 3.300), BAND_ALARM);	/* 1/2 */
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.600, 3.600), BAND_LIMIT);
+	assert_int_equal(alarm_band_cell_voltage(&c, 2.900, NAN), BAND_LIMIT);
+	assert_int_equal(alarm_band_temperature(&c, 25), BAND_NORMAL);
+	assert_int_equal(alarm_band_temperature(&c, 40), BAND_WARN);
+	assert_int_equal(alarm_band_temperature(&c, 45), BAND_LIMIT);
+	assert_int_equal(alarm_band_temperature(&c, 5), BAND_COLD);
+	assert_int_equal(alarm_band_temperature(&c, 2), BAND_LIMIT);
+	assert_int_equal(alarm_band_spread(&c, 0.049), BAND_NORMAL);
+	assert_int_equal(alarm_band_spread(&c, 0.050), BAND_WARN);
+	assert_int_equal(alarm_band_spread(&c, 0.100), BAND_ALARM);
+	assert_int_equal(alarm_band_soc(&c, 50), BAND_NORMAL);
+	assert_int_equal(alarm_band_soc(&c, 19), BAND_WARN);
+	assert_int_equal(alarm_band_soc(&c, 10), BAND_ALARM);
+	/* They follow the configuration: one rule, no copy in the views. */
+	c.cell_spread_high = 0.050;
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.290, 3.300), BAND_WARN);
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.275, 3.300), BAND_ALARM);
+}
+
 int
 main(void)
 {
@@ -738,7 +799,9 @@ main(void)
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_bad_values),
+		cmocka_unit_test(test_config_cross_keys),
 		cmocka_unit_test(test_thread_smoke),
+		cmocka_unit_test(test_bands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

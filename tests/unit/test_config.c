@@ -165,10 +165,45 @@ test_unknown_key_is_not_fatal(void **state)
 	    PT_ERR_NODEV);
 }
 
+/* Issue 9.11: the order of the lines does not matter; the rule between
+ * the alarm limits holds for the final values, checked after loading. */
+static void
+test_alarm_limits_any_order(void **state)
+{
+	static const char *const ok[] = {
+		"ALARM_CELL_V_LOW=3.65\nALARM_CELL_V_HIGH=3.70\n",
+		"ALARM_CELL_V_HIGH=3.70\nALARM_CELL_V_LOW=3.65\n",
+	};
+	struct pt_config c;
+	char err[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		write_file(ok[i]);
+		config_defaults(&c);
+		assert_int_equal(config_load(&c, path, err, sizeof err), 0);
+		config_finish(&c);
+		assert_int_equal(config_check(&c, err, sizeof err), 0);
+		assert_float_equal(c.alarms.cell_v_low, 3.65, 1e-12);
+		assert_float_equal(c.alarms.cell_v_high, 3.70, 1e-12);
+		unlink(path);
+	}
+	/* Wrong final values are caught whatever the order. */
+	write_file("ALARM_CELL_V_HIGH=3.40\nALARM_CELL_V_LOW=3.50\n");
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, err, sizeof err), 0);
+	config_finish(&c);
+	assert_int_equal(config_check(&c, err, sizeof err), PT_ERR_CONFIG);
+	assert_non_null(strstr(err, "ALARM_CELL_V_LOW (3.500 V) is not below ALARM_CELL_V_HIGH"));
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alarm_limits_any_order),
 		cmocka_unit_test(test_bridge_env_file),
 		cmocka_unit_test(test_mqtt_enabled_false),
 		cmocka_unit_test(test_bad_values),

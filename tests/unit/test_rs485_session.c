@@ -286,7 +286,7 @@ test_alarms(void **state)
 	int i;
 
 	(void)state;
-	r->fake.model.m[1].alarm = true;
+	r->fake.model.m[1].protect = true;
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_int_equal(poll_once(r, false), 0);
 	for (i = 0; i < r->sample.n_alarms; i++)
@@ -298,7 +298,7 @@ test_alarms(void **state)
 	assert_int_equal(a->source, PT_ALARM_BMS);
 	rig_free(r);
 	r = rig_new("pylontech", 2, "pylontech", RS_PYLONTECH);
-	r->fake.model.m[0].alarm = true;
+	r->fake.model.m[0].protect = true;
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_int_equal(poll_once(r, false), 0);
 	assert_true(r->sample.n_alarms >= 1);
