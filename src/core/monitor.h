@@ -57,6 +57,9 @@ void	monitor_csv_status(struct monitor *m, struct sink_status *st);
 /* SIGHUP: close the CSV file so the next row opens its path again (log
  * rotation); a failing file is retried at once. */
 void	monitor_reopen_logs(struct monitor *m);
+/* SIGHUP: new alarm thresholds for the engine and the views.  The stale
+ * limit (ALARM_STALE_S) is kept: the acquisition thread reads it. */
+void	monitor_set_alarms(struct monitor *m, const struct alarm_config *c);
 
 /* For front ends that open a link themselves (--once): a replay:FILE of
  * a recording takes its protocol, dialect, eol and interval from the

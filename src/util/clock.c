@@ -81,10 +81,10 @@ real_sleep_ms(int64_t ms)
 }
 
 void
-clock_virtual_advance(int64_t to_mono_ms, volatile int *stop)
+clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop)
 {
 	/* In steps of at most 100 ms of real time, so a stop is seen. */
-	while (atomic_load(&v_now) < to_mono_ms && (stop == NULL || !*stop)) {
+	while (atomic_load(&v_now) < to_mono_ms && (stop == NULL || !atomic_load(stop))) {
 		int64_t now = atomic_load(&v_now), step = to_mono_ms - now;
 
 		if (v_speed > 0) {
@@ -113,7 +113,7 @@ clock_iso8601(int64_t utc_ms, int with_ms, char *buf, size_t size)
 }
 
 void
-clock_sleep_until(int64_t deadline_ms, volatile int *stop)
+clock_sleep_until(int64_t deadline_ms, atomic_int *stop)
 {
 	if (atomic_load(&v_on)) {
 		clock_virtual_advance(deadline_ms, stop);
@@ -123,7 +123,7 @@ clock_sleep_until(int64_t deadline_ms, volatile int *stop)
 		int64_t now = clock_mono_ms(), step;
 		struct timespec ts;
 
-		if (now >= deadline_ms || (stop != NULL && *stop))
+		if (now >= deadline_ms || (stop != NULL && atomic_load(stop)))
 			return;
 		step = deadline_ms - now;
 		if (stop != NULL && step > 100)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 int64_t	clock_mono_ms(void);		/* CLOCK_MONOTONIC */
@@ -12,7 +13,7 @@ int64_t	clock_wall_ms(void);		/* CLOCK_REALTIME, UTC */
 char	*clock_iso8601(int64_t utc_ms, int with_ms, char *buf, size_t size);
 /* Sleep until CLOCK_MONOTONIC reaches deadline_ms, or stop becomes
  * non-zero (checked every 100 ms at most).  No busy waiting. */
-void	clock_sleep_until(int64_t deadline_ms, volatile int *stop);
+void	clock_sleep_until(int64_t deadline_ms, atomic_int *stop);
 
 /* Replay time.  While a recording is played back (link_replay.c) the
  * whole program runs on the recording's clock: clock_mono_ms() is the
@@ -26,6 +27,6 @@ void	clock_virtual_start(int64_t wall_at_origin_ms, double speed);
 void	clock_virtual_stop(void);	/* back to the real clocks */
 bool	clock_is_virtual(void);
 int64_t	clock_virtual_origin(void);	/* clock_mono_ms() at the start */
-void	clock_virtual_advance(int64_t to_mono_ms, volatile int *stop);
+void	clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop);
 
 #endif
