@@ -27,7 +27,7 @@ app_interactive(const struct app_options *o)
 	if ((m = app_start_monitor(o, &rc)) == NULL)
 		return rc;
 	rc = tui_run(m, &to);
-	monitor_free(m);
+	app_free_monitor(m);
 	return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 #else
 	(void)o;
