@@ -154,7 +154,7 @@ close_series_digits(struct metrics_buf *b, double v, int digits)
 static void
 close_series(struct metrics_buf *b, double v)
 {
-	close_series_digits(b, v, 12);
+	close_series_digits(b, v, 15);	/* ms in a Unix time */
 }
 
 /* ---- stack and module fields --------------------------------------------- */
