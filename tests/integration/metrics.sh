@@ -65,7 +65,7 @@ run_case() {	# NAME MODULES CELLS LISTEN DEVICE-ARGS...
 
 	# Freeze the simulator: the truth file is then what the last sample read.
 	kill -STOP "$SIM_PID"
-	sleep 1.5
+	sleep 0.5
 	scrape "$name" "$port" || fail "$name: scrape failed"
 	if [ -n "$PROMTOOL" ]; then
 		"$PROMTOOL" check metrics <"$f" >"$T/$name.promtool" 2>&1 ||
@@ -101,7 +101,7 @@ run_case() {	# NAME MODULES CELLS LISTEN DEVICE-ARGS...
 	# Stopped simulator: the age grows and the sample turns stale.
 	a1=$(value "$f" pylontop_sample_age_seconds)
 	[ "$(value "$f" pylontop_sample_stale)" = 0 ] ||
-		fail "$name: stale 1.5 s after the last answer (limit $(value "$f" pylontop_sample_stale_after_seconds) s)"
+		fail "$name: stale 0.5 s after the simulator stopped (limit $(value "$f" pylontop_sample_stale_after_seconds) s)"
 	wait_for 15 bash -c "curl -sf 'http://127.0.0.1:$port/metrics' |
 		grep -q '^pylontop_sample_stale{.*} 1\$'" ||
 		fail "$name: never stale after kill -STOP of the simulator"
