@@ -42,7 +42,10 @@ read_file(const char *path, size_t *len, int *rc)
 
 	*rc = EXIT_USAGE;
 	if (f == NULL) {
+		/* A file that cannot be opened is a file failure (1), not bad
+		 * input (2): the README's exit statuses. */
 		fail(path, "cannot read: %s", strerror(errno));
+		*rc = EXIT_RUNTIME;
 		return NULL;
 	}
 	buf = malloc(cap + 16);
@@ -313,19 +316,16 @@ decode_console(struct decode_state *st, char *buf, size_t len)
 }
 
 int
-app_decode(const char *path, const struct app_options *o)
+app_decode_text(char *buf, size_t len, const char *path, const struct app_options *o,
+    struct pt_sample *out, int *failed, char *why, size_t whysize)
 {
 	struct decode_state *st;
-	size_t len = 0;
-	char *buf, *json;
-	int rc;
+	int decoded;
 
-	buf = read_file(path, &len, &rc);
-	if (buf == NULL)
-		return rc;
+	*failed = 0;
 	if ((st = calloc(1, sizeof *st)) == NULL) {
-		free(buf);
-		return fail(path, "%s", "out of memory");
+		snprintf(why, whysize, "%s", "out of memory");
+		return 0;
 	}
 	st->path = path;
 	st->o = o;
@@ -342,24 +342,48 @@ app_decode(const char *path, const struct app_options *o)
 			fprintf(stderr, "pylontop: %s: warning: %s\n", path, d.warnings[i]);
 	} else
 		decode_console(st, buf, len);
-	free(buf);
-	if (st->decoded == 0) {
-		rc = fail(path, "%s", st->last_error[0] ? st->last_error :
-		    "nothing to decode");
-		free(st);
-		return rc;
+	snprintf(why, whysize, "%s", st->last_error[0] ? st->last_error : "nothing to decode");
+	if (st->decoded > 0) {
+		/* Power from V x I, extremes from the cells: implied by the answer. */
+		pt_sample_derive(&st->sample);
+		*out = st->sample;
 	}
-	if (st->failed > 0)
+	*failed = st->failed;
+	decoded = st->decoded;
+	free(st);
+	return decoded;
+}
+
+int
+app_decode(const char *path, const struct app_options *o)
+{
+	struct pt_sample *s;
+	size_t len = 0;
+	char *buf, *json, why[300];
+	int rc, failed;
+
+	buf = read_file(path, &len, &rc);
+	if (buf == NULL)
+		return rc;
+	if ((s = malloc(sizeof *s)) == NULL) {
+		free(buf);
+		return fail(path, "%s", "out of memory");
+	}
+	if (app_decode_text(buf, len, path, o, s, &failed, why, sizeof why) == 0) {
+		free(buf);
+		free(s);
+		return fail(path, "%s", why);
+	}
+	free(buf);
+	if (failed > 0)
 		fprintf(stderr, "pylontop: %s: warning: %d answer%s not decoded: %s\n", path,
-		    st->failed, st->failed == 1 ? "" : "s", st->last_error);
-	/* Power from V x I, extremes from the cells: implied by the answer. */
-	pt_sample_derive(&st->sample);
+		    failed, failed == 1 ? "" : "s", why);
 	if (o->format_set && o->format != FMT_JSON)
-		app_print_sample(&st->sample, o->format, true);
-	else if ((json = sample_to_json(&st->sample, true)) != NULL) {
+		app_print_sample(s, o->format, true);
+	else if ((json = sample_to_json(s, true)) != NULL) {
 		puts(json);
 		free(json);
 	}
-	free(st);
+	free(s);
 	return EXIT_OK;
 }

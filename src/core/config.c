@@ -119,6 +119,35 @@ set_bool(bool *dst, const char *key, const char *value, char *err, size_t errsiz
 	return 0;
 }
 
+/* RS485_GROUPS: "auto", or groups 0-7 as "0,2" / "0-3" (DIP 2-4 of the
+ * master, rs485-binary.md §5.1) into a bit mask. */
+static int
+parse_groups(const char *v, unsigned *mask)
+{
+	char *end;
+	long a, b;
+
+	*mask = 0;
+	if (strcmp(v, "auto") == 0 || *v == '\0')
+		return 0;
+	for (;;) {
+		a = b = strtol(v, &end, 10);
+		if (end == v)
+			return -1;
+		if (*end == '-')
+			b = strtol(v = end + 1, &end, 10);
+		if (end == v || a < 0 || b > 7 || a > b)
+			return -1;
+		while (a <= b)
+			*mask |= 1u << a++;
+		if (*end == '\0')
+			return 0;
+		if (*end != ',')
+			return -1;
+		v = end + 1;
+	}
+}
+
 static int
 set_core(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
 {
@@ -146,6 +175,12 @@ set_core(struct pt_config *c, const char *key, const char *value, char *err, siz
 			return bad(err, errsize, key, value,
 			    "is not an RS485 dialect (auto, pylontech, pace or seplos)");
 		strcpy(c->dialect, value);
+		return 0;
+	}
+	if (strcmp(key, "RS485_GROUPS") == 0) {
+		if (parse_groups(value, &c->rs485_groups) != 0)
+			return bad(err, errsize, key, value,
+			    "is not a list of Pylontech groups 0-7 (e.g. 0,1 or 0-3) or auto");
 		return 0;
 	}
 	if (strcmp(key, "INTERVAL") == 0 || strcmp(key, "POLL_INTERVAL") == 0) {
@@ -378,6 +413,20 @@ config_set_mqtt_url(struct pt_config *c, const char *url, char *err, size_t errs
 	return 0;
 }
 
+/* A secret others can read is no longer a secret: say so, as ssh does
+ * for keys, but go on (the file may be on a filesystem without modes). */
+static void
+warn_if_readable(FILE *f, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 044) != 0)
+		fprintf(stderr, "pylontop: warning: %s holds the MQTT password and is readable "
+		    "by %s (mode %04o); run chmod 600 %s\n", path,
+		    (st.st_mode & 004) ? "others" : "the group", (unsigned)(st.st_mode & 07777),
+		    path);
+}
+
 int
 config_read_password_file(struct pt_config *c, const char *path, char *err, size_t errsize)
 {
@@ -390,6 +439,7 @@ config_read_password_file(struct pt_config *c, const char *path, char *err, size
 		    path, strerror(errno));
 		return PT_ERR_CONFIG;
 	}
+	warn_if_readable(f, path);
 	if (fgets(line, sizeof line, f) == NULL)
 		line[0] = '\0';
 	fclose(f);
@@ -438,6 +488,7 @@ config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
 	char line[1024], why[256];
 	FILE *f = fopen(path, "r");
 	int lineno = 0, rc = 0;
+	bool password = false;
 
 	if (f == NULL) {
 		snprintf(err, errsize, "%s: cannot read the config file: %s", path, strerror(errno));
@@ -470,6 +521,8 @@ config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
 		for (k = eq; k > key && isspace((unsigned char)k[-1]); k--)
 			k[-1] = '\0';
 		value = clean_value(eq + 1);
+		if (strcmp(key, "MQTT_PASSWORD") == 0 && value[0] != '\0')
+			password = true;
 		rc = config_set(c, key, value, why, sizeof why);
 		if (rc == 1) {
 			fprintf(stderr, "pylontop: %s:%d: unknown key %s ignored\n",
@@ -481,6 +534,8 @@ config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
 		}
 	}
 	explicit_bzero(line, sizeof line);
+	if (password)
+		warn_if_readable(f, path);
 	fclose(f);
 	return rc;
 }
@@ -491,9 +546,20 @@ config_default_path(char *buf, size_t size)
 	const char *home = getenv("HOME");
 	struct stat st;
 
-	if (stat(".env", &st) == 0 && S_ISREG(st.st_mode)) {
-		snprintf(buf, size, ".env");
-		return buf;
+	if (stat(CONFIG_CWD_FILE, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (st.st_uid != getuid())
+			fprintf(stderr, "pylontop: warning: ./%s ignored: it belongs to uid %u, not "
+			    "to you; use -c FILE to read it anyway\n", CONFIG_CWD_FILE,
+			    (unsigned)st.st_uid);
+		else if ((st.st_mode & 022) != 0)
+			fprintf(stderr, "pylontop: warning: ./%s ignored: %s may write to it "
+			    "(mode %04o); run chmod go-w %s, or use -c FILE\n", CONFIG_CWD_FILE,
+			    (st.st_mode & 002) ? "anyone" : "the group",
+			    (unsigned)(st.st_mode & 07777), CONFIG_CWD_FILE);
+		else {
+			snprintf(buf, size, "%s", CONFIG_CWD_FILE);
+			return buf;
+		}
 	}
 	if (home != NULL && home[0] != '\0') {
 		snprintf(buf, size, "%s/.config/pylontop/config", home);

@@ -49,7 +49,9 @@ struct monitor {
 
 	pthread_t		 thread;
 	bool			 running;
-	volatile int		 stop;
+	/* Set by monitor_stop() (under the lock, for the cond), read by
+	 * the acquisition thread and its session without it: atomic. */
+	atomic_int		 stop;
 	pthread_mutex_t		 lock;		/* stats, cond */
 	pthread_cond_t		 cond;
 	struct link_stats	 stats;
@@ -544,13 +546,6 @@ monitor_stop(struct monitor *m)
 }
 
 void
-monitor_reopen_logs(struct monitor *m)
-{
-	csv_sink_reopen(m->csv);
-	notify(m);
-}
-
-void
 monitor_free(struct monitor *m)
 {
 	if (m == NULL)
@@ -655,6 +650,25 @@ bool
 monitor_has_csv(struct monitor *m)
 {
 	return m->cfg.csv_path[0] != '\0';
+}
+
+void
+monitor_reopen_logs(struct monitor *m)
+{
+	if (m->csv != NULL)
+		csv_sink_reopen(m->csv);
+	notify(m);
+}
+
+void
+monitor_set_alarms(struct monitor *m, const struct alarm_config *c)
+{
+	struct alarm_config a = *c;
+
+	a.stale_after_s = m->cfg.alarms.stale_after_s;
+	alarm_engine_set_config(m->alarms, &a);
+	m->cfg.alarms = a;
+	notify(m);
 }
 
 static void

@@ -193,6 +193,29 @@ mark_of(const struct pt_cell *cell, int c, int hi, int lo, bool temps)
 	return -1;
 }
 
+/* Temperatures of a module whose cells have none but the module has its
+ * own sensors (RS485 packs: board, cell groups, MOSFET...): those, as
+ * what they are, "T1 20.5 T2 21.0 ...", never spread over the cells. */
+static bool
+draw_sensors(struct tui *t, int y, int cols, const struct grid_layout *l,
+    const struct pt_module *m)
+{
+	int c, x = l->label_w;
+
+	if (!t->cell_temps || m->n_temps == 0)
+		return false;
+	for (c = 0; c < m->n_cells; c++)
+		if (PT_HAS(&m->cells[c], PTF_TEMPERATURE))
+			return false;
+	for (c = 0; c < m->n_temps && c < PT_MAX_TEMPS && x < cols; c++) {
+		tui_role(t, TR_DIM);
+		x += tui_printf(y, x, cols - x, " T%d ", c + 1);
+		attrset(A_NORMAL);
+		x += tui_printf(y, x, cols - x, "%.1f", m->temps[c]);
+	}
+	return true;
+}
+
 /* One module: its lines of cells, the label, and the spread. */
 static void
 draw_module(struct tui *t, int y, int cols, const struct grid_layout *l, const struct pt_module *m)
@@ -201,6 +224,10 @@ draw_module(struct tui *t, int y, int cols, const struct grid_layout *l, const s
 	int c, hi, lo, spread_x = l->label_w + l->per_line * l->cell_w;
 	char buf[16];
 
+	if (draw_sensors(t, y, cols, l, m)) {
+		tui_printf(y, 0, 4, "%3d", m->id);
+		return;
+	}
 	pt_module_cell_stats(m, &cs);
 	extremes(m, t->cell_temps, &hi, &lo);
 	tui_printf(y, 0, 4, "%3d", m->id);
