@@ -8,6 +8,8 @@
 # the sample age grows and pylontop_sample_stale turns 1.
 PT_TEST_TIMEOUT=150
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
+grep -q '^#define HAVE_METRICS 1' "$top_builddir/autoconfig.h" 2>/dev/null ||
+	skip "built without the metrics server (--without-metrics)"
 command -v curl >/dev/null 2>&1 || skip "curl is missing (scripts/setup installs it)"
 command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
 command -v ss >/dev/null 2>&1 || skip "ss is missing (iproute2)"
