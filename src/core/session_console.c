@@ -552,7 +552,7 @@ cycles_per_round(const struct console_priv *p)
  * (round-robin, a lost answer) only while within their freshness limit
  * (pt_sample_merge_cached, sample.h), with their own read time. */
 static void
-merge_cache(struct session *s, struct pt_sample *out, const struct pt_sample *cache)
+merge_cache(struct session *s, struct pt_sample *out, struct pt_sample *cache)
 {
 	struct pt_stack *d = &out->stack;
 	const struct pt_stack *c = &cache->stack;

@@ -175,6 +175,13 @@ derive_module(struct pt_module *m)
 	struct pt_cell_stats st;
 	int i;
 
+	/* Cells of an earlier cycle keep their own age (cells_ms); a module
+	 * value made from them would look as new as the sample. */
+	if (PT_HAS(m, PTF_CELLS_CARRIED)) {
+		if (!PT_HAS(m, PTF_POWER) && PT_HAS(m, PTF_VOLTAGE) && PT_HAS(m, PTF_CURRENT))
+			PT_SET(m, power, PTF_POWER, m->voltage * m->current);
+		return;
+	}
 	pt_module_cell_stats(m, &st);
 	derive_module_voltage(m, &st);
 	if (!PT_HAS(m, PTF_POWER) && PT_HAS(m, PTF_VOLTAGE) && PT_HAS(m, PTF_CURRENT))
@@ -323,23 +330,24 @@ pt_module_cells_age_s(const struct pt_sample *s, const struct pt_module *m)
 }
 
 int
-pt_sample_merge_cached(struct pt_sample *out, const struct pt_sample *cache, int64_t now_ms,
+pt_sample_merge_cached(struct pt_sample *out, struct pt_sample *cache, int64_t now_ms,
     int64_t max_age_ms)
 {
 	int i, dropped = 0;
 
 	for (i = 0; i < out->n_modules; i++) {
 		struct pt_module *m = &out->modules[i];
-		const struct pt_module *cm =
-		    pt_sample_find_module((struct pt_sample *)cache, m->id);
+		struct pt_module *cm = pt_sample_find_module(cache, m->id);
 
 		if (m->cells_ms != 0 || cm == NULL || cm->cells_ms == 0 || cm->n_cells == 0)
 			continue;
 		if (now_ms - cm->cells_ms <= max_age_ms) {
 			pt_module_copy_cells(out, m, cache, cm);
+			m->valid |= PTF_CELLS_CARRIED;
 			continue;
 		}
 		unknown_cells(m, m->n_cells > cm->n_cells ? m->n_cells : cm->n_cells);
+		unknown_cells(cm, cm->n_cells);
 		m->cells_ms = cm->cells_ms;
 		dropped++;
 	}

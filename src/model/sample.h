@@ -56,6 +56,11 @@ enum pt_field {
 	/* module: the voltage is the sum of its cells (the device gave
 	 * none); set together with PTF_VOLTAGE by pt_sample_derive(). */
 	PTF_VOLTAGE_DERIVED	= 1u << 22,
+	/* module: its cells were read in an earlier cycle and carried within
+	 * their freshness limit (pt_sample_merge_cached); nothing of the
+	 * module (voltage, cell min/max, temperatures) is derived from them,
+	 * so an old reading never reappears as a fresh module value. */
+	PTF_CELLS_CARRIED	= 1u << 23,
 };
 
 #define PT_SET(obj, field, bit, val) \
@@ -213,7 +218,9 @@ void	pt_module_copy_cells(struct pt_sample *dst, struct pt_module *dm,
  * never read (or the sample has no time). */
 double	pt_module_cells_age_s(const struct pt_sample *s, const struct pt_module *m);
 
-int	pt_sample_merge_cached(struct pt_sample *out, const struct pt_sample *cache,
+/* Cells dropped as too old are made unknown in `cache` too: a freshness
+ * limit that grows later (a slower measured cycle) never brings them back. */
+int	pt_sample_merge_cached(struct pt_sample *out, struct pt_sample *cache,
 	    int64_t now_ms, int64_t max_age_ms);
 
 /* True when a status word means "all is well" ("Normal", "Idle" ...). */

@@ -100,6 +100,7 @@ def check_lane(d, lane):
                 continue
             t = calendar.timegm(time.strptime(rec[0], "%Y-%m-%dT%H:%M:%SZ")) * 1000
             window = [v for (tt, v) in truth if t - WINDOW_S * 1000 <= tt <= t + 1999]
+            row = dict(zip(header, rec))
             for name, val in zip(header, rec):
                 mm = COL.match(name)
                 if not mm:
@@ -110,7 +111,15 @@ def check_lane(d, lane):
                 n = csv_ids.index(int(mm.group(1)))
                 key = (ids[n] if n < len(ids) else -1, mm.group(2))
                 checked += 1
-                if not any(true_then(lane, key, val, v) for v in window):
+                win = window
+                # A cell carried from an earlier cycle says how old it is
+                # (mNN_cells_age_s): it must be true at that time, give or
+                # take the row's one-second resolution and a poll.
+                age = row.get("m%s_cells_age_s" % mm.group(1), "")
+                if re.match(r"c\d", mm.group(2)) and age not in ("", "0.0", "0"):
+                    at = t - float(age) * 1000
+                    win = [v for (tt, v) in truth if at - 3000 <= tt <= at + 1999]
+                if not any(true_then(lane, key, val, v) for v in win):
                     untrue += 1
                     if len(examples) < 5:
                         seen = sorted({v[key] for v in window if key in v})
