@@ -90,7 +90,9 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		};
 		struct link_stats ls;
 
-		if (poll(pfd, 2, 1000) < 0 && sig_quit() == 0)
+		/* Samples, link and sink states (MQTT's too, from its own
+		 * thread) and signals wake us: no timeout, no periodic tick. */
+		if (poll(pfd, 2, -1) < 0 && sig_quit() == 0)
 			continue;
 		if (sig_quit() != 0)
 			break;
