@@ -74,6 +74,7 @@ app_once(const struct app_options *o)
 		fprintf(stderr, "pylontop: out of memory\n");
 		goto out;
 	}
+	s->all_at_once = true;	/* one sample: every slow value in it */
 	if (s->ops->identify(s) != 0) {
 		fprintf(stderr, "pylontop: %s: %s\n", o->cfg.device, s->error);
 		goto out;

@@ -198,6 +198,8 @@ publish_counters(void *ctx)
 		notify(m);
 }
 
+static void update_identity(struct monitor *m, const struct session *s);
+
 /* Poll until the session fails twice in a row or we are stopped. */
 static void
 poll_loop(struct monitor *m, struct session *s)
@@ -205,6 +207,7 @@ poll_loop(struct monitor *m, struct session *s)
 	int64_t interval = (int64_t)(m->cfg.interval_s * 1000), next = clock_mono_ms();
 	int64_t last_slow = -SLOW_EVERY_MS;
 	int failures = 0;
+	unsigned note_seq = s->note_seq;
 
 	while (!m->stop) {
 		bool slow = clock_mono_ms() - last_slow >= SLOW_EVERY_MS;
@@ -223,9 +226,15 @@ poll_loop(struct monitor *m, struct session *s)
 			m->work.seq = ++m->seq;
 			m->work.time_ms = clock_wall_ms();
 			deliver(m, &m->work);
-			if (failures > 0 || m->stats.state != LINK_POLLING)
+			/* Every change of the note (round-robin on, growing
+			 * back, off) is said once. */
+			if (failures > 0 || m->stats.state != LINK_POLLING ||
+			    s->note_seq != note_seq) {
+				note_seq = s->note_seq;
+				update_identity(m, s);
 				set_state(m, LINK_POLLING, "polling %s%s%s",
 				    s->protocol, s->note[0] ? ": " : "", s->note);
+			}
 			failures = 0;
 		} else {
 			check_stale(m);

@@ -25,6 +25,21 @@ struct session_counters {
 
 struct session;
 
+/*
+ * What the session is doing right now (issue 9.4), for a UI that shows
+ * progress while identifying or while a slow line answers.  The session
+ * fills it in its own thread and calls progress_fn (when set) after every
+ * change: the callback copies it under the reader's lock (the monitor's),
+ * so nobody reads it while it changes.
+ */
+struct session_progress {
+	char	phase[16];	/* "waking", "identifying", "polling", "identity" */
+	char	command[32];	/* in flight, with its argument: "bat 3"; "" none */
+	int	module;		/* module it asks about, 0 = the stack / all */
+	size_t	bytes;		/* bytes of its answer so far */
+	int	step, steps;	/* commands of this phase done / planned (0: unknown) */
+};
+
 struct session_ops {
 	const char *family;	/* "console", "rs485" */
 	/* Wake the device, find the dialect and the modules.  0 or pt_err
@@ -50,6 +65,20 @@ struct session {
 	volatile int *stop;	/* non-zero: return PT_ERR_CLOSED soon */
 	char	error[256];
 	char	note[160];	/* a one-line remark for the user (round-robin, ...) */
+	/* Bumped whenever `note` changes (round-robin shrinks or grows
+	 * back...): a front end compares it to say every change once. */
+	unsigned note_seq;
+	/* Measured time from one poll's start to the next one's (never less
+	 * than the interval; 0 until measured).  "Stale" and the freshness
+	 * limit of cached cells (pt_cells_max_age_ms()) derive from it. */
+	int64_t	cycle_ms;
+	/* --once: read every slow value in the first poll instead of
+	 * interleaving them over later cycles (the monitor's default, so
+	 * the first sample is on screen before the slow identity reads). */
+	bool	all_at_once;
+	struct session_progress progress;
+	void	(*progress_fn)(void *arg, const struct session_progress *p);
+	void	*progress_arg;
 	void	*priv;
 };
 

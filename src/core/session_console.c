@@ -9,6 +9,13 @@
  * The only entry that is not read-only, SC0500 `tbar`, is sent once per
  * connection, only after the controller's own barcode was read with
  * `info` and found equal to the configured one (or --force-tbar).
+ *
+ * Per poll: the fast reads (LV pwr + bat of this cycle's modules; HV pwr,
+ * unit, bat; SC0500 getpwr), then the slow ones that fit the interval
+ * (identity and counters, see slow_reads()).  Cells are stamped with the
+ * time the device gave them; cells of a module not read in this cycle
+ * come from the cache only within their freshness limit (sample.h).
+ * With -v every command sent and every answer's verdict is logged.
  */
 #include "autoconfig.h"
 
@@ -23,12 +30,18 @@
 #include "proto/console_text.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/vlog.h"
 
 #define BUF_MAX		(32 * 1024)
 #define IDLE_MS		3000
 #define CAP_MS		15000
 #define PROMPT_WAIT_MS	1500
 #define READ_STEP_MS	250
+/* Round-robin grows back by one module when one more fits into the
+ * interval with this share to spare (4 = a quarter): no flapping. */
+#define RR_GROW_SPARE	4
+/* Slow reads of one round: LV info + stat per module. */
+#define SLOW_MAX	(2 * PT_MAX_MODULES)
 
 /* The 1200-baud wake frame of console.md §1.1 (an RS232 protocol frame
  * that only switches the console on; it changes no battery setting). */
@@ -46,6 +59,16 @@ struct console_priv {
 	bool			tbar_done;
 	struct pt_sample	cache;			/* identity, cells of round-robin modules */
 	struct pt_diag		diag;
+	int64_t			poll_start_ms;		/* mono, start of the previous poll */
+	bool			polled;			/* a poll of this connection completed */
+	/* The slow round (identity and counters), interleaved over cycles:
+	 * the next entry to read, -1 when no round is pending. */
+	int			slow_next;
+	/* The answer exchange() got last, for the -v summary. */
+	char			ans_line[96];
+	size_t			ans_bytes;
+	int64_t			ans_ms;
+	bool			verdict_later;		/* run() says it after parsing */
 };
 
 static struct console_priv *
@@ -65,6 +88,43 @@ session_fail(struct session *s, int err, const char *fmt, const char *arg)
 {
 	snprintf(s->error, sizeof s->error, fmt, arg);
 	return err;
+}
+
+/* Tell a watching UI what is going on (session.h). */
+static void
+progress(struct session *s, const char *phase, const char *command, size_t bytes)
+{
+	struct session_progress *pg = &s->progress;
+
+	if (phase != NULL)
+		snprintf(pg->phase, sizeof pg->phase, "%s", phase);
+	snprintf(pg->command, sizeof pg->command, "%s", command != NULL ? command : "");
+	pg->module = 0;
+	if (command != NULL && strchr(command, ' ') != NULL)
+		pg->module = atoi(strchr(command, ' ') + 1);
+	pg->bytes = bytes;
+	if (s->progress_fn != NULL)
+		s->progress_fn(s->progress_arg, pg);
+}
+
+static void
+progress_steps(struct session *s, const char *phase, int step, int steps)
+{
+	snprintf(s->progress.phase, sizeof s->progress.phase, "%s", phase);
+	s->progress.step = step;
+	s->progress.steps = steps;
+	progress(s, NULL, NULL, 0);
+}
+
+/* -v: one line per answer: command, bytes, time, verdict. */
+static void
+say_answer(struct session *s, const char *verdict, const char *why)
+{
+	struct console_priv *p = s->priv;
+
+	pt_vlog(PT_VLOG_SUMMARY, "console: answer to '%s': %zu bytes, %lld ms, %s%s%s",
+	    p->ans_line, p->ans_bytes, (long long)p->ans_ms, verdict,
+	    why != NULL && why[0] ? ": " : "", why != NULL ? why : "");
 }
 
 /* Discard whatever the device sent that nobody asked for. */
@@ -113,23 +173,34 @@ static int
 probe_prompt(struct session *s)
 {
 	struct console_priv *p = priv(s);
-	int64_t end;
+	int64_t start, end;
 	int rc;
 
 	drain(s);
+	snprintf(p->ans_line, sizeof p->ans_line, "%s", "");
+	p->ans_bytes = 0;
+	pt_vlog(PT_VLOG_SUMMARY, "console: sent '' (an empty line: is a prompt there?)");
+	progress(s, NULL, "(empty line)", 0);
 	if ((rc = send_line(s, "")) != 0)
 		return rc;
-	end = clock_mono_ms() + PROMPT_WAIT_MS;
+	start = clock_mono_ms();
+	end = start + PROMPT_WAIT_MS;
 	while (clock_mono_ms() < end && !stopped(s)) {
 		ssize_t n = read_more(s, READ_STEP_MS);
 		if (n < 0)
 			return (int)n;
+		p->ans_bytes += (size_t)n;
+		p->ans_ms = clock_mono_ms() - start;
 		p->prompt = console_prompt_at_end(p->buf, p->len);
-		if (p->prompt != CP_NONE)
+		if (p->prompt != CP_NONE) {
+			say_answer(s, "ok", "a prompt");
 			return 0;
+		}
 		if (p->len >= BUF_MAX)
 			p->len = 0;
 	}
+	p->ans_ms = clock_mono_ms() - start;
+	say_answer(s, "timeout", "no prompt");
 	return PT_ERR_TIMEOUT;
 }
 
@@ -183,8 +254,15 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 	else
 		snprintf(line, sizeof line, "%s", cmd->name);
 	drain(s);
-	if ((rc = send_line(s, line)) != 0)
+	snprintf(p->ans_line, sizeof p->ans_line, "%s", line);
+	p->ans_bytes = 0;
+	p->ans_ms = 0;
+	pt_vlog(PT_VLOG_SUMMARY, "console: sent '%s'", line);
+	progress(s, NULL, line, 0);
+	if ((rc = send_line(s, line)) != 0) {
+		say_answer(s, "not sent", s->error);
 		return rc;
+	}
 	start = last = clock_mono_ms();
 	for (;;) {
 		enum console_frame_state st;
@@ -193,17 +271,26 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 		if (stopped(s))
 			return session_fail(s, PT_ERR_CLOSED, "%s", "stopped");
 		n = read_more(s, READ_STEP_MS);
+		p->ans_ms = clock_mono_ms() - start;
 		if (n < 0) {
-			if (n == PT_ERR_PARSE)
+			if (n == PT_ERR_PARSE) {
+				say_answer(s, "unreadable", "longer than 32 KiB");
 				return session_fail(s, PT_ERR_PARSE,
 				    "the answer to '%s' is longer than 32 KiB", line);
+			}
+			say_answer(s, "link error", s->error);
 			return (int)n;
 		}
-		if (n > 0)
+		if (n > 0) {
 			last = clock_mono_ms();
+			p->ans_bytes += (size_t)n;
+			progress(s, NULL, line, p->ans_bytes);
+		}
 		st = console_frame(p->buf, p->len, fr);
 		if (st == CF_PAGER && fr->pager_end > pager_done) {
 			pager_done = fr->pager_end;
+			pt_vlog(PT_VLOG_SUMMARY, "console: sent CR (the pager of '%s' asks to "
+			    "continue)", line);
 			if (link_write(s->link, "\r", 1, 1000) != 0)
 				return session_fail(s, PT_ERR_IO, "%s", link_error(s->link));
 		} else if (st == CF_PROMPT_ONLY ||
@@ -215,6 +302,8 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			continue;
 		} else if (st == CF_OK) {
 			p->prompt = fr->prompt;
+			if (!p->verdict_later)
+				say_answer(s, "ok", NULL);
 			return 0;
 		} else if (st == CF_FAILED) {
 			char why[160];
@@ -224,15 +313,39 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			ct_copy(why, sizeof why, f);
 			s->counters.device_errors++;
 			snprintf(s->error, sizeof s->error, "'%s' failed: %s", line, why);
+			say_answer(s, "refused by the device", why);
 			return PT_ERR_DEVICE;
 		}
 		if (clock_mono_ms() - last > IDLE_MS || clock_mono_ms() - start > CAP_MS) {
+			say_answer(s, "timeout", p->len == 0 ? "the device is silent" :
+			    "no end of answer");
 			s->counters.timeouts++;
 			snprintf(s->error, sizeof s->error, "no complete answer to '%s' within %d s%s",
 			    line, (int)((clock_mono_ms() - start) / 1000),
 			    p->len == 0 ? " (the device is silent)" : "");
 			return PT_ERR_TIMEOUT;
 		}
+	}
+}
+
+/* The device answered with cells of module `id` (0: of every module in
+ * the answer): they are new as of now.  A module whose rows were all
+ * unknown ("-") was not answered for. */
+static void
+stamp_cells(struct pt_sample *out, int id, int64_t now)
+{
+	int i, j;
+
+	for (i = 0; i < out->n_modules; i++) {
+		struct pt_module *m = &out->modules[i];
+
+		if ((id > 0 && m->id != id) || m->cells_ms != 0)
+			continue;
+		for (j = 0; j < m->n_cells; j++)
+			if (PT_HAS(&m->cells[j], PTF_VOLTAGE)) {
+				m->cells_ms = now;
+				break;
+			}
 	}
 }
 
@@ -252,18 +365,28 @@ run(struct session *s, const char *name, int arg, struct pt_sample *out)
 		    name);
 	if (arg > 0 && c->module_arg)
 		snprintf(num, sizeof num, "%d", arg);
-	if ((rc = exchange(s, c, num, false, &fr)) != 0)
+	p->verdict_later = true;
+	rc = exchange(s, c, num, false, &fr);
+	p->verdict_later = false;
+	if (rc != 0)
 		return rc;
-	if (c->parse == NULL || out == NULL)
+	if (c->parse == NULL || out == NULL) {
+		say_answer(s, "ok", NULL);
 		return 0;
+	}
 	pt_diag_clear(&p->diag);
 	rc = c->parse(p->buf + fr.body_off, fr.body_len, &ctx, out, &p->diag);
 	if (rc != 0) {
 		s->counters.parse_errors++;
 		snprintf(s->error, sizeof s->error, "cannot read the answer to '%s%s%.0d': %s",
 		    name, arg > 0 ? " " : "", arg, p->diag.error);
+		say_answer(s, "unreadable", p->diag.error);
+		return rc;
 	}
-	return rc;
+	say_answer(s, "ok", NULL);
+	if (strcmp(name, "bat") == 0 || strcmp(name, "getpwr") == 0)
+		stamp_cells(out, c->module_arg ? arg : 0, clock_wall_ms());
+	return 0;
 }
 
 /* LV `pwr` starts with a "Power Volt ..." header; HV `pwr` has string
@@ -297,6 +420,8 @@ wake(struct session *s)
 	if (link_set_baud(s->link, 1200) == 0) {
 		int64_t t;
 
+		pt_vlog(PT_VLOG_SUMMARY, "console: sent the 1200-baud wake frame (no prompt at "
+		    "%d baud)", s->link->baud > 0 ? s->link->baud : 115200);
 		link_write(s->link, wake_frame, sizeof wake_frame - 1, 1000);
 		t = clock_mono_ms() + 500;
 		clock_sleep_until(t, s->stop);
@@ -385,29 +510,9 @@ enter_debug(struct session *s)
 	return 0;
 }
 
-/* Identity and slow data survive between polls; so do the cells of
- * modules read round-robin (they are real readings, at most a few
- * cycles old, and the session's note says so). */
-static void
-copy_cells(struct pt_sample *dst, struct pt_module *dm, const struct pt_sample *src,
-    const struct pt_module *sm)
-{
-	int i;
-
-	for (i = 0; i < sm->n_cells && i < PT_MAX_CELLS; i++) {
-		struct pt_cell *c = pt_module_cell(dm, i);
-
-		*c = sm->cells[i];
-		/* Status words are indices into each sample's own table. */
-		c->voltage_status = pt_sample_word(dst,
-		    pt_sample_word_text(src, sm->cells[i].voltage_status));
-		c->temperature_status = pt_sample_word(dst,
-		    pt_sample_word_text(src, sm->cells[i].temperature_status));
-	}
-}
-
-#define IDENTITY_BITS	(PTF_CYCLES | PTF_SOH | PTF_DESIGN_AH | PTF_FULL_AH)
-
+/* Identity and slow data survive between polls (they are read once an
+ * hour, or interleaved over the first cycles); they are about the module
+ * with the same id, whatever the order of the answers. */
 static void
 merge_module(struct pt_module *dst, const struct pt_module *src)
 {
@@ -427,12 +532,25 @@ merge_module(struct pt_module *dst, const struct pt_module *src)
 		PT_SET(dst, full_ah, PTF_FULL_AH, src->full_ah);
 }
 
+/* Cycles it takes to read every module's cells once. */
+static int
+cycles_per_round(const struct console_priv *p)
+{
+	if (p->dialect != CD_LV || p->per_cycle <= 0 || p->n_ids == 0)
+		return 1;
+	return (p->n_ids + p->per_cycle - 1) / p->per_cycle;
+}
+
+/* Identity from the cache; cells of modules not read in this cycle
+ * (round-robin, a lost answer) only while within their freshness limit
+ * (pt_sample_merge_cached, sample.h), with their own read time. */
 static void
-merge_cache(struct pt_sample *out, const struct pt_sample *cache)
+merge_cache(struct session *s, struct pt_sample *out, const struct pt_sample *cache)
 {
 	struct pt_stack *d = &out->stack;
 	const struct pt_stack *c = &cache->stack;
-	int i;
+	int64_t max_age = pt_cells_max_age_ms(s->cycle_ms, cycles_per_round(priv(s)));
+	int i, dropped;
 
 	if (d->model[0] == '\0')
 		memcpy(d->model, c->model, sizeof d->model);
@@ -449,15 +567,17 @@ merge_cache(struct pt_sample *out, const struct pt_sample *cache)
 		const struct pt_module *cm =
 		    pt_sample_find_module((struct pt_sample *)cache, m->id);
 
-		if (cm == NULL)
-			continue;
-		merge_module(m, cm);
-		if (m->n_cells == 0 && cm->n_cells > 0)
-			copy_cells(out, m, cache, cm);
+		if (cm != NULL)
+			merge_module(m, cm);
 	}
+	dropped = pt_sample_merge_cached(out, cache, clock_wall_ms(), max_age);
+	if (dropped > 0)
+		pt_vlog(PT_VLOG_SUMMARY, "console: cells of %d module%s older than %.1f s: "
+		    "unknown, not repeated", dropped, dropped == 1 ? "" : "s",
+		    (double)max_age / 1000.0);
 }
 
-/* Remember identity and cells for the next polls. */
+/* Remember identity and cells (with their read time) for the next polls. */
 static void
 save_cache(struct pt_sample *cache, const struct pt_sample *out)
 {
@@ -477,12 +597,13 @@ save_cache(struct pt_sample *cache, const struct pt_sample *out)
 			break;
 		*f = *m;
 		f->n_cells = 0;
+		f->cells_ms = 0;
 		if (old != NULL)
 			merge_module(f, old);
-		if (m->n_cells > 0)
-			copy_cells(fresh, f, out, m);
-		else if (old != NULL)
-			copy_cells(fresh, f, cache, old);
+		if (m->cells_ms != 0)
+			pt_module_copy_cells(fresh, f, out, m);
+		else if (old != NULL && old->cells_ms != 0)
+			pt_module_copy_cells(fresh, f, cache, old);
 	}
 	if (cache->stack.model[0] && !fresh->stack.model[0])
 		memcpy(fresh->stack.model, cache->stack.model, sizeof fresh->stack.model);
@@ -492,41 +613,127 @@ save_cache(struct pt_sample *cache, const struct pt_sample *out)
 	free(fresh);
 }
 
-/* The wire is too slow to read every module's cells each interval:
- * read fewer per cycle, round-robin, and say so. */
 static void
-adapt_round_robin(struct session *s, int64_t elapsed_ms, int64_t cells_ms)
+set_note(struct session *s, const char *text)
+{
+	if (strcmp(s->note, text) == 0)
+		return;
+	snprintf(s->note, sizeof s->note, "%s", text);
+	s->note_seq++;
+	if (text[0] != '\0')
+		pt_vlog(PT_VLOG_SUMMARY, "console: %s", text);
+}
+
+/* The wire may be too slow to read every module's cells each interval:
+ * read fewer per cycle, round-robin; grow back by one module per cycle
+ * when one more fits with a share to spare.  Every change is said
+ * (s->note, note_seq, -v). */
+static void
+adapt_round_robin(struct session *s, int64_t elapsed_ms, int64_t cells_ms, int cells_read)
 {
 	struct console_priv *p = priv(s);
 	int64_t budget = (int64_t)(s->cfg->interval_s * 1000);
-	int n;
+	int before = p->per_cycle;
+	char text[sizeof s->note];
 
-	if (p->n_ids == 0 || p->per_cycle == 0)
+	if (p->n_ids == 0 || p->per_cycle == 0 || budget <= 0 || cells_read <= 0)
 		return;
 	if (elapsed_ms > budget && p->per_cycle > 1) {
-		int64_t per_module = cells_ms / p->per_cycle + 1;
+		int64_t per_module = cells_ms / cells_read + 1;
 		int64_t room = budget - (elapsed_ms - cells_ms);
-		n = room > 0 ? (int)(room / per_module) : 1;
+		int n = room > 0 ? (int)(room / per_module) : 1;
+
 		if (n < 1)
 			n = 1;
 		if (n < p->per_cycle)
 			p->per_cycle = n;
+	} else if (elapsed_ms <= budget && p->per_cycle < p->n_ids) {
+		int64_t per_module = cells_ms / cells_read + 1;
+		int64_t need = (elapsed_ms - cells_ms) + (p->per_cycle + 1) * per_module;
+
+		if (need + need / RR_GROW_SPARE <= budget)
+			p->per_cycle++;
 	}
 	s->cells_per_cycle = p->per_cycle;
-	if (p->per_cycle < p->n_ids)
-		snprintf(s->note, sizeof s->note, "cells of %d of %d modules per cycle, "
-		    "round-robin (the line is too slow for all in %.0f s)", p->per_cycle,
-		    p->n_ids, s->cfg->interval_s);
+	if (p->per_cycle == before)
+		return;
+	if (p->per_cycle < before)
+		snprintf(text, sizeof text, "cells of %d of %d modules per cycle, round-robin "
+		    "(the line is too slow for all in %g s)", p->per_cycle, p->n_ids,
+		    s->cfg->interval_s);
+	else if (p->per_cycle < p->n_ids)
+		snprintf(text, sizeof text, "cells of %d of %d modules per cycle, round-robin "
+		    "(growing back: the line is faster again)", p->per_cycle, p->n_ids);
 	else
-		s->note[0] = '\0';
+		snprintf(text, sizeof text, "cells of all %d modules every cycle again "
+		    "(round-robin off: the line keeps up)", p->n_ids);
+	set_note(s, text);
+}
+
+/* One entry of the slow round: its command and module (0 = none). */
+static int
+slow_entries(const struct console_priv *p)
+{
+	if (p->dialect == CD_LV)
+		return 2 * p->n_ids;
+	if (p->dialect == CD_HV)
+		return 2;
+	return 0;
+}
+
+static void
+slow_entry(const struct console_priv *p, int k, const char **cmd, int *arg)
+{
+	static const char *const pair[] = { "info", "stat" };
+
+	*cmd = pair[k % 2];
+	*arg = p->dialect == CD_LV ? p->ids[k / 2] : 0;
+}
+
+/* The slow reads (identity, counters) of a round: all at once for
+ * --once; otherwise as many as fit in what is left of the interval (the
+ * last answer's time is the estimate), so on a slow line the first sample
+ * comes first and the identity follows over the next cycles, at least
+ * one read per later poll.  Identity and counters are extras: old
+ * firmware rejects some, a lost answer is counted; only a dead line stops
+ * the poll. */
+static int
+slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
+{
+	struct console_priv *p = priv(s);
+	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms, t;
+	int n = slow_entries(p), done = 0, rc;
+
+	if (p->slow_next < 0)
+		return 0;
+	while (p->slow_next < n) {
+		const char *cmd;
+		int arg;
+
+		if (!s->all_at_once && (done > 0 || !p->polled) &&
+		    clock_mono_ms() - t0 + last_ms > budget)
+			return 0;
+		slow_entry(p, p->slow_next, &cmd, &arg);
+		progress_steps(s, "identity", p->slow_next, n);
+		p->slow_next++;
+		done++;
+		t = clock_mono_ms();
+		rc = run(s, cmd, arg, out);
+		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+			return rc;
+		last_ms = clock_mono_ms() - t;
+	}
+	p->slow_next = -1;
+	progress_steps(s, "polling", 0, 0);
+	return 0;
 }
 
 static int
-poll_lv(struct session *s, struct pt_sample *out, bool slow)
+poll_lv(struct session *s, struct pt_sample *out)
 {
 	struct console_priv *p = priv(s);
 	int64_t t0 = clock_mono_ms(), t1;
-	int i, rc, lost;
+	int i, rc, lost, read;
 
 	if ((rc = run(s, "pwr", 0, out)) != 0)
 		return rc;
@@ -535,37 +742,27 @@ poll_lv(struct session *s, struct pt_sample *out, bool slow)
 		return session_fail(s, PT_ERR_PARSE, "%s", "'pwr' lists no module: is this "
 		    "the master battery (address 1)?");
 	t1 = clock_mono_ms();
-	for (i = 0, lost = 0; i < p->per_cycle; i++) {
+	for (i = 0, lost = 0, read = 0; i < p->per_cycle; i++) {
 		int id = p->ids[(p->rr_next + i) % p->n_ids];
 		rc = run(s, "bat", id, out);
 		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 			return rc;
 		/* One module's cells lost (counted) is no reason to drop the
-		 * sample: its cells come from the previous read.  Two answers
-		 * lost in a row is a line in trouble. */
+		 * sample: its cells come from the previous read while fresh
+		 * enough.  Two answers lost in a row is a line in trouble. */
 		if (rc == PT_ERR_TIMEOUT && ++lost >= 2)
 			return rc;
 		if (rc == 0)
 			lost = 0;
+		read++;
 	}
 	p->rr_next = (p->rr_next + p->per_cycle) % p->n_ids;
-	adapt_round_robin(s, clock_mono_ms() - t0, clock_mono_ms() - t1);
-	if (slow)
-		for (i = 0; i < p->n_ids; i++) {
-			/* Identity and counters are extras: old firmware rejects
-			 * some, a lost answer is counted; only a dead line stops. */
-			rc = run(s, "info", p->ids[i], out);
-			if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
-				return rc;
-			rc = run(s, "stat", p->ids[i], out);
-			if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
-				return rc;
-		}
+	adapt_round_robin(s, clock_mono_ms() - t0, clock_mono_ms() - t1, read);
 	return 0;
 }
 
 static int
-poll_hv(struct session *s, struct pt_sample *out, bool slow)
+poll_hv(struct session *s, struct pt_sample *out)
 {
 	int rc;
 
@@ -574,32 +771,40 @@ poll_hv(struct session *s, struct pt_sample *out, bool slow)
 	if ((rc = run(s, "unit", 0, out)) != 0)
 		return rc;
 	remember_modules(s, out);
-	if ((rc = run(s, "bat", 0, out)) != 0)
-		return rc;
-	if (slow) {
-		rc = run(s, "info", 0, out);
-		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
-			return rc;
-		rc = run(s, "stat", 0, out);
-		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
-			return rc;
-	}
-	return 0;
+	return run(s, "bat", 0, out);
+}
+
+/* The measured cycle: from the previous poll's start to this one's,
+ * never less than the interval (session.h). */
+static void
+measure_cycle(struct session *s, int64_t t0)
+{
+	struct console_priv *p = priv(s);
+	int64_t interval = (int64_t)(s->cfg->interval_s * 1000);
+
+	if (p->poll_start_ms > 0)
+		s->cycle_ms = t0 - p->poll_start_ms > interval ? t0 - p->poll_start_ms : interval;
+	p->poll_start_ms = t0;
 }
 
 static int
 console_poll(struct session *s, struct pt_sample *out, bool slow)
 {
 	struct console_priv *p = priv(s);
+	int64_t t0 = clock_mono_ms(), interval = (int64_t)(s->cfg->interval_s * 1000);
 	int rc;
 
 	s->error[0] = '\0';
+	measure_cycle(s, t0);
+	progress(s, "polling", NULL, 0);
+	if (slow)
+		p->slow_next = 0;
 	switch (p->dialect) {
 	case CD_LV:
-		rc = poll_lv(s, out, slow);
+		rc = poll_lv(s, out);
 		break;
 	case CD_HV:
-		rc = poll_hv(s, out, slow);
+		rc = poll_hv(s, out);
 		break;
 	default:
 		rc = run(s, "getpwr", 0, out);
@@ -607,10 +812,16 @@ console_poll(struct session *s, struct pt_sample *out, bool slow)
 			remember_modules(s, out);
 		break;
 	}
+	if (rc == 0)
+		rc = slow_reads(s, out, t0);
 	if (rc != 0)
 		return rc;
-	merge_cache(out, &p->cache);
+	if (s->cycle_ms == 0)
+		s->cycle_ms = clock_mono_ms() - t0 > interval ? clock_mono_ms() - t0 : interval;
+	merge_cache(s, out, &p->cache);
 	save_cache(&p->cache, out);
+	p->polled = true;
+	progress(s, NULL, NULL, 0);
 	return 0;
 }
 
@@ -652,7 +863,15 @@ console_identify(struct session *s)
 
 	if (tmp == NULL)
 		return session_fail(s, PT_ERR_NOMEM, "%s", "out of memory");
-	if ((rc = wake(s)) != 0 || (rc = identify_dialect(s, tmp)) != 0)
+	p->slow_next = -1;
+	p->polled = false;
+	p->poll_start_ms = 0;
+	s->cycle_ms = 0;
+	progress_steps(s, "waking", 0, 0);
+	if ((rc = wake(s)) != 0)
+		goto out;
+	progress_steps(s, "identifying", 0, 0);
+	if ((rc = identify_dialect(s, tmp)) != 0)
 		goto out;
 	pt_sample_init(&p->cache, NULL);
 	switch (p->dialect) {
@@ -685,6 +904,9 @@ console_identify(struct session *s)
 		/* User-mode `info` first: the barcode tbar must match. */
 		if ((rc = run(s, "info", 0, tmp)) != 0)
 			goto out;
+		/* Its "BMU k Barcode" blocks count the modules (getpwr does
+		 * not say; "found CMU_A, 0 modules" was wrong). */
+		remember_modules(s, tmp);
 		save_cache(&p->cache, tmp);
 		if ((rc = enter_debug(s)) != 0)
 			goto out;
@@ -693,6 +915,7 @@ console_identify(struct session *s)
 		break;
 	}
 	rc = 0;
+	progress_steps(s, "polling", 0, 0);
 out:
 	free(tmp);
 	return rc;
@@ -724,5 +947,6 @@ console_session_new(const struct pt_config *cfg, struct link *link)
 	s->ops = &console_ops;
 	s->cfg = cfg;
 	s->link = link;
+	((struct console_priv *)s->priv)->slow_next = -1;
 	return s;
 }

@@ -158,15 +158,27 @@ pt_module_cell_stats(const struct pt_module *m, struct pt_cell_stats *out)
 	}
 }
 
+/* Cells of one module are in series: with every cell known, their sum
+ * is the module's voltage (SC0500 getpwr gives no module voltage). */
+static void
+derive_module_voltage(struct pt_module *m, const struct pt_cell_stats *st)
+{
+	if (PT_HAS(m, PTF_VOLTAGE) || st->count == 0 || st->count != m->n_cells)
+		return;
+	PT_SET(m, voltage, PTF_VOLTAGE, st->mean * st->count);
+	m->valid |= PTF_VOLTAGE_DERIVED;
+}
+
 static void
 derive_module(struct pt_module *m)
 {
 	struct pt_cell_stats st;
 	int i;
 
+	pt_module_cell_stats(m, &st);
+	derive_module_voltage(m, &st);
 	if (!PT_HAS(m, PTF_POWER) && PT_HAS(m, PTF_VOLTAGE) && PT_HAS(m, PTF_CURRENT))
 		PT_SET(m, power, PTF_POWER, m->voltage * m->current);
-	pt_module_cell_stats(m, &st);
 	if (st.count > 0) {
 		if (!PT_HAS(m, PTF_CELL_VMIN))
 			PT_SET(m, cell_vmin, PTF_CELL_VMIN, st.min);
@@ -260,4 +272,76 @@ pt_status_is_normal(const char *word)
 		if (strcmp(word, ok[i]) == 0)
 			return true;
 	return false;
+}
+
+int64_t
+pt_cells_max_age_ms(int64_t cycle_ms, int cycles_per_round)
+{
+	if (cycle_ms < 0)
+		cycle_ms = 0;
+	if (cycles_per_round < 1)
+		cycles_per_round = 1;
+	return (int64_t)(cycles_per_round + 2) * cycle_ms + PT_CELLS_AGE_MARGIN_MS;
+}
+
+void
+pt_module_copy_cells(struct pt_sample *dst, struct pt_module *dm, const struct pt_sample *src,
+    const struct pt_module *sm)
+{
+	int i;
+
+	dm->n_cells = 0;
+	for (i = 0; i < sm->n_cells && i < PT_MAX_CELLS; i++) {
+		struct pt_cell *c = pt_module_cell(dm, i);
+
+		*c = sm->cells[i];
+		/* Status words are indices into each sample's own table. */
+		c->voltage_status = pt_sample_word(dst,
+		    pt_sample_word_text(src, sm->cells[i].voltage_status));
+		c->temperature_status = pt_sample_word(dst,
+		    pt_sample_word_text(src, sm->cells[i].temperature_status));
+	}
+	dm->cells_ms = sm->cells_ms;
+}
+
+/* Known count of cells, values unknown: the shape stays, nothing is
+ * repeated. */
+static void
+unknown_cells(struct pt_module *m, int n)
+{
+	m->n_cells = 0;
+	if (n > 0)
+		pt_module_cell(m, n - 1);
+}
+
+double
+pt_module_cells_age_s(const struct pt_sample *s, const struct pt_module *m)
+{
+	if (m->cells_ms <= 0 || s->time_ms <= 0)
+		return NAN;
+	return s->time_ms > m->cells_ms ? (double)(s->time_ms - m->cells_ms) / 1000.0 : 0.0;
+}
+
+int
+pt_sample_merge_cached(struct pt_sample *out, const struct pt_sample *cache, int64_t now_ms,
+    int64_t max_age_ms)
+{
+	int i, dropped = 0;
+
+	for (i = 0; i < out->n_modules; i++) {
+		struct pt_module *m = &out->modules[i];
+		const struct pt_module *cm =
+		    pt_sample_find_module((struct pt_sample *)cache, m->id);
+
+		if (m->cells_ms != 0 || cm == NULL || cm->cells_ms == 0 || cm->n_cells == 0)
+			continue;
+		if (now_ms - cm->cells_ms <= max_age_ms) {
+			pt_module_copy_cells(out, m, cache, cm);
+			continue;
+		}
+		unknown_cells(m, m->n_cells > cm->n_cells ? m->n_cells : cm->n_cells);
+		m->cells_ms = cm->cells_ms;
+		dropped++;
+	}
+	return dropped;
 }

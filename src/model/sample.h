@@ -53,6 +53,9 @@ enum pt_field {
 	PTF_DESIGN_AH		= 1u << 19,
 	PTF_BALANCING		= 1u << 20,	/* cells: balancing flag known */
 	PTF_MODULE_COUNT	= 1u << 21,	/* stack: modules present */
+	/* module: the voltage is the sum of its cells (the device gave
+	 * none); set together with PTF_VOLTAGE by pt_sample_derive(). */
+	PTF_VOLTAGE_DERIVED	= 1u << 22,
 };
 
 #define PT_SET(obj, field, bit, val) \
@@ -171,8 +174,47 @@ void	pt_copy_text(char *dst, size_t size, const char *src, size_t len);
 void	pt_module_cell_stats(const struct pt_module *m, struct pt_cell_stats *out);
 
 /* Fill stack fields the device did not give but the modules imply
- * (power = V * I, cell min/max, temperature extremes, module count). */
+ * (power = V * I, cell min/max, temperature extremes, module count), and
+ * a module's voltage from the sum of its cells when the device gave none
+ * and every cell is known (marked PTF_VOLTAGE_DERIVED). */
 void	pt_sample_derive(struct pt_sample *s);
+
+/*
+ * Freshness of cells read in an earlier cycle (issue 10.1).
+ *
+ * A session that reads cells round-robin, or loses one module's answer,
+ * may carry a module's last cells into the next samples, with the time
+ * they were read (pt_module.cells_ms), but only while they are younger
+ * than their freshness limit:
+ *
+ *     limit = (cycles_per_round + 2) * cycle_ms + PT_CELLS_AGE_MARGIN_MS
+ *
+ * cycle_ms is the measured time from one sample to the next (never less
+ * than the configured interval), cycles_per_round the cycles it takes to
+ * read every module's cells once (1 without round-robin, ceil(modules /
+ * modules per cycle) with it).  So one lost answer is bridged, two in a
+ * row are not: past the limit the cells are unknown, never repeated.
+ */
+#define PT_CELLS_AGE_MARGIN_MS	1000
+
+int64_t	pt_cells_max_age_ms(int64_t cycle_ms, int cycles_per_round);
+
+/* Copy a module's cells (values, status words re-interned in `dst`,
+ * cells_ms) from another sample. */
+void	pt_module_copy_cells(struct pt_sample *dst, struct pt_module *dm,
+	    const struct pt_sample *src, const struct pt_module *sm);
+
+/* For every module of `out` whose cells were not read in this cycle
+ * (cells_ms == 0), take the cached module's cells when they are at most
+ * max_age_ms old at now_ms (UTC ms).  Older ones are dropped: the module
+ * keeps as many cells, all unknown, and cells_ms says when they were
+ * last read.  Returns how many modules' cells were dropped as too old. */
+/* Seconds between the read of m's cells and the sample's time; NAN when
+ * never read (or the sample has no time). */
+double	pt_module_cells_age_s(const struct pt_sample *s, const struct pt_module *m);
+
+int	pt_sample_merge_cached(struct pt_sample *out, const struct pt_sample *cache,
+	    int64_t now_ms, int64_t max_age_ms);
 
 /* True when a status word means "all is well" ("Normal", "Idle" ...). */
 bool	pt_status_is_normal(const char *word);

@@ -118,6 +118,7 @@ static const char *const stack_cols[] = {
 static const char *const module_cols[] = {
 	"voltage_V", "current_A", "temperature_C", "soc_pct", "temp_min_C",
 	"temp_max_C", "cell_min_V", "cell_max_V", "cell_spread_mV", "cycles", "status",
+	"cells_age_s",
 };
 
 char *
@@ -193,6 +194,8 @@ module_row(struct line *l, const struct csv_layout *lay, int idx, const struct p
 	num(l, cs.count > 1 ? 1 : 0, 1, cs.spread * 1000, 0);
 	num(l, m->valid, PTF_CYCLES, (double)m->cycles, 0);
 	text(l, m->status);
+	/* Empty: never read (or no such module in this sample). */
+	num(l, 1, 1, pt_module_cells_age_s(s, m), 1);
 	for (c = 0; c < lay->n_cells[idx]; c++) {
 		const struct pt_cell *cell = c < m->n_cells ? &m->cells[c] : NULL;
 		num(l, cell ? cell->valid : 0, PTF_VOLTAGE, cell ? cell->voltage : 0, 3);

@@ -4,7 +4,9 @@
  * how many cells, whether cells have temperatures), so that a module whose
  * cells were not read in one cycle gives empty cells, not a new header.
  * Columns: time (ISO 8601 UTC), protocol, stack values, alarm names, then
- * for each module its values and one column per cell voltage (and cell
+ * for each module its values, the age of its cells (mNN_cells_age_s, s
+ * since the device gave them; empty when never read) and one column per
+ * cell voltage (and cell
  * temperature where the device gives one).  Units are in the column names
  * (stack_voltage_V, m01_c07_V).  Unknown values are empty; text is quoted
  * and guarded against formula injection (util/sanitize.h); numbers use

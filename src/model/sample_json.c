@@ -77,6 +77,8 @@ sample_module_to_cjson(const struct pt_sample *s, const struct pt_module *m)
 	cJSON_AddNumberToObject(o, "id", m->id);
 	add_str(o, "barcode", m->barcode);
 	add_num(o, "voltage", m->valid, PTF_VOLTAGE, m->voltage, 3);
+	if (PT_HAS(m, PTF_VOLTAGE_DERIVED))
+		cJSON_AddBoolToObject(o, "voltage_derived", true);
 	add_num(o, "current", m->valid, PTF_CURRENT, m->current, 3);
 	add_num(o, "temperature", m->valid, PTF_TEMPERATURE, m->temperature, 1);
 	add_num(o, "soc", m->valid, PTF_SOC, m->soc, 0);
@@ -104,6 +106,9 @@ sample_module_to_cjson(const struct pt_sample *s, const struct pt_module *m)
 			cJSON_AddItemToArray(temps,
 			    cJSON_CreateNumber(sample_round(m->temps[i], 1)));
 	}
+	/* How old the cells are (read round-robin or kept over a lost
+	 * answer); null when never read.  Too old ones are null cells. */
+	add_num(o, "cells_age_s", 1, 1, pt_module_cells_age_s(s, m), 1);
 	cells = cJSON_AddArrayToObject(o, "cells");
 	for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++)
 		cJSON_AddItemToArray(cells, cell_to_cjson(s, &m->cells[i]));
@@ -197,10 +202,17 @@ sample_to_cjson(const struct pt_sample *s)
 	char iso[40];
 	int i;
 
-	if (s->time_ms > 0)
+	if (s->time_ms > 0) {
+		int64_t age = clock_wall_ms() - s->time_ms;
+
 		cJSON_AddStringToObject(o, "time", clock_iso8601(s->time_ms, 0, iso, sizeof iso));
-	else
+		/* The sample's age when written: 0 for --once, more when a
+		 * consumer is handed an older sample. */
+		cJSON_AddNumberToObject(o, "age_s", sample_round(age > 0 ? age / 1000.0 : 0, 1));
+	} else {
 		cJSON_AddNullToObject(o, "time");
+		cJSON_AddNullToObject(o, "age_s");
+	}
 	add_str(o, "protocol", s->protocol);
 	add_opt_str(o, "dialect", s->dialect);
 	cJSON_AddItemToObject(o, "stack", stack_to_cjson(&s->stack));

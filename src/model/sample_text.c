@@ -59,6 +59,7 @@ print_stack(FILE *f, const struct pt_sample *s)
 static void
 print_modules(FILE *f, const struct pt_sample *s)
 {
+	bool derived = false;
 	int i;
 
 	if (s->n_modules == 0)
@@ -70,7 +71,8 @@ print_modules(FILE *f, const struct pt_sample *s)
 		const struct pt_module *m = &s->modules[i];
 
 		fprintf(f, "  %3d", m->id);
-		num(f, m->valid, PTF_VOLTAGE, m->voltage, 9, 3);
+		num(f, m->valid, PTF_VOLTAGE, m->voltage, 8, 3);
+		fputc(PT_HAS(m, PTF_VOLTAGE_DERIVED) ? '*' : ' ', f);
 		num(f, m->valid, PTF_CURRENT, m->current, 8, 3);
 		num(f, m->valid, PTF_TEMPERATURE, m->temperature, 6, 1);
 		num(f, m->valid, PTF_SOC, m->soc, 5, 0);
@@ -79,7 +81,10 @@ print_modules(FILE *f, const struct pt_sample *s)
 		num(f, m->valid, PTF_CYCLES, (double)m->cycles, 7, 0);
 		fprintf(f, " %-10s %s\n", m->status[0] ? m->status : "-",
 		    m->barcode[0] ? m->barcode : "-");
+		derived |= PT_HAS(m, PTF_VOLTAGE_DERIVED);
 	}
+	if (derived)
+		fprintf(f, "  * voltage summed from the cells (the device gives none)\n");
 }
 
 static void
@@ -90,6 +95,7 @@ print_cells(FILE *f, const struct pt_sample *s)
 	for (i = 0; i < s->n_modules; i++) {
 		const struct pt_module *m = &s->modules[i];
 		struct pt_cell_stats cs;
+		double age;
 
 		if (m->n_cells == 0)
 			continue;
@@ -98,6 +104,12 @@ print_cells(FILE *f, const struct pt_sample *s)
 		if (cs.count > 0)
 			fprintf(f, " (min %.3f V #%d, max %.3f V #%d, spread %.0f mV)",
 			    cs.min, cs.argmin + 1, cs.max, cs.argmax + 1, cs.spread * 1000);
+		age = pt_module_cells_age_s(s, m);
+		if (isfinite(age))
+			fprintf(f, " read %.1f s ago%s", age, cs.count == 0 ?
+			    ", too old: unknown" : "");
+		else
+			fprintf(f, " never read");
 		fprintf(f, "\n  %4s %7s %6s %5s %3s %s\n", "cell", "volt V",
 		    "temp C", "SOC%", "bal", "status");
 		for (j = 0; j < m->n_cells; j++) {

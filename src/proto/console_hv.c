@@ -1150,19 +1150,19 @@ console_hv_parse_info(const char *body, size_t len, const struct console_ctx *ct
 	struct ct_span line, value;
 	struct pt_stack *st = &s->stack;
 	char key[48];
-	long n, max_bmu = -1, block = -1;
+	long n, block = -1;
 	int pairs = 0;
 	bool unit = false, has_barcode = false;
 
 	(void)ctx;
-	/* Pass 1 checks and finds how many "BMU k" blocks there are: BMU k of
-	 * N is module N - k (console_hv.h). */
+	/* Pass 1 checks.  Every block is mapped by its own number, never by
+	 * its place in the list (the controller lists the highest first):
+	 * "BMU k" (from 0, like `bmuinfo k`) is module k + 1, "Unit n" is
+	 * module n (console_hv.h). */
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (info_block(line, &n, &unit)) {
-			if (!unit && n > max_bmu)
-				max_bmu = n;
-			if ((unit ? n : max_bmu + 1) > PT_MAX_MODULES || (unit && n == 0))
+			if ((unit ? n : n + 1) > PT_MAX_MODULES || (unit && n == 0))
 				return pt_diag_fail(d, PT_ERR_PARSE, "info: BMU number %ld out of "
 				    "range", n);
 		} else if (ct_keyvalue(line, key, sizeof key, &value)) {
@@ -1180,7 +1180,7 @@ console_hv_parse_info(const char *body, size_t len, const struct console_ctx *ct
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (info_block(line, &n, &unit)) {
-			block = unit ? n : max_bmu + 1 - n;
+			block = unit ? n : n + 1;
 			continue;
 		}
 		if (!ct_keyvalue(line, key, sizeof key, &value))

@@ -34,7 +34,7 @@
  *   sysinfo  stack charge_voltage ("Chg Sug Volt"), charge_limit ("Max
  *            Chg Curr"), discharge_limit (|"Max Dsg Curr"|).
  *   bmuinfo N  (Force H2) module N+1: model ("Device name"), design_ah
- *            ("Specification"); the mapping of N is unverified.
+ *            ("Specification").
  *
  * Which BMU is which (console.md §4.3, mletenay's notes): `unit` Index 1
  * is the BMU farthest from the controller, and `bat` lists the cells of
@@ -46,8 +46,10 @@
  * string (it cannot fit one module) is split by the known BMU sizes, the
  * first of 30, 24, 16, 15 cells that divides it — both with a warning that
  * says to read `unit` first.  `soh` follows the same rule.  `info`
- * numbers its "BMU k" blocks the other way round (BMU 0 is next to the
- * controller), so BMU k of N is module N - k; "Unit n" is module n.
+ * identity goes by the device's own module number, never by the order of
+ * the blocks (the controller lists the highest BMU first): "BMU k"
+ * (counted from 0, as `bmuinfo k`) is module k + 1, "Unit n" is module n.
+ * A block missing from the list moves no other module's barcode.
  *
  * Alarms: a state word that is not normal (pt_status_is_normal) becomes a
  * BMS alarm named <scope>_<quantity>_<word>, all snake_case, e.g.

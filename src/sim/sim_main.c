@@ -29,6 +29,7 @@ static struct {
 	unsigned every;
 	/* Per module (index M-1): batfail, and packdead's delay (<0 none). */
 	bool	batfail[SIM_MAX_MODULES];
+	double	batfail_after[SIM_MAX_MODULES];	/* batfail:M:AFTER, s (0 from the start) */
 	double	packdead_after[SIM_MAX_MODULES];
 	int	drift_cell[SIM_MAX_MODULES];	/* 1-based; 0 none */
 	double	drift_mv_s[SIM_MAX_MODULES];
@@ -92,8 +93,9 @@ usage(FILE *f)
 "  --seed N              vary the values deterministically\n"
 "  --state FILE          write the true values as JSON after every answer\n"
 "  --fault F             silence[:S], garbage, truncate, slow:MS, unplug:AFTER:BACK,\n"
-"                        badcrc (rs485), batfail:M, packdead:M[:AFTER]; may be\n"
-"                        repeated.  batfail:M: every read of module M's cells fails\n"
+"                        badcrc (rs485), batfail:M[:AFTER], packdead:M[:AFTER]; may\n"
+"                        be repeated.  batfail:M: from AFTER s on (default 0) every\n"
+"                        read of module M's cells fails\n"
 "                        (LV 'bat M'/'soh M' answer 'Command failed', HV 'bat' rows\n"
 "                        of BMU M show '-', RS485 0x42 for pack M is not answered).\n"
 "                        packdead:M: from AFTER s on (default 0) module M answers\n"
@@ -142,9 +144,19 @@ parse_fault(const char *f)
 		faults.on[F_SLOW] = true;
 		faults.slow_ms = atof(f + 5);
 	} else if (strncmp(f, "batfail:", 8) == 0) {
-		if ((mod = module_number(f + 8, &end)) < 0 || *end != '\0')
+		if ((mod = module_number(f + 8, &end)) < 0)
+			return -1;
+		after = 0;
+		if (*end == ':') {
+			const char *p = end + 1;
+			after = strtod(p, &end);
+			if (end == p || after < 0)
+				return -1;
+		}
+		if (*end != '\0')
 			return -1;
 		faults.batfail[mod - 1] = true;
+		faults.batfail_after[mod - 1] = after;
 	} else if (strncmp(f, "packdead:", 9) == 0) {
 		if ((mod = module_number(f + 9, &end)) < 0)
 			return -1;
@@ -523,7 +535,7 @@ main(int argc, char **argv)
 			if (parse_fault(optarg) != 0) {
 				fprintf(stderr, "pylontop-sim: --fault: '%s' is not silence[:S], "
 				    "garbage, truncate, slow:MS, unplug:AFTER:BACK, badcrc, "
-				    "batfail:M, packdead:M[:AFTER], drift:M:C:MV_PER_S, "
+				    "batfail:M[:AFTER], packdead:M[:AFTER], drift:M:C:MV_PER_S, "
 				    "overtemp:M:DEGC or protect:M (M 1-%d)\n", optarg,
 				    SIM_MAX_MODULES);
 				return 2;
@@ -558,6 +570,7 @@ main(int argc, char **argv)
 	started = now_s();
 	for (ch = 0; ch < modules; ch++) {
 		s.model.m[ch].batfail = faults.batfail[ch];
+		s.model.m[ch].batfail_at = started + faults.batfail_after[ch];
 		if (faults.packdead_after[ch] >= 0)
 			s.model.m[ch].dead_at = started + faults.packdead_after[ch];
 		s.model.m[ch].drift_cell = faults.drift_cell[ch] - 1;

@@ -44,7 +44,8 @@ sim_module_dead(const struct sim_model *m, int i)
 bool
 sim_module_cells_answered(const struct sim_model *m, int i)
 {
-	return i >= 0 && i < m->modules && !m->m[i].batfail && !sim_module_dead(m, i);
+	return i >= 0 && i < m->modules &&
+	    !(m->m[i].batfail && now_s() >= m->m[i].batfail_at) && !sim_module_dead(m, i);
 }
 
 int

@@ -26,7 +26,8 @@ struct sim_module {
 	double	cell_t[SIM_MAX_CELLS];
 	bool	balancing[SIM_MAX_CELLS];
 	/* Scripted faults (--fault): */
-	bool	batfail;	/* batfail:M - every read of its cells fails */
+	bool	batfail;	/* batfail:M - every read of its cells fails ... */
+	double	batfail_at;	/* ... from this monotonic s on (batfail:M:S) */
 	double	dead_at;	/* packdead:M[:S] - monotonic s it stops answering; 0 never */
 	int	drift_cell;	/* drift:M:C:MV - 0-based cell that drifts, -1 none */
 	double	drift_v_per_s;	/* its drift, signed, V per second since the start */

@@ -616,12 +616,13 @@ test_info_cmu(void **state)
 	assert_string_equal(f->s->stack.model, "CMU_A");
 	assert_string_equal(f->s->stack.firmware, "B52.40.0");
 	assert_string_equal(f->s->stack.barcode, "HC1234567890AB17");
-	/* BMU 4 (listed first, farthest from the controller) is unit Index 1. */
+	/* By the BMU's own number, not by the order of the list (BMU 4 is
+	 * listed first): BMU k is module k + 1. */
 	assert_int_equal(f->s->n_modules, 5);
 	assert_non_null(m = pt_sample_find_module(f->s, 1));
-	assert_string_equal(m->barcode, "P23TESTMOD000104");
-	assert_non_null(m = pt_sample_find_module(f->s, 5));
 	assert_string_equal(m->barcode, "P23TESTMOD000100");
+	assert_non_null(m = pt_sample_find_module(f->s, 5));
+	assert_string_equal(m->barcode, "P23TESTMOD000104");
 	assert_non_null(m = pt_sample_find_module(f->s, 3));
 	assert_string_equal(m->barcode, "P23TESTMOD000102");
 }
@@ -946,8 +947,8 @@ test_captures_cmu(void **state)
 	assert_string_equal(st->model, "CMU_A");
 	assert_string_equal(st->firmware, "B52.34.0");
 	assert_string_equal(st->barcode, "H225xxxxxxxxxx54");
-	assert_string_equal(f->s->modules[0].barcode, "P22xxxxxxxxxxx77");	/* BMU 4 */
-	assert_string_equal(f->s->modules[4].barcode, "P22xxxxxxxxxxx83");	/* BMU 0 */
+	assert_string_equal(pt_sample_find_module(f->s, 5)->barcode, "P22xxxxxxxxxxx77");
+	assert_string_equal(pt_sample_find_module(f->s, 1)->barcode, "P22xxxxxxxxxxx83");
 	assert_int_equal(capture(f, console_hv_parse_stat, "SC-CMUA-B52.34_stat_1.txt", "stat",
 	    0), 0);
 	assert_int_equal(st->cycles, 203);

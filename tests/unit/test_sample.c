@@ -142,6 +142,117 @@ test_derive(void **state)
 	free(s);
 }
 
+/* Issue 10.1: cached cells are carried only while young enough, with
+ * their own read time; older ones become unknown, never repeated. */
+static void
+test_merge_cached_freshness(void **state)
+{
+	struct pt_sample *cache = calloc(1, sizeof *cache), *out = calloc(1, sizeof *out);
+	struct pt_module *m;
+	struct pt_cell *c;
+	int64_t t0 = 1795449600000LL, limit = pt_cells_max_age_ms(2000, 1);
+	cJSON *o, *m0;
+
+	(void)state;
+	assert_int_equal(limit, 3 * 2000 + PT_CELLS_AGE_MARGIN_MS);
+	assert_int_equal(pt_cells_max_age_ms(2000, 3), 5 * 2000 + PT_CELLS_AGE_MARGIN_MS);
+	pt_sample_init(cache, "lv");
+	m = pt_sample_module(cache, 2);
+	c = pt_module_cell(m, 0);
+	PT_SET(c, voltage, PTF_VOLTAGE, 3.3f);
+	c->voltage_status = pt_sample_word(cache, "Normal");
+	pt_module_cell(m, 14);
+	m->cells_ms = t0;
+
+	/* Young enough: copied, with its own time (not the sample's). */
+	pt_sample_init(out, "lv");
+	pt_sample_module(out, 2);
+	assert_int_equal(pt_sample_merge_cached(out, cache, t0 + limit, limit), 0);
+	m = pt_sample_find_module(out, 2);
+	assert_int_equal(m->n_cells, 15);
+	assert_int_equal(m->cells_ms, t0);
+	assert_true(PT_HAS(&m->cells[0], PTF_VOLTAGE));
+	assert_string_equal(pt_sample_word_text(out, m->cells[0].voltage_status), "Normal");
+	out->time_ms = t0 + 4000;
+	assert_float_equal(pt_module_cells_age_s(out, m), 4.0, 1e-9);
+
+	/* One ms too old: same shape, every value unknown, age kept. */
+	pt_sample_init(out, "lv");
+	pt_sample_module(out, 2);
+	assert_int_equal(pt_sample_merge_cached(out, cache, t0 + limit + 1, limit), 1);
+	m = pt_sample_find_module(out, 2);
+	assert_int_equal(m->n_cells, 15);
+	assert_false(PT_HAS(&m->cells[0], PTF_VOLTAGE));
+	assert_int_equal(m->cells_ms, t0);
+	out->time_ms = t0 + limit + 1;
+	o = sample_to_cjson(out);
+	m0 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "modules"), 0);
+	assert_float_equal(cJSON_GetObjectItem(m0, "cells_age_s")->valuedouble,
+	    (limit + 1) / 1000.0, 0.05);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(m0, "cells"), 0), "voltage")));
+	cJSON_Delete(o);
+
+	/* Read in this cycle: the new cells stay, whatever the cache holds. */
+	pt_sample_init(out, "lv");
+	m = pt_sample_module(out, 2);
+	PT_SET(pt_module_cell(m, 0), voltage, PTF_VOLTAGE, 3.4f);
+	m->cells_ms = t0 + 9000;
+	assert_int_equal(pt_sample_merge_cached(out, cache, t0 + 9000, limit), 0);
+	assert_int_equal(m->n_cells, 1);
+	assert_float_equal(m->cells[0].voltage, 3.4, 1e-6);
+
+	/* Never read: null age in JSON, empty in CSV. */
+	pt_sample_init(out, "lv");
+	out->time_ms = t0;
+	pt_sample_module(out, 3);
+	o = sample_to_cjson(out);
+	m0 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "modules"), 0);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(m0, "cells_age_s")));
+	cJSON_Delete(o);
+	free(cache);
+	free(out);
+}
+
+/* 9.13: a module without a voltage of its own gets the sum of its cells,
+ * marked derived; a missing cell leaves it unknown. */
+static void
+test_voltage_derived(void **state)
+{
+	struct pt_sample *s = calloc(1, sizeof *s);
+	struct pt_module *m;
+	cJSON *o, *m0;
+	int i;
+
+	(void)state;
+	pt_sample_init(s, "sc0500");
+	m = pt_sample_module(s, 1);
+	for (i = 0; i < 15; i++)
+		PT_SET(pt_module_cell(m, i), voltage, PTF_VOLTAGE, 3.25f);
+	m = pt_sample_module(s, 2);
+	for (i = 0; i < 15; i++)
+		if (i != 7)
+			PT_SET(pt_module_cell(m, i), voltage, PTF_VOLTAGE, 3.25f);
+		else
+			pt_module_cell(m, i);
+	m = pt_sample_module(s, 3);
+	PT_SET(m, voltage, PTF_VOLTAGE, 50.0);
+	PT_SET(pt_module_cell(m, 0), voltage, PTF_VOLTAGE, 3.25f);
+	pt_sample_derive(s);
+	assert_true(PT_HAS(&s->modules[0], PTF_VOLTAGE_DERIVED));
+	assert_float_equal(s->modules[0].voltage, 48.75, 1e-4);
+	assert_false(PT_HAS(&s->modules[1], PTF_VOLTAGE));
+	assert_false(PT_HAS(&s->modules[2], PTF_VOLTAGE_DERIVED));
+	assert_float_equal(s->modules[2].voltage, 50.0, 1e-9);
+	o = sample_to_cjson(s);
+	m0 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "modules"), 0);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(m0, "voltage_derived")));
+	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "modules"), 2),
+	    "voltage_derived"));
+	cJSON_Delete(o);
+	free(s);
+}
+
 static void
 test_words_and_modules(void **state)
 {
@@ -193,6 +304,8 @@ main(void)
 		cmocka_unit_test(test_json_contract),
 		cmocka_unit_test(test_csv_matches_header),
 		cmocka_unit_test(test_derive),
+		cmocka_unit_test(test_merge_cached_freshness),
+		cmocka_unit_test(test_voltage_derived),
 		cmocka_unit_test(test_words_and_modules),
 		cmocka_unit_test(test_sanitize),
 	};
