@@ -867,10 +867,12 @@ bat_column(enum bat_field f, const struct ct_span *t, int avail, struct bat_cell
 	return rc < 0 ? rc : 1;
 }
 
-/* One cell row; the index must be the row's position (0-based). */
+/* One cell row; the index must be the row's position (0-based).  `rest`
+ * is the lines after it: looked at only to word a short row (the answer
+ * cut there, or a bad row), so a good row costs one pass. */
 static int
-bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
-    struct bat_cell *c, struct pt_diag *d)
+bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines *rest,
+    int rowno, struct bat_cell *c, struct pt_diag *d)
 {
 	struct ct_span tok[CT_MAX_TOKENS];
 	int i, k = 0, n, total, used;
@@ -885,7 +887,10 @@ bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
 		if (used < 0)
 			return used;
 		if (used == 0) {
-			if (last)
+			struct ct_lines peek = *rest;
+			struct ct_span next;
+
+			if (!ct_next_line(&peek, &next))
 				return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends "
 				    "inside cell row %d", rowno);
 			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, "
@@ -977,10 +982,12 @@ int
 console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
-	struct ct_lines it, rows, peek;
-	struct ct_span line, next;
+	/* Every row is parsed once into this scratch, and stored only when
+	 * the whole answer is good (a rejected answer leaves s untouched). */
+	struct bat_cell cells[PT_MAX_MODULES * PT_MAX_CELLS];
+	struct ct_lines it;
+	struct ct_span line;
 	struct bat_layout lay;
-	struct bat_cell c;
 	struct bat_pre pre;
 	struct hv_split sp;
 	bool header = false;
@@ -989,7 +996,6 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	(void)ctx;
 	memset(&pre, 0, sizeof pre);
 	ct_lines_init(&it, body, len);
-	/* Pass 1: preamble, header, and every row checked; nothing stored. */
 	while (ct_next_line(&it, &line)) {
 		if (!header) {
 			struct ct_span tok[1];
@@ -998,7 +1004,6 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 				if ((rc = bat_header(line, &lay, d)) != 0)
 					return rc;
 				header = true;
-				rows = it;
 			} else if ((rc = bat_preamble(line, &pre, d)) != 0)
 				return rc;
 			continue;
@@ -1006,8 +1011,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 		if (n >= PT_MAX_MODULES * PT_MAX_CELLS)
 			return pt_diag_fail(d, PT_ERR_PARSE, "bat: more than %d cells",
 			    PT_MAX_MODULES * PT_MAX_CELLS);
-		peek = it;
-		if ((rc = bat_row(line, &lay, !ct_next_line(&peek, &next), n, &c, d)) != 0)
+		if ((rc = bat_row(line, &lay, &it, n, &cells[n], d)) != 0)
 			return rc;
 		n++;
 	}
@@ -1017,13 +1021,12 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends after the header");
 	if ((rc = hv_split_cells(s, n, "bat", &sp, d)) != 0)
 		return rc;
-	/* Pass 2: store. */
-	for (i = 0; ct_next_line(&rows, &line); i++) {
+	for (i = 0; i < n; i++) {
 		struct pt_module *m = pt_sample_module(s, sp.ids[i / sp.per]);
 
-		if (m == NULL || bat_row(line, &lay, false, i, &c, NULL) != 0)
+		if (m == NULL)
 			break;
-		bat_store(s, m, i % sp.per, &c);
+		bat_store(s, m, i % sp.per, &cells[i]);
 	}
 	if (pre.has_chg)
 		PT_SET(&s->stack, charge_limit, PTF_CHARGE_LIMIT, pre.chg);
