@@ -120,14 +120,20 @@ hv_scale(struct ct_span unit, const char *base, double dflt)
 	return 0;
 }
 
+/* The unit words a coulomb column may carry, by a table: the length
+ * picks the candidates, so most tokens cost one compare. */
 static bool
 hv_is_unit_word(struct ct_span t)
 {
-	static const char *const units[] = { "mAH", "AH", "mWH", "WH", "uWH", "kWH" };
+	static const struct { const char *w; size_t n; } units[] = {
+		{ "mAH", 3 }, { "AH", 2 }, { "mWH", 3 }, { "WH", 2 }, { "uWH", 3 }, { "kWH", 3 },
+	};
 	size_t i;
 
+	if (t.len < 2 || t.len > 3)
+		return false;
 	for (i = 0; i < NELEM(units); i++)
-		if (ct_ieq(t, units[i]))
+		if (t.len == units[i].n && strncasecmp(t.p, units[i].w, t.len) == 0)
 			return true;
 	return false;
 }
@@ -904,8 +910,39 @@ bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines
 	return 0;
 }
 
+/* The last state word of a column and what it came to: a string of 75
+ * "Normal" cells interns and checks the word once, not 75 times. */
+struct bat_memo {
+	struct ct_span	w;
+	uint8_t		id;
+	bool		normal;
+};
+
+/* A cell's state word: its word index, and its alarm unless normal. */
+static uint8_t
+bat_word(struct pt_sample *s, struct bat_memo *memo, struct ct_span w, int module, int idx,
+    const char *what)
+{
+	char text[PT_WORD_LEN], full[PT_WORD_LEN * 2];
+	uint8_t id;
+
+	if (memo->w.len == w.len && memo->w.len > 0 && memcmp(memo->w.p, w.p, w.len) == 0) {
+		if (!memo->normal)
+			console_hv_state_alarm(s, module, idx, what, w);
+		return memo->id;
+	}
+	ct_copy(text, sizeof text, w);
+	id = pt_sample_word(s, text);
+	console_hv_state_alarm(s, module, idx, what, w);
+	/* Normal as console_hv_state_alarm judges it (its own copy size). */
+	ct_copy(full, sizeof full, w);
+	*memo = (struct bat_memo){ .w = w, .id = id, .normal = pt_status_is_normal(full) };
+	return id;
+}
+
 static void
-bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_cell *bc)
+bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_cell *bc,
+    struct bat_memo memo[2])
 {
 	struct pt_cell *c = pt_module_cell(m, idx);
 
@@ -919,18 +956,11 @@ bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_ce
 		PT_SET(c, soc, PTF_SOC, (float)bc->soc);
 	if (bc->valid & PTF_BALANCING)
 		PT_SET(c, balancing, PTF_BALANCING, bc->balancing);
-	if (bc->vst.len > 0 && !ct_is_dash(bc->vst)) {
-		char w[PT_WORD_LEN];
-		ct_copy(w, sizeof w, bc->vst);
-		c->voltage_status = pt_sample_word(s, w);
-		console_hv_state_alarm(s, m->id, idx, "cell_voltage", bc->vst);
-	}
-	if (bc->tst.len > 0 && !ct_is_dash(bc->tst)) {
-		char w[PT_WORD_LEN];
-		ct_copy(w, sizeof w, bc->tst);
-		c->temperature_status = pt_sample_word(s, w);
-		console_hv_state_alarm(s, m->id, idx, "cell_temperature", bc->tst);
-	}
+	if (bc->vst.len > 0 && !ct_is_dash(bc->vst))
+		c->voltage_status = bat_word(s, &memo[0], bc->vst, m->id, idx, "cell_voltage");
+	if (bc->tst.len > 0 && !ct_is_dash(bc->tst))
+		c->temperature_status = bat_word(s, &memo[1], bc->tst, m->id, idx,
+		    "cell_temperature");
 }
 
 /* The bat preamble: current limits and the string state. */
@@ -985,6 +1015,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	/* Every row is parsed once into this scratch, and stored only when
 	 * the whole answer is good (a rejected answer leaves s untouched). */
 	struct bat_cell cells[PT_MAX_MODULES * PT_MAX_CELLS];
+	struct bat_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
 	struct ct_lines it;
 	struct ct_span line;
 	struct bat_layout lay;
@@ -1026,7 +1057,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 
 		if (m == NULL)
 			break;
-		bat_store(s, m, i % sp.per, &cells[i]);
+		bat_store(s, m, i % sp.per, &cells[i], memo);
 	}
 	if (pre.has_chg)
 		PT_SET(&s->stack, charge_limit, PTF_CHARGE_LIMIT, pre.chg);

@@ -53,8 +53,9 @@ ct_next_line(struct ct_lines *it, struct ct_span *line)
 		s = trim(s);
 		if (s.len == 0)
 			continue;
-		/* The pager prompt is not part of any answer. */
-		if (ct_starts(s, "Press [Enter] to be continued"))
+		/* The pager prompt is not part of any answer (its first
+		 * letter first: one compare for every other line). */
+		if (s.p[0] == 'P' && ct_starts(s, "Press [Enter] to be continued"))
 			continue;
 		*line = s;
 		return true;
