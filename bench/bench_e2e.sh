@@ -13,7 +13,7 @@
 #    over 8 s between two polls (voluntary context switches, and the
 #    schedstat run count).
 #  - RSS (VmRSS) of the running process after the samples.
-# Environment: BENCH_SAMPLES (default 6 unpaced, 3 paced).
+# Environment: BENCH_SAMPLES (default 10 unpaced, 4 paced).
 set -u
 : "${top_builddir:=.}"
 PYLONTOP="$top_builddir/pylontop"
@@ -29,10 +29,10 @@ cpu_ns() {	# cpu_ns PID: ns on the CPU, all threads
 }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
-wait_lines() {	# wait_lines FILE N SECONDS PID
-	_n=$(($3 * 20))
-	while [ "$(lines "$1")" -lt "$2" ] && [ $_n -gt 0 ] && kill -0 "$4" 2>/dev/null; do
-		sleep 0.05; _n=$((_n - 1))
+wait_lines() {	# wait_lines FILE N SECONDS PID (sh has no locals: _w is its own)
+	_w=$(($3 * 20))
+	while [ "$(lines "$1")" -lt "$2" ] && [ $_w -gt 0 ] && kill -0 "$4" 2>/dev/null; do
+		sleep 0.05; _w=$((_w - 1))
 	done
 	[ "$(lines "$1")" -ge "$2" ]
 }
@@ -70,12 +70,15 @@ busy() {
 	if ! wait_lines "$_out" 2 60 "$_p"; then
 		echo "e2e $_label: no first sample ($(tail -1 "$T/busy.log"))"; kill "$_p"; return
 	fi
-	_prev=$(cpu_ns "$_p"); : >"$T/per.txt"
-	_k=2
-	while [ $_k -le $((_n + 1)) ]; do
-		_k=$((_k + 1))
-		wait_lines "$_out" "$_k" 60 "$_p" || break
-		_c=$(cpu_ns "$_p"); echo $((_c - _prev)) >>"$T/per.txt"; _prev=$_c
+	# One figure per new sample printed: CPU since the last figure over
+	# the samples printed since (two may land between two looks).
+	_prev=$(cpu_ns "$_p"); _pl=$(lines "$_out"); : >"$T/per.txt"
+	_k=0
+	while [ $_k -lt "$_n" ]; do
+		wait_lines "$_out" $((_pl + 1)) 60 "$_p" || break
+		_c=$(cpu_ns "$_p"); _l=$(lines "$_out")
+		echo "$(( (_c - _prev) / (_l - _pl) ))" >>"$T/per.txt"
+		_k=$((_k + _l - _pl)); _prev=$_c; _pl=$_l
 	done
 	_rss=$(rss_kib "$_p")
 	kill "$_p"; wait "$_p" 2>/dev/null
@@ -85,8 +88,8 @@ busy() {
 		    l, v[int((NR + 1) / 2)] / 1e6, v[1] / 1e6, v[NR] / 1e6, NR, rss / 1024 }'
 }
 
-N=${BENCH_SAMPLES:-6}
-NP=${BENCH_SAMPLES:-3}
+N=${BENCH_SAMPLES:-10}
+NP=${BENCH_SAMPLES:-4}
 sim lv --protocol lv --modules 16 --cells 16 || { echo "e2e: simulator did not start"; exit 0; }
 sim hv --protocol hv --modules 5 --cells 15 || { echo "e2e: simulator did not start"; exit 0; }
 sim lvp --protocol lv --modules 16 --cells 16 --baud 115200 || exit 0
@@ -122,7 +125,9 @@ if wait_lines "$T/idle.out" 2 60 "$p" && wait_lines "$T/idle.out" 3 15 "$p"; the
 	    END {
 		for (i = 1; i <= n; i++) { t = order[i]; tot += dc[t] }
 		printf "e2e idle (-i 10, %s, 8 s between polls): CPU %.3f ms/s; wake-ups per s per thread:", what, tot / 8 / 1e6
-		name[1] = "main"; name[2] = "acquisition"; name[3] = "mqtt"
+		# monitor_start starts the MQTT thread before the acquisition one
+		name[1] = "main"; name[2] = n > 2 ? "mqtt" : "acquisition"
+		if (n > 2) name[3] = "acquisition"
 		for (i = 1; i <= n; i++) { t = order[i]
 			printf " %s %.2f (%d runs)", (i in name) ? name[i] : t, dv[t] / 8, dr[t] }
 		printf "\n" }' "$T/a.txt" "$T/b.txt"
