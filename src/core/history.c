@@ -384,6 +384,42 @@ clamp_count(int n, int max)
 	return n < 0 ? 0 : n > max ? max : n;
 }
 
+/* ---- the newest whole samples ------------------------------------------- */
+
+/* Only the used part of a sample is copied in (its modules, alarms and
+ * words: a 5 x 15 stack is a fraction of the 18 KiB), and a read gives
+ * it back with the unused rest zeroed. */
+static void
+recent_put(struct pt_sample *dst, const struct pt_sample *s)
+{
+	int nm = clamp_count(s->n_modules, PT_MAX_MODULES);
+	int na = clamp_count(s->n_alarms, PT_MAX_ALARMS);
+	int nw = clamp_count(s->n_words, PT_MAX_WORDS);
+
+	memcpy(dst, s, offsetof(struct pt_sample, modules) + (size_t)nm * sizeof s->modules[0]);
+	dst->n_alarms = s->n_alarms;
+	memcpy(dst->alarms, s->alarms, (size_t)na * sizeof s->alarms[0]);
+	dst->n_words = s->n_words;
+	memcpy(dst->words, s->words, (size_t)nw * sizeof s->words[0]);
+}
+
+static void
+recent_get(struct pt_sample *out, const struct pt_sample *src)
+{
+	int nm = clamp_count(src->n_modules, PT_MAX_MODULES);
+	int na = clamp_count(src->n_alarms, PT_MAX_ALARMS);
+	int nw = clamp_count(src->n_words, PT_MAX_WORDS);
+
+	memcpy(out, src, offsetof(struct pt_sample, modules) + (size_t)nm * sizeof src->modules[0]);
+	memset(&out->modules[nm], 0, (size_t)(PT_MAX_MODULES - nm) * sizeof out->modules[0]);
+	out->n_alarms = src->n_alarms;
+	memcpy(out->alarms, src->alarms, (size_t)na * sizeof src->alarms[0]);
+	memset(&out->alarms[na], 0, (size_t)(PT_MAX_ALARMS - na) * sizeof out->alarms[0]);
+	out->n_words = src->n_words;
+	memcpy(out->words, src->words, (size_t)nw * sizeof src->words[0]);
+	memset(&out->words[nw], 0, (size_t)(PT_MAX_WORDS - nw) * sizeof out->words[0]);
+}
+
 /* ---- the values a sample contributes ----------------------------------- */
 
 static double
@@ -640,7 +676,7 @@ history_push(struct history *h, const struct pt_sample *s)
 	sample_values(s, h->vals);	/* one pusher: its scratch needs no lock */
 	pthread_mutex_lock(&h->lock);
 	fit_stack(h, h->vals);
-	memcpy(&h->recent[h->head], s, sizeof *s);
+	recent_put(&h->recent[h->head], s);
 	h->head = (h->head + 1) % HIST_RECENT;
 	if (h->count < HIST_RECENT)
 		h->count++;
@@ -656,7 +692,7 @@ history_latest(struct history *h, struct pt_sample *out)
 
 	pthread_mutex_lock(&h->lock);
 	if (h->count > 0) {
-		memcpy(out, &h->recent[(h->head + HIST_RECENT - 1) % HIST_RECENT], sizeof *out);
+		recent_get(out, &h->recent[(h->head + HIST_RECENT - 1) % HIST_RECENT]);
 		ok = true;
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -672,7 +708,7 @@ history_recent(struct history *h, struct pt_sample *out, size_t max)
 	n = h->count < max ? h->count : max;
 	first = (h->head + HIST_RECENT - n) % HIST_RECENT;
 	for (i = 0; i < n; i++)
-		memcpy(&out[i], &h->recent[(first + i) % HIST_RECENT], sizeof out[i]);
+		recent_get(&out[i], &h->recent[(first + i) % HIST_RECENT]);
 	pthread_mutex_unlock(&h->lock);
 	return n;
 }
