@@ -1,7 +1,8 @@
 /* bench_history.c — cost of history_push and alarm_engine_eval for a
  * 16 x 16 stack, and the resident memory of a full history.  Prints
  * figures; asserts nothing.  Each eval figure includes copying the
- * sample (18 KiB) first, because eval adds its alarms to it. */
+ * sample (18 KiB) first, because eval adds its alarms to it.  The 24 h
+ * figures push a day of samples every 2 s (the default interval). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +41,14 @@ rss_bytes(void)
 }
 
 static void
-fill(struct pt_sample *s, int64_t t, uint32_t seq)
+fill_stack(struct pt_sample *s, int64_t t, uint32_t seq, const char *proto, int modules,
+    int cells)
 {
 	struct pt_module *m;
 	int i, k;
 	double x = (seq % 100) / 100.0;
 
-	pt_sample_init(s, "lv");
+	pt_sample_init(s, proto);
 	s->time_ms = t;
 	s->seq = seq;
 	PT_SET(&s->stack, voltage, PTF_VOLTAGE, 52.1 + x);
@@ -54,7 +56,7 @@ fill(struct pt_sample *s, int64_t t, uint32_t seq)
 	PT_SET(&s->stack, power, PTF_POWER, -1040 + x);
 	PT_SET(&s->stack, soc, PTF_SOC, 60 + x);
 	PT_SET(&s->stack, temp_max, PTF_TEMP_MAX, 24 + x);
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < modules; i++) {
 		m = pt_sample_module(s, i + 1);
 		snprintf(m->barcode, sizeof m->barcode, "PPTBH0%09d", i);
 		PT_SET(m, voltage, PTF_VOLTAGE, 52.1 + x);
@@ -63,12 +65,65 @@ fill(struct pt_sample *s, int64_t t, uint32_t seq)
 		PT_SET(m, temp_max, PTF_TEMP_MAX, 24 + x);
 		PT_SET(m, temp_min, PTF_TEMP_MIN, 22 + x);
 		PT_SET(m, error_code, PTF_ERROR_CODE, 0);
-		for (k = 0; k < 16; k++) {
+		for (k = 0; k < cells; k++) {
 			struct pt_cell *c = pt_module_cell(m, k);
 			PT_SET(c, voltage, PTF_VOLTAGE, (float)(3.25 + 0.001 * k + x / 50));
 			PT_SET(c, temperature, PTF_TEMPERATURE, (float)(22 + x));
 		}
 	}
+}
+
+static void
+fill(struct pt_sample *s, int64_t t, uint32_t seq)
+{
+	fill_stack(s, t, seq, "lv", 16, 16);
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* 24 h of samples every `every_ms` through history_push, as a running
+ * pylontop pushes them: the memory that history holds after a day, and
+ * the cost of a push (median, min, max of every push). */
+static void
+day(const char *what, const char *proto, int modules, int cells, int64_t every_ms)
+{
+	static double t[86400];
+	struct pt_sample *s = malloc(sizeof *s);
+	struct history *h;
+	double rss0, rss1;
+	int64_t ms;
+	size_t n = 0;
+	uint32_t seq = 0;
+
+	if (s == NULL)
+		return;
+	rss0 = rss_bytes();
+	if ((h = history_new()) == NULL) {
+		free(s);
+		return;
+	}
+	for (ms = T0; ms < T0 + 86400000LL; ms += every_ms) {
+		double t0;
+
+		fill_stack(s, ms, seq++, proto, modules, cells);
+		t0 = now_ns();
+		history_push(h, s);
+		if (n < sizeof t / sizeof t[0])
+			t[n++] = now_ns() - t0;
+	}
+	rss1 = rss_bytes();
+	qsort(t, n, sizeof t[0], cmp_d);
+	printf("history 24 h, %s (a push every %.0f s): RSS +%.2f MiB (allocated %.2f MiB); "
+	    "push median %.0f ns (min %.0f, max %.0f; %zu pushes)\n", what, every_ms / 1000.0,
+	    (rss1 - rss0) / MIB, (double)history_memory(h) / MIB, t[n / 2], t[0], t[n - 1], n);
+	history_free(h);
+	free(s);
 }
 
 int
@@ -86,6 +141,10 @@ main(void)
 
 	if (s == NULL || work == NULL)
 		return 1;
+	/* Separate processes would be cleaner; in one process, the day of
+	 * the smaller stack goes first so its RSS growth is its own. */
+	day("hv 5x15", "hv", 5, 15, 2000);
+	day("lv 16x16", "lv", 16, 16, 2000);
 	fill(s, T0, 0);
 	rss0 = rss_bytes();
 	if ((h = history_new()) == NULL)

@@ -6,19 +6,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "proto/console_frame.h"
 #include "proto/console_hv.h"
 #include "proto/console_sc0500.h"
 #include "proto/rs485.h"
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double t[BENCH_ROUNDS];
 
 static size_t
 hv_bat(char *b, size_t size, int cells)
@@ -57,20 +51,24 @@ console(const char *name, const char *buf, size_t len, console_parse_fn parse)
 	struct console_frame fr;
 	struct console_ctx ctx = { 0 };
 	struct pt_diag d;
-	int i, n = 2000, ok = 0;
-	double t0, dt;
+	struct bench_stat st;
+	int i, n = BENCH_ROUNDS, ok = 0;
 
-	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		pt_sample_init(s, "hv");
+		double t0;
+
+		pt_sample_init(s, "hv");	/* reset, outside the timed part */
 		pt_diag_clear(&d);
+		t0 = bench_now_ns();
 		if (console_frame(buf, len, &fr) == CF_OK &&
 		    parse(buf + fr.body_off, fr.body_len, &ctx, s, &d) == 0)
 			ok++;
+		t[i] = bench_now_ns() - t0;
 	}
-	dt = now_s() - t0;
-	printf("parse %s: %.0f ns/answer, %.1f MB/s (%zu bytes)%s\n", name, dt / n * 1e9,
-	    (double)len * n / dt / 1e6, len, ok == n ? "" : "  (PARSE FAILED)");
+	st = bench_stat(t, (size_t)n);
+	printf("frame+parse %s: median %.2f us (min %.2f, max %.2f; %d calls), %zu bytes "
+	    "(built here)%s\n", name, st.med / 1e3, st.min / 1e3, st.max / 1e3, n, len,
+	    ok == n ? "" : "  (PARSE FAILED)");
 	free(s);
 }
 
@@ -80,20 +78,23 @@ rs485(const char *name, const char *frame, enum rs485_dialect dl)
 	struct pt_sample *s = malloc(sizeof *s);
 	struct rs485_frame *f = malloc(sizeof *f);
 	struct pt_diag d;
-	int i, n = 20000, ok = 0;
-	double t0, dt;
+	struct bench_stat st;
+	int i, n = BENCH_ROUNDS, ok = 0;
 	size_t len = strlen(frame);
 
-	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		pt_sample_init(s, "rs485");
+		double t0;
+
+		pt_sample_init(s, "rs485");	/* reset, outside the timed part */
 		pt_diag_clear(&d);
+		t0 = bench_now_ns();
 		if (rs485_decode(frame, len, f, &d) == 0 && rs485_parse_analog(f, dl, s, &d) == 0)
 			ok++;
+		t[i] = bench_now_ns() - t0;
 	}
-	dt = now_s() - t0;
-	printf("parse %s: %.0f ns/answer, %.1f MB/s (%zu bytes)%s\n", name, dt / n * 1e9,
-	    (double)len * n / dt / 1e6, len, ok == n ? "" : "  (DECODE FAILED)");
+	st = bench_stat(t, (size_t)n);
+	printf("parse %s: median %.0f ns (min %.0f, max %.0f; %d calls), %zu bytes%s\n", name,
+	    st.med, st.min, st.max, n, len, ok == n ? "" : "  (DECODE FAILED)");
 	free(s);
 	free(f);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "proto/rs485.h"
 
 /* PACE 16-cell analog and alarm replies (tests/fixtures/rs485/pace_pack.txt),
@@ -17,14 +18,7 @@ static const char pace44[] = "~25014600004C0002100000000000020000000000000000000
 static const char us2000[] = "~20024600C06E10020F0C9A0C980C990C980C9A0C9A0C990C9B0C9C0C9A0C9B"
     "0C9B0C9B0C9B0C99050B740B550B570B530B630000BD06190F02C3500084E545\r";
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double t[20001];
 
 static void
 bench(const char *name, const char *frame, enum rs485_dialect dl, uint8_t cid2)
@@ -34,26 +28,29 @@ bench(const char *name, const char *frame, enum rs485_dialect dl, uint8_t cid2)
 	char stream[512];
 	size_t len, slen, start, flen;
 	struct pt_diag d;
-	double t0, dt;
-	int i, n = 200000, ok = 0;
+	struct bench_stat st;
+	int i, n = (int)(sizeof t / sizeof t[0]), ok = 0;
 
 	if (s == NULL || f == NULL)
 		exit(1);
 	len = strlen(frame);
 	/* A little noise before it, as on a shared bus. */
 	slen = (size_t)snprintf(stream, sizeof stream, "\x01\xff~20%s", frame);
-	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		pt_sample_init(s, "rs485");
+		double t0;
+
+		pt_sample_init(s, "rs485");	/* reset, outside the timed part */
 		pt_diag_clear(&d);
+		t0 = bench_now_ns();
 		if (rs485_find_frame(stream, slen, &start, &flen) &&
 		    rs485_decode_reply(stream + start, flen, f, &d) == 0 &&
 		    rs485_parse_reply(f, dl, cid2, RS485_CMD_UNKNOWN, s, &d) == 0)
 			ok++;
+		t[i] = bench_now_ns() - t0;
 	}
-	dt = now_s() - t0;
-	printf("parse rs485 %s: %.0f ns/answer, %.1f MB/s (%zu bytes)%s\n", name,
-	    dt / n * 1e9, (double)len * n / dt / 1e6, len, ok == n ? "" : "  FAILED");
+	st = bench_stat(t, (size_t)n);
+	printf("parse rs485 %s: median %.0f ns (min %.0f, max %.0f; %d calls), %zu bytes%s\n",
+	    name, st.med, st.min, st.max, n, len, ok == n ? "" : "  FAILED");
 	free(s);
 	free(f);
 }

@@ -76,3 +76,5 @@ run_size() {
 echo "5 modules x 16 cells, 1 s interval, ${WINDOW} s per figure"
 run_size 80 24
 run_size 200 60
+# A figure that could not be taken says so above; the bench itself succeeds.
+exit 0

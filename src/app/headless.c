@@ -118,7 +118,10 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		};
 		struct link_stats ls;
 
-		if (poll(pfd, 3, 1000) < 0 && sig_quit() == 0)
+		/* Samples, link and sink states (MQTT's too, from its own
+		 * thread), signals and a closed stdout wake us: no timeout, no
+		 * periodic tick. */
+		if (poll(pfd, 3, -1) < 0 && sig_quit() == 0)
 			continue;
 		if (sig_quit() != 0)
 			break;

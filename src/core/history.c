@@ -1,24 +1,30 @@
-/* history.c — fixed memory of past samples (bmon/nvtop style).
+/* history.c — bounded memory of past samples (bmon/nvtop style), sized
+ * by the stack that is there.
  *
- * Everything is allocated once, in history_new(), and never grows:
+ * history_new() allocates only what does not depend on the stack (the
+ * stack series, the newest whole samples, the bucket numbers); the module
+ * and cell series are allocated at the first push for the modules and
+ * cells that sample has, and re-sized (copied) when a bigger stack shows
+ * up.  Between two re-sizes nothing is allocated: a push copies into
+ * arrays that exist.  history.h states the bytes per module and per cell.
  *
- * - a ring of the last HIST_RING samples, each kept whole (every field,
- *   every alarm and status word) except that the slot has room for
- *   HIST_CELL_BUDGET cells in all: enough for every real stack (16 x 16
- *   LV, 8 x 30 Force H2), where a sample's cells are packed module after
- *   module.  A stack with more cells keeps the first HIST_CELL_BUDGET.
+ * - the HIST_RECENT newest samples, each kept whole (for the UI's
+ *   current view and --headless printing);
+ * - cell voltages of the last HIST_RING samples, 16 bits each (0.1 mV
+ *   steps), for the seconds view of a cell;
  * - min/avg/max buckets, addressed by time: bucket number = t / width,
  *   and the number is stored beside the values, so a bucket from an
  *   earlier lap of the ring, or one no sample fell into, is a gap and
  *   never data.  Stack series are floats; module and cell series are
- *   16-bit fixed point (a code of 0 marks "no value"), which is what
- *   keeps a 16 x 16 stack under 16 MiB.  The average of the bucket being
- *   filled is kept as an exact double sum beside it and rounded into the
- *   bucket on every sample, so rounding never accumulates.
- * - cell series are assigned to (module, cell) pairs as they appear, up
- *   to HIST_CELL_BUDGET of them.
+ *   16-bit fixed point (a code of 0 marks "no value").  The average of
+ *   the bucket being filled is kept as an exact double sum beside it and
+ *   rounded into the bucket on every sample, so rounding never
+ *   accumulates.
+ * - cell series are assigned to (module, cell) pairs as they appear.
  *
- * One mutex, held only while copying into or out of these arrays.
+ * One mutex, held while copying into or out of these arrays (and for the
+ * rare re-size).  One pusher (the acquisition thread): its scratch for
+ * the values of a sample lives here, so a push allocates nothing.
  */
 #include "core/history.h"
 
@@ -27,13 +33,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HIST_CELL_BUDGET	(PT_MAX_MODULES * 16)
+#define HIST_CELL_BUDGET	(PT_MAX_MODULES * PT_MAX_CELLS)
 #define STACK_SERIES		6
-#define MODULE_SERIES		5
+#define MODULE_SERIES		HIST_MODULE_SERIES
 #define NO_BUCKET		INT64_MIN
 
 static const int64_t res_ms[HIST_NRES] = { 1000, 60000, 3600000 };
-static const size_t res_len[HIST_NRES] = { 3600, 1440, 720 };
+static const size_t res_len[HIST_NRES] = { HIST_SECONDS_LEN, HIST_MINUTES_LEN, HIST_HOURS_LEN };
 
 /* How a series is stored in 16 bits: value = (code - zero) * scale;
  * code 0 means "no value". */
@@ -66,17 +72,24 @@ struct tier {
 	uint32_t	*n;		/* [nser] */
 };
 
+struct hist_values;
+
 struct history {
 	pthread_mutex_t	 lock;
 	size_t		 bytes;
-	size_t		 slot_size;
-	unsigned char	*ring;		/* HIST_RING packed samples */
+	struct pt_sample *recent;	/* [HIST_RECENT] whole samples */
 	size_t		 head, count;
+	int64_t		*cring_t;	/* [HIST_RING] time of each cell row */
+	uint16_t	*cring;		/* [HIST_RING][cell_cap] cell_codec codes */
+	size_t		 chead, ccount;
+	int		 module_cap;	/* modules the module tiers hold */
+	int		 cell_cap;	/* cells the cell tiers and cring hold */
 	struct tier	 stack[HIST_NRES];
 	struct tier	 module[HIST_NRES];
 	struct tier	 cell[HIST_NRES];	/* [HIST_MINUTES], [HIST_HOURS] */
 	int16_t		 cell_slot[PT_MAX_MODULES][PT_MAX_CELLS];	/* -1: none yet */
 	int		 cells_used;
+	struct hist_values *vals;	/* the pusher's scratch */
 };
 
 /* The values of one sample, worked out before the lock is taken. */
@@ -178,16 +191,53 @@ tier_init(struct history *h, struct tier *t, enum hist_res r, int nser, bool fix
 	t->ncodec = ncodec;
 	t->open = NO_BUCKET;
 	t->idx = alloc(h, t->len * sizeof *t->idx);
+	if (t->idx == NULL)
+		return false;
+	for (i = 0; i < t->len; i++)
+		t->idx[i] = NO_BUCKET;
+	if (nser == 0)
+		return true;	/* sized by tier_grow at the first push */
 	t->sum = alloc(h, (size_t)nser * sizeof *t->sum);
 	t->n = alloc(h, (size_t)nser * sizeof *t->n);
 	if (fixed)
 		t->q = alloc(h, cells * sizeof *t->q);
 	else
 		t->f = alloc(h, cells * sizeof *t->f);
-	if (t->idx == NULL || t->sum == NULL || t->n == NULL || (t->q == NULL && t->f == NULL))
+	return t->sum != NULL && t->n != NULL && (t->q != NULL || t->f != NULL);
+}
+
+/* Room for `nser` fixed-point series (more than now): the buckets held
+ * so far are copied, the new series start as gaps.  False (and the tier
+ * as it was) when memory is short. */
+static bool
+tier_grow(struct history *h, struct tier *t, int nser)
+{
+	size_t old = (size_t)t->nser, i, row = (size_t)nser * 3;
+	uint16_t *q = calloc(t->len * row, sizeof *q);
+	double *sum = calloc((size_t)nser, sizeof *sum);
+	uint32_t *n = calloc((size_t)nser, sizeof *n);
+
+	if (q == NULL || sum == NULL || n == NULL) {
+		free(q);
+		free(sum);
+		free(n);
 		return false;
-	for (i = 0; i < t->len; i++)
-		t->idx[i] = NO_BUCKET;
+	}
+	for (i = 0; i < t->len && old > 0; i++)
+		memcpy(&q[i * row], &t->q[i * old * 3], old * 3 * sizeof *q);
+	if (old > 0) {
+		memcpy(sum, t->sum, old * sizeof *sum);
+		memcpy(n, t->n, old * sizeof *n);
+	}
+	h->bytes += (t->len * row + 0) * sizeof *q + (size_t)nser * (sizeof *sum + sizeof *n);
+	h->bytes -= (t->len * old * 3) * sizeof *q + old * (sizeof *sum + sizeof *n);
+	free(t->q);
+	free(t->sum);
+	free(t->n);
+	t->q = q;
+	t->sum = sum;
+	t->n = n;
+	t->nser = nser;
 	return true;
 }
 
@@ -231,8 +281,10 @@ tier_open(struct tier *t, int64_t k)
 		else
 			for (s = 0; s < t->nser * 3; s++)
 				t->f[row + (size_t)s] = NAN;
-		memset(t->sum, 0, (size_t)t->nser * sizeof *t->sum);
-		memset(t->n, 0, (size_t)t->nser * sizeof *t->n);
+		if (t->nser > 0) {
+			memset(t->sum, 0, (size_t)t->nser * sizeof *t->sum);
+			memset(t->n, 0, (size_t)t->nser * sizeof *t->n);
+		}
 		t->idx[slot] = k;
 	}
 	t->open = k;
@@ -276,8 +328,8 @@ tier_point(const struct tier *t, int series, int64_t k, struct hist_point *p)
 	p->t_ms = k * t->width_ms;
 	p->valid = false;
 	p->min = p->avg = p->max = NAN;
-	if (t->idx[slot] != k)
-		return;		/* never filled, or an earlier lap */
+	if (t->idx[slot] != k || series >= t->nser)
+		return;		/* never filled, an earlier lap, or not there yet */
 	if (t->q != NULL) {
 		const struct codec *c = tier_codec(t, series);
 		if (t->q[i] == 0)
@@ -326,88 +378,46 @@ gap_series(const struct tier *t, int64_t now_ms, struct hist_point *out, size_t 
 	return max;
 }
 
-/* ---- packing samples into ring slots --------------------------------- */
-
-#define HEAD_SIZE	offsetof(struct pt_sample, modules)
-#define TAIL_OFF	offsetof(struct pt_sample, n_alarms)
-#define TAIL_SIZE	(sizeof(struct pt_sample) - TAIL_OFF)
-#define MOD_HEAD	offsetof(struct pt_module, cells)
-#define SLOT_MODULES	(HEAD_SIZE + TAIL_SIZE)
-#define SLOT_CELLS	(SLOT_MODULES + PT_MAX_MODULES * MOD_HEAD)
-#define SLOT_SIZE	(SLOT_CELLS + HIST_CELL_BUDGET * sizeof(struct pt_cell))
-
 static int
 clamp_count(int n, int max)
 {
 	return n < 0 ? 0 : n > max ? max : n;
 }
 
-static void
-pack(unsigned char *dst, const struct pt_sample *s)
-{
-	struct pt_module *mh;
-	int i, nm = clamp_count(s->n_modules, PT_MAX_MODULES), left = HIST_CELL_BUDGET, nc;
-	size_t cell = 0;
+/* ---- the newest whole samples ------------------------------------------- */
 
-	memcpy(dst, s, HEAD_SIZE);
-	memcpy(dst + HEAD_SIZE, (const unsigned char *)s + TAIL_OFF, TAIL_SIZE);
-	for (i = 0; i < nm; i++) {
-		mh = (struct pt_module *)(void *)(dst + SLOT_MODULES + (size_t)i * MOD_HEAD);
-		memcpy(mh, &s->modules[i], MOD_HEAD);
-		nc = clamp_count(s->modules[i].n_cells, PT_MAX_CELLS);
-		if (nc > left)
-			nc = left;
-		mh->n_cells = nc;
-		memcpy(dst + SLOT_CELLS + cell * sizeof(struct pt_cell), s->modules[i].cells,
-		    (size_t)nc * sizeof(struct pt_cell));
-		cell += (size_t)nc;
-		left -= nc;
-	}
+/* Only the used part of a sample is copied in (its modules, alarms and
+ * words: a 5 x 15 stack is a fraction of the 18 KiB), and a read gives
+ * it back with the unused rest zeroed. */
+static void
+recent_put(struct pt_sample *dst, const struct pt_sample *s)
+{
+	int nm = clamp_count(s->n_modules, PT_MAX_MODULES);
+	int na = clamp_count(s->n_alarms, PT_MAX_ALARMS);
+	int nw = clamp_count(s->n_words, PT_MAX_WORDS);
+
+	memcpy(dst, s, offsetof(struct pt_sample, modules) + (size_t)nm * sizeof s->modules[0]);
+	dst->n_alarms = s->n_alarms;
+	memcpy(dst->alarms, s->alarms, (size_t)na * sizeof s->alarms[0]);
+	dst->n_words = s->n_words;
+	memcpy(dst->words, s->words, (size_t)nw * sizeof s->words[0]);
 }
 
 static void
-unpack(struct pt_sample *s, const unsigned char *src)
+recent_get(struct pt_sample *out, const struct pt_sample *src)
 {
-	const struct pt_module *mh;
-	int i, nm;
-	size_t cell = 0;
+	int nm = clamp_count(src->n_modules, PT_MAX_MODULES);
+	int na = clamp_count(src->n_alarms, PT_MAX_ALARMS);
+	int nw = clamp_count(src->n_words, PT_MAX_WORDS);
 
-	memset(s, 0, sizeof *s);
-	memcpy(s, src, HEAD_SIZE);
-	memcpy((unsigned char *)s + TAIL_OFF, src + HEAD_SIZE, TAIL_SIZE);
-	nm = clamp_count(s->n_modules, PT_MAX_MODULES);
-	for (i = 0; i < nm; i++) {
-		mh = (const struct pt_module *)(const void *)(src + SLOT_MODULES +
-		    (size_t)i * MOD_HEAD);
-		memcpy(&s->modules[i], mh, MOD_HEAD);
-		memcpy(s->modules[i].cells, src + SLOT_CELLS + cell * sizeof(struct pt_cell),
-		    (size_t)mh->n_cells * sizeof(struct pt_cell));
-		cell += (size_t)mh->n_cells;
-	}
-}
-
-/* A cell of a packed sample, NULL when the sample has none there. */
-static const struct pt_cell *
-packed_cell(const unsigned char *src, int module, int cell)
-{
-	const struct pt_sample *hd = (const struct pt_sample *)(const void *)src;
-	const struct pt_module *mh;
-	size_t off = 0;
-	int i;
-
-	if (module >= clamp_count(hd->n_modules, PT_MAX_MODULES))
-		return NULL;
-	for (i = 0; i < module; i++) {
-		mh = (const struct pt_module *)(const void *)(src + SLOT_MODULES +
-		    (size_t)i * MOD_HEAD);
-		off += (size_t)mh->n_cells;
-	}
-	mh = (const struct pt_module *)(const void *)(src + SLOT_MODULES +
-	    (size_t)module * MOD_HEAD);
-	if (cell >= mh->n_cells)
-		return NULL;
-	return (const struct pt_cell *)(const void *)(src + SLOT_CELLS +
-	    (off + (size_t)cell) * sizeof(struct pt_cell));
+	memcpy(out, src, offsetof(struct pt_sample, modules) + (size_t)nm * sizeof src->modules[0]);
+	memset(&out->modules[nm], 0, (size_t)(PT_MAX_MODULES - nm) * sizeof out->modules[0]);
+	out->n_alarms = src->n_alarms;
+	memcpy(out->alarms, src->alarms, (size_t)na * sizeof src->alarms[0]);
+	memset(&out->alarms[na], 0, (size_t)(PT_MAX_ALARMS - na) * sizeof out->alarms[0]);
+	out->n_words = src->n_words;
+	memcpy(out->words, src->words, (size_t)nw * sizeof src->words[0]);
+	memset(&out->words[nw], 0, (size_t)(PT_MAX_WORDS - nw) * sizeof out->words[0]);
 }
 
 /* ---- the values a sample contributes ----------------------------------- */
@@ -477,6 +487,31 @@ sample_values(const struct pt_sample *s, struct hist_values *v)
 
 /* ---- the public face --------------------------------------------------- */
 
+/* What history_new allocates, whatever the stack. */
+static size_t
+base_bytes(void)
+{
+	size_t b = sizeof(struct history) + HIST_RECENT * sizeof(struct pt_sample) +
+	    sizeof(struct hist_values) + HIST_RING * sizeof(int64_t);
+	int r;
+
+	for (r = 0; r < HIST_NRES; r++) {
+		/* bucket numbers of the stack, module and cell tiers */
+		b += res_len[r] * sizeof(int64_t) * (r == HIST_SECONDS ? 2 : 3);
+		/* the stack's float series and their open sums */
+		b += res_len[r] * STACK_SERIES * 3 * sizeof(float) +
+		    STACK_SERIES * (sizeof(double) + sizeof(uint32_t));
+	}
+	return b;
+}
+
+size_t
+history_bytes_for(int modules, int cells)
+{
+	return base_bytes() + (size_t)modules * HIST_BYTES_PER_MODULE +
+	    (size_t)cells * HIST_BYTES_PER_CELL;
+}
+
 struct history *
 history_new(void)
 {
@@ -489,15 +524,15 @@ history_new(void)
 	h->bytes = sizeof *h;
 	pthread_mutex_init(&h->lock, NULL);
 	memset(h->cell_slot, 0xff, sizeof h->cell_slot);	/* all -1 */
-	h->slot_size = SLOT_SIZE;
-	ok = (h->ring = alloc(h, h->slot_size * HIST_RING)) != NULL;
+	ok = (h->recent = alloc(h, HIST_RECENT * sizeof *h->recent)) != NULL &&
+	    (h->vals = alloc(h, sizeof *h->vals)) != NULL &&
+	    (h->cring_t = alloc(h, HIST_RING * sizeof *h->cring_t)) != NULL;
 	for (r = 0; r < HIST_NRES && ok; r++) {
 		ok = tier_init(h, &h->stack[r], (enum hist_res)r, STACK_SERIES, false, NULL, 0) &&
-		    tier_init(h, &h->module[r], (enum hist_res)r,
-			PT_MAX_MODULES * MODULE_SERIES, true, module_codec, MODULE_SERIES);
+		    tier_init(h, &h->module[r], (enum hist_res)r, 0, true, module_codec,
+			MODULE_SERIES);
 		if (ok && r != HIST_SECONDS)
-			ok = tier_init(h, &h->cell[r], (enum hist_res)r, HIST_CELL_BUDGET, true,
-			    &cell_codec, 1);
+			ok = tier_init(h, &h->cell[r], (enum hist_res)r, 0, true, &cell_codec, 1);
 	}
 	if (!ok) {
 		history_free(h);
@@ -518,19 +553,70 @@ history_free(struct history *h)
 		tier_free(&h->module[r]);
 		tier_free(&h->cell[r]);
 	}
-	free(h->ring);
+	free(h->recent);
+	free(h->vals);
+	free(h->cring_t);
+	free(h->cring);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
 
-/* The series of a cell, assigned on first sight while the budget lasts;
- * -1 when it is spent. */
+/* Room for `cap` cells in the seconds ring; rows kept. */
+static bool
+cring_grow(struct history *h, int cap)
+{
+	size_t old = (size_t)h->cell_cap, i;
+	uint16_t *q = calloc((size_t)HIST_RING * (size_t)cap, sizeof *q);
+
+	if (q == NULL)
+		return false;
+	for (i = 0; i < HIST_RING && old > 0; i++)
+		memcpy(&q[i * (size_t)cap], &h->cring[i * old], old * sizeof *q);
+	h->bytes += (size_t)HIST_RING * ((size_t)cap - old) * sizeof *q;
+	free(h->cring);
+	h->cring = q;
+	return true;
+}
+
+/* Size the module and cell series for the stack of this sample (lock
+ * held): a bigger stack than before re-sizes them, once.  On a failed
+ * allocation the series stay as they are (the new ones are not kept). */
+static void
+fit_stack(struct history *h, const struct hist_values *v)
+{
+	int i, c, cells = h->cells_used, r;
+
+	for (i = 0; i < v->n_modules; i++)
+		for (c = 0; c < v->n_cells[i]; c++)
+			if (h->cell_slot[i][c] < 0 && !isnan(v->cell[i][c]))
+				cells++;
+	if (cells > HIST_CELL_BUDGET)
+		cells = HIST_CELL_BUDGET;
+	if (v->n_modules > h->module_cap) {
+		for (r = 0; r < HIST_NRES; r++)
+			if (!tier_grow(h, &h->module[r], v->n_modules * MODULE_SERIES))
+				break;
+		if (r == HIST_NRES)
+			h->module_cap = v->n_modules;
+	}
+	if (cells > h->cell_cap) {
+		bool ok = cring_grow(h, cells);
+
+		for (r = HIST_MINUTES; r < HIST_NRES && ok; r++)
+			ok = tier_grow(h, &h->cell[r], cells);
+		if (ok)
+			h->cell_cap = cells;
+	}
+}
+
+/* The series of a cell, assigned on first sight while there is room;
+ * -1 when there is none. */
 static int
 cell_series(struct history *h, int module, int cell)
 {
 	int16_t *slot = &h->cell_slot[module][cell];
 
-	if (*slot < 0 && h->cells_used < HIST_CELL_BUDGET)
+	if (*slot < 0 && h->cells_used < h->cell_cap)
 		*slot = (int16_t)h->cells_used++;
 	return *slot;
 }
@@ -563,22 +649,40 @@ push_buckets(struct history *h, const struct hist_values *v, int64_t t)
 	}
 }
 
+/* This sample's cell voltages as one row of the seconds ring. */
+static void
+push_cells(struct history *h, const struct hist_values *v, int64_t t)
+{
+	uint16_t *row = h->cring != NULL ? &h->cring[h->chead * (size_t)h->cell_cap] : NULL;
+	int i, c, k;
+
+	h->cring_t[h->chead] = t;
+	if (row != NULL)
+		memset(row, 0, (size_t)h->cell_cap * sizeof *row);
+	for (i = 0; i < v->n_modules && row != NULL; i++)
+		for (c = 0; c < v->n_cells[i]; c++)
+			if (!isnan(v->cell[i][c]) && (k = cell_series(h, i, c)) >= 0)
+				row[k] = encode(&cell_codec, v->cell[i][c]);
+	h->chead = (h->chead + 1) % HIST_RING;
+	if (h->ccount < HIST_RING)
+		h->ccount++;
+}
+
 void
 history_push(struct history *h, const struct pt_sample *s)
 {
-	struct hist_values *v;
-
-	if (h == NULL || s == NULL || (v = malloc(sizeof *v)) == NULL)
+	if (h == NULL || s == NULL)
 		return;
-	sample_values(s, v);
+	sample_values(s, h->vals);	/* one pusher: its scratch needs no lock */
 	pthread_mutex_lock(&h->lock);
-	pack(h->ring + h->head * h->slot_size, s);
-	h->head = (h->head + 1) % HIST_RING;
-	if (h->count < HIST_RING)
+	fit_stack(h, h->vals);
+	recent_put(&h->recent[h->head], s);
+	h->head = (h->head + 1) % HIST_RECENT;
+	if (h->count < HIST_RECENT)
 		h->count++;
-	push_buckets(h, v, s->time_ms);
+	push_cells(h, h->vals, s->time_ms);
+	push_buckets(h, h->vals, s->time_ms);
 	pthread_mutex_unlock(&h->lock);
-	free(v);
 }
 
 bool
@@ -588,7 +692,7 @@ history_latest(struct history *h, struct pt_sample *out)
 
 	pthread_mutex_lock(&h->lock);
 	if (h->count > 0) {
-		unpack(out, h->ring + ((h->head + HIST_RING - 1) % HIST_RING) * h->slot_size);
+		recent_get(out, &h->recent[(h->head + HIST_RECENT - 1) % HIST_RECENT]);
 		ok = true;
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -602,19 +706,20 @@ history_recent(struct history *h, struct pt_sample *out, size_t max)
 
 	pthread_mutex_lock(&h->lock);
 	n = h->count < max ? h->count : max;
-	first = (h->head + HIST_RING - n) % HIST_RING;
+	first = (h->head + HIST_RECENT - n) % HIST_RECENT;
 	for (i = 0; i < n; i++)
-		unpack(&out[i], h->ring + ((first + i) % HIST_RING) * h->slot_size);
+		recent_get(&out[i], &h->recent[(first + i) % HIST_RECENT]);
 	pthread_mutex_unlock(&h->lock);
 	return n;
 }
 
-/* A cell's seconds, from the ring of whole samples (oldest first). */
+/* A cell's seconds, from the ring of cell voltages (oldest first). */
 static size_t
 ring_cell_series(struct history *h, int module, int cell, int64_t now_ms,
     struct hist_point *out, size_t max)
 {
 	int64_t k_now = floor_div(now_ms, 1000), pos, last = -1;
+	int slot = h->cell_slot[module][cell];
 	size_t i, n_in = 0;
 	double sum = 0;
 
@@ -625,19 +730,19 @@ ring_cell_series(struct history *h, int module, int cell, int64_t now_ms,
 		out[i].min = out[i].avg = out[i].max = NAN;
 		out[i].valid = false;
 	}
-	for (i = 0; i < h->count; i++) {
-		const unsigned char *src = h->ring +
-		    ((h->head + HIST_RING - h->count + i) % HIST_RING) * h->slot_size;
-		const struct pt_sample *hd = (const struct pt_sample *)(const void *)src;
-		const struct pt_cell *c = packed_cell(src, module, cell);
+	if (slot < 0 || slot >= h->cell_cap)
+		return max;	/* never seen */
+	for (i = 0; i < h->ccount; i++) {
+		size_t row = (h->chead + HIST_RING - h->ccount + i) % HIST_RING;
+		uint16_t code = h->cring[row * (size_t)h->cell_cap + (size_t)slot];
 		struct hist_point *p;
 		float x;
 
-		pos = (int64_t)max - 1 - (k_now - floor_div(hd->time_ms, 1000));
-		if (pos < 0 || pos >= (int64_t)max || c == NULL || !PT_HAS(c, PTF_VOLTAGE))
+		pos = (int64_t)max - 1 - (k_now - floor_div(h->cring_t[row], 1000));
+		if (pos < 0 || pos >= (int64_t)max || code == 0)
 			continue;
 		p = &out[pos];
-		x = c->voltage;
+		x = decode(&cell_codec, code);
 		if (pos != last) {	/* a new second (or the clock went back) */
 			n_in = p->valid ? 1 : 0;
 			sum = p->valid ? p->avg : 0;

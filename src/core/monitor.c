@@ -77,6 +77,15 @@ notify(struct monitor *m)
 	(void)!write(m->wake[1], &c, 1);
 }
 
+#ifdef HAVE_MQTT
+/* For the MQTT thread: its status changed. */
+static void
+notify_cb(void *ctx)
+{
+	notify(ctx);
+}
+#endif
+
 static void
 set_state(struct monitor *m, enum link_state st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -498,6 +507,7 @@ make_sinks(struct monitor *m, char *err, size_t errsize)
 		if (m->mqtt == NULL)
 			return PT_ERR_CONFIG;
 		m->mqtt_sink = mqtt_sink_as_sink(m->mqtt);
+		mqtt_sink_on_status(m->mqtt, notify_cb, m);
 	}
 #else
 	if (m->cfg.mqtt.configured && m->cfg.mqtt.enabled)

@@ -120,14 +120,20 @@ hv_scale(struct ct_span unit, const char *base, double dflt)
 	return 0;
 }
 
+/* The unit words a coulomb column may carry, by a table: the length
+ * picks the candidates, so most tokens cost one compare. */
 static bool
 hv_is_unit_word(struct ct_span t)
 {
-	static const char *const units[] = { "mAH", "AH", "mWH", "WH", "uWH", "kWH" };
+	static const struct { const char *w; size_t n; } units[] = {
+		{ "mAH", 3 }, { "AH", 2 }, { "mWH", 3 }, { "WH", 2 }, { "uWH", 3 }, { "kWH", 3 },
+	};
 	size_t i;
 
+	if (t.len < 2 || t.len > 3)
+		return false;
 	for (i = 0; i < NELEM(units); i++)
-		if (ct_ieq(t, units[i]))
+		if (t.len == units[i].n && strncasecmp(t.p, units[i].w, t.len) == 0)
 			return true;
 	return false;
 }
@@ -867,10 +873,12 @@ bat_column(enum bat_field f, const struct ct_span *t, int avail, struct bat_cell
 	return rc < 0 ? rc : 1;
 }
 
-/* One cell row; the index must be the row's position (0-based). */
+/* One cell row; the index must be the row's position (0-based).  `rest`
+ * is the lines after it: looked at only to word a short row (the answer
+ * cut there, or a bad row), so a good row costs one pass. */
 static int
-bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
-    struct bat_cell *c, struct pt_diag *d)
+bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines *rest,
+    int rowno, struct bat_cell *c, struct pt_diag *d)
 {
 	struct ct_span tok[CT_MAX_TOKENS];
 	int i, k = 0, n, total, used;
@@ -885,7 +893,10 @@ bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
 		if (used < 0)
 			return used;
 		if (used == 0) {
-			if (last)
+			struct ct_lines peek = *rest;
+			struct ct_span next;
+
+			if (!ct_next_line(&peek, &next))
 				return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends "
 				    "inside cell row %d", rowno);
 			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, "
@@ -899,8 +910,39 @@ bat_row(struct ct_span line, const struct bat_layout *lay, bool last, int rowno,
 	return 0;
 }
 
+/* The last state word of a column and what it came to: a string of 75
+ * "Normal" cells interns and checks the word once, not 75 times. */
+struct bat_memo {
+	struct ct_span	w;
+	uint8_t		id;
+	bool		normal;
+};
+
+/* A cell's state word: its word index, and its alarm unless normal. */
+static uint8_t
+bat_word(struct pt_sample *s, struct bat_memo *memo, struct ct_span w, int module, int idx,
+    const char *what)
+{
+	char text[PT_WORD_LEN], full[PT_WORD_LEN * 2];
+	uint8_t id;
+
+	if (memo->w.len == w.len && memo->w.len > 0 && memcmp(memo->w.p, w.p, w.len) == 0) {
+		if (!memo->normal)
+			console_hv_state_alarm(s, module, idx, what, w);
+		return memo->id;
+	}
+	ct_copy(text, sizeof text, w);
+	id = pt_sample_word(s, text);
+	console_hv_state_alarm(s, module, idx, what, w);
+	/* Normal as console_hv_state_alarm judges it (its own copy size). */
+	ct_copy(full, sizeof full, w);
+	*memo = (struct bat_memo){ .w = w, .id = id, .normal = pt_status_is_normal(full) };
+	return id;
+}
+
 static void
-bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_cell *bc)
+bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_cell *bc,
+    struct bat_memo memo[2])
 {
 	struct pt_cell *c = pt_module_cell(m, idx);
 
@@ -914,18 +956,11 @@ bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_ce
 		PT_SET(c, soc, PTF_SOC, (float)bc->soc);
 	if (bc->valid & PTF_BALANCING)
 		PT_SET(c, balancing, PTF_BALANCING, bc->balancing);
-	if (bc->vst.len > 0 && !ct_is_dash(bc->vst)) {
-		char w[PT_WORD_LEN];
-		ct_copy(w, sizeof w, bc->vst);
-		c->voltage_status = pt_sample_word(s, w);
-		console_hv_state_alarm(s, m->id, idx, "cell_voltage", bc->vst);
-	}
-	if (bc->tst.len > 0 && !ct_is_dash(bc->tst)) {
-		char w[PT_WORD_LEN];
-		ct_copy(w, sizeof w, bc->tst);
-		c->temperature_status = pt_sample_word(s, w);
-		console_hv_state_alarm(s, m->id, idx, "cell_temperature", bc->tst);
-	}
+	if (bc->vst.len > 0 && !ct_is_dash(bc->vst))
+		c->voltage_status = bat_word(s, &memo[0], bc->vst, m->id, idx, "cell_voltage");
+	if (bc->tst.len > 0 && !ct_is_dash(bc->tst))
+		c->temperature_status = bat_word(s, &memo[1], bc->tst, m->id, idx,
+		    "cell_temperature");
 }
 
 /* The bat preamble: current limits and the string state. */
@@ -977,10 +1012,13 @@ int
 console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
-	struct ct_lines it, rows, peek;
-	struct ct_span line, next;
+	/* Every row is parsed once into this scratch, and stored only when
+	 * the whole answer is good (a rejected answer leaves s untouched). */
+	struct bat_cell cells[PT_MAX_MODULES * PT_MAX_CELLS];
+	struct bat_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
+	struct ct_lines it;
+	struct ct_span line;
 	struct bat_layout lay;
-	struct bat_cell c;
 	struct bat_pre pre;
 	struct hv_split sp;
 	bool header = false;
@@ -989,7 +1027,6 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	(void)ctx;
 	memset(&pre, 0, sizeof pre);
 	ct_lines_init(&it, body, len);
-	/* Pass 1: preamble, header, and every row checked; nothing stored. */
 	while (ct_next_line(&it, &line)) {
 		if (!header) {
 			struct ct_span tok[1];
@@ -998,7 +1035,6 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 				if ((rc = bat_header(line, &lay, d)) != 0)
 					return rc;
 				header = true;
-				rows = it;
 			} else if ((rc = bat_preamble(line, &pre, d)) != 0)
 				return rc;
 			continue;
@@ -1006,8 +1042,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 		if (n >= PT_MAX_MODULES * PT_MAX_CELLS)
 			return pt_diag_fail(d, PT_ERR_PARSE, "bat: more than %d cells",
 			    PT_MAX_MODULES * PT_MAX_CELLS);
-		peek = it;
-		if ((rc = bat_row(line, &lay, !ct_next_line(&peek, &next), n, &c, d)) != 0)
+		if ((rc = bat_row(line, &lay, &it, n, &cells[n], d)) != 0)
 			return rc;
 		n++;
 	}
@@ -1017,13 +1052,12 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends after the header");
 	if ((rc = hv_split_cells(s, n, "bat", &sp, d)) != 0)
 		return rc;
-	/* Pass 2: store. */
-	for (i = 0; ct_next_line(&rows, &line); i++) {
+	for (i = 0; i < n; i++) {
 		struct pt_module *m = pt_sample_module(s, sp.ids[i / sp.per]);
 
-		if (m == NULL || bat_row(line, &lay, false, i, &c, NULL) != 0)
+		if (m == NULL)
 			break;
-		bat_store(s, m, i % sp.per, &c);
+		bat_store(s, m, i % sp.per, &cells[i], memo);
 	}
 	if (pre.has_chg)
 		PT_SET(&s->stack, charge_limit, PTF_CHARGE_LIMIT, pre.chg);

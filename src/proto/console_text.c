@@ -40,21 +40,28 @@ ct_lines_init(struct ct_lines *it, const char *buf, size_t len)
 bool
 ct_next_line(struct ct_lines *it, struct ct_span *line)
 {
-	while (it->p < it->end) {
-		const char *start = it->p;
+	const char *p = it->p, *end = it->end;
+
+	while (p < end) {
+		const char *start = p;
 		struct ct_span s;
 
-		while (it->p < it->end && !is_eol(*it->p))
-			it->p++;
+		const char *cr = memchr(p, '\r', (size_t)(end - p));
+		const char *lf = memchr(p, '\n', (size_t)((cr != NULL ? cr : end) - p));
+
+		/* The line ends at the first CR or LF (memchr: a word at a time). */
+		p = lf != NULL ? lf : cr != NULL ? cr : end;
 		s.p = start;
-		s.len = (size_t)(it->p - start);
-		while (it->p < it->end && is_eol(*it->p))
-			it->p++;
+		s.len = (size_t)(p - start);
+		while (p < end && is_eol(*p))
+			p++;
+		it->p = p;
 		s = trim(s);
 		if (s.len == 0)
 			continue;
-		/* The pager prompt is not part of any answer. */
-		if (ct_starts(s, "Press [Enter] to be continued"))
+		/* The pager prompt is not part of any answer (its first
+		 * letter first: one compare for every other line). */
+		if (s.p[0] == 'P' && ct_starts(s, "Press [Enter] to be continued"))
 			continue;
 		*line = s;
 		return true;
@@ -159,7 +166,8 @@ ct_long_unit(struct ct_span tok, long *out, struct ct_span *unit)
 		return false;
 	for (; i < tok.len && tok.p[i] >= '0' && tok.p[i] <= '9'; i++) {
 		int d = tok.p[i] - '0';
-		if (v > (LONG_MAX - d) / 10)
+		/* v * 10 + d > LONG_MAX, without a division per digit */
+		if (v > LONG_MAX / 10 || (v == LONG_MAX / 10 && d > LONG_MAX % 10))
 			return false;
 		v = v * 10 + d;
 	}

@@ -26,12 +26,14 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <mosquitto.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +43,6 @@
 
 #define QUEUE_MAX		1024
 #define BATCH_MAX		64		/* messages handed to the library per step */
-#define STEP_MS			100		/* one mosquitto_loop step */
 #define BACKOFF_MAX_S		60
 #define SLOW_RETRY_S		300		/* refused credentials, TLS failures */
 #define OFFLINE_FLUSH_MS	1000		/* for "offline" to leave at shutdown */
@@ -62,6 +63,9 @@ struct mqtt_sink {
 	bool			started;
 	pthread_mutex_t		lock;		/* everything below */
 	pthread_cond_t		cond;
+	int			wake_fd;	/* eventfd: work for the network thread */
+	void			(*on_status)(void *);	/* status changed */
+	void			*on_status_ctx;
 	bool			stop, enabled, exited;
 	bool			named;		/* names valid: the stack's identity is known */
 	struct mq_names		names;
@@ -104,6 +108,8 @@ set_status(struct mqtt_sink *m, enum sink_state st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m->text, sizeof m->text, fmt, ap);
 	va_end(ap);
+	if (m->on_status != NULL)
+		m->on_status(m->on_status_ctx);
 }
 
 /* Our own words for the library's codes: 2.0.11's mosquitto_strerror has
@@ -157,6 +163,19 @@ queue_clear(struct mqtt_sink *m)
 		queue_remove(m, m->q_len - 1);
 }
 
+/* Wake the network thread from its poll: a message is queued, the
+ * diagnostics are due now, or it must stop or toggle.  It sleeps on its
+ * socket and this fd only, so idle costs no periodic wake-up. */
+static void
+wake(struct mqtt_sink *m)
+{
+	uint64_t one = 1;
+
+	if (m->wake_fd >= 0 && write(m->wake_fd, &one, sizeof one) < 0) {
+		/* EAGAIN: the counter is full, so a wake-up is pending anyway. */
+	}
+}
+
 /* Queue a message; takes the payload (NULL: allocation failed, counted).
  * A message still waiting for the same topic is replaced — only the
  * newest state or config matters — and the new one goes to the end, so
@@ -191,6 +210,7 @@ enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool ret
 	x->qos = qos;
 	x->retain = retain;
 	m->q_len++;
+	wake(m);
 }
 
 static char *
@@ -546,7 +566,9 @@ publish_queue(struct mqtt_sink *m)
 	}
 }
 
-/* Announcements due (connect, HA birth) and the link diagnostics. */
+/* Announcements due (connect, HA birth) and the link diagnostics.  The
+ * diagnostics ride on the next wake-up after they are due (a sample, the
+ * keepalive, a stale link), never a wake-up of their own. */
 static void
 timed_work(struct mqtt_sink *m)
 {
@@ -613,10 +635,68 @@ say_offline(struct mqtt_sink *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* When the thread must look again without being woken (lock held): the
+ * keepalive (`last_out` is our last write) or a pending announcement. */
+static int64_t
+next_due_ms(const struct mqtt_sink *m, int64_t last_out)
+{
+	int64_t due = last_out + (int64_t)m->cfg.keepalive_s * 1000;
+
+	if (m->connected && m->announce_at_ms != 0 && m->announce_at_ms < due)
+		due = m->announce_at_ms;
+	return due;
+}
+
+/* Sleep on the broker's socket and the wake fd until one of them has
+ * something or the next timed duty is due; then let the library read,
+ * write and check its keepalive.  Replaces mosquitto_loop(100 ms), which
+ * woke ten times a second with nothing to do. */
+static int
+serve_once(struct mqtt_sink *m, int64_t *last_out)
+{
+	struct pollfd pfd[2];
+	int64_t now, due;
+	uint64_t n;
+	int rc, sock = mosquitto_socket(m->mosq), timeout;
+
+	if (sock < 0)
+		return MOSQ_ERR_NO_CONN;
+	pthread_mutex_lock(&m->lock);
+	due = next_due_ms(m, *last_out);
+	pthread_mutex_unlock(&m->lock);
+	now = clock_mono_ms();
+	timeout = due <= now ? 0 : due - now > INT32_MAX ? INT32_MAX : (int)(due - now);
+	pfd[0] = (struct pollfd){ .fd = sock,
+	    .events = POLLIN | (mosquitto_want_write(m->mosq) ? POLLOUT : 0) };
+	pfd[1] = (struct pollfd){ .fd = m->wake_fd, .events = POLLIN };
+	if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		return MOSQ_ERR_ERRNO;
+	if (pfd[1].revents & POLLIN)
+		(void)!read(m->wake_fd, &n, sizeof n);
+	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if ((rc = mosquitto_loop_read(m->mosq, 1)) != MOSQ_ERR_SUCCESS)
+			return rc;
+	}
+	if ((pfd[0].revents & POLLOUT) && mosquitto_want_write(m->mosq)) {
+		if ((rc = mosquitto_loop_write(m->mosq, 1)) != MOSQ_ERR_SUCCESS)
+			return rc;
+		*last_out = clock_mono_ms();
+	}
+	/* The keepalive: a PINGREQ is queued (written at the next turn) or
+	 * an unanswered one ends the session. */
+	if ((rc = mosquitto_loop_misc(m->mosq)) != MOSQ_ERR_SUCCESS)
+		return rc;
+	if (clock_mono_ms() >= *last_out + (int64_t)m->cfg.keepalive_s * 1000)
+		*last_out = clock_mono_ms();
+	return MOSQ_ERR_SUCCESS;
+}
+
 /* One connected session, until it fails, or we stop or are toggled off. */
 static int
 run_session(struct mqtt_sink *m)
 {
+	int64_t last_out = clock_mono_ms();
+
 	for (;;) {
 		bool stop, enabled;
 		int rc;
@@ -631,7 +711,7 @@ run_session(struct mqtt_sink *m)
 		}
 		timed_work(m);
 		publish_queue(m);
-		if ((rc = mosquitto_loop(m->mosq, STEP_MS, 1)) != MOSQ_ERR_SUCCESS)
+		if ((rc = serve_once(m, &last_out)) != MOSQ_ERR_SUCCESS)
 			return rc;
 	}
 }
@@ -829,6 +909,7 @@ mqtt_stale(void *self, const struct link_stats *ls)
 		m->last_ls = *ls;
 	m->next_diag_ms = 0;
 	m->last_write_ms = 0;
+	wake(m);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -852,6 +933,7 @@ mqtt_set_enabled(void *self, bool on)
 			set_status(m, SINK_OFF, "off");
 	}
 	pthread_cond_broadcast(&m->cond);
+	wake(m);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -953,12 +1035,24 @@ mqtt_sink_new(const struct mqtt_config *c, char *err, size_t errsize)
 	snprintf(m->text, sizeof m->text, c->enabled ? "connecting to %s:%d" : "off",
 	    m->cfg.host, m->cfg.port);
 	m->seed = (unsigned)(clock_mono_ms() ^ (getpid() << 16));
+	if ((m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		snprintf(err, errsize, "MQTT: cannot make an eventfd: %s", strerror(errno));
+		free(m);
+		return NULL;
+	}
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	return m;
+}
+
+void
+mqtt_sink_on_status(struct mqtt_sink *m, void (*fn)(void *), void *ctx)
+{
+	m->on_status = fn;
+	m->on_status_ctx = ctx;
 }
 
 int
@@ -995,6 +1089,7 @@ mqtt_sink_free(struct mqtt_sink *m, int deadline_ms)
 	pthread_mutex_lock(&m->lock);
 	m->stop = true;
 	pthread_cond_broadcast(&m->cond);
+	wake(m);
 	if (m->started) {
 		/* A connect to a black-holed host blocks in the kernel for
 		 * minutes: wait until the deadline, then leave the thread (and
@@ -1021,6 +1116,7 @@ mqtt_sink_free(struct mqtt_sink *m, int deadline_ms)
 	explicit_bzero(m->cfg.password, sizeof m->cfg.password);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
+	close(m->wake_fd);
 	free(m);
 }
 

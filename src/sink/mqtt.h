@@ -21,6 +21,10 @@ struct mqtt_sink;
 bool	mqtt_tls_supported(void);
 
 struct mqtt_sink *mqtt_sink_new(const struct mqtt_config *c, char *err, size_t errsize);
+/* Call fn(ctx) whenever the status text changes (from the network
+ * thread): a front end that sleeps until something happens learns of
+ * "lost ..." at once instead of polling for it.  Before the start. */
+void	mqtt_sink_on_status(struct mqtt_sink *m, void (*fn)(void *), void *ctx);
 /* Start the network thread (connects when enabled). */
 int	mqtt_sink_start(struct mqtt_sink *m);
 /* The generic sink view of it (write, stale, set_enabled, status, close). */

@@ -63,13 +63,15 @@ static void
 test_ring_keeps_newest_in_order(void **state)
 {
 	struct history *h = history_new();
-	struct pt_sample *s = new_sample(), *out = calloc(HIST_RING + 10, sizeof *out);
+	struct pt_sample *s = new_sample(), *out = calloc(HIST_RECENT + 10, sizeof *out);
+	struct hist_point *p = calloc(HIST_SECONDS_LEN, sizeof *p);
 	size_t n, i;
 	uint32_t k;
 
 	(void)state;
 	assert_non_null(h);
 	assert_non_null(out);
+	assert_non_null(p);
 	assert_false(history_latest(h, s));
 	assert_int_equal(history_recent(h, out, 10), 0);
 	for (k = 0; k < HIST_RING + 100; k++) {
@@ -77,15 +79,30 @@ test_ring_keeps_newest_in_order(void **state)
 		s->modules[3].cells[5].voltage = (float)(3 + k * 1e-4);
 		history_push(h, s);
 	}
-	n = history_recent(h, out, HIST_RING + 10);
-	assert_int_equal(n, HIST_RING);
+	/* Whole samples: the HIST_RECENT newest, oldest first. */
+	n = history_recent(h, out, HIST_RECENT + 10);
+	assert_int_equal(n, HIST_RECENT);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(out[i].seq, 100 + i);
-		assert_int_equal(out[i].time_ms, T0 + (int64_t)(100 + i) * SEC);
+		uint32_t seq = HIST_RING + 100 - HIST_RECENT + (uint32_t)i;
+
+		assert_int_equal(out[i].seq, seq);
+		assert_int_equal(out[i].time_ms, T0 + (int64_t)seq * SEC);
 		assert_int_equal(out[i].n_modules, 16);
 		assert_int_equal(out[i].modules[15].n_cells, 16);
-		assert_true(out[i].modules[3].cells[5].voltage == (float)(3 + (100 + i) * 1e-4));
+		assert_true(out[i].modules[3].cells[5].voltage == (float)(3 + seq * 1e-4));
 	}
+	/* Cell voltages: the HIST_RING newest samples, one a second here
+	 * (0.1 mV steps); the one before them is gone. */
+	n = history_series(h, HIST_SECONDS, HM_CELL_VOLTAGE, 3, 5,
+	    T0 + (HIST_RING + 99) * SEC, p, HIST_SECONDS_LEN);
+	assert_int_equal(n, HIST_SECONDS_LEN);
+	for (i = 0; i < HIST_RING; i++) {
+		const struct hist_point *q = &p[HIST_SECONDS_LEN - HIST_RING + i];
+
+		assert_true(q->valid);
+		assert_float_equal(q->avg, 3 + (100 + i) * 1e-4, 6e-5);
+	}
+	assert_false(p[HIST_SECONDS_LEN - HIST_RING - 1].valid);
 	/* The newest, whole: every module and cell, strings and words. */
 	assert_true(history_latest(h, s));
 	assert_int_equal(s->seq, HIST_RING + 99);
@@ -99,6 +116,7 @@ test_ring_keeps_newest_in_order(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(out[0].seq, HIST_RING + 97);
 	assert_int_equal(out[2].seq, HIST_RING + 99);
+	free(p);
 	free(out);
 	free(s);
 	history_free(h);
@@ -375,24 +393,53 @@ test_arguments_and_names(void **state)
 	history_free(h);
 }
 
-/* The whole history of a 16 x 16 stack, over its whole time range. */
+/* Memory is sized by the stack: the formula of history.h, checked for
+ * HV 5 x 15, then a bigger LV 16 x 16 found later (re-sized, the first
+ * stack's buckets kept), and it never grows with time after that. */
 static void
-test_memory_fixed_under_16mib(void **state)
+test_memory_sized_by_stack(void **state)
 {
 	struct history *h = history_new();
 	struct pt_sample *s = new_sample();
 	struct hist_point p[1];
-	size_t before = history_memory(h);
+	size_t base = history_memory(h), hv, lv;
 	int64_t t;
 	uint32_t seq = 0;
 
 	(void)state;
-	print_message("history_memory: %zu bytes (%.2f MiB)\n", before,
-	    (double)before / (1024.0 * 1024.0));
-	assert_true(before < 16u * 1024 * 1024);
-	assert_true(before > 8u * 1024 * 1024);	/* the ring alone is over 8 MiB */
-	/* 30 days: one sample a minute, then a dense last hour. */
-	for (t = T0; t < T0 + 720 * HOUR; t += MIN, seq++) {
+	/* The formula's figures, as history.h states them. */
+	assert_int_equal(HIST_BYTES_PER_MODULE, 172980);
+	assert_int_equal(HIST_BYTES_PER_CELL, 14184);
+	assert_int_equal(base, history_bytes_for(0, 0));
+	assert_true(base < 1024 * 1024);
+	/* HV 5 x 15 (a sample every 2 s for a day). */
+	for (t = T0; t < T0 + 24 * HOUR; t += 2 * SEC, seq++) {
+		fill(s, t, seq, 5, 15, 1);
+		history_push(h, s);
+	}
+	hv = history_memory(h);
+	print_message("history_memory: empty %zu, HV 5x15 %zu bytes (%.2f MiB)\n", base, hv,
+	    (double)hv / (1024.0 * 1024.0));
+	assert_int_equal(hv, history_bytes_for(5, 75));
+	assert_int_equal(hv - base, 5 * HIST_BYTES_PER_MODULE + 75 * HIST_BYTES_PER_CELL);
+	assert_true(hv < 3u * 1024 * 1024);
+	/* A bigger stack: re-sized once; what the smaller one left is kept. */
+	fill(s, t, seq++, 16, 16, 2);
+	history_push(h, s);
+	lv = history_memory(h);
+	print_message("history_memory: LV 16x16 %zu bytes (%.2f MiB)\n", lv,
+	    (double)lv / (1024.0 * 1024.0));
+	assert_int_equal(lv, history_bytes_for(16, 256));
+	assert_true(lv < 7u * 1024 * 1024);
+	history_series(h, HIST_MINUTES, HM_MODULE_VOLTAGE, 4, 0, T0 + 23 * HOUR, p, 1);
+	assert_true(p[0].valid);
+	assert_float_equal(p[0].avg, 49 + 1 + 4, 2e-3);
+	history_series(h, HIST_MINUTES, HM_CELL_VOLTAGE, 4, 14, T0 + 23 * HOUR, p, 1);
+	assert_true(p[0].valid);
+	history_series(h, HIST_MINUTES, HM_CELL_VOLTAGE, 15, 15, T0 + 23 * HOUR, p, 1);
+	assert_false(p[0].valid);	/* a cell not there then */
+	/* 30 days: one sample a minute, then a dense last hour: no growth. */
+	for (; t < T0 + 720 * HOUR; t += MIN, seq++) {
 		fill(s, t, seq, 16, 16, (double)(seq % 10));
 		history_push(h, s);
 	}
@@ -400,16 +447,10 @@ test_memory_fixed_under_16mib(void **state)
 		fill(s, t, seq++, 16, 16, 1);
 		history_push(h, s);
 	}
-	assert_int_equal(history_memory(h), before);
+	assert_int_equal(history_memory(h), lv);
 	history_series(h, HIST_MINUTES, HM_CELL_VOLTAGE, 15, 15, t - SEC, p, 1);
 	assert_true(p[0].valid);
 	assert_float_equal(p[0].avg, 3.325, 6e-5);
-	/* Hour 0 was taken by hour 720; hour 1 is still there. */
-	history_series(h, HIST_HOURS, HM_MODULE_VOLTAGE, 15, 0, T0, p, 1);
-	assert_false(p[0].valid);
-	history_series(h, HIST_HOURS, HM_MODULE_VOLTAGE, 15, 0, T0 + HOUR, p, 1);
-	assert_true(p[0].valid);
-	assert_float_equal(p[0].avg, 64 + 4.5, 2e-3);
 	free(s);
 	history_free(h);
 }
@@ -483,7 +524,7 @@ main(void)
 		cmocka_unit_test(test_stale_lap_not_data),
 		cmocka_unit_test(test_invalid_fields_not_counted),
 		cmocka_unit_test(test_arguments_and_names),
-		cmocka_unit_test(test_memory_fixed_under_16mib),
+		cmocka_unit_test(test_memory_sized_by_stack),
 		cmocka_unit_test(test_thread_smoke),
 	};
 
