@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "core/alarms.h"
+#include "core/health_json.h"
 #include "core/session.h"
 #include "link/link.h"
 #include "model/sample_csv.h"
@@ -47,6 +49,37 @@ app_print_sample(const struct pt_sample *s, enum out_format f, bool header)
 		break;
 	}
 	fflush(stdout);
+}
+
+/* The JSON sample with the health figures: the estimates kept in the
+ * state file (read only: a running pylontop owns it) and this sample. */
+static void
+print_json_with_health(const struct pt_config *cfg, const struct pt_sample *s)
+{
+	struct health *h = health_new(&cfg->health);
+	struct health_report *r = calloc(1, sizeof *r);
+	cJSON *root = sample_to_cjson(s);
+	char why[600], *text;
+
+	if (h == NULL || r == NULL || root == NULL) {
+		fprintf(stderr, "pylontop: out of memory\n");
+		goto out;
+	}
+	if (cfg->health.state_file[0] != '\0' && access(cfg->health.state_file, F_OK) == 0 &&
+	    health_load(h, cfg->health.state_file, why, sizeof why) != 0)
+		fprintf(stderr, "pylontop: %s\n", why);
+	health_feed(h, s);
+	health_report(h, r);
+	health_json_add(root, s, r);
+	if ((text = cJSON_PrintUnformatted(root)) != NULL) {
+		puts(text);
+		free(text);
+	}
+	fflush(stdout);
+out:
+	cJSON_Delete(root);
+	free(r);
+	health_free(h);
 }
 
 int
@@ -95,7 +128,10 @@ app_once(const struct app_options *o)
 		alarm_engine_eval(ae, sample, sample->time_ms);
 		alarm_engine_free(ae);
 	}
-	app_print_sample(sample, o->format, true);
+	if (o->format == FMT_JSON)
+		print_json_with_health(&o->cfg, sample);
+	else
+		app_print_sample(sample, o->format, true);
 	rc = EXIT_OK;
 out:
 	session_free(s);

@@ -32,6 +32,7 @@ config_defaults(struct pt_config *c)
 	c->mqtt.qos = 0;
 	c->mqtt.retain = false;
 	alarm_config_defaults(&c->alarms);
+	health_config_defaults(&c->health);
 }
 
 static int
@@ -277,6 +278,8 @@ config_set(struct pt_config *c, const char *key, const char *value, char *err, s
 		return rc;
 	if ((rc = set_mqtt(c, key, value, err, errsize)) <= 0)
 		return rc;
+	if ((rc = health_config_set(&c->health, key, value, err, errsize)) != 0)
+		return rc < 0 ? PT_ERR_CONFIG : 0;
 	rc = alarm_config_set(&c->alarms, key, value, err, errsize);
 	if (rc < 0)
 		return PT_ERR_CONFIG;
