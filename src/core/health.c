@@ -20,6 +20,10 @@ _Static_assert((HEALTH_IR_STEPS & (HEALTH_IR_STEPS - 1)) == 0, "a power of two")
 #define BAL_HOUR_S		3600.0
 #define BAL_DAY_S		86400.0
 #define MIN_CELLS_FOR_MEDIAN	3
+/* A reading later than this many typical intervals after the previous
+ * one follows a gap (a lost answer, a link drop): no step across it. */
+#define GAP_FACTOR		2.5
+#define DT_TYP_WEIGHT		0.1
 
 /* Welford's running mean and variance. */
 struct run {
@@ -52,6 +56,7 @@ struct hmodule {
 	uint32_t	prev_valid;	/* cells with a voltage */
 	uint32_t	prev_bal;	/* cells balancing */
 	uint32_t	rejected;
+	float		dt_typ;		/* typical s between readings (average) */
 	struct hcell	cells[PT_MAX_CELLS];
 };
 
@@ -339,7 +344,11 @@ feed_module(struct health *h, const struct pt_sample *s, const struct pt_module 
 	}
 	mean /= n;
 	dt_s = hm->prev_ok ? (double)(pm->cells_ms - hm->prev_ms) / 1000.0 : -1;
-	gap_ok = dt_s > 0 && dt_s <= cfg->max_gap_s;
+	gap_ok = dt_s > 0 && dt_s <= cfg->max_gap_s &&
+	    (hm->dt_typ <= 0 || dt_s <= GAP_FACTOR * hm->dt_typ);
+	if (dt_s > 0 && dt_s <= cfg->max_gap_s)
+		hm->dt_typ = hm->dt_typ <= 0 ? (float)dt_s :
+		    (float)(hm->dt_typ + DT_TYP_WEIGHT * (dt_s - hm->dt_typ));
 	soc_ok = PT_HAS(pm, PTF_SOC);
 	temp_ok = PT_HAS(pm, PTF_TEMPERATURE);
 	if (soc_ok) {

@@ -181,6 +181,31 @@ test_rejected_steps(void **state)
 	health_free(h);
 }
 
+/* A link drop of 3 s (within HEALTH_MAX_GAP_S, but 3 typical intervals of
+ * 1 s) is a gap: no step across it; the estimates are kept. */
+static void
+test_link_drop(void **state)
+{
+	struct health *h = engine();
+	struct health_report *r = calloc(1, sizeof *r);
+	struct synth y;
+	int64_t t;
+
+	(void)state;
+	synth_init(&y);
+	t = feed_steps(h, &y, T0, 12);		/* 11 steps, the last reading at -20 A */
+	feed(h, &y, t + 2000, 0);		/* 3 s after it */
+	health_report(h, r);
+	assert_int_equal(r->m[0].cells[0].ir_steps_total, 11);
+	assert_int_equal(r->m[0].rejected, 1);
+	assert_float_equal(r->m[0].cells[0].ir_mohm, 1.000, 0.001);
+	feed(h, &y, t + 3000, -20);		/* back to 1 s: counts again */
+	health_report(h, r);
+	assert_int_equal(r->m[0].cells[0].ir_steps_total, 12);
+	free(r);
+	health_free(h);
+}
+
 /* A cell 30 mV low only below 20 % SOC is low capacity; one 30 mV low at
  * rest mid-SOC is an offset.  Deviation from the mean of 4: 22.5 mV. */
 static void
@@ -367,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_ir_from_steps),
 		cmocka_unit_test(test_not_enough_steps),
 		cmocka_unit_test(test_rejected_steps),
+		cmocka_unit_test(test_link_drop),
 		cmocka_unit_test(test_capacity_and_offset),
 		cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_balancing_share),
