@@ -4,7 +4,9 @@
 # (pylontop-sim --profile cycle --time-scale 60: one real second is one
 # simulated minute), from 45 % SOC down to the 12 % knee and back:
 #   weak:    module 1 cell 5 has 2x the resistance, module 2 cell 9 0.9x
-#            the capacity;
+#            the capacity; its link drops for 2 s after 20 s (unplug): the
+#            estimates are kept across the reconnect, no step is taken across
+#            the gap;
 #   healthy: the same batch of cells, none made worse.
 # pylontop --headless keeps its estimates in a state file (written on
 # exit); a new pylontop --once reads it (the estimates survive a restart)
@@ -25,7 +27,8 @@ conf() {	# NAME
 }
 
 # shellcheck disable=SC2086
-sim_start weak $SIM_ARGS --state "$T/weak.truth" --weak-cell 1:5:2:1 --weak-cell 2:9:1:0.9
+sim_start weak $SIM_ARGS --state "$T/weak.truth" --weak-cell 1:5:2:1 --weak-cell 2:9:1:0.9 \
+    --fault unplug:20:2
 WEAK_DEV=$SIM_DEV
 # shellcheck disable=SC2086
 sim_start healthy $SIM_ARGS --state "$T/healthy.truth"
@@ -41,6 +44,8 @@ HEALTHY_RUN=$!
 PT_PIDS="$PT_PIDS $WEAK_RUN $HEALTHY_RUN"
 wait "$WEAK_RUN" || fail "weak: headless: $(cat "$T/weak-run.log")"
 wait "$HEALTHY_RUN" || fail "healthy: headless: $(cat "$T/healthy-run.log")"
+grep -Eq '[1-9][0-9]* reconnects' "$T/weak-run.log" ||
+	fail "weak: the link drop did not happen: $(tail -3 "$T/weak-run.log")"
 for n in weak healthy; do
 	[ -s "$T/$n.state" ] || fail "$n: no health state file written on exit"
 	[ ! -e "$T/$n.state.tmp" ] || fail "$n: the state's temp file was left behind"
