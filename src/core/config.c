@@ -485,5 +485,7 @@ config_finish(struct pt_config *c)
 int
 config_check(const struct pt_config *c, char *err, size_t errsize)
 {
-	return alarm_config_check(&c->alarms, err, errsize);
+	if (alarm_config_check(&c->alarms, err, errsize) != 0)
+		return PT_ERR_CONFIG;
+	return health_config_check(&c->health, err, errsize);
 }

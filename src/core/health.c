@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/err.h"
+
 /* The ring index wraps with a mask. */
 _Static_assert((HEALTH_IR_STEPS & (HEALTH_IR_STEPS - 1)) == 0, "a power of two");
 #define HEALTH_MAGIC		0x48544c48u	/* "HLTH" */
@@ -147,6 +149,17 @@ health_config_set(struct health_config *c, const char *key, const char *value,
 		return 1;
 	}
 	return 0;
+}
+
+int
+health_config_check(const struct health_config *c, char *msg, size_t msgsize)
+{
+	if (c->rest_a < c->light_a && c->light_a < c->heavy_a)
+		return 0;
+	snprintf(msg, msgsize, "HEALTH_REST_A (%g) < HEALTH_LIGHT_A (%g) < HEALTH_HEAVY_A (%g) "
+	    "does not hold: the current bins would overlap (fix the config)", c->rest_a,
+	    c->light_a, c->heavy_a);
+	return PT_ERR_CONFIG;
 }
 
 struct health *

@@ -67,6 +67,10 @@ void	health_config_defaults(struct health_config *c);
 int	health_config_set(struct health_config *c, const char *key, const char *value,
 	    char *msg, size_t msgsize);
 
+/* Rules between keys (rest < light < heavy), once every source is read:
+ * 0, or PT_ERR_CONFIG with a one-line msg. */
+int	health_config_check(const struct health_config *c, char *msg, size_t msgsize);
+
 enum health_cause { HC_RESISTANCE, HC_CAPACITY_LOW, HC_CAPACITY_HIGH, HC_OFFSET, HC_DRIFT };
 
 struct health_finding {

@@ -657,9 +657,10 @@ main(int argc, char **argv)
 		s.model.m[ch].overtemp_c = faults.overtemp_c[ch];
 		s.model.m[ch].protect = faults.protect[ch];
 	}
-	if (phys.n_weak > 0 && phys.profile == SIM_PROFILE_SINE) {
-		fprintf(stderr, "pylontop-sim: --weak-cell needs a physical --profile "
-		    "(rest, cycle or steps)\n");
+	if ((phys.n_weak > 0 || phys.time_scale != 1 || phys.soc != 50) &&
+	    phys.profile == SIM_PROFILE_SINE) {
+		fprintf(stderr, "pylontop-sim: --weak-cell, --time-scale and --soc need a "
+		    "physical --profile (rest, cycle or steps)\n");
 		return 2;
 	}
 	sim_model_physics(&s.model, phys.profile, phys.time_scale, phys.soc);

@@ -383,6 +383,10 @@ test_config_keys(void **state)
 	assert_string_equal(msg, "HEALTH_MIN_STEPS: '2.5' is not a whole number from 1 to 32");
 	assert_int_equal(health_config_set(&c, "HEALTH_STEP_MIN_A", "x", msg, sizeof msg), -1);
 	assert_int_equal(health_config_set(&c, "ALARM_BELL", "1", msg, sizeof msg), 0);
+	assert_int_equal(health_config_check(&c, msg, sizeof msg), 0);
+	assert_int_equal(health_config_set(&c, "HEALTH_LIGHT_A", "40", msg, sizeof msg), 1);
+	assert_int_not_equal(health_config_check(&c, msg, sizeof msg), 0);
+	assert_non_null(strstr(msg, "HEALTH_REST_A (1) < HEALTH_LIGHT_A (40) < HEALTH_HEAVY_A (30)"));
 }
 
 int
