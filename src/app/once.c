@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "core/alarms.h"
 #include "core/monitor.h"
+#include "core/health_json.h"
 #include "core/session.h"
 #include "link/link.h"
 #include "link/link_record.h"
@@ -68,6 +70,45 @@ static int
 interrupted(void)
 {
 	return 128 + sig_quit();
+}
+
+/* The JSON sample with the health figures: the estimates kept in the
+ * state file (read only: a running pylontop owns it) and this sample. */
+static int
+print_json_with_health(const struct pt_config *cfg, const struct pt_sample *s)
+{
+	int rc = -1;
+
+	struct health *h = health_new(&cfg->health);
+	struct health_report *r = calloc(1, sizeof *r);
+	cJSON *root = sample_to_cjson(s);
+	char why[600], *text;
+
+	if (h == NULL || r == NULL || root == NULL) {
+		fprintf(stderr, "pylontop: out of memory\n");
+		goto out;
+	}
+	if (cfg->health.state_file[0] != '\0' && access(cfg->health.state_file, F_OK) == 0 &&
+	    health_load(h, cfg->health.state_file, why, sizeof why) != 0)
+		fprintf(stderr, "pylontop: %s\n", why);
+	health_feed(h, s);
+	health_report(h, r);
+	health_json_add(root, s, r);
+	if ((text = cJSON_PrintUnformatted(root)) != NULL) {
+		puts(text);
+		free(text);
+	}
+	errno = 0;
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == 0)
+			errno = EIO;
+	} else
+		rc = 0;
+out:
+	cJSON_Delete(root);
+	free(r);
+	health_free(h);
+	return rc;
 }
 
 int
@@ -141,7 +182,8 @@ app_once(const struct app_options *o)
 		goto out;
 	}
 	rc = EXIT_OK;
-	if (app_print_sample(sample, o->format, true) != 0 && errno != EPIPE) {
+	if ((o->format == FMT_JSON ? print_json_with_health(&o->cfg, sample) :
+	    app_print_sample(sample, o->format, true)) != 0 && errno != EPIPE) {
 		/* EPIPE: the reader took what it wanted (`| head -1`), as yes(1). */
 		fprintf(stderr, "pylontop: cannot write the sample: %s\n", strerror(errno));
 		rc = EXIT_RUNTIME;

@@ -33,6 +33,7 @@ config_defaults(struct pt_config *c)
 	c->mqtt.qos = 0;
 	c->mqtt.retain = false;
 	alarm_config_defaults(&c->alarms);
+	health_config_defaults(&c->health);
 }
 
 static int
@@ -395,6 +396,8 @@ config_set(struct pt_config *c, const char *key, const char *value, char *err, s
 		return rc;
 	if ((rc = set_metrics(c, key, value, err, errsize)) <= 0)
 		return rc;
+	if ((rc = health_config_set(&c->health, key, value, err, errsize)) != 0)
+		return rc < 0 ? PT_ERR_CONFIG : 0;
 	rc = alarm_config_set(&c->alarms, key, value, err, errsize);
 	if (rc < 0)
 		return PT_ERR_CONFIG;
@@ -631,5 +634,7 @@ config_finish(struct pt_config *c)
 int
 config_check(const struct pt_config *c, char *err, size_t errsize)
 {
-	return alarm_config_check(&c->alarms, err, errsize);
+	if (alarm_config_check(&c->alarms, err, errsize) != 0)
+		return PT_ERR_CONFIG;
+	return health_config_check(&c->health, err, errsize);
 }

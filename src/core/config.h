@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "core/alarms.h"
+#include "core/health.h"
 
 struct mqtt_config {
 	bool	enabled;		/* publish now (toggled at run time) */
@@ -54,6 +55,7 @@ struct pt_config {
 	double	replay_speed;		/* REPLAY_SPEED: 1 as recorded, 0 fastest */
 	struct mqtt_config	mqtt;
 	struct alarm_config	alarms;
+	struct health_config	health;
 	char	source[512];		/* the config file read, "" if none */
 	bool	mqtt_enabled_explicit;	/* MQTT_ENABLED / --mqtt / --no-mqtt given */
 	/* METRICS_LISTEN / --metrics [ADDR:]PORT: Prometheus /metrics. */

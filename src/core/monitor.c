@@ -35,6 +35,8 @@
 #define BACKOFF_MAX_S	30
 #define SLOW_EVERY_MS	(3600 * 1000)
 #define MAX_LINK_EVENTS	64
+/* How often the health estimates are written to their state file. */
+#define HEALTH_SAVE_EVERY_MS	(300 * 1000)
 
 struct monitor {
 	struct pt_config	 cfg;
@@ -67,7 +69,52 @@ struct monitor {
 	int			 wake[2];
 	struct pt_sample	 work;		/* the sample being built */
 	int64_t			 progress_notified_ms;	/* on_progress's last wake-up */
+	struct health		*health;	/* cell health (issue 15), under health_lock */
+	pthread_mutex_t		 health_lock;
+	int64_t			 health_saved_ms;
 };
+
+/* Write the health estimates (atomically) so a restart keeps them. */
+static void
+health_persist(struct monitor *m)
+{
+	char err[600];
+
+	if (m->health == NULL || m->cfg.health.state_file[0] == '\0')
+		return;
+	pthread_mutex_lock(&m->health_lock);
+	if (health_save(m->health, m->cfg.health.state_file, err, sizeof err) != 0)
+		fprintf(stderr, "pylontop: %s\n", err);
+	pthread_mutex_unlock(&m->health_lock);
+}
+
+static void
+health_feed_sample(struct monitor *m, const struct pt_sample *s, int64_t now)
+{
+	if (m->health == NULL)
+		return;
+	pthread_mutex_lock(&m->health_lock);
+	health_feed(m->health, s);
+	pthread_mutex_unlock(&m->health_lock);
+	if (m->health_saved_ms == 0)
+		m->health_saved_ms = now;
+	if (now - m->health_saved_ms >= HEALTH_SAVE_EVERY_MS) {
+		m->health_saved_ms = now;
+		health_persist(m);
+	}
+}
+
+void
+monitor_health(struct monitor *m, struct health_report *out)
+{
+	if (m->health == NULL) {
+		memset(out, 0, sizeof *out);
+		return;
+	}
+	pthread_mutex_lock(&m->health_lock);
+	health_report(m->health, out);
+	pthread_mutex_unlock(&m->health_lock);
+}
 
 static void
 notify(struct monitor *m)
@@ -179,6 +226,7 @@ deliver(struct monitor *m, struct pt_sample *s)
 	alarm_engine_stale(m->alarms, false, 0, now);
 	alarm_engine_eval(m->alarms, s, now);
 	history_push(m->hist, s);
+	health_feed_sample(m, s, now);
 	pthread_mutex_lock(&m->lock);
 	m->stats.samples++;
 	m->stats.last_sample_ms = s->time_ms;
@@ -595,6 +643,7 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 	monitor_replay_settings(&m->cfg);
 	m->wake[0] = m->wake[1] = -1;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->health_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->cond, &ca);
@@ -609,9 +658,15 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 	}
 	m->hist = history_new();
 	m->alarms = alarm_engine_new(&m->cfg.alarms);
-	if (m->hist == NULL || m->alarms == NULL) {
+	m->health = health_new(&m->cfg.health);
+	if (m->hist == NULL || m->alarms == NULL || m->health == NULL) {
 		snprintf(err, errsize, "out of memory for the history");
 		goto fail;
+	}
+	if (c->health.state_file[0] != '\0' && access(c->health.state_file, F_OK) == 0) {
+		char why[600];
+		if (health_load(m->health, c->health.state_file, why, sizeof why) != 0)
+			fprintf(stderr, "pylontop: %s\n", why);
 	}
 	if (make_sinks(m, err, errsize) != 0)
 		goto fail;
@@ -670,6 +725,7 @@ monitor_stop(struct monitor *m)
 	 * the front end can read the final CSV status before exiting. */
 	if (m->csv_sink.ops != NULL)
 		m->csv_sink.ops->close(m->csv_sink.self);
+	health_persist(m);
 }
 
 void
@@ -689,6 +745,7 @@ monitor_free(struct monitor *m)
 		csv_sink_free(m->csv);
 	if (m->alarms != NULL)
 		alarm_engine_free(m->alarms);
+	health_free(m->health);
 	if (m->hist != NULL)
 		history_free(m->hist);
 	if (m->wake[0] != -1)
@@ -697,6 +754,7 @@ monitor_free(struct monitor *m)
 		close(m->wake[1]);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
+	pthread_mutex_destroy(&m->health_lock);
 	explicit_bzero(&m->cfg.mqtt.password, sizeof m->cfg.mqtt.password);
 	free(m);
 }

@@ -15,6 +15,7 @@
 
 #include "core/alarms.h"
 #include "core/config.h"
+#include "core/health.h"
 #include "core/history.h"
 #include "core/stats.h"
 #include "sink/sink.h"
@@ -43,6 +44,8 @@ size_t	monitor_link_events(struct monitor *m, struct link_event *out, size_t max
 struct history *monitor_history(struct monitor *m);
 struct alarm_engine *monitor_alarms(struct monitor *m);
 const struct pt_config *monitor_config(struct monitor *m);
+/* The cell health figures and findings now (issue 15). */
+void	monitor_health(struct monitor *m, struct health_report *out);
 
 /* Run-time toggles ('m', 'l'); status for the status line. */
 void	monitor_set_mqtt(struct monitor *m, bool on);

@@ -39,6 +39,15 @@ static struct {
 	int	max_module;	/* the highest M a per-module fault names */
 } faults = { .every = 5 };
 
+/* Per-cell physics (--profile, --time-scale, --soc, --weak-cell). */
+#define MAX_WEAK	8
+static struct {
+	enum sim_profile profile;
+	double	time_scale, soc;
+	int	n_weak;
+	struct { int module, cell; double ir, cap; } weak[MAX_WEAK];
+} phys = { .profile = SIM_PROFILE_SINE, .time_scale = 1, .soc = 50 };
+
 static volatile sig_atomic_t quit;
 static const char *pty_link, *state_path;
 static char protocol[8] = "lv";
@@ -109,6 +118,17 @@ usage(FILE *f)
 "                        protect:M: module M's BMS reports cell over-voltage\n"
 "                        protection (LV/HV 'Protect' words, on its highest cell\n"
 "                        too; Pylontech 0x44 Status1 bit 0, PACE protect 1 bit 0)\n"
+"  --profile P           load profile: sine (default: the old 15-minute cycle with a\n"
+"                        fixed weak cell), or per-cell physics with rest (no\n"
+"                        current), steps (levels -35..35 A held 120 s, around\n"
+"                        the start SOC) or cycle (levels of 0-35 A, discharging\n"
+"                        to 12 %% SOC, charging to 92 %%): cell V = OCV(SOC of\n"
+"                        that cell) + I x R of that cell; --state gives each\n"
+"                        cell's r_mohm, capacity_ah and soc\n"
+"  --time-scale X        physics: the simulated clock runs X times faster (1-3600)\n"
+"  --soc N               physics: the cells' SOC at the start (default 50)\n"
+"  --weak-cell M:C:IRx:CAPx  physics: cell C of module M has IRx times the\n"
+"                        resistance and CAPx times the capacity (may be repeated)\n"
 "  --fault-every N       garbage/truncate/badcrc/silence hit every Nth answer (default 5)\n"
 "  -h, --help, -V, --version\n");
 }
@@ -209,6 +229,45 @@ parse_fault(const char *f)
 		faults.on[F_UNPLUG] = true;
 	else
 		return -1;
+	return 0;
+}
+
+static int
+parse_profile(const char *v)
+{
+	static const char *const names[] = { "sine", "rest", "cycle", "steps" };
+	static const enum sim_profile ids[] = { SIM_PROFILE_SINE, SIM_PROFILE_REST,
+		SIM_PROFILE_CYCLE, SIM_PROFILE_STEPS };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(v, names[i]) == 0) {
+			phys.profile = ids[i];
+			return 0;
+		}
+	return -1;
+}
+
+/* --weak-cell M:C:IRx:CAPx */
+static int
+parse_weak(const char *v)
+{
+	int mod, cell, used = 0;
+	double ir, cap;
+
+	if (phys.n_weak >= MAX_WEAK ||
+	    sscanf(v, "%d:%d:%lf:%lf%n", &mod, &cell, &ir, &cap, &used) != 4 ||
+	    v[used] != '\0' || mod < 1 || mod > SIM_MAX_MODULES || cell < 1 ||
+	    cell > SIM_MAX_CELLS || ir <= 0 || ir > 100 || cap <= 0 || cap > 10)
+		return -1;
+	phys.weak[phys.n_weak].module = mod;
+	phys.weak[phys.n_weak].cell = cell;
+	phys.weak[phys.n_weak].ir = ir;
+	phys.weak[phys.n_weak++].cap = cap;
+	if (mod > faults.max_module)
+		faults.max_module = mod;
+	if (cell > faults.max_cell)
+		faults.max_cell = cell;
 	return 0;
 }
 
@@ -499,6 +558,10 @@ main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' }, { "state", required_argument, NULL, 'S' },
 		{ "fault", required_argument, NULL, 'f' }, { "fault-every", required_argument, NULL, 'e' },
 		{ "group-size", required_argument, NULL, 'G' },
+		{ "profile", required_argument, NULL, 'O' },
+		{ "time-scale", required_argument, NULL, 'X' },
+		{ "soc", required_argument, NULL, 'C' },
+		{ "weak-cell", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -546,6 +609,42 @@ main(int argc, char **argv)
 			break;
 		case 'e': faults.every = (unsigned)atoi(optarg); break;
 		case 'G': group_size = atoi(optarg); break;
+		case 'O':
+			if (parse_profile(optarg) != 0) {
+				fprintf(stderr, "pylontop-sim: --profile: '%s' is not sine, rest, "
+				    "cycle or steps\n", optarg);
+				return 2;
+			}
+			break;
+		case 'X': {
+			char *end;
+			phys.time_scale = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || phys.time_scale < 1 ||
+			    phys.time_scale > 3600) {
+				fprintf(stderr, "pylontop-sim: --time-scale: '%s' is not a factor "
+				    "from 1 to 3600\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'C': {
+			char *end;
+			phys.soc = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || phys.soc < 0 || phys.soc > 100) {
+				fprintf(stderr, "pylontop-sim: --soc: '%s' is not a SOC from 0 to "
+				    "100 %%\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'W':
+			if (parse_weak(optarg) != 0) {
+				fprintf(stderr, "pylontop-sim: --weak-cell: '%s' is not M:C:IRx:CAPx "
+				    "(e.g. 2:7:2.0:1.0; M 1-%d, C 1-%d, at most %d)\n", optarg,
+				    SIM_MAX_MODULES, SIM_MAX_CELLS, MAX_WEAK);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pylontop-sim %s\n", PACKAGE_VERSION); return 0;
 		default: return 2;
@@ -586,6 +685,16 @@ main(int argc, char **argv)
 		s.model.m[ch].overtemp_c = faults.overtemp_c[ch];
 		s.model.m[ch].protect = faults.protect[ch];
 	}
+	if ((phys.n_weak > 0 || phys.time_scale != 1 || phys.soc != 50) &&
+	    phys.profile == SIM_PROFILE_SINE) {
+		fprintf(stderr, "pylontop-sim: --weak-cell, --time-scale and --soc need a "
+		    "physical --profile (rest, cycle or steps)\n");
+		return 2;
+	}
+	sim_model_physics(&s.model, phys.profile, phys.time_scale, phys.soc);
+	for (ch = 0; ch < phys.n_weak; ch++)
+		sim_model_weaken(&s.model, phys.weak[ch].module - 1, phys.weak[ch].cell - 1,
+		    phys.weak[ch].ir, phys.weak[ch].cap);
 	sim_model_step_now(&s.model);	/* the faults show from the first answer */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

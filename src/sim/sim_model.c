@@ -26,6 +26,28 @@ ocv(double soc)
 	return 3.19 + (soc - 10) * 0.0019;
 }
 
+/* LiFePO4 open-circuit voltage for the per-cell physics: flat between
+ * about 20 and 80 %, steep at both ends, so a cell with less capacity
+ * shows first at the knees (points from published LFP curves). */
+static double
+ocv_lfp(double soc)
+{
+	static const double pt[][2] = {
+		{ 0, 2.900 }, { 5, 3.100 }, { 10, 3.200 }, { 20, 3.260 }, { 30, 3.285 },
+		{ 40, 3.295 }, { 50, 3.300 }, { 60, 3.305 }, { 70, 3.315 }, { 80, 3.330 },
+		{ 90, 3.340 }, { 95, 3.355 }, { 100, 3.450 },
+	};
+	size_t i, n = sizeof pt / sizeof pt[0];
+
+	if (soc <= pt[0][0])
+		return pt[0][1];
+	for (i = 1; i < n; i++)
+		if (soc <= pt[i][0])
+			return pt[i - 1][1] + (soc - pt[i - 1][0]) *
+			    (pt[i][1] - pt[i - 1][1]) / (pt[i][0] - pt[i - 1][0]);
+	return pt[n - 1][1];
+}
+
 static int64_t
 utc_ms(void)
 {
@@ -79,6 +101,8 @@ sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode,
 	m->seed = seed;
 	m->start = now_s();
 	m->last_step = -1;
+	m->time_scale = 1;
+	m->phys_tick = -1;
 	m->soc = 62;
 	m->cycles = 313;
 	snprintf(m->barcode, sizeof m->barcode, "%s", barcode);
@@ -94,6 +118,139 @@ sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode,
 	sim_model_step(m);
 }
 
+/* Typical DC resistance of a healthy large-format LFP cell, ohm. */
+#define SIM_CELL_R_OHM		0.0008
+/* Typical self-discharge, % per day. */
+#define SIM_SELF_DISCHARGE	0.03
+/* cycle: where the profile turns (module SOC, %). */
+#define SIM_CYCLE_LOW		12
+#define SIM_CYCLE_HIGH		92
+
+void
+sim_model_physics(struct sim_model *m, enum sim_profile p, double time_scale, double start_soc)
+{
+	unsigned seed = m->seed * 2654435761u + 17u;
+	int i, c;
+
+	m->profile = p;
+	m->time_scale = time_scale > 0 ? time_scale : 1;
+	m->direction = -1;
+	m->phys_tick = -1;
+	if (p == SIM_PROFILE_SINE)
+		return;
+	for (i = 0; i < m->modules; i++)
+		for (c = 0; c < m->cells; c++) {
+			struct sim_cell_phys *ph = &m->m[i].phys[c];
+			/* Cells of one batch differ a little: +-1 % capacity,
+			 * +-10 % resistance, +-50 % self-discharge. */
+			ph->soc = start_soc;
+			ph->capacity_ah = m->m[i].capacity_ah * (1 + 0.02 * noise(&seed));
+			ph->r_ohm = SIM_CELL_R_OHM * (1 + 0.2 * noise(&seed));
+			ph->self_discharge = SIM_SELF_DISCHARGE * (1 + noise(&seed));
+		}
+}
+
+void
+sim_model_weaken(struct sim_model *m, int i, int c, double ir, double cap)
+{
+	if (i < 0 || i >= m->modules || c < 0 || c >= m->cells)
+		return;
+	m->m[i].phys[c].r_ohm *= ir;
+	m->m[i].phys[c].capacity_ah *= cap;
+}
+
+/* The module current the profile asks for at simulated time t. */
+static double
+profile_current(struct sim_model *m, double t)
+{
+	static const double steps[] = { 0, -20, 0, -35, -10, 10, 35, 0, 20, -30, 30, 0 };
+	static const double cycle[] = { 20, 35, 10, 30, 0, 25 };
+	long k = (long)(t / SIM_STEP_HOLD_S);
+	double soc = 0;
+	int i;
+
+	switch (m->profile) {
+	case SIM_PROFILE_STEPS:
+		return steps[k % (long)(sizeof steps / sizeof steps[0])];
+	case SIM_PROFILE_CYCLE:
+		for (i = 0; i < m->modules; i++)
+			soc += m->m[i].soc;
+		soc /= m->modules;
+		if (soc <= SIM_CYCLE_LOW)
+			m->direction = 1;
+		else if (soc >= SIM_CYCLE_HIGH)
+			m->direction = -1;
+		return m->direction * cycle[k % (long)(sizeof cycle / sizeof cycle[0])];
+	default:
+		return 0;
+	}
+}
+
+/* One tick of the per-cell model: charge moved with the current held
+ * since the last tick, then the new current; V = OCV(SOC) + I x R. */
+static void
+step_physics(struct sim_model *m, int64_t sec)
+{
+	double dt = m->phys_tick < 0 ? 0 : (double)(sec - m->phys_tick) * m->time_scale;
+	double sum_v = 0, sum_t = 0, sum_soc = 0;
+	int i, c;
+
+	if (sec == m->phys_tick)
+		return;
+	m->phys_tick = sec;
+	m->sim_s += dt;
+	for (i = 0; i < m->modules; i++) {
+		struct sim_module *mod = &m->m[i];
+		for (c = 0; c < m->cells; c++) {
+			struct sim_cell_phys *ph = &mod->phys[c];
+			double amps = m->module_current - (mod->balancing[c] ? SIM_BALANCE_A : 0);
+			ph->soc += amps * dt / 3600 / ph->capacity_ah * 100 -
+			    ph->self_discharge * dt / 86400;
+			ph->soc = fmin(100, fmax(0, ph->soc));
+		}
+	}
+	m->module_current = profile_current(m, m->sim_s);
+	for (i = 0; i < m->modules; i++) {
+		struct sim_module *mod = &m->m[i];
+		unsigned seed = m->seed + (unsigned)i * 7919u + (unsigned)sec;
+		double mean_soc = 0;
+
+		mod->current = m->module_current;
+		mod->temperature = 25 + i * 0.3 + 0.5 * sin(m->sim_s / 20000.0);
+		if (mod->overtemp)
+			mod->temperature = mod->overtemp_c;
+		mod->voltage = 0;
+		for (c = 0; c < m->cells; c++)
+			mean_soc += mod->phys[c].soc;
+		mean_soc /= m->cells;
+		for (c = 0; c < m->cells; c++) {
+			const struct sim_cell_phys *ph = &mod->phys[c];
+			double v = ocv_lfp(ph->soc) + mod->current * ph->r_ohm +
+			    0.0006 * noise(&seed);
+			if (c == mod->drift_cell)
+				v = fmin(SIM_CELL_V_MAX, fmax(SIM_CELL_V_MIN,
+				    v + mod->drift_v_per_s * m->sim_s));
+			mod->cell_v[c] = round(v * 1000) / 1000;
+			mod->cell_t[c] = round((mod->temperature - 1.5 + (c / 5) * 0.5) * 10) / 10;
+			mod->voltage += mod->cell_v[c];
+			/* Top balancing: while charging above 85 %, bleed the
+			 * cells ahead of the others. */
+			mod->balancing[c] = mod->current > 0.5 && mean_soc >= 85 &&
+			    ph->soc > mean_soc + 0.5;
+		}
+		mod->soc = round(mean_soc);
+		mod->voltage = round(mod->voltage * 1000) / 1000;
+		mod->temperature = round(mod->temperature * 10) / 10;
+		sum_v += mod->voltage;
+		sum_t += mod->temperature;
+		sum_soc += mod->soc;
+	}
+	m->current = m->module_current * m->modules;
+	m->voltage = round(sum_v * 1000) / 1000;
+	m->temperature = round(sum_t / m->modules * 10) / 10;
+	m->soc = round(sum_soc / m->modules);
+}
+
 void
 sim_model_step(struct sim_model *m)
 {
@@ -106,6 +263,10 @@ sim_model_step(struct sim_model *m)
 		return;
 	m->last_step = sec;
 	m->step_ms = utc_ms();
+	if (m->profile != SIM_PROFILE_SINE) {
+		step_physics(m, sec);
+		return;
+	}
 	/* A 15-minute cycle: charge half the time, discharge the other. */
 	m->current = 24.0 * sin(2 * M_PI * (double)sec / period);
 	for (i = 0; i < m->modules; i++) {
@@ -172,7 +333,10 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 		return -1;
 	/* time_ms: when this file was written; step_ms: when the values last
 	 * changed, so a reader's value older than step_ms is not current. */
-	fprintf(f, "{\"protocol\":\"%s\",\"time_ms\":%lld,\"step_ms\":%lld,"
+	fputc('{', f);
+	if (m->profile != SIM_PROFILE_SINE)
+		fprintf(f, "\"time_scale\":%g,\"sim_s\":%.0f,", m->time_scale, m->sim_s);
+	fprintf(f, "\"protocol\":\"%s\",\"time_ms\":%lld,\"step_ms\":%lld,"
 	    "\"tbar_count\":%d,\"write_count\":%d,"
 	    "\"stack\":{\"voltage\":%.3f,\"current\":%.3f,\"soc\":%.0f,\"temperature\":%.1f},"
 	    "\"modules\":[", protocol, (long long)utc_ms(), (long long)m->step_ms,
@@ -198,9 +362,16 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 		else
 			fprintf(f, "\"drift\":null,");
 		fprintf(f, "\"overtemp\":%s,\"cells\":[", mod->overtemp ? "true" : "false");
-		for (c = 0; c < m->cells; c++)
-			fprintf(f, "%s{\"voltage\":%.3f,\"temperature\":%.1f}", c ? "," : "",
+		for (c = 0; c < m->cells; c++) {
+			fprintf(f, "%s{\"voltage\":%.3f,\"temperature\":%.1f", c ? "," : "",
 			    mod->cell_v[c], mod->cell_t[c]);
+			/* The physics' truth: what the health engine estimates. */
+			if (m->profile != SIM_PROFILE_SINE)
+				fprintf(f, ",\"r_mohm\":%.4f,\"capacity_ah\":%.3f,\"soc\":%.2f",
+				    mod->phys[c].r_ohm * 1000, mod->phys[c].capacity_ah,
+				    mod->phys[c].soc);
+			fprintf(f, "}");
+		}
 		fprintf(f, "]}");
 	}
 	fprintf(f, "]}\n");

@@ -17,8 +17,25 @@
 #define SIM_CELL_V_MIN	2.000
 #define SIM_CELL_V_MAX	4.200
 
+/* Per-cell physics (profiles rest, cycle, steps): the truth the health
+ * engine is tested against.  SOC in %, capacity in Ah, resistance in ohm,
+ * self-discharge in % per day. */
+struct sim_cell_phys {
+	double	soc, capacity_ah, r_ohm, self_discharge;
+};
+
+/* Load profiles: sine is the old 15-minute cycle with a fixed weak cell
+ * (no per-cell physics); the others drive the per-cell model. */
+enum sim_profile { SIM_PROFILE_SINE, SIM_PROFILE_REST, SIM_PROFILE_CYCLE, SIM_PROFILE_STEPS };
+
+/* Balancing bleed current while a cell is balanced, A. */
+#define SIM_BALANCE_A		0.1
+/* How long the profiles hold one current level, simulated s. */
+#define SIM_STEP_HOLD_S		120
+
 struct sim_module {
 	int	id;
+	struct sim_cell_phys phys[SIM_MAX_CELLS];
 	char	barcode[20];
 	double	voltage, current, temperature, soc, capacity_ah;
 	int	cycles;
@@ -48,7 +65,21 @@ struct sim_model {
 	int		 tbar_count;	/* tbar commands received */
 	int		 write_count;	/* other writing commands received */
 	int64_t		 step_ms;	/* UTC ms the values were last brought up to date */
+	/* Physics (profile != SINE): */
+	enum sim_profile profile;
+	double		 time_scale;	/* simulated s per real s (1 = real time) */
+	double		 sim_s;		/* simulated seconds since the start */
+	double		 module_current;	/* per module, A, held until the next tick */
+	int		 direction;	/* cycle: -1 discharging, +1 charging */
+	int64_t		 phys_tick;	/* real second the physics last advanced to */
 };
+
+/* Switch to per-cell physics with this profile, time scale and start SOC
+ * (call after sim_model_init, before the first answer). */
+void	sim_model_physics(struct sim_model *m, enum sim_profile p, double time_scale,
+	    double start_soc);
+/* Make cell c (0-based) of module i worse: resistance x ir, capacity x cap. */
+void	sim_model_weaken(struct sim_model *m, int i, int c, double ir, double cap);
 
 void	sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode,
 	    unsigned seed);

@@ -17,7 +17,7 @@
 typedef void key_fn(struct tui *, int);
 
 struct key_entry {
-	int		 codes[6];	/* 0-terminated */
+	int		 codes[8];	/* 0-terminated */
 	const char	*keys;		/* as the help shows them */
 	const char	*text;
 	unsigned	 views;		/* VIEW() bits; 0 = every view */
@@ -25,7 +25,7 @@ struct key_entry {
 };
 
 static const char *const view_names[TV_COUNT] = {
-	"Overview", "Cells", "History", "Alarms", "Help",
+	"Overview", "Cells", "History", "Alarms", "Help", "Health",
 };
 
 static int
@@ -230,15 +230,16 @@ key_quit(struct tui *t, int ch)
 
 /* First match wins: view-specific bindings come before general ones. */
 static const struct key_entry keys[] = {
-	{ { '1', '2', '3', '4', '5' }, "1-5", "Overview, Cells, History, Alarms, Help", 0, key_view },
+	{ { '1', '2', '3', '4', '5', '6' }, "1-6", "Overview, Cells, History, Alarms, Help, Health",
+	    0, key_view },
 	{ { '\t', KEY_BTAB }, "Tab S-Tab", "next / previous view", 0, key_next_view },
 	{ { '?', KEY_F(1) }, "? F1", "this help (again: back)", 0, key_help },
 	{ { KEY_UP, 'k', KEY_DOWN, 'j' }, "Up Down k j", "previous / next metric",
 	    VIEW(TV_HISTORY), key_metric },
 	{ { KEY_LEFT, 'h', KEY_RIGHT }, "Left Right h", "previous / next module",
-	    VIEW(TV_HISTORY), key_module },
+	    VIEW(TV_HISTORY) | VIEW(TV_HEALTH), key_module },
 	{ { '[', ']' }, "[ ]", "previous / next cell (cell voltage chart)",
-	    VIEW(TV_HISTORY), key_cell },
+	    VIEW(TV_HISTORY) | VIEW(TV_HEALTH), key_cell },
 	{ { 'r', 'R' }, "r R", "next / previous resolution", VIEW(TV_HISTORY), key_resolution },
 	{ { 's', 'M', 'H' }, "s M H", "seconds, minutes, hours", VIEW(TV_HISTORY), key_resolution },
 	{ { '+', '=', '-', '_' }, "+ = - _", "more / less time per dot", VIEW(TV_HISTORY), key_zoom },

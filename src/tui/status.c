@@ -14,7 +14,7 @@
 #include "util/clock.h"
 
 static const char *const tab_names[TV_COUNT] = {
-	"Overview", "Cells", "History", "Alarms", "Help",
+	"Overview", "Cells", "History", "Alarms", "Help", "Health",
 };
 
 static int

@@ -195,6 +195,7 @@ draw(struct tui *t)
 		case TV_CELLS: view_cells(t, top, rows, COLS); break;
 		case TV_HISTORY: view_history(t, top, rows, COLS); break;
 		case TV_ALARMS: view_alarms(t, top, rows, COLS); break;
+		case TV_HEALTH: view_health(t, top, rows, COLS); break;
 		default: view_help(t, top, rows, COLS); break;
 		}
 		draw_message(t);
