@@ -10,7 +10,7 @@
 #include "proto/rs485.h"
 
 /* PACE 16-cell analog and alarm replies (tests/fixtures/rs485/pace_pack.txt),
- * and the US2000 analog reply of rs485-binary.md §6.2. */
+ * and the US2000 analog reply of docs/rs485.md §6.2. */
 static const char pace42[] = "~25014600F07A0002100D160D170D180D190D160E420D180D190D160D170D18"
     "0D190D160D170D180D19060B770B7C0B810B860BD60B5EFB2ED2A31F4003271001412904E34B\r";
 static const char pace44[] = "~25014600004C000210000000000002000000000000000000000600000000020000"

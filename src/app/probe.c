@@ -4,7 +4,7 @@
  * time: an empty line to the console at 115200 and at 9600, then the
  * RS485 analog request (0x42, from the read-only table, through the
  * encoder that refuses anything else) at 9600, 19200 and 115200 in each
- * dialect, and last the 1200-baud console wake-up (console.md §1.1; it
+ * dialect, and last the 1200-baud console wake-up (docs/console.md §1.1; it
  * comes last because on an RS485 bus it is a frame some packs would not
  * ignore).  A short look first ("is anybody there, and what does it
  * say?"); when a prompt or a frame comes, the session's own identify()

@@ -167,7 +167,7 @@ set_record(struct pt_config *c, const char *key, const char *value, char *err,
 }
 
 /* RS485_GROUPS: "auto", or groups 0-7 as "0,2" / "0-3" (DIP 2-4 of the
- * master, rs485-binary.md §5.1) into a bit mask. */
+ * master, docs/rs485.md §5.1) into a bit mask. */
 static int
 parse_groups(const char *v, unsigned *mask)
 {

@@ -94,7 +94,7 @@ struct session {
 struct session *session_new(const struct pt_config *cfg, struct link *link, atomic_int *stop);
 void	session_free(struct session *s);
 
-/* The 1200-baud wake frame of console.md §1.1 (it only switches an LV
+/* The 1200-baud wake frame of docs/console.md §1.1 (it only switches an LV
  * console on), then back to the link's speed after a pause.  Also used
  * by pylontop --probe.  0, or PT_ERR_UNSUPPORTED on a link without a
  * baud rate (TCP, replay). */

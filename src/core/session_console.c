@@ -1,6 +1,6 @@
 /* session_console.c — the Pylontech text console (LV, HV, SC0500 debug).
  *
- * Conversation rules (console.md §1-§2): one command in flight; input is
+ * Conversation rules (docs/console.md §1-§2): one command in flight; input is
  * drained before each command; an answer is complete when the framer has
  * seen "$$" and a prompt; the pager is answered with CR; an inactivity
  * timeout of 3 s and a cap of 15 s per answer, 32 KiB at most.
@@ -43,7 +43,7 @@
 /* Slow reads of one round: LV info + stat per module. */
 #define SLOW_MAX	(2 * PT_MAX_MODULES)
 
-/* The 1200-baud wake frame of console.md §1.1 (an RS232 protocol frame
+/* The 1200-baud wake frame of docs/console.md §1.1 (an RS232 protocol frame
  * that only switches the console on; it changes no battery setting). */
 static const char wake_frame[] = "~20014682C0048520FCC3\r";
 
@@ -168,7 +168,7 @@ read_more(struct session *s, int wait_ms)
 	return n;
 }
 
-/* Send an empty line and wait for a prompt (console.md §1.2). */
+/* Send an empty line and wait for a prompt (docs/console.md §1.2). */
 static int
 probe_prompt(struct session *s)
 {
@@ -463,7 +463,7 @@ remember_modules(struct session *s, const struct pt_sample *smp)
 	s->cells_per_cycle = p->per_cycle;
 }
 
-/* SC0500 debug mode: login, then the guarded tbar (console.md §5.3). */
+/* SC0500 debug mode: login, then the guarded tbar (docs/console.md §5.3). */
 static int
 enter_debug(struct session *s)
 {

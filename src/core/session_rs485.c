@@ -1,5 +1,5 @@
 /* session_rs485.c — polling packs over RS485 "~" frames, on a serial port
- * or a transparent TCP bridge (no extra framing; rs485-binary.md §1).
+ * or a transparent TCP bridge (no extra framing; docs/rs485.md §1).
  *
  * Conversation rules (§1, §5, §11):
  * - one request outstanding; a reply must start and end within

@@ -4,7 +4,7 @@
  * --baud says otherwise); reads and writes then go through its
  * descriptor with poll(), like every other backend, so timeouts and
  * unplug look the same everywhere (its own blocking read spins on a
- * hung-up tty, see reliability.md §2a).
+ * hung-up tty, see docs/reliability.md §2a).
  *
  * libserialport 0.1.1 (Debian 12) neither locks nor follows symlinks, so
  * we do both: link.c resolves the path, and before libserialport touches

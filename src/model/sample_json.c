@@ -1,4 +1,4 @@
-/* sample_json.c — the JSON sample contract (ARCHITECTURE.md).
+/* sample_json.c — the JSON sample contract (docs/architecture.md).
  *
  * The contract's fields are always present (null when unknown); extra
  * fields (soh, remaining_ah, ...) appear only when known, so a reader can

@@ -1,4 +1,4 @@
-/* sample_json.h — the JSON sample contract of ARCHITECTURE.md.
+/* sample_json.h — the JSON sample contract of docs/architecture.md.
  * Used by --once --format json, --decode and MQTT state payloads. */
 #ifndef PT_SAMPLE_JSON_H
 #define PT_SAMPLE_JSON_H

@@ -1,6 +1,6 @@
 /* console_frame.c — one complete console answer in a byte stream.
  *
- * Shape (console.md §2): [stale prompts] echo LF, '@' line, body, success
+ * Shape (docs/console.md §2): [stale prompts] echo LF, '@' line, body, success
  * or failure line, "$$", prompt without a line end.  The scan is linear
  * and works on raw bytes (NULs and garbage included); nothing is copied.
  */
@@ -198,7 +198,7 @@ find_dollars(const char *buf, size_t len)
 	return NULL;
 }
 
-/* Lines that say why a command failed (console.md §2.2.4). */
+/* Lines that say why a command failed (docs/console.md §2.2.4). */
 static const char *const failure_texts[] = {
 	"Unknown command '",
 	"Invalid command or fail to excute",

@@ -2,7 +2,7 @@
  *
  * Pure: looks at the bytes received so far (from just after the command
  * was sent) and says whether the answer is complete.  It never blocks,
- * allocates or copies.  See ../shared/protocols/console.md §2.
+ * allocates or copies.  See docs/console.md §2.
  */
 #ifndef PT_CONSOLE_FRAME_H
 #define PT_CONSOLE_FRAME_H

@@ -1,5 +1,5 @@
 /* console_hv.c — HV controller answers (SC-series CMU, Force H2),
- * console.md §4.  What goes where, the BMU order and the alarm names are
+ * docs/console.md §4.  What goes where, the BMU order and the alarm names are
  * in console_hv.h.
  *
  * Tables are read by their header labels.  Row tokens line up with the
@@ -509,7 +509,7 @@ hv_pwr_preamble(struct ct_span line, struct hv_pwr_pre *pre, struct pt_diag *d)
 	if (!ct_keyvalue(line, key, sizeof key, &value))
 		return 0;
 	/* SC0500 XHB_CMU_H7 labels (Bat.Avg.Tmpr, D+D-.Volt, B+B-.Volt) by
-	 * substring, console.md §4.1. */
+	 * substring, docs/console.md §4.1. */
 	bat = hv_icontains(key, "B+B-") || hv_icontains(key, "Bat Volt");
 	dc = hv_icontains(key, "D+D-") || hv_icontains(key, "DC Volt");
 	avg = hv_icontains(key, "Avg") && (hv_icontains(key, "Tmpr") || hv_icontains(key, "Temp"));

@@ -1,5 +1,5 @@
 /* console_hv.h — parsers of the HV controller console: SC-series CMU
- * (SC0500/SC1000, CMU_A) and Force H2, user mode (console.md §4).
+ * (SC0500/SC1000, CMU_A) and Force H2, user mode (docs/console.md §4).
  *
  * Every parser is a console_parse_fn: it gets the framed body of one
  * answer, merges what it reads into the sample, and rejects the whole
@@ -36,7 +36,7 @@
  *   bmuinfo N  (Force H2) module N+1: model ("Device name"), design_ah
  *            ("Specification").
  *
- * Which BMU is which (console.md §4.3, mletenay's notes): `unit` Index 1
+ * Which BMU is which (docs/console.md §4.3, mletenay's notes): `unit` Index 1
  * is the BMU farthest from the controller, and `bat` lists the cells of
  * that BMU first.  So with N modules known from `unit`, cells 0..k-1 go
  * to the module with the lowest id (Index 1), the next k to the next id,

@@ -1,4 +1,4 @@
-/* console_lv.c — LV console answers into a sample (console.md §3).
+/* console_lv.c — LV console answers into a sample (docs/console.md §3).
  *
  * Tables are read by their header labels; key:value answers by their
  * keys.  Nothing here depends on column offsets, so layout A, B, C and the
@@ -238,7 +238,7 @@ static const struct pwr_col pwr_cols[] = {
 };
 #define N_PWR_COLS	(sizeof pwr_cols / sizeof pwr_cols[0])
 
-/* Layout B, assumed when the header line was lost (console.md §3.1). */
+/* Layout B, assumed when the header line was lost (docs/console.md §3.1). */
 static const char pwr_layout_b[] = "Power Volt Curr Tempr Tlow Thigh Vlow Vhigh Base.St "
     "Volt.St Curr.St Temp.St Coulomb Time B.V.St B.T.St MosTempr M.T.St";
 

@@ -1,5 +1,5 @@
 /* console_lv.h — parsers of the low-voltage module console (US2000,
- * US3000, US5000, Pytes clones), console.md §3.
+ * US3000, US5000, Pytes clones), docs/console.md §3.
  *
  * Every parser has the console_parse_fn signature of console_cmd.h and
  * merges what its answer carries into the sample.  Wire units (mV, mA,

@@ -1,5 +1,5 @@
 /* console_sc0500.c — debug-mode `getpwr` records, and the answers of
- * `login debug` and `tbar` (console.md §5; what goes where is in
+ * `login debug` and `tbar` (docs/console.md §5; what goes where is in
  * console_sc0500.h). */
 #include "proto/console_sc0500.h"
 
@@ -367,7 +367,7 @@ sc_contains(const char *body, size_t len, const char *lit)
 	return body != NULL && ct_contains(all, lit);
 }
 
-/* Failure texts of the console (console.md §2.2 item 4). */
+/* Failure texts of the console (docs/console.md §2.2 item 4). */
 static const char *
 sc_failure(const char *body, size_t len)
 {

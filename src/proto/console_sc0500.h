@@ -1,5 +1,5 @@
 /* console_sc0500.h — debug-mode console: `getpwr` records, and the
- * answers of `login debug` and `tbar` (console.md §5).
+ * answers of `login debug` and `tbar` (docs/console.md §5).
  *
  * getpwr (LV modules in debug mode, and the SC0500 controller): only
  * lines containing '#' carry data; every value is followed by '#' and is

@@ -3,7 +3,7 @@
  * Shared by every console parser.  Pure functions over (pointer, length)
  * spans of an answer body; nothing is copied or allocated.
  *
- * Lines: CR, LF and any run of them are one line break (console.md §2.2);
+ * Lines: CR, LF and any run of them are one line break (docs/console.md §2.2);
  * empty lines, lines of blanks, and the pager prompt ("Press [Enter] to be
  * continued...") are skipped; trailing and leading blanks are trimmed.
  */
@@ -32,7 +32,7 @@ bool	ct_next_line(struct ct_lines *it, struct ct_span *line);
  * (at most `max`); *total gets the number present (may be larger). */
 int	ct_tokens(struct ct_span line, struct ct_span *tok, int max, int *total);
 
-/* Key:value rule of console.md §3.8: split at the first ':' preceded by
+/* Key:value rule of docs/console.md §3.8: split at the first ':' preceded by
  * blank, else at the first ": ", else at the first ':'.  The key is
  * written to `key` with inner blank runs collapsed to one space; the value
  * span is trimmed.  False when the line has no colon. */

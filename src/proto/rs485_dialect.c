@@ -1,5 +1,5 @@
 /* rs485_dialect.c — replies of the "~" protocol into the sample, per
- * dialect (rs485-binary.md §3, §6-§8).  What differs between dialects
+ * dialect (docs/rs485.md §3, §6-§8).  What differs between dialects
  * (units, temperature roles, the analog tail, the alarm tail) is in the
  * table below, not in the parsers' control flow. */
 #include "proto/rs485_dialect.h"

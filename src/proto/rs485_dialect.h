@@ -1,5 +1,5 @@
 /* rs485_dialect.h — replies of the "~" protocol into the sample, for the
- * dialects that share its frames (rs485-binary.md §3, §6-§8):
+ * dialects that share its frames (docs/rs485.md §3, §6-§8):
  *
  *   pylontech  VER 0x20, current 100 mA, capacities mAh (24-bit when the
  *              user-defined byte is 4), 0.1 K offset 2731, T1 = BMS board

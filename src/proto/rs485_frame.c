@@ -1,5 +1,5 @@
 /* rs485_frame.c — "~" frames: LENGTH/LCHKSUM, CHKSUM, every check, and
- * the stream framer (rs485-binary.md §2, §11.1). */
+ * the stream framer (docs/rs485.md §2, §11.1). */
 #include "proto/rs485_frame.h"
 
 #include <string.h>

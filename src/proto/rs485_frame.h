@@ -1,5 +1,5 @@
 /* rs485_frame.h — the frame layer of the Pylontech-family "~" protocol
- * (rs485-binary.md §2): hex-ASCII frames with LENGTH/LCHKSUM and CHKSUM,
+ * (docs/rs485.md §2): hex-ASCII frames with LENGTH/LCHKSUM and CHKSUM,
  * the table of commands pylontop may send, and a stream framer.
  *
  * Pure: no I/O, no globals that change, no allocation.  Errors are pt_err

@@ -1,6 +1,6 @@
 /* sim_console.c — the Pylontech text console, generated (never parsed):
  * LV module shell, HV controller shell, SC0500 debug mode.  Byte shapes
- * as the real devices send them (console.md §2): echo + LF, "\r@\r\r\n",
+ * as the real devices send them (docs/console.md §2): echo + LF, "\r@\r\r\n",
  * rows ending CR CR LF but the last (CR LF), the success line, "\r$$\r\n",
  * "\r" + prompt without a line end. */
 #include "sim/sim.h"
@@ -325,7 +325,7 @@ lv_pwrsys(struct sim *s, struct obuf *o)
 	finish(s, o, true);
 }
 
-/* getpwr: '#' records (console.md §5.2), for LV debug mode and SC0500. */
+/* getpwr: '#' records (docs/console.md §5.2), for LV debug mode and SC0500. */
 static void
 getpwr(struct sim *s, struct obuf *o, const struct sim_module *only)
 {
@@ -635,7 +635,7 @@ sim_console_answer(struct sim *s, const char *line, struct obuf *o)
 			} else if ((strcmp(cmd, "bat") == 0 || strcmp(cmd, "soh") == 0) &&
 			    !sim_module_cells_answered(&s->model, m->id - 1))
 				/* batfail: mman's capture of a module whose cells the
-				 * master cannot read (console.md §2.4). */
+				 * master cannot read (docs/console.md §2.2). */
 				failure(s, o, "Command failed");
 			else if (strcmp(cmd, "pwr") == 0)
 				lv_pwr_n(s, o, m);

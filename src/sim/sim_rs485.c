@@ -1,5 +1,5 @@
 /* sim_rs485.c — pylontop-sim answering "~" requests like Pylontech LV or
- * PACE packs (rs485-binary.md §4-§8), from the same model the console
+ * PACE packs (docs/rs485.md §4-§8), from the same model the console
  * dialects print, so both protocols tell the same story.
  *
  * Frames are built here with a small encoder of their own: the simulator

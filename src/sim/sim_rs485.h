@@ -1,5 +1,5 @@
 /* sim_rs485.h — the RS485 "~" side of pylontop-sim (dialects pylontech
- * and pace; rs485-binary.md §4-§8). */
+ * and pace; docs/rs485.md §4-§8). */
 #ifndef PT_SIM_RS485_H
 #define PT_SIM_RS485_H
 

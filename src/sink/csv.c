@@ -15,7 +15,7 @@
  * back-off from 1 s to 30 s; monitoring goes on.  A full ring drops its
  * oldest row and counts it lost.  Samples, not rows, are held, because a
  * shape that grows renders older samples with empty cells for the new
- * columns.  See reliability.md §4.
+ * columns.  See docs/reliability.md §4.
  */
 #include "sink/csv.h"
 

@@ -1,6 +1,6 @@
 /* mqtt.c — the MQTT sink: a bounded queue and a network thread we own.
  *
- * libmosquitto 2.0.11 traps (reliability.md §1): connect_async before
+ * libmosquitto 2.0.11 traps (docs/reliability.md §1): connect_async before
  * loop_start never connects when the broker is down at start; a TLS
  * failure ends the library's own loop silently; a refused password is
  * retried every second without a word.  So this thread calls the blocking

@@ -1,7 +1,7 @@
 /* mqtt.h — MQTT publisher with Home Assistant discovery.
  *
  * Runs libmosquitto in a thread of its own (mosquitto_threaded_set; its
- * own connect / loop_forever / back-off; see reliability.md §1).  write()
+ * own connect / loop_forever / back-off; see docs/reliability.md §1).  write()
  * only formats and enqueues (bounded queue, oldest dropped and counted),
  * so acquisition and the TUI never wait on the network.
  */

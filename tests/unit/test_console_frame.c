@@ -1,5 +1,5 @@
 /* test_console_frame.c — finding one console answer in a byte stream
- * (console.md §2): line endings, echo forms, prompts, pager, failures,
+ * (docs/console.md §2): line endings, echo forms, prompts, pager, failures,
  * truncation, garbage, and the real captures when ../shared is there. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,7 +84,7 @@ test_line_endings(void **state)
 	}
 }
 
-/* The byte pattern of console.md §2.1, table and key:value variants. */
+/* The byte pattern of docs/console.md §2.1, table and key:value variants. */
 static void
 test_wire_shapes(void **state)
 {

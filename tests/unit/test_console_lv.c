@@ -1,4 +1,4 @@
-/* test_console_lv.c — LV console parsers (console.md §3): pwr layouts A,
+/* test_console_lv.c — LV console parsers (docs/console.md §3): pwr layouts A,
  * B, C and Pytes, pwr N, the four bat layouts, stat, info, soh, pwrsys,
  * malformed and truncated answers, and the real LV captures when
  * ../shared is there. */

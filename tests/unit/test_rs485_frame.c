@@ -14,7 +14,7 @@
 #include "proto/rs485_frame.h"
 #include "util/err.h"
 
-/* A real US2000 reply (rs485-binary.md §6.2), written out by hand. */
+/* A real US2000 reply (docs/rs485.md §6.2), written out by hand. */
 static const char us2000[] = "~20024600C06E10020F0C9A0C980C990C980C9A0C9A0C990C9B0C9C0C9A0C9B"
     "0C9B0C9B0C9B0C99050B740B550B570B530B630000BD06190F02C3500084E545";
 /* The V3.3 PDF's 0x42 example: its printed CHKSUM E1A2 is wrong (§2.4). */

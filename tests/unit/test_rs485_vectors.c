@@ -1,6 +1,6 @@
 /* test_rs485_vectors.c — every frame of the JSON files in
  * $SHARED_DIR/protocols/vectors
- * (real frames from public captures and documents, rs485-binary.md §11a)
+ * (real frames from public captures and documents, docs/rs485.md §11a)
  * through the codec and the dialect decoders, compared with the expected
  * values stored there.  Skips, saying why, when the folder is absent. */
 #include <setjmp.h>
