@@ -92,6 +92,8 @@ usage(FILE *f)
 "  --baud N              pace output like a line at N baud (default: unpaced)\n"
 "  --seed N              vary the values deterministically\n"
 "  --state FILE          write the true values as JSON after every answer\n"
+"  --bms-clock-offset S  the BMS clock runs S seconds ahead of the host (time, log)\n"
+"  --log-entries N       event log entries `log` pages through (default 40)\n"
 "  --fault F             silence[:S], garbage, truncate, slow:MS, unplug:AFTER:BACK,\n"
 "                        badcrc (rs485), batfail:M[:AFTER], packdead:M[:AFTER]; may\n"
 "                        be repeated.  batfail:M: from AFTER s on (default 0) every\n"
@@ -323,12 +325,33 @@ deliver(struct sim *s, struct obuf *o, char *pending, size_t *plen)
 		send_bytes(pager, sizeof pager - 1);
 		memmove(pending, o->p + s->pager_at, len - s->pager_at);
 		*plen = len - s->pager_at;
+		s->pager_base = s->pager_at;
 		s->pager_at = 0;
 		return;
 	}
 	send_bytes(o->p, len);
 	if (state_path != NULL)
 		sim_model_write_state(&s->model, state_path, protocol);
+}
+
+/* A long answer (`log`) stops at every page: send the next page and
+ * the pager line; false when the rest is the last page. */
+static bool
+next_page(struct sim *s, char *pending, size_t *plen)
+{
+	static const char pager[] = "Press [Enter] to be continued,other key to exit";
+	size_t k;
+
+	if (s->pager_i >= s->pager_n || s->pager_more[s->pager_i] <= s->pager_base ||
+	    s->pager_more[s->pager_i] - s->pager_base >= *plen)
+		return false;
+	k = s->pager_more[s->pager_i++] - s->pager_base;
+	send_bytes(pending, k);
+	send_bytes(pager, sizeof pager - 1);
+	memmove(pending, pending + k, *plen - k);
+	*plen -= k;
+	s->pager_base += k;
+	return true;
 }
 
 static void
@@ -345,7 +368,13 @@ console_input(struct sim *s, const char *buf, size_t n, char *line, size_t *ll,
 			if (c == '\r' || c == '\n') {
 				send_bytes("\r\r                                                  \r\r",
 				    54);
+				if (next_page(s, pending, plen)) {
+					*last_cr = c == '\r';
+					continue;
+				}
 				send_bytes(pending, *plen);
+				if (state_path != NULL)
+					sim_model_write_state(&s->model, state_path, protocol);
 			} else {
 				o.len = 0;
 				ob_printf(&o, "\r\n\r$$\r\n\r%s", s->debug ? "pylon_debug>" : "pylon>");
@@ -365,6 +394,7 @@ console_input(struct sim *s, const char *buf, size_t n, char *line, size_t *ll,
 			if (now_s() >= silent_until) {
 				o.len = 0;
 				s->pager_at = 0;
+				s->pager_n = s->pager_i = 0;
 				sim_console_answer(s, line, &o);
 				deliver(s, &o, pending, plen);
 			}
@@ -476,11 +506,14 @@ main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' }, { "state", required_argument, NULL, 'S' },
 		{ "fault", required_argument, NULL, 'f' }, { "fault-every", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ "bms-clock-offset", required_argument, NULL, 'O' },
+		{ "log-entries", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sim s;
 	const char *barcode = "PPTAH0240012345";
-	int ch, modules = 0, cells = 0;
+	int ch, modules = 0, cells = 0, log_entries = -1;
+	long clock_offset = 0;
 	unsigned seed = 1;
 	struct sigaction sa;
 
@@ -521,6 +554,15 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'e': faults.every = (unsigned)atoi(optarg); break;
+		case 'O': clock_offset = atol(optarg); break;
+		case 'G':
+			log_entries = atoi(optarg);
+			if (log_entries < 0 || log_entries > SIM_LOG_MAX) {
+				fprintf(stderr, "pylontop-sim: --log-entries: '%s' is not 0-%d\n",
+				    optarg, SIM_LOG_MAX);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pylontop-sim %s\n", PACKAGE_VERSION); return 0;
 		default: return 2;
@@ -546,6 +588,11 @@ main(int argc, char **argv)
 	}
 	srand(seed);
 	sim_model_init(&s.model, modules, cells, barcode, seed);
+	s.model.clock_offset_s = sim_clock_offset_s = clock_offset;
+	if (log_entries >= 0)
+		s.model.log_n = log_entries;
+	/* The log ends an hour before the start, on the BMS clock. */
+	s.model.log_t0 = (int64_t)time(NULL) + clock_offset - s.model.log_n * 617L - 3600;
 	started = now_s();
 	for (ch = 0; ch < modules; ch++) {
 		s.model.m[ch].batfail = faults.batfail[ch];
