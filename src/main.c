@@ -40,7 +40,10 @@ usage(FILE *f)
 "\n"
 "Modes (default: the terminal UI):\n"
 "      --once            read one complete sample, print it, exit\n"
-"  -f, --format F        text, json or csv (for --once, --headless, --decode)\n"
+"      --records         read the BMS's own records (identity, counters, cell SOH,\n"
+"                        event log, clock offset) of every module, print, exit\n"
+"  -f, --format F        text, json or csv (for --once, --headless, --decode;\n"
+"                        --records: text or json)\n"
 "      --headless        run without UI until SIGTERM (for systemd)\n"
 "  -n, --count N         stop after N samples (--headless)\n"
 "      --demo            monitor the built-in simulator (pylontop-sim)\n"
@@ -98,7 +101,7 @@ enum {
 	OPT_DIALECT = 256, OPT_BARCODE, OPT_FORCE_TBAR, OPT_EOL, OPT_LIST_PORTS,
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
-	OPT_NO_COLOR, OPT_BELL,
+	OPT_NO_COLOR, OPT_BELL, OPT_RECORDS,
 };
 
 static const struct option longopts[] = {
@@ -112,6 +115,7 @@ static const struct option longopts[] = {
 	{ "eol", required_argument, NULL, OPT_EOL },
 	{ "list-ports", no_argument, NULL, OPT_LIST_PORTS },
 	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "records", no_argument, NULL, OPT_RECORDS },
 	{ "format", required_argument, NULL, 'f' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "count", required_argument, NULL, 'n' },
@@ -136,7 +140,7 @@ static const struct option longopts[] = {
 
 static const char shortopts[] = "d:b:p:i:f:n:c:vhV";
 
-enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST };
+enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST, MODE_RECORDS };
 
 static int
 die_usage(const char *fmt, const char *arg)
@@ -209,6 +213,7 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case OPT_EOL: rc = set_key(o, "--eol", "COMMAND_EOL", optarg); break;
 		case OPT_LIST_PORTS: *mode = MODE_LIST; break;
 		case OPT_ONCE: *mode = MODE_ONCE; break;
+		case OPT_RECORDS: *mode = MODE_RECORDS; break;
 		case OPT_HEADLESS: *mode = MODE_HEADLESS; break;
 		case OPT_DEMO: *mode = MODE_DEMO; break;
 		case OPT_DECODE: *mode = MODE_DECODE; *decode_path = optarg; break;
@@ -329,6 +334,8 @@ main(int argc, char **argv)
 	}
 	if (mode == MODE_ONCE)
 		return app_once(&o);
+	if (mode == MODE_RECORDS)
+		return app_records(&o);
 	if (mode == MODE_HEADLESS)
 		return app_headless(&o);
 	return app_interactive(&o);

@@ -30,6 +30,8 @@ struct app_options {
 int	app_decode(const char *path, const struct app_options *o);
 /* pylontop --once: one complete sample, printed in o->format. */
 int	app_once(const struct app_options *o);
+/* pylontop --records: the BMS's own records of every module, printed. */
+int	app_records(const struct app_options *o);
 /* pylontop --headless: run until a signal or --count samples. */
 int	app_headless(const struct app_options *o);
 /* pylontop (TUI) or --headless fallback when there is no terminal/TUI. */

@@ -55,6 +55,10 @@ struct monitor {
 	bool			 stale;
 	int			 wake[2];
 	struct pt_sample	 work;		/* the sample being built */
+	/* The BMS's own records (issue 13): asked for at start and by
+	 * monitor_request_records(); the latest complete round, under lock. */
+	bool			 records_wanted;
+	struct pt_records	*records;
 };
 
 static void
@@ -191,6 +195,31 @@ publish_counters(void *ctx)
 
 static void update_identity(struct monitor *m, const struct session *s);
 
+/* Hand a pending records request to the session (it reads them
+ * interleaved with polling, never every poll). */
+static void
+records_ask(struct monitor *m, struct session *s)
+{
+	pthread_mutex_lock(&m->lock);
+	if (m->records_wanted && !s->records_busy) {
+		s->records_request = true;
+		m->records_wanted = false;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* A round is complete: keep it for the readers. */
+static void
+records_take(struct monitor *m, const struct session *s)
+{
+	if (s->records == NULL || m->records == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->records, s->records, sizeof *m->records);
+	pthread_mutex_unlock(&m->lock);
+	notify(m);
+}
+
 /* Poll until the session fails twice in a row or we are stopped. */
 static void
 poll_loop(struct monitor *m, struct session *s)
@@ -202,13 +231,17 @@ poll_loop(struct monitor *m, struct session *s)
 
 	while (!m->stop) {
 		bool slow = clock_mono_ms() - last_slow >= SLOW_EVERY_MS;
+		uint64_t rec_seq = s->records_seq;
 		int rc;
 
+		records_ask(m, s);
 		pt_sample_init(&m->work, s->protocol);
 		pt_copy_text(m->work.dialect, sizeof m->work.dialect, s->dialect,
 		    strlen(s->dialect));
 		rc = s->ops->poll(s, &m->work, slow);
 		copy_counters(m, s);
+		if (s->records_seq != rec_seq)
+			records_take(m, s);
 		if (m->stop)
 			break;
 		if (rc == 0) {
@@ -299,6 +332,11 @@ acquire_main(void *arg)
 			} else if (!m->stop)
 				set_state(m, LINK_WAITING, "%s: %s", m->cfg.device, s->error);
 			m->live = NULL;
+			if (s->records_busy || s->records_request) {
+				pthread_mutex_lock(&m->lock);
+				m->records_wanted = true;	/* the round was cut */
+				pthread_mutex_unlock(&m->lock);
+			}
 			session_free(s);
 			link_close(&m->link);
 		} else
@@ -391,6 +429,10 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		m->link.on_io = publish_counters;
 		m->link.on_io_ctx = m;
 	}
+	/* The records are read once at start, then on request. */
+	if ((m->records = malloc(sizeof *m->records)) != NULL)
+		pt_records_init(m->records);
+	m->records_wanted = m->records != NULL;
 	return m;
 fail:
 	monitor_free(m);
@@ -455,6 +497,7 @@ monitor_free(struct monitor *m)
 		alarm_engine_free(m->alarms);
 	if (m->hist != NULL)
 		history_free(m->hist);
+	free(m->records);
 	if (m->wake[0] != -1)
 		close(m->wake[0]);
 	if (m->wake[1] != -1)
@@ -572,4 +615,28 @@ monitor_inject(struct monitor *m, const struct pt_sample *s)
 		copy->seq = ++m->seq;
 	deliver(m, copy);
 	free(copy);
+}
+
+void
+monitor_request_records(struct monitor *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->records_wanted = true;
+	pthread_mutex_unlock(&m->lock);
+	/* The acquisition thread hands it to the session at its next poll. */
+}
+
+uint64_t
+monitor_records(struct monitor *m, struct pt_records *out)
+{
+	uint64_t seq = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->records != NULL) {
+		memcpy(out, m->records, sizeof *out);
+		seq = m->records->seq;
+	} else
+		pt_records_init(out);
+	pthread_mutex_unlock(&m->lock);
+	return seq;
 }
