@@ -2,7 +2,7 @@
  * JSON and text output. */
 #include "model/records.h"
 
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,8 +281,14 @@ unit_json(const struct pt_rec_unit *u, bool raw)
 		cJSON *c = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(c, "bms_time", u->clock.text);
-		cJSON_AddNumberToObject(c, "host_ms", (double)u->clock.host_ms);
-		cJSON_AddNumberToObject(c, "offset_s", round(u->clock.offset_s * 10) / 10);
+		if (u->clock.has_offset) {
+			cJSON_AddNumberToObject(c, "host_ms", (double)u->clock.host_ms);
+			cJSON_AddNumberToObject(c, "offset_s",
+			    round(u->clock.offset_s * 10) / 10);
+		} else {
+			cJSON_AddNullToObject(c, "host_ms");
+			cJSON_AddNullToObject(c, "offset_s");
+		}
 		cJSON_AddItemToObject(o, "clock", c);
 	} else
 		cJSON_AddNullToObject(o, "clock");
@@ -384,9 +390,11 @@ print_unit(FILE *f, const struct pt_rec_unit *u)
 				flagged++;
 		fprintf(f, "  %-22s %d cells, %d flagged\n", "soh", u->soh.n, flagged);
 	}
-	if (u->clock.present)
+	if (u->clock.present && u->clock.has_offset)
 		fprintf(f, "  %-22s %s (offset %+.0f s from the host)\n", "BMS clock",
 		    u->clock.text, u->clock.offset_s);
+	else if (u->clock.present)
+		fprintf(f, "  %-22s %s\n", "BMS clock", u->clock.text);
 	if (u->log.present) {
 		fprintf(f, "  %-22s %d entries%s\n", "event log", u->log.n,
 		    u->log.truncated ? " (stopped at the bound)" : "");

@@ -114,6 +114,7 @@ struct pt_rec_clock {
 	/* BMS time minus host time, seconds: the BMS clock is read as the
 	 * host's local time (it has no zone). */
 	double	offset_s;
+	bool	has_offset;		/* false: host time unknown (--decode) */
 };
 
 struct pt_rec_raw {

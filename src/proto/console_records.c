@@ -759,9 +759,12 @@ console_rec_parse(enum console_dialect dialect, const char *command, int arg, in
 	else if (strcmp(command, "time") == 0) {
 		rc = console_rec_time(body, len, u->clock.text, sizeof u->clock.text, d);
 		if (rc == 0) {
+			/* host_ms 0 (a decoded file): when it was read is unknown,
+			 * so is the offset. */
+			u->clock.present = true;
 			u->clock.host_ms = host_ms;
-			u->clock.present = pt_rec_clock_offset(u->clock.text, host_ms,
-			    &u->clock.offset_s);
+			u->clock.has_offset = host_ms > 0 && pt_rec_clock_offset(u->clock.text,
+			    host_ms, &u->clock.offset_s);
 		}
 	} else {
 		rc = parse_identity(body, len, u, hv && strcmp(command, "info") == 0 ? r : NULL, d);
