@@ -907,6 +907,12 @@ records_reads(struct session *s, int64_t t0)
 		done++;
 		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 			return rc;
+		/* A controller without `bmuinfo` (only Force H2 has it) refuses
+		 * the first: do not ask for every BMU. */
+		if (rc == PT_ERR_DEVICE && strcmp(p->rec_plan[p->rec_next - 1].cmd, "bmuinfo") == 0)
+			while (p->rec_next < p->rec_n &&
+			    strcmp(p->rec_plan[p->rec_next].cmd, "bmuinfo") == 0)
+				p->rec_next++;
 		last_ms = clock_mono_ms() - t;
 	}
 	p->rec_next = -1;
