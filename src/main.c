@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/probe.h"
 #include "pt_git.h"
 #ifdef HAVE_MQTT
 #include "sink/mqtt.h"
@@ -27,8 +28,9 @@ usage(FILE *f)
 "Monitor a Pylontech battery stack: terminal UI, CSV log, MQTT/Home Assistant.\n"
 "\n"
 "Device:\n"
-"  -d, --device PATH|tcp://HOST:PORT\n"
-"                        serial port, pty, or serial-to-Ethernet gateway (SERIAL_PORT)\n"
+"  -d, --device PATH|tcp://HOST:PORT|usb:[VID:PID:]SERIAL\n"
+"                        serial port, pty, serial-to-Ethernet gateway, or the USB\n"
+"                        adapter with that serial number (SERIAL_PORT)\n"
 "  -b, --baud N          line speed (console 115200, RS485 9600 by default)\n"
 "  -p, --protocol P      auto, lv, hv, sc0500 or rs485 (default auto: console)\n"
 "      --dialect D       RS485 dialect: auto, pylontech, pace, seplos\n"
@@ -37,6 +39,8 @@ usage(FILE *f)
 "      --force-tbar      send tbar even if the barcode differs from the device's\n"
 "      --eol lf|cr|crlf  command terminator (default lf)\n"
 "      --list-ports      list serial ports with USB details and exit\n"
+"      --probe [PORT]... find which port is the battery, at which speed and in\n"
+"                        which protocol (read-only; default: every port) and exit\n"
 "\n"
 "Modes (default: the terminal UI):\n"
 "      --once            read one complete sample, print it, exit\n"
@@ -101,7 +105,7 @@ enum {
 	OPT_DIALECT = 256, OPT_BARCODE, OPT_FORCE_TBAR, OPT_EOL, OPT_LIST_PORTS,
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
-	OPT_NO_COLOR, OPT_BELL, OPT_RECORDS,
+	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORDS,
 };
 
 static const struct option longopts[] = {
@@ -114,6 +118,7 @@ static const struct option longopts[] = {
 	{ "force-tbar", no_argument, NULL, OPT_FORCE_TBAR },
 	{ "eol", required_argument, NULL, OPT_EOL },
 	{ "list-ports", no_argument, NULL, OPT_LIST_PORTS },
+	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "records", no_argument, NULL, OPT_RECORDS },
 	{ "format", required_argument, NULL, 'f' },
@@ -140,7 +145,8 @@ static const struct option longopts[] = {
 
 static const char shortopts[] = "d:b:p:i:f:n:c:vhV";
 
-enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST, MODE_RECORDS };
+enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST,
+	MODE_PROBE, MODE_RECORDS };
 
 static int
 die_usage(const char *fmt, const char *arg)
@@ -212,6 +218,7 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case OPT_FORCE_TBAR: o->cfg.force_tbar = true; break;
 		case OPT_EOL: rc = set_key(o, "--eol", "COMMAND_EOL", optarg); break;
 		case OPT_LIST_PORTS: *mode = MODE_LIST; break;
+		case OPT_PROBE: *mode = MODE_PROBE; break;
 		case OPT_ONCE: *mode = MODE_ONCE; break;
 		case OPT_RECORDS: *mode = MODE_RECORDS; break;
 		case OPT_HEADLESS: *mode = MODE_HEADLESS; break;
@@ -262,7 +269,8 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		default: return EXIT_USAGE;	/* getopt said what */
 		}
 	}
-	if (rc == 0 && optind < argc)
+	/* --probe takes the ports to probe as arguments. */
+	if (rc == 0 && optind < argc && *mode != MODE_PROBE)
 		rc = die_usage("unexpected argument '%s'", argv[optind]);
 	return rc;
 }
@@ -319,6 +327,8 @@ main(int argc, char **argv)
 	switch (mode) {
 	case MODE_LIST:
 		return link_list_ports(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	case MODE_PROBE:
+		return app_probe(&o, argv + optind, argc - optind);
 	case MODE_DECODE:
 		return app_decode(decode_path, &o);
 	case MODE_DEMO:

@@ -665,6 +665,64 @@ alarm_engine_events(struct alarm_engine *e, struct alarm_event *out, size_t max)
 	return n;
 }
 
+/* ---- colour bands ---------------------------------------------------------- */
+
+/* Fractions of ALARM_CELL_SPREAD a cell may stray from its module mean
+ * before it is drawn as warning / alarm: a spread alarm needs one cell
+ * high and one low, so half of it on one side is already the alarm. */
+#define BAND_DEV_WARN	(1.0 / 5)
+#define BAND_DEV_ALARM	(1.0 / 2)
+/* Degrees below ALARM_TEMP_HIGH that warn, and above ALARM_TEMP_LOW
+ * that are drawn cold. */
+#define BAND_TEMP_WARN_C	5.0
+#define BAND_TEMP_COLD_C	3.0
+
+enum alarm_band
+alarm_band_cell_voltage(const struct alarm_config *c, double v, double mean)
+{
+	double d = isnan(mean) ? 0 : fabs(v - mean);
+
+	if (v >= c->cell_v_high - LIMIT_EPS || v <= c->cell_v_low + LIMIT_EPS)
+		return BAND_LIMIT;
+	if (d >= c->cell_spread_high * BAND_DEV_ALARM - LIMIT_EPS)
+		return BAND_ALARM;
+	if (d >= c->cell_spread_high * BAND_DEV_WARN - LIMIT_EPS)
+		return BAND_WARN;
+	return BAND_NORMAL;
+}
+
+enum alarm_band
+alarm_band_temperature(const struct alarm_config *c, double celsius)
+{
+	if (celsius >= c->temp_high - LIMIT_EPS || celsius <= c->temp_low + LIMIT_EPS)
+		return BAND_LIMIT;
+	if (celsius >= c->temp_high - BAND_TEMP_WARN_C)
+		return BAND_WARN;
+	if (celsius <= c->temp_low + BAND_TEMP_COLD_C)
+		return BAND_COLD;
+	return BAND_NORMAL;
+}
+
+enum alarm_band
+alarm_band_spread(const struct alarm_config *c, double spread)
+{
+	if (spread >= c->cell_spread_high - LIMIT_EPS)
+		return BAND_ALARM;
+	if (spread >= c->cell_spread_high * BAND_DEV_ALARM - LIMIT_EPS)
+		return BAND_WARN;
+	return BAND_NORMAL;
+}
+
+enum alarm_band
+alarm_band_soc(const struct alarm_config *c, double soc)
+{
+	if (soc <= c->soc_low + LIMIT_EPS)
+		return BAND_ALARM;
+	if (soc < 2 * c->soc_low)
+		return BAND_WARN;
+	return BAND_NORMAL;
+}
+
 const char *
 alarm_level_name(int level)
 {

@@ -72,6 +72,25 @@ void	alarm_engine_ack(struct alarm_engine *e);
 size_t	alarm_engine_events(struct alarm_engine *e, struct alarm_event *out, size_t max);
 size_t	alarm_engine_unacked(struct alarm_engine *e);
 
+/* The band a value is drawn in: the UI's colours (and monochrome marks)
+ * come from here, from the same thresholds as the alarms, so no view
+ * keeps its own copy of a limit.  pylontop(1) DISPLAY states these. */
+enum alarm_band {
+	BAND_NORMAL,	/* nothing to see */
+	BAND_COLD,	/* temperature near the low limit */
+	BAND_WARN,	/* on its way to a limit */
+	BAND_ALARM,	/* far enough out to act on */
+	BAND_LIMIT,	/* at or beyond an alarm limit */
+};
+/* A cell voltage against the cell limits and its distance from the
+ * module mean against the spread threshold (NAN mean: limits only). */
+enum alarm_band alarm_band_cell_voltage(const struct alarm_config *c, double v, double mean);
+/* A cell or module temperature against the temperature limits. */
+enum alarm_band alarm_band_temperature(const struct alarm_config *c, double celsius);
+/* A module's cell spread (highest - lowest, V). */
+enum alarm_band alarm_band_spread(const struct alarm_config *c, double spread);
+enum alarm_band alarm_band_soc(const struct alarm_config *c, double soc);
+
 const char *alarm_level_name(int level);	/* "warning" */
 /* "Module 3 cell 7 voltage high (3.652 V)" — for the log and the TUI. */
 void	alarm_describe(const struct pt_alarm *a, char *buf, size_t size);

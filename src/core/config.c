@@ -119,6 +119,35 @@ set_bool(bool *dst, const char *key, const char *value, char *err, size_t errsiz
 	return 0;
 }
 
+/* RS485_GROUPS: "auto", or groups 0-7 as "0,2" / "0-3" (DIP 2-4 of the
+ * master, rs485-binary.md §5.1) into a bit mask. */
+static int
+parse_groups(const char *v, unsigned *mask)
+{
+	char *end;
+	long a, b;
+
+	*mask = 0;
+	if (strcmp(v, "auto") == 0 || *v == '\0')
+		return 0;
+	for (;;) {
+		a = b = strtol(v, &end, 10);
+		if (end == v)
+			return -1;
+		if (*end == '-')
+			b = strtol(v = end + 1, &end, 10);
+		if (end == v || a < 0 || b > 7 || a > b)
+			return -1;
+		while (a <= b)
+			*mask |= 1u << a++;
+		if (*end == '\0')
+			return 0;
+		if (*end != ',')
+			return -1;
+		v = end + 1;
+	}
+}
+
 static int
 set_core(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
 {
@@ -146,6 +175,12 @@ set_core(struct pt_config *c, const char *key, const char *value, char *err, siz
 			return bad(err, errsize, key, value,
 			    "is not an RS485 dialect (auto, pylontech, pace or seplos)");
 		strcpy(c->dialect, value);
+		return 0;
+	}
+	if (strcmp(key, "RS485_GROUPS") == 0) {
+		if (parse_groups(value, &c->rs485_groups) != 0)
+			return bad(err, errsize, key, value,
+			    "is not a list of Pylontech groups 0-7 (e.g. 0,1 or 0-3) or auto");
 		return 0;
 	}
 	if (strcmp(key, "INTERVAL") == 0 || strcmp(key, "POLL_INTERVAL") == 0) {

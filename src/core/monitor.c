@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/session.h"
+#include "core/stale.h"
 #include "link/link.h"
 #include "sink/csv.h"
 #ifdef HAVE_MQTT
@@ -31,6 +32,7 @@
 
 #define BACKOFF_MAX_S	30
 #define SLOW_EVERY_MS	(3600 * 1000)
+#define MAX_LINK_EVENTS	64
 
 struct monitor {
 	struct pt_config	 cfg;
@@ -53,12 +55,16 @@ struct monitor {
 	struct link_stats	 stats;
 	uint32_t		 seq;
 	bool			 stale;
+	struct stale_rule	 rule;		/* measured cycles (under lock) */
+	struct link_event	 ev[MAX_LINK_EVENTS];	/* ring, under lock */
+	size_t			 ev_head, ev_count;
 	int			 wake[2];
 	struct pt_sample	 work;		/* the sample being built */
 	/* The BMS's own records (issue 13): asked for at start and by
 	 * monitor_request_records(); the latest complete round, under lock. */
 	bool			 records_wanted;
 	struct pt_records	*records;
+	int64_t			 progress_notified_ms;	/* on_progress's last wake-up */
 };
 
 static void
@@ -79,6 +85,8 @@ set_state(struct monitor *m, enum link_state st, const char *fmt, ...)
 	va_list ap;
 
 	pthread_mutex_lock(&m->lock);
+	if (m->stats.state != st)
+		m->stats.state_since_ms = clock_wall_ms();
 	m->stats.state = st;
 	if (fmt != NULL) {
 		va_start(ap, fmt);
@@ -87,6 +95,33 @@ set_state(struct monitor *m, enum link_state st, const char *fmt, ...)
 	}
 	pthread_mutex_unlock(&m->lock);
 	notify(m);
+}
+
+/* Something happened to the link: into the log beside the alarms.  The
+ * same text twice in a row (a retry loop) is logged once. */
+static void
+link_event(struct monitor *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+link_event(struct monitor *m, const char *fmt, ...)
+{
+	struct link_event ev = { .time_ms = clock_wall_ms() };
+	const struct link_event *prev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&m->lock);
+	prev = &m->ev[(m->ev_head + MAX_LINK_EVENTS - 1) % MAX_LINK_EVENTS];
+	if (m->ev_count == 0 || strcmp(prev->text, ev.text) != 0) {
+		m->ev[m->ev_head] = ev;
+		m->ev_head = (m->ev_head + 1) % MAX_LINK_EVENTS;
+		if (m->ev_count < MAX_LINK_EVENTS)
+			m->ev_count++;
+	}
+	pthread_mutex_unlock(&m->lock);
 }
 
 /* Sleep until the monotonic deadline or until stopped. */
@@ -131,27 +166,30 @@ deliver(struct monitor *m, struct pt_sample *s)
 	pthread_mutex_lock(&m->lock);
 	m->stats.samples++;
 	m->stats.last_sample_ms = s->time_ms;
+	stale_rule_sample(&m->rule, s->time_ms);
+	m->stats.cycle_ms = stale_rule_cycle_ms(&m->rule);
+	m->stats.stale_after_ms = stale_rule_limit_ms(&m->rule, m->cfg.interval_s,
+	    m->cfg.alarms.stale_after_s);
 	m->stale = false;
 	pthread_mutex_unlock(&m->lock);
 	sinks_write(m, s);
 	notify(m);
 }
 
-/* No fresh sample for 3 intervals: say so everywhere, invent nothing. */
+/* No fresh sample for longer than the measured cycle allows (stale.h):
+ * say so everywhere, invent nothing. */
 static void
 check_stale(struct monitor *m)
 {
 	struct link_stats ls;
 	int64_t now = clock_wall_ms();
-	double age, limit;
+	double age;
 
 	monitor_link_stats(m, &ls);
 	if (ls.last_sample_ms == 0)
 		return;
 	age = (double)(now - ls.last_sample_ms) / 1000.0;
-	limit = m->cfg.alarms.stale_after_s > 0 ? m->cfg.alarms.stale_after_s :
-	    3 * m->cfg.interval_s;
-	if (age <= limit || m->stale)
+	if (now - ls.last_sample_ms <= ls.stale_after_ms || m->stale)
 		return;
 	m->stale = true;
 	alarm_engine_stale(m->alarms, true, age, now);
@@ -220,6 +258,55 @@ records_take(struct monitor *m, const struct session *s)
 	notify(m);
 }
 
+/* The session's remark changed (round-robin on or off, packs missing):
+ * show it in the status line and log it with its time. */
+static void
+note_changed(struct monitor *m, const struct session *s)
+{
+	char old[sizeof m->stats.note];
+
+	pthread_mutex_lock(&m->lock);
+	snprintf(old, sizeof old, "%s", m->stats.note);
+	snprintf(m->stats.note, sizeof m->stats.note, "%s", s->note);
+	m->stats.cells_per_cycle = s->cells_per_cycle;
+	pthread_mutex_unlock(&m->lock);
+	if (strcmp(old, s->note) == 0)
+		return;
+	if (s->note[0] != '\0')
+		link_event(m, "%s", s->note);
+	else
+		link_event(m, "no longer: %s", old);
+}
+
+/* session.progress_fn, on the acquisition thread after every step and
+ * chunk: the step in flight, for the UI while it waits for a first sample
+ * (a slow line can take half a minute).  The front end is woken at most
+ * 4 times a second, and only until the first sample. */
+static void
+on_progress(void *arg, const struct session_progress *p)
+{
+	struct monitor *m = arg;
+	char text[sizeof m->stats.progress], steps[24] = "";
+	int64_t now = clock_mono_ms();
+	bool wake;
+
+	if (p->steps > 0)
+		snprintf(steps, sizeof steps, " (%d/%d)", p->step, p->steps);
+	if (p->command[0] != '\0')
+		snprintf(text, sizeof text, "%s: %s, %zu bytes%s", p->phase,
+		    p->command, p->bytes, steps);
+	else
+		snprintf(text, sizeof text, "%s%s", p->phase, steps);
+	pthread_mutex_lock(&m->lock);
+	snprintf(m->stats.progress, sizeof m->stats.progress, "%s", text);
+	wake = m->seq == 0 && now - m->progress_notified_ms >= 250;
+	if (wake)
+		m->progress_notified_ms = now;
+	pthread_mutex_unlock(&m->lock);
+	if (wake)
+		notify(m);
+}
+
 /* Poll until the session fails twice in a row or we are stopped. */
 static void
 poll_loop(struct monitor *m, struct session *s)
@@ -249,7 +336,11 @@ poll_loop(struct monitor *m, struct session *s)
 				last_slow = clock_mono_ms();
 			m->work.seq = ++m->seq;
 			m->work.time_ms = clock_wall_ms();
+			pthread_mutex_lock(&m->lock);
+			m->stats.identity_pending = s->identity_pending;
+			pthread_mutex_unlock(&m->lock);
 			deliver(m, &m->work);
+			note_changed(m, s);
 			/* Every change of the note (round-robin on, growing
 			 * back, off) is said once. */
 			if (failures > 0 || m->stats.state != LINK_POLLING ||
@@ -292,6 +383,7 @@ acquire_main(void *arg)
 {
 	struct monitor *m = arg;
 	int backoff = 1;
+	bool reconnecting = false;
 
 	while (!m->stop) {
 		struct session *s;
@@ -313,6 +405,8 @@ acquire_main(void *arg)
 			    m->stats.device_errors };
 			pthread_mutex_unlock(&m->lock);
 			m->live = s;
+			s->progress_fn = on_progress;
+			s->progress_arg = m;
 			set_state(m, LINK_IDENTIFYING, "identifying the device on %s",
 			    m->link.path);
 			rc = s->ops->identify(s);
@@ -324,13 +418,23 @@ acquire_main(void *arg)
 				    s->dialect[0] ? " / " : "", s->dialect,
 				    s->modules, s->modules == 1 ? "" : "s",
 				    s->note[0] ? "; " : "", s->note);
+				link_event(m, "identified: %s", m->stats.message + 6);
+				note_changed(m, s);
 				backoff = 1;
+				reconnecting = false;
 				poll_loop(m, s);
-				if (!m->stop)
+				pthread_mutex_lock(&m->lock);
+				stale_rule_break(&m->rule);
+				pthread_mutex_unlock(&m->lock);
+				if (!m->stop) {
 					set_state(m, LINK_WAITING, "lost %s: %s",
 					    m->cfg.device, s->error);
-			} else if (!m->stop)
+					link_event(m, "lost %s: %s", m->cfg.device, s->error);
+				}
+			} else if (!m->stop) {
 				set_state(m, LINK_WAITING, "%s: %s", m->cfg.device, s->error);
+				link_event(m, "not identified: %s", s->error);
+			}
 			m->live = NULL;
 			if (s->records_busy || s->records_request) {
 				pthread_mutex_lock(&m->lock);
@@ -339,10 +443,15 @@ acquire_main(void *arg)
 			}
 			session_free(s);
 			link_close(&m->link);
-		} else
+		} else {
 			set_state(m, LINK_WAITING, "%s", link_error(&m->link));
+			link_event(m, "cannot open: %s", link_error(&m->link));
+		}
 		if (m->stop)
 			break;
+		if (!reconnecting)	/* once per outage, not per attempt */
+			link_event(m, "reconnecting (at most every %d s)", BACKOFF_MAX_S);
+		reconnecting = true;
 		check_stale(m);
 		pthread_mutex_lock(&m->lock);
 		m->stats.reconnects++;
@@ -420,6 +529,8 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		goto fail;
 	snprintf(m->stats.device, sizeof m->stats.device, "%s", c->device);
 	m->stats.interval_s = c->interval_s;
+	m->stats.stale_after_ms = stale_rule_limit_ms(&m->rule, c->interval_s,
+	    c->alarms.stale_after_s);
 	if (c->device[0] != '\0') {
 		if (link_init(&m->link, c->device, c->baud) != 0) {
 			snprintf(err, errsize, "%s", link_error(&m->link));
@@ -529,6 +640,19 @@ monitor_link_stats(struct monitor *m, struct link_stats *out)
 	pthread_mutex_lock(&m->lock);
 	*out = m->stats;
 	pthread_mutex_unlock(&m->lock);
+}
+
+size_t
+monitor_link_events(struct monitor *m, struct link_event *out, size_t max)
+{
+	size_t n, i;
+
+	pthread_mutex_lock(&m->lock);
+	n = m->ev_count < max ? m->ev_count : max;
+	for (i = 0; i < n; i++)
+		out[i] = m->ev[(m->ev_head + MAX_LINK_EVENTS - 1 - i) % MAX_LINK_EVENTS];
+	pthread_mutex_unlock(&m->lock);
+	return n;
 }
 
 struct history *

@@ -36,6 +36,9 @@ int	monitor_fd(struct monitor *m);
 void	monitor_drain_fd(struct monitor *m);
 
 void	monitor_link_stats(struct monitor *m, struct link_stats *out);
+/* Link events (lost, reconnecting, identified, round-robin on/off),
+ * newest first; returns the count copied. */
+size_t	monitor_link_events(struct monitor *m, struct link_event *out, size_t max);
 struct history *monitor_history(struct monitor *m);
 struct alarm_engine *monitor_alarms(struct monitor *m);
 const struct pt_config *monitor_config(struct monitor *m);

@@ -87,6 +87,11 @@ struct session {
 	bool	records_busy;
 	uint64_t records_seq;
 	struct pt_records *records;
+	/* The first round of identity reads is not finished: barcodes may
+	 * still arrive, so whatever names things by them (MQTT unique ids)
+	 * waits.  Sessions that identify everything in identify() leave it
+	 * false. */
+	bool	identity_pending;
 	struct session_progress progress;
 	void	(*progress_fn)(void *arg, const struct session_progress *p);
 	void	*progress_arg;
@@ -97,6 +102,12 @@ struct session {
  * console; "rs485" -> RS485). */
 struct session *session_new(const struct pt_config *cfg, struct link *link, volatile int *stop);
 void	session_free(struct session *s);
+
+/* The 1200-baud wake frame of console.md §1.1 (it only switches an LV
+ * console on), then back to the link's speed after a pause.  Also used
+ * by pylontop --probe.  0, or PT_ERR_UNSUPPORTED on a link without a
+ * baud rate (TCP, replay). */
+int	console_send_wake(struct link *l, volatile int *stop);
 
 /* Provided by the protocol families. */
 struct session *console_session_new(const struct pt_config *cfg, struct link *link);

@@ -443,6 +443,24 @@ detect_dialect(const char *body, size_t len)
 	return 0;
 }
 
+int
+console_send_wake(struct link *l, volatile int *stop)
+{
+	int64_t t;
+
+	if (link_set_baud(l, 1200) != 0)
+		return PT_ERR_UNSUPPORTED;
+	pt_vlog(PT_VLOG_SUMMARY, "console: sent the 1200-baud wake frame (no prompt at "
+	    "%d baud)", l->baud > 0 ? l->baud : 115200);
+	link_write(l, wake_frame, sizeof wake_frame - 1, 1000);
+	t = clock_mono_ms() + 500;
+	clock_sleep_until(t, stop);
+	link_set_baud(l, l->baud > 0 ? l->baud : 115200);
+	t = clock_mono_ms() + 500;
+	clock_sleep_until(t, stop);
+	return 0;
+}
+
 static int
 wake(struct session *s)
 {
@@ -452,19 +470,8 @@ wake(struct session *s)
 		return rc;
 	/* LV modules after a full power-off listen only after the 1200-baud
 	 * wake frame; once, never in a loop.  Serial ports only. */
-	if (link_set_baud(s->link, 1200) == 0) {
-		int64_t t;
-
-		pt_vlog(PT_VLOG_SUMMARY, "console: sent the 1200-baud wake frame (no prompt at "
-		    "%d baud)", s->link->baud > 0 ? s->link->baud : 115200);
-		link_write(s->link, wake_frame, sizeof wake_frame - 1, 1000);
-		t = clock_mono_ms() + 500;
-		clock_sleep_until(t, s->stop);
-		link_set_baud(s->link, s->link->baud > 0 ? s->link->baud : 115200);
-		t = clock_mono_ms() + 500;
-		clock_sleep_until(t, s->stop);
+	if (console_send_wake(s->link, s->stop) == 0)
 		rc = probe_prompt(s);
-	}
 	if (rc == PT_ERR_TIMEOUT)
 		rc = probe_prompt(s);
 	if (rc == PT_ERR_TIMEOUT) {
@@ -759,6 +766,7 @@ slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
 		last_ms = clock_mono_ms() - t;
 	}
 	p->slow_next = -1;
+	s->identity_pending = false;
 	progress_steps(s, "polling", 0, 0);
 	return 0;
 }
@@ -1068,6 +1076,7 @@ console_identify(struct session *s)
 	s->records_busy = false;
 	p->polled = false;
 	p->poll_start_ms = 0;
+	s->identity_pending = true;	/* until slow_reads() has done one round */
 	s->cycle_ms = 0;
 	progress_steps(s, "waking", 0, 0);
 	if ((rc = wake(s)) != 0)

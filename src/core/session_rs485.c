@@ -18,6 +18,7 @@
  * environment changes the quiet time between requests (default 100 ms). */
 #include "autoconfig.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "proto/rs485.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/vlog.h"
 
 #define DEFAULT_BAUD	9600
 #define REPLY_MS	1500	/* a whole reply */
@@ -49,7 +51,15 @@ struct rs485_priv {
 	char		buf[BUF_MAX + 1];
 	size_t		len;
 	struct rs485_frame frame;
+	size_t		reply_len;		/* characters of the last frame received */
 	struct pt_diag	diag;
+	char		found_note[160];	/* what discovery had to say */
+	struct pt_sample last;			/* each pack's last cells, with their time */
+	bool		fresh[PT_MAX_MODULES];	/* this poll: the pack's 0x42 answered */
+	int		misses[PT_MAX_MODULES];	/* polls in a row without its 0x42 */
+	char		silent[160];		/* the silent packs, for the note */
+	int64_t		poll_start;		/* monotonic ms of the last poll's start */
+	int64_t		slow_ms;		/* a sample took longer than the interval */
 	struct pt_sample cache;			/* slow data: barcodes, firmware, limits */
 	bool		have_cache;
 };
@@ -126,6 +136,8 @@ await_reply(struct session *s, int wait_ms)
 		}
 		pt_diag_clear(&p->diag);
 		p->last_io_ms = clock_mono_ms();
+		p->reply_len = flen;
+		pt_vlog_bytes("rs485 received", p->buf + start, flen);
 		rc = rs485_decode(p->buf + start, flen, &p->frame, &p->diag);
 		p->len -= start + flen;
 		memmove(p->buf, p->buf + start + flen, p->len);
@@ -141,6 +153,61 @@ await_reply(struct session *s, int wait_ms)
 	return damaged != 0 ? damaged : PT_ERR_TIMEOUT;
 }
 
+/* What -v says of a command: "0x42 analog values". */
+static const char *
+cid2_name(struct session *s, uint8_t cid2)
+{
+	const struct rs485_command *c = rs485_command_find(cid2, priv(s)->dl);
+
+	return c != NULL ? c->name : "?";
+}
+
+static const char *
+target(const struct rs485_priv *p)
+{
+	return p->dl == RS_PYLONTECH ? "address" : "pack";
+}
+
+/* "address 3", "pack 2", or "all packs" for ADR FF (-v lines). */
+static const char *
+who(const struct rs485_priv *p, uint8_t adr, char *buf, size_t size)
+{
+	if (adr == RS485_ALL_PACKS)
+		snprintf(buf, size, "all packs");
+	else
+		snprintf(buf, size, "%s %d", target(p), adr);
+	return buf;
+}
+
+/* -v: one line per answer (or its absence): length, time, verdict. */
+static void
+vlog_reply(struct session *s, uint8_t adr, uint8_t cid2, int rc, int64_t sent_ms)
+{
+	struct rs485_priv *p = priv(s);
+	long long ms = (long long)(clock_mono_ms() - sent_ms);
+	char w[24];
+
+	if (!pt_vlog_on(PT_VLOG_SUMMARY))
+		return;
+	if (rc == 0 && p->frame.cid2 == 0)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: %zu chars in %lld ms: ok",
+		    who(p, adr, w, sizeof w), cid2, p->reply_len, ms);
+	else if (rc == 0)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: %zu chars in %lld ms: RTN %02X "
+		    "(%s)", who(p, adr, w, sizeof w), cid2, p->reply_len, ms, p->frame.cid2,
+		    rs485_rtn_text(p->frame.cid2));
+	else if (rc == PT_ERR_TIMEOUT)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: timeout, nothing in %lld ms",
+		    who(p, adr, w, sizeof w), cid2, ms);
+	else if (rc == PT_ERR_CHECKSUM || rc == PT_ERR_PARSE || rc == PT_ERR_TRUNCATED)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: %zu chars in %lld ms: %s (%s)",
+		    who(p, adr, w, sizeof w), cid2, p->reply_len, ms,
+		    rc == PT_ERR_CHECKSUM ? "checksum" : "damaged", p->diag.error);
+	else
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 <- %s, %02X: link error after %lld ms: %s",
+		    who(p, adr, w, sizeof w), cid2, ms, link_error(s->link));
+}
+
 /* Send one request and wait for its reply, retrying once after a timeout
  * or a damaged reply.  `probe`: discovery, where silence is an answer
  * (not counted, shorter wait, not retried); a damaged reply there still
@@ -152,7 +219,8 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 	struct rs485_priv *p = priv(s);
 	char out[64];
 	int n, tries, rc = PT_ERR_TIMEOUT;
-	int64_t wait;
+	int64_t wait, sent;
+	char w[24];
 
 	n = rs485_encode(out, sizeof out, p->ver, adr, RS485_CID1_BATTERY, cid2, info, info_len);
 	if (n < 0) {
@@ -168,19 +236,27 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 		wait = p->last_io_ms + p->gap_ms - clock_mono_ms();
 		sleep_ms(wait > p->gap_ms ? p->gap_ms : (int)wait);
 		drain(s);
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 -> %s (ADR %02X), %02X %s%s%s",
+		    who(p, adr, w, sizeof w), adr, cid2, cid2_name(s, cid2),
+		    probe ? ", probe" : "", tries > 0 ? ", retry" : "");
+		pt_vlog_bytes("rs485 sent", out, (size_t)n);
+		sent = clock_mono_ms();
+		p->reply_len = 0;
 		if ((rc = link_write(s->link, out, (size_t)n, REPLY_MS)) != 0) {
 			snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
+			vlog_reply(s, adr, cid2, rc, sent);
 			return rc;
 		}
 		rc = await_reply(s, probe ? PROBE_MS : REPLY_MS);
 		p->last_io_ms = clock_mono_ms();
+		vlog_reply(s, adr, cid2, rc, sent);
 		switch (rc) {
 		case 0:
 			if (p->frame.cid2 == 0)
 				return 0;
 			s->counters.device_errors++;
 			snprintf(s->error, sizeof s->error, "%s %d answered command %02X with "
-			    "RTN %02X: %s", p->dl == RS_PYLONTECH ? "address" : "pack", adr, cid2,
+			    "RTN %02X: %s", target(p), adr, cid2,
 			    p->frame.cid2, rs485_rtn_text(p->frame.cid2));
 			/* 02/03: the pack got a damaged request; ask again. */
 			if (p->frame.cid2 != 0x02 && p->frame.cid2 != 0x03)
@@ -191,8 +267,7 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 			if (!probe)
 				s->counters.timeouts++;
 			snprintf(s->error, sizeof s->error, "no reply from %s %d to command %02X "
-			    "within %d ms", p->dl == RS_PYLONTECH ? "address" : "pack", adr, cid2,
-			    probe ? PROBE_MS : REPLY_MS);
+			    "within %d ms", target(p), adr, cid2, probe ? PROBE_MS : REPLY_MS);
 			break;
 		case PT_ERR_CHECKSUM:
 		case PT_ERR_PARSE:
@@ -222,11 +297,21 @@ ask(struct session *s, int pack, uint8_t cid2, bool with_info, struct pt_sample 
 {
 	struct rs485_priv *p = priv(s);
 	uint8_t cmd = (uint8_t)pack;
-	int rc;
+	int rc, named;
 
 	rc = request(s, (uint8_t)pack, cid2, &cmd, with_info ? 1 : 0, false);
 	if (rc != 0)
 		return rc;
+	/* A reply is filed under the pack it names, and that must be the one
+	 * asked (a late answer to an earlier request must not land on it). */
+	named = rs485_reply_pack(&p->frame, cid2);
+	if (with_info && named >= 0 && named != pack) {
+		s->counters.parse_errors++;
+		snprintf(s->error, sizeof s->error, "%s %d, command %02X: the answer is for %s "
+		    "%d; ignored", target(p), pack, cid2, target(p), named);
+		pt_vlog(PT_VLOG_SUMMARY, "rs485: %s", s->error);
+		return PT_ERR_PARSE;
+	}
 	pt_diag_clear(&p->diag);
 	if ((rc = rs485_parse_reply(&p->frame, p->dl, cid2, pack, out, &p->diag)) != 0) {
 		s->counters.parse_errors++;
@@ -257,32 +342,104 @@ probe_analog(struct session *s, int adr)
 	return request(s, (uint8_t)adr, 0x42, &cmd, 1, true);
 }
 
-/* Pylontech: ADR 2, 3, ... in group 0, then 0x12, 0x13 ... while the
- * previous group had packs (§5.1).  The first silence ends a group. */
+/* Pylontech addressing (§5.1): group g's packs are at 0x10 * g + 2 on,
+ * 16 addresses per group (0x02-0x11, 0x12-0x21 ...: the next group's
+ * master is at + 0x10), groups 0-7 by the master's DIP switches 2-4. */
+#define GROUP_PACKS	16
+#define GROUPS		8
+#define PACE_LAST	15	/* PACE numbers are the 4-bit DIP address */
+
+static int
+group_adr(int group, int k)
+{
+	return 0x10 * group + 2 + k;
+}
+
+/* Append to the discovery note (a remark for the user). */
+static void
+say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct session *s, const char *fmt, ...)
+{
+	size_t o = strlen(s->note);
+	va_list ap;
+
+	if (o > 0 && o + 2 < sizeof s->note) {
+		memcpy(s->note + o, "; ", 3);
+		o += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s->note + o, sizeof s->note - o, fmt, ap);
+	va_end(ap);
+	pt_vlog(PT_VLOG_SUMMARY, "rs485 discovery: %s", s->note + o);
+}
+
+/* One group: its addresses in order until the first silence (the link
+ * cable numbers packs without gaps).  Packs past the table are counted,
+ * not read, and said.  `found`: packs of this group. */
+static int
+scan_group(struct session *s, int group, int *found)
+{
+	struct rs485_priv *p = priv(s);
+	int k, rc = PT_ERR_TIMEOUT, extra = 0;
+
+	*found = 0;
+	for (k = 0; k < GROUP_PACKS; k++) {
+		int adr = group_adr(group, k);
+
+		if ((rc = probe_analog(s, adr)) != 0)
+			break;
+		if (p->n_packs < PT_MAX_MODULES)
+			p->packs[p->n_packs++] = adr;
+		else if (extra++ == 0)
+			say(s, "more than %d packs: from address 0x%02X on not read (pylontop "
+			    "shows %d)", PT_MAX_MODULES, adr, PT_MAX_MODULES);
+		(*found)++;
+	}
+	if (link_lost(rc))
+		return rc;
+	if (extra > 0)
+		say(s, "%d pack%s of group %d not read", extra, extra == 1 ? "" : "s", group);
+	return 0;
+}
+
+/* Pylontech: the groups of RS485_GROUPS, every one of them, saying which
+ * are empty; by default ("auto") group 0, then the next while the one
+ * before had packs.  What was not scanned is said (-v, and the note when
+ * the stack may be bigger than what was found). */
 static int
 discover_pylontech(struct session *s)
 {
 	struct rs485_priv *p = priv(s);
-	int group, a, rc = PT_ERR_TIMEOUT;
+	unsigned want = s->cfg->rs485_groups;
+	int group, found = 0, rc, last = -1;
 
-	for (group = 0; group < 16 && p->n_packs < PT_MAX_MODULES; group++) {
-		int found = 0;
-		for (a = 2 + 16 * group; a < 16 * (group + 1) && p->n_packs < PT_MAX_MODULES; a++) {
-			if ((rc = probe_analog(s, a)) != 0)
-				break;
-			p->packs[p->n_packs++] = a;
-			found++;
-		}
-		if (link_lost(rc))
+	for (group = 0; group < GROUPS; group++) {
+		if (want != 0 ? !(want & 1u << group) : group > 0 && found == 0)
+			continue;
+		if ((rc = scan_group(s, group, &found)) != 0)
 			return rc;
-		if (found == 0)
-			break;
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 discovery: group %d: %d pack%s (addresses "
+		    "0x%02X-0x%02X probed)", group, found, found == 1 ? "" : "s",
+		    group_adr(group, 0), group_adr(group, found < GROUP_PACKS ? found :
+		    GROUP_PACKS - 1));
+		if (found > 0)
+			last = group;
+		else if (want != 0)
+			say(s, "group %d (RS485_GROUPS): no pack at 0x%02X", group,
+			    group_adr(group, 0));
 	}
-	return p->n_packs > 0 ? 0 : rc;
+	if (want == 0 && last >= 0 && last + 2 < GROUPS)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485 discovery: groups %d-%d not scanned (group %d "
+		    "is empty; RS485_GROUPS names groups to scan)", last + 2, GROUPS - 1,
+		    last + 1);
+	return p->n_packs > 0 ? 0 : PT_ERR_TIMEOUT;
 }
 
 /* PACE: the pack count from 0x90, numbers 1..n; firmware that under-
- * reports (PylonToMQTT #4) is caught by asking the next number too. */
+ * reports (PylonToMQTT #4) is caught by asking the next numbers too, up
+ * to 15 (a 4-bit DIP address). */
 static int
 discover_pace(struct session *s)
 {
@@ -296,15 +453,20 @@ discover_pace(struct session *s)
 	pt_diag_clear(&p->diag);
 	if (rc != 0 || rs485_parse_pack_count(&p->frame, &n, &p->diag) != 0)
 		n = 0;
+	if (n > PT_MAX_MODULES)
+		say(s, "the master counts %d packs: packs %d-%d not read (pylontop shows %d)",
+		    n, PT_MAX_MODULES + 1, n, PT_MAX_MODULES);
 	for (k = 1; k <= n && p->n_packs < PT_MAX_MODULES; k++)
 		p->packs[p->n_packs++] = k;
-	for (k = n + 1; k <= PT_MAX_MODULES && p->n_packs < PT_MAX_MODULES; k++) {
+	for (k = n + 1; k <= PACE_LAST && p->n_packs < PT_MAX_MODULES; k++) {
 		if ((rc = probe_analog(s, k)) != 0)
 			break;
 		p->packs[p->n_packs++] = k;
 	}
 	if (link_lost(rc))
 		return rc;
+	if (n > 0 && p->n_packs > n)
+		say(s, "the master counts %d packs, %d answer", n, p->n_packs);
 	return p->n_packs > 0 ? 0 : rc;
 }
 
@@ -367,6 +529,7 @@ rs485_identify(struct session *s)
 {
 	struct rs485_priv *p = priv(s);
 	int dl = rs485_dialect_of(s->cfg->dialect), rc;
+	int64_t started;
 
 	snprintf(s->protocol, sizeof s->protocol, "rs485");
 	if (dl < 0) {
@@ -382,7 +545,13 @@ rs485_identify(struct session *s)
 	}
 	p->n_packs = 0;
 	p->have_cache = false;
+	pt_sample_init(&p->last, "rs485");
+	memset(p->misses, 0, sizeof p->misses);
+	p->poll_start = 0;
+	p->slow_ms = 0;
 	s->error[0] = '\0';
+	s->note[0] = '\0';
+	started = clock_mono_ms();
 	switch (dl) {
 	case RS_PYLONTECH:
 		set_dialect(s, RS_PYLONTECH);
@@ -417,12 +586,44 @@ rs485_identify(struct session *s)
 	    p->n_packs, p->n_packs == 1 ? "" : "s");
 	s->modules = p->n_packs;
 	s->cells_per_cycle = p->n_packs;
-	if (p->dl == RS_PYLONTECH && p->packs[p->n_packs - 1] >= 16)
-		snprintf(s->note, sizeof s->note, "packs found in more than one group");
+	if (p->dl == RS_PYLONTECH && p->packs[p->n_packs - 1] > group_adr(0, GROUP_PACKS - 1))
+		say(s, "packs in more than one group (0x%02X-0x%02X)", p->packs[0],
+		    p->packs[p->n_packs - 1]);
+	/* Kept for every later note: it stays true while this session lasts. */
+	snprintf(p->found_note, sizeof p->found_note, "%s", s->note);
+	pt_vlog(PT_VLOG_SUMMARY, "rs485: %s dialect, %d pack%s found in %lld ms at %d baud",
+	    p->info->name, p->n_packs, p->n_packs == 1 ? "" : "s",
+	    (long long)(clock_mono_ms() - started), s->link->baud);
 	return 0;
 }
 
 /* ---- polling ------------------------------------------------------------ */
+
+/* Firmware that answers C1/C2 only for itself (§5.2) gives the master's
+ * barcode for every pack: a barcode is one pack's, so a later pack with
+ * the master's barcode got the master's identity, not its own.  Its
+ * barcode and version stay unknown rather than wrong. */
+static void
+drop_master_echoes(struct session *s, struct pt_sample *c)
+{
+	struct rs485_priv *p = priv(s);
+	const struct pt_module *master = pt_sample_find_module(c, p->packs[0]);
+	int i;
+
+	if (master == NULL || master->barcode[0] == '\0')
+		return;
+	for (i = 1; i < p->n_packs; i++) {
+		struct pt_module *m = pt_sample_find_module(c, p->packs[i]);
+
+		if (m == NULL || strcmp(m->barcode, master->barcode) != 0)
+			continue;
+		pt_vlog(PT_VLOG_SUMMARY, "rs485: pack %d answered C2 with pack %d's barcode %s: "
+		    "the master speaks for itself only; pack %d's identity stays unknown",
+		    m->id, master->id, m->barcode, m->id);
+		m->barcode[0] = '\0';
+		m->firmware[0] = '\0';
+	}
+}
 
 /* Slow data, asked at start and hourly: identity and limits. */
 static int
@@ -447,12 +648,17 @@ poll_slow(struct session *s)
 			}
 		}
 	} else if (p->dl == RS_PACE) {
-		/* Only the pack on the wire answers these (§5.2): the master. */
-		rc = ask(s, p->packs[0], 0xC2, false, c);
-		if (!link_lost(rc))
-			rc = ask(s, p->packs[0], 0xC1, false, c);
-		if (link_lost(rc))
-			return rc;
+		/* Every pack's barcode and version, asked with ADR = INFO = its
+		 * number as PylonToMQTT does; the replies do not name the pack,
+		 * so each is filed under the pack asked. */
+		for (i = 0; i < p->n_packs; i++) {
+			rc = ask(s, p->packs[i], 0xC2, true, c);
+			if (!link_lost(rc))
+				rc = ask(s, p->packs[i], 0xC1, true, c);
+			if (link_lost(rc))
+				return rc;
+		}
+		drop_master_echoes(s, c);
 	}
 	p->have_cache = true;
 	return 0;
@@ -484,6 +690,10 @@ apply_cache(struct rs485_priv *p, struct pt_sample *out)
 			memcpy(to->firmware, from->firmware, sizeof to->firmware);
 		if (from->model[0] != '\0')
 			memcpy(to->model, from->model, sizeof to->model);
+		/* The BMS's limits follow its state: not for a pack that did
+		 * not answer this cycle (its identity above still holds). */
+		if (!PT_HAS(to, PTF_VOLTAGE))
+			continue;
 		to->charge_limit = from->charge_limit;
 		to->discharge_limit = from->discharge_limit;
 		to->charge_voltage = from->charge_voltage;
@@ -491,26 +701,103 @@ apply_cache(struct rs485_priv *p, struct pt_sample *out)
 	}
 }
 
+/* The cycle as measured: from the start of one poll to the next, never
+ * less than the configured interval (the freshness rule's cycle_ms). */
+static int64_t
+measure_cycle(struct session *s, int64_t start)
+{
+	struct rs485_priv *p = priv(s);
+	int64_t interval = (int64_t)(s->cfg->interval_s * 1000), cycle = interval;
+
+	if (p->poll_start > 0 && start - p->poll_start > cycle)
+		cycle = start - p->poll_start;
+	p->poll_start = start;
+	return cycle;
+}
+
+/* Cells of this cycle's good answers become the cache; packs that did not
+ * answer get the cached cells while they are fresh (model/sample.h, the
+ * same rule as the console), then unknown, never repeated as new. */
+static void
+merge_cells(struct session *s, struct pt_sample *out, int64_t cycle_ms)
+{
+	struct rs485_priv *p = priv(s);
+	int64_t limit = pt_cells_max_age_ms(cycle_ms, 1);
+	int i;
+
+	pt_sample_merge_cached(out, &p->last, clock_wall_ms(), limit);
+	for (i = 0; i < p->n_packs; i++) {
+		const struct pt_module *m = pt_sample_find_module(out, p->packs[i]);
+		struct pt_module *c;
+
+		if (!p->fresh[i] || m == NULL || (c = pt_sample_module(&p->last, m->id)) == NULL)
+			continue;
+		pt_module_copy_cells(&p->last, c, out, m);
+	}
+}
+
+/* A pack that stopped answering is said once when it goes silent and once
+ * when it is back (-v), and in the note while it lasts. */
+static void
+say_silent(struct session *s, int i, bool answered, int64_t cycle_ms)
+{
+	struct rs485_priv *p = priv(s);
+	const struct pt_module *c = pt_sample_find_module(&p->last, p->packs[i]);
+	int64_t age = c != NULL && c->cells_ms > 0 ? clock_wall_ms() - c->cells_ms : -1;
+	char since[64] = "never answered";
+
+	if (answered) {
+		if (p->misses[i] > 0)
+			pt_vlog(PT_VLOG_SUMMARY, "rs485: %s %d answers again after %d silent "
+			    "cycle%s", target(p), p->packs[i], p->misses[i],
+			    p->misses[i] == 1 ? "" : "s");
+		p->misses[i] = 0;
+		return;
+	}
+	if (age >= 0) {
+		char iso[40];
+		snprintf(since, sizeof since, "last answer %s",
+		    clock_iso8601(c->cells_ms, 0, iso, sizeof iso));
+	}
+	if (p->misses[i]++ == 0)
+		pt_vlog(PT_VLOG_SUMMARY, "rs485: %s %d stopped answering (%s): %s; its cells are "
+		    "unknown after %.1f s", target(p), p->packs[i], s->error, since,
+		    (double)pt_cells_max_age_ms(cycle_ms, 1) / 1000);
+	/* No count in it: the note changes when the pack does, not every cycle. */
+	snprintf(p->silent + strlen(p->silent), sizeof p->silent - strlen(p->silent),
+	    "%s%s %d silent, %s", p->silent[0] ? "; " : "", target(p), p->packs[i], since);
+}
+
 static int
 rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 {
 	struct rs485_priv *p = priv(s);
 	int i, rc, good = 0, first_err = 0;
+	int64_t start = clock_mono_ms(), cycle_ms = measure_cycle(s, start), took;
+	char was[sizeof s->note];
 
 	snprintf(out->protocol, sizeof out->protocol, "rs485");
 	snprintf(out->dialect, sizeof out->dialect, "%s", p->info->name);
+	p->silent[0] = '\0';
 	for (i = 0; i < p->n_packs; i++) {
 		int pack = p->packs[i];
+		struct pt_module *m;
 
 		rc = ask(s, pack, 0x42, true, out);
 		if (link_lost(rc) || rc == PT_ERR_CLOSED)
 			return rc;
+		p->fresh[i] = rc == 0;
+		say_silent(s, i, rc == 0, cycle_ms);
 		if (rc != 0) {
-			/* One pack lost: the others still make a sample. */
+			/* One pack lost: the others still make a sample, and this
+			 * one stays in it, its values unknown. */
 			if (first_err == 0)
 				first_err = rc;
+			pt_sample_module(out, pack);
 			continue;
 		}
+		if ((m = pt_sample_find_module(out, pack)) != NULL)
+			m->cells_ms = clock_wall_ms();
 		good++;
 		rc = ask(s, pack, 0x44, true, out);
 		if (link_lost(rc) || rc == PT_ERR_CLOSED)
@@ -518,6 +805,10 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 	}
 	if (good == 0)
 		return first_err != 0 ? first_err : PT_ERR_TIMEOUT;
+	merge_cells(s, out, cycle_ms);
+	took = clock_mono_ms() - start;
+	pt_vlog(PT_VLOG_SUMMARY, "rs485: %d of %d packs read in %lld ms (cycle %lld ms)", good,
+	    p->n_packs, (long long)took, (long long)cycle_ms);
 	if (slow || !p->have_cache) {
 		char keep[sizeof s->error];
 		snprintf(keep, sizeof keep, "%s", s->error);
@@ -526,11 +817,29 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 		snprintf(s->error, sizeof s->error, "%s", keep);
 	}
 	apply_cache(p, out);
+	s->cycle_ms = cycle_ms;
+	snprintf(was, sizeof was, "%s", s->note);
+	snprintf(s->note, sizeof s->note, "%s", p->found_note);
+	/* A slow line (9600 baud, many packs) makes samples further apart
+	 * than asked: say by how much. */
+	/* The figure of the first slow sample is kept while samples stay
+	 * slow, so the note does not change with every jitter. */
+	if (took <= (int64_t)(s->cfg->interval_s * 1000))
+		p->slow_ms = 0;
+	else if (p->slow_ms == 0)
+		p->slow_ms = took;
+	if (p->slow_ms > 0)
+		snprintf(s->note + strlen(s->note), sizeof s->note - strlen(s->note),
+		    "%sa sample of %d packs takes %.1f s%s%.0d%s", s->note[0] ? "; " : "",
+		    p->n_packs, (double)p->slow_ms / 1000, s->link->baud > 0 ? " at " : "",
+		    s->link->baud, s->link->baud > 0 ? " baud" : "");
 	if (good < p->n_packs)
-		snprintf(s->note, sizeof s->note, "%d of %d packs answered: %s", good, p->n_packs,
-		    s->error);
-	else
-		s->note[0] = '\0';
+		snprintf(s->note + strlen(s->note), sizeof s->note - strlen(s->note),
+		    "%s%d of %d packs answered: %s", s->note[0] ? "; " : "", good, p->n_packs,
+		    p->silent);
+	/* Said once per change (a pack goes silent, comes back). */
+	if (strcmp(was, s->note) != 0)
+		s->note_seq++;
 	return 0;
 }
 

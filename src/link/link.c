@@ -4,6 +4,7 @@
  * stale pty symlinks, and the -v / -vv trace of the link. */
 #include "link/link_impl.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -100,16 +101,60 @@ tty_backend(const char *path)
 /* Follow symlinks (/dev/serial/by-id/..., socat's link=) to the device
  * node: libserialport 0.1.1 cannot.  Done at every open, because the
  * link may point elsewhere after a replug or a simulator restart. */
-static void
+static int
 resolve_device(struct link *l)
 {
-	char real[PATH_MAX];
+	char real[PATH_MAX], name[sizeof l->path];
+	int rc = 0;
 
-	if (realpath(l->spec, real) != NULL && strlen(real) < sizeof l->path)
+	/* usb:SERIAL: whichever ttyUSB the adapter has now (a replug may
+	 * have given it another number). */
+	if (l->usb_serial[0] != '\0' && (rc = link_usb_resolve(l)) != 0)
+		l->path[0] = '\0';
+	snprintf(name, sizeof name, "%s", l->usb_serial[0] != '\0' ? l->path : l->spec);
+	if (name[0] != '\0' && realpath(name, real) != NULL && strlen(real) < sizeof l->path)
 		snprintf(l->path, sizeof l->path, "%s", real);
 	else
-		snprintf(l->path, sizeof l->path, "%s", l->spec);
+		snprintf(l->path, sizeof l->path, "%s", name);
 	l->ops = tty_backend(l->path);
+	return rc;
+}
+
+static bool
+hex4(const char *p)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return false;
+	return true;
+}
+
+/* usb:SERIAL or usb:VID:PID:SERIAL (hex ids, as lsusb shows them). */
+static int
+init_usb(struct link *l, const char *spec)
+{
+	const char *rest = spec + 4;
+
+	l->usb_vid = l->usb_pid = -1;
+	if (strlen(rest) >= 10 && hex4(rest) && rest[4] == ':' && hex4(rest + 5) &&
+	    rest[9] == ':') {
+		l->usb_vid = (int)strtol(rest, NULL, 16);
+		l->usb_pid = (int)strtol(rest + 5, NULL, 16);
+		rest += 10;
+	}
+	if (rest[0] == '\0' || strlen(rest) >= sizeof l->usb_serial) {
+		link_seterr(l, "%s: %s (expected usb:SERIAL or usb:VID:PID:SERIAL, e.g. "
+		    "usb:A10K3XYZ or usb:0403:6001:A10K3XYZ; pylontop --list-ports shows "
+		    "the serial numbers)", spec, rest[0] == '\0' ? "missing serial number" :
+		    "serial number too long");
+		return PT_ERR_ARG;
+	}
+	snprintf(l->usb_serial, sizeof l->usb_serial, "%s", rest);
+	/* Not plugged in yet is no error here: link_open() says so. */
+	resolve_device(l);
+	return 0;
 }
 
 static int
@@ -172,6 +217,8 @@ link_init(struct link *l, const char *spec, int baud)
 		l->ops = &link_replay_ops;
 		return 0;
 	}
+	if (strncmp(spec, "usb:", 4) == 0)
+		return init_usb(l, spec);
 	resolve_device(l);
 	return 0;
 }
@@ -194,8 +241,10 @@ link_open(struct link *l)
 	link_close(l);
 	l->error[0] = '\0';
 	l->lost_said = 0;
-	if (is_device(l))
-		resolve_device(l);
+	if (is_device(l) && (rc = resolve_device(l)) != 0) {
+		pt_vlog(PT_VLOG_SUMMARY, "link: cannot open: %s", link_error(l));
+		return rc;
+	}
 	pt_vlog(PT_VLOG_SUMMARY, "link: %s %s (%s%s%s)", l->opens > 0 ?
 	    "reconnecting to" : "opening", l->spec, link_kind(l),
 	    strcmp(l->spec, l->path) != 0 ? " " : "",

@@ -32,7 +32,7 @@ struct link {
 	int	baud;
 	int	fd;		/* -1 when closed */
 	void	*priv;		/* backend state */
-	char	error[256];	/* last error, one line */
+	char	error[512];	/* last error, one line: room for a 255-character path and its hint */
 	unsigned opens;		/* successful opens: the next one is a reconnect */
 	int	lost_said;	/* "lost" was logged for this open (-v) */
 	/* Called before every read and write: the owner publishes what it
@@ -41,10 +41,17 @@ struct link {
 	 * NULL by default; link_init clears it. */
 	void	(*on_io)(void *ctx);
 	void	*on_io_ctx;
+	/* -d usb:[VID:PID:]SERIAL: the adapter is found by its USB serial
+	 * number at every open, whatever ttyUSB number it has now.  Empty
+	 * serial: an ordinary path.  vid/pid -1: any. */
+	char	usb_serial[64];
+	int	usb_vid, usb_pid;
 };
 
 /* Parse a spec and choose the backend: "tcp://host:port", "replay:FILE",
- * a pty path (termios), anything else a serial port (libserialport).
+ * "usb:[VID:PID:]SERIAL" (the serial port of that USB adapter, looked up
+ * at every open), a pty path (termios), anything else a serial port
+ * (libserialport).
  * Does not open.  Returns 0 or PT_ERR_ARG with l->error set. */
 int	link_init(struct link *l, const char *spec, int baud);
 int	link_open(struct link *l);
@@ -60,5 +67,25 @@ const char *link_kind(const struct link *l);
 /* Print every serial port libserialport finds, with USB details and its
  * /dev/serial/by-id name.  Returns 0, or < 0 with a message on stderr. */
 int	link_list_ports(FILE *out);
+
+/* One serial port as the system lists it. */
+struct link_port {
+	char	path[256];		/* /dev/ttyUSB0 */
+	int	usb;			/* a USB adapter: the fields below are set */
+	int	vid, pid;		/* -1 when unknown */
+	char	maker[64];		/* "FTDI" ("" when unknown) */
+	char	product[64];		/* "FT232R USB UART" */
+	char	serial[64];		/* "A10K3XYZ" */
+	char	about[128];		/* the system's description */
+};
+
+/* Every serial port: *ports is a malloc'ed array of *n (free() it).
+ * 0, or a pt_err with a one-line reason in err. */
+int	link_ports(struct link_port **ports, int *n, char *err, size_t errsize);
+/* Where link_ports() gets its list: libserialport (sysfs/udev) by
+ * default.  Tests point it at a fake list (no udev needed), e.g. to
+ * unplug an adapter and plug it back in as another ttyUSB. */
+extern int (*link_ports_source)(struct link_port **ports, int *n, char *err,
+    size_t errsize);
 
 #endif

@@ -22,6 +22,10 @@ int	link_errno(struct link *l, int e);
  * (name)" when locked, "busy: also open in PID N (name), ..." when
  * read alongside). */
 int	link_tty_open(struct link *l);
+/* -d usb:...: set l->path to the port of the USB adapter l->usb_* names,
+ * from the port list of this moment.  0, or a pt_err with l->error set
+ * (not plugged in; several ports with that serial number). */
+int	link_usb_resolve(struct link *l);
 /* poll()-based read and write on l->fd, shared by pty, serial and tcp. */
 ssize_t	link_fd_read(struct link *l, void *buf, size_t len, int timeout_ms);
 int	link_fd_write(struct link *l, const void *buf, size_t len, int timeout_ms);

@@ -102,6 +102,7 @@ csv_layout_from_sample(struct csv_layout *l, const struct pt_sample *s)
 
 		l->module_id[i] = m->id;
 		l->n_cells[i] = m->n_cells;
+		l->n_temps[i] = m->n_temps < PT_MAX_TEMPS ? m->n_temps : PT_MAX_TEMPS;
 		for (j = 0; j < m->n_cells; j++)
 			if (PT_HAS(&m->cells[j], PTF_TEMPERATURE))
 				l->cell_temps[i] = true;
@@ -136,6 +137,8 @@ sample_csv_header(const struct csv_layout *lay)
 	for (m = 0; m < lay->n_modules; m++) {
 		for (i = 0; i < sizeof module_cols / sizeof module_cols[0]; i++)
 			put(&l, ",m%02d_%s", lay->module_id[m], module_cols[i]);
+		for (c = 0; c < lay->n_temps[m]; c++)
+			put(&l, ",m%02d_t%d_C", lay->module_id[m], c + 1);
 		for (c = 0; c < lay->n_cells[m]; c++)
 			put(&l, ",m%02d_c%02d_V", lay->module_id[m], c + 1);
 		if (lay->cell_temps[m])
@@ -196,6 +199,8 @@ module_row(struct line *l, const struct csv_layout *lay, int idx, const struct p
 	text(l, m->status);
 	/* Empty: never read (or no such module in this sample). */
 	num(l, 1, 1, pt_module_cells_age_s(s, m), 1);
+	for (c = 0; c < lay->n_temps[idx]; c++)
+		num(l, c < m->n_temps ? 1 : 0, 1, m->temps[c], 1);
 	for (c = 0; c < lay->n_cells[idx]; c++) {
 		const struct pt_cell *cell = c < m->n_cells ? &m->cells[c] : NULL;
 		num(l, cell ? cell->valid : 0, PTF_VOLTAGE, cell ? cell->voltage : 0, 3);

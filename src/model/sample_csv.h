@@ -5,9 +5,9 @@
  * cells were not read in one cycle gives empty cells, not a new header.
  * Columns: time (ISO 8601 UTC), protocol, stack values, alarm names, then
  * for each module its values, the age of its cells (mNN_cells_age_s, s
- * since the device gave them; empty when never read) and one column per
- * cell voltage (and cell
- * temperature where the device gives one).  Units are in the column names
+ * since the device gave them; empty when never read), its own temperature
+ * sensors (m01_t1_C ..., RS485 packs), and one column per cell voltage (and
+ * cell temperature where the device gives one).  Units are in the column names
  * (stack_voltage_V, m01_c07_V).  Unknown values are empty; text is quoted
  * and guarded against formula injection (util/sanitize.h); numbers use
  * '.' whatever the locale. */
@@ -23,6 +23,7 @@ struct csv_layout {
 	int	module_id[PT_MAX_MODULES];
 	int	n_cells[PT_MAX_MODULES];
 	bool	cell_temps[PT_MAX_MODULES];
+	int	n_temps[PT_MAX_MODULES];	/* the module's own sensors (RS485 T1..) */
 };
 
 void	csv_layout_from_sample(struct csv_layout *l, const struct pt_sample *s);

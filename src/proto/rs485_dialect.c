@@ -239,15 +239,16 @@ set_status_from_current(struct pt_module *m)
 	pt_copy_text(m->status, sizeof m->status, st, strlen(st));
 }
 
-/* Cell-group sensors cover cells 1-4, 5-8 ...: clear when the groups
- * cover the cells exactly (15 or 16 cells, 4 groups); an 8-cell UP2500
- * with 4 groups is not clear, its sensors stay in temps[] only. */
+/* Sensors stay what they are: temps[] of the pack, T1 first.  Cell-group
+ * sensors (cells 1-4, 5-8 ...) are not copied into the cells: a group's
+ * one reading shown as four "cell temperatures" would claim sensors the
+ * pack does not have.  Their range is the module's min/max; with no board
+ * sensor (PACE, Seplos) their mean is the module temperature. */
 static void
 place_temps(const struct dialect *dl, struct pt_module *m, const double *t, unsigned ntemp)
 {
-	unsigned i, groups = 0, first = 0;
+	unsigned i, groups = 0;
 	double sum = 0, lo = INFINITY, hi = -INFINITY;
-	int k;
 
 	m->n_temps = (int)(ntemp < PT_MAX_TEMPS ? ntemp : PT_MAX_TEMPS);
 	for (i = 0; i < (unsigned)m->n_temps; i++)
@@ -261,8 +262,7 @@ place_temps(const struct dialect *dl, struct pt_module *m, const double *t, unsi
 			PT_SET(m, mos_temperature, PTF_MOS_TEMPERATURE, t[i]);
 			break;
 		case T_GROUP:
-			if (groups++ == 0)
-				first = i;
+			groups++;
 			sum += t[i];
 			lo = fmin(lo, t[i]);
 			hi = fmax(hi, t[i]);
@@ -278,10 +278,6 @@ place_temps(const struct dialect *dl, struct pt_module *m, const double *t, unsi
 	/* No board sensor (PACE, Seplos): the cells' mean is the module's. */
 	if (!PT_HAS(m, PTF_TEMPERATURE))
 		PT_SET(m, temperature, PTF_TEMPERATURE, sum / groups);
-	if (m->n_cells == 0 || (unsigned)(m->n_cells + 3) / 4 != groups)
-		return;
-	for (k = 0; k < m->n_cells; k++)
-		PT_SET(&m->cells[k], temperature, PTF_TEMPERATURE, (float)t[first + (unsigned)k / 4]);
 }
 
 /* One pack block, from its cell count on.  s == NULL: check only. */
@@ -767,6 +763,29 @@ module_or_fail(struct pt_sample *s, int pack, struct pt_diag *d, int *rc)
 
 	*rc = m == NULL ? pt_diag_fail(d, PT_ERR_PARSE, "more than %d packs", PT_MAX_MODULES) : 0;
 	return m;
+}
+
+int
+rs485_reply_pack(const struct rs485_frame *f, uint8_t cid2)
+{
+	size_t at;
+
+	switch (cid2) {
+	case 0x42:
+	case 0x44:
+		at = 1;
+		break;
+	case 0x92:
+	case 0x93:
+	case 0x96:
+		at = 0;
+		break;
+	default:
+		return -1;
+	}
+	if (f->info_len <= at || f->info[at] == 0 || f->info[at] == RS485_ALL_PACKS)
+		return -1;
+	return f->info[at];
 }
 
 /* Device text: up to the first NUL, sanitised, padding trimmed. */

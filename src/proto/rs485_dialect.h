@@ -70,6 +70,12 @@ int	rs485_parse_analog(const struct rs485_frame *f, enum rs485_dialect dl,
 int	rs485_parse_alarm(const struct rs485_frame *f, enum rs485_dialect dl, int pack,
 	    struct pt_sample *s, struct pt_diag *d);
 
+/* The pack a reply names by its command byte: INFO[1] of 0x42/0x44,
+ * INFO[0] of 0x92/0x93/0x96; -1 when it names none (0, FF, too short, or a
+ * command without one such as PACE's 0xC1/0xC2, whose replies are known
+ * only by the request). */
+int	rs485_reply_pack(const struct rs485_frame *f, uint8_t cid2);
+
 /* 0x93 (Pylontech, command byte + 16 characters) or 0xC2 (PACE, 20
  * characters of barcode, maybe 20 of build date): the module's barcode. */
 int	rs485_parse_serial(const struct rs485_frame *f, int cid2, int pack,

@@ -84,6 +84,8 @@ usage(FILE *f)
 "  --tcp PORT            listen on 127.0.0.1:PORT (one client at a time)\n"
 "  --protocol P          lv (default), hv, sc0500 or rs485\n"
 "  --dialect D           rs485: pylontech (default) or pace\n"
+"  --group-size N        rs485 pylontech: packs per group (1-16, default 16; group g\n"
+"                        starts at address 0x10*g+2)\n"
 "  --modules N           modules / BMUs / packs (LV 1-16, HV 1-8; default 3 LV, 5 HV)\n"
 "  --cells N             cells per module (default 15; HV 15 or 24)\n"
 "  --pwr-layout A|B|C    LV pwr table layout (default B)\n"
@@ -505,14 +507,15 @@ main(int argc, char **argv)
 		{ "barcode", required_argument, NULL, 'B' }, { "baud", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 's' }, { "state", required_argument, NULL, 'S' },
 		{ "fault", required_argument, NULL, 'f' }, { "fault-every", required_argument, NULL, 'e' },
+		{ "group-size", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ "bms-clock-offset", required_argument, NULL, 'O' },
-		{ "log-entries", required_argument, NULL, 'G' },
+		{ "log-entries", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sim s;
 	const char *barcode = "PPTAH0240012345";
-	int ch, modules = 0, cells = 0, log_entries = -1;
+	int ch, modules = 0, cells = 0, log_entries = -1, group_size = SIM_RS485_GROUP_MAX;
 	long clock_offset = 0;
 	unsigned seed = 1;
 	struct sigaction sa;
@@ -555,7 +558,7 @@ main(int argc, char **argv)
 			break;
 		case 'e': faults.every = (unsigned)atoi(optarg); break;
 		case 'O': clock_offset = atol(optarg); break;
-		case 'G':
+		case 'N':
 			log_entries = atoi(optarg);
 			if (log_entries < 0 || log_entries > SIM_LOG_MAX) {
 				fprintf(stderr, "pylontop-sim: --log-entries: '%s' is not 0-%d\n",
@@ -563,6 +566,7 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'G': group_size = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pylontop-sim %s\n", PACKAGE_VERSION); return 0;
 		default: return 2;
@@ -574,10 +578,11 @@ main(int argc, char **argv)
 	if (cells == 0)
 		cells = strcmp(protocol, "rs485") == 0 ? 16 : 15;
 	if ((pty_link == NULL) == (port == 0) || modules < 1 || modules > (s.hv ? 8 : 16) ||
-	    cells < 1 || cells > (s.hv ? 24 : 16) ||
+	    cells < 1 || cells > (s.hv ? 24 : 16) || group_size < 1 ||
+	    group_size > SIM_RS485_GROUP_MAX ||
 	    (s.pwr_layout != 'A' && s.pwr_layout != 'B' && s.pwr_layout != 'C')) {
 		fprintf(stderr, "pylontop-sim: give --pty LINK or --tcp PORT; modules 1-%d, "
-		    "cells 1-%d (try --help)\n", s.hv ? 8 : 16, s.hv ? 24 : 16);
+		    "cells 1-%d, --group-size 1-16 (try --help)\n", s.hv ? 8 : 16, s.hv ? 24 : 16);
 		return 2;
 	}
 	if (faults.max_module > modules || faults.max_cell > cells) {
@@ -593,6 +598,8 @@ main(int argc, char **argv)
 		s.model.log_n = log_entries;
 	/* The log ends an hour before the start, on the BMS clock. */
 	s.model.log_t0 = (int64_t)time(NULL) + clock_offset - s.model.log_n * 617L - 3600;
+	if (strcmp(protocol, "rs485") == 0)
+		sim_rs485_number(&s.model, s.dialect, group_size);
 	started = now_s();
 	for (ch = 0; ch < modules; ch++) {
 		s.model.m[ch].batfail = faults.batfail[ch];

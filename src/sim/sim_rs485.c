@@ -252,8 +252,17 @@ alarm_info(const struct sim_model *m, const struct sim_module *mod, bool pace, i
 	}
 }
 
+/* Each pack's own firmware: packs of one stack often differ, and a
+ * version shown on the wrong pack must be visible in the tests. */
 static void
-pylon_identity(const struct sim_module *mod, int cid2, int pack, struct bytes *b)
+pace_version(int index, char *buf, size_t size)
+{
+	snprintf(buf, size, "P16S100A-1B470-1.%02d", 4 + index);
+}
+
+static void
+pylon_identity(const struct sim_model *m, const struct sim_module *mod, int cid2, int pack,
+    struct bytes *b)
 {
 	static const unsigned char params[] = { 0x10, 0x0E, 0x42, 0x0B, 0xEA, 0x0A, 0xF0, 0x0D,
 	    0x03, 0x0A, 0x47, 0x03, 0xE8, 0xD2, 0xF0, 0xB3, 0xB0, 0xA7, 0xF8, 0x0D, 0x03, 0x0A,
@@ -289,9 +298,33 @@ pylon_identity(const struct sim_module *mod, int cid2, int pack, struct bytes *b
 		put8(b, 4);
 		put8(b, 2);
 		put8(b, 8);
-		put8(b, 0);
+		put8(b, (long)(mod - m->m));		/* main line 2.8.<pack index> */
 		break;
 	}
+}
+
+void
+sim_rs485_number(struct sim_model *m, const char *dialect, int per_group)
+{
+	int i;
+
+	if (per_group < 1 || per_group > SIM_RS485_GROUP_MAX)
+		per_group = SIM_RS485_GROUP_MAX;
+	for (i = 0; i < m->modules; i++)
+		m->m[i].id = dialect != NULL && strcmp(dialect, "pace") == 0 ? i + 1 :
+		    0x10 * (i / per_group) + 2 + i % per_group;
+}
+
+/* The pack at a Pylontech address, by the numbers sim_rs485_number gave. */
+static int
+pack_at(const struct sim_model *m, int adr)
+{
+	int i;
+
+	for (i = 0; i < m->modules; i++)
+		if (m->m[i].id == adr)
+			return i;
+	return -1;
 }
 
 /* The all-packs 0x42 needs every pack's cells: one lost, no answer. */
@@ -310,22 +343,27 @@ static size_t
 pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 {
 	struct bytes b = { .n = 0 };
-	int pack = r->ninfo > 0 ? r->info[0] : r->adr, k;
+	int pack = r->ninfo > 0 ? r->info[0] : r->adr, k, n = 0, at = pack_at(m, r->adr);
 
-	/* Group 0 only: ADR 2 is the master, 3.. the slaves; others are silent. */
-	if (r->adr < 2 || r->adr >= 2 + m->modules)
+	/* ADR 2 + 16 * group is a group's master, the slaves follow it (§5.1);
+	 * an address nobody has is silent. */
+	if (at < 0)
 		return 0;
 	if (r->ver != 0x20)
 		return frame(out, size, r->ver, r->adr, RTN_VER, &b, 0);
-	if (sim_module_dead(m, r->adr - 2))
+	if (sim_module_dead(m, at))
 		return 0;			/* packdead: nothing at all */
-	if (r->cid2 == 0x42 && pack == 0xFF && r->adr == 2) {
+	if (r->cid2 == 0x42 && pack == 0xFF && (r->adr & 0x0F) == 2) {
+		/* Every pack of the master's group. */
 		if (!all_cells_answered(m))
 			return 0;
-		put8(&b, 0x11);
-		put8(&b, m->modules);
 		for (k = 0; k < m->modules; k++)
-			analog_block(m, &m->m[k], false, &b);
+			n += (m->m[k].id & 0xF0) == (r->adr & 0xF0);
+		put8(&b, 0x11);
+		put8(&b, n);
+		for (k = 0; k < m->modules; k++)
+			if ((m->m[k].id & 0xF0) == (r->adr & 0xF0))
+				analog_block(m, &m->m[k], false, &b);
 		return frame(out, size, 0x20, r->adr, RTN_OK, &b, bad);
 	}
 	/* The command byte must be the address (§5.1). */
@@ -333,53 +371,30 @@ pylontech(struct sim_model *m, const struct req *r, char *out, size_t size, int 
 		return frame(out, size, 0x20, r->adr, RTN_FORMAT, &b, 0);
 	switch (r->cid2) {
 	case 0x42:
-		if (!sim_module_cells_answered(m, r->adr - 2))
+		if (!sim_module_cells_answered(m, at))
 			return 0;		/* batfail: its cell read is lost */
 		put8(&b, 0x11);
 		put8(&b, r->adr);
-		analog_block(m, &m->m[r->adr - 2], false, &b);
+		analog_block(m, &m->m[at], false, &b);
 		break;
 	case 0x44:
-		alarm_info(m, &m->m[r->adr - 2], false, r->adr, &b);
+		alarm_info(m, &m->m[at], false, r->adr, &b);
 		break;
 	case 0x4F:
 		break;
 	case 0x51:	/* through the link cable the master answers (§5.1) */
-		pylon_identity(&m->m[0], r->cid2, r->adr, &b);
+		pylon_identity(m, &m->m[0], r->cid2, r->adr, &b);
 		break;
 	case 0x47:
 	case 0x92:
 	case 0x93:
 	case 0x96:
-		pylon_identity(&m->m[r->adr - 2], r->cid2, r->adr, &b);
+		pylon_identity(m, &m->m[at], r->cid2, r->adr, &b);
 		break;
 	default:
 		return frame(out, size, 0x20, r->adr, RTN_CID2, &b, 0);
 	}
 	return frame(out, size, 0x20, r->adr, RTN_OK, &b, bad);
-}
-
-/* The answers only the master gives (identity, capacity). */
-static void
-pace_master(const struct sim_module *master, int cid2, struct bytes *b)
-{
-	char date[24];
-
-	switch (cid2) {
-	case 0xA6:
-		put16(b, lround(master->soc * master->capacity_ah));
-		put16(b, lround(master->capacity_ah * 100));
-		put16(b, lround(master->capacity_ah * 105));
-		break;
-	case 0xC1:
-		put_text(b, "P16S100A-1B470-1.04", 20, 0);
-		break;
-	case 0xC2:
-		snprintf(date, sizeof date, "Mar 30 2022,18:18:16");
-		put_text(b, master->barcode, 20, ' ');
-		put_text(b, date, 20, ' ');
-		break;
-	}
 }
 
 static size_t
@@ -388,6 +403,7 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 	struct bytes b = { .n = 0 };
 	const struct sim_module *master = &m->m[0];
 	int pack = r->ninfo > 0 && r->info[0] != 0xFF ? r->info[0] : r->adr, k;
+	char date[24];
 
 	/* SOK firmware takes VER 20 as well as 25 (jtubb); replies say 25. */
 	if (r->ver != 0x25 && r->ver != 0x20)
@@ -424,11 +440,28 @@ pace(struct sim_model *m, const struct req *r, char *out, size_t size, int bad)
 		put8(&b, pack);
 		analog_block(m, &m->m[pack - 1], true, &b);
 		break;
-	/* Only the pack on the wire (the master) answers these (§5.2). */
+	/* Only the pack on the wire (the master) answers this (§5.2). */
 	case 0xA6:
+		put16(&b, lround(master->soc * master->capacity_ah));
+		put16(&b, lround(master->capacity_ah * 100));
+		put16(&b, lround(master->capacity_ah * 105));
+		break;
+	/* Identity: the master relays it for the pack named by ADR / INFO, as
+	 * PylonToMQTT asks every pack; none named (ADR 0/1, no INFO): its own. */
 	case 0xC1:
 	case 0xC2:
-		pace_master(master, r->cid2, &b);
+		if (pack <= 1)
+			pack = 1;
+		if (pack > m->modules || sim_module_dead(m, pack - 1))
+			return 0;
+		if (r->cid2 == 0xC1) {
+			pace_version(pack - 1, date, sizeof date);
+			put_text(&b, date, 20, 0);
+			break;
+		}
+		snprintf(date, sizeof date, "Mar 30 2022,18:18:16");
+		put_text(&b, m->m[pack - 1].barcode, 20, ' ');
+		put_text(&b, date, 20, ' ');
 		break;
 	default:
 		return frame(out, size, 0x25, 1, RTN_CID2, &b, 0);

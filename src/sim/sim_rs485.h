@@ -16,6 +16,14 @@
  * (sim_model_step) first, and a write command (0x94, 0x95, 0x99, 0x9A,
  * 0x9B, 0x82, 0xB2, 0xD0-0xEF) is counted in m->write_count and answered
  * RTN 04 without changing anything. */
+/* Packs per Pylontech group: 16 addresses, 0x10 * g + 2 ... 0x10 * g + 0x11. */
+#define SIM_RS485_GROUP_MAX	16
+
+/* Number the packs as the dialect does (module ids = what pylontop shows,
+ * and what the state file says): Pylontech addresses 2, 3 ... with
+ * `per_group` packs per group (group g from 0x10 * g + 2); PACE 1, 2 ... */
+void	sim_rs485_number(struct sim_model *m, const char *dialect, int per_group);
+
 size_t	sim_rs485_respond(struct sim_model *m, const char *dialect, const char *req,
 	    size_t reqlen, char *out, size_t outsize, int bad_checksum);
 

@@ -182,16 +182,23 @@ shape_merge(struct csv_layout *into, const struct csv_layout *add, char *why, si
 			for (k = into->n_modules; k > 0 && into->module_id[k - 1] > id; k--) {
 				into->module_id[k] = into->module_id[k - 1];
 				into->n_cells[k] = into->n_cells[k - 1];
+				into->n_temps[k] = into->n_temps[k - 1];
 			}
 			into->n_modules++;
 			into->module_id[k] = id;
 			into->n_cells[k] = add->n_cells[i];
+			into->n_temps[k] = add->n_temps[i];
 			add_why(why, size, "module %d appeared", id, 0);
 			grew = true;
 		} else if (add->n_cells[i] > into->n_cells[k]) {
 			add_why(why, size, into->n_cells[k] == 0 ? "m%02d gave its cells" :
 			    "m%02d has more cells", id, 0);
 			into->n_cells[k] = add->n_cells[i];
+			grew = true;
+		}
+		if (add->n_temps[i] > into->n_temps[k]) {
+			add_why(why, size, "m%02d has more temperature sensors", id, 0);
+			into->n_temps[k] = add->n_temps[i];
 			grew = true;
 		}
 	}

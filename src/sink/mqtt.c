@@ -766,6 +766,13 @@ mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 		pthread_mutex_unlock(&m->lock);
 		return 0;
 	}
+	/* Ids come from barcodes: on a slow line they arrive over the first
+	 * cycles, and a device named before them would be renamed (a second
+	 * device in Home Assistant).  Publish nothing until they are in. */
+	if (!m->named && ls != NULL && ls->identity_pending) {
+		pthread_mutex_unlock(&m->lock);
+		return 0;
+	}
 	m->last = *s;
 	m->have_last = true;
 	if (ls != NULL)

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 struct role_style {
 	short	fg, bg;		/* -1: the terminal's default */
 	attr_t	color_attr;	/* added to the pair */
@@ -276,4 +278,71 @@ tui_clock(char *buf, size_t size, int64_t utc_ms, int64_t now_ms)
 		strftime(buf, size, "%H:%M:%S", &a);
 	else
 		strftime(buf, size, "%m-%d %H:%M", &a);
+}
+
+enum tui_role
+tui_band_role(enum alarm_band b, enum tui_role normal)
+{
+	switch (b) {
+	case BAND_COLD: return TR_COLD;
+	case BAND_WARN: return TR_WARN;
+	case BAND_ALARM: return TR_BAD;
+	case BAND_LIMIT: return TR_LIMIT;
+	default: return normal;
+	}
+}
+
+char
+tui_band_mark(enum alarm_band b)
+{
+	switch (b) {
+	case BAND_COLD: return '_';
+	case BAND_WARN: return '!';
+	case BAND_ALARM: case BAND_LIMIT: return '#';
+	default: return ' ';
+	}
+}
+
+void
+tui_dim(int y, int x, int rows, int width)
+{
+	int r, c;
+
+	for (r = y; r < y + rows && r < LINES; r++)
+		for (c = x; c < x + width && c < COLS; c++) {
+			chtype ch = mvinch(r, c);
+
+			mvchgat(r, c, 1, (ch & A_ATTRIBUTES & ~A_COLOR) | A_DIM,
+			    (short)PAIR_NUMBER(ch & A_COLOR), NULL);
+		}
+}
+
+void
+tui_old_text(struct tui *t, char *buf, size_t size)
+{
+	char when[24], age[32];
+
+	tui_clock(when, sizeof when, t->sample->time_ms, clock_wall_ms());
+	tui_age_text(age, sizeof age, t->old_age_ms);
+	snprintf(buf, size, TUI_OLD_MARK " old: last sample %s, %s ago", when, age);
+}
+
+int
+tui_wrap(int y, int x1, int w1, int x, int width, int max_lines, const char *msg)
+{
+	static char lines[TUI_MESSAGE_LINES * 4][LAYOUT_LINE_MAX];
+	int n, i;
+
+	if (max_lines > (int)(sizeof lines / sizeof lines[0]))
+		max_lines = (int)(sizeof lines / sizeof lines[0]);
+	n = layout_wrap(msg, w1, width, max_lines, lines);
+	for (i = 0; i < n; i++)
+		tui_text(y + i, i == 0 ? x1 : x, i == 0 ? w1 : width, lines[i]);
+	return n;
+}
+
+bool
+tui_weakest(struct tui *t, struct weakest *w)
+{
+	return t->have_sample && layout_weakest(t->sample, w);
 }

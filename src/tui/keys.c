@@ -3,7 +3,8 @@
  * that works and nothing that does not.
  *
  * 'l' toggles CSV logging everywhere, so of vi's h j k l only h, j and k
- * move; the arrow keys do everything. */
+ * move; the arrow keys do everything.  pylontop(1) KEYS lists this table
+ * (tests/integration/tui.sh compares the two). */
 #include "tui/tui_impl.h"
 
 #include <stdio.h>
@@ -142,6 +143,24 @@ key_cell_mode(struct tui *t, int ch)
 	tui_message(t, "Cell voltages: %s", names[t->cell_mode]);
 }
 
+/* Straight to the chart of the weakest cell (layout_weakest: the cell
+ * farthest from its module mean), from any view. */
+static void
+key_weakest(struct tui *t, int ch)
+{
+	struct weakest w;
+
+	(void)ch;
+	if (!tui_weakest(t, &w)) {
+		tui_message(t, "No cell voltages yet: nothing to chart");
+		return;
+	}
+	t->module = w.weak_mod;
+	t->cell = w.weak_cell;
+	t->metric = tui_n_metrics - 1;		/* cell voltage */
+	tui_set_view(t, TV_HISTORY);
+}
+
 static void
 key_mqtt(struct tui *t, int ch)
 {
@@ -222,7 +241,7 @@ static const struct key_entry keys[] = {
 	    VIEW(TV_HISTORY), key_cell },
 	{ { 'r', 'R' }, "r R", "next / previous resolution", VIEW(TV_HISTORY), key_resolution },
 	{ { 's', 'M', 'H' }, "s M H", "seconds, minutes, hours", VIEW(TV_HISTORY), key_resolution },
-	{ { '+', '=', '-', '_' }, "+ -", "more / less time per dot", VIEW(TV_HISTORY), key_zoom },
+	{ { '+', '=', '-', '_' }, "+ = - _", "more / less time per dot", VIEW(TV_HISTORY), key_zoom },
 	{ { 't' }, "t", "voltages / temperatures", VIEW(TV_CELLS), key_temps },
 	{ { 'd' }, "d", "voltages as fits / absolute / mV from mean", VIEW(TV_CELLS),
 	    key_cell_mode },
@@ -230,12 +249,13 @@ static const struct key_entry keys[] = {
 	{ { KEY_PPAGE, KEY_NPAGE, ' ' }, "PgUp PgDn Space", "scroll a page", SCROLLING,
 	    key_scroll },
 	{ { KEY_HOME, 'g', KEY_END, 'G' }, "Home End g G", "top / bottom", SCROLLING, key_scroll },
+	{ { 'w' }, "w", "history chart of the weakest cell", 0, key_weakest },
 	{ { 'm' }, "m", "MQTT publishing on / off", 0, key_mqtt },
 	{ { 'l' }, "l", "CSV logging on / off", 0, key_csv },
 	{ { 'a' }, "a", "acknowledge alarms (cleared ones go)", 0, key_ack },
 	{ { 'p' }, "p", "freeze the display (reading goes on)", 0, key_freeze },
 	{ { CTRL('l') }, "Ctrl-L", "repaint the screen", 0, key_repaint },
-	{ { 'q', 'Q', KEY_F(10) }, "q F10", "quit", 0, key_quit },
+	{ { 'q', 'Q', KEY_F(10) }, "q Q F10", "quit", 0, key_quit },
 };
 
 #define NKEYS	(sizeof keys / sizeof keys[0])

@@ -4,6 +4,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "model/sample.h"
 
 #define LABEL_W		4	/* "%3d " module id */
 #define MEAN_W		6	/* "3.288 " module mean, deviation rows */
@@ -197,4 +200,187 @@ layout_age(char *buf, size_t size, int64_t age_ms)
 		unit = 3600000;
 	}
 	return unit - age_ms % unit;
+}
+
+/* ---- the weak cell ---------------------------------------------------------- */
+
+static bool
+module_mean(const struct pt_module *m, double *mean, double *lo, double *hi)
+{
+	double sum = 0;
+	int c, n = 0;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (c = 0; c < m->n_cells && c < PT_MAX_CELLS; c++) {
+		if (!PT_HAS(&m->cells[c], PTF_VOLTAGE))
+			continue;
+		sum += m->cells[c].voltage;
+		*lo = fmin(*lo, m->cells[c].voltage);
+		*hi = fmax(*hi, m->cells[c].voltage);
+		n++;
+	}
+	*mean = n > 0 ? sum / n : NAN;
+	return n >= 2;
+}
+
+bool
+layout_weakest(const struct pt_sample *s, struct weakest *w)
+{
+	double mean, lo, hi, v;
+	int k, c;
+	bool any = false;
+
+	*w = (struct weakest){ .lo_mod = -1, .lo_cell = -1, .hi_mod = -1, .hi_cell = -1,
+	    .spread_mod = -1, .weak_mod = -1, .weak_cell = -1, .lo_v = INFINITY,
+	    .hi_v = -INFINITY, .spread = -1 };
+	for (k = 0; k < s->n_modules && k < PT_MAX_MODULES; k++) {
+		const struct pt_module *m = &s->modules[k];
+
+		if (!module_mean(m, &mean, &lo, &hi))
+			continue;
+		any = true;
+		if (hi - lo > w->spread) {
+			w->spread = hi - lo;
+			w->spread_mod = k;
+		}
+		for (c = 0; c < m->n_cells && c < PT_MAX_CELLS; c++) {
+			if (!PT_HAS(&m->cells[c], PTF_VOLTAGE))
+				continue;
+			v = m->cells[c].voltage;
+			if (v < w->lo_v) {
+				w->lo_v = v;
+				w->lo_mod = k;
+				w->lo_cell = c;
+			}
+			if (v > w->hi_v) {
+				w->hi_v = v;
+				w->hi_mod = k;
+				w->hi_cell = c;
+			}
+			if (w->weak_mod < 0 || fabs(v - mean) > fabs(w->weak_dev)) {
+				w->weak_dev = v - mean;
+				w->weak_mod = k;
+				w->weak_cell = c;
+			}
+		}
+	}
+	return any;
+}
+
+/* ---- wrapping messages -------------------------------------------------------- */
+
+/* Greedy word wrap; a word longer than a line is split.  Writes at most
+ * `max` lines, returns how many the whole text needs. */
+static int
+wrap_words(const char *p, int first_w, int width, int max, char out[][LAYOUT_LINE_MAX])
+{
+	int n = 0;
+
+	while (*p == ' ')
+		p++;
+	while (*p != '\0') {
+		int w = n == 0 ? first_w : width, len = (int)strlen(p), take, i;
+
+		if (w < 1)
+			w = 1;
+		if (w >= LAYOUT_LINE_MAX)
+			w = LAYOUT_LINE_MAX - 1;
+		take = len;
+		if (len > w) {
+			for (i = w; i > 0 && p[i] != ' '; i--)
+				;
+			take = i > 0 ? i : w;
+		}
+		if (n < max) {
+			int t = take;
+
+			while (t > 0 && p[t - 1] == ' ')
+				t--;
+			memcpy(out[n], p, (size_t)t);
+			out[n][t] = '\0';
+		}
+		n++;
+		p += take;
+		while (*p == ' ')
+			p++;
+	}
+	if (n == 0 && max > 0)
+		out[0][0] = '\0';
+	return n == 0 ? 1 : n;
+}
+
+int
+layout_hint(const char *msg)
+{
+	const char *open = strrchr(msg, '('), *semi = NULL, *p;
+
+	if (open != NULL && strchr(open, ')') != NULL)
+		return (int)(open - msg);
+	for (p = msg; (p = strstr(p, "; ")) != NULL; p += 2)
+		semi = p;
+	return semi != NULL ? (int)(semi - msg) + 2 : -1;
+}
+
+/* The candidate text: the first k characters of msg, "...", the hint
+ * (from index h; none when h < 0). */
+static void
+candidate(char *buf, size_t size, const char *msg, int k, int h)
+{
+	while (k > 0 && msg[k - 1] == ' ')
+		k--;
+	snprintf(buf, size, "%.*s...%s%s", k, msg, h >= 0 ? " " : "", h >= 0 ? msg + h : "");
+}
+
+/* The longest start (up to `len` characters) that fits with the hint,
+ * -1 when not even none does. */
+static int
+longest_start(const char *msg, int len, int h, int first_w, int width, int max_lines,
+    char out[][LAYOUT_LINE_MAX])
+{
+	char cand[LAYOUT_LINE_MAX * 2];
+	int k, best = -1, word;
+
+	for (k = len; k >= 0 && best < 0; k--) {
+		candidate(cand, sizeof cand, msg, k, h);
+		if (wrap_words(cand, first_w, width, max_lines, out) <= max_lines)
+			best = k;
+	}
+	if (best <= 0)
+		return best;
+	/* Cut between words when that costs little (a path has none). */
+	for (word = best; word > 0 && msg[word] != ' ' && msg[word - 1] != ' '; word--)
+		;
+	return best - word <= 12 ? word : best;
+}
+
+int
+layout_wrap(const char *msg, int first_width, int width, int max_lines,
+    char out[][LAYOUT_LINE_MAX])
+{
+	char cand[LAYOUT_LINE_MAX * 2];
+	int n, h, k;
+	int len = (int)strlen(msg);
+
+	if (max_lines < 1)
+		return 0;
+	if (len >= LAYOUT_LINE_MAX)
+		len = LAYOUT_LINE_MAX - 1;
+	n = wrap_words(msg, first_width, width, max_lines, out);
+	if (n <= max_lines)
+		return n;
+	/* Too long: keep the start (what happened) as far as it goes, then
+	 * "...", then the hint (what to do) whole.  Without a hint, or when
+	 * the hint alone is too long, keep the start and cut the end. */
+	h = layout_hint(msg);
+	k = h >= 0 ? longest_start(msg, h, h, first_width, width, max_lines, out) : -1;
+	if (k < 0) {
+		h = -1;
+		k = longest_start(msg, len, -1, first_width, width, max_lines, out);
+	}
+	if (k < 0)
+		k = 0;
+	candidate(cand, sizeof cand, msg, k, h);
+	n = wrap_words(cand, first_width, width, max_lines, out);
+	return n < max_lines ? n : max_lines;
 }

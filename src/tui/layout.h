@@ -58,4 +58,34 @@ int64_t	layout_time_step(int64_t min_ms);
  * "3d04h".  Returns how many ms from `age_ms` until the text changes. */
 int64_t	layout_age(char *buf, size_t size, int64_t age_ms);
 
+/* Where the stack's weak cell is (indices into s->modules[] and cells[];
+ * -1 when unknown): the lowest and highest cell voltage, the module with
+ * the biggest spread, and the "weakest" cell — the one farthest from its
+ * own module's mean, which is what a drifting cell looks like whether the
+ * stack charges or discharges. */
+struct weakest {
+	int	lo_mod, lo_cell;
+	double	lo_v;
+	int	hi_mod, hi_cell;
+	double	hi_v;
+	int	spread_mod;
+	double	spread;		/* V */
+	int	weak_mod, weak_cell;
+	double	weak_dev;	/* V from its module mean, signed */
+};
+struct pt_sample;
+/* False when no module has two valid cell voltages. */
+bool	layout_weakest(const struct pt_sample *s, struct weakest *w);
+
+/* Wrap a message into at most `max_lines` lines of `width` columns (the
+ * first line may be narrower: `first_width`).  When it does not fit,
+ * the hint — what to do — is kept whole and the middle is cut with
+ * "...": the hint is the last parenthesised part and what follows it,
+ * else the part after the last "; ".  Returns the lines used (>= 1). */
+#define LAYOUT_LINE_MAX	512
+int	layout_wrap(const char *msg, int first_width, int width, int max_lines,
+	    char out[][LAYOUT_LINE_MAX]);
+/* Where the hint starts in msg (index), or -1 when it has none. */
+int	layout_hint(const char *msg);
+
 #endif

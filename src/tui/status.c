@@ -1,8 +1,10 @@
 /* status.c — the tab line at the top and the status line at the bottom.
  *
  * The status line always shows the device, protocol/dialect, link state,
- * age of the newest sample (in the warning colour once it is stale: older
- * than three intervals), MQTT and CSV state.  When space is short the
+ * age of the newest sample (once it is stale — older than the measured
+ * cycle allows, core/stale.h — "STALE since 12:03:41, 27s" in the warning
+ * colour), round-robin ("rr 3/16": cells of 3 of 16 modules per cycle),
+ * MQTT and CSV state.  When space is short the
  * device path gives way first (its tail is kept), the rest never does. */
 #include "tui/tui_impl.h"
 
@@ -67,11 +69,9 @@ tui_draw_tabs(struct tui *t)
 bool
 tui_is_stale(const struct link_stats *ls, int64_t wall_ms)
 {
-	double interval = ls->interval_s > 0 ? ls->interval_s : 2;
-
-	if (ls->last_sample_ms <= 0)
+	if (ls->last_sample_ms <= 0 || ls->stale_after_ms <= 0)
 		return false;
-	return (double)(wall_ms - ls->last_sample_ms) > 3 * interval * 1000;
+	return wall_ms - ls->last_sample_ms > ls->stale_after_ms;
 }
 
 void
@@ -87,6 +87,9 @@ tui_age_due(struct tui *t, int64_t wall_ms)
 	char buf[32];
 
 	monitor_link_stats(t->m, &ls);
+	if (ls.last_sample_ms <= 0 && ls.state_since_ms > 0 && ls.state != LINK_STOPPED)
+		/* No sample yet: the overview counts how long this step takes. */
+		return layout_age(buf, sizeof buf, wall_ms - ls.state_since_ms);
 	if (ls.last_sample_ms <= 0)
 		return -1;
 	return layout_age(buf, sizeof buf, wall_ms - ls.last_sample_ms);
@@ -120,7 +123,7 @@ status_segments(struct tui *t, struct segment *seg, int64_t wall_ms, const char 
 {
 	static struct link_stats ls;
 	struct sink_status mq, csv;
-	char age[32];
+	char age[32], since[24];
 	int n = 0;
 
 	monitor_link_stats(t->m, &ls);
@@ -138,7 +141,8 @@ status_segments(struct tui *t, struct segment *seg, int64_t wall_ms, const char 
 	if (ls.last_sample_ms > 0) {
 		tui_age_text(age, sizeof age, wall_ms - ls.last_sample_ms);
 		if (tui_is_stale(&ls, wall_ms)) {
-			snprintf(seg[n].text, sizeof seg[n].text, " STALE %s ", age);
+			tui_clock(since, sizeof since, ls.last_sample_ms, wall_ms);
+			snprintf(seg[n].text, sizeof seg[n].text, " STALE since %s, %s ", since, age);
 			seg[n++].role = TR_STATUS_WARN;
 		} else {
 			snprintf(seg[n].text, sizeof seg[n].text, compact ? " %s " : " age %s ", age);
@@ -146,6 +150,11 @@ status_segments(struct tui *t, struct segment *seg, int64_t wall_ms, const char 
 		}
 	} else {
 		snprintf(seg[n].text, sizeof seg[n].text, compact ? " no data " : " no sample yet ");
+		seg[n++].role = TR_STATUS_WARN;
+	}
+	if (ls.cells_per_cycle > 0 && ls.cells_per_cycle < ls.modules) {
+		snprintf(seg[n].text, sizeof seg[n].text, compact ? " rr %d/%d " :
+		    " round-robin %d/%d ", ls.cells_per_cycle, ls.modules);
 		seg[n++].role = TR_STATUS_WARN;
 	}
 	snprintf(seg[n].text, sizeof seg[n].text, " MQTT %s ", sink_state_name(mq.state));
@@ -158,7 +167,7 @@ status_segments(struct tui *t, struct segment *seg, int64_t wall_ms, const char 
 void
 tui_draw_status(struct tui *t)
 {
-	struct segment seg[6];
+	struct segment seg[8];
 	const char *device;
 	int64_t wall = clock_wall_ms();
 	int n = status_segments(t, seg, wall, &device, false), i, fixed = 0, x, y = LINES - 1, dev_w;

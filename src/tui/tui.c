@@ -111,6 +111,7 @@ tui_refresh_data(struct tui *t, bool force)
 	}
 	t->n_latched = alarm_engine_active(e, t->latched, TUI_MAX_LATCHED);
 	t->n_events = alarm_engine_events(e, t->events, TUI_MAX_EVENTS);
+	t->n_link_events = monitor_link_events(t->m, t->link_events, TUI_MAX_LINK_EVENTS);
 	ring_for_new_alarms(t);
 }
 
@@ -121,17 +122,37 @@ draw_too_small(void)
 	tui_printf(1, 0, COLS, "need %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
 }
 
+/* Above the status line, wrapped upwards over as many lines as it
+ * needs (at most TUI_MESSAGE_LINES); cut in the middle, never in the
+ * hint, when that is not enough. */
 static void
 draw_message(struct tui *t)
 {
-	int y = LINES - 2;
+	static char lines[TUI_MESSAGE_LINES][LAYOUT_LINE_MAX];
+	int n, i, y;
 
 	if (t->message[0] == '\0' || clock_mono_ms() >= t->message_until)
 		return;
+	n = layout_wrap(t->message, COLS - 2, COLS - 2, TUI_MESSAGE_LINES, lines);
+	y = LINES - 1 - n;
 	tui_role(t, TR_STATUS_WARN);
-	tui_blank(y, 0, COLS);
-	tui_text(y, 1, COLS - 2, t->message);
+	for (i = 0; i < n; i++) {
+		tui_blank(y + i, 0, COLS);
+		tui_text(y + i, 1, COLS - 2, lines[i]);
+	}
 	attrset(A_NORMAL);
+}
+
+/* Is what is shown older than the measured cycle allows? */
+static void
+check_old(struct tui *t)
+{
+	struct link_stats ls;
+	int64_t now = clock_wall_ms();
+
+	monitor_link_stats(t->m, &ls);
+	t->old_age_ms = t->have_sample ? now - t->sample->time_ms : 0;
+	t->old = t->have_sample && ls.stale_after_ms > 0 && t->old_age_ms > ls.stale_after_ms;
 }
 
 static int64_t
@@ -167,6 +188,7 @@ draw(struct tui *t)
 	else {
 		if (!t->frozen)
 			t->data_ms = clock_wall_ms();
+		check_old(t);
 		tui_draw_tabs(t);
 		switch (t->view) {
 		case TV_OVERVIEW: view_overview(t, top, rows, COLS); break;
@@ -320,7 +342,10 @@ tui_new(struct monitor *m, const struct tui_options *o)
 	t->latched = calloc(TUI_MAX_LATCHED, sizeof *t->latched);
 	t->events = calloc(TUI_MAX_EVENTS, sizeof *t->events);
 	t->points = calloc(TUI_MAX_POINTS, sizeof *t->points);
-	if (t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL) {
+	t->link_events = calloc(TUI_MAX_LINK_EVENTS, sizeof *t->link_events);
+	if (t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL ||
+	    t->link_events == NULL) {
+		free(t->link_events);
 		free(t->sample);
 		free(t->latched);
 		free(t->events);
@@ -348,6 +373,7 @@ tui_free(struct tui *t)
 	free(t->latched);
 	free(t->events);
 	free(t->points);
+	free(t->link_events);
 	free(t);
 }
 

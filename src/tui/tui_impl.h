@@ -29,6 +29,9 @@
 
 #define TUI_MAX_LATCHED	64
 #define TUI_MAX_EVENTS	256
+#define TUI_MAX_LINK_EVENTS	64
+/* Rows a wrapped link or key message may take at most. */
+#define TUI_MESSAGE_LINES	4
 
 enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_HELP, TV_COUNT };
 
@@ -69,6 +72,13 @@ struct tui {
 	struct alarm_event	*events;
 	size_t			 n_events;
 	size_t			 unacked;
+	struct link_event	*link_events;	/* newest first */
+	size_t			 n_link_events;
+
+	/* The values shown are older than the measured cycle allows (set
+	 * for each frame): every view dims and marks them. */
+	bool			 old;
+	int64_t			 old_age_ms;
 
 	/* Cell grid. */
 	bool			 cell_temps;
@@ -82,7 +92,7 @@ struct tui {
 	int			 zoom;		/* index into tui_zooms[] */
 	struct hist_point	*points;	/* scratch, TUI_MAX_POINTS */
 
-	char			 message[160];	/* feedback to a key, for a while */
+	char			 message[512];	/* feedback to a key, for a while */
 	int64_t			 message_until;	/* monotonic ms */
 	int64_t			 bell_seen_ms;	/* newest event already rung for */
 
@@ -146,6 +156,23 @@ void	tui_title(struct tui *t, int y, int x, int width, const char *text);
 void	tui_num(char *buf, size_t size, uint32_t valid, uint32_t bit, double v, int decimals);
 /* Local clock time: "08:12:03", or "11-23 08:12" when not today. */
 void	tui_clock(char *buf, size_t size, int64_t utc_ms, int64_t now_ms);
+
+/* The band's role (`normal`: the role of an unremarkable value) and
+ * its mark, so the level shows without colours too: ' ' normal, '_'
+ * cold, '!' warning, '#' alarm or beyond a limit. */
+enum tui_role tui_band_role(enum alarm_band b, enum tui_role normal);
+char	tui_band_mark(enum alarm_band b);
+/* Add A_DIM to every cell of a rectangle already drawn (old data). */
+void	tui_dim(int y, int x, int rows, int width);
+/* The old-data mark at the left of a line of values. */
+#define TUI_OLD_MARK	"~"
+/* "~ old: last sample 12:03:41, 27s ago", for view titles. */
+void	tui_old_text(struct tui *t, char *buf, size_t size);
+/* Wrap `msg` (layout_wrap: the hint stays) into lines y.. of `width`
+ * columns, the first starting at x1 (width w1).  Returns lines drawn. */
+int	tui_wrap(int y, int x1, int w1, int x, int width, int max_lines, const char *msg);
+/* Weakest cell of the sample shown, as layout_weakest. */
+bool	tui_weakest(struct tui *t, struct weakest *w);
 
 /* chart.c */
 struct tui_series {

@@ -1,7 +1,10 @@
 /* view_alarms.c — latched alarms (active, or cleared but not yet
  * acknowledged) with level, state, time and value, then the event log of
- * every raise and clear, newest first.  'a' acknowledges; the log
- * scrolls. */
+ * every raise and clear merged with the link's events (lost,
+ * reconnecting, identified, round-robin on/off), newest first.  'a'
+ * acknowledges; the log scrolls.  While the data is old the title says
+ * since when and the latched values are dimmed and marked '~': they are
+ * the values of the last sample, not of now. */
 #include "tui/tui_impl.h"
 
 #include <stdio.h>
@@ -91,16 +94,59 @@ event_row(struct tui *t, int y, int cols, const struct alarm_event *e)
 	tui_text(y, 30, cols - 30, text);
 }
 
+static void
+link_event_row(struct tui *t, int y, int cols, const struct link_event *e)
+{
+	char when[24];
+
+	tui_clock(when, sizeof when, e->time_ms, t->data_ms);
+	tui_text(y, 1, 12, when);
+	tui_role(t, TR_HEAD);
+	tui_printf(y, 13, 17, "%-16s", "link");
+	attrset(A_NORMAL);
+	tui_text(y, 30, cols - 30, e->text);
+}
+
+/* The i-th newest entry of both logs merged by time: true for an alarm
+ * event (index in *ai), false for a link event (index in *li). */
+static bool
+merged_at(const struct tui *t, size_t i, size_t *ai, size_t *li)
+{
+	size_t a = 0, l = 0, k;
+	bool alarm = true;
+
+	for (k = 0; k <= i; k++) {
+		alarm = l >= t->n_link_events || (a < t->n_events &&
+		    t->events[a].time_ms >= t->link_events[l].time_ms);
+		if (k == i)
+			break;
+		if (alarm)
+			a++;
+		else
+			l++;
+	}
+	*ai = a;
+	*li = l;
+	return alarm;
+}
+
 void
 view_alarms(struct tui *t, int top, int rows, int cols)
 {
-	int y = top, bottom = top + rows, shown, room, first;
-	size_t i;
-	char buf[96];
+	int y = top, bottom = top + rows, shown, room, first, latched_top;
+	size_t i, ai, li, n_log = t->n_events + t->n_link_events;
+	char buf[160];
 
 	snprintf(buf, sizeof buf, "Alarms: %zu latched, %zu unacknowledged  (a: acknowledge)",
 	    t->n_latched, t->unacked);
 	tui_title(t, y++, 1, cols - 2, buf);
+	if (t->old) {
+		tui_old_text(t, buf, sizeof buf);
+		tui_role(t, TR_WARN);
+		tui_text(y++, 2, cols - 2, buf);
+		attrset(A_NORMAL);
+	}
+	latched_top = y;
 	if (t->n_latched == 0) {
 		tui_role(t, TR_GOOD);
 		tui_text(y++, 2, cols - 2, "No alarms.");
@@ -116,19 +162,30 @@ view_alarms(struct tui *t, int top, int rows, int cols)
 			tui_printf(y++, 2, cols - 2, "and %zu more", t->n_latched - (size_t)shown);
 			attrset(A_NORMAL);
 		}
+		if (t->old) {
+			int r;
+
+			for (r = latched_top + 1; r < y; r++)
+				tui_text(r, 0, 1, TUI_OLD_MARK);
+			tui_dim(latched_top + 1, 0, y - latched_top - 1, cols);
+		}
 	}
 	y++;
 	if (y >= bottom)
 		return;
 	tui_title(t, y++, 1, cols - 2, "Event log, newest first");
-	if (t->n_events == 0) {
+	if (n_log == 0) {
 		tui_role(t, TR_DIM);
 		tui_text(y, 2, cols - 2, "No events yet.");
 		attrset(A_NORMAL);
 		return;
 	}
 	room = bottom - y;
-	first = tui_clamp_scroll(t, TV_ALARMS, (int)t->n_events - room);
-	for (i = (size_t)first; i < t->n_events && y < bottom; i++)
-		event_row(t, y++, cols, &t->events[i]);
+	first = tui_clamp_scroll(t, TV_ALARMS, (int)n_log - room);
+	for (i = (size_t)first; i < n_log && y < bottom; i++) {
+		if (merged_at(t, i, &ai, &li))
+			event_row(t, y++, cols, &t->events[ai]);
+		else
+			link_event_row(t, y++, cols, &t->link_events[li]);
+	}
 }

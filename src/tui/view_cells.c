@@ -1,11 +1,15 @@
 /* view_cells.c — every cell of every module, one module per line when it
  * fits (layout.c picks the format: volts, millivolts, or millivolts from
  * the module mean when only that puts a 16 x 16 stack on an 80 x 24
- * screen).  Colour: distance from the module mean, measured against the
- * spread alarm threshold; beyond the absolute cell limits of the alarm
- * config the cell is drawn inverse.  Marks: highest, lowest, balancing.
- * 't' shows the cell temperatures instead, against the temperature
- * limits.  Scrolls by module when the terminal is too small. */
+ * screen).  Colour: the alarm band of the cell (core/alarms.h:
+ * alarm_band_cell_voltage / _temperature — no thresholds here), and the
+ * band's mark ('!' warning, '#' alarm or limit, '_' cold) so the level
+ * shows in monochrome too: in the blank before the value when the layout
+ * has one, else in the mark column after it, where it beats the
+ * highest / lowest / balancing marks.  't' shows the cell temperatures.
+ * Old data: every module line starts with '~' and is dimmed, and the
+ * title says since when.  Scrolls by module when the terminal is too
+ * small. */
 #include "tui/tui_impl.h"
 
 #include <math.h>
@@ -14,31 +18,6 @@
 
 #include "core/config.h"
 
-static enum tui_role
-volt_role(const struct alarm_config *ac, double v, double mean)
-{
-	double d = fabs(v - mean);
-
-	if (v >= ac->cell_v_high || v <= ac->cell_v_low)
-		return TR_LIMIT;
-	if (d >= ac->cell_spread_high / 2)
-		return TR_BAD;
-	if (d >= ac->cell_spread_high / 5)
-		return TR_WARN;
-	return TR_GOOD;
-}
-
-static enum tui_role
-temp_role(const struct alarm_config *ac, double c)
-{
-	if (c >= ac->temp_high || c <= ac->temp_low)
-		return TR_LIMIT;
-	if (c >= ac->temp_high - 5)
-		return TR_WARN;
-	if (c <= ac->temp_low + 3)
-		return TR_COLD;
-	return TR_NORMAL;
-}
 
 static int
 deviation_mv(double v, double mean)
@@ -146,7 +125,8 @@ draw_cell(struct tui *t, int y, int x, const struct grid_layout *l, const struct
 {
 	const struct alarm_config *ac = &monitor_config(t->m)->alarms;
 	uint32_t bit = t->cell_temps ? PTF_TEMPERATURE : PTF_VOLTAGE;
-	char buf[32];
+	char buf[32], mk[2] = "";
+	enum alarm_band band;
 	enum tui_role r;
 
 	if (!PT_HAS(cell, bit)) {
@@ -156,10 +136,17 @@ draw_cell(struct tui *t, int y, int x, const struct grid_layout *l, const struct
 		return;
 	}
 	cell_text(l, cell, mean, buf, sizeof buf);
-	r = t->cell_temps ? temp_role(ac, cell->temperature) : volt_role(ac, cell->voltage, mean);
+	band = t->cell_temps ? alarm_band_temperature(ac, cell->temperature) :
+	    alarm_band_cell_voltage(ac, cell->voltage, mean);
+	r = tui_band_role(band, t->cell_temps ? TR_NORMAL : TR_GOOD);
+	mk[0] = tui_band_mark(band);
 	attrset(tui_role_attr(t, r) | (mark == G_UP || mark == G_DOWN ? A_BOLD : 0));
 	tui_text_right(y, x + l->gap, l->value_w, buf);
-	if (mark >= 0)
+	if (band != BAND_NORMAL && l->gap > 0)
+		tui_text(y, x, 1, mk);
+	else if (band != BAND_NORMAL)
+		tui_text(y, x + l->value_w, 1, mk);
+	if (mark >= 0 && (band == BAND_NORMAL || l->gap > 0))
 		tui_glyph(t, y, x + l->gap + l->value_w, (enum tui_glyph)mark);
 	attrset(A_NORMAL);
 }
@@ -188,8 +175,7 @@ draw_spread(struct tui *t, int y, int x, const struct grid_layout *l, const stru
 		if (cs.count < 2)
 			return;
 		snprintf(buf, sizeof buf, "%.0fmV", cs.spread * 1000);
-		tui_role(t, cs.spread >= ac->cell_spread_high ? TR_BAD :
-		    cs.spread >= ac->cell_spread_high / 2 ? TR_WARN : TR_DIM);
+		tui_role(t, tui_band_role(alarm_band_spread(ac, cs.spread), TR_DIM));
 	}
 	tui_text_right(y, x, l->spread_w, buf);
 	attrset(A_NORMAL);
@@ -207,6 +193,29 @@ mark_of(const struct pt_cell *cell, int c, int hi, int lo, bool temps)
 	return -1;
 }
 
+/* Temperatures of a module whose cells have none but the module has its
+ * own sensors (RS485 packs: board, cell groups, MOSFET...): those, as
+ * what they are, "T1 20.5 T2 21.0 ...", never spread over the cells. */
+static bool
+draw_sensors(struct tui *t, int y, int cols, const struct grid_layout *l,
+    const struct pt_module *m)
+{
+	int c, x = l->label_w;
+
+	if (!t->cell_temps || m->n_temps == 0)
+		return false;
+	for (c = 0; c < m->n_cells; c++)
+		if (PT_HAS(&m->cells[c], PTF_TEMPERATURE))
+			return false;
+	for (c = 0; c < m->n_temps && c < PT_MAX_TEMPS && x < cols; c++) {
+		tui_role(t, TR_DIM);
+		x += tui_printf(y, x, cols - x, " T%d ", c + 1);
+		attrset(A_NORMAL);
+		x += tui_printf(y, x, cols - x, "%.1f", m->temps[c]);
+	}
+	return true;
+}
+
 /* One module: its lines of cells, the label, and the spread. */
 static void
 draw_module(struct tui *t, int y, int cols, const struct grid_layout *l, const struct pt_module *m)
@@ -215,9 +224,15 @@ draw_module(struct tui *t, int y, int cols, const struct grid_layout *l, const s
 	int c, hi, lo, spread_x = l->label_w + l->per_line * l->cell_w;
 	char buf[16];
 
+	if (draw_sensors(t, y, cols, l, m)) {
+		tui_printf(y, 0, 4, "%3d", m->id);
+		return;
+	}
 	pt_module_cell_stats(m, &cs);
 	extremes(m, t->cell_temps, &hi, &lo);
 	tui_printf(y, 0, 4, "%3d", m->id);
+	if (t->old)
+		tui_text(y, 0, 1, TUI_OLD_MARK);
 	if (l->format == GF_DEVIATION) {
 		tui_role(t, TR_DIM);
 		if (cs.count > 0)
@@ -276,6 +291,15 @@ draw_title(struct tui *t, int y, int cols, const struct grid_layout *l)
 	tui_role(t, TR_TITLE);
 	x += tui_text(y, x, cols - x, format_title(l)) + 3;
 	attrset(A_NORMAL);
+	if (t->old) {		/* since when matters more than the legend */
+		char buf[96];
+
+		tui_old_text(t, buf, sizeof buf);
+		tui_role(t, TR_WARN);
+		tui_text(y, x, cols - x, buf);
+		attrset(A_NORMAL);
+		return;
+	}
 	tui_glyph(t, y, x, G_UP);
 	x += tui_text(y, x + 1, cols - x - 1, " highest") + 3;
 	tui_glyph(t, y, x, G_DOWN);
@@ -285,7 +309,8 @@ draw_title(struct tui *t, int y, int cols, const struct grid_layout *l)
 		x += tui_text(y, x + 1, cols - x - 1, " balancing") + 3;
 	}
 	tui_role(t, TR_DIM);
-	tui_text(y, x, cols - x, t->cell_temps ? "t: voltages" : "t: temperatures  d: format");
+	tui_text(y, x, cols - x, t->cell_temps ? "t: voltages" :
+	    "t: temperatures  d: format  w: weakest");
 	attrset(A_NORMAL);
 }
 
@@ -319,6 +344,8 @@ view_cells(struct tui *t, int top, int rows, int cols)
 	y = top + 2;
 	for (k = first; k < s->n_modules && k < first + visible; k++) {
 		draw_module(t, y, cols, &l, &s->modules[k]);
+		if (t->old)
+			tui_dim(y, 1, l.lines_per_module, cols - 1);
 		y += l.lines_per_module;
 	}
 	if (first > 0 || k < s->n_modules) {

@@ -10,10 +10,13 @@
 #define MAX_LINES	64
 
 static const char *const legend[] = {
-	"Cells: green near the module mean; yellow from 1/5, red from 1/2 of the spread",
-	"alarm threshold away from it; inverse beyond the cell voltage limits.",
+	"Cells: green near the module mean; ! yellow from 1/5, # red from 1/2 of the spread",
+	"alarm threshold away from it; # inverse at the cell voltage limits (_ cold).",
 	"Highest, lowest and balancing cells are marked; spread = highest - lowest.",
-	"The sample age turns into STALE (warning colour) after three poll intervals.",
+	"Overview: v lowest / ^ highest cell of the stack, < biggest spread, > the module",
+	"of the weakest cell (farthest from its module mean; w charts it).",
+	"Stale (older than 3 measured cycles, at least 3 intervals): values dimmed,",
+	"lines marked ~, 'STALE since' in the status line.  rr 3/16: round-robin.",
 	"p freezes what is shown; the link, CSV and MQTT go on and the status line stays live.",
 	"History: min..max of each bucket; a bucket without samples is left empty (a gap).",
 };

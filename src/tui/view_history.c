@@ -78,6 +78,12 @@ heading(struct tui *t, int y, int cols, enum hist_metric m)
 	tui_role(t, TR_TITLE);
 	x = 1 + tui_text(y, 1, cols - 1, buf) + 2;
 	attrset(A_NORMAL);
+	if (t->old) {		/* no new point since then: say so first */
+		tui_old_text(t, buf, sizeof buf);
+		tui_role(t, TR_WARN);
+		x += tui_text(y, x, cols - x, buf) + 2;
+		attrset(A_NORMAL);
+	}
 	tui_printf(y, x, cols - x, "[%s, %d per dot]", res_names[t->res], tui_zooms[t->zoom]);
 }
 
@@ -174,6 +180,10 @@ view_history(struct tui *t, int top, int rows, int cols)
 		attrset(A_NORMAL);
 	} else
 		tui_chart(t, top + 3, 0, rows - 4, cols - 1, &s);
+	if (t->old) {
+		tui_text(top + 2, 0, 1, TUI_OLD_MARK);
+		tui_dim(top + 2, 0, rows - 3, cols);
+	}
 	tui_role(t, TR_DIM);
 	tui_text(top + rows - 1, 1, cols - 1,
 	    "Up/Down metric  Left/Right module  [ ] cell  r resolution  + - time per dot");

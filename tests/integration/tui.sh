@@ -12,7 +12,17 @@
 # server killed with -9, like a dead ssh session) end it cleanly with the
 # CSV written; TERM=vt100, TERM=linux with LANG=C, NO_COLOR and --ascii
 # draw without colours or non-ASCII bytes where they must.
-PT_TEST_TIMEOUT=170
+#
+# Trust (issue 9): with the simulator stopped (SIGSTOP) every view marks
+# its values old ('~', dimmed, "old: last sample ...") and the status line
+# says "STALE since HH:MM:SS"; after SIGCONT the marks go and the link's
+# events are in the alarms view's log, in colour and with NO_COLOR.  The
+# weakest cell the overview names and marks is the one the simulator's
+# truth has farthest from its module mean (and lowest), the cell grid
+# marks its warning level without colours, 'w' charts it.  A long link
+# message keeps its hint at 80x24.  The KEYS of pylontop(1) are the keys
+# of src/tui/keys.c.
+PT_TEST_TIMEOUT=320
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 [ -n "$TMUX_BIN" ] || skip "tmux is missing (scripts/setup installs it)"
@@ -86,7 +96,7 @@ check_stack_voltage() {
 # formats) and "M module count" lines.  Marks and balancing glyphs become
 # blanks first; the title line says which format is used.
 parse_grid() {
-	sed 's/\xe2\x96\xb2/ /g; s/\xe2\x96\xbc/ /g; s/\xe2\x89\x88/ /g; s/[\^*]/ /g; s/\([0-9]\)v/\1 /g' |
+	sed 's/\xe2\x96\xb2/ /g; s/\xe2\x96\xbc/ /g; s/\xe2\x89\x88/ /g; s/[\^*]/ /g; s/[!#_]\([0-9]\)/ \1/g; s/\([0-9]\)[!#_]/\1 /g; s/\([0-9]\)v/\1 /g' |
 	awk '
 	NR == 2 { dev = /module mean/; mv = /\(mV\)/; next }
 	$1 ~ /^[0-9]+$/ { mod = $1; cell = 0; first = dev ? 3 : 2 }
@@ -172,6 +182,88 @@ check_alarms() {
 	note "$name: alarms latched, logged and acknowledged with 'a'"
 }
 
+# shows_in SECONDS RE: the screen matches RE within SECONDS.
+shows_in() { wait_for "$1" sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | grep -Eq -- \"\$0\"" "$2"; }
+
+# Old data: SIGSTOP the simulator; within a few seconds (3 measured
+# cycles of 1 s, plus the poll timeout) every view marks the values old,
+# dimmed; SIGCONT and the marks go, the link events are logged.
+check_stale() {
+	name=$1 simpid=$2 modules=$3
+	key 1
+	screen | grep -q 'STALE' && fail "$name: STALE before the simulator stopped: $(screen | tail -1)"
+	kill -STOP "$simpid"
+	if ! shows_in 10 'STALE since [0-9]{2}:[0-9]{2}:[0-9]{2}, [0-9]+s'; then
+		kill -CONT "$simpid"
+		fail "$name: no 'STALE since' 10 s after SIGSTOP: $(screen | tail -3)"
+	fi
+	n=$(screen | grep -Ec '^~[ >]*[0-9]+ +[0-9]+\.[0-9]+ ')
+	[ "$n" = "$modules" ] || { kill -CONT "$simpid"; fail "$name: $n of $modules module rows marked '~' while stale: $(screen)"; }
+	screen | grep -Eq '^~ +[0-9.]+ V ' || { kill -CONT "$simpid"; fail "$name: stack line not marked old: $(screen | head -4)"; }
+	tm capture-pane -p -e -t pt | grep -Eq $'\e\\[([0-9;]*;)?2(;[0-9;]*)?m' ||
+		{ kill -CONT "$simpid"; fail "$name: old values are not dimmed (no SGR 2)"; }
+	screen | grep -q 'polling  last sample' && { kill -CONT "$simpid"; fail "$name: link still looks live: $(screen)"; }
+	for v in 2 3 4; do
+		key $v
+		shows 'old: last sample [0-9]{2}:[0-9]{2}:[0-9]{2}, [0-9]+s ago' ||
+			{ kill -CONT "$simpid"; fail "$name: view $v does not say the data is old: $(screen | head -4)"; }
+	done
+	key 2
+	screen | grep -Eq '^~ *[0-9]+ ' || { kill -CONT "$simpid"; fail "$name: cell grid rows not marked '~': $(screen)"; }
+	key 1
+	# Silent long enough for the link to be given up (two failed polls).
+	shows_in 15 'lost .*silent|  reconnecting  ' || { kill -CONT "$simpid"; fail "$name: link not lost while silent: $(screen)"; }
+	kill -CONT "$simpid"
+	wait_for 25 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | tail -1 | grep -v STALE |
+		grep -Eq ' [0-9]+s +(MQTT|rr |round-robin )'" || fail "$name: still stale 25 s after SIGCONT: $(screen | tail -3)"
+	screen | grep -q '^~' && fail "$name: '~' marks left after fresh data: $(screen)"
+	screen | grep -q 'old: last sample' && fail "$name: 'old' note left after fresh data"
+	key 4
+	shows 'link +lost ' || fail "$name: no 'lost' link event in the log: $(screen)"
+	shows 'link +reconnecting' || fail "$name: no 'reconnecting' link event in the log: $(screen)"
+	[ "$(screen | grep -c 'link  *identified: ')" -ge 2 ] ||
+		fail "$name: no second 'identified' link event after the reconnect: $(screen)"
+	key 1
+	note "$name: stale marked within seconds of SIGSTOP in every view, gone after SIGCONT; link events logged"
+}
+
+# The weak cell: the simulator's truth decides which it is.
+check_weakest() {
+	name=$1
+	key 1
+	want_lo=$(jq -r '[.modules[] | .id as $m | .cells | to_entries[] |
+		{m: $m, c: (.key + 1), v: .value.voltage}] | min_by(.v) | "\(.m)/\(.c)"' "$T/$name.json")
+	want_weak=$(jq -r '[.modules[] | .id as $m | ([.cells[].voltage] | add / length) as $mean |
+		.cells | to_entries[] | {m: $m, c: (.key + 1), d: (.value.voltage - $mean |
+		if . < 0 then -. else . end)}] | max_by(.d) | "\(.m) \(.c)"' "$T/$name.json")
+	wm=${want_weak% *} wc=${want_weak#* }
+	shown_lo=$(screen | sed -n 's/.*Cells [0-9.]* \[\([0-9]*\/[0-9]*\)\].*/\1/p' | head -1)
+	[ "$shown_lo" = "$want_lo" ] ||
+		fail "$name: overview says lowest cell [$shown_lo], simulator's lowest is $want_lo: $(screen | head -4)"
+	screen | grep -q "Weakest: module $wm cell $wc," ||
+		fail "$name: weakest is module $wm cell $wc in the simulator: $(screen)"
+	screen | grep -Eq "^.> *$wm +[0-9]+\.[0-9]+ " ||
+		fail "$name: module $wm's row is not marked '>': $(screen)"
+	# The cell grid, without colours: the weak cell carries its level's
+	# mark ('!' warning, '#' alarm) and no other cell does.
+	key 2
+	marks=$(screen | awk '
+		$1 ~ /^[0-9]+$/ { mod = $1; base = 1 }
+		$1 ~ /^c[0-9]+$/ { base = substr($1, 2) }
+		$1 ~ /^[0-9]+$/ || $1 ~ /^c[0-9]+$/ {
+			for (i = 2; i <= NF; i++)
+				if ($i ~ /^[!#]|[0-9][!#]$/)
+					printf "%d/%d ", mod, base + i - 2
+		}')
+	[ "$marks" = "$wm/$wc " ] ||
+		fail "$name: grid level marks on '$marks', want only on $wm/$wc: $(screen)"
+	key w
+	shows "Cell voltage, module $wm cell $wc \(V\)" ||
+		fail "$name: 'w' did not chart module $wm cell $wc: $(screen | head -3)"
+	key 1
+	note "$name: weakest cell $wm/$wc (lowest $want_lo) named, marked and charted as the simulator says"
+}
+
 check_resize_and_quit() {
 	name=$1 cols=$2 lines=$3
 	key 1
@@ -186,6 +278,23 @@ check_resize_and_quit() {
 	note "$name: 20x5 and back, q exits 0 and leaves the alternate screen"
 }
 
+# pylontop(1) KEYS names every key string of the key table (src/tui/keys.c,
+# which the help view prints), and not the old 'hjkl'.
+check_man_keys() {
+	set -f
+	words=" $(sed -n '/^\.SH KEYS/,/^\.SH DISPLAY/p' "$top_srcdir/man/pylontop.1" |
+		sed 's/\\-/-/g; s/"[ ,]*"/ /g; s/^\.[A-Z]* //; s/[",]/ /g' | tr '\n' ' ' | tr -s ' ') "
+	n=0
+	for k in $(grep -o '^	{ {[^}]*}, "[^"]*"' "$top_srcdir/src/tui/keys.c" | sed 's/.*}, "//; s/"$//' | tr ' ' '\n'); do
+		case "$words" in *" $k "*) n=$((n + 1)) ;; *) fail "pylontop(1) KEYS lacks '$k' (src/tui/keys.c binds it)" ;; esac
+	done
+	case "$words" in *hjkl*) fail "pylontop(1) KEYS lists 'hjkl' but 'l' toggles CSV" ;; esac
+	[ "$n" -ge 40 ] || fail "only $n key names found in src/tui/keys.c: the check is broken"
+	set +f
+	note "pylontop(1) KEYS lists all $n key names of the key table"
+}
+check_man_keys
+
 NOSINKS="--no-csv --mqtt mqtt://127.0.0.1:$(free_port) --no-mqtt"
 
 # 16 x 16 LV at 80 x 24: everything on one screen.
@@ -194,12 +303,50 @@ start lv80 80 24 "TERM=xterm-256color LANG=C.UTF-8" "$NOSINKS"
 check_stack_voltage lv80
 screen | grep -Eq '^ +16 +[0-9.]+ ' || fail "lv80: module 16 not in the overview at 80x24: $(screen)"
 check_grid lv80 16 16 no
+check_stale lv80 "$BG_PID" 16
 check_views lv80
 check_toggles lv80
 check_resize_and_quit lv80 80 24
 stop_tmux
 
-# The same stack at 200 x 60: volts, compared cell by cell.
+# 5 x 16 LV at 80 x 24 without colours: free rows, one weak cell (the
+# simulator's second module, cell 9).
+SIM_ARGS="--protocol lv --modules 5 --cells 16"
+start weak 80 24 "TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1" "$NOSINKS"
+check_weakest weak
+check_stale weak "$BG_PID" 5
+shows 'Power .*W \(' || fail "weak: no power sparkline in the free rows: $(screen)"
+shows 'Spread .*mV \(' || fail "weak: no cell spread sparkline in the free rows: $(screen)"
+check_resize_and_quit weak 80 24
+stop_tmux
+
+# A long link message at 80 x 24: cut in the middle, the hint whole.
+long="$T/$(printf 'a%.0s' $(seq 1 60))/$(printf 'b%.0s' $(seq 1 60))/$(printf 'c%.0s' $(seq 1 60))/ttyUSB0"
+tm start-server \; set -g remain-on-exit on \; new-session -d -s pt -x 80 -y 24 \
+	"env TERM=xterm-256color LANG=C.UTF-8 '$PYLONTOP' -d '$long' --no-csv --no-mqtt 2>'$T/long.err'"
+wait_for 5 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | grep -q 'waiting for the first'" ||
+	fail "long message: no waiting screen: $(screen)"
+screen | tr -s ' \n' '  ' | grep -q 'no such device.*(is the adapter plugged in? try pylontop --list-ports)' ||
+	fail "long message: the hint is not visible at 80x24: $(screen)"
+note "long link message at 80x24: hint kept ($(screen | tr -s ' \n' '  ' | grep -o '\.\.\. [^)]*)' | head -1))"
+stop_tmux
+
+# A slow line (8 x 16 cells at 19200 baud, 1 s interval): while the first
+# sample is on its way the overview counts how long the current step
+# takes; then the status line at 80 columns says the cells are read
+# round-robin.
+sim_start slow --protocol lv --modules 8 --cells 16 --baud 19200
+tm start-server \; set -g remain-on-exit on \; new-session -d -s pt -x 80 -y 24 \
+	"env TERM=xterm-256color LANG=C.UTF-8 '$PYLONTOP' -d '$SIM_DEV' -i 1 $NOSINKS 2>'$T/slow.err'"
+shows_in 10 'waiting for the first complete sample\.\.\.  (identifying|polling) for [2-9]s' ||
+	fail "slow: no progress while waiting for the first sample: $(screen)"
+wait_for 40 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | tail -1 | grep -Eq ' (rr|round-robin) [0-9]+/8 '" ||
+	fail "slow: no round-robin state in the status line at 80 columns: $(screen | tail -3)"
+note "slow line: progress while waiting, '$(screen | tail -1 | grep -Eo '(rr|round-robin) [0-9]+/8')' in the status line"
+stop_tmux
+
+# The same 16 x 16 stack at 200 x 60: volts, compared cell by cell.
+SIM_ARGS="--protocol lv --modules 16 --cells 16"
 start lv200 200 60 "TERM=xterm-256color LANG=C.UTF-8" "$NOSINKS"
 check_stack_voltage lv200
 check_grid lv200 16 16 yes

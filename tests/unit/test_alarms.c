@@ -749,6 +749,37 @@ test_thread_smoke(void **state)
 	alarm_engine_free(sm.e);
 }
 
+/* The colour bands are the alarm limits, applied as pylontop(1) says. */
+static void
+test_bands(void **state)
+{
+	struct alarm_config c;
+
+	(void)state;
+	alarm_config_defaults(&c);
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.300, 3.300), BAND_NORMAL);
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.281, 3.300), BAND_NORMAL);
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.280, 3.300), BAND_WARN);	/* 1/5 */
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.250, 3.300), BAND_ALARM);	/* 1/2 */
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.600, 3.600), BAND_LIMIT);
+	assert_int_equal(alarm_band_cell_voltage(&c, 2.900, NAN), BAND_LIMIT);
+	assert_int_equal(alarm_band_temperature(&c, 25), BAND_NORMAL);
+	assert_int_equal(alarm_band_temperature(&c, 40), BAND_WARN);
+	assert_int_equal(alarm_band_temperature(&c, 45), BAND_LIMIT);
+	assert_int_equal(alarm_band_temperature(&c, 5), BAND_COLD);
+	assert_int_equal(alarm_band_temperature(&c, 2), BAND_LIMIT);
+	assert_int_equal(alarm_band_spread(&c, 0.049), BAND_NORMAL);
+	assert_int_equal(alarm_band_spread(&c, 0.050), BAND_WARN);
+	assert_int_equal(alarm_band_spread(&c, 0.100), BAND_ALARM);
+	assert_int_equal(alarm_band_soc(&c, 50), BAND_NORMAL);
+	assert_int_equal(alarm_band_soc(&c, 19), BAND_WARN);
+	assert_int_equal(alarm_band_soc(&c, 10), BAND_ALARM);
+	/* They follow the configuration: one rule, no copy in the views. */
+	c.cell_spread_high = 0.050;
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.290, 3.300), BAND_WARN);
+	assert_int_equal(alarm_band_cell_voltage(&c, 3.275, 3.300), BAND_ALARM);
+}
+
 int
 main(void)
 {
@@ -770,6 +801,7 @@ main(void)
 		cmocka_unit_test(test_config_bad_values),
 		cmocka_unit_test(test_config_cross_keys),
 		cmocka_unit_test(test_thread_smoke),
+		cmocka_unit_test(test_bands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

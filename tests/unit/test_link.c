@@ -730,6 +730,132 @@ test_list_ports(void **state)
 	}
 }
 
+/* ---- -d usb:SERIAL, with a fake port list (no udev) ------------------- */
+
+static struct link_port fake_ports[4];
+static int fake_n;
+
+static int
+fake_source(struct link_port **ports, int *n, char *err, size_t errsize)
+{
+	(void)err;
+	(void)errsize;
+	*ports = calloc((size_t)fake_n + 1, sizeof **ports);
+	assert_non_null(*ports);
+	memcpy(*ports, fake_ports, (size_t)fake_n * sizeof **ports);
+	*n = fake_n;
+	return 0;
+}
+
+static void
+fake_port(int i, const char *path, int vid, int pid, const char *serial)
+{
+	struct link_port *p = &fake_ports[i];
+
+	memset(p, 0, sizeof *p);
+	snprintf(p->path, sizeof p->path, "%s", path);
+	p->usb = serial != NULL;
+	p->vid = vid;
+	p->pid = pid;
+	snprintf(p->maker, sizeof p->maker, "FTDI");
+	snprintf(p->product, sizeof p->product, "FT232R USB UART");
+	snprintf(p->serial, sizeof p->serial, "%s", serial != NULL ? serial : "");
+}
+
+/* The adapter is found by its serial number, and after an unplug the
+ * same spec re-attaches to it under its new name; another adapter with
+ * another serial number is never taken instead. */
+static void
+test_usb_serial_reattach(void **state)
+{
+	struct pty a, b, other;
+	struct link l;
+	char buf[16];
+	int (*saved)(struct link_port **, int *, char *, size_t) = link_ports_source;
+
+	(void)state;
+	pty_make(&a);
+	pty_make(&b);
+	pty_make(&other);
+	link_ports_source = fake_source;
+	fake_port(0, other.name, 0x1a86, 0x7523, "OTHER1");
+	fake_port(1, a.name, 0x0403, 0x6001, "A10K3XYZ");
+	fake_port(2, "/dev/ttyS0", -1, -1, NULL);
+	fake_n = 3;
+
+	assert_int_equal(link_init(&l, "usb:A10K3XYZ", 0), 0);
+	assert_string_equal(l.spec, "usb:A10K3XYZ");
+	assert_int_equal(link_open(&l), 0);
+	assert_string_equal(l.path, a.name);
+	assert_int_equal(write(a.master, "pylon>", 6), 6);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 1000), 6);
+
+	/* Unplugged: the port is gone from the list, the link is lost. */
+	pty_free(&a);
+	fake_n = 1;
+	assert_int_equal(link_read(&l, buf, sizeof buf, 1000), PT_ERR_CLOSED);
+	assert_int_equal(link_open(&l), PT_ERR_NODEV);
+	assert_string_equal(link_error(&l), "usb:A10K3XYZ: no USB serial adapter with "
+	    "serial number A10K3XYZ is plugged in (pylontop --list-ports shows the "
+	    "adapters)");
+	assert_int_equal(l.fd, -1);
+
+	/* Back under another name: the same link finds it there. */
+	fake_port(1, b.name, 0x0403, 0x6001, "A10K3XYZ");
+	fake_n = 2;
+	assert_int_equal(link_open(&l), 0);
+	assert_string_equal(l.path, b.name);
+	assert_int_equal(write(b.master, "pylon>", 6), 6);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 1000), 6);
+	assert_int_equal(link_write(&l, "\n", 1, 1000), 0);
+	assert_int_equal(read(b.master, buf, sizeof buf), 1);
+	link_close(&l);
+
+	/* VID:PID must match too when given. */
+	assert_int_equal(link_init(&l, "usb:0403:6001:A10K3XYZ", 0), 0);
+	assert_int_equal(l.usb_vid, 0x0403);
+	assert_int_equal(l.usb_pid, 0x6001);
+	assert_int_equal(link_open(&l), 0);
+	assert_string_equal(l.path, b.name);
+	link_close(&l);
+	assert_int_equal(link_init(&l, "usb:1a86:7523:A10K3XYZ", 0), 0);
+	assert_int_equal(link_open(&l), PT_ERR_NODEV);
+
+	/* Two ports with one serial number (a multi-port adapter): refused. */
+	fake_port(2, other.name, 0x0403, 0x6001, "A10K3XYZ");
+	fake_n = 3;
+	assert_int_equal(link_init(&l, "usb:A10K3XYZ", 0), 0);
+	assert_int_equal(link_open(&l), PT_ERR_ARG);
+	assert_non_null(strstr(link_error(&l), "2 ports have USB serial number A10K3XYZ"));
+	assert_non_null(strstr(link_error(&l), b.name));
+	assert_non_null(strstr(link_error(&l), other.name));
+
+	/* Bad specs say what is expected. */
+	assert_int_equal(link_init(&l, "usb:", 0), PT_ERR_ARG);
+	assert_non_null(strstr(link_error(&l), "usb:: missing serial number (expected "
+	    "usb:SERIAL or usb:VID:PID:SERIAL"));
+	assert_int_equal(link_init(&l, "usb:0403:6001:", 0), PT_ERR_ARG);
+
+	/* --list-ports prints the same list. */
+	{
+		FILE *f = tmpfile();
+		char out[2048];
+		size_t n;
+
+		assert_non_null(f);
+		assert_int_equal(link_list_ports(f), 0);
+		rewind(f);
+		n = fread(out, 1, sizeof out - 1, f);
+		out[n] = '\0';
+		fclose(f);
+		assert_non_null(strstr(out, "  serial    A10K3XYZ\n"));
+		assert_non_null(strstr(out, "  usb id    0403:6001\n"));
+	}
+	link_ports_source = saved;
+	pty_free(&b);
+	pty_free(&other);
+}
+
 int
 main(void)
 {
@@ -750,6 +876,7 @@ main(void)
 		cmocka_unit_test(test_specs),
 		cmocka_unit_test(test_errno_messages),
 		cmocka_unit_test(test_list_ports),
+		cmocka_unit_test(test_usb_serial_reattach),
 	};
 
 	alarm(60);	/* a hang fails the test instead of the build */

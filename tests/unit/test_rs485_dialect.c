@@ -117,9 +117,12 @@ test_pylontech_one_pack(void **state)
 	/* T1 = BMS board; T2..T5 = cells 1-4 ... 13-15. */
 	assert_int_equal(m->n_temps, 5);
 	assert_float_equal(m->temperature, 20.1, 1e-9);
-	assert_float_equal(m->cells[0].temperature, 17.0, 1e-5);
-	assert_float_equal(m->cells[4].temperature, 17.2, 1e-5);
-	assert_float_equal(m->cells[14].temperature, 18.4, 1e-5);
+	assert_float_equal(m->temps[1], 17.0, 1e-5);
+	assert_float_equal(m->temps[2], 17.2, 1e-5);
+	assert_float_equal(m->temps[4], 18.4, 1e-5);
+	/* Group sensors are the pack's sensors, not cell temperatures. */
+	assert_false(PT_HAS(&m->cells[0], PTF_TEMPERATURE));
+	assert_false(PT_HAS(&m->cells[14], PTF_TEMPERATURE));
 	assert_float_equal(m->temp_min, 16.8, 1e-9);
 	assert_float_equal(m->temp_max, 18.4, 1e-9);
 	assert_int_equal(s->n_alarms, 0);
@@ -193,8 +196,11 @@ test_pace_pack(void **state)
 	assert_float_equal(m->soh, 100.0 / 105.0 * 100, 1e-9);
 	assert_int_equal(m->cycles, 321);
 	/* T1-T4 cell groups (offset 2730), T5 MOSFET, T6 environment */
-	assert_float_equal(m->cells[0].temperature, 20.5, 1e-5);
-	assert_float_equal(m->cells[15].temperature, 22.0, 1e-5);
+	assert_int_equal(m->n_temps, 6);
+	assert_float_equal(m->temps[0], 20.5, 1e-5);
+	assert_float_equal(m->temps[3], 22.0, 1e-5);
+	assert_false(PT_HAS(&m->cells[0], PTF_TEMPERATURE));
+	assert_false(PT_HAS(&m->cells[15], PTF_TEMPERATURE));
 	assert_float_equal(m->mos_temperature, 30.0, 1e-9);
 	assert_float_equal(m->temps[5], 18.0, 1e-5);
 	assert_float_equal(m->temperature, (20.5 + 21.0 + 21.5 + 22.0) / 4, 1e-9);
@@ -254,7 +260,8 @@ test_seplos(void **state)
 	assert_int_equal(m->cycles, 70);
 	assert_float_equal(m->soh, 100.0, 1e-9);
 	assert_float_equal(m->soc, 133.90 / 170.00 * 100, 1e-9);
-	assert_float_equal(m->cells[0].temperature, 25.1, 1e-5);
+	assert_float_equal(m->temps[0], 25.1, 1e-5);
+	assert_false(PT_HAS(&m->cells[0], PTF_TEMPERATURE));
 	assert_float_equal(m->temps[4], 25.0, 1e-5);		/* environment */
 	assert_float_equal(m->mos_temperature, 24.7, 1e-9);
 	/* Forced to pylontech, the same frame decodes nonsense and says so. */
@@ -570,6 +577,29 @@ test_decode_text_errors(void **state)
 	free(s);
 }
 
+/* The pack a reply names: INFO[1] of 0x42/0x44, INFO[0] of 0x93; none
+ * for PACE's C2 (known only by the request) or an all-packs byte. */
+static void
+test_reply_pack(void **state)
+{
+	/* §6.2 US2000 reply to ADR 2 */
+	struct rs485_frame *f = frame_of("~20024600C06E10020F0C9A0C980C990C980C9A0C9A0C990C9B"
+	    "0C9C0C9A0C9B0C9B0C9B0C9B0C99050B740B550B570B530B630000BD06190F02C3500084E545");
+
+	(void)state;
+	assert_int_equal(rs485_reply_pack(f, 0x42), 2);
+	assert_int_equal(rs485_reply_pack(f, 0x44), 2);
+	assert_int_equal(rs485_reply_pack(f, 0x93), 0x10);	/* INFO[0] is the DATAFLAG here */
+	assert_int_equal(rs485_reply_pack(f, 0xC2), -1);
+	assert_int_equal(rs485_reply_pack(f, 0x51), -1);
+	f->info[1] = RS485_ALL_PACKS;
+	assert_int_equal(rs485_reply_pack(f, 0x42), -1);
+	f->info[1] = 0;
+	assert_int_equal(rs485_reply_pack(f, 0x42), -1);
+	f->info_len = 1;
+	assert_int_equal(rs485_reply_pack(f, 0x42), -1);
+}
+
 int
 main(void)
 {
@@ -585,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_identity_replies),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_decode_text_errors),
+		cmocka_unit_test(test_reply_pack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,7 @@ rig_new(const char *sim_dialect, int packs, const char *dialect, enum rs485_dial
 
 	assert_non_null(r);
 	sim_model_init(&r->fake.model, packs, 16, "", 7);
+	sim_rs485_number(&r->fake.model, sim_dialect, SIM_RS485_GROUP_MAX);
 	r->fake.dialect = sim_dialect;
 	r->fake.expect = expect;
 	r->link.ops = &fake_ops;
@@ -184,7 +185,7 @@ static void
 run_dialect(const char *sim, const char *dialect, enum rs485_dialect expect, int packs)
 {
 	struct rig *r = rig_new(sim, packs, dialect, expect);
-	int first = strcmp(sim, "pace") == 0 ? 1 : 2;
+	int first = strcmp(sim, "pace") == 0 ? 1 : 2, k;
 
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_string_equal(r->s->protocol, "rs485");
@@ -194,11 +195,20 @@ run_dialect(const char *sim, const char *dialect, enum rs485_dialect expect, int
 	assert_string_equal(r->sample.protocol, "rs485");
 	assert_string_equal(r->sample.dialect, sim);
 	check_values(r, first);
-	/* The barcode: every Pylontech pack (0x93); the PACE master (0xC2). */
-	assert_string_equal(r->sample.modules[0].barcode, r->fake.model.m[0].barcode);
+	/* Every pack's barcode and firmware under its own number (0x93/0x96,
+	 * 0xC2/0xC1); the simulator gives each pack its own firmware. */
+	for (k = 0; k < packs; k++) {
+		const struct sim_module *want = &r->fake.model.m[k];
+		const struct pt_module *got = pt_sample_find_module(&r->sample, want->id);
+
+		assert_non_null(got);
+		assert_string_equal(got->barcode, want->barcode);
+		assert_true(got->firmware[0] != '\0');
+		if (k > 0)
+			assert_string_not_equal(got->firmware, r->sample.modules[0].firmware);
+		assert_false(PT_HAS(&got->cells[0], PTF_TEMPERATURE));
+	}
 	if (first == 2) {
-		assert_string_equal(r->sample.modules[packs - 1].barcode,
-		    r->fake.model.m[packs - 1].barcode);
 		assert_string_equal(r->sample.stack.model, "US3000C");
 		assert_float_equal(r->sample.modules[0].charge_limit, 37.0, 1e-9);
 	} else
@@ -301,9 +311,13 @@ test_alarms(void **state)
 	r->fake.model.m[0].protect = true;
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_int_equal(poll_once(r, false), 0);
-	assert_true(r->sample.n_alarms >= 1);
-	assert_string_equal(r->sample.alarms[0].name, "module_overvoltage");
-	assert_int_equal(r->sample.alarms[0].module, 2);
+	/* The protect fault flags the cell too; the module bit is there. */
+	a = NULL;
+	for (i = 0; i < r->sample.n_alarms; i++)
+		if (strcmp(r->sample.alarms[i].name, "module_overvoltage") == 0)
+			a = &r->sample.alarms[i];
+	assert_non_null(a);
+	assert_int_equal(a->module, 2);
 	rig_free(r);
 }
 
@@ -345,15 +359,57 @@ static void
 test_one_pack_lost(void **state)
 {
 	struct rig *r = rig_new("pylontech", 3, "pylontech", RS_PYLONTECH);
+	const struct pt_module *m;
+	int64_t read_ms;
+	char barcode[PT_TEXT_LEN];
 
 	(void)state;
 	assert_int_equal(r->s->ops->identify(r->s), 0);
 	assert_int_equal(poll_once(r, true), 0);
+	m = pt_sample_find_module(&r->sample, 4);
+	assert_non_null(m);
+	read_ms = m->cells_ms;
+	assert_true(read_ms > 0);
+	snprintf(barcode, sizeof barcode, "%s", m->barcode);
 	r->fake.model.modules = 2;	/* ADR 4 stops answering */
 	assert_int_equal(poll_once(r, false), 0);
-	assert_int_equal(r->sample.n_modules, 2);
+	/* It stays, under its own identity, with its values unknown; its
+	 * cells keep the time they were read (young: within their limit). */
+	assert_int_equal(r->sample.n_modules, 3);
+	m = pt_sample_find_module(&r->sample, 4);
+	assert_non_null(m);
+	assert_string_equal(m->barcode, barcode);
+	assert_false(PT_HAS(m, PTF_VOLTAGE));
+	assert_false(PT_HAS(m, PTF_SOC));
+	assert_false(PT_HAS(m, PTF_CHARGE_LIMIT));
+	assert_int_equal(m->cells_ms, read_ms);
+	assert_true(pt_sample_find_module(&r->sample, 3)->cells_ms > read_ms - 1);
 	assert_non_null(strstr(r->s->note, "2 of 3 packs"));
+	assert_non_null(strstr(r->s->note, "address 4 silent"));
 	assert_int_equal(r->s->counters.timeouts, 2);	/* the request and its retry */
+	rig_free(r);
+}
+
+/* PACE firmware that answers C2 for the master whatever pack is named:
+ * pack 2 would carry the master's barcode; it stays unknown instead. */
+static void
+test_pace_master_echo(void **state)
+{
+	struct rig *r = rig_new("pace", 3, "pace", RS_PACE);
+	const struct pt_module *m;
+
+	(void)state;
+	memcpy(r->fake.model.m[1].barcode, r->fake.model.m[0].barcode,
+	    sizeof r->fake.model.m[1].barcode);
+	assert_int_equal(r->s->ops->identify(r->s), 0);
+	assert_int_equal(poll_once(r, true), 0);
+	m = pt_sample_find_module(&r->sample, 1);
+	assert_string_equal(m->barcode, r->fake.model.m[0].barcode);
+	m = pt_sample_find_module(&r->sample, 2);
+	assert_string_equal(m->barcode, "");
+	assert_string_equal(m->firmware, "");
+	m = pt_sample_find_module(&r->sample, 3);
+	assert_string_equal(m->barcode, r->fake.model.m[2].barcode);
 	rig_free(r);
 }
 
@@ -371,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_nobody),
 		cmocka_unit_test(test_stop_and_unplug),
 		cmocka_unit_test(test_one_pack_lost),
+		cmocka_unit_test(test_pace_master_echo),
 	};
 	/* No quiet time between requests: nothing shares this bus. */
 	setenv("PYLONTOP_RS485_GAP_MS", "0", 1);

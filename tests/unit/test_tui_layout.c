@@ -8,6 +8,10 @@
 
 #include <string.h>
 
+#include <math.h>
+#include <stdlib.h>
+
+#include "model/sample.h"
 #include "tui/layout.h"
 
 /* The grid gets the screen minus tab line, status line, title and
@@ -199,6 +203,96 @@ test_age(void **state)
 	assert_string_equal(buf, "3d04h");
 }
 
+/* A message that fits is wrapped at word boundaries, nothing lost. */
+static void
+test_wrap_fits(void **state)
+{
+	static char out[4][LAYOUT_LINE_MAX];
+	int n;
+
+	(void)state;
+	n = layout_wrap("lost /dev/ttyUSB0: no complete answer to 'pwr' within 3 s", 20, 30, 4, out);
+	assert_int_equal(n, 3);
+	assert_string_equal(out[0], "lost /dev/ttyUSB0:");
+	assert_string_equal(out[1], "no complete answer to 'pwr'");
+	assert_string_equal(out[2], "within 3 s");
+}
+
+/* Too long for 80 x 1: the start, "...", and the hint whole. */
+static void
+test_wrap_keeps_hint(void **state)
+{
+	static char out[4][LAYOUT_LINE_MAX];
+	char msg[512];
+	int n;
+
+	(void)state;
+	snprintf(msg, sizeof msg, "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KZP2L-if00-port0"
+	    "-and-some-more-path: no such device (is the adapter plugged in? try pylontop "
+	    "--list-ports); retrying in 4 s");
+	n = layout_wrap(msg, 76, 76, 1, out);
+	assert_int_equal(n, 1);
+	assert_true(strlen(out[0]) <= 76);
+	assert_non_null(strstr(out[0], "(is the adapter plugged in? try pylontop --list-ports); "
+	    "retrying in 4 s"));
+	assert_non_null(strstr(out[0], "..."));
+	/* Two lines keep more of the start, still the hint whole. */
+	n = layout_wrap(msg, 50, 76, 2, out);
+	assert_int_equal(n, 2);
+	assert_int_equal(strncmp(out[0], "/dev/serial", 11), 0);
+	assert_non_null(strstr(out[1], "--list-ports); retrying in 4 s"));
+}
+
+static void
+test_hint_rule(void **state)
+{
+	(void)state;
+	assert_int_equal(layout_hint("x: permission denied (add yourself to group dialout)"), 21);
+	assert_int_equal(layout_hint("lost x: timeout; retrying in 2 s"), 17);
+	assert_int_equal(layout_hint("identifying the device on /dev/ttyUSB0"), -1);
+	/* An unclosed parenthesis is no hint. */
+	assert_int_equal(layout_hint("cut (is the adapter plugged"), -1);
+}
+
+/* The weak cell: farthest from its own module's mean, and the extremes. */
+static void
+test_weakest(void **state)
+{
+	struct pt_sample *s = calloc(1, sizeof *s);
+	struct weakest w;
+	int k, c;
+
+	(void)state;
+	assert_non_null(s);
+	pt_sample_init(s, "lv");
+	s->n_modules = 3;
+	for (k = 0; k < 3; k++) {
+		s->modules[k].id = k + 1;
+		s->modules[k].n_cells = 16;
+		for (c = 0; c < 16; c++) {
+			s->modules[k].cells[c].voltage = 3.300 - 0.010 * k + 0.001 * (c % 2);
+			s->modules[k].cells[c].valid = PTF_VOLTAGE;
+		}
+	}
+	/* Module 1 cell 5 drifts 25 mV high; module 3 is lowest overall
+	 * (a lower module, not a weak cell). */
+	s->modules[0].cells[4].voltage += 0.025;
+	assert_true(layout_weakest(s, &w));
+	assert_int_equal(w.weak_mod, 0);
+	assert_int_equal(w.weak_cell, 4);
+	assert_true(w.weak_dev > 0.020);
+	assert_int_equal(w.hi_mod, 0);
+	assert_int_equal(w.hi_cell, 4);
+	assert_int_equal(w.lo_mod, 2);
+	assert_int_equal(w.spread_mod, 0);
+	/* An unknown cell is not a weak one. */
+	s->modules[1].cells[7].voltage = 0.5;
+	s->modules[1].cells[7].valid = 0;
+	assert_true(layout_weakest(s, &w));
+	assert_int_equal(w.weak_mod, 0);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -212,6 +306,10 @@ main(void)
 		cmocka_unit_test(test_temperatures),
 		cmocka_unit_test(test_ticks),
 		cmocka_unit_test(test_age),
+		cmocka_unit_test(test_wrap_fits),
+		cmocka_unit_test(test_wrap_keeps_hint),
+		cmocka_unit_test(test_hint_rule),
+		cmocka_unit_test(test_weakest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
