@@ -12,7 +12,7 @@
  * memcpy (monitor snapshot).  Sizes: PT_REC_MAX_UNITS units, each with
  * PT_REC_MAX_COUNTERS counters, PT_REC_MAX_SOH cells, PT_REC_MAX_EVENTS
  * events, PT_REC_MAX_PAIRS identity/sysinfo pairs and PT_REC_RAW_LEN bytes
- * of raw answers (≈ 1.1 MiB in all).  Device text goes through
+ * of raw answers (84 KiB a unit, 1.4 MiB in all).  Device text goes through
  * pt_copy_text(); what does not fit is cut and said (`*_truncated`).
  */
 #ifndef PT_RECORDS_H

@@ -716,7 +716,7 @@ console_rec_parse(enum console_dialect dialect, const char *command, int arg, in
 {
 	bool hv = dialect != CD_LV;
 	enum pt_rec_kind kind = hv ? PT_REC_HV_CONTROLLER : PT_REC_LV_MODULE;
-	struct pt_rec_unit *u, tmp;
+	struct pt_rec_unit *u, *tmp;
 	char name[PT_REC_CMD_LEN];
 	int id = hv ? 0 : arg > 0 ? arg : self, address = -1, rc;
 
@@ -735,13 +735,17 @@ console_rec_parse(enum console_dialect dialect, const char *command, int arg, in
 	}
 	/* LV `stat`/`info` without N: the address they print. */
 	if (!hv && arg <= 0 && (strcmp(command, "stat") == 0 || strcmp(command, "info") == 0)) {
-		pt_rec_unit_init(&tmp, 0, kind);
+		/* A unit is 84 KiB: not on a thread's stack. */
+		if ((tmp = malloc(sizeof *tmp)) == NULL)
+			return pt_diag_fail(d, PT_ERR_NOMEM, "%s", "out of memory");
+		pt_rec_unit_init(tmp, 0, kind);
 		if (strcmp(command, "stat") == 0)
-			rc = console_rec_stat(body, len, &tmp.stat, &address, d);
+			rc = console_rec_stat(body, len, &tmp->stat, &address, d);
 		else
-			rc = console_rec_info(body, len, &tmp, d);
+			rc = console_rec_info(body, len, tmp, d);
 		if (rc == 0 && strcmp(command, "info") == 0)
-			address = tmp.address;
+			address = tmp->address;
+		free(tmp);
 		if (address > 0)
 			id = address;
 	}
