@@ -11,14 +11,14 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "util/vlog.h"
+#include "link/link.h"
+#include "util/err.h"
 #include "app/probe.h"
 #include "pt_git.h"
 #ifdef HAVE_MQTT
 #include "sink/mqtt.h"
 #endif
-#include "util/vlog.h"
-#include "link/link.h"
-#include "util/err.h"
 
 static void
 usage(FILE *f)
@@ -28,9 +28,8 @@ usage(FILE *f)
 "Monitor a Pylontech battery stack: terminal UI, CSV log, MQTT/Home Assistant.\n"
 "\n"
 "Device:\n"
-"  -d, --device PATH|tcp://HOST:PORT|usb:[VID:PID:]SERIAL\n"
-"                        serial port, pty, serial-to-Ethernet gateway, or the USB\n"
-"                        adapter with that serial number (SERIAL_PORT)\n"
+"  -d, --device PATH|tcp://HOST:PORT\n"
+"                        serial port, pty, or serial-to-Ethernet gateway (SERIAL_PORT)\n"
 "  -b, --baud N          line speed (console 115200, RS485 9600 by default)\n"
 "  -p, --protocol P      auto, lv, hv, sc0500 or rs485 (default auto: console)\n"
 "      --dialect D       RS485 dialect: auto, pylontech, pace, seplos\n"
@@ -42,15 +41,19 @@ usage(FILE *f)
 "      --probe [PORT]... find which port is the battery, at which speed and in\n"
 "                        which protocol (read-only; default: every port) and exit\n"
 "\n"
-"Modes (default: the terminal UI):\n"
+"Modes (default: the terminal UI; one mode at a time, --demo goes with\n"
+"--once or --headless):\n"
 "      --once            read one complete sample, print it, exit\n"
+"                        (Ctrl-C: exit 130, nothing printed)\n"
 "      --records         read the BMS's own records (identity, counters, cell SOH,\n"
 "                        event log, clock offset) of every module, print, exit\n"
 "  -f, --format F        text, json or csv (for --once, --headless, --decode;\n"
 "                        --records: text or json)\n"
-"      --headless        run without UI until SIGTERM (for systemd)\n"
+"      --headless        run without UI until SIGTERM (for systemd); SIGHUP\n"
+"                        re-opens the CSV file and re-reads alarm thresholds\n"
 "  -n, --count N         stop after N samples (--headless)\n"
-"      --demo            monitor the built-in simulator (pylontop-sim)\n"
+"      --demo            monitor the built-in simulator (pylontop-sim); without\n"
+"                        a terminal: print three samples\n"
 "      --decode FILE     decode one recorded console answer or RS485 frames\n"
 "      --command CMD     with --decode: the command that produced FILE\n"
 "\n"
@@ -60,20 +63,23 @@ usage(FILE *f)
 "      --mqtt URL        publish to mqtt[s]://[user@]host[:port]\n"
 "      --no-mqtt         do not publish (even if the config names a broker)\n"
 "      --mqtt-password-file FILE\n"
-"                        read the MQTT password from FILE (never give it on argv)\n"
+"                        read the MQTT password from FILE (mode 600; never on argv)\n"
 "\n"
 "Display:\n"
 "      --ascii           no UTF-8 glyphs\n"
 "      --no-color        no colours (also: NO_COLOR set in the environment)\n"
 "      --bell            ring the terminal bell on new alarms\n"
 "\n"
-"  -c, --config FILE     config file (default ./.env, then ~/.config/pylontop/config)\n"
-"  -v, --verbose         log every command sent and a summary of every answer\n"
-"                        to stderr; -vv adds the raw bytes, escaped\n"
+"  -c, --config FILE     config file (default ./.env if yours and not writable by\n"
+"                        others, then ~/.config/pylontop/config)\n"
+"  -v, --verbose         name the config file; log every command sent and a\n"
+"                        summary of every answer to stderr; -vv adds the raw\n"
+"                        bytes, escaped\n"
 "  -h, --help            this help\n"
 "  -V, --version         version\n"
 "\n"
-"Exit status: 0 ok, 1 the device or a file failed, 2 bad options, config or input.\n"
+"Exit status: 0 ok, 1 the device or a file failed, 2 bad options, config or input,\n"
+"130/143 --once stopped by SIGINT/SIGTERM.\n"
 "See pylontop(1) and pylontop.conf(5).\n");
 }
 
@@ -143,17 +149,44 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char shortopts[] = "d:b:p:i:f:n:c:vhV";
+/* ":" first: a missing value is told apart from an unknown option. */
+static const char shortopts[] = ":d:b:p:i:f:n:c:vhV";
 
-enum mode { MODE_UI, MODE_ONCE, MODE_HEADLESS, MODE_DEMO, MODE_DECODE, MODE_LIST,
-	MODE_PROBE, MODE_RECORDS };
+/* The modes given; some combine (--demo with --once or --headless). */
+struct modes {
+	bool	once, headless, demo, decode, list, probe, records;
+};
+
+/* Where the MQTT broker and password came from.  Two levels: the user's
+ * own settings (command line, -c FILE, ~/.config, the environment, a
+ * systemd credential) and ./.env, which depends on the directory one
+ * happens to be in.  A password is never sent to a broker named by a
+ * less trusted source than the password's own. */
+enum trust { TRUST_NONE, TRUST_CWD, TRUST_USER };
+
+struct origin {
+	enum trust	trust;
+	char		what[560];
+};
+
+struct origins {
+	struct origin	broker, password;
+	bool		pwfile_option;	/* --mqtt-password-file given */
+};
+
+static void
+set_origin(struct origin *o, enum trust t, const char *what)
+{
+	o->trust = t;
+	snprintf(o->what, sizeof o->what, "%s", what);
+}
 
 static int
 die_usage(const char *fmt, const char *arg)
 {
 	fputs("pylontop: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs(" (try pylontop --help)\n", stderr);
+	fputs("; try 'pylontop --help'\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -172,10 +205,11 @@ set_key(struct app_options *o, const char *opt, const char *key, const char *val
 
 /* First pass: only -c, so the file is read before options override it. */
 static int
-load_config(int argc, char **argv, struct app_options *o)
+load_config(int argc, char **argv, struct app_options *o, struct origins *org)
 {
 	const char *path = NULL;
-	char buf[512], err[600];
+	char buf[512], err[600], what[600];
+	enum trust t = TRUST_USER;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -188,8 +222,11 @@ load_config(int argc, char **argv, struct app_options *o)
 		else if (strcmp(argv[i], "--") == 0)
 			break;
 	}
-	if (path == NULL)
+	if (path == NULL) {
 		path = config_default_path(buf, sizeof buf);
+		if (path != NULL && strcmp(path, CONFIG_CWD_FILE) == 0)
+			t = TRUST_CWD;
+	}
 	if (path == NULL)
 		return 0;
 	rc = config_load(&o->cfg, path, err, sizeof err);
@@ -197,16 +234,45 @@ load_config(int argc, char **argv, struct app_options *o)
 		fprintf(stderr, "pylontop: %s\n", err);
 		return EXIT_USAGE;
 	}
+	snprintf(o->config_path, sizeof o->config_path, "%s", path);
+	snprintf(what, sizeof what, t == TRUST_CWD ? "./%s in the current directory" : "%s",
+	    path);
+	if (o->cfg.mqtt.configured)
+		set_origin(&org->broker, t, what);
+	if (o->cfg.mqtt.password[0] != '\0')
+		set_origin(&org->password, t, what);
 	return 0;
 }
 
+/* getopt's own messages are off (opterr = 0) so that every usage error
+ * is one line ending in the same hint. */
 static int
-parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
-    const char **decode_path)
+bad_option(int ch, char **argv)
 {
-	char *end;
+	const char *arg = argv[optind - 1];
+	bool is_long = strncmp(arg, "--", 2) == 0 &&
+	    (ch == ':' || optopt == 0 || optopt >= 256 || strchr(arg, '=') != NULL);
+	char name[64];
+
+	if (is_long)
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(name, sizeof name, "-%c", optopt > 0 && optopt < 256 ? optopt : '?');
+	if (ch == ':')
+		return die_usage("option '%s' needs a value", name);
+	if (is_long && optopt != 0)
+		return die_usage("option '%s' takes no value", name);
+	return die_usage("unknown option '%s'", name);
+}
+
+static int
+parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
+    const char **decode_path, struct origins *org)
+{
+	char *end, what[600];
 	int ch, rc = 0;
 
+	opterr = 0;
 	while (rc == 0 && (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': rc = set_key(o, "--device", "SERIAL_PORT", optarg); break;
@@ -217,13 +283,13 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case OPT_BARCODE: rc = set_key(o, "--barcode", "BMS_BARCODE", optarg); break;
 		case OPT_FORCE_TBAR: o->cfg.force_tbar = true; break;
 		case OPT_EOL: rc = set_key(o, "--eol", "COMMAND_EOL", optarg); break;
-		case OPT_LIST_PORTS: *mode = MODE_LIST; break;
-		case OPT_PROBE: *mode = MODE_PROBE; break;
-		case OPT_ONCE: *mode = MODE_ONCE; break;
-		case OPT_RECORDS: *mode = MODE_RECORDS; break;
-		case OPT_HEADLESS: *mode = MODE_HEADLESS; break;
-		case OPT_DEMO: *mode = MODE_DEMO; break;
-		case OPT_DECODE: *mode = MODE_DECODE; *decode_path = optarg; break;
+		case OPT_LIST_PORTS: md->list = true; break;
+		case OPT_PROBE: md->probe = true; break;
+		case OPT_ONCE: md->once = true; break;
+		case OPT_RECORDS: md->records = true; break;
+		case OPT_HEADLESS: md->headless = true; break;
+		case OPT_DEMO: md->demo = true; break;
+		case OPT_DECODE: md->decode = true; *decode_path = optarg; break;
 		case OPT_COMMAND: o->decode_command = optarg; break;
 		case 'f':
 			o->format_set = true;
@@ -250,6 +316,7 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 			if ((rc = set_key(o, "--mqtt", "MQTT_URL", optarg)) == 0) {
 				o->cfg.mqtt.enabled = true;
 				o->cfg.mqtt_enabled_explicit = true;
+				set_origin(&org->broker, TRUST_USER, "--mqtt");
 			}
 			break;
 		case OPT_NO_MQTT:
@@ -258,6 +325,9 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 			break;
 		case OPT_MQTT_PWFILE:
 			rc = set_key(o, "--mqtt-password-file", "MQTT_PASSWORD_FILE", optarg);
+			snprintf(what, sizeof what, "%s (--mqtt-password-file)", optarg);
+			set_origin(&org->password, TRUST_USER, what);
+			org->pwfile_option = true;
 			break;
 		case OPT_ASCII: o->ascii = true; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
@@ -266,25 +336,105 @@ parse_options(int argc, char **argv, struct app_options *o, enum mode *mode,
 		case 'v': o->verbose = true; o->cfg.debug = true; o->vlevel++; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': print_version(stdout); exit(EXIT_OK);
-		default: return EXIT_USAGE;	/* getopt said what */
+		default: return bad_option(ch, argv);
 		}
 	}
 	/* --probe takes the ports to probe as arguments. */
-	if (rc == 0 && optind < argc && *mode != MODE_PROBE)
+	if (rc == 0 && optind < argc && !md->probe)
 		rc = die_usage("unexpected argument '%s'", argv[optind]);
 	return rc;
 }
 
-/* Secrets may come from the environment too (never from argv). */
-static void
-apply_env(struct pt_config *c)
+/* One line for what cannot go together; --demo is a device, so it goes
+ * with --once and --headless. */
+static int
+check_modes(const struct modes *md, const struct app_options *o)
 {
-	const char *v;
+	static const char conflict[] = "%s cannot be combined";
+
+	if (md->list && (md->once || md->headless || md->demo || md->decode || md->probe))
+		return die_usage(conflict, "--list-ports and another mode");
+	if (md->probe && (md->once || md->headless || md->demo || md->decode))
+		return die_usage(conflict, "--probe and another mode");
+	if (md->decode && (md->once || md->headless || md->demo))
+		return die_usage(conflict, md->once ? "--decode and --once" :
+		    md->headless ? "--decode and --headless" : "--decode and --demo");
+	if (md->once && md->headless)
+		return die_usage(conflict, "--once and --headless");
+	if (md->records && (md->once || md->headless || md->demo || md->decode || md->list ||
+	    md->probe))
+		return die_usage(conflict, "--records and another mode");
+	if (o->decode_command != NULL && !md->decode)
+		return die_usage("%s goes with --decode FILE", "--command");
+	if (o->count > 0 && md->once)
+		return die_usage("%s is for --headless and --demo; --once reads one sample",
+		    "--count");
+	return 0;
+}
+/* Secrets may come from the environment or a systemd credential too
+ * (never from argv).  The credential (LoadCredential=mqtt_password:...)
+ * wins over the config file; --mqtt-password-file wins over both; the
+ * environment only fills in a password nothing else gave. */
+static int
+apply_env(struct pt_config *c, struct origins *org)
+{
+	const char *v, *dir = getenv("CREDENTIALS_DIRECTORY");
+	char path[600], err[700], before[sizeof c->mqtt.password];
 
 	if ((v = getenv("MQTT_USER")) != NULL && c->mqtt.user[0] == '\0')
 		snprintf(c->mqtt.user, sizeof c->mqtt.user, "%s", v);
-	if ((v = getenv("MQTT_PASSWORD")) != NULL && c->mqtt.password[0] == '\0')
+	if (dir != NULL && dir[0] != '\0' && !org->pwfile_option) {
+		snprintf(path, sizeof path, "%s/%s", dir, CREDENTIAL_MQTT_PASSWORD);
+		if (access(path, F_OK) == 0) {
+			memcpy(before, c->mqtt.password, sizeof before);
+			if (config_read_password_file(c, path, err, sizeof err) != 0) {
+				explicit_bzero(before, sizeof before);
+				fprintf(stderr, "pylontop: %s\n", err);
+				return EXIT_USAGE;
+			}
+			/* An empty credential (a unit that needs none) changes nothing. */
+			if (c->mqtt.password[0] == '\0')
+				memcpy(c->mqtt.password, before, sizeof before);
+			else
+				set_origin(&org->password, TRUST_USER, "the systemd credential "
+				    CREDENTIAL_MQTT_PASSWORD);
+			explicit_bzero(before, sizeof before);
+		}
+	}
+	if ((v = getenv("MQTT_PASSWORD")) != NULL && v[0] != '\0' && c->mqtt.password[0] == '\0') {
 		snprintf(c->mqtt.password, sizeof c->mqtt.password, "%s", v);
+		set_origin(&org->password, TRUST_USER, "the environment (MQTT_PASSWORD)");
+	}
+	return 0;
+}
+
+/* A password goes only to a broker named by a source at least as trusted
+ * as the password's own: MQTT_PASSWORD in the environment is not sent to
+ * a broker that some ./.env in the current directory names. */
+static void
+check_secret_trust(struct pt_config *c, const struct origins *org)
+{
+	if (c->mqtt.password[0] == '\0' || !c->mqtt.configured)
+		return;
+	if (org->broker.trust >= org->password.trust)
+		return;
+	fprintf(stderr, "pylontop: warning: the MQTT password from %s is not sent to %s, a "
+	    "broker named by %s; give the broker with --mqtt or -c FILE, or put the password "
+	    "in that file\n", org->password.what, c->mqtt.host, org->broker.what);
+	explicit_bzero(c->mqtt.password, sizeof c->mqtt.password);
+}
+
+/* Which file the settings came from: always in headless mode (the
+ * journal of a service), with -v in the others. */
+static void
+say_config(const struct app_options *o, const struct origins *org, bool always)
+{
+	if (!always && o->vlevel == 0)
+		return;
+	fprintf(stderr, "pylontop: config file: %s%s%s\n",
+	    o->config_path[0] ? o->config_path : "none (defaults and options)",
+	    o->cfg.mqtt.password[0] ? "; MQTT password from " : "",
+	    o->cfg.mqtt.password[0] ? org->password.what : "");
 }
 
 /* Rules between keys, once the file and the options are all read. */
@@ -304,49 +454,53 @@ int
 main(int argc, char **argv)
 {
 	struct app_options o;
-	enum mode mode = MODE_UI;
+	struct modes md = { 0 };
+	struct origins org;
 	const char *decode_path = NULL;
 	const char *nc;
 	int rc;
 
 	memset(&o, 0, sizeof o);
+	memset(&org, 0, sizeof org);
 	config_defaults(&o.cfg);
-	if ((rc = load_config(argc, argv, &o)) != 0)
+	if ((rc = load_config(argc, argv, &o, &org)) != 0)
 		return rc;
-	if ((rc = parse_options(argc, argv, &o, &mode, &decode_path)) != 0)
+	if ((rc = parse_options(argc, argv, &o, &md, &decode_path, &org)) != 0)
 		return rc;
-	apply_env(&o.cfg);
+	if ((rc = check_modes(&md, &o)) != 0)
+		return rc;
+	if ((rc = apply_env(&o.cfg, &org)) != 0)
+		return rc;
 	config_finish(&o.cfg);
 	if ((rc = check_config(&o.cfg)) != 0)
 		return rc;
+	check_secret_trust(&o.cfg, &org);
 	pt_vlog_set_level(o.vlevel > 0 ? o.vlevel : o.cfg.debug ? PT_VLOG_SUMMARY : 0);
 	nc = getenv("NO_COLOR");
 	if (nc != NULL && nc[0] != '\0')
 		o.no_color = true;
 
-	switch (mode) {
-	case MODE_LIST:
+	if (md.list)
 		return link_list_ports(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
-	case MODE_PROBE:
+	if (md.probe)
 		return app_probe(&o, argv + optind, argc - optind);
-	case MODE_DECODE:
+	if (md.decode)
 		return app_decode(decode_path, &o);
-	case MODE_DEMO:
-		return app_demo(&o, argv[0]);
-	default:
-		break;
-	}
+	say_config(&o, &org, md.headless);
+	if (md.demo)
+		return app_demo(&o, argv[0], md.once ? DEMO_ONCE : md.headless ? DEMO_HEADLESS :
+		    DEMO_AUTO);
 	if (o.cfg.device[0] == '\0') {
 		fprintf(stderr, "pylontop: no device: give -d PATH (e.g. -d /dev/ttyUSB0 or "
 		    "-d tcp://192.0.2.10:4001), set SERIAL_PORT in the config file, or try "
 		    "pylontop --demo\n");
 		return EXIT_USAGE;
 	}
-	if (mode == MODE_ONCE)
+	if (md.once)
 		return app_once(&o);
-	if (mode == MODE_RECORDS)
+	if (md.records)
 		return app_records(&o);
-	if (mode == MODE_HEADLESS)
+	if (md.headless)
 		return app_headless(&o);
 	return app_interactive(&o);
 }

@@ -24,7 +24,12 @@ struct app_options {
 	bool		 ascii, no_color, bell;
 	const char	*decode_command;	/* --command */
 	char		 sim_args[256];	/* --demo: extra simulator settings */
+	char		 config_path[512];	/* the config file read ("" none): SIGHUP re-reads it */
 };
+
+/* What --demo runs against the simulator: the UI (or text samples
+ * without a terminal), one --once sample, or --headless. */
+enum demo_run { DEMO_AUTO, DEMO_ONCE, DEMO_HEADLESS };
 
 /* pylontop --decode FILE: print the sample JSON of one recorded answer. */
 int	app_decode(const char *path, const struct app_options *o);
@@ -37,7 +42,7 @@ int	app_headless(const struct app_options *o);
 /* pylontop (TUI) or --headless fallback when there is no terminal/TUI. */
 int	app_interactive(const struct app_options *o);
 /* pylontop --demo: start pylontop-sim on a private pty and monitor it. */
-int	app_demo(struct app_options *o, const char *argv0);
+int	app_demo(struct app_options *o, const char *argv0, enum demo_run run);
 
 struct monitor;
 /* Signals, monitor and acquisition thread started; NULL with *rc set. */
@@ -46,7 +51,12 @@ struct monitor *app_start_monitor(const struct app_options *o, int *rc);
  * state changes on stderr and printing samples when `print`. */
 int	app_run_monitor(struct monitor *m, const struct app_options *o, bool print);
 
-/* Print one sample in a format (stdout). */
-void	app_print_sample(const struct pt_sample *s, enum out_format f, bool header);
+/* Print one sample in a format (stdout).  0, or -1 with errno set when
+ * stdout failed (EPIPE: the reader is gone, as in `| head -1`). */
+int	app_print_sample(const struct pt_sample *s, enum out_format f, bool header);
+
+/* SIGHUP in a running monitor: re-open the CSV file and re-read the
+ * alarm thresholds from o->config_path.  `say`: one stderr line. */
+void	app_hup_install(struct monitor *m, const struct app_options *o, bool say);
 
 #endif

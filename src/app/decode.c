@@ -44,7 +44,10 @@ read_file(const char *path, size_t *len, int *rc)
 
 	*rc = EXIT_USAGE;
 	if (f == NULL) {
+		/* A file that cannot be opened is a file failure (1), not bad
+		 * input (2): the README's exit statuses. */
 		fail(path, "cannot read: %s", strerror(errno));
+		*rc = EXIT_RUNTIME;
 		return NULL;
 	}
 	buf = malloc(cap + 16);

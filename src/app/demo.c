@@ -108,7 +108,7 @@ wait_for_link(const char *link, pid_t pid)
 }
 
 int
-app_demo(struct app_options *o, const char *argv0)
+app_demo(struct app_options *o, const char *argv0, enum demo_run run)
 {
 	char sim[PATH_MAX], dir[] = "/tmp/pylontop-demo.XXXXXX", link[PATH_MAX], log[PATH_MAX];
 	const char *protocol = strcmp(o->cfg.protocol, "auto") == 0 ? "lv" : o->cfg.protocol;
@@ -134,16 +134,22 @@ app_demo(struct app_options *o, const char *argv0)
 	}
 	snprintf(o->cfg.device, sizeof o->cfg.device, "%s", link);
 	snprintf(o->cfg.protocol, sizeof o->cfg.protocol, "%s", protocol);
-	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+	if (run == DEMO_ONCE)
+		rc = app_once(o);
+	else if (run == DEMO_HEADLESS)
+		rc = app_headless(o);
+	else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 		rc = app_interactive(o);
 	else {
-		/* No terminal (a script, CI): show a few samples and finish. */
+		/* No terminal (a script, CI): print a few samples and finish.
+		 * format_set: the headless loop prints only when it is set. */
 		if (o->count == 0)
 			o->count = DEMO_SAMPLES;
 		if (!o->format_set)
 			o->format = FMT_TEXT;
-		fprintf(stderr, "pylontop: demo: no terminal for the UI; printing %ld samples "
-		    "of the simulated stack on %s\n", o->count, link);
+		o->format_set = true;
+		fprintf(stderr, "pylontop: demo: no terminal for the UI; printing %ld sample%s "
+		    "of the simulated stack on %s\n", o->count, o->count == 1 ? "" : "s", link);
 		rc = app_headless(o);
 	}
 out:

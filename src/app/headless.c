@@ -1,14 +1,18 @@
 /* headless.c — pylontop --headless: no UI, for systemd.
  *
  * One stderr line per state change (journald keeps the time), samples on
- * stdout when --format is given, until SIGTERM/SIGINT/SIGHUP or --count
- * samples.  Exit: CSV flushed and MQTT "offline" by monitor_free(). */
+ * stdout when --format is given, until SIGTERM/SIGINT, --count samples or
+ * a closed stdout (EPIPE: the reader is gone).  SIGHUP re-opens the CSV
+ * file and re-reads the alarm thresholds.  Exit: CSV flushed and MQTT
+ * "offline" by monitor_free(). */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "core/monitor.h"
@@ -46,9 +50,10 @@ summary(struct monitor *m)
 	struct link_stats ls;
 
 	monitor_link_stats(m, &ls);
-	fprintf(stderr, "pylontop: %llu samples; errors: %llu timeouts, %llu unreadable "
+	fprintf(stderr, "pylontop: %llu sample%s; errors: %llu timeouts, %llu unreadable "
 	    "answers, %llu checksum, %llu refused by the device; %llu reconnects\n",
-	    (unsigned long long)ls.samples, (unsigned long long)ls.timeouts,
+	    (unsigned long long)ls.samples, ls.samples == 1 ? "" : "s",
+	    (unsigned long long)ls.timeouts,
 	    (unsigned long long)ls.parse_errors, (unsigned long long)ls.checksum_errors,
 	    (unsigned long long)ls.device_errors, (unsigned long long)ls.reconnects);
 }
@@ -68,6 +73,21 @@ csv_exit_status(struct monitor *m, int rc)
 	return rc == EXIT_OK ? EXIT_RUNTIME : rc;
 }
 
+/* Samples go nowhere: stop rather than poll a device for no reader.  A
+ * reader that left (EPIPE, `| head -1`) is a normal end, as for yes(1);
+ * any other write error is a failure. */
+static int
+stdout_failed(void)
+{
+	if (errno == EPIPE) {
+		fprintf(stderr, "pylontop: standard output was closed by its reader; stopping\n");
+		return EXIT_OK;
+	}
+	fprintf(stderr, "pylontop: cannot write samples to standard output: %s; stopping\n",
+	    strerror(errno));
+	return EXIT_RUNTIME;
+}
+
 /* Run a started monitor until a signal or `count` samples; prints
  * samples when asked.  Shared by --headless and the text --demo. */
 int
@@ -77,6 +97,7 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 	struct sink_status pcsv, pmqtt;
 	uint64_t printed = 0;
 	struct pt_sample *s = malloc(sizeof *s);
+	int rc = EXIT_OK;
 
 	if (s == NULL)
 		return EXIT_RUNTIME;
@@ -84,16 +105,24 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 	memset(&pcsv, 0, sizeof pcsv);
 	memset(&pmqtt, 0, sizeof pmqtt);
 	for (;;) {
-		struct pollfd pfd[2] = {
+		/* stdout too (no events: POLLERR only): a reader that left is
+		 * seen even while the device is silent and nothing is printed. */
+		struct pollfd pfd[3] = {
 			{ .fd = monitor_fd(m), .events = POLLIN },
 			{ .fd = sig_fd(), .events = POLLIN },
+			{ .fd = print ? STDOUT_FILENO : -1, .events = 0 },
 		};
 		struct link_stats ls;
 
-		if (poll(pfd, 2, 1000) < 0 && sig_quit() == 0)
+		if (poll(pfd, 3, 1000) < 0 && sig_quit() == 0)
 			continue;
 		if (sig_quit() != 0)
 			break;
+		if (pfd[2].revents & POLLERR) {
+			errno = EPIPE;
+			rc = stdout_failed();
+			break;
+		}
 		sig_take();
 		monitor_drain_fd(m);
 		report_state(m, &prev, &pcsv, &pmqtt);
@@ -101,15 +130,69 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		while (printed < ls.samples && (o->count == 0 || printed < (uint64_t)o->count)) {
 			/* Print only the newest: a slow stdout must not lag behind. */
 			printed = ls.samples;
-			if (print && history_latest(monitor_history(m), s))
-				app_print_sample(s, o->format, s->seq == 1 || printed == 1);
+			if (print && history_latest(monitor_history(m), s) &&
+			    app_print_sample(s, o->format, s->seq == 1 || printed == 1) != 0) {
+				rc = stdout_failed();
+				goto out;
+			}
 		}
 		if (o->count > 0 && printed >= (uint64_t)o->count)
 			break;
 	}
+out:
 	free(s);
 	summary(m);
-	return EXIT_OK;
+	return rc;
+}
+
+/* SIGHUP: what is safe to change under a running acquisition thread.
+ * The link, protocol, interval and sinks' settings need a restart. */
+struct hup_ctx {
+	struct monitor			*m;
+	const struct app_options	*o;
+	bool				 say;
+};
+static struct hup_ctx hup_ctx;
+
+static void
+on_hup(void *arg)
+{
+	const struct hup_ctx *h = arg;
+	struct pt_config *c;
+	char err[600];
+
+	monitor_reopen_logs(h->m);
+	if (h->o->config_path[0] == '\0') {
+		if (h->say)
+			fprintf(stderr, "pylontop: SIGHUP: CSV file re-opened; no config file "
+			    "to re-read\n");
+		return;
+	}
+	if ((c = malloc(sizeof *c)) == NULL)
+		return;
+	config_defaults(c);
+	/* The cross-key rules too: a file whose low limit ends above its
+	 * high one is refused as at start. */
+	if (config_load(c, h->o->config_path, err, sizeof err) != 0 ||
+	    config_check(c, err, sizeof err) != 0) {
+		if (h->say)
+			fprintf(stderr, "pylontop: SIGHUP: CSV file re-opened; %s; the alarm "
+			    "thresholds stay as they were\n", err);
+	} else {
+		monitor_set_alarms(h->m, &c->alarms);
+		if (h->say)
+			fprintf(stderr, "pylontop: SIGHUP: CSV file re-opened, alarm thresholds "
+			    "re-read from %s (other keys need a restart)\n", h->o->config_path);
+	}
+	explicit_bzero(c, sizeof *c);
+	free(c);
+}
+
+void
+app_hup_install(struct monitor *m, const struct app_options *o, bool say)
+{
+	hup_ctx = (struct hup_ctx){ .m = m, .o = o, .say = say };
+	sig_on_hup(on_hup, &hup_ctx);
 }
 
 /* Signals, monitor, acquisition thread: what every long-running mode
@@ -143,7 +226,9 @@ app_headless(const struct app_options *o)
 
 	if ((m = app_start_monitor(o, &rc)) == NULL)
 		return rc;
+	app_hup_install(m, o, true);
 	rc = app_run_monitor(m, o, o->format_set);
+	sig_on_hup(NULL, NULL);
 	monitor_stop(m);	/* held CSV rows written now, or counted lost */
 	rc = csv_exit_status(m, rc);
 	monitor_free(m);

@@ -2,10 +2,13 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "app/app.h"
 #include "core/monitor.h"
+#include "util/signals.h"
 #ifdef HAVE_TUI
 #include "tui/tui.h"
 #endif
@@ -17,6 +20,7 @@ app_interactive(const struct app_options *o)
 	struct tui_options to = { .ascii = o->ascii, .no_color = o->no_color,
 	    .bell = o->bell || o->cfg.alarms.bell };
 	struct monitor *m;
+	const char *term;
 	int rc;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -24,9 +28,23 @@ app_interactive(const struct app_options *o)
 		    "or --format with --headless for scripts\n");
 		return EXIT_USAGE;
 	}
+	/* A terminal that cannot address the cursor is a setting to change
+	 * (TERM), not a failure: said before the device is opened. */
+	term = getenv("TERM");
+	if (term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0) {
+		fprintf(stderr, "pylontop: the terminal (TERM=%s) cannot show the UI; set TERM "
+		    "(e.g. TERM=xterm-256color) or use --headless or --once\n",
+		    term != NULL ? term : "");
+		return EXIT_USAGE;
+	}
 	if ((m = app_start_monitor(o, &rc)) == NULL)
 		return rc;
+	/* SIGHUP re-opens the CSV file and re-reads the thresholds, unless the
+	 * terminal is gone with it (a dropped ssh session): then it quits. */
+	app_hup_install(m, o, false);
+	sig_hup_quits_without_tty(true);
 	rc = tui_run(m, &to);
+	sig_on_hup(NULL, NULL);
 	monitor_free(m);
 	return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 #else

@@ -4,6 +4,7 @@
  * without retries, so a failure is reported at once with its reason. */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,41 +19,58 @@
 #include "util/clock.h"
 #include "util/signals.h"
 
-void
+/* puts() and fflush() report a closed pipe through ferror(stdout). */
+static int
+put_line(char *text)
+{
+	int rc = 0;
+
+	if (text == NULL)
+		return 0;
+	if (puts(text) == EOF)
+		rc = -1;
+	free(text);
+	return rc;
+}
+
+int
 app_print_sample(const struct pt_sample *s, enum out_format f, bool header)
 {
 	struct csv_layout lay;
-	char *text;
 
+	errno = 0;
 	switch (f) {
 	case FMT_JSON:
-		if ((text = sample_to_json(s, false)) != NULL) {
-			puts(text);
-			free(text);
-		}
+		put_line(sample_to_json(s, false));
 		break;
 	case FMT_CSV:
 		csv_layout_from_sample(&lay, s);
-		if (header && (text = sample_csv_header(&lay)) != NULL) {
-			puts(text);
-			free(text);
-		}
-		if ((text = sample_csv_row(&lay, s)) != NULL) {
-			puts(text);
-			free(text);
-		}
+		if (header)
+			put_line(sample_csv_header(&lay));
+		put_line(sample_csv_row(&lay, s));
 		break;
 	case FMT_TEXT:
 		sample_print_text(stdout, s);
 		break;
 	}
-	fflush(stdout);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* A quit signal during the read: no sample, the shell's status for it. */
+static int
+interrupted(void)
+{
+	return 128 + sig_quit();
 }
 
 int
 app_once(const struct app_options *o)
 {
-	static volatile int stop;
 	struct link link;
 	struct session *s;
 	struct pt_sample *sample;
@@ -69,13 +87,19 @@ app_once(const struct app_options *o)
 		return EXIT_RUNTIME;
 	}
 	sample = calloc(1, sizeof *sample);
-	s = session_new(&o->cfg, &link, &stop);
+	/* The session stops at the handler's flag: Ctrl-C ends a slow read
+	 * within one read step, not after every module was asked. */
+	s = session_new(&o->cfg, &link, sig_quit_flag());
 	if (s == NULL || sample == NULL) {
 		fprintf(stderr, "pylontop: out of memory\n");
 		goto out;
 	}
 	s->all_at_once = true;	/* one sample: every slow value in it */
 	if (s->ops->identify(s) != 0) {
+		if (sig_quit() != 0) {
+			rc = interrupted();
+			goto out;
+		}
 		fprintf(stderr, "pylontop: %s: %s\n", o->cfg.device, s->error);
 		goto out;
 	}
@@ -84,7 +108,11 @@ app_once(const struct app_options *o)
 		    s->model[0] ? s->model : s->protocol, s->modules);
 	pt_sample_init(sample, s->protocol);
 	snprintf(sample->dialect, sizeof sample->dialect, "%s", s->dialect);
-	if (s->ops->poll(s, sample, true) != 0) {
+	if (s->ops->poll(s, sample, true) != 0 || sig_quit() != 0) {
+		if (sig_quit() != 0) {
+			rc = interrupted();
+			goto out;
+		}
 		fprintf(stderr, "pylontop: %s: %s\n", o->cfg.device, s->error);
 		goto out;
 	}
@@ -95,8 +123,16 @@ app_once(const struct app_options *o)
 		alarm_engine_eval(ae, sample, sample->time_ms);
 		alarm_engine_free(ae);
 	}
-	app_print_sample(sample, o->format, true);
+	if (sig_quit() != 0) {
+		rc = interrupted();
+		goto out;
+	}
 	rc = EXIT_OK;
+	if (app_print_sample(sample, o->format, true) != 0 && errno != EPIPE) {
+		/* EPIPE: the reader took what it wanted (`| head -1`), as yes(1). */
+		fprintf(stderr, "pylontop: cannot write the sample: %s\n", strerror(errno));
+		rc = EXIT_RUNTIME;
+	}
 out:
 	session_free(s);
 	link_close(&link);

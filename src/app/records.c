@@ -18,7 +18,6 @@
 int
 app_records(const struct app_options *o)
 {
-	static volatile int stop;
 	struct link link;
 	struct session *s;
 	struct pt_sample *sample;
@@ -40,19 +39,28 @@ app_records(const struct app_options *o)
 		return EXIT_RUNTIME;
 	}
 	sample = calloc(1, sizeof *sample);
-	s = session_new(&o->cfg, &link, &stop);
+	/* Ctrl-C ends a slow read within one read step (as --once). */
+	s = session_new(&o->cfg, &link, sig_quit_flag());
 	if (s == NULL || sample == NULL) {
 		fprintf(stderr, "pylontop: out of memory\n");
 		goto out;
 	}
 	s->all_at_once = true;
 	if (s->ops->identify(s) != 0) {
+		if (sig_quit() != 0) {
+			rc = 128 + sig_quit();
+			goto out;
+		}
 		fprintf(stderr, "pylontop: %s: %s\n", o->cfg.device, s->error);
 		goto out;
 	}
 	s->records_request = true;
 	pt_sample_init(sample, s->protocol);
-	if (s->ops->poll(s, sample, true) != 0) {
+	if (s->ops->poll(s, sample, true) != 0 || sig_quit() != 0) {
+		if (sig_quit() != 0) {
+			rc = 128 + sig_quit();
+			goto out;
+		}
 		fprintf(stderr, "pylontop: %s: %s\n", o->cfg.device, s->error);
 		goto out;
 	}

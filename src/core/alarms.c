@@ -222,6 +222,14 @@ alarm_engine_free(struct alarm_engine *e)
 	free(e);
 }
 
+void
+alarm_engine_set_config(struct alarm_engine *e, const struct alarm_config *c)
+{
+	pthread_mutex_lock(&e->lock);
+	e->cfg = *c;
+	pthread_mutex_unlock(&e->lock);
+}
+
 static bool
 same(const struct pt_alarm *a, const struct pt_alarm *b)
 {

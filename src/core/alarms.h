@@ -56,6 +56,8 @@ struct alarm_engine;
 
 struct alarm_engine *alarm_engine_new(const struct alarm_config *c);
 void	alarm_engine_free(struct alarm_engine *e);
+/* New thresholds (SIGHUP); latched alarms and the event log stay. */
+void	alarm_engine_set_config(struct alarm_engine *e, const struct alarm_config *c);
 
 /* Evaluate a complete sample, add threshold alarms to it, update latches
  * and the log.  Returns the number of alarms raised by this sample (for

@@ -376,6 +376,20 @@ config_set_mqtt_url(struct pt_config *c, const char *url, char *err, size_t errs
 	return 0;
 }
 
+/* A secret others can read is no longer a secret: say so, as ssh does
+ * for keys, but go on (the file may be on a filesystem without modes). */
+static void
+warn_if_readable(FILE *f, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 044) != 0)
+		fprintf(stderr, "pylontop: warning: %s holds the MQTT password and is readable "
+		    "by %s (mode %04o); run chmod 600 %s\n", path,
+		    (st.st_mode & 004) ? "others" : "the group", (unsigned)(st.st_mode & 07777),
+		    path);
+}
+
 int
 config_read_password_file(struct pt_config *c, const char *path, char *err, size_t errsize)
 {
@@ -388,6 +402,7 @@ config_read_password_file(struct pt_config *c, const char *path, char *err, size
 		    path, strerror(errno));
 		return PT_ERR_CONFIG;
 	}
+	warn_if_readable(f, path);
 	if (fgets(line, sizeof line, f) == NULL)
 		line[0] = '\0';
 	fclose(f);
@@ -436,6 +451,7 @@ config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
 	char line[1024], why[256];
 	FILE *f = fopen(path, "r");
 	int lineno = 0, rc = 0;
+	bool password = false;
 
 	if (f == NULL) {
 		snprintf(err, errsize, "%s: cannot read the config file: %s", path, strerror(errno));
@@ -468,6 +484,8 @@ config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
 		for (k = eq; k > key && isspace((unsigned char)k[-1]); k--)
 			k[-1] = '\0';
 		value = clean_value(eq + 1);
+		if (strcmp(key, "MQTT_PASSWORD") == 0 && value[0] != '\0')
+			password = true;
 		rc = config_set(c, key, value, why, sizeof why);
 		if (rc == 1) {
 			fprintf(stderr, "pylontop: %s:%d: unknown key %s ignored\n",
@@ -479,6 +497,8 @@ config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
 		}
 	}
 	explicit_bzero(line, sizeof line);
+	if (password)
+		warn_if_readable(f, path);
 	fclose(f);
 	return rc;
 }
@@ -489,9 +509,20 @@ config_default_path(char *buf, size_t size)
 	const char *home = getenv("HOME");
 	struct stat st;
 
-	if (stat(".env", &st) == 0 && S_ISREG(st.st_mode)) {
-		snprintf(buf, size, ".env");
-		return buf;
+	if (stat(CONFIG_CWD_FILE, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (st.st_uid != getuid())
+			fprintf(stderr, "pylontop: warning: ./%s ignored: it belongs to uid %u, not "
+			    "to you; use -c FILE to read it anyway\n", CONFIG_CWD_FILE,
+			    (unsigned)st.st_uid);
+		else if ((st.st_mode & 022) != 0)
+			fprintf(stderr, "pylontop: warning: ./%s ignored: %s may write to it "
+			    "(mode %04o); run chmod go-w %s, or use -c FILE\n", CONFIG_CWD_FILE,
+			    (st.st_mode & 002) ? "anyone" : "the group",
+			    (unsigned)(st.st_mode & 07777), CONFIG_CWD_FILE);
+		else {
+			snprintf(buf, size, "%s", CONFIG_CWD_FILE);
+			return buf;
+		}
 	}
 	if (home != NULL && home[0] != '\0') {
 		snprintf(buf, size, "%s/.config/pylontop/config", home);

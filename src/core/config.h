@@ -62,8 +62,16 @@ void	config_defaults(struct pt_config *c);
  * A missing file returns PT_ERR_NODEV (the caller decides if that matters). */
 int	config_load(struct pt_config *c, const char *path, char *err, size_t errsize);
 
+/* The file in the current directory that is read without -c. */
+#define CONFIG_CWD_FILE		".env"
+/* The systemd credential (LoadCredential=) holding the MQTT password,
+ * read from $CREDENTIALS_DIRECTORY. */
+#define CREDENTIAL_MQTT_PASSWORD	"mqtt_password"
+
 /* The default file, if one exists: ./.env, else ~/.config/pylontop/config.
- * Returns NULL when neither exists. */
+ * ./.env is taken only when it is ours and nobody else may write to it
+ * (else a warning and the next one): a shared directory must not choose
+ * our broker.  Returns NULL when none is usable. */
 const char *config_default_path(char *buf, size_t size);
 
 /* Apply one KEY=value (shared by the file and options). */
@@ -81,7 +89,8 @@ int	config_check(const struct pt_config *c, char *err, size_t errsize);
 /* Parse "mqtt[s]://[user@]host[:port]" into c->mqtt. */
 int	config_set_mqtt_url(struct pt_config *c, const char *url, char *err, size_t errsize);
 
-/* Read the first line of a password file into c->mqtt.password. */
+/* Read the first line of a password file into c->mqtt.password; warns
+ * (as ssh does) when group or others may read it. */
 int	config_read_password_file(struct pt_config *c, const char *path,
 	    char *err, size_t errsize);
 

@@ -586,13 +586,6 @@ monitor_stop(struct monitor *m)
 }
 
 void
-monitor_reopen_logs(struct monitor *m)
-{
-	csv_sink_reopen(m->csv);
-	notify(m);
-}
-
-void
 monitor_free(struct monitor *m)
 {
 	if (m == NULL)
@@ -698,6 +691,25 @@ bool
 monitor_has_csv(struct monitor *m)
 {
 	return m->cfg.csv_path[0] != '\0';
+}
+
+void
+monitor_reopen_logs(struct monitor *m)
+{
+	if (m->csv != NULL)
+		csv_sink_reopen(m->csv);
+	notify(m);
+}
+
+void
+monitor_set_alarms(struct monitor *m, const struct alarm_config *c)
+{
+	struct alarm_config a = *c;
+
+	a.stale_after_s = m->cfg.alarms.stale_after_s;
+	alarm_engine_set_config(m->alarms, &a);
+	m->cfg.alarms = a;
+	notify(m);
 }
 
 static void

@@ -53,6 +53,9 @@ void	monitor_csv_status(struct monitor *m, struct sink_status *st);
 /* SIGHUP: close the CSV file so the next row opens its path again (log
  * rotation); a failing file is retried at once. */
 void	monitor_reopen_logs(struct monitor *m);
+/* SIGHUP: new alarm thresholds for the engine and the views.  The stale
+ * limit (ALARM_STALE_S) is kept: the acquisition thread reads it. */
+void	monitor_set_alarms(struct monitor *m, const struct alarm_config *c);
 
 /* Feed a sample as if the acquisition thread had produced it (alarms,
  * history, sinks, fd).  For tests and --decode-less demos only. */

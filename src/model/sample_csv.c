@@ -75,8 +75,9 @@ start(struct line *l)
 static void
 num(struct line *l, uint32_t valid, uint32_t bit, double v, int decimals)
 {
+	/* A value that prints as zero is written "0.0", not "-0.0". */
 	if ((valid & bit) && isfinite(v))
-		put(l, ",%.*f", decimals, v);
+		put(l, ",%.*f", decimals, fabs(v) < 0.5 / pow(10, decimals) ? 0.0 : v);
 	else
 		put(l, ",");
 }

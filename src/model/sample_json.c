@@ -13,9 +13,10 @@
 double
 sample_round(double v, int decimals)
 {
-	double f = pow(10, decimals);
+	double f = pow(10, decimals), r = round(v * f) / f;
 
-	return round(v * f) / f;
+	/* -0.04 W rounds to -0: a sign on nothing reads as a discharge. */
+	return r == 0 ? 0.0 : r;
 }
 
 static void

@@ -6,12 +6,20 @@
 
 #include "util/clock.h"
 
+/* A value that prints as zero prints as "0", not "-0": a sign on
+ * nothing (a -0.04 W stack) reads as a discharge. */
+static double
+unsigned_zero(double v, int decimals)
+{
+	return fabs(v) < 0.5 / pow(10, decimals) ? 0.0 : v;
+}
+
 /* A value or "-" when unknown, right-aligned in `width`. */
 static void
 num(FILE *f, uint32_t valid, uint32_t bit, double v, int width, int decimals)
 {
 	if ((valid & bit) && isfinite(v))
-		fprintf(f, " %*.*f", width, decimals, v);
+		fprintf(f, " %*.*f", width, decimals, unsigned_zero(v, decimals));
 	else
 		fprintf(f, " %*s", width, "-");
 }
@@ -22,7 +30,7 @@ stack_line(FILE *f, const char *label, uint32_t valid, uint32_t bit, double v,
 {
 	if (!(valid & bit) || !isfinite(v))
 		return;
-	fprintf(f, "  %-22s %.*f %s\n", label, decimals, v, unit);
+	fprintf(f, "  %-22s %.*f %s\n", label, decimals, unsigned_zero(v, decimals), unit);
 }
 
 static void

@@ -34,7 +34,6 @@ struct csv_sink;
 struct csv_sink *csv_sink_new(const char *path_pattern, bool enabled);
 struct sink csv_sink_as_sink(struct csv_sink *c);
 void	csv_sink_free(struct csv_sink *c);
-
 /* Close the file (synced) so the next row opens the path again: log
  * rotation (SIGHUP).  Held rows are kept; a failing file is retried now. */
 void	csv_sink_reopen(struct csv_sink *c);

@@ -10,6 +10,10 @@
 static int pipefd[2] = { -1, -1 };
 static volatile sig_atomic_t quit_sig;
 static volatile sig_atomic_t winch;
+static volatile sig_atomic_t hup;
+static void (*hup_fn)(void *);
+static void *hup_arg;
+static bool hup_tty_check;
 
 static void
 on_signal(int sig)
@@ -19,6 +23,8 @@ on_signal(int sig)
 
 	if (sig == SIGWINCH)
 		winch = 1;
+	else if (sig == SIGHUP)
+		hup = 1;
 	else if (quit_sig == 0)
 		quit_sig = sig;
 	if (pipefd[1] != -1)
@@ -59,7 +65,16 @@ sig_fd(void)
 int
 sig_quit(void)
 {
+	/* A hung-up terminal fails TCGETS (EIO), so isatty() says no. */
+	if (quit_sig == 0 && hup && hup_tty_check && !isatty(STDIN_FILENO))
+		quit_sig = SIGHUP;
 	return quit_sig;
+}
+
+volatile sig_atomic_t *
+sig_quit_flag(void)
+{
+	return &quit_sig;
 }
 
 int
@@ -80,4 +95,22 @@ sig_take(void)
 	if (pipefd[0] != -1)
 		while (read(pipefd[0], buf, sizeof buf) > 0)
 			;
+	if (hup && sig_quit() == 0) {
+		hup = 0;
+		if (hup_fn != NULL)
+			hup_fn(hup_arg);
+	}
+}
+
+void
+sig_on_hup(void (*fn)(void *arg), void *arg)
+{
+	hup_fn = fn;
+	hup_arg = arg;
+}
+
+void
+sig_hup_quits_without_tty(bool on)
+{
+	hup_tty_check = on;
 }

@@ -109,8 +109,8 @@ for fault in garbage truncate silence:3; do
 	kill -0 "$p" 2>/dev/null || fail "$fault: pylontop died: $(tail -5 "$T/f$name.log")"
 	kill -TERM "$p"; wait "$p"; rc=$?
 	[ "$rc" -eq 0 ] || fail "$fault: exit $rc"
-	line=$(grep "samples; errors" "$T/f$name.log") || fail "$fault: no summary"
-	echo "$line" | grep -Eq '^pylontop: [1-9][0-9]* samples' || fail "$fault: no sample at all: $line"
+	line=$(grep -E "samples?; errors" "$T/f$name.log") || fail "$fault: no summary"
+	echo "$line" | grep -Eq '^pylontop: [1-9][0-9]* samples?;' || fail "$fault: no sample at all: $line"
 	echo "$line" | grep -Eq ' [1-9][0-9]* (timeouts|unreadable)' || fail "$fault: errors not counted: $line"
 	note "fault $fault: $line"
 done

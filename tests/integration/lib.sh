@@ -86,10 +86,23 @@ wait_for() {
 	return 1
 }
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on.
+# free_port: a TCP port on 127.0.0.1 nobody listens on, outside the
+# kernel's ephemeral range (ip_local_port_range, 32768-60999 by default):
+# a port in it can be taken by any outgoing connection (our own clients
+# under make -j2) between this check and the bind ("Address already in
+# use").  Below the range when there is room, else above it.
 free_port() {
+	_lo=32768 _hi=60999
+	read -r _lo _hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	if [ "$_lo" -gt 11024 ]; then
+		_base=$((_lo - 10000)) _span=10000
+	elif [ $((65535 - _hi)) -gt 1000 ]; then
+		_base=$((_hi + 1)) _span=$((65535 - _hi))
+	else
+		_base=30000 _span=20000
+	fi
 	for _i in 1 2 3 4 5 6 7 8 9 10; do
-		_p=$(( (RANDOM % 20000) + 30000 ))
+		_p=$(( (RANDOM % _span) + _base ))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$_p") 2>/dev/null; then
 			echo "$_p"; return 0
 		fi
