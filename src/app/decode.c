@@ -394,7 +394,7 @@ with_records(char *json, const struct pt_records *r)
 	cJSON *o, *rj;
 	char *text;
 
-	if (r == NULL || r->n == 0 || (text = pt_records_to_json(r)) == NULL)
+	if (r == NULL || r->n == 0 || (text = pt_records_to_json(r, false)) == NULL)
 		return json;
 	o = cJSON_Parse(json);
 	rj = cJSON_Parse(text);

@@ -70,7 +70,7 @@ app_records(const struct app_options *o)
 		goto out;
 	}
 	if (o->format == FMT_JSON) {
-		if ((text = pt_records_to_json(s->records)) == NULL) {
+		if ((text = pt_records_to_json(s->records, false)) == NULL) {
 			fprintf(stderr, "pylontop: out of memory\n");
 			goto out;
 		}

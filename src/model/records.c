@@ -318,7 +318,7 @@ unit_json(const struct pt_rec_unit *u, bool raw)
 }
 
 char *
-pt_records_to_json(const struct pt_records *r)
+pt_records_to_json(const struct pt_records *r, bool raw)
 {
 	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
 	char *text;
@@ -331,7 +331,7 @@ pt_records_to_json(const struct pt_records *r)
 	cJSON_AddNumberToObject(o, "commands", r->commands);
 	cJSON_AddNumberToObject(o, "failed", r->failed);
 	for (i = 0; i < r->n; i++)
-		cJSON_AddItemToArray(a, unit_json(&r->u[i], false));
+		cJSON_AddItemToArray(a, unit_json(&r->u[i], raw));
 	cJSON_AddItemToObject(o, "units", a);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);

@@ -181,8 +181,10 @@ void	pt_rec_keep_raw(struct pt_rec_unit *u, const char *command, const char *tex
  * (local time); false when the text is no such time. */
 bool	pt_rec_clock_offset(const char *text, int64_t host_ms, double *offset_s);
 
-/* Serialise (malloc'ed, NUL-terminated; NULL on no memory). */
-char	*pt_records_to_json(const struct pt_records *r);
+/* Serialise (malloc'ed, NUL-terminated; NULL on no memory).  With
+ * `raw`, every unit carries its answers verbatim ("raw": [{command,
+ * text, truncated}]), the evidence a service report ships. */
+char	*pt_records_to_json(const struct pt_records *r, bool raw);
 void	pt_records_print_text(FILE *f, const struct pt_records *r);
 
 #endif

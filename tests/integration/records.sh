@@ -95,4 +95,15 @@ check hv5 '([.[1].modules[] as $m | (.[0].units[] | select(.id == $m.id)) as $u 
 check hv5 '[.[0].units[] | select(.id == 0).sysinfo[] | select(.name == "Chg Sug Volt")
 	| .value] == ["266250 mV"]' "sysinfo was not kept"
 note "hv5: controller counters, SOH, 25 log entries, clock; 5 BMU identities"
+
+# A log longer than the bound: the pager is left ("other key"), the log
+# says it was cut, what was read is the truth's newest entries, and the
+# round goes on (time is read after it).
+run_case longlog lv 2 0 --log-entries 1000
+check longlog '(.[0].units[] | select(.id == 1)) as $u | $u.log.truncated and
+	($u.log.events | length) == 128 and
+	([$u.log.events[] | {index: .index, time: .time, module: .module, code: .code,
+	  text: .text}] == .[1].log[0:128]) and $u.clock != null' \
+    "a log past the bound was not cut and said so, or its entries differ"
+note "longlog: 1000 entries, cut at 128 and said; the round went on"
 exit 0

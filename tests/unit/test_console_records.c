@@ -528,6 +528,18 @@ raw_kept(void **state)
 	assert_string_equal(u->raws[0].command, "stat 2");
 	assert_non_null(strstr(u->raw, "CYCLE Times     :      666\n"));
 	assert_null(strchr(u->raw, '\r'));
+	/* The evidence, in JSON on request only. */
+	{
+		char *with = pt_records_to_json(R, true), *without = pt_records_to_json(R, false);
+
+		assert_non_null(with);
+		assert_non_null(without);
+		assert_non_null(strstr(with, "\"command\":\"stat 2\""));
+		assert_non_null(strstr(with, "CYCLE Times     :      666\\n"));
+		assert_null(strstr(without, "\"raw\""));
+		free(with);
+		free(without);
+	}
 }
 
 int
