@@ -33,6 +33,13 @@ enum demo_run { DEMO_AUTO, DEMO_ONCE, DEMO_HEADLESS };
 
 /* pylontop --decode FILE: print the sample JSON of one recorded answer. */
 int	app_decode(const char *path, const struct app_options *o);
+/* What --decode makes of a capture in buf[0..len), without printing the
+ * sample (warnings go to stderr, named by `path`).  buf must have room for
+ * 8 more bytes: a missing final prompt is supplied there.  Returns how many
+ * answers were decoded (the sample is in *out); 0 leaves *out alone and
+ * says why in `why`.  *failed: answers that were not decoded. */
+int	app_decode_text(char *buf, size_t len, const char *path, const struct app_options *o,
+	    struct pt_sample *out, int *failed, char *why, size_t whysize);
 /* pylontop --once: one complete sample, printed in o->format. */
 int	app_once(const struct app_options *o);
 /* pylontop --records: the BMS's own records of every module, printed. */

@@ -411,25 +411,23 @@ with_records(char *json, const struct pt_records *r)
 	return out != NULL ? out : json;
 }
 
-int
-app_decode(const char *path, const struct app_options *o)
+/* app_decode_text(), with the records of the answers in *records (NULL:
+ * not kept). */
+static int
+decode_text(char *buf, size_t len, const char *path, const struct app_options *o,
+    struct pt_sample *out, int *failed, char *why, size_t whysize, struct pt_records *records)
 {
 	struct decode_state *st;
-	size_t len = 0;
-	char *buf, *json;
-	int rc;
+	int decoded;
 
-	buf = read_file(path, &len, &rc);
-	if (buf == NULL)
-		return rc;
+	*failed = 0;
 	if ((st = calloc(1, sizeof *st)) == NULL) {
-		free(buf);
-		return fail(path, "%s", "out of memory");
+		snprintf(why, whysize, "%s", "out of memory");
+		return 0;
 	}
 	st->path = path;
 	st->o = o;
-	if ((st->records = malloc(sizeof *st->records)) != NULL)
-		pt_records_init(st->records);
+	st->records = records;
 	pt_sample_init(&st->sample, NULL);
 	if (strcmp(o->cfg.protocol, "rs485") == 0 ||
 	    (strcmp(o->cfg.protocol, "auto") == 0 && is_rs485(buf, len))) {
@@ -443,26 +441,71 @@ app_decode(const char *path, const struct app_options *o)
 			fprintf(stderr, "pylontop: %s: warning: %s\n", path, d.warnings[i]);
 	} else
 		decode_console(st, buf, len);
-	free(buf);
-	if (st->decoded == 0) {
-		rc = fail(path, "%s", st->last_error[0] ? st->last_error :
-		    "nothing to decode");
-		free(st->records);
-		free(st);
-		return rc;
+	snprintf(why, whysize, "%s", st->last_error[0] ? st->last_error : "nothing to decode");
+	if (st->decoded > 0) {
+		/* Power from V x I, extremes from the cells: implied by the answer. */
+		pt_sample_derive(&st->sample);
+		*out = st->sample;
 	}
-	if (st->failed > 0)
+	*failed = st->failed;
+	decoded = st->decoded;
+	free(st);
+	return decoded;
+}
+
+int
+app_decode_text(char *buf, size_t len, const char *path, const struct app_options *o,
+    struct pt_sample *out, int *failed, char *why, size_t whysize)
+{
+	/* The records parsers run too (a fuzzer reaches them). */
+	struct pt_records *r = malloc(sizeof *r);
+	int n;
+
+	if (r != NULL)
+		pt_records_init(r);
+	n = decode_text(buf, len, path, o, out, failed, why, whysize, r);
+	free(r);
+	return n;
+}
+
+int
+app_decode(const char *path, const struct app_options *o)
+{
+	struct pt_sample *s;
+	struct pt_records *r;
+	size_t len = 0;
+	char *buf, *json, why[300];
+	int rc, failed;
+
+	buf = read_file(path, &len, &rc);
+	if (buf == NULL)
+		return rc;
+	s = malloc(sizeof *s);
+	r = malloc(sizeof *r);
+	if (s == NULL || r == NULL) {
+		free(buf);
+		free(s);
+		free(r);
+		return fail(path, "%s", "out of memory");
+	}
+	pt_records_init(r);
+	if (decode_text(buf, len, path, o, s, &failed, why, sizeof why, r) == 0) {
+		free(buf);
+		free(s);
+		free(r);
+		return fail(path, "%s", why);
+	}
+	free(buf);
+	if (failed > 0)
 		fprintf(stderr, "pylontop: %s: warning: %d answer%s not decoded: %s\n", path,
-		    st->failed, st->failed == 1 ? "" : "s", st->last_error);
-	/* Power from V x I, extremes from the cells: implied by the answer. */
-	pt_sample_derive(&st->sample);
+		    failed, failed == 1 ? "" : "s", why);
 	if (o->format_set && o->format != FMT_JSON)
-		app_print_sample(&st->sample, o->format, true);
-	else if ((json = sample_to_json(&st->sample, true)) != NULL) {
-		puts(with_records(json, st->records));
+		app_print_sample(s, o->format, true);
+	else if ((json = sample_to_json(s, true)) != NULL) {
+		puts(with_records(json, r));
 		free(json);
 	}
-	free(st->records);
-	free(st);
+	free(s);
+	free(r);
 	return EXIT_OK;
 }

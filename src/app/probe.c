@@ -60,7 +60,7 @@ enum heard {
 struct probe {
 	struct link	 link;
 	struct pt_config cfg;
-	volatile int	*stop;
+	atomic_int	*stop;
 	int		 baud;		/* the speed of the current look */
 	bool		 echo;		/* an echo was seen */
 	unsigned	 bytes_console;	/* bit i: bytes without sense at console_bauds[i] */
@@ -69,7 +69,7 @@ struct probe {
 	struct rs485_frame frame;	/* the last frame heard */
 };
 
-static volatile int probe_stop;
+static atomic_int probe_stop;
 
 static void
 on_alarm(int sig)

@@ -49,7 +49,9 @@ struct monitor {
 
 	pthread_t		 thread;
 	bool			 running;
-	volatile int		 stop;
+	/* Set by monitor_stop() (under the lock, for the cond), read by
+	 * the acquisition thread and its session without it: atomic. */
+	atomic_int		 stop;
 	pthread_mutex_t		 lock;		/* stats, cond */
 	pthread_cond_t		 cond;
 	struct link_stats	 stats;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 struct session *
-session_new(const struct pt_config *cfg, struct link *link, volatile int *stop)
+session_new(const struct pt_config *cfg, struct link *link, atomic_int *stop)
 {
 	struct session *s;
 

@@ -10,6 +10,7 @@
 #define PT_SESSION_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -63,7 +64,8 @@ struct session {
 	char	model[32];
 	int	modules;	/* discovered */
 	int	cells_per_cycle;
-	volatile int *stop;	/* non-zero: return PT_ERR_CLOSED soon */
+	atomic_int *stop;	/* non-zero: return PT_ERR_CLOSED soon (set by
+				 * another thread: read it atomically) */
 	char	error[256];
 	char	note[160];	/* a one-line remark for the user (round-robin, ...) */
 	/* Bumped whenever `note` changes (round-robin shrinks or grows
@@ -100,14 +102,14 @@ struct session {
 
 /* Create the session for cfg->protocol ("auto", "lv", "hv", "sc0500" ->
  * console; "rs485" -> RS485). */
-struct session *session_new(const struct pt_config *cfg, struct link *link, volatile int *stop);
+struct session *session_new(const struct pt_config *cfg, struct link *link, atomic_int *stop);
 void	session_free(struct session *s);
 
 /* The 1200-baud wake frame of console.md §1.1 (it only switches an LV
  * console on), then back to the link's speed after a pause.  Also used
  * by pylontop --probe.  0, or PT_ERR_UNSUPPORTED on a link without a
  * baud rate (TCP, replay). */
-int	console_send_wake(struct link *l, volatile int *stop);
+int	console_send_wake(struct link *l, atomic_int *stop);
 
 /* Provided by the protocol families. */
 struct session *console_session_new(const struct pt_config *cfg, struct link *link);

@@ -444,7 +444,7 @@ detect_dialect(const char *body, size_t len)
 }
 
 int
-console_send_wake(struct link *l, volatile int *stop)
+console_send_wake(struct link *l, atomic_int *stop)
 {
 	int64_t t;
 

@@ -71,6 +71,7 @@ struct mqtt_sink {
 	bool			accepted;	/* this session got a CONNACK */
 	int			refused;	/* CONNACK refusal that needs the user, or 0 */
 	bool			tls_failed;
+	bool			resubscribe;	/* a SUBSCRIBE of this session failed */
 	char			lib_error[160];	/* the library's last error line */
 	int			offline_mid;	/* our "offline" message, until acknowledged */
 	bool			offline_acked;
@@ -299,6 +300,37 @@ refusal_text(struct mqtt_sink *m, int rc)
 	}
 }
 
+/* Home Assistant's birth message and our retained configs.  A refused
+ * SUBSCRIBE (the library's queue is full, the session just dropped) is
+ * tried again by timed_work(): without it a restart of Home Assistant
+ * would go unnoticed and modules that are gone would stay announced. */
+static void
+subscribe(struct mqtt_sink *m, struct mosquitto *mosq)
+{
+	char birth[MQ_TOPIC_LEN + 16], configs[MQ_TOPIC_LEN + 32];
+	int rc = MOSQ_ERR_SUCCESS;
+
+	pthread_mutex_lock(&m->lock);
+	m->resubscribe = false;
+	if (!m->cfg.discovery) {
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
+	snprintf(birth, sizeof birth, "%s/status", m->names.prefix);
+	/* Our retained configs from earlier runs: modules that are gone. */
+	snprintf(configs, sizeof configs, "%s/device/+/config", m->names.prefix);
+	pthread_mutex_unlock(&m->lock);
+	if ((rc = mosquitto_subscribe(mosq, NULL, birth, 1)) == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_subscribe(mosq, NULL, configs, 0);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		pthread_mutex_lock(&m->lock);
+		m->resubscribe = true;
+		snprintf(m->lib_error, sizeof m->lib_error, "subscribing to %s: %s", birth,
+		    mosquitto_strerror(rc));
+		pthread_mutex_unlock(&m->lock);
+	}
+}
+
 static void
 on_connect(struct mosquitto *mosq, void *arg, int rc)
 {
@@ -335,13 +367,7 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	mq_status_topic(&m->names, topic, sizeof topic);
 	pthread_mutex_unlock(&m->lock);
 	mosquitto_publish(mosq, NULL, topic, 6, "online", 1, true);
-	if (m->cfg.discovery) {
-		snprintf(topic, sizeof topic, "%s/status", m->names.prefix);
-		mosquitto_subscribe(mosq, NULL, topic, 1);
-		/* Our retained configs from earlier runs: modules that are gone. */
-		snprintf(topic, sizeof topic, "%s/device/+/config", m->names.prefix);
-		mosquitto_subscribe(mosq, NULL, topic, 0);
-	}
+	subscribe(m, mosq);
 }
 
 static void
@@ -364,21 +390,11 @@ on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 static void
 learn_config(struct mqtt_sink *m, const struct mosquitto_message *msg)
 {
-	size_t plen = strlen(m->names.prefix);
-	const char *id = msg->topic + plen + sizeof "/device/" - 1, *end;
 	char dev[MQ_ID_LEN];
-	cJSON *root, *via;
 
-	if (msg->payloadlen <= 0 || (end = strchr(id, '/')) == NULL ||
-	    (size_t)(end - id) >= sizeof dev)
-		return;
-	snprintf(dev, sizeof dev, "%.*s", (int)(end - id), id);
-	if ((root = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen)) == NULL)
-		return;
-	via = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "device"), "via_device");
-	if (cJSON_IsString(via) && strcmp(via->valuestring, m->names.stack_id) == 0)
+	if (msg->payloadlen > 0 && mq_retained_module(m->names.prefix, m->names.stack_id,
+	    msg->topic, msg->payload, (size_t)msg->payloadlen, dev))
 		mq_registry_learn(&m->reg, dev);
-	cJSON_Delete(root);
 }
 
 static void
@@ -461,8 +477,12 @@ setup_client(struct mqtt_sink *m)
 	mosquitto_publish_callback_set(m->mosq, on_publish);
 	mosquitto_log_callback_set(m->mosq, on_log);
 	mosquitto_will_set(m->mosq, topic, 7, "offline", 1, true);
+	/* mqtt_sink_free() zeroes the password under the lock when it gives
+	 * up waiting for this thread: read it under the lock too. */
+	pthread_mutex_lock(&m->lock);
 	if (c->user[0] != '\0')
 		mosquitto_username_pw_set(m->mosq, c->user, c->password[0] ? c->password : NULL);
+	pthread_mutex_unlock(&m->lock);
 	if (!c->tls)
 		return 0;
 	rc = mosquitto_tls_set(m->mosq, c->cafile[0] ? c->cafile : NULL,
@@ -532,7 +552,13 @@ timed_work(struct mqtt_sink *m)
 {
 	int64_t now = clock_mono_ms();
 	char topic[MQ_TOPIC_LEN + 16];
+	bool resubscribe;
 
+	pthread_mutex_lock(&m->lock);
+	resubscribe = m->connected && m->resubscribe;
+	pthread_mutex_unlock(&m->lock);
+	if (resubscribe)
+		subscribe(m, m->mosq);
 	pthread_mutex_lock(&m->lock);
 	if (m->connected && m->announce_at_ms != 0 && now >= m->announce_at_ms) {
 		m->announce_at_ms = 0;
@@ -767,9 +793,11 @@ mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 		return 0;
 	}
 	/* Ids come from barcodes: on a slow line they arrive over the first
-	 * cycles, and a device named before them would be renamed (a second
-	 * device in Home Assistant).  Publish nothing until they are in. */
-	if (!m->named && ls != NULL && ls->identity_pending) {
+	 * cycles after every (re)identification, and a module published
+	 * before them would appear under a position name (a second device in
+	 * Home Assistant).  Publish nothing until they are in; expire_after
+	 * and the availability topic cover the pause. */
+	if (ls != NULL && ls->identity_pending) {
 		pthread_mutex_unlock(&m->lock);
 		return 0;
 	}

@@ -820,6 +820,33 @@ mq_registry_learn(struct mq_registry *r, const char *id)
 	return true;
 }
 
+bool
+mq_retained_module(const char *prefix, const char *stack_id, const char *topic,
+    const void *payload, size_t len, char dev[MQ_ID_LEN])
+{
+	static const char device[] = "/device/";
+	size_t plen = strlen(prefix);
+	const char *id, *end;
+	cJSON *root, *via;
+	bool ours;
+
+	if (len == 0 || strncmp(topic, prefix, plen) != 0 ||
+	    strncmp(topic + plen, device, sizeof device - 1) != 0)
+		return false;
+	id = topic + plen + sizeof device - 1;
+	if ((end = strchr(id, '/')) == NULL || end == id || (size_t)(end - id) >= MQ_ID_LEN)
+		return false;
+	if ((root = cJSON_ParseWithLength(payload, len)) == NULL)
+		return false;
+	via = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "device"), "via_device");
+	ours = cJSON_IsString(via) && via->valuestring != NULL &&
+	    strcmp(via->valuestring, stack_id) == 0;
+	cJSON_Delete(root);
+	if (ours)
+		snprintf(dev, MQ_ID_LEN, "%.*s", (int)(end - id), id);
+	return ours;
+}
+
 static int
 push(struct mq_action *out, int n, int max, enum mq_verb verb, int module, const char *id)
 {

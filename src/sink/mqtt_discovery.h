@@ -150,6 +150,13 @@ void	mq_registry_forget(struct mq_registry *r);
 /* A retained config of ours from an earlier run: remember the module so
  * it can be removed if it does not come back.  False if full / known. */
 bool	mq_registry_learn(struct mq_registry *r, const char *id);
+/* A retained device config read back from the broker: `topic` is
+ * "<prefix>/device/<id>/config".  True when it is a config of ours (its
+ * device names `stack_id` as via_device): <id> is copied to dev[MQ_ID_LEN].
+ * Anything else (other topics, payloads that are not JSON, other stacks)
+ * is false.  Pure: the broker's bytes are untrusted input. */
+bool	mq_retained_module(const char *prefix, const char *stack_id, const char *topic,
+	    const void *payload, size_t len, char dev[MQ_ID_LEN]);
 /* Compare one sample with what was announced.  `ids` from mq_module_ids().
  * Writes at most `max` actions in order (stack first, then modules, then
  * removals) and returns their number. */

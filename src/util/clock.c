@@ -42,13 +42,13 @@ clock_iso8601(int64_t utc_ms, int with_ms, char *buf, size_t size)
 }
 
 void
-clock_sleep_until(int64_t deadline_ms, volatile int *stop)
+clock_sleep_until(int64_t deadline_ms, atomic_int *stop)
 {
 	for (;;) {
 		int64_t now = clock_mono_ms(), step;
 		struct timespec ts;
 
-		if (now >= deadline_ms || (stop != NULL && *stop))
+		if (now >= deadline_ms || (stop != NULL && atomic_load(stop)))
 			return;
 		step = deadline_ms - now;
 		if (stop != NULL && step > 100)

@@ -3,6 +3,7 @@
 #define PT_CLOCK_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 int64_t	clock_mono_ms(void);		/* CLOCK_MONOTONIC */
@@ -11,6 +12,6 @@ int64_t	clock_wall_ms(void);		/* CLOCK_REALTIME, UTC */
 char	*clock_iso8601(int64_t utc_ms, int with_ms, char *buf, size_t size);
 /* Sleep until CLOCK_MONOTONIC reaches deadline_ms, or stop becomes
  * non-zero (checked every 100 ms at most).  No busy waiting. */
-void	clock_sleep_until(int64_t deadline_ms, volatile int *stop);
+void	clock_sleep_until(int64_t deadline_ms, atomic_int *stop);
 
 #endif

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 static int pipefd[2] = { -1, -1 };
-static volatile sig_atomic_t quit_sig;
+/* A lock-free atomic: safe to set in the handler, and read by the
+ * acquisition code of --once without a data race. */
+static atomic_int quit_sig;
 static volatile sig_atomic_t winch;
 static volatile sig_atomic_t hup;
 static void (*hup_fn)(void *);
@@ -71,7 +73,7 @@ sig_quit(void)
 	return quit_sig;
 }
 
-volatile sig_atomic_t *
+atomic_int *
 sig_quit_flag(void)
 {
 	return &quit_sig;

@@ -11,6 +11,7 @@
 #define PT_SIGNALS_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 /* Install handlers for SIGTERM, SIGINT, SIGHUP and SIGWINCH. */
@@ -20,9 +21,9 @@ int	sig_fd(void);
 /* The quit signal received (SIGTERM/SIGINT; SIGHUP with the terminal
  * gone when sig_hup_quits_without_tty), 0 if none. */
 int	sig_quit(void);
-/* The same flag for code that polls a `volatile int *stop` (a session
+/* The same flag for code that polls an `atomic_int *stop` (a session
  * run synchronously by --once): set by the handler itself. */
-volatile sig_atomic_t *sig_quit_flag(void);
+atomic_int *sig_quit_flag(void);
 /* True once per SIGWINCH. */
 int	sig_take_winch(void);
 /* Drain the self-pipe; runs the SIGHUP callback (in the caller's thread,

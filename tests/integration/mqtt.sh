@@ -11,6 +11,7 @@
 # wrong host name and MQTT_TLS_INSECURE; a hostile controller barcode.
 PT_TEST_TIMEOUT=300
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
+grep -q '^#define HAVE_MQTT 1' "$top_builddir/autoconfig.h" 2>/dev/null || skip "built without MQTT"
 VALIDATE="$top_builddir/tests/tools/ha_validate"
 FIX="$top_srcdir/tests/fixtures/mqtt"
 
@@ -33,7 +34,6 @@ MOSQ=${MOSQUITTO_BIN:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
 for t in mosquitto_sub mosquitto_pub mosquitto_passwd jq openssl; do
 	command -v $t >/dev/null || skip "$t is missing (scripts/setup installs it)"
 done
-grep -q '^#define HAVE_MQTT 1' "$top_builddir/autoconfig.h" 2>/dev/null || skip "built without MQTT"
 
 # mosquitto started as root drops to its own user: let it read our files.
 chmod 755 "$T"
@@ -46,7 +46,10 @@ broker() {	# broker NAME [config lines...]: a private mosquitto; its pid in $b
 	bg_start "broker-$_n" "$MOSQ" -c "$T/$_n.conf"; b=$BG_PID
 	wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "broker $_n did not start: $(cat "$T/broker-$_n.log")"
 }
-stop_pid() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+stop_pid() {	# and fail on a sanitizer report (CI: TSAN_OPTIONS exitcode=66)
+	kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null
+	[ $? -ne 66 ] || fail "pid $1 ended with 66: a ThreadSanitizer report (see its log)"
+}
 sub() { mosquitto_sub -h 127.0.0.1 -p "$port" "$@"; }
 retained() { sub -v --retained-only -W 2 "$@" 2>/dev/null; true; }
 online() { sub -t "$1" -C 1 -W 1 2>/dev/null | grep -qx online; }

@@ -1,7 +1,8 @@
 /* test_mqtt_sink.c — the MQTT sink without a real broker: write() never
  * waits, the queue stays bounded while nobody listens, the status says
  * why it is not connected, a refused password is said once and not
- * retried every second, toggling, bad settings, and shutdown on time. */
+ * retried every second, toggling, bad settings, and shutdown on time; a
+ * refused SUBSCRIBE is retried. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +23,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mosquitto.h>
+
 #include "sink/mqtt.h"
 #include "util/clock.h"
 
 static struct mqtt_config cfg;
+
+/* Linked with -Wl,--wrap=mosquitto_subscribe: the next `fail_subscribes`
+ * SUBSCRIBEs fail as when the library cannot queue them. */
+int	__real_mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int qos);
+int	__wrap_mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int qos);
+static atomic_int fail_subscribes;
+
+int
+__wrap_mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int qos)
+{
+	if (atomic_load(&fail_subscribes) > 0) {
+		atomic_fetch_sub(&fail_subscribes, 1);
+		return MOSQ_ERR_NOMEM;
+	}
+	return __real_mosquitto_subscribe(mosq, mid, sub, qos);
+}
 
 /* A port on 127.0.0.1 where nothing listens. */
 static int
@@ -464,6 +484,50 @@ test_toggle_with_broker(void **state)
 	free(s);
 }
 
+/* A refused SUBSCRIBE is tried again: the retained config of a module an
+ * earlier run announced is still read back, and that module removed
+ * (issue 10.11: the results were not checked, so it stayed for ever). */
+static void
+test_subscribe_retried(void **state)
+{
+	struct sink_status st;
+	struct mqtt_sink *m;
+	struct pt_sample *s = sample();
+	struct link_stats ls = { .interval_s = 1 };
+	char err[200], dir[64], cmd[256], got[64] = "";
+	const char *gone = "homeassistant/device/pylontop_subfail_gone/config";
+	int port = closed_port(), i;
+	struct sink k;
+
+	(void)state;
+	if (broker_start(port, dir) < 0) {
+		free(s);
+		skip();
+	}
+	snprintf(cmd, sizeof cmd, "mosquitto_pub -h 127.0.0.1 -p %d -r -t '%s' -m "
+	    "'{\"device\":{\"identifiers\":[\"pylontop_subfail_gone\"],"
+	    "\"via_device\":\"pylontop_subfail\"}}'", port, gone);
+	assert_int_equal(system(cmd), 0);
+	retained(port, gone, got, sizeof got);
+	assert_true(got[0] != '\0');
+	config(port, "subfail", true);
+	atomic_store(&fail_subscribes, 2);
+	m = mqtt_sink_new(&cfg, err, sizeof err);
+	k = mqtt_sink_as_sink(m);
+	mqtt_sink_start(m);
+	if (!wait_status(&k, SINK_OK, "connected to 127.0.0.1", 3000, &st))
+		fail_msg("status '%s'", st.text);
+	for (i = 0; i < 3 * 4; i++) {
+		s->time_ms = clock_wall_ms();
+		k.ops->write(k.self, s, &ls);
+		usleep(250000);
+	}
+	assert_int_equal(atomic_load(&fail_subscribes), 0);
+	assert_true(wait_retained(port, gone, ""));
+	mqtt_sink_free(m, 2000);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -474,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_bad_settings),
 		cmocka_unit_test(test_refused_password),
 		cmocka_unit_test_teardown(test_toggle_with_broker, broker_teardown),
+		cmocka_unit_test_teardown(test_subscribe_retried, broker_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,7 +112,7 @@ struct rig {
 	struct pt_config cfg;
 	struct session	*s;
 	struct pt_sample sample;
-	volatile int	 stop;
+	atomic_int	 stop;
 };
 
 static struct rig *
