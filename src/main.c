@@ -28,8 +28,10 @@ usage(FILE *f)
 "Monitor a Pylontech battery stack: terminal UI, CSV log, MQTT/Home Assistant.\n"
 "\n"
 "Device:\n"
-"  -d, --device PATH|tcp://HOST:PORT\n"
-"                        serial port, pty, or serial-to-Ethernet gateway (SERIAL_PORT)\n"
+"  -d, --device PATH|tcp://HOST:PORT|usb:[VID:PID:]SERIAL|replay:FILE\n"
+"                        serial port, pty, serial-to-Ethernet gateway, or the USB\n"
+"                        adapter with that serial number (SERIAL_PORT);\n"
+"                        replay:FILE plays a --record file or a terminal log back\n"
 "  -b, --baud N          line speed (console 115200, RS485 9600 by default)\n"
 "  -p, --protocol P      auto, lv, hv, sc0500 or rs485 (default auto: console)\n"
 "      --dialect D       RS485 dialect: auto, pylontech, pace, seplos\n"
@@ -38,6 +40,9 @@ usage(FILE *f)
 "      --force-tbar      send tbar even if the barcode differs from the device's\n"
 "      --eol lf|cr|crlf  command terminator (default lf)\n"
 "      --list-ports      list serial ports with USB details and exit\n"
+"      --record FILE     record every byte exchanged with the device (RECORD_FILE)\n"
+"      --replay-speed X  for -d replay:FILE: 1 as recorded (default), 0 as fast\n"
+"                        as possible (REPLAY_SPEED)\n"
 "      --probe [PORT]... find which port is the battery, at which speed and in\n"
 "                        which protocol (read-only; default: every port) and exit\n"
 "\n"
@@ -111,7 +116,8 @@ enum {
 	OPT_DIALECT = 256, OPT_BARCODE, OPT_FORCE_TBAR, OPT_EOL, OPT_LIST_PORTS,
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
-	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORDS,
+	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORD, OPT_REPLAY_SPEED,
+	OPT_RECORDS,
 };
 
 static const struct option longopts[] = {
@@ -124,6 +130,8 @@ static const struct option longopts[] = {
 	{ "force-tbar", no_argument, NULL, OPT_FORCE_TBAR },
 	{ "eol", required_argument, NULL, OPT_EOL },
 	{ "list-ports", no_argument, NULL, OPT_LIST_PORTS },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "records", no_argument, NULL, OPT_RECORDS },
@@ -284,6 +292,10 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 		case OPT_FORCE_TBAR: o->cfg.force_tbar = true; break;
 		case OPT_EOL: rc = set_key(o, "--eol", "COMMAND_EOL", optarg); break;
 		case OPT_LIST_PORTS: md->list = true; break;
+		case OPT_RECORD: rc = set_key(o, "--record", "RECORD_FILE", optarg); break;
+		case OPT_REPLAY_SPEED:
+			rc = set_key(o, "--replay-speed", "REPLAY_SPEED", optarg);
+			break;
 		case OPT_PROBE: md->probe = true; break;
 		case OPT_ONCE: md->once = true; break;
 		case OPT_RECORDS: md->records = true; break;

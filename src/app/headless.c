@@ -138,6 +138,12 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		}
 		if (o->count > 0 && printed >= (uint64_t)o->count)
 			break;
+		/* A replay played to its end (said first: the state may have
+		 * changed since report_state() looked). */
+		if (ls.state == LINK_STOPPED) {
+			report_state(m, &prev, &pcsv, &pmqtt);
+			break;
+		}
 	}
 out:
 	free(s);

@@ -11,8 +11,10 @@
 
 #include "app/app.h"
 #include "core/alarms.h"
+#include "core/monitor.h"
 #include "core/session.h"
 #include "link/link.h"
+#include "link/link_record.h"
 #include "model/sample_csv.h"
 #include "model/sample_json.h"
 #include "model/sample_text.h"
@@ -71,6 +73,9 @@ interrupted(void)
 int
 app_once(const struct app_options *o)
 {
+	struct pt_config cfg = o->cfg;
+	struct link_rec *rec = NULL;
+	char err[300];
 	struct link link;
 	struct session *s;
 	struct pt_sample *sample;
@@ -78,18 +83,26 @@ app_once(const struct app_options *o)
 	int rc = EXIT_RUNTIME;
 
 	sig_install();
-	if (link_init(&link, o->cfg.device, o->cfg.baud) != 0) {
+	monitor_replay_settings(&cfg);
+	if (link_init(&link, cfg.device, cfg.baud) != 0) {
 		fprintf(stderr, "pylontop: %s\n", link_error(&link));
 		return EXIT_USAGE;
 	}
+	link.replay_speed = cfg.replay_speed;
+	if (monitor_record_start(&cfg, &link, &rec, err, sizeof err) != 0) {
+		fprintf(stderr, "pylontop: %s\n", err);
+		return EXIT_RUNTIME;
+	}
 	if (link_open(&link) != 0) {
+		link_release(&link);
+		link_rec_free(rec);
 		fprintf(stderr, "pylontop: %s\n", link_error(&link));
 		return EXIT_RUNTIME;
 	}
 	sample = calloc(1, sizeof *sample);
 	/* The session stops at the handler's flag: Ctrl-C ends a slow read
 	 * within one read step, not after every module was asked. */
-	s = session_new(&o->cfg, &link, sig_quit_flag());
+	s = session_new(&cfg, &link, sig_quit_flag());
 	if (s == NULL || sample == NULL) {
 		fprintf(stderr, "pylontop: out of memory\n");
 		goto out;
@@ -135,7 +148,8 @@ app_once(const struct app_options *o)
 	}
 out:
 	session_free(s);
-	link_close(&link);
+	link_release(&link);
+	link_rec_free(rec);
 	free(sample);
 	return rc;
 }

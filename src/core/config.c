@@ -25,6 +25,7 @@ config_defaults(struct pt_config *c)
 	strcpy(c->dialect, "auto");
 	c->interval_s = 2.0;
 	strcpy(c->eol, "\n");
+	c->replay_speed = 1.0;
 	c->csv_enabled = true;
 	strcpy(c->mqtt.discovery_prefix, "homeassistant");
 	c->mqtt.discovery = true;
@@ -119,6 +120,51 @@ set_bool(bool *dst, const char *key, const char *value, char *err, size_t errsiz
 	return 0;
 }
 
+/* "64M", "512k", "1G" or bytes. */
+static int
+parse_size(const char *v, long long *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || n < 0)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		n *= 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		n *= 1024 * 1024, end++;
+	else if (*end == 'g' || *end == 'G')
+		n *= 1024LL * 1024 * 1024, end++;
+	if (*end != '\0' || n < 4096)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* --record, --replay-speed (pylontop(1), RECORDING FORMAT). */
+static int
+set_record(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strcmp(key, "RECORD_FILE") == 0)
+		return set_str(c->record_path, sizeof c->record_path, key, value, err, errsize);
+	if (strcmp(key, "RECORD_MAX_BYTES") == 0) {
+		if (parse_size(value, &c->record_max_bytes) != 0)
+			return bad(err, errsize, key, value,
+			    "is not a size of at least 4096 bytes (e.g. 64M)");
+		return 0;
+	}
+	if (strcmp(key, "REPLAY_SPEED") == 0) {
+		if (parse_seconds(value, 0, 1000, &c->replay_speed) != 0)
+			return bad(err, errsize, key, value,
+			    "is not a replay speed (1 = as recorded, 0 = as fast as possible)");
+		return 0;
+	}
+	return 1;
+}
+
 /* RS485_GROUPS: "auto", or groups 0-7 as "0,2" / "0-3" (DIP 2-4 of the
  * master, rs485-binary.md §5.1) into a bit mask. */
 static int
@@ -210,7 +256,7 @@ set_core(struct pt_config *c, const char *key, const char *value, char *err, siz
 		return set_str(c->csv_path, sizeof c->csv_path, key, value, err, errsize);
 	if (strcmp(key, "CSV_ENABLED") == 0)
 		return set_bool(&c->csv_enabled, key, value, err, errsize);
-	return 1;
+	return set_record(c, key, value, err, errsize);
 }
 
 static int

@@ -49,6 +49,9 @@ struct pt_config {
 	bool	debug;			/* DEBUG_MODE: verbose log */
 	char	csv_path[512];		/* "" = no CSV; strftime pattern; "-" stdout */
 	bool	csv_enabled;
+	char	record_path[512];	/* RECORD_FILE / --record, "" = none */
+	long long record_max_bytes;	/* RECORD_MAX_BYTES, 0 = 64 MiB */
+	double	replay_speed;		/* REPLAY_SPEED: 1 as recorded, 0 fastest */
 	struct mqtt_config	mqtt;
 	struct alarm_config	alarms;
 	char	source[512];		/* the config file read, "" if none */

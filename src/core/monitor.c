@@ -23,6 +23,8 @@
 #include "core/session.h"
 #include "core/stale.h"
 #include "link/link.h"
+#include "link/link_record.h"
+#include "pt_git.h"
 #include "sink/csv.h"
 #ifdef HAVE_MQTT
 #include "sink/mqtt.h"
@@ -46,6 +48,8 @@ struct monitor {
 	struct sink		 mqtt_sink;	/* ops == NULL when there is none */
 	struct link		 link;
 	struct session		*live;		/* the session using the link */
+	struct link_rec		*rec;		/* --record, NULL without */
+	unsigned		 mismatches;	/* replay mismatches said so far */
 
 	pthread_t		 thread;
 	bool			 running;
@@ -132,6 +136,11 @@ wait_until(struct monitor *m, int64_t deadline_ms)
 {
 	struct timespec ts;
 
+	/* A replay runs on the recording's clock (clock.h). */
+	if (clock_is_virtual()) {
+		clock_sleep_until(deadline_ms, &m->stop);
+		return;
+	}
 	ts.tv_sec = (time_t)(deadline_ms / 1000);
 	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
 	pthread_mutex_lock(&m->lock);
@@ -233,6 +242,24 @@ publish_counters(void *ctx)
 		notify(m);
 }
 
+/* A replay that sent other commands than the recording did: say the
+ * newest difference in the status (and in the -v log). */
+static void
+say_mismatch(struct monitor *m)
+{
+	char note[300];
+	unsigned n = link_replay_mismatches(&m->link, note, sizeof note);
+	enum link_state st;
+
+	if (n == m->mismatches)
+		return;
+	m->mismatches = n;
+	pthread_mutex_lock(&m->lock);
+	st = m->stats.state;
+	pthread_mutex_unlock(&m->lock);
+	set_state(m, st, "%s (%u mismatch%s)", note, n, n == 1 ? "" : "es");
+}
+
 static void update_identity(struct monitor *m, const struct session *s);
 
 /* Hand a pending records request to the session (it reads them
@@ -331,6 +358,7 @@ poll_loop(struct monitor *m, struct session *s)
 		copy_counters(m, s);
 		if (s->records_seq != rec_seq)
 			records_take(m, s);
+		say_mismatch(m);
 		if (m->stop)
 			break;
 		if (rc == 0) {
@@ -385,6 +413,7 @@ acquire_main(void *arg)
 {
 	struct monitor *m = arg;
 	int backoff = 1;
+	bool ended = false;
 	bool reconnecting = false;
 
 	while (!m->stop) {
@@ -413,6 +442,7 @@ acquire_main(void *arg)
 			    m->link.path);
 			rc = s->ops->identify(s);
 			copy_counters(m, s);
+			say_mismatch(m);
 			if (rc == 0) {
 				update_identity(m, s);
 				set_state(m, LINK_POLLING, "found %s%s%s, %d module%s%s%s",
@@ -445,6 +475,16 @@ acquire_main(void *arg)
 			}
 			session_free(s);
 			link_close(&m->link);
+			if (link_replay_finished(&m->link)) {
+				ended = true;
+				break;
+			}
+		} else if (link_replay_finished(&m->link)) {
+			/* The end, or a file that is no recording after all. */
+			ended = strstr(link_error(&m->link), "end of the recording") != NULL;
+			if (!ended)
+				set_state(m, LINK_STOPPED, "%s", link_error(&m->link));
+			break;
 		} else {
 			set_state(m, LINK_WAITING, "%s", link_error(&m->link));
 			link_event(m, "cannot open: %s", link_error(&m->link));
@@ -465,7 +505,17 @@ acquire_main(void *arg)
 		wait_until(m, clock_mono_ms() + backoff * 1000);
 		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
 	}
-	set_state(m, LINK_STOPPED, "stopped");
+	if (ended && m->mismatches > 0) {
+		char note[300];
+
+		link_replay_mismatches(&m->link, note, sizeof note);
+		set_state(m, LINK_STOPPED, "end of the recording: %u command%s differed "
+		    "from it; the last: %s", m->mismatches, m->mismatches == 1 ? "" : "s",
+		    note);
+	} else if (ended)
+		set_state(m, LINK_STOPPED, "end of the recording");
+	else if (m->stats.state != LINK_STOPPED)
+		set_state(m, LINK_STOPPED, "stopped");
 	return NULL;
 }
 
@@ -495,6 +545,69 @@ make_sinks(struct monitor *m, char *err, size_t errsize)
 	return 0;
 }
 
+/* A recording replays with the settings it was made with, where the
+ * user left ours at their defaults: the same commands are then sent. */
+void
+monitor_replay_settings(struct pt_config *c)
+{
+	char v[64], e[160];
+	double d;
+
+	if (strncmp(c->device, "replay:", 7) != 0)
+		return;
+	if (strcmp(c->protocol, "auto") == 0 &&
+	    link_replay_setting(c->device + 7, "protocol", v, sizeof v) == 0)
+		config_set(c, "PROTOCOL", v, e, sizeof e);
+	if (strcmp(c->dialect, "auto") == 0 &&
+	    link_replay_setting(c->device + 7, "dialect", v, sizeof v) == 0)
+		config_set(c, "DIALECT", v, e, sizeof e);
+	if (strcmp(c->eol, "\n") == 0 &&
+	    link_replay_setting(c->device + 7, "eol", v, sizeof v) == 0)
+		config_set(c, "COMMAND_EOL", v, e, sizeof e);
+	if (c->interval_s == 2.0 &&
+	    link_replay_setting(c->device + 7, "interval", v, sizeof v) == 0 &&
+	    sscanf(v, "%lf", &d) == 1 && d >= 0.2)
+		c->interval_s = d;
+}
+
+static const char *
+eol_name(const char *eol)
+{
+	return strcmp(eol, "\r") == 0 ? "cr" : strcmp(eol, "\r\n") == 0 ? "crlf" : "lf";
+}
+
+int
+monitor_record_start(const struct pt_config *c, struct link *l, struct link_rec **out,
+    char *err, size_t errsize)
+{
+	char header[1024];
+
+	*out = NULL;
+	if (c->record_path[0] == '\0')
+		return 0;
+	snprintf(header, sizeof header,
+	    "pylontop: %s%s%s\n"
+	    "link: %s (%s %s)\n"
+	    "protocol: %s\n"
+	    "dialect: %s\n"
+	    "baud: %d\n"
+	    "interval: %g\n"
+	    "eol: %s\n",
+	    PACKAGE_VERSION,
+#ifdef PT_GIT_COMMIT
+	    " git ", PT_GIT_COMMIT,
+#else
+	    "", "",
+#endif
+	    c->device, link_kind(l), l->path, c->protocol, c->dialect,
+	    c->baud, c->interval_s, eol_name(c->eol));
+	*out = link_rec_new(c->record_path, c->record_max_bytes, header, err, errsize);
+	if (*out == NULL)
+		return PT_ERR_IO;
+	l->rec = *out;
+	return 0;
+}
+
 struct monitor *
 monitor_new(const struct pt_config *c, char *err, size_t errsize)
 {
@@ -507,6 +620,7 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		return NULL;
 	}
 	m->cfg = *c;
+	monitor_replay_settings(&m->cfg);
 	m->wake[0] = m->wake[1] = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -541,6 +655,9 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		snprintf(m->stats.kind, sizeof m->stats.kind, "%s", link_kind(&m->link));
 		m->link.on_io = publish_counters;
 		m->link.on_io_ctx = m;
+		m->link.replay_speed = m->cfg.replay_speed;
+		if (monitor_record_start(&m->cfg, &m->link, &m->rec, err, errsize) != 0)
+			goto fail;
 	}
 	/* The records are read once at start, then on request. */
 	if ((m->records = malloc(sizeof *m->records)) != NULL)
@@ -593,6 +710,9 @@ monitor_free(struct monitor *m)
 	if (m == NULL)
 		return;
 	monitor_stop(m);
+	if (m->link.ops != NULL)
+		link_release(&m->link);
+	link_rec_free(m->rec);
 #ifdef HAVE_MQTT
 	if (m->mqtt != NULL)
 		mqtt_sink_free(m->mqtt, 3000);
@@ -681,6 +801,22 @@ monitor_set_csv(struct monitor *m, bool on)
 {
 	m->csv_sink.ops->set_enabled(m->csv_sink.self, on);
 	notify(m);
+}
+
+bool
+monitor_set_record(struct monitor *m, bool on)
+{
+	if (m->rec == NULL)
+		return false;
+	link_rec_set_enabled(m->rec, on);
+	notify(m);
+	return true;
+}
+
+bool
+monitor_recording(struct monitor *m)
+{
+	return link_rec_enabled(m->rec);
 }
 
 bool

@@ -21,6 +21,8 @@
 #include "sink/sink.h"
 
 struct monitor;
+struct link;
+struct link_rec;
 
 /* Build everything from the config (no thread yet).  NULL with err set. */
 struct monitor *monitor_new(const struct pt_config *c, char *err, size_t errsize);
@@ -46,6 +48,9 @@ const struct pt_config *monitor_config(struct monitor *m);
 /* Run-time toggles ('m', 'l'); status for the status line. */
 void	monitor_set_mqtt(struct monitor *m, bool on);
 void	monitor_set_csv(struct monitor *m, bool on);
+/* --record: pause or resume the recording (false: none configured). */
+bool	monitor_set_record(struct monitor *m, bool on);
+bool	monitor_recording(struct monitor *m);	/* recording now */
 bool	monitor_has_mqtt(struct monitor *m);	/* a broker is configured */
 bool	monitor_has_csv(struct monitor *m);	/* a CSV path is configured */
 void	monitor_mqtt_status(struct monitor *m, struct sink_status *st);
@@ -56,6 +61,15 @@ void	monitor_reopen_logs(struct monitor *m);
 /* SIGHUP: new alarm thresholds for the engine and the views.  The stale
  * limit (ALARM_STALE_S) is kept: the acquisition thread reads it. */
 void	monitor_set_alarms(struct monitor *m, const struct alarm_config *c);
+
+/* For front ends that open a link themselves (--once): a replay:FILE of
+ * a recording takes its protocol, dialect, eol and interval from the
+ * recording where c has the defaults; --record FILE starts a recorder on
+ * l (*out NULL when none is configured; link_rec_free it after the link
+ * is closed).  0, or < 0 with err set. */
+void	monitor_replay_settings(struct pt_config *c);
+int	monitor_record_start(const struct pt_config *c, struct link *l,
+	    struct link_rec **out, char *err, size_t errsize);
 
 /* Feed a sample as if the acquisition thread had produced it (alarms,
  * history, sinks, fd).  For tests and --decode-less demos only. */

@@ -22,6 +22,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "link/link_record.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/vlog.h"
@@ -190,6 +191,7 @@ link_init(struct link *l, const char *spec, int baud)
 {
 	memset(l, 0, sizeof *l);
 	l->fd = -1;
+	l->replay_speed = 1.0;
 	l->baud = baud;
 	if (spec == NULL || spec[0] == '\0') {
 		link_seterr(l, "no device given (use -d PATH or -d tcp://HOST:PORT; "
@@ -241,8 +243,10 @@ link_open(struct link *l)
 	link_close(l);
 	l->error[0] = '\0';
 	l->lost_said = 0;
+	l->lost_recorded = false;
 	if (is_device(l) && (rc = resolve_device(l)) != 0) {
 		pt_vlog(PT_VLOG_SUMMARY, "link: cannot open: %s", link_error(l));
+		link_rec_event(l->rec, "open-failed", link_error(l));
 		return rc;
 	}
 	pt_vlog(PT_VLOG_SUMMARY, "link: %s %s (%s%s%s)", l->opens > 0 ?
@@ -253,8 +257,11 @@ link_open(struct link *l)
 	if (rc == 0) {
 		l->opens++;
 		pt_vlog(PT_VLOG_SUMMARY, "link: opened %s", l->path);
-	} else
+		link_rec_event(l->rec, "open", l->path);
+	} else {
 		pt_vlog(PT_VLOG_SUMMARY, "link: cannot open: %s", link_error(l));
+		link_rec_event(l->rec, "open-failed", link_error(l));
+	}
 	return rc;
 }
 
@@ -262,6 +269,10 @@ link_open(struct link *l)
 static void
 vlog_failure(struct link *l, ssize_t rc, const char *what)
 {
+	if (rc == PT_ERR_CLOSED && !l->lost_recorded) {
+		link_rec_event(l->rec, "lost", link_error(l));
+		l->lost_recorded = true;
+	}
 	if (!pt_vlog_on(PT_VLOG_SUMMARY))
 		return;
 	if (rc == PT_ERR_CLOSED) {
@@ -286,8 +297,17 @@ link_read(struct link *l, void *buf, size_t len, int timeout_ms)
 	if (len == 0)
 		return 0;
 	n = l->ops->read(l, buf, len, timeout_ms);
-	if (n > 0)
+	if (n == 0 && timeout_ms > 0 && l->rec != NULL) {
+		/* Silence is part of the exchange: a replay waits as long. */
+		char ms[16];
+
+		snprintf(ms, sizeof ms, "%d", timeout_ms);
+		link_rec_event(l->rec, "timeout", ms);
+	}
+	if (n > 0) {
 		pt_vlog_bytes("rx", buf, (size_t)n);
+		link_rec_data(l->rec, '<', buf, (size_t)n);
+	}
 	else if (n < 0)
 		vlog_failure(l, n, "read");
 	return n;
@@ -305,8 +325,10 @@ link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 	if (l->on_io != NULL)
 		l->on_io(l->on_io_ctx);
 	rc = l->ops->write(l, buf, len, timeout_ms);
-	if (rc == 0)
+	if (rc == 0) {
 		pt_vlog_bytes("tx", buf, len);
+		link_rec_data(l->rec, '>', buf, len);
+	}
 	else
 		vlog_failure(l, rc, "write");
 	return rc;
@@ -315,6 +337,8 @@ link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 int
 link_set_baud(struct link *l, int baud)
 {
+	int rc;
+
 	if (l->ops == NULL || l->ops->set_baud == NULL) {
 		link_seterr(l, "%s: the baud rate is not set over %s", l->spec,
 		    link_kind(l)[0] != '\0' ? link_kind(l) : "this link");
@@ -324,7 +348,14 @@ link_set_baud(struct link *l, int baud)
 		link_seterr(l, "%s: not open", l->spec);
 		return PT_ERR_CLOSED;
 	}
-	return l->ops->set_baud(l, baud);
+	rc = l->ops->set_baud(l, baud);
+	if (rc == 0 && l->rec != NULL) {
+		char n[16];
+
+		snprintf(n, sizeof n, "%d", baud);
+		link_rec_event(l->rec, "baud", n);
+	}
+	return rc;
 }
 
 int
@@ -349,10 +380,20 @@ void
 link_close(struct link *l)
 {
 	if (l->ops != NULL && (l->fd >= 0 || l->priv != NULL)) {
+		if (l->fd >= 0)
+			link_rec_event(l->rec, "close", NULL);
 		l->ops->close(l);
 		pt_vlog(PT_VLOG_SUMMARY, "link: closed %s", l->spec);
 	}
 	l->fd = -1;
+}
+
+void
+link_release(struct link *l)
+{
+	link_close(l);
+	if (l->ops != NULL && l->ops->release != NULL)
+		l->ops->release(l);
 }
 
 const char *

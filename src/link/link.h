@@ -8,6 +8,7 @@
 #ifndef PT_LINK_H
 #define PT_LINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -23,7 +24,10 @@ struct link_ops {
 	int	(*write)(struct link *l, const void *buf, size_t len, int timeout_ms);
 	int	(*set_baud)(struct link *l, int baud);	/* may be NULL */
 	void	(*close)(struct link *l);
+	void	(*release)(struct link *l);	/* may be NULL: frees priv */
 };
+
+struct link_rec;
 
 struct link {
 	const struct link_ops *ops;
@@ -41,6 +45,13 @@ struct link {
 	 * NULL by default; link_init clears it. */
 	void	(*on_io)(void *ctx);
 	void	*on_io_ctx;
+	/* --record: every chunk read and written, and the link's events
+	 * (link_record.h).  NULL by default; set after link_init. */
+	struct link_rec *rec;
+	bool	lost_recorded;	/* "lost" was recorded for this open */
+	/* replay:FILE of a recording: 1 = as recorded, 2 = twice as fast,
+	 * 0 = as fast as possible.  Set after link_init (it clears it to 1). */
+	double	replay_speed;
 	/* -d usb:[VID:PID:]SERIAL: the adapter is found by its USB serial
 	 * number at every open, whatever ttyUSB number it has now.  Empty
 	 * serial: an ordinary path.  vid/pid -1: any. */
@@ -63,6 +74,23 @@ int	link_drain(struct link *l, int quiet_ms, int max_ms);
 void	link_close(struct link *l);
 const char *link_error(const struct link *l);
 const char *link_kind(const struct link *l);
+/* Close and free what the backend keeps between opens (a replay's
+ * position in its recording).  The link can be opened again. */
+void	link_release(struct link *l);
+
+/* replay:FILE.  A recording (LINK_REC_MAGIC header) replays its exchange:
+ * each answer is released when the command recorded before it is sent,
+ * on the recording's clock (clock.h); a terminal log (prompts and echoed
+ * commands, no timestamps) answers each command it has an answer to;
+ * anything else is raw bytes, read as they come.
+ * True once a recording has been played to its end (no more opens). */
+bool	link_replay_finished(const struct link *l);
+/* Commands sent that differ from the recording's, and the newest one in
+ * words ("replay: sent 'bat 3', recording has 'bat 2' at +12.3 s"). */
+unsigned link_replay_mismatches(const struct link *l, char *note, size_t size);
+/* A setting from a recording's header ("protocol", "dialect", "interval",
+ * "eol", "baud"): 0 and the value, or -1 (no such key, or no recording). */
+int	link_replay_setting(const char *path, const char *key, char *out, size_t size);
 
 /* Print every serial port libserialport finds, with USB details and its
  * /dev/serial/by-id name.  Returns 0, or < 0 with a message on stderr. */

@@ -1,8 +1,17 @@
 /* clock.c — monotonic and wall-clock time. */
 #include "util/clock.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
+
+/* Replay time (clock.h).  Written by the acquisition thread only, read
+ * by every thread: atomics, no lock. */
+static atomic_bool	v_on;
+static _Atomic int64_t	v_now;		/* virtual CLOCK_MONOTONIC ms */
+static int64_t		v_origin;	/* v_now at the start */
+static int64_t		v_wall_off;	/* wall = v_now + v_wall_off */
+static double		v_speed;
 
 static int64_t
 ms_of(clockid_t id)
@@ -16,13 +25,75 @@ ms_of(clockid_t id)
 int64_t
 clock_mono_ms(void)
 {
+	if (atomic_load(&v_on))
+		return atomic_load(&v_now);
 	return ms_of(CLOCK_MONOTONIC);
 }
 
 int64_t
 clock_wall_ms(void)
 {
+	if (atomic_load(&v_on))
+		return atomic_load(&v_now) + v_wall_off;
 	return ms_of(CLOCK_REALTIME);
+}
+
+void
+clock_virtual_start(int64_t wall_at_origin_ms, double speed)
+{
+	if (atomic_load(&v_on))
+		return;
+	/* Start where the real clock is: code that takes 0 for "never"
+	 * keeps working. */
+	v_origin = ms_of(CLOCK_MONOTONIC);
+	atomic_store(&v_now, v_origin);
+	v_wall_off = wall_at_origin_ms - v_origin;
+	v_speed = speed < 0 ? 0 : speed;
+	atomic_store(&v_on, true);
+}
+
+void
+clock_virtual_stop(void)
+{
+	atomic_store(&v_on, false);
+}
+
+bool
+clock_is_virtual(void)
+{
+	return atomic_load(&v_on);
+}
+
+int64_t
+clock_virtual_origin(void)
+{
+	return v_origin;
+}
+
+static void
+real_sleep_ms(int64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+	    .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	if (ms > 0)
+		nanosleep(&ts, NULL);
+}
+
+void
+clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop)
+{
+	/* In steps of at most 100 ms of real time, so a stop is seen. */
+	while (atomic_load(&v_now) < to_mono_ms && (stop == NULL || !atomic_load(stop))) {
+		int64_t now = atomic_load(&v_now), step = to_mono_ms - now;
+
+		if (v_speed > 0) {
+			if (step / v_speed > 100)
+				step = (int64_t)(100 * v_speed) > 0 ? (int64_t)(100 * v_speed) : 1;
+			real_sleep_ms((int64_t)(step / v_speed));
+		}
+		atomic_store(&v_now, now + step);
+	}
 }
 
 char *
@@ -44,6 +115,10 @@ clock_iso8601(int64_t utc_ms, int with_ms, char *buf, size_t size)
 void
 clock_sleep_until(int64_t deadline_ms, atomic_int *stop)
 {
+	if (atomic_load(&v_on)) {
+		clock_virtual_advance(deadline_ms, stop);
+		return;
+	}
 	for (;;) {
 		int64_t now = clock_mono_ms(), step;
 		struct timespec ts;

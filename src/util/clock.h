@@ -2,6 +2,7 @@
 #ifndef PT_CLOCK_H
 #define PT_CLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -13,5 +14,19 @@ char	*clock_iso8601(int64_t utc_ms, int with_ms, char *buf, size_t size);
 /* Sleep until CLOCK_MONOTONIC reaches deadline_ms, or stop becomes
  * non-zero (checked every 100 ms at most).  No busy waiting. */
 void	clock_sleep_until(int64_t deadline_ms, atomic_int *stop);
+
+/* Replay time.  While a recording is played back (link_replay.c) the
+ * whole program runs on the recording's clock: clock_mono_ms() is the
+ * time of the recorded exchange being replayed and clock_wall_ms() the
+ * wall-clock time it had then, so timeouts, poll intervals, sample times
+ * and staleness follow the recording, not the machine replaying it.
+ * The clock only moves forward, through clock_virtual_advance() (the
+ * replay) and clock_sleep_until() (everyone else); each step sleeps its
+ * length divided by `speed`, or not at all when speed is 0. */
+void	clock_virtual_start(int64_t wall_at_origin_ms, double speed);
+void	clock_virtual_stop(void);	/* back to the real clocks */
+bool	clock_is_virtual(void);
+int64_t	clock_virtual_origin(void);	/* clock_mono_ms() at the start */
+void	clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop);
 
 #endif
