@@ -50,7 +50,10 @@ usage(FILE *f)
 "--once or --headless):\n"
 "      --once            read one complete sample, print it, exit\n"
 "                        (Ctrl-C: exit 130, nothing printed)\n"
-"  -f, --format F        text, json or csv (for --once, --headless, --decode)\n"
+"      --records         read the BMS's own records (identity, counters, cell SOH,\n"
+"                        event log, clock offset) of every module, print, exit\n"
+"  -f, --format F        text, json or csv (for --once, --headless, --decode;\n"
+"                        --records: text or json)\n"
 "      --headless        run without UI until SIGTERM (for systemd); SIGHUP\n"
 "                        re-opens the CSV file and re-reads alarm thresholds\n"
 "  -n, --count N         stop after N samples (--headless)\n"
@@ -122,6 +125,7 @@ enum {
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
 	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORD, OPT_REPLAY_SPEED, OPT_METRICS,
+	OPT_RECORDS,
 };
 
 static const struct option longopts[] = {
@@ -138,6 +142,7 @@ static const struct option longopts[] = {
 	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "records", no_argument, NULL, OPT_RECORDS },
 	{ "format", required_argument, NULL, 'f' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "count", required_argument, NULL, 'n' },
@@ -166,7 +171,7 @@ static const char shortopts[] = ":d:b:p:i:f:n:c:vhV";
 
 /* The modes given; some combine (--demo with --once or --headless). */
 struct modes {
-	bool	once, headless, demo, decode, list, probe;
+	bool	once, headless, demo, decode, list, probe, records;
 };
 
 /* Where the MQTT broker and password came from.  Two levels: the user's
@@ -302,6 +307,7 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 			break;
 		case OPT_PROBE: md->probe = true; break;
 		case OPT_ONCE: md->once = true; break;
+		case OPT_RECORDS: md->records = true; break;
 		case OPT_HEADLESS: md->headless = true; break;
 		case OPT_DEMO: md->demo = true; break;
 		case OPT_DECODE: md->decode = true; *decode_path = optarg; break;
@@ -377,6 +383,9 @@ check_modes(const struct modes *md, const struct app_options *o)
 		    md->headless ? "--decode and --headless" : "--decode and --demo");
 	if (md->once && md->headless)
 		return die_usage(conflict, "--once and --headless");
+	if (md->records && (md->once || md->headless || md->demo || md->decode || md->list ||
+	    md->probe))
+		return die_usage(conflict, "--records and another mode");
 	if (o->decode_command != NULL && !md->decode)
 		return die_usage("%s goes with --decode FILE", "--command");
 	if (o->count > 0 && md->once)
@@ -511,6 +520,8 @@ main(int argc, char **argv)
 	}
 	if (md.once)
 		return app_once(&o);
+	if (md.records)
+		return app_records(&o);
 	if (md.headless)
 		return app_headless(&o);
 	return app_interactive(&o);

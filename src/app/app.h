@@ -42,6 +42,8 @@ int	app_decode_text(char *buf, size_t len, const char *path, const struct app_op
 	    struct pt_sample *out, int *failed, char *why, size_t whysize);
 /* pylontop --once: one complete sample, printed in o->format. */
 int	app_once(const struct app_options *o);
+/* pylontop --records: the BMS's own records of every module, printed. */
+int	app_records(const struct app_options *o);
 /* pylontop --headless: run until a signal or --count samples. */
 int	app_headless(const struct app_options *o);
 /* pylontop (TUI) or --headless fallback when there is no terminal/TUI. */

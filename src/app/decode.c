@@ -14,9 +14,11 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "model/records.h"
 #include "model/sample_json.h"
 #include "proto/console_cmd.h"
 #include "proto/console_frame.h"
+#include "proto/console_records.h"
 #include "proto/console_text.h"
 #include "proto/rs485.h"
 #include "util/err.h"
@@ -158,6 +160,7 @@ struct decode_state {
 	struct pt_sample sample;
 	int		 decoded, failed;
 	char		 last_error[300];
+	struct pt_records *records;	/* stat/soh/log/time/info/bmuinfo/sysinfo */
 };
 
 /* Parse one framed answer with the first dialect whose parser takes it
@@ -209,7 +212,7 @@ parse_answer(struct decode_state *st, const char *cmdname, int arg,
 	} else if (known == 0)
 		snprintf(st->last_error, sizeof st->last_error,
 		    "pylontop does not decode '%s' answers (it reads pwr, bat, unit, info, "
-		    "stat, soh, pwrsys, getpwr)", cmdname);
+		    "stat, soh, pwrsys, getpwr, log, time, bmuinfo, sysinfo)", cmdname);
 	else
 		rc = PT_ERR_PARSE;
 	free(best_s);
@@ -242,6 +245,45 @@ guess_command(const char *body, size_t len)
 	return NULL;
 }
 
+/* The BMS records of an answer (console_records.h), besides its sample
+ * values: which dialect's unit numbering, from --protocol, else from the
+ * sample parser that took it, else from the command. */
+static bool
+records_of(struct decode_state *st, const char *name, int arg, const char *body, size_t len)
+{
+	const char *proto = st->o->cfg.protocol;
+	enum console_dialect dl = CD_LV;
+	struct pt_diag d;
+
+	if (!console_rec_is_command(name) || st->records == NULL)
+		return false;
+	if (strcmp(proto, "hv") == 0 || strcmp(proto, "sc0500") == 0 ||
+	    (strcmp(proto, "lv") != 0 && (strcmp(st->sample.protocol, "hv") == 0 ||
+	    strcmp(name, "bmuinfo") == 0 || strcmp(name, "sysinfo") == 0)))
+		dl = CD_HV;
+	pt_diag_clear(&d);
+	if (console_rec_parse(dl, name, arg > 0 || strcmp(name, "bmuinfo") == 0 ? arg : -1, 1,
+	    body, len, 0, st->records, &d) != 0) {
+		snprintf(st->last_error, sizeof st->last_error, "%s", d.error);
+		return false;
+	}
+	return true;
+}
+
+/* One answer body: its sample values and its records.  login, logout,
+ * tbar...: no data, but not an error either. */
+static void
+one_body(struct decode_state *st, const char *name, int arg, const char *body, size_t len)
+{
+	bool sample = parse_answer(st, name, arg, body, len) == 0;
+	bool records = records_of(st, name, arg, body, len);
+
+	if (sample || records)
+		st->decoded++;
+	else
+		st->failed++;
+}
+
 static void
 one_answer(struct decode_state *st, const char *buf, const struct console_frame *fr)
 {
@@ -272,11 +314,18 @@ one_answer(struct decode_state *st, const char *buf, const struct console_frame 
 		st->failed++;
 		return;
 	}
-	/* login, logout, tbar, time...: no data, but not an error either. */
-	if (parse_answer(st, name, arg, buf + fr->body_off, fr->body_len) == 0)
-		st->decoded++;
-	else
-		st->failed++;
+	one_body(st, name, arg, buf + fr->body_off, fr->body_len);
+}
+
+static bool
+has_dollars(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++)
+		if (buf[i] == '$' && buf[i + 1] == '$')
+			return true;
+	return false;
 }
 
 static int
@@ -286,6 +335,26 @@ decode_console(struct decode_state *st, char *buf, size_t len)
 	size_t off = 0;
 	int frames = 0;
 
+	/* No "$$" at all: a bare table as forum posts carry it (no echo,
+	 * '@', '$$' or prompt), or a truncated answer.  Decoded only when
+	 * the user says which command printed it. */
+	if (!has_dollars(buf, len)) {
+		char name[32] = "";
+		int arg = 0;
+		struct ct_span c;
+
+		if (st->o->decode_command == NULL) {
+			snprintf(st->last_error, sizeof st->last_error, "%s", "no '$$' end marker: "
+			    "possibly truncated; if it is a bare table (pasted without the "
+			    "command, '@', '$$' and prompt), say which command printed it "
+			    "with --command CMD");
+			return 0;
+		}
+		c = (struct ct_span){ st->o->decode_command, strlen(st->o->decode_command) };
+		command_of(c, name, sizeof name, &arg);
+		one_body(st, name, arg, buf, len);
+		return 0;
+	}
 	/* A capture often ends without the final prompt: supply it, so the
 	 * framer can see the end of the last answer. */
 	if (console_prompt_at_end(buf, len) == CP_NONE) {
@@ -315,9 +384,38 @@ decode_console(struct decode_state *st, char *buf, size_t len)
 	return 0;
 }
 
-int
-app_decode_text(char *buf, size_t len, const char *path, const struct app_options *o,
-    struct pt_sample *out, int *failed, char *why, size_t whysize)
+/* The sample JSON with a "records" member when records were decoded
+ * (the sample contract is unchanged).  Rewrites json in place when it
+ * can, else returns it as it was. */
+static const char *
+with_records(char *json, const struct pt_records *r)
+{
+	static char *out;
+	cJSON *o, *rj;
+	char *text;
+
+	if (r == NULL || r->n == 0 || (text = pt_records_to_json(r, false)) == NULL)
+		return json;
+	o = cJSON_Parse(json);
+	rj = cJSON_Parse(text);
+	free(text);
+	if (o == NULL || rj == NULL) {
+		cJSON_Delete(o);
+		cJSON_Delete(rj);
+		return json;
+	}
+	cJSON_AddItemToObject(o, "records", rj);
+	free(out);
+	out = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return out != NULL ? out : json;
+}
+
+/* app_decode_text(), with the records of the answers in *records (NULL:
+ * not kept). */
+static int
+decode_text(char *buf, size_t len, const char *path, const struct app_options *o,
+    struct pt_sample *out, int *failed, char *why, size_t whysize, struct pt_records *records)
 {
 	struct decode_state *st;
 	int decoded;
@@ -329,6 +427,7 @@ app_decode_text(char *buf, size_t len, const char *path, const struct app_option
 	}
 	st->path = path;
 	st->o = o;
+	st->records = records;
 	pt_sample_init(&st->sample, NULL);
 	if (strcmp(o->cfg.protocol, "rs485") == 0 ||
 	    (strcmp(o->cfg.protocol, "auto") == 0 && is_rs485(buf, len))) {
@@ -355,9 +454,25 @@ app_decode_text(char *buf, size_t len, const char *path, const struct app_option
 }
 
 int
+app_decode_text(char *buf, size_t len, const char *path, const struct app_options *o,
+    struct pt_sample *out, int *failed, char *why, size_t whysize)
+{
+	/* The records parsers run too (a fuzzer reaches them). */
+	struct pt_records *r = malloc(sizeof *r);
+	int n;
+
+	if (r != NULL)
+		pt_records_init(r);
+	n = decode_text(buf, len, path, o, out, failed, why, whysize, r);
+	free(r);
+	return n;
+}
+
+int
 app_decode(const char *path, const struct app_options *o)
 {
 	struct pt_sample *s;
+	struct pt_records *r;
 	size_t len = 0;
 	char *buf, *json, why[300];
 	int rc, failed;
@@ -365,13 +480,19 @@ app_decode(const char *path, const struct app_options *o)
 	buf = read_file(path, &len, &rc);
 	if (buf == NULL)
 		return rc;
-	if ((s = malloc(sizeof *s)) == NULL) {
-		free(buf);
-		return fail(path, "%s", "out of memory");
-	}
-	if (app_decode_text(buf, len, path, o, s, &failed, why, sizeof why) == 0) {
+	s = malloc(sizeof *s);
+	r = malloc(sizeof *r);
+	if (s == NULL || r == NULL) {
 		free(buf);
 		free(s);
+		free(r);
+		return fail(path, "%s", "out of memory");
+	}
+	pt_records_init(r);
+	if (decode_text(buf, len, path, o, s, &failed, why, sizeof why, r) == 0) {
+		free(buf);
+		free(s);
+		free(r);
 		return fail(path, "%s", why);
 	}
 	free(buf);
@@ -381,9 +502,10 @@ app_decode(const char *path, const struct app_options *o)
 	if (o->format_set && o->format != FMT_JSON)
 		app_print_sample(s, o->format, true);
 	else if ((json = sample_to_json(s, true)) != NULL) {
-		puts(json);
+		puts(with_records(json, r));
 		free(json);
 	}
 	free(s);
+	free(r);
 	return EXIT_OK;
 }

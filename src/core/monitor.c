@@ -68,6 +68,10 @@ struct monitor {
 	size_t			 ev_head, ev_count;
 	int			 wake[2];
 	struct pt_sample	 work;		/* the sample being built */
+	/* The BMS's own records (issue 13): asked for at start and by
+	 * monitor_request_records(); the latest complete round, under lock. */
+	bool			 records_wanted;
+	struct pt_records	*records;
 	int64_t			 progress_notified_ms;	/* on_progress's last wake-up */
 	struct health		*health;	/* cell health (issue 15), under health_lock */
 	pthread_mutex_t		 health_lock;
@@ -315,6 +319,31 @@ say_mismatch(struct monitor *m)
 
 static void update_identity(struct monitor *m, const struct session *s);
 
+/* Hand a pending records request to the session (it reads them
+ * interleaved with polling, never every poll). */
+static void
+records_ask(struct monitor *m, struct session *s)
+{
+	pthread_mutex_lock(&m->lock);
+	if (m->records_wanted && !s->records_busy) {
+		s->records_request = true;
+		m->records_wanted = false;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* A round is complete: keep it for the readers. */
+static void
+records_take(struct monitor *m, const struct session *s)
+{
+	if (s->records == NULL || m->records == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->records, s->records, sizeof *m->records);
+	pthread_mutex_unlock(&m->lock);
+	notify(m);
+}
+
 /* The session's remark changed (round-robin on or off, packs missing):
  * show it in the status line and log it with its time. */
 static void
@@ -375,13 +404,17 @@ poll_loop(struct monitor *m, struct session *s)
 
 	while (!m->stop) {
 		bool slow = clock_mono_ms() - last_slow >= SLOW_EVERY_MS;
+		uint64_t rec_seq = s->records_seq;
 		int rc;
 
+		records_ask(m, s);
 		pt_sample_init(&m->work, s->protocol);
 		pt_copy_text(m->work.dialect, sizeof m->work.dialect, s->dialect,
 		    strlen(s->dialect));
 		rc = s->ops->poll(s, &m->work, slow);
 		copy_counters(m, s);
+		if (s->records_seq != rec_seq)
+			records_take(m, s);
 		say_mismatch(m);
 		if (m->stop)
 			break;
@@ -492,6 +525,11 @@ acquire_main(void *arg)
 				link_event(m, "not identified: %s", s->error);
 			}
 			m->live = NULL;
+			if (s->records_busy || s->records_request) {
+				pthread_mutex_lock(&m->lock);
+				m->records_wanted = true;	/* the round was cut */
+				pthread_mutex_unlock(&m->lock);
+			}
 			session_free(s);
 			link_close(&m->link);
 			if (link_replay_finished(&m->link)) {
@@ -686,6 +724,10 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		if (monitor_record_start(&m->cfg, &m->link, &m->rec, err, errsize) != 0)
 			goto fail;
 	}
+	/* The records are read once at start, then on request. */
+	if ((m->records = malloc(sizeof *m->records)) != NULL)
+		pt_records_init(m->records);
+	m->records_wanted = m->records != NULL;
 	return m;
 fail:
 	monitor_free(m);
@@ -748,6 +790,7 @@ monitor_free(struct monitor *m)
 	health_free(m->health);
 	if (m->hist != NULL)
 		history_free(m->hist);
+	free(m->records);
 	if (m->wake[0] != -1)
 		close(m->wake[0]);
 	if (m->wake[1] != -1)
@@ -914,4 +957,28 @@ monitor_inject(struct monitor *m, const struct pt_sample *s)
 		copy->seq = ++m->seq;
 	deliver(m, copy);
 	free(copy);
+}
+
+void
+monitor_request_records(struct monitor *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->records_wanted = true;
+	pthread_mutex_unlock(&m->lock);
+	/* The acquisition thread hands it to the session at its next poll. */
+}
+
+uint64_t
+monitor_records(struct monitor *m, struct pt_records *out)
+{
+	uint64_t seq = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->records != NULL) {
+		memcpy(out, m->records, sizeof *out);
+		seq = m->records->seq;
+	} else
+		pt_records_init(out);
+	pthread_mutex_unlock(&m->lock);
+	return seq;
 }

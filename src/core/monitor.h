@@ -18,6 +18,7 @@
 #include "core/health.h"
 #include "core/history.h"
 #include "core/stats.h"
+#include "model/records.h"
 #include "sink/sink.h"
 
 struct monitor;
@@ -76,5 +77,12 @@ int	monitor_record_start(const struct pt_config *c, struct link *l,
 /* Feed a sample as if the acquisition thread had produced it (alarms,
  * history, sinks, fd).  For tests and --decode-less demos only. */
 void	monitor_inject(struct monitor *m, const struct pt_sample *s);
+
+/* The BMS's own records (issue 13): ask for a round (read interleaved
+ * with polling; a round is also read at start), and copy the latest
+ * complete round into *out.  Returns its sequence number, 0 when none
+ * was read yet (out is then empty).  RS485 links have no records. */
+void	monitor_request_records(struct monitor *m);
+uint64_t monitor_records(struct monitor *m, struct pt_records *out);
 
 #endif

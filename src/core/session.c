@@ -1,6 +1,7 @@
 /* session.c — choosing the protocol family of a session. */
 #include "core/session.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct session *
@@ -20,6 +21,9 @@ session_new(const struct pt_config *cfg, struct link *link, atomic_int *stop)
 void
 session_free(struct session *s)
 {
-	if (s != NULL)
+	if (s != NULL) {
+		free(s->records);
+		s->records = NULL;
 		s->ops->free(s);
+	}
 }

@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "link/link.h"
+#include "model/records.h"
 #include "model/sample.h"
 
 struct session_counters {
@@ -78,6 +79,16 @@ struct session {
 	 * interleaving them over later cycles (the monitor's default, so
 	 * the first sample is on screen before the slow identity reads). */
 	bool	all_at_once;
+	/* The BMS's own records (issue 13), read at start and on request,
+	 * never every poll: the owner sets records_request; the session
+	 * (console only) starts a round at its next poll, reads it
+	 * interleaved with polling like the identity reads (records_busy
+	 * meanwhile), fills *records (allocated once, by the session) and
+	 * bumps records_seq when the round is done. */
+	bool	records_request;
+	bool	records_busy;
+	uint64_t records_seq;
+	struct pt_records *records;
 	/* The first round of identity reads is not finished: barcodes may
 	 * still arrive, so whatever names things by them (MQTT unique ids)
 	 * waits.  Sessions that identify everything in identify() leave it

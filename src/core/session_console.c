@@ -26,6 +26,7 @@
 #include "core/session.h"
 #include "proto/console_cmd.h"
 #include "proto/console_frame.h"
+#include "proto/console_records.h"
 #include "proto/console_sc0500.h"
 #include "proto/console_text.h"
 #include "util/clock.h"
@@ -42,6 +43,13 @@
 #define RR_GROW_SPARE	4
 /* Slow reads of one round: LV info + stat per module. */
 #define SLOW_MAX	(2 * PT_MAX_MODULES)
+/* A records round: LV info, stat, soh per module + log + time; HV six
+ * stack-wide commands + bmuinfo per BMU. */
+#define REC_MAX		(3 * PT_MAX_MODULES + 8)
+/* A paged answer (the event log) is left with "other key" after this
+ * many pages or once this much arrived: the bound is said. */
+#define REC_PAGES_MAX	64
+#define REC_BYTES_MAX	(24 * 1024)
 
 /* The 1200-baud wake frame of docs/console.md §1.1 (an RS232 protocol frame
  * that only switches the console on; it changes no battery setting). */
@@ -64,6 +72,13 @@ struct console_priv {
 	/* The slow round (identity and counters), interleaved over cycles:
 	 * the next entry to read, -1 when no round is pending. */
 	int			slow_next;
+	/* The records round (issue 13): planned commands, the next one, -1
+	 * when no round is pending. */
+	struct { char cmd[12]; int arg; } rec_plan[REC_MAX];
+	int			rec_n, rec_next;
+	/* exchange(): leave a pager after REC_PAGES_MAX pages (records only);
+	 * pager_cut says it did. */
+	bool			pager_bounded, pager_cut;
 	/* The answer exchange() got last, for the -v summary. */
 	char			ans_line[96];
 	size_t			ans_bytes;
@@ -244,11 +259,16 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 	char line[96];
 	int64_t start, last;
 	size_t pager_done = 0;
-	int rc;
+	int rc, pages = 0;
 
+	p->pager_cut = false;
 	if (cmd == NULL || (!cmd->read_only && !allow_write))
 		return session_fail(s, PT_ERR_REFUSED, "refusing to send a command that is not "
 		    "in the read-only table%s", "");
+	/* `time` reads the BMS clock; with arguments it would set it. */
+	if (strcmp(cmd->name, "time") == 0 && arg != NULL && arg[0] != '\0')
+		return session_fail(s, PT_ERR_REFUSED, "%s", "refusing 'time' with arguments: "
+		    "it would set the BMS clock");
 	if (arg != NULL && arg[0] != '\0')
 		snprintf(line, sizeof line, "%s %s", cmd->name, arg);
 	else
@@ -287,7 +307,17 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			progress(s, NULL, line, p->ans_bytes);
 		}
 		st = console_frame(p->buf, p->len, fr);
-		if (st == CF_PAGER && fr->pager_end > pager_done) {
+		if (st == CF_PAGER && fr->pager_end > pager_done && p->pager_bounded &&
+		    (++pages > REC_PAGES_MAX || p->len > REC_BYTES_MAX)) {
+			/* "other key to exit": the device ends the answer here. */
+			pager_done = fr->pager_end;
+			p->pager_cut = true;
+			pt_vlog(PT_VLOG_SUMMARY, "console: sent 'q' (the answer to '%s' reached "
+			    "its bound of %d pages / %d KiB)", line, REC_PAGES_MAX,
+			    REC_BYTES_MAX / 1024);
+			if (link_write(s->link, "q", 1, 1000) != 0)
+				return session_fail(s, PT_ERR_IO, "%s", link_error(s->link));
+		} else if (st == CF_PAGER && fr->pager_end > pager_done) {
 			pager_done = fr->pager_end;
 			pt_vlog(PT_VLOG_SUMMARY, "console: sent CR (the pager of '%s' asks to "
 			    "continue)", line);
@@ -304,6 +334,11 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			p->prompt = fr->prompt;
 			if (!p->verdict_later)
 				say_answer(s, "ok", NULL);
+			return 0;
+		} else if (st == CF_FAILED && p->pager_cut) {
+			/* Left at the bound: no success line, the body is ours. */
+			p->prompt = fr->prompt;
+			say_answer(s, "ok", "cut at the bound");
 			return 0;
 		} else if (st == CF_FAILED) {
 			char why[160];
@@ -691,10 +726,13 @@ slow_entries(const struct console_priv *p)
 static void
 slow_entry(const struct console_priv *p, int k, const char **cmd, int *arg)
 {
-	static const char *const pair[] = { "info", "stat" };
+	int half = slow_entries(p) / 2;
 
-	*cmd = pair[k % 2];
-	*arg = p->dialect == CD_LV ? p->ids[k / 2] : 0;
+	/* Every module's `info` first, then the counters: on a slow line
+	 * the barcodes (what MQTT and the UI name modules by) are complete
+	 * after half the round. */
+	*cmd = k < half ? "info" : "stat";
+	*arg = p->dialect == CD_LV ? p->ids[k % (half > 0 ? half : 1)] : 0;
 }
 
 /* The slow reads (identity, counters) of a round: all at once for
@@ -732,6 +770,167 @@ slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
 	}
 	p->slow_next = -1;
 	s->identity_pending = false;
+	progress_steps(s, "polling", 0, 0);
+	return 0;
+}
+
+/* ---- the records round (issue 13) ------------------------------------ */
+
+static void
+rec_add(struct console_priv *p, const char *cmd, int arg)
+{
+	if (p->rec_n >= REC_MAX)
+		return;
+	snprintf(p->rec_plan[p->rec_n].cmd, sizeof p->rec_plan[0].cmd, "%s", cmd);
+	p->rec_plan[p->rec_n++].arg = arg;
+}
+
+/* What a round reads: LV per module `info N`, `stat N`, `soh N`, then
+ * `log` and `time` of the console's own module (the firmware's `log`
+ * takes no module, and `time` with arguments SETS the clock); HV the
+ * controller's `info`, `stat`, `soh`, `log`, `time`, `sysinfo`, then
+ * `bmuinfo k` per BMU (Force H2; other controllers refuse it, said per
+ * unit).  Returns false when this dialect has no records. */
+static bool
+records_plan(struct session *s)
+{
+	struct console_priv *p = priv(s);
+	static const char *const hv[] = { "info", "stat", "soh", "log", "time", "sysinfo" };
+	size_t k;
+	int i;
+
+	p->rec_n = 0;
+	if (p->dialect == CD_LV) {
+		for (i = 0; i < p->n_ids; i++) {
+			rec_add(p, "info", p->ids[i]);
+			rec_add(p, "stat", p->ids[i]);
+			rec_add(p, "soh", p->ids[i]);
+		}
+		rec_add(p, "log", -1);
+		rec_add(p, "time", -1);
+	} else if (p->dialect == CD_HV) {
+		for (k = 0; k < sizeof hv / sizeof hv[0]; k++)
+			rec_add(p, hv[k], -1);
+		for (i = 0; i < p->n_ids; i++)
+			rec_add(p, "bmuinfo", i);
+	} else
+		return false;
+	return true;
+}
+
+/* One records command: its answer parsed into s->records; a refusal or
+ * an unreadable answer is said in the unit and counted, not fatal. */
+static int
+record_one(struct session *s, const char *name, int arg)
+{
+	struct console_priv *p = priv(s);
+	const struct console_cmd *c = lookup(s, name);
+	struct pt_records *r = s->records;
+	struct console_frame fr;
+	char num[16] = "";
+	int self = p->n_ids > 0 ? p->ids[0] : 1, rc;
+
+	r->commands++;
+	if (c == NULL || !c->read_only)
+		return session_fail(s, PT_ERR_REFUSED, "'%s' is not a read-only command here",
+		    name);
+	if (arg >= 0)
+		snprintf(num, sizeof num, "%d", arg);
+	p->pager_bounded = true;
+	p->verdict_later = true;
+	rc = exchange(s, c, num, false, &fr);
+	p->verdict_later = false;
+	p->pager_bounded = false;
+	if (rc != 0) {
+		struct pt_rec_unit *u = pt_records_unit(r, p->dialect == CD_LV ?
+		    (arg > 0 ? arg : self) : strcmp(name, "bmuinfo") == 0 ? arg + 1 : 0,
+		    p->dialect == CD_LV ? PT_REC_LV_MODULE : strcmp(name, "bmuinfo") == 0 ?
+		    PT_REC_HV_BMU : PT_REC_HV_CONTROLLER);
+
+		r->failed++;
+		if (u != NULL) {
+			size_t used = strlen(u->errors);
+			snprintf(u->errors + used, sizeof u->errors - used, "%s%s%s%s: %s",
+			    used ? "; " : "", name, num[0] ? " " : "", num, s->error);
+		}
+		if (rc != PT_ERR_CLOSED && rc != PT_ERR_IO)
+			say_answer(s, rc == PT_ERR_DEVICE ? "refused by the device" : "failed",
+			    s->error);
+		return rc;
+	}
+	pt_diag_clear(&p->diag);
+	rc = console_rec_parse(p->dialect, name, arg, self, p->buf + fr.body_off, fr.body_len,
+	    clock_wall_ms(), r, &p->diag);
+	if (rc != 0) {
+		r->failed++;
+		s->counters.parse_errors++;
+		say_answer(s, "unreadable", p->diag.error);
+		return 0;
+	}
+	if (p->pager_cut && strcmp(name, "log") == 0) {
+		struct pt_rec_unit *u = pt_records_unit(r, p->dialect == CD_LV ? self : 0, 0);
+		if (u != NULL)
+			u->log.truncated = true;
+	}
+	say_answer(s, "ok", p->pager_cut ? "cut at the bound" : NULL);
+	return 0;
+}
+
+/* Start a round when one is asked for and none is running. */
+static void
+records_start(struct session *s)
+{
+	struct console_priv *p = priv(s);
+
+	if (!s->records_request || p->rec_next >= 0)
+		return;
+	s->records_request = false;
+	if (s->records == NULL && (s->records = malloc(sizeof *s->records)) == NULL)
+		return;
+	if (!records_plan(s))
+		return;
+	pt_records_init(s->records);
+	snprintf(s->records->protocol, sizeof s->records->protocol, "%s", s->protocol);
+	s->records->started_ms = clock_wall_ms();
+	p->rec_next = 0;
+	s->records_busy = true;
+}
+
+/* The records round goes after the identity reads, with the same budget
+ * (slow_reads()): on a slow line it spreads over cycles and live values
+ * keep flowing; --records (all_at_once) reads it in one go. */
+static int
+records_reads(struct session *s, int64_t t0)
+{
+	struct console_priv *p = priv(s);
+	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms, t;
+	int done = 0, rc;
+
+	if (p->rec_next < 0 || p->slow_next >= 0)
+		return 0;
+	while (p->rec_next < p->rec_n) {
+		if (!s->all_at_once && done > 0 && clock_mono_ms() - t0 + last_ms > budget)
+			return 0;
+		progress_steps(s, "records", p->rec_next, p->rec_n);
+		t = clock_mono_ms();
+		rc = record_one(s, p->rec_plan[p->rec_next].cmd, p->rec_plan[p->rec_next].arg);
+		p->rec_next++;
+		done++;
+		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
+			return rc;
+		/* A controller without `bmuinfo` (only Force H2 has it) refuses
+		 * the first: do not ask for every BMU. */
+		if (rc == PT_ERR_DEVICE && strcmp(p->rec_plan[p->rec_next - 1].cmd, "bmuinfo") == 0)
+			while (p->rec_next < p->rec_n &&
+			    strcmp(p->rec_plan[p->rec_next].cmd, "bmuinfo") == 0)
+				p->rec_next++;
+		last_ms = clock_mono_ms() - t;
+	}
+	p->rec_next = -1;
+	s->records->done_ms = clock_wall_ms();
+	s->records->complete = true;
+	s->records->seq = ++s->records_seq;
+	s->records_busy = false;
 	progress_steps(s, "polling", 0, 0);
 	return 0;
 }
@@ -822,6 +1021,10 @@ console_poll(struct session *s, struct pt_sample *out, bool slow)
 	}
 	if (rc == 0)
 		rc = slow_reads(s, out, t0);
+	if (rc == 0) {
+		records_start(s);
+		rc = records_reads(s, t0);
+	}
 	if (rc != 0)
 		return rc;
 	if (s->cycle_ms == 0)
@@ -872,6 +1075,8 @@ console_identify(struct session *s)
 	if (tmp == NULL)
 		return session_fail(s, PT_ERR_NOMEM, "%s", "out of memory");
 	p->slow_next = -1;
+	p->rec_next = -1;
+	s->records_busy = false;
 	p->polled = false;
 	p->poll_start_ms = 0;
 	s->identity_pending = true;	/* until slow_reads() has done one round */
@@ -957,5 +1162,6 @@ console_session_new(const struct pt_config *cfg, struct link *link)
 	s->cfg = cfg;
 	s->link = link;
 	((struct console_priv *)s->priv)->slow_next = -1;
+	((struct console_priv *)s->priv)->rec_next = -1;
 	return s;
 }

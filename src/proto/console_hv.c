@@ -1421,5 +1421,8 @@ const struct console_cmd console_hv_cmds[] = {
 	    "charge voltage and current limits" },
 	{ "bmuinfo", CD_HV, true, true, console_hv_parse_bmuinfo,
 	    "identity of BMU N (Force H2, N from 0)" },
+	/* Records (issue 13; parsed by console_records.c). */
+	{ "log", CD_HV, false, true, NULL, "event log of the controller (paged)" },
+	{ "time", CD_HV, false, true, NULL, "BMS clock (never with arguments: that sets it)" },
 	{ NULL, 0, false, false, NULL, NULL },
 };

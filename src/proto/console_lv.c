@@ -966,5 +966,10 @@ const struct console_cmd console_lv_cmds[] = {
 	  .parse = console_lv_parse_soh, .summary = "per-cell SOH counters of module N" },
 	{ .name = "pwrsys", .dialects = CD_LV, .module_arg = false, .read_only = true,
 	  .parse = console_lv_parse_pwrsys, .summary = "stack aggregate (debug mode only)" },
+	/* Records (issue 13; parsed by console_records.c, not into a sample). */
+	{ .name = "log", .dialects = CD_LV, .module_arg = false, .read_only = true,
+	  .parse = NULL, .summary = "event log of this module (paged)" },
+	{ .name = "time", .dialects = CD_LV, .module_arg = false, .read_only = true,
+	  .parse = NULL, .summary = "BMS clock (never with arguments: that sets it)" },
 	{ .name = NULL },
 };

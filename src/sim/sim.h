@@ -22,12 +22,19 @@ struct sim {
 	char	pwr_layout;	/* 'A', 'B', 'C' */
 	char	dialect[12];	/* rs485: pylontech, pace */
 	size_t	pager_at;	/* answer offset where the pager stops it, 0 none */
+	/* Further stops of a long answer (`log`): offsets in the answer. */
+	size_t	pager_more[SIM_LOG_MAX / 3 + 2];
+	int	pager_n, pager_i;
+	size_t	pager_base;	/* answer offset where the pending rest starts */
 	unsigned answers;	/* answers sent, for --fault-every */
 	bool	bad_checksum;	/* rs485: spoil this reply's checksum */
 };
 
 void	ob_printf(struct obuf *o, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* The BMS clock's offset from the host's, seconds (--bms-clock-offset). */
+extern long sim_clock_offset_s;
 
 /* The console's answer to one typed line (echo included). */
 void	sim_console_answer(struct sim *s, const char *line, struct obuf *o);

@@ -84,10 +84,13 @@ invalid(struct sim *s, struct obuf *o, const char *usage)
 	finish(s, o, false);
 }
 
+/* The BMS clock: the host's plus --bms-clock-offset (sim_main.c). */
+long sim_clock_offset_s;
+
 static void
 clock_text(char *buf, size_t size)
 {
-	time_t t = time(NULL);
+	time_t t = time(NULL) + sim_clock_offset_s;
 	struct tm tm;
 
 	localtime_r(&t, &tm);
@@ -251,14 +254,17 @@ lv_bat(struct sim *s, struct obuf *o, const struct sim_module *m)
 static void
 lv_stat(struct sim *s, struct obuf *o, const struct sim_module *m)
 {
+	int c;
+
 	begin(o, false);
 	row(o, false, "Device address           %d", m->id);
 	row(o, false, "Charge Cnt.     :        0");
-	row(o, false, "Charge Times    :    %5d", m->cycles * 30);
-	row(o, false, "Shut Times      :       12");
-	row(o, false, "Reset Times     :        3");
-	row(o, false, "CYCLE Times     :    %5d", m->cycles);
-	row(o, false, "SOH             :      98");
+	for (c = 0; c < SC_N; c++) {
+		if (c == SC_SOH_PCT)
+			row(o, false, "CYCLE Times     :    %5d", m->cycles);
+		row(o, false, "%-16s: %8ld", sim_counter_label(c, false), m->rec.v[c]);
+	}
+	row(o, false, "Pwr Coulomb     : %8d", (int)(m->soc / 100 * m->capacity_ah * 3600000));
 	finish(s, o, true);
 }
 
@@ -294,7 +300,39 @@ lv_soh(struct sim *s, struct obuf *o, const struct sim_module *m)
 	row(o, false, "Power   %d", m->id);
 	row(o, false, "Battery    Voltage    SOHCount   SOHStatus ");
 	for (c = 0; c < s->model.cells; c++)
-		row(o, false, "%-10d %-10d 0          Normal    ", c, mv(m->cell_v[c]));
+		row(o, false, "%-10d %-10d %-10d Normal    ", c, mv(m->cell_v[c]),
+		    m->rec.soh_count[c]);
+	finish(s, o, true);
+}
+
+/* The event log, newest first, three entries a page as the real
+ * firmware pages it (console.md §2, pager). */
+static void
+event_log(struct sim *s, struct obuf *o)
+{
+	const struct sim_model *m = &s->model;
+	char code[16], when[32];
+	const char *text;
+	int64_t t;
+	int i, shown = 0;
+
+	begin(o, false);
+	s->pager_n = s->pager_i = 0;
+	for (i = m->log_n - 1; i >= 0; i--, shown++) {
+		if (shown > 0 && shown % 3 == 0) {
+			if (s->pager_at == 0)
+				s->pager_at = o->len;
+			else if (s->pager_n < (int)(sizeof s->pager_more / sizeof s->pager_more[0]))
+				s->pager_more[s->pager_n++] = o->len;
+		}
+		sim_log_entry(m, i, &t, code, sizeof code, &text);
+		sim_log_time_text(t, when, sizeof when);
+		row(o, false, " Index   : %-6d", i);
+		row(o, false, " Time    : %s", when);
+		row(o, false, " ModID   : BMM");
+		row(o, false, " Code    : %s", code);
+		row(o, false, " Info    : %s ", text);
+	}
 	finish(s, o, true);
 }
 
@@ -472,11 +510,19 @@ hv_info(struct sim *s, struct obuf *o)
 static void
 hv_stat(struct sim *s, struct obuf *o)
 {
+	const struct sim_counters *r = &s->model.rec;
+	int c;
+
 	begin(o, false);
 	row(o, false, "Device address           0");
-	row(o, false, "Charge Times    :    33757");
-	row(o, false, "CYCLE Times     :    %5d", s->model.cycles);
-	row(o, false, "SOH Percent     :      99");
+	row(o, false, "EvenData Items  :      165");
+	for (c = 0; c < SC_N; c++) {
+		if (c == SC_SOH_PCT)
+			row(o, false, "CYCLE Times     :    %5d", s->model.cycles);
+		row(o, false, "%-16s: %8ld", sim_counter_label(c, true), r->v[c]);
+	}
+	row(o, false, "Pwr Coulomb(mAS): %d", (int)(s->model.soc / 100 * 74 * 3600000.0));
+	row(o, false, "ChgCurr 0~0.2C Secs      :  6496484");
 	finish(s, o, true);
 }
 
@@ -488,9 +534,49 @@ hv_soh(struct sim *s, struct obuf *o)
 	begin(o, false);
 	row(o, false, "Battery    Voltage    SOHCount   SOHStatus ");
 	for (i = 0; i < s->model.modules; i++)
-		for (c = 0; c < s->model.cells; c++)
-			row(o, false, "%-10d %-10d 0          Normal    ", n++,
-			    mv(s->model.m[i].cell_v[c]));
+		for (c = 0; c < s->model.cells; c++, n++)
+			row(o, false, "%-10d %-10d %-10d Normal    ", n,
+			    mv(s->model.m[i].cell_v[c]), s->model.rec.soh_count[n]);
+	finish(s, o, true);
+}
+
+/* Force H2 `bmuinfo k`: the PCBA barcode fills its column and runs into
+ * the next label, as on the real controller. */
+static void
+hv_bmuinfo(struct sim *s, struct obuf *o, const char *arg)
+{
+	int k = arg != NULL ? atoi(arg) : -1;
+
+	if (k < 0 || k >= s->model.modules) {
+		begin(o, false);
+		row(o, false, "Command completed unccessfully");
+		ob_printf(o, "\r$$\r\n\r%s", prompt(s));
+		return;
+	}
+	begin(o, true);
+	row(o, true, "Manufacturer        : Pylon");
+	row(o, true, "Device name         : BMU");
+	row(o, true, "Board version       : LT30SV20R02");
+	row(o, true, "PCBA Barcode        : H10%019dPowerSupply Barcode : %d", 4242 + k,
+	    100001 + k);
+	row(o, true, "Device Test Time    : 2022-08-15 13:01:%02d", k);
+	row(o, true, "Specification       : 74AH");
+	row(o, true, "Cell Number         : %d", s->model.cells);
+	finish(s, o, true);
+}
+
+static void
+hv_sysinfo(struct sim *s, struct obuf *o)
+{
+	begin(o, false);
+	row(o, false, " Chg Sug Volt       : %-10d mV", s->model.modules * s->model.cells * 3550);
+	row(o, false, " Chg Cut Volt       : %-10d mV", s->model.modules * s->model.cells * 3600);
+	row(o, false, " Dsg Cut Volt       : %-10d mV", s->model.modules * s->model.cells * 2900);
+	row(o, false, " Max Chg Curr       : %-10d mA", 37000);
+	row(o, false, " Max Dsg Curr       : %-10d mA", -37000);
+	row(o, false, " Bal Chg Req        : NO        ");
+	row(o, false, " Vol High 4         : 3600       mV");
+	row(o, false, " Temp Low 3         : -10000    ");
 	finish(s, o, true);
 }
 
@@ -546,6 +632,26 @@ writing(const char *cmd, const char *arg)
 	return false;
 }
 
+/* A copy of pylontop's read-only command tables (src/proto/console_*.c):
+ * anything else pylontop sends is counted as refused in the state file.
+ * `time` with arguments sets the clock. */
+static bool
+read_only(const char *cmd, const char *arg)
+{
+	static const char *const ro[] = {
+		"pwr", "bat", "stat", "info", "soh", "pwrsys", "unit", "sysinfo", "bmuinfo",
+		"getpwr", "login", "log", "time", NULL,
+	};
+	int i;
+
+	if (strcmp(cmd, "time") == 0 && arg != NULL)
+		return false;
+	for (i = 0; ro[i] != NULL; i++)
+		if (strcmp(cmd, ro[i]) == 0)
+			return true;
+	return false;
+}
+
 void
 sim_console_answer(struct sim *s, const char *line, struct obuf *o)
 {
@@ -560,6 +666,7 @@ sim_console_answer(struct sim *s, const char *line, struct obuf *o)
 		ob_printf(o, "\r%s", prompt(s));
 		return;
 	}
+	sim_count_command(&s->model, cmd, read_only(cmd, arg));
 	if (writing(cmd, arg)) {
 		s->model.write_count++;
 		fprintf(stderr, "pylontop-sim: refused a writing command: %s\n", line);
@@ -616,6 +723,12 @@ sim_console_answer(struct sim *s, const char *line, struct obuf *o)
 			hv_stat(s, o);
 		else if (strcmp(cmd, "soh") == 0)
 			hv_soh(s, o);
+		else if (strcmp(cmd, "log") == 0)
+			event_log(s, o);
+		else if (strcmp(cmd, "sysinfo") == 0)
+			hv_sysinfo(s, o);
+		else if (strcmp(cmd, "bmuinfo") == 0)
+			hv_bmuinfo(s, o, arg);
 		else
 			goto unknown;
 	} else {
@@ -626,6 +739,8 @@ sim_console_answer(struct sim *s, const char *line, struct obuf *o)
 			lv_pwr(s, o);
 		else if (strcmp(cmd, "pwrsys") == 0 && s->debug)
 			lv_pwrsys(s, o);
+		else if (strcmp(cmd, "log") == 0 && !has_arg)
+			event_log(s, o);	/* the console's own module's log */
 		else if (strcmp(cmd, "pwr") == 0 || strcmp(cmd, "bat") == 0 ||
 		    strcmp(cmd, "stat") == 0 || strcmp(cmd, "info") == 0 ||
 		    strcmp(cmd, "soh") == 0) {

@@ -103,6 +103,8 @@ usage(FILE *f)
 "  --baud N              pace output like a line at N baud (default: unpaced)\n"
 "  --seed N              vary the values deterministically\n"
 "  --state FILE          write the true values as JSON after every answer\n"
+"  --bms-clock-offset S  the BMS clock runs S seconds ahead of the host (time, log)\n"
+"  --log-entries N       event log entries `log` pages through (default 40)\n"
 "  --fault F             silence[:S], garbage, truncate, slow:MS, unplug:AFTER:BACK,\n"
 "                        badcrc (rs485), batfail:M[:AFTER], packdead:M[:AFTER]; may\n"
 "                        be repeated.  batfail:M: from AFTER s on (default 0) every\n"
@@ -405,12 +407,33 @@ deliver(struct sim *s, struct obuf *o, char *pending, size_t *plen)
 		send_bytes(pager, sizeof pager - 1);
 		memmove(pending, o->p + s->pager_at, len - s->pager_at);
 		*plen = len - s->pager_at;
+		s->pager_base = s->pager_at;
 		s->pager_at = 0;
 		return;
 	}
 	send_bytes(o->p, len);
 	if (state_path != NULL)
 		sim_model_write_state(&s->model, state_path, protocol);
+}
+
+/* A long answer (`log`) stops at every page: send the next page and
+ * the pager line; false when the rest is the last page. */
+static bool
+next_page(struct sim *s, char *pending, size_t *plen)
+{
+	static const char pager[] = "Press [Enter] to be continued,other key to exit";
+	size_t k;
+
+	if (s->pager_i >= s->pager_n || s->pager_more[s->pager_i] <= s->pager_base ||
+	    s->pager_more[s->pager_i] - s->pager_base >= *plen)
+		return false;
+	k = s->pager_more[s->pager_i++] - s->pager_base;
+	send_bytes(pending, k);
+	send_bytes(pager, sizeof pager - 1);
+	memmove(pending, pending + k, *plen - k);
+	*plen -= k;
+	s->pager_base += k;
+	return true;
 }
 
 static void
@@ -427,7 +450,13 @@ console_input(struct sim *s, const char *buf, size_t n, char *line, size_t *ll,
 			if (c == '\r' || c == '\n') {
 				send_bytes("\r\r                                                  \r\r",
 				    54);
+				if (next_page(s, pending, plen)) {
+					*last_cr = c == '\r';
+					continue;
+				}
 				send_bytes(pending, *plen);
+				if (state_path != NULL)
+					sim_model_write_state(&s->model, state_path, protocol);
 			} else {
 				o.len = 0;
 				ob_printf(&o, "\r\n\r$$\r\n\r%s", s->debug ? "pylon_debug>" : "pylon>");
@@ -447,6 +476,7 @@ console_input(struct sim *s, const char *buf, size_t n, char *line, size_t *ll,
 			if (now_s() >= silent_until) {
 				o.len = 0;
 				s->pager_at = 0;
+				s->pager_n = s->pager_i = 0;
 				sim_console_answer(s, line, &o);
 				deliver(s, &o, pending, plen);
 			}
@@ -563,11 +593,14 @@ main(int argc, char **argv)
 		{ "soc", required_argument, NULL, 'C' },
 		{ "weak-cell", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ "bms-clock-offset", required_argument, NULL, 'K' },
+		{ "log-entries", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sim s;
 	const char *barcode = "PPTAH0240012345";
-	int ch, modules = 0, cells = 0, group_size = SIM_RS485_GROUP_MAX;
+	int ch, modules = 0, cells = 0, log_entries = -1, group_size = SIM_RS485_GROUP_MAX;
+	long clock_offset = 0;
 	unsigned seed = 1;
 	struct sigaction sa;
 
@@ -608,6 +641,15 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'e': faults.every = (unsigned)atoi(optarg); break;
+		case 'K': clock_offset = atol(optarg); break;
+		case 'N':
+			log_entries = atoi(optarg);
+			if (log_entries < 0 || log_entries > SIM_LOG_MAX) {
+				fprintf(stderr, "pylontop-sim: --log-entries: '%s' is not 0-%d\n",
+				    optarg, SIM_LOG_MAX);
+				return 2;
+			}
+			break;
 		case 'G': group_size = atoi(optarg); break;
 		case 'O':
 			if (parse_profile(optarg) != 0) {
@@ -671,6 +713,11 @@ main(int argc, char **argv)
 	}
 	srand(seed);
 	sim_model_init(&s.model, modules, cells, barcode, seed);
+	s.model.clock_offset_s = sim_clock_offset_s = clock_offset;
+	if (log_entries >= 0)
+		s.model.log_n = log_entries;
+	/* The log ends an hour before the start, on the BMS clock. */
+	s.model.log_t0 = (int64_t)time(NULL) + clock_offset - s.model.log_n * 617L - 3600;
 	if (strcmp(protocol, "rs485") == 0)
 		sim_rs485_number(&s.model, s.dialect, group_size);
 	started = now_s();

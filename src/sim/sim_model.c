@@ -90,6 +90,113 @@ noise(unsigned *seed)
 	return ((double)((*seed >> 16) & 0x7fff) / 32767.0 - 0.5);
 }
 
+static const struct {
+	const char *lv, *hv, *key;
+} counter_names[SC_N] = {
+	[SC_CHARGE_TIMES] = { "Charge Times", "Charge Times", "charge_times" },
+	[SC_COC] = { "COC Times", "COC Times", "coc" },
+	[SC_DOC] = { "DOC Times", "DOC Times", "doc" },
+	[SC_SC] = { "SC Times", "SC Times", "sc" },
+	[SC_BOV] = { "Bat OV Times", "Bat OV Times", "bov" },
+	[SC_BHV] = { "Bat HV Times", "Bat HV Times", "bhv" },
+	[SC_BLV] = { "Bat LV Times", "Bat LV Times", "blv" },
+	[SC_BUV] = { "Bat UV Times", "Bat UV Times", "buv" },
+	[SC_COT] = { "COT Times", "Bat OT Times", "cot" },
+	[SC_DOT] = { "DOT Times", "Board OT Times", "dot" },
+	[SC_CUT] = { "CUT Times", "Bat UT Times", "cut" },
+	[SC_DUT] = { "DUT Times", "Board UT Times", "dut" },
+	[SC_SHUT] = { "Shut Times", "Shut Times", "shutdowns" },
+	[SC_RESET] = { "Reset Times", "Reset Times", "reset" },
+	[SC_SOH_PCT] = { "SOH", "SOH Percent", "soh_pct" },
+	/* A label pylontop does not know: it must be kept, not dropped. */
+	[SC_MYSTERY] = { "Mystery@1C Cnt", "Mystery@1C Cnt", "mystery" },
+};
+
+const char *
+sim_counter_label(enum sim_counter c, bool hv)
+{
+	return hv ? counter_names[c].hv : counter_names[c].lv;
+}
+
+const char *
+sim_counter_key(enum sim_counter c)
+{
+	return counter_names[c].key;
+}
+
+/* Distinct, deterministic counters for unit k (0 = controller). */
+static void
+counters_init(struct sim_counters *r, int k, int cycles, int cells)
+{
+	int c;
+
+	memset(r, 0, sizeof *r);
+	r->v[SC_CHARGE_TIMES] = cycles * 30L + k;
+	r->v[SC_COC] = k % 3;
+	r->v[SC_DOC] = (k * 2) % 5;
+	r->v[SC_SC] = k == 3 ? 1 : 0;
+	r->v[SC_BOV] = k % 2;
+	r->v[SC_BHV] = 10 + k;
+	r->v[SC_BLV] = k % 4;
+	r->v[SC_BUV] = k == 5 ? 2 : 0;
+	r->v[SC_COT] = k % 2;
+	r->v[SC_DOT] = 1;
+	r->v[SC_CUT] = 0;
+	r->v[SC_DUT] = k % 3;
+	r->v[SC_SHUT] = 12 + k;
+	r->v[SC_RESET] = 3 + k;
+	r->v[SC_SOH_PCT] = 100 - k;
+	r->v[SC_MYSTERY] = 1000 + k;
+	for (c = 0; c < cells && c < SIM_MAX_CELLS * SIM_MAX_MODULES; c++)
+		r->soh_count[c] = c == k % cells ? 3 * k + 1 : 0;
+}
+
+void
+sim_log_entry(const struct sim_model *m, int i, int64_t *t, char *code, size_t csize,
+    const char **text)
+{
+	static const char *const texts[] = {
+		"The device start charging.", "The device start discharging.",
+		"The coulomb of device is low.", "The coulomb of device is normal.",
+	};
+
+	*t = m->log_t0 + (int64_t)i * 617;
+	if (i % 4 == 0)
+		snprintf(code, csize, "%x", 0x2c40 + i);
+	else
+		snprintf(code, csize, "0");
+	*text = texts[i % 4];
+}
+
+void
+sim_log_time_text(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	snprintf(buf, size, "%02d-%02d-%02d %02d:%02d:%02d", tm.tm_year % 100, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void
+sim_count_command(struct sim_model *m, const char *cmd, bool known)
+{
+	m->commands++;
+	if (known)
+		return;
+	if (m->refused < SIM_REFUSED_KEEP) {
+		char *n = m->refused_names[m->refused];
+		size_t i;
+
+		snprintf(n, sizeof m->refused_names[0], "%s", cmd);
+		for (i = 0; n[i] != '\0'; i++)	/* JSON-safe in the state file */
+			if (n[i] == '"' || n[i] == '\\')
+				n[i] = '?';
+	}
+	m->refused++;
+}
+
 void
 sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode, unsigned seed)
 {
@@ -114,7 +221,11 @@ sim_model_init(struct sim_model *m, int modules, int cells, const char *barcode,
 		mod->cycles = 300 + i * 7;
 		mod->soc = m->soc - i;
 		mod->drift_cell = -1;
+		counters_init(&mod->rec, i + 1, mod->cycles, cells);
 	}
+	counters_init(&m->rec, 0, m->cycles, modules * cells);
+	m->log_n = 40;
+	m->log_t0 = (int64_t)time(NULL) - 40 * 617 - 3600;
 	sim_model_step(m);
 }
 
@@ -321,6 +432,48 @@ sim_model_step_now(struct sim_model *m)
 	sim_model_step(m);
 }
 
+static void
+write_counters(FILE *f, const struct sim_counters *r, int cells, int cycles)
+{
+	int c;
+
+	fprintf(f, "{\"cycles\":%d", cycles);
+	for (c = 0; c < SC_N; c++)
+		fprintf(f, ",\"%s\":%ld", sim_counter_key(c), r->v[c]);
+	fprintf(f, ",\"soh_counts\":[");
+	for (c = 0; c < cells; c++)
+		fprintf(f, "%s%d", c ? "," : "", r->soh_count[c]);
+	fprintf(f, "]}");
+}
+
+/* The controller's counters (HV), the log, the clock, the commands. */
+static void
+write_records(FILE *f, const struct sim_model *m)
+{
+	char code[16];
+	const char *text;
+	int64_t t;
+	int i;
+
+	fprintf(f, "\"controller_records\":");
+	write_counters(f, &m->rec, m->modules * m->cells, m->cycles);
+	fprintf(f, ",\"clock_offset_s\":%ld,\"log\":[", m->clock_offset_s);
+	for (i = m->log_n - 1; i >= 0; i--) {
+		char when[32];
+
+		sim_log_entry(m, i, &t, code, sizeof code, &text);
+		sim_log_time_text(t, when, sizeof when);
+		fprintf(f, "%s{\"index\":%d,\"time\":\"%s\",\"module\":\"BMM\","
+		    "\"code\":\"%s\",\"text\":\"%s\"}", i == m->log_n - 1 ? "" : ",", i,
+		    when, code, text);
+	}
+	fprintf(f, "],\"commands\":%u,\"refused_commands\":%u,\"refused_names\":[",
+	    m->commands, m->refused);
+	for (i = 0; i < (int)m->refused && i < SIM_REFUSED_KEEP; i++)
+		fprintf(f, "%s\"%s\"", i ? "," : "", m->refused_names[i]);
+	fprintf(f, "]");
+}
+
 int
 sim_model_write_state(const struct sim_model *m, const char *path, const char *protocol)
 {
@@ -372,9 +525,13 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 				    mod->phys[c].soc);
 			fprintf(f, "}");
 		}
-		fprintf(f, "]}");
+		fprintf(f, "],\"records\":");
+		write_counters(f, &mod->rec, m->cells, mod->cycles);
+		fprintf(f, "}");
 	}
-	fprintf(f, "]}\n");
+	fprintf(f, "],");
+	write_records(f, m);
+	fprintf(f, "}\n");
 	if (fclose(f) != 0)
 		return -1;
 	return rename(tmp, path);

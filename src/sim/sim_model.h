@@ -9,6 +9,7 @@
 #define PT_SIM_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SIM_MAX_MODULES	16
@@ -16,6 +17,22 @@
 /* A drifting cell stops here (a real cell reads 2.0-4.2 V at the extremes). */
 #define SIM_CELL_V_MIN	2.000
 #define SIM_CELL_V_MAX	4.200
+/* The BMS's own records (issue 13): lifetime counters per module (and the
+ * HV controller), per-cell SOH counts, an event log, a clock. */
+#define SIM_LOG_MAX	1000
+#define SIM_REFUSED_KEEP	8
+
+/* Lifetime counters of `stat`, in the order SIM_COUNTER_NAMES lists. */
+enum sim_counter {
+	SC_CHARGE_TIMES, SC_COC, SC_DOC, SC_SC, SC_BOV, SC_BHV, SC_BLV, SC_BUV,
+	SC_COT, SC_DOT, SC_CUT, SC_DUT, SC_SHUT, SC_RESET, SC_SOH_PCT, SC_MYSTERY,
+	SC_N
+};
+
+struct sim_counters {
+	long	v[SC_N];
+	int	soh_count[SIM_MAX_CELLS * SIM_MAX_MODULES];
+};
 
 /* Per-cell physics (profiles rest, cycle, steps): the truth the health
  * engine is tested against.  SOC in %, capacity in Ah, resistance in ohm,
@@ -51,6 +68,7 @@ struct sim_module {
 	bool	overtemp;	/* overtemp:M:DEGC - the module is held at ... */
 	double	overtemp_c;	/* ... this temperature */
 	bool	protect;	/* protect:M - the BMS reports cell over-voltage protection */
+	struct sim_counters rec;	/* `stat N` / `soh N` */
 };
 
 struct sim_model {
@@ -72,6 +90,15 @@ struct sim_model {
 	double		 module_current;	/* per module, A, held until the next tick */
 	int		 direction;	/* cycle: -1 discharging, +1 charging */
 	int64_t		 phys_tick;	/* real second the physics last advanced to */
+	/* Records: the controller's (HV) counters, the event log of the
+	 * console's own module (LV 1) or of the controller, the BMS clock. */
+	struct sim_counters rec;
+	int		 log_n;		/* entries, newest has index log_n - 1 */
+	int64_t		 log_t0;	/* UTC s of entry 0 (BMS clock) */
+	long		 clock_offset_s;	/* BMS clock minus the host's */
+	unsigned	 commands;	/* every command line received */
+	unsigned	 refused;	/* ... of which not in pylontop's read-only table */
+	char		 refused_names[SIM_REFUSED_KEEP][16];
 };
 
 /* Switch to per-cell physics with this profile, time scale and start SOC
@@ -93,6 +120,17 @@ bool	sim_module_dead(const struct sim_model *m, int i);
 bool	sim_module_cells_answered(const struct sim_model *m, int i);
 /* protect: the cell the console BMS flags (the highest, 0-based); -1 none. */
 int	sim_module_protect_cell(const struct sim_model *m, const struct sim_module *mod);
+/* The names `stat` prints for the counters (LV / HV label sets). */
+const char *sim_counter_label(enum sim_counter c, bool hv);
+/* The truth-file key of a counter. */
+const char *sim_counter_key(enum sim_counter c);
+/* Log entry i (0 oldest): BMS time (UTC s), code, text; its time as the
+ * log prints it ("23-09-16 11:43:09", local time). */
+void	sim_log_time_text(int64_t t, char *buf, size_t size);
+void	sim_log_entry(const struct sim_model *m, int i, int64_t *t, char *code, size_t csize,
+	    const char **text);
+/* Count a received command; `known` says it is in the read-only table. */
+void	sim_count_command(struct sim_model *m, const char *cmd, bool known);
 /* Write the true values as JSON, atomically (temp file + rename). */
 int	sim_model_write_state(const struct sim_model *m, const char *path, const char *protocol);
 

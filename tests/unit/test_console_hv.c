@@ -869,14 +869,16 @@ test_cmd_table(void **state)
 	(void)state;
 	for (c = console_hv_cmds; c->name != NULL; c++, n++) {
 		assert_true(c->read_only);
-		assert_non_null(c->parse);
+		/* log, time: records only (console_records.c). */
+		if (strcmp(c->name, "log") != 0 && strcmp(c->name, "time") != 0)
+			assert_non_null(c->parse);
 		assert_true(c->dialects & CD_HV);
 		if (strcmp(c->name, "bmuinfo") == 0)
 			bmuinfo = c->module_arg;
 		else
 			assert_false(c->module_arg);
 	}
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 10);
 	assert_true(bmuinfo);
 }
 
