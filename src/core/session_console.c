@@ -767,6 +767,10 @@ slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
 		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 			return rc;
 		last_ms = clock_mono_ms() - t;
+		/* The barcodes are in once every `info` was asked (the first
+		 * half); the counters that follow name nothing. */
+		if (p->slow_next >= n / 2)
+			s->identity_pending = false;
 	}
 	p->slow_next = -1;
 	s->identity_pending = false;
