@@ -20,10 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/rawlog.h"
 #include "core/session.h"
 #include "core/stale.h"
 #include "link/link.h"
 #include "link/link_record.h"
+#include "proto/console_cmd.h"
 #include "pt_git.h"
 #include "sink/csv.h"
 #ifdef HAVE_MQTT
@@ -35,6 +37,9 @@
 #define BACKOFF_MAX_S	30
 #define SLOW_EVERY_MS	(3600 * 1000)
 #define MAX_LINK_EVENTS	64
+/* The raw console view is woken at most this often by the link's chunks
+ * (it catches up with the rest by itself: monitor_raw_seq()). */
+#define RAW_NOTIFY_MS	50
 
 struct monitor {
 	struct pt_config	 cfg;
@@ -67,6 +72,14 @@ struct monitor {
 	int			 wake[2];
 	struct pt_sample	 work;		/* the sample being built */
 	int64_t			 progress_notified_ms;	/* on_progress's last wake-up */
+
+	/* The raw console view: the link's traffic (rawlog.h), and one
+	 * command the user typed, run between polls (under lock). */
+	struct rawlog		 raw;
+	atomic_bool		 raw_watch;	/* the view is on screen */
+	int64_t			 raw_notified_ms;
+	char			 user_cmd[128];
+	bool			 user_pending;
 };
 
 static void
@@ -115,6 +128,7 @@ link_event(struct monitor *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
 	va_end(ap);
+	rawlog_note(&m->raw, ev.time_ms, "%s", ev.text);
 	pthread_mutex_lock(&m->lock);
 	prev = &m->ev[(m->ev_head + MAX_LINK_EVENTS - 1) % MAX_LINK_EVENTS];
 	if (m->ev_count == 0 || strcmp(prev->text, ev.text) != 0) {
@@ -140,7 +154,7 @@ wait_until(struct monitor *m, int64_t deadline_ms)
 	ts.tv_sec = (time_t)(deadline_ms / 1000);
 	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
 	pthread_mutex_lock(&m->lock);
-	while (!m->stop && clock_mono_ms() < deadline_ms)
+	while (!m->stop && !m->user_pending && clock_mono_ms() < deadline_ms)
 		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&m->lock);
@@ -258,6 +272,72 @@ say_mismatch(struct monitor *m)
 
 static void update_identity(struct monitor *m, const struct session *s);
 
+/* link.on_data: every chunk into the raw console ring; the view, when it
+ * is on screen, is woken (not more often than RAW_NOTIFY_MS). */
+static void
+on_link_data(void *ctx, char dir, const void *buf, size_t len)
+{
+	struct monitor *m = ctx;
+	int64_t now = clock_mono_ms();
+
+	rawlog_data(&m->raw, dir, buf, len, clock_wall_ms());
+	if (atomic_load(&m->raw_watch) && now - m->raw_notified_ms >= RAW_NOTIFY_MS) {
+		m->raw_notified_ms = now;
+		notify(m);
+	}
+}
+
+/* The command the user typed, if one waits: run now, between polls (the
+ * acquisition pauses: a gap in the samples, never a value from it).
+ * False when none was waiting. */
+static bool
+run_user_command(struct monitor *m, struct session *s)
+{
+	char line[sizeof m->user_cmd], result[400];
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	if (!m->user_pending) {
+		pthread_mutex_unlock(&m->lock);
+		return false;
+	}
+	snprintf(line, sizeof line, "%s", m->user_cmd);
+	pthread_mutex_unlock(&m->lock);
+	if (s->ops->user_command == NULL) {
+		rc = PT_ERR_REFUSED;
+		snprintf(result, sizeof result, "'%s': refused: %s takes no typed commands; "
+		    "nothing sent", line, s->ops->family);
+	} else {
+		rawlog_set_user(&m->raw, true);
+		rc = s->ops->user_command(s, line, result, sizeof result);
+		rawlog_set_user(&m->raw, false);
+		copy_counters(m, s);
+	}
+	rawlog_note(&m->raw, clock_wall_ms(), "%s%s", rc == PT_ERR_REFUSED ? "typed " : "",
+	    result);
+	pthread_mutex_lock(&m->lock);
+	m->user_pending = false;
+	pthread_mutex_unlock(&m->lock);
+	notify(m);
+	return true;
+}
+
+/* The link went away with a typed command still waiting: say so. */
+static void
+drop_user_command(struct monitor *m, const char *why)
+{
+	char line[sizeof m->user_cmd];
+	bool had;
+
+	pthread_mutex_lock(&m->lock);
+	had = m->user_pending;
+	m->user_pending = false;
+	snprintf(line, sizeof line, "%s", m->user_cmd);
+	pthread_mutex_unlock(&m->lock);
+	if (had)
+		rawlog_note(&m->raw, clock_wall_ms(), "typed '%s': not sent: %s", line, why);
+}
+
 /* The session's remark changed (round-robin on or off, packs missing):
  * show it in the status line and log it with its time. */
 static void
@@ -359,7 +439,9 @@ poll_loop(struct monitor *m, struct session *s)
 		next += interval;
 		if (next < clock_mono_ms())
 			next = clock_mono_ms() + interval;
-		wait_until(m, next);
+		do
+			wait_until(m, next);
+		while (!m->stop && run_user_command(m, s));
 	}
 }
 
@@ -434,6 +516,7 @@ acquire_main(void *arg)
 				set_state(m, LINK_WAITING, "%s: %s", m->cfg.device, s->error);
 				link_event(m, "not identified: %s", s->error);
 			}
+			drop_user_command(m, "the link was lost");
 			m->live = NULL;
 			session_free(s);
 			link_close(&m->link);
@@ -597,6 +680,10 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		fcntl(m->wake[i], F_SETFL, fcntl(m->wake[i], F_GETFL) | O_NONBLOCK);
 		fcntl(m->wake[i], F_SETFD, FD_CLOEXEC);
 	}
+	if (rawlog_init(&m->raw) != 0) {
+		snprintf(err, errsize, "out of memory for the raw console");
+		goto fail;
+	}
 	m->hist = history_new();
 	m->alarms = alarm_engine_new(&m->cfg.alarms);
 	if (m->hist == NULL || m->alarms == NULL) {
@@ -617,6 +704,8 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		snprintf(m->stats.kind, sizeof m->stats.kind, "%s", link_kind(&m->link));
 		m->link.on_io = publish_counters;
 		m->link.on_io_ctx = m;
+		m->link.on_data = on_link_data;
+		m->link.on_data_ctx = m;
 		m->link.replay_speed = m->cfg.replay_speed;
 		if (monitor_record_start(&m->cfg, &m->link, &m->rec, err, errsize) != 0)
 			goto fail;
@@ -687,6 +776,7 @@ monitor_free(struct monitor *m)
 		close(m->wake[1]);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
+	rawlog_destroy(&m->raw);
 	explicit_bzero(&m->cfg.mqtt.password, sizeof m->cfg.mqtt.password);
 	free(m);
 }
@@ -846,4 +936,102 @@ monitor_inject(struct monitor *m, const struct pt_sample *s)
 		copy->seq = ++m->seq;
 	deliver(m, copy);
 	free(copy);
+}
+
+/* ---- the raw console view --------------------------------------------- */
+
+size_t
+monitor_raw_lines(struct monitor *m, struct rawlog_line *out, size_t max, uint64_t *seq)
+{
+	return rawlog_copy(&m->raw, out, max, seq);
+}
+
+uint64_t
+monitor_raw_seq(struct monitor *m)
+{
+	return rawlog_seq(&m->raw);
+}
+
+void
+monitor_raw_watch(struct monitor *m, bool on)
+{
+	atomic_store(&m->raw_watch, on);
+}
+
+static enum console_dialect
+console_dialect_of(const char *protocol)
+{
+	if (strcmp(protocol, "lv") == 0)
+		return CD_LV;
+	if (strcmp(protocol, "hv") == 0)
+		return CD_HV;
+	if (strcmp(protocol, "sc0500") == 0)
+		return CD_SC0500;
+	return 0;
+}
+
+/* Why a typed line cannot be sent now ("" when it can). */
+static int
+user_command_check(struct monitor *m, const char *line, char *why, size_t size)
+{
+	const struct console_cmd *c;
+	enum console_dialect d;
+	char arg[16];
+
+	if (strcmp(link_kind(&m->link), "replay") == 0) {
+		snprintf(why, size, "refused: a replay sends nothing to a device (the "
+		    "recording answers only what was recorded); nothing sent");
+		return PT_ERR_REFUSED;
+	}
+	if (m->stats.state != LINK_POLLING || m->stats.protocol[0] == '\0') {
+		snprintf(why, size, "not sent: no device identified yet (%s); try again "
+		    "when it is polling", link_state_name(m->stats.state));
+		return PT_ERR_REFUSED;
+	}
+	if ((d = console_dialect_of(m->stats.protocol)) == 0) {
+		snprintf(why, size, "refused: typed commands are for the text console; "
+		    "over %s pylontop sends only its own read-only requests; nothing sent",
+		    m->stats.protocol);
+		return PT_ERR_REFUSED;
+	}
+	if (console_cmd_check_user(d, line, &c, arg, sizeof arg, why, size) != 0)
+		return PT_ERR_REFUSED;
+	if (m->user_pending) {
+		snprintf(why, size, "not sent: '%s' is still waiting its turn (one at a "
+		    "time)", m->user_cmd);
+		return PT_ERR_BUSY;
+	}
+	return 0;
+}
+
+int
+monitor_send_user_command(struct monitor *m, const char *line, char *err, size_t errsize)
+{
+	char why[300];
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	rc = user_command_check(m, line, why, sizeof why);
+	if (rc == 0) {
+		snprintf(m->user_cmd, sizeof m->user_cmd, "%s", line);
+		m->user_pending = true;
+		pthread_cond_broadcast(&m->cond);
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (rc != 0) {
+		snprintf(err, errsize, "'%s': %s", line, why);
+		rawlog_note(&m->raw, clock_wall_ms(), "typed %s", err);
+	} else
+		rawlog_note(&m->raw, clock_wall_ms(), "typed '%s': sent between polls "
+		    "(polling pauses while it runs)", line);
+	notify(m);
+	return rc;
+}
+
+/* ---- replay controls -------------------------------------------------- */
+
+bool
+monitor_is_replay(struct monitor *m)
+{
+	return strcmp(link_kind(&m->link), "replay") == 0;
 }

@@ -64,6 +64,9 @@ tui_set_view(struct tui *t, enum tui_view v)
 	if (v == TV_HELP)
 		t->prev_view = t->view;
 	t->view = v;
+	t->typing = false;
+	/* Chunks wake the UI only while the raw console is on screen. */
+	monitor_raw_watch(t->m, v == TV_CONSOLE);
 }
 
 int
@@ -195,6 +198,7 @@ draw(struct tui *t)
 		case TV_CELLS: view_cells(t, top, rows, COLS); break;
 		case TV_HISTORY: view_history(t, top, rows, COLS); break;
 		case TV_ALARMS: view_alarms(t, top, rows, COLS); break;
+		case TV_CONSOLE: view_console(t, top, rows, COLS); break;
 		default: view_help(t, top, rows, COLS); break;
 		}
 		draw_message(t);
@@ -229,6 +233,9 @@ next_timeout(struct tui *t)
 
 	if (COLS >= TUI_MIN_COLS && LINES >= TUI_MIN_LINES)
 		due = tui_age_due(t, clock_wall_ms());
+	/* Raw console: chunks that came after the last wake-up. */
+	if (t->view == TV_CONSOLE && monitor_raw_seq(t->m) != t->raw_seq && (due < 0 || due > 60))
+		due = 60;
 	if (t->message[0] != '\0') {
 		left = t->message_until - now;
 		if (left <= 0)
@@ -343,8 +350,10 @@ tui_new(struct monitor *m, const struct tui_options *o)
 	t->events = calloc(TUI_MAX_EVENTS, sizeof *t->events);
 	t->points = calloc(TUI_MAX_POINTS, sizeof *t->points);
 	t->link_events = calloc(TUI_MAX_LINK_EVENTS, sizeof *t->link_events);
-	if (t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL ||
+	t->raw = calloc(RAWLOG_LINES, sizeof *t->raw);
+	if (t->raw == NULL || t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL ||
 	    t->link_events == NULL) {
+		free(t->raw);
 		free(t->link_events);
 		free(t->sample);
 		free(t->latched);
@@ -357,6 +366,7 @@ tui_new(struct monitor *m, const struct tui_options *o)
 	t->opt = *o;
 	t->view = t->prev_view = TV_OVERVIEW;
 	t->res = HIST_SECONDS;
+	t->scroll[TV_CONSOLE] = 1 << 20;	/* the newest lines */
 	pt_sample_init(t->sample, NULL);
 	path = getenv("PYLONTOP_TUI_STATS");
 	if (path != NULL && *path != '\0')
@@ -374,6 +384,7 @@ tui_free(struct tui *t)
 	free(t->events);
 	free(t->points);
 	free(t->link_events);
+	free(t->raw);
 	free(t);
 }
 
