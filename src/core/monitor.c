@@ -26,6 +26,7 @@
 #include "link/link.h"
 #include "link/link_record.h"
 #include "proto/console_cmd.h"
+#include "proto/rs485.h"
 #include "pt_git.h"
 #include "sink/csv.h"
 #ifdef HAVE_MQTT
@@ -988,13 +989,19 @@ user_command_check(struct monitor *m, const char *line, char *why, size_t size)
 		    "when it is polling", link_state_name(m->stats.state));
 		return PT_ERR_REFUSED;
 	}
-	if ((d = console_dialect_of(m->stats.protocol)) == 0) {
-		snprintf(why, size, "refused: typed commands are for the text console; "
-		    "over %s pylontop sends only its own read-only requests; nothing sent",
-		    m->stats.protocol);
+	if (strcmp(m->stats.protocol, "rs485") == 0) {
+		uint8_t cid2, adr, info;
+		size_t info_len;
+		int dl = rs485_dialect_of(m->stats.dialect);
+
+		if (rs485_user_request(line, dl < 0 ? RS_AUTO : (enum rs485_dialect)dl, &cid2,
+		    &adr, &info, &info_len, why, size) != 0)
+			return PT_ERR_REFUSED;
+	} else if ((d = console_dialect_of(m->stats.protocol)) == 0) {
+		snprintf(why, size, "refused: no table of commands for protocol %s; "
+		    "nothing sent", m->stats.protocol);
 		return PT_ERR_REFUSED;
-	}
-	if (console_cmd_check_user(d, line, &c, arg, sizeof arg, why, size) != 0)
+	} else if (console_cmd_check_user(d, line, &c, arg, sizeof arg, why, size) != 0)
 		return PT_ERR_REFUSED;
 	if (m->user_pending) {
 		snprintf(why, size, "not sent: '%s' is still waiting its turn (one at a "

@@ -85,7 +85,8 @@ void	monitor_raw_watch(struct monitor *m, bool on);
  * acquisition thread, which runs it between two polls (the samples show
  * a gap, never a value from it) and notes the verdict in the raw ring.
  * 0 queued; PT_ERR_REFUSED or PT_ERR_BUSY with the reason in err
- * (nothing is sent).  Replays and RS485 take none. */
+ * (nothing is sent).  RS485: "CID2 ADR" in hex, read-only codes of the
+ * dialect's table only (rs485_user_request).  Replays take none. */
 int	monitor_send_user_command(struct monitor *m, const char *line, char *err,
 	    size_t errsize);
 /* The device is a replay:FILE (its clock: util/clock.h). */

@@ -21,7 +21,8 @@ static const char *const legend[] = {
 	"History: min..max of each bucket; a bucket without samples is left empty (a gap).",
 	"Console (6): > sent, < received, # pylontop; bytes escaped (\\r \\n \\xNN), the",
 	"newest 1000 lines.  ':' types a command: only read-only ones of the dialect's table",
-	"(and help) are sent, between two polls; tbar, login, config... are refused.",
+	"(and help; RS485: CID2 ADR in hex, 42 02) are sent, between two polls; tbar, login,",
+	"config... are refused.",
 	"x: --record on / off (REC).  Replay: P pauses, > skips 60 s; REPLAY shows its time.",
 };
 

@@ -12,6 +12,9 @@
 # and the CSV rows around it keep counting (seq +1 each) with the stack
 # voltage the simulator had.  'x' without --record says how to record.
 #
+# RS485 (pylontech): typed "94 02", "95 02" (writes) and malformed lines
+# are refused, "42 02" is sent and answered; the simulator saw no write.
+#
 # Replay: a short --record of a live run, replayed with --replay-speed 1
 # in the UI, shows the same overview stack voltage and SOC at the same
 # recorded times as the live CSV has (the status line shows the recorded
@@ -44,10 +47,12 @@ run() {
 	shows 'Curr A' 10 || fail "$name: no overview after 10 s: $(screen; cat "$T/$name.err")"
 }
 state() { jq -r "$1" "$T/state.json"; }
+stop_tmux() { tm kill-server 2>/dev/null; sleep 0.2; }
 
 # ---- live: the raw console view ------------------------------------------
 sim_start live --modules 3 --seed 4 --state "$T/state.json"
 run live -d "$SIM_DEV" -i 1 --csv "$T/live.csv" --record "$T/live.rec"
+shows 'lv polling' 10 || fail "not polling after 10 s: $(screen)"
 key 6
 shows '< .*(Power|Volt)' || fail "the console view shows no answer: $(screen)"
 # A bat answer fills 80x24: the command that asked is a page up.
@@ -93,7 +98,24 @@ shows 'Recording paused' || fail "x did not pause the recording: $(screen)"
 key x
 shows 'Recording on' || fail "x did not resume the recording: $(screen)"
 key q
-stop_tmux() { tm kill-server 2>/dev/null; sleep 0.2; }
+stop_tmux
+kill "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null
+
+# ---- RS485: "CID2 ADR" in hex, read-only codes of the table only --------
+sim_start rs --protocol rs485 --modules 2 --state "$T/rs.json"
+PYLONTOP_RS485_GAP_MS=0 run rs -d "$SIM_DEV" --protocol rs485 -i 1
+shows 'rs485/pylontech polling' 10 || fail "RS485: not polling after 10 s: $(screen)"
+key 6
+for bad in "94 02" "95 02" "42" "pwr"; do
+	type_line "$bad"
+	shows "'$bad': refused" || fail "RS485: typing '$bad' was not refused: $(screen)"
+done
+type_line "42 02"
+shows "'42 02': answered" || fail "RS485: '42 02' was not answered: $(screen)"
+shows '> ~2002464' || fail "RS485: the request of '42 02' is not shown: $(screen)"
+[ "$(jq -r .write_count "$T/rs.json")" = 0 ] || fail "RS485: the simulator saw a write"
+note "RS485: 94, 95 and malformed lines refused, '42 02' answered, no write seen"
+key q
 stop_tmux
 kill "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null
 

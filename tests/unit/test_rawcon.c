@@ -13,6 +13,7 @@
 
 #include "core/rawlog.h"
 #include "proto/console_cmd.h"
+#include "proto/rs485.h"
 #include "util/err.h"
 
 static int
@@ -73,6 +74,41 @@ test_allowed(void **state)
 	/* SC0500 reads HV's tables, as its session does. */
 	assert_int_equal(check(CD_SC0500, "unit", arg, why), 0);
 	assert_int_equal(check(CD_SC0500, "getpwr 1", arg, why), 0);
+}
+
+static void
+test_rs485(void **state)
+{
+	static const char *const bad[] = {
+		"94 02", "95 02", "9A 01", "0x82 02", "42", "42 02 03", "pwr", "4G 02",
+		"42 123", "", "C2 02", NULL,
+	};
+	uint8_t cid2, adr, info;
+	size_t info_len;
+	char why[300];
+	int i;
+
+	(void)state;
+	for (i = 0; bad[i] != NULL; i++)
+		assert_int_equal(rs485_user_request(bad[i], RS_PYLONTECH, &cid2, &adr, &info,
+		    &info_len, why, sizeof why), PT_ERR_REFUSED);
+	assert_int_equal(rs485_user_request("95 02", RS_PYLONTECH, &cid2, &adr, &info,
+	    &info_len, why, sizeof why), PT_ERR_REFUSED);
+	assert_non_null(strstr(why, "not read-only"));
+	assert_int_equal(rs485_user_request("0x42 0x12", RS_PYLONTECH, &cid2, &adr, &info,
+	    &info_len, why, sizeof why), 0);
+	assert_int_equal(cid2, 0x42);
+	assert_int_equal(adr, 0x12);
+	assert_int_equal(info, 0x12);
+	assert_int_equal(info_len, 1);
+	assert_int_equal(rs485_user_request("51 02", RS_PYLONTECH, &cid2, &adr, &info,
+	    &info_len, why, sizeof why), 0);
+	assert_int_equal(info_len, 0);
+	/* A PACE code is not a Pylontech one, and the other way round. */
+	assert_int_equal(rs485_user_request("c2 01", RS_PACE, &cid2, &adr, &info,
+	    &info_len, why, sizeof why), 0);
+	assert_int_equal(rs485_user_request("93 01", RS_PACE, &cid2, &adr, &info,
+	    &info_len, why, sizeof why), PT_ERR_REFUSED);
 }
 
 static void
@@ -138,6 +174,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_allowed),
+		cmocka_unit_test(test_rs485),
 		cmocka_unit_test(test_ring),
 	};
 
