@@ -971,7 +971,9 @@ console_dialect_of(const char *protocol)
 	return 0;
 }
 
-/* Why a typed line cannot be sent now ("" when it can). */
+bool	monitor_is_replay(struct monitor *m);
+
+/* Why a typed line cannot be sent now (0 when it can); under m->lock. */
 static int
 user_command_check(struct monitor *m, const char *line, char *why, size_t size)
 {
@@ -979,7 +981,7 @@ user_command_check(struct monitor *m, const char *line, char *why, size_t size)
 	enum console_dialect d;
 	char arg[16];
 
-	if (strcmp(link_kind(&m->link), "replay") == 0) {
+	if (monitor_is_replay(m)) {
 		snprintf(why, size, "refused: a replay sends nothing to a device (the "
 		    "recording answers only what was recorded); nothing sent");
 		return PT_ERR_REFUSED;
@@ -1040,5 +1042,6 @@ monitor_send_user_command(struct monitor *m, const char *line, char *err, size_t
 bool
 monitor_is_replay(struct monitor *m)
 {
-	return strcmp(link_kind(&m->link), "replay") == 0;
+	/* The config, not the link: the acquisition thread changes that. */
+	return strncmp(m->cfg.device, "replay:", 7) == 0;
 }
