@@ -38,9 +38,7 @@ find_in(const struct console_cmd *t, const char *name)
 const struct console_cmd *
 console_cmd_find(enum console_dialect d, const char *name)
 {
-	const struct console_cmd *c = find_in(table_of(d), name);
-
-	return c != NULL ? c : find_in(console_common_cmds, name);
+	return find_in(table_of(d), name);
 }
 
 /* The words of a typed line: at most 3 (the third means too many). */
@@ -89,6 +87,8 @@ console_cmd_check_user(enum console_dialect d, const char *line,
 	if (n == 0)
 		return refuse(why, whysize, "%s", "nothing typed; nothing sent");
 	c = console_cmd_find(d, w[0]);
+	if (c == NULL)
+		c = find_in(console_common_cmds, w[0]);
 	if (c == NULL && d == CD_SC0500)
 		c = console_cmd_find(CD_HV, w[0]);
 	if (c == NULL)

@@ -38,12 +38,12 @@ extern const struct console_cmd console_lv_cmds[];
 extern const struct console_cmd console_hv_cmds[];
 extern const struct console_cmd console_sc0500_cmds[];
 
-/* Commands of every dialect: `help` (read-only, no data; the pager of its
- * long answer is followed like any other). */
+/* Commands of every dialect, for the user only (console_cmd_check_user):
+ * `help` (read-only, no data; the pager of its long answer is followed
+ * like any other). */
 extern const struct console_cmd console_common_cmds[];
 
-/* Look a command name up in the table of a dialect, then in the common
- * one; NULL if absent. */
+/* Look a command name up in the table of a dialect; NULL if absent. */
 const struct console_cmd *console_cmd_find(enum console_dialect d, const char *name);
 
 /* A line the user typed in the raw console view (UI): allowed only when
