@@ -451,6 +451,10 @@ tui_run(struct monitor *m, const struct tui_options *o)
 	tui_refresh_data(t, true);
 	t->bell_seen_ms = t->n_events > 0 ? t->events[0].time_ms : 0;
 	rc = loop(t);
+	/* A paused replay holds the acquisition thread in the recording's
+	 * clock (the replay link waits there without a stop flag): let it
+	 * go, or stopping it could wait forever. */
+	clock_virtual_pause(false);
 	endwin();
 	delscreen(scr);
 	tui_free(t);

@@ -19,7 +19,7 @@
 # in the UI, shows the same overview stack voltage and SOC at the same
 # recorded times as the live CSV has (the status line shows the recorded
 # time); P pauses the recording's clock (PAUSED, the time stands still)
-# and resumes it; > skips ahead.
+# and resumes it; q while paused exits.
 PT_TEST_TIMEOUT=120
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
@@ -168,5 +168,12 @@ t2=$(screen | grep -o 'PAUSED [0-9:]*' | cut -d' ' -f2)
 key P
 shows 'REPLAY [0-9:]+' 2 || fail "P did not resume the replay: $(screen)"
 note "P pauses the replay (the recorded time stands still) and resumes it"
+# q while paused: pylontop ends (the paused clock lets the thread go).
+pt=$(ps -o pid= --ppid "$(tm display -p -t pt '#{pane_pid}')" | tr -d ' ' | head -1)
+[ -n "$pt" ] || fail "pylontop is not running in the pane"
+key P
+shows 'PAUSED' 2 || fail "P did not pause the replay again: $(screen)"
 key q
+wait_for 5 sh -c "! kill -0 $pt" || fail "pylontop did not exit after q in a paused replay"
+note "q in a paused replay exits"
 exit 0
