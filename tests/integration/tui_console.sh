@@ -15,11 +15,12 @@
 # RS485 (pylontech): typed "94 02", "95 02" (writes) and malformed lines
 # are refused, "42 02" is sent and answered; the simulator saw no write.
 #
-# Replay: a short --record of a live run, replayed with --replay-speed 1
+# Replay: a 20 s --record of a live run, replayed with --replay-speed 1
 # in the UI, shows the same overview stack voltage and SOC at the same
 # recorded times as the live CSV has (the status line shows the recorded
 # time); P pauses the recording's clock (PAUSED, the time stands still)
-# and resumes it; q while paused exits.
+# and resumes it (the time moves again); > skips 60 s, so the end of the
+# 20 s recording comes at once; q while paused exits.
 PT_TEST_TIMEOUT=120
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
@@ -125,8 +126,8 @@ sim_start rec --modules 3 --seed 9
 	>"$T/rec.out" 2>&1 &
 pid=$!
 PT_PIDS="$PT_PIDS $pid"
-wait_for 15 sh -c "[ \$(wc -l <'$T/rec.csv' 2>/dev/null || echo 0) -ge 9 ]" ||
-	fail "the live run wrote no 8 rows: $(cat "$T/rec.out")"
+wait_for 30 sh -c "[ \$(wc -l <'$T/rec.csv' 2>/dev/null || echo 0) -ge 21 ]" ||
+	fail "the live run wrote no 20 rows: $(cat "$T/rec.out")"
 kill -TERM "$pid"; wait "$pid" 2>/dev/null
 kill "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null
 
@@ -167,7 +168,14 @@ t2=$(screen | grep -o 'PAUSED [0-9:]*' | cut -d' ' -f2)
 [ "$t1" = "$t2" ] || fail "the recorded time moved while paused: $t1 -> $t2"
 key P
 shows 'REPLAY [0-9:]+' 2 || fail "P did not resume the replay: $(screen)"
+sleep 1.5
+t3=$(screen | grep -o 'REPLAY [0-9:]*' | cut -d' ' -f2)
+[ -n "$t3" ] && [ "$t3" != "$t2" ] || fail "the recorded time did not move after P: $t2 -> $t3"
 note "P pauses the replay (the recorded time stands still) and resumes it"
+# > skips 60 s: the rest of this 20 s recording is played at once.
+key '>'
+shows 'end of the recording' 4 || fail "> did not skip to the end of the recording: $(screen)"
+note "> skips ahead (the end of the recording comes at once)"
 # q while paused: pylontop ends (the paused clock lets the thread go).
 pt=$(ps -o pid= --ppid "$(tm display -p -t pt '#{pane_pid}')" | tr -d ' ' | head -1)
 [ -n "$pt" ] || fail "pylontop is not running in the pane"
