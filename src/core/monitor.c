@@ -20,10 +20,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/rawlog.h"
 #include "core/session.h"
 #include "core/stale.h"
 #include "link/link.h"
 #include "link/link_record.h"
+#include "proto/console_cmd.h"
+#include "proto/rs485.h"
 #include "pt_git.h"
 #include "sink/csv.h"
 #ifdef HAVE_MQTT
@@ -37,6 +40,9 @@
 #define MAX_LINK_EVENTS	64
 /* How often the health estimates are written to their state file. */
 #define HEALTH_SAVE_EVERY_MS	(300 * 1000)
+/* The raw console view is woken at most this often by the link's chunks
+ * (it catches up with the rest by itself: monitor_raw_seq()). */
+#define RAW_NOTIFY_MS	50
 
 struct monitor {
 	struct pt_config	 cfg;
@@ -76,6 +82,14 @@ struct monitor {
 	struct health		*health;	/* cell health (issue 15), under health_lock */
 	pthread_mutex_t		 health_lock;
 	int64_t			 health_saved_ms;
+
+	/* The raw console view: the link's traffic (rawlog.h), and one
+	 * command the user typed, run between polls (under lock). */
+	struct rawlog		 raw;
+	atomic_bool		 raw_watch;	/* the view is on screen */
+	int64_t			 raw_notified_ms;
+	char			 user_cmd[128];
+	bool			 user_pending;
 };
 
 /* Write the health estimates (atomically) so a restart keeps them. */
@@ -175,6 +189,7 @@ link_event(struct monitor *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
 	va_end(ap);
+	rawlog_note(&m->raw, ev.time_ms, "%s", ev.text);
 	pthread_mutex_lock(&m->lock);
 	prev = &m->ev[(m->ev_head + MAX_LINK_EVENTS - 1) % MAX_LINK_EVENTS];
 	if (m->ev_count == 0 || strcmp(prev->text, ev.text) != 0) {
@@ -200,7 +215,7 @@ wait_until(struct monitor *m, int64_t deadline_ms)
 	ts.tv_sec = (time_t)(deadline_ms / 1000);
 	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
 	pthread_mutex_lock(&m->lock);
-	while (!m->stop && clock_mono_ms() < deadline_ms)
+	while (!m->stop && !m->user_pending && clock_mono_ms() < deadline_ms)
 		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&m->lock);
@@ -344,6 +359,72 @@ records_take(struct monitor *m, const struct session *s)
 	notify(m);
 }
 
+/* link.on_data: every chunk into the raw console ring; the view, when it
+ * is on screen, is woken (not more often than RAW_NOTIFY_MS). */
+static void
+on_link_data(void *ctx, char dir, const void *buf, size_t len)
+{
+	struct monitor *m = ctx;
+	int64_t now = clock_mono_ms();
+
+	rawlog_data(&m->raw, dir, buf, len, clock_wall_ms());
+	if (atomic_load(&m->raw_watch) && now - m->raw_notified_ms >= RAW_NOTIFY_MS) {
+		m->raw_notified_ms = now;
+		notify(m);
+	}
+}
+
+/* The command the user typed, if one waits: run now, between polls (the
+ * acquisition pauses: a gap in the samples, never a value from it).
+ * False when none was waiting. */
+static bool
+run_user_command(struct monitor *m, struct session *s)
+{
+	char line[sizeof m->user_cmd], result[400];
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	if (!m->user_pending) {
+		pthread_mutex_unlock(&m->lock);
+		return false;
+	}
+	snprintf(line, sizeof line, "%s", m->user_cmd);
+	pthread_mutex_unlock(&m->lock);
+	if (s->ops->user_command == NULL) {
+		rc = PT_ERR_REFUSED;
+		snprintf(result, sizeof result, "'%s': refused: %s takes no typed commands; "
+		    "nothing sent", line, s->ops->family);
+	} else {
+		rawlog_set_user(&m->raw, true);
+		rc = s->ops->user_command(s, line, result, sizeof result);
+		rawlog_set_user(&m->raw, false);
+		copy_counters(m, s);
+	}
+	rawlog_note(&m->raw, clock_wall_ms(), "%s%s", rc == PT_ERR_REFUSED ? "typed " : "",
+	    result);
+	pthread_mutex_lock(&m->lock);
+	m->user_pending = false;
+	pthread_mutex_unlock(&m->lock);
+	notify(m);
+	return true;
+}
+
+/* The link went away with a typed command still waiting: say so. */
+static void
+drop_user_command(struct monitor *m, const char *why)
+{
+	char line[sizeof m->user_cmd];
+	bool had;
+
+	pthread_mutex_lock(&m->lock);
+	had = m->user_pending;
+	m->user_pending = false;
+	snprintf(line, sizeof line, "%s", m->user_cmd);
+	pthread_mutex_unlock(&m->lock);
+	if (had)
+		rawlog_note(&m->raw, clock_wall_ms(), "typed '%s': not sent: %s", line, why);
+}
+
 /* The session's remark changed (round-robin on or off, packs missing):
  * show it in the status line and log it with its time. */
 static void
@@ -449,7 +530,9 @@ poll_loop(struct monitor *m, struct session *s)
 		next += interval;
 		if (next < clock_mono_ms())
 			next = clock_mono_ms() + interval;
-		wait_until(m, next);
+		do
+			wait_until(m, next);
+		while (!m->stop && run_user_command(m, s));
 	}
 }
 
@@ -524,6 +607,7 @@ acquire_main(void *arg)
 				set_state(m, LINK_WAITING, "%s: %s", m->cfg.device, s->error);
 				link_event(m, "not identified: %s", s->error);
 			}
+			drop_user_command(m, "the link was lost");
 			m->live = NULL;
 			if (s->records_busy || s->records_request) {
 				pthread_mutex_lock(&m->lock);
@@ -694,6 +778,10 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		fcntl(m->wake[i], F_SETFL, fcntl(m->wake[i], F_GETFL) | O_NONBLOCK);
 		fcntl(m->wake[i], F_SETFD, FD_CLOEXEC);
 	}
+	if (rawlog_init(&m->raw) != 0) {
+		snprintf(err, errsize, "out of memory for the raw console");
+		goto fail;
+	}
 	m->hist = history_new();
 	m->alarms = alarm_engine_new(&m->cfg.alarms);
 	m->health = health_new(&m->cfg.health);
@@ -720,6 +808,8 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		snprintf(m->stats.kind, sizeof m->stats.kind, "%s", link_kind(&m->link));
 		m->link.on_io = publish_counters;
 		m->link.on_io_ctx = m;
+		m->link.on_data = on_link_data;
+		m->link.on_data_ctx = m;
 		m->link.replay_speed = m->cfg.replay_speed;
 		if (monitor_record_start(&m->cfg, &m->link, &m->rec, err, errsize) != 0)
 			goto fail;
@@ -798,6 +888,7 @@ monitor_free(struct monitor *m)
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->health_lock);
+	rawlog_destroy(&m->raw);
 	explicit_bzero(&m->cfg.mqtt.password, sizeof m->cfg.mqtt.password);
 	free(m);
 }
@@ -981,4 +1072,111 @@ monitor_records(struct monitor *m, struct pt_records *out)
 		pt_records_init(out);
 	pthread_mutex_unlock(&m->lock);
 	return seq;
+}
+
+/* ---- the raw console view --------------------------------------------- */
+
+size_t
+monitor_raw_lines(struct monitor *m, struct rawlog_line *out, size_t max, uint64_t *seq)
+{
+	return rawlog_copy(&m->raw, out, max, seq);
+}
+
+uint64_t
+monitor_raw_seq(struct monitor *m)
+{
+	return rawlog_seq(&m->raw);
+}
+
+void
+monitor_raw_watch(struct monitor *m, bool on)
+{
+	atomic_store(&m->raw_watch, on);
+}
+
+static enum console_dialect
+console_dialect_of(const char *protocol)
+{
+	if (strcmp(protocol, "lv") == 0)
+		return CD_LV;
+	if (strcmp(protocol, "hv") == 0)
+		return CD_HV;
+	if (strcmp(protocol, "sc0500") == 0)
+		return CD_SC0500;
+	return 0;
+}
+
+bool	monitor_is_replay(struct monitor *m);
+
+/* Why a typed line cannot be sent now (0 when it can); under m->lock. */
+static int
+user_command_check(struct monitor *m, const char *line, char *why, size_t size)
+{
+	const struct console_cmd *c;
+	enum console_dialect d;
+	char arg[16];
+
+	if (monitor_is_replay(m)) {
+		snprintf(why, size, "refused: a replay sends nothing to a device (the "
+		    "recording answers only what was recorded); nothing sent");
+		return PT_ERR_REFUSED;
+	}
+	if (m->stats.state != LINK_POLLING || m->stats.protocol[0] == '\0') {
+		snprintf(why, size, "not sent: no device identified yet (%s); try again "
+		    "when it is polling", link_state_name(m->stats.state));
+		return PT_ERR_REFUSED;
+	}
+	if (strcmp(m->stats.protocol, "rs485") == 0) {
+		uint8_t cid2, adr, info;
+		size_t info_len;
+		int dl = rs485_dialect_of(m->stats.dialect);
+
+		if (rs485_user_request(line, dl < 0 ? RS_AUTO : (enum rs485_dialect)dl, &cid2,
+		    &adr, &info, &info_len, why, size) != 0)
+			return PT_ERR_REFUSED;
+	} else if ((d = console_dialect_of(m->stats.protocol)) == 0) {
+		snprintf(why, size, "refused: no table of commands for protocol %s; "
+		    "nothing sent", m->stats.protocol);
+		return PT_ERR_REFUSED;
+	} else if (console_cmd_check_user(d, line, &c, arg, sizeof arg, why, size) != 0)
+		return PT_ERR_REFUSED;
+	if (m->user_pending) {
+		snprintf(why, size, "not sent: '%s' is still waiting its turn (one at a "
+		    "time)", m->user_cmd);
+		return PT_ERR_BUSY;
+	}
+	return 0;
+}
+
+int
+monitor_send_user_command(struct monitor *m, const char *line, char *err, size_t errsize)
+{
+	char why[300];
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	rc = user_command_check(m, line, why, sizeof why);
+	if (rc == 0) {
+		snprintf(m->user_cmd, sizeof m->user_cmd, "%s", line);
+		m->user_pending = true;
+		pthread_cond_broadcast(&m->cond);
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (rc != 0) {
+		snprintf(err, errsize, "'%s': %s", line, why);
+		rawlog_note(&m->raw, clock_wall_ms(), "typed %s", err);
+	} else
+		rawlog_note(&m->raw, clock_wall_ms(), "typed '%s': sent between polls "
+		    "(polling pauses while it runs)", line);
+	notify(m);
+	return rc;
+}
+
+/* ---- replay controls -------------------------------------------------- */
+
+bool
+monitor_is_replay(struct monitor *m)
+{
+	/* The config, not the link: the acquisition thread changes that. */
+	return strncmp(m->cfg.device, "replay:", 7) == 0;
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/alarms.h"
 #include "core/config.h"
@@ -73,6 +74,27 @@ void	monitor_set_alarms(struct monitor *m, const struct alarm_config *c);
 void	monitor_replay_settings(struct pt_config *c);
 int	monitor_record_start(const struct pt_config *c, struct link *l,
 	    struct link_rec **out, char *err, size_t errsize);
+
+/* The raw console view (core/rawlog.h): the newest `max` lines of the
+ * link's traffic, oldest first (*seq: the ring's change counter);
+ * monitor_raw_seq() alone, to see whether there is more to draw; `watch`
+ * while the view is on screen, so that chunks wake monitor_fd(). */
+struct rawlog_line;
+size_t	monitor_raw_lines(struct monitor *m, struct rawlog_line *out, size_t max,
+	    uint64_t *seq);
+uint64_t monitor_raw_seq(struct monitor *m);
+void	monitor_raw_watch(struct monitor *m, bool on);
+/* A command line the user typed: checked now against the dialect's
+ * read-only table (console_cmd_check_user); when allowed, queued to the
+ * acquisition thread, which runs it between two polls (the samples show
+ * a gap, never a value from it) and notes the verdict in the raw ring.
+ * 0 queued; PT_ERR_REFUSED or PT_ERR_BUSY with the reason in err
+ * (nothing is sent).  RS485: "CID2 ADR" in hex, read-only codes of the
+ * dialect's table only (rs485_user_request).  Replays take none. */
+int	monitor_send_user_command(struct monitor *m, const char *line, char *err,
+	    size_t errsize);
+/* The device is a replay:FILE (its clock: util/clock.h). */
+bool	monitor_is_replay(struct monitor *m);
 
 /* Feed a sample as if the acquisition thread had produced it (alarms,
  * history, sinks, fd).  For tests and --decode-less demos only. */

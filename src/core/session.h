@@ -51,6 +51,14 @@ struct session_ops {
 	 * `slow` asks for the slow-changing data too (identity, cycles, SOH:
 	 * at start and hourly).  0 or pt_err. */
 	int	(*poll)(struct session *s, struct pt_sample *out, bool slow);
+	/* A line the user typed (the raw console view), between polls: sent
+	 * only when the dialect's read-only table allows it, and its answer
+	 * is never parsed into a sample (the link's tap shows its bytes).
+	 * 0 with a one-line verdict in `result`; PT_ERR_REFUSED (nothing
+	 * sent) or another pt_err with the reason there.  NULL: the family
+	 * takes no typed commands. */
+	int	(*user_command)(struct session *s, const char *line, char *result,
+		    size_t size);
 	void	(*free)(struct session *s);
 };
 

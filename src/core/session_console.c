@@ -1139,6 +1139,27 @@ out:
 	return rc;
 }
 
+static int
+console_user_command(struct session *s, const char *line, char *result, size_t size)
+{
+	struct console_priv *p = priv(s);
+	const struct console_cmd *c;
+	struct console_frame fr;
+	char arg[16];
+	int rc;
+
+	/* The same check as the monitor's, here too: this is what sends. */
+	if (console_cmd_check_user(p->dialect, line, &c, arg, sizeof arg, result, size) != 0)
+		return PT_ERR_REFUSED;
+	rc = exchange(s, c, arg, false, &fr);
+	if (rc == 0)
+		snprintf(result, size, "'%s': answered, %zu bytes in %lld ms", line,
+		    p->ans_bytes, (long long)p->ans_ms);
+	else
+		snprintf(result, size, "'%s': %s", line, s->error);
+	return rc;
+}
+
 static void
 console_free(struct session *s)
 {
@@ -1150,6 +1171,7 @@ static const struct session_ops console_ops = {
 	.family = "console",
 	.identify = console_identify,
 	.poll = console_poll,
+	.user_command = console_user_command,
 	.free = console_free,
 };
 

@@ -843,6 +843,27 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 	return 0;
 }
 
+/* A request the user typed (the raw console view), between polls: its
+ * reply is shown raw by the link's tap, never decoded into a sample. */
+static int
+rs485_user_command(struct session *s, const char *line, char *result, size_t size)
+{
+	struct rs485_priv *p = priv(s);
+	uint8_t cid2, adr, info;
+	size_t info_len;
+	int rc;
+
+	if (rs485_user_request(line, p->dl, &cid2, &adr, &info, &info_len, result, size) != 0)
+		return PT_ERR_REFUSED;
+	rc = request(s, adr, cid2, &info, info_len, false);
+	if (rc == 0)
+		snprintf(result, size, "'%s': answered, %zu characters, RTN 00", line,
+		    p->reply_len);
+	else
+		snprintf(result, size, "'%s': %s", line, s->error);
+	return rc;
+}
+
 static void
 rs485_free(struct session *s)
 {
@@ -854,6 +875,7 @@ static const struct session_ops rs485_ops = {
 	.family = "rs485",
 	.identify = rs485_identify,
 	.poll = rs485_poll,
+	.user_command = rs485_user_command,
 	.free = rs485_free,
 };
 

@@ -307,6 +307,8 @@ link_read(struct link *l, void *buf, size_t len, int timeout_ms)
 	if (n > 0) {
 		pt_vlog_bytes("rx", buf, (size_t)n);
 		link_rec_data(l->rec, '<', buf, (size_t)n);
+		if (l->on_data != NULL)
+			l->on_data(l->on_data_ctx, '<', buf, (size_t)n);
 	}
 	else if (n < 0)
 		vlog_failure(l, n, "read");
@@ -328,6 +330,8 @@ link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 	if (rc == 0) {
 		pt_vlog_bytes("tx", buf, len);
 		link_rec_data(l->rec, '>', buf, len);
+		if (l->on_data != NULL)
+			l->on_data(l->on_data_ctx, '>', buf, len);
 	}
 	else
 		vlog_failure(l, rc, "write");

@@ -48,6 +48,11 @@ struct link {
 	/* --record: every chunk read and written, and the link's events
 	 * (link_record.h).  NULL by default; set after link_init. */
 	struct link_rec *rec;
+	/* Every chunk read ('<') and written ('>'), as the recorder sees
+	 * it, for the monitor's raw console ring (core/rawlog.h).  Called on
+	 * the link's thread; NULL by default; set after link_init. */
+	void	(*on_data)(void *ctx, char dir, const void *buf, size_t len);
+	void	*on_data_ctx;
 	bool	lost_recorded;	/* "lost" was recorded for this open */
 	/* replay:FILE of a recording: 1 = as recorded, 2 = twice as fast,
 	 * 0 = as fast as possible.  Set after link_init (it clears it to 1). */

@@ -38,7 +38,23 @@ extern const struct console_cmd console_lv_cmds[];
 extern const struct console_cmd console_hv_cmds[];
 extern const struct console_cmd console_sc0500_cmds[];
 
+/* Commands of every dialect, for the user only (console_cmd_check_user):
+ * `help` (read-only, no data; the pager of its long answer is followed
+ * like any other). */
+extern const struct console_cmd console_common_cmds[];
+
 /* Look a command name up in the table of a dialect; NULL if absent. */
 const struct console_cmd *console_cmd_find(enum console_dialect d, const char *name);
+
+/* A line the user typed in the raw console view (UI): allowed only when
+ * its command is a read-only entry of dialect d's table (or borrowed as
+ * the session does: SC0500 uses HV's reads) that reads data, or `help`;
+ * `login` and `tbar` are the session's own steps and refused like
+ * anything missing from the table.  A module argument must be a number
+ * from 0 to 255, other commands take none.  0 with *cmd and arg ("" or
+ * the number) set, or PT_ERR_REFUSED with the reason in why. */
+int	console_cmd_check_user(enum console_dialect d, const char *line,
+	    const struct console_cmd **cmd, char *arg, size_t argsize,
+	    char *why, size_t whysize);
 
 #endif

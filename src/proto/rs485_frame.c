@@ -2,6 +2,8 @@
  * the stream framer (docs/rs485.md §2, §11.1). */
 #include "proto/rs485_frame.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
@@ -49,6 +51,52 @@ rs485_command_find(uint8_t cid2, enum rs485_dialect dl)
 			return c;
 	}
 	return NULL;
+}
+
+/* One hex byte ("42", "0x42"); -1 when it is not one. */
+static int
+hex_byte(const char *w)
+{
+	char *end;
+	long v;
+
+	if (w[0] == '0' && (w[1] == 'x' || w[1] == 'X'))
+		w += 2;
+	if (*w == '\0' || strlen(w) > 2)
+		return -1;
+	v = strtol(w, &end, 16);
+	return *end == '\0' && v >= 0 && v <= 0xFF ? (int)v : -1;
+}
+
+int
+rs485_user_request(const char *line, enum rs485_dialect dl, uint8_t *cid2, uint8_t *adr,
+    uint8_t *info, size_t *info_len, char *why, size_t whysize)
+{
+	char w[3][16] = { "", "", "" }, extra;
+	const struct rs485_command *c;
+	int n = sscanf(line, "%15s %15s %c", w[0], w[1], &extra), code, a;
+
+	if (n != 2 || (code = hex_byte(w[0])) < 0 || (a = hex_byte(w[1])) < 0) {
+		snprintf(why, whysize, "refused: type CID2 and ADR in hex, e.g. '42 02' "
+		    "(analog values of address 02); nothing sent");
+		return PT_ERR_REFUSED;
+	}
+	if ((c = rs485_command_find((uint8_t)code, dl)) == NULL) {
+		for (c = rs485_commands; c->name != NULL && c->cid2 != code; c++)
+			;
+		if (c->name != NULL && !c->read_only)
+			snprintf(why, whysize, "refused: %02X (%s) is not read-only; nothing "
+			    "sent", code, c->name);
+		else
+			snprintf(why, whysize, "refused: %02X is not a read-only command of "
+			    "this dialect's table; nothing sent", code);
+		return PT_ERR_REFUSED;
+	}
+	*cid2 = (uint8_t)code;
+	*adr = (uint8_t)a;
+	*info = code == 0x90 ? 0xFF : (uint8_t)a;
+	*info_len = code == 0x4F || code == 0x51 ? 0 : 1;
+	return 0;
 }
 
 uint16_t

@@ -50,6 +50,15 @@ extern const struct rs485_command rs485_commands[];
 /* The read-only command `cid2` of dialect `dl` (RS_AUTO: of any), or NULL. */
 const struct rs485_command *rs485_command_find(uint8_t cid2, enum rs485_dialect dl);
 
+/* A request the user typed in the raw console view: "CID2 ADR" in hex,
+ * as in the frames ("42 02", "0x44 0x12").  Only a read-only command of
+ * dialect dl's table passes (rs485_command_find); writes, switches and
+ * unknown codes are refused.  *info_len (0 or 1) and *info are the INFO
+ * the session sends with it: the pack for per-pack commands, FF for
+ * 0x90, none for 0x4F and 0x51.  0, or PT_ERR_REFUSED with the reason. */
+int	rs485_user_request(const char *line, enum rs485_dialect dl, uint8_t *cid2,
+	    uint8_t *adr, uint8_t *info, size_t *info_len, char *why, size_t whysize);
+
 /* Build "~VER ADR CID1 CID2 LENGTH INFO CHKSUM\r" into out, NUL-terminated.
  * Returns its length (without the NUL), PT_ERR_REFUSED for a CID2 that is
  * not a read-only command of the table, PT_ERR_ARG when it does not fit. */

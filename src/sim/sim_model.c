@@ -490,10 +490,10 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 	if (m->profile != SIM_PROFILE_SINE)
 		fprintf(f, "\"time_scale\":%g,\"sim_s\":%.0f,", m->time_scale, m->sim_s);
 	fprintf(f, "\"protocol\":\"%s\",\"time_ms\":%lld,\"step_ms\":%lld,"
-	    "\"tbar_count\":%d,\"write_count\":%d,"
+	    "\"tbar_count\":%d,\"login_count\":%d,\"write_count\":%d,"
 	    "\"stack\":{\"voltage\":%.3f,\"current\":%.3f,\"soc\":%.0f,\"temperature\":%.1f},"
 	    "\"modules\":[", protocol, (long long)utc_ms(), (long long)m->step_ms,
-	    m->tbar_count, m->write_count, m->voltage, m->current, m->soc, m->temperature);
+	    m->tbar_count, m->login_count, m->write_count, m->voltage, m->current, m->soc, m->temperature);
 	for (i = 0; i < m->modules; i++) {
 		const struct sim_module *mod = &m->m[i];
 		fprintf(f, "%s{\"id\":%d,\"barcode\":\"%s\",\"voltage\":%.3f,\"current\":%.3f,"

@@ -80,7 +80,8 @@ struct sim_model {
 	double		 voltage, current, soc, temperature;
 	int		 cycles;
 	struct sim_module m[SIM_MAX_MODULES];
-	int		 tbar_count;	/* tbar commands received */
+	int		 tbar_count;	/* tbar commands received (any mode) */
+	int		 login_count;	/* login commands received */
 	int		 write_count;	/* other writing commands received */
 	int64_t		 step_ms;	/* UTC ms the values were last brought up to date */
 	/* Physics (profile != SINE): */

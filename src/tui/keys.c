@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/clock.h"
+
 #define VIEW(v)		(1u << (v))
-#define SCROLLING	(VIEW(TV_OVERVIEW) | VIEW(TV_CELLS) | VIEW(TV_ALARMS) | VIEW(TV_HELP))
+#define SCROLLING	(VIEW(TV_OVERVIEW) | VIEW(TV_CELLS) | VIEW(TV_ALARMS) | VIEW(TV_HELP) | \
+			 VIEW(TV_CONSOLE))
 #define CTRL(c)		((c) & 0x1f)
 
 typedef void key_fn(struct tui *, int);
@@ -25,7 +28,7 @@ struct key_entry {
 };
 
 static const char *const view_names[TV_COUNT] = {
-	"Overview", "Cells", "History", "Alarms", "Help", "Health",
+	"Overview", "Cells", "History", "Alarms", "Help", "Health", "Console",
 };
 
 static int
@@ -58,6 +61,7 @@ key_scroll(struct tui *t, int ch)
 {
 	int *s = &t->scroll[t->view];
 
+	t->raw_pin = false;	/* the console view scrolls freely again */
 	switch (ch) {
 	case KEY_UP: case 'k': (*s)--; break;
 	case KEY_DOWN: case 'j': (*s)++; break;
@@ -213,6 +217,70 @@ key_freeze(struct tui *t, int ch)
 	    "Display live");
 }
 
+/* Console view: start typing a command (view_console.c takes the keys). */
+static void
+key_type(struct tui *t, int ch)
+{
+	(void)ch;
+	t->typing = true;
+	t->input[0] = '\0';
+}
+
+static void
+key_pan(struct tui *t, int ch)
+{
+	t->raw_x += ch == KEY_LEFT ? -20 : 20;
+	if (t->raw_x < 0)
+		t->raw_x = 0;
+}
+
+/* --record FILE: pause and resume it (the gap is marked in the file). */
+static void
+key_record(struct tui *t, int ch)
+{
+	bool on = !monitor_recording(t->m);
+
+	(void)ch;
+	if (!monitor_set_record(t->m, on)) {
+		tui_message(t, "Recording: none configured (start pylontop with --record FILE "
+		    "or RECORD_FILE in the config)");
+		return;
+	}
+	tui_message(t, on ? "Recording on (REC)" : "Recording paused (the gap is marked "
+	    "in the file)");
+}
+
+static bool
+replay_only(struct tui *t)
+{
+	if (monitor_is_replay(t->m))
+		return true;
+	tui_message(t, "Not a replay: P and > work with -d replay:FILE");
+	return false;
+}
+
+/* Replay: hold the recording's clock, or let it run again. */
+static void
+key_replay_pause(struct tui *t, int ch)
+{
+	(void)ch;
+	if (!replay_only(t))
+		return;
+	clock_virtual_pause(!clock_virtual_paused());
+	tui_message(t, clock_virtual_paused() ? "Replay paused (P: resume)" : "Replay resumed");
+}
+
+/* Replay: the next minute of the recording without waiting. */
+static void
+key_replay_skip(struct tui *t, int ch)
+{
+	(void)ch;
+	if (!replay_only(t))
+		return;
+	clock_virtual_skip(60 * 1000);
+	tui_message(t, "Replay: skipping 60 s of the recording ahead (it cannot go back)");
+}
+
 static void
 key_repaint(struct tui *t, int ch)
 {
@@ -230,7 +298,7 @@ key_quit(struct tui *t, int ch)
 
 /* First match wins: view-specific bindings come before general ones. */
 static const struct key_entry keys[] = {
-	{ { '1', '2', '3', '4', '5', '6' }, "1-6", "Overview, Cells, History, Alarms, Help, Health",
+	{ { '1', '2', '3', '4', '5', '6', '7' }, "1-7", "Overview, Cells, History, Alarms, Help, Health, Console",
 	    0, key_view },
 	{ { '\t', KEY_BTAB }, "Tab S-Tab", "next / previous view", 0, key_next_view },
 	{ { '?', KEY_F(1) }, "? F1", "this help (again: back)", 0, key_help },
@@ -246,6 +314,9 @@ static const struct key_entry keys[] = {
 	{ { 't' }, "t", "voltages / temperatures", VIEW(TV_CELLS), key_temps },
 	{ { 'd' }, "d", "voltages as fits / absolute / mV from mean", VIEW(TV_CELLS),
 	    key_cell_mode },
+	{ { ':', '\r', '\n', KEY_ENTER }, ": Enter", "type a command (sent only if read-only)",
+	    VIEW(TV_CONSOLE), key_type },
+	{ { KEY_LEFT, KEY_RIGHT }, "Left Right", "pan the lines", VIEW(TV_CONSOLE), key_pan },
 	{ { KEY_UP, 'k', KEY_DOWN, 'j' }, "Up Down k j", "scroll a line", SCROLLING, key_scroll },
 	{ { KEY_PPAGE, KEY_NPAGE, ' ' }, "PgUp PgDn Space", "scroll a page", SCROLLING,
 	    key_scroll },
@@ -255,6 +326,9 @@ static const struct key_entry keys[] = {
 	{ { 'l' }, "l", "CSV logging on / off", 0, key_csv },
 	{ { 'a' }, "a", "acknowledge alarms (cleared ones go)", 0, key_ack },
 	{ { 'p' }, "p", "freeze the display (reading goes on)", 0, key_freeze },
+	{ { 'x' }, "x", "recording (--record) on / off", 0, key_record },
+	{ { 'P' }, "P", "replay: pause / resume", 0, key_replay_pause },
+	{ { '>' }, ">", "replay: skip 60 s ahead", 0, key_replay_skip },
 	{ { CTRL('l') }, "Ctrl-L", "repaint the screen", 0, key_repaint },
 	{ { 'q', 'Q', KEY_F(10) }, "q Q F10", "quit", 0, key_quit },
 };
@@ -266,10 +340,12 @@ tui_key(struct tui *t, int ch)
 {
 	size_t i, j;
 
+	if (console_input_key(t, ch))
+		return true;
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].views != 0 && (keys[i].views & VIEW(t->view)) == 0)
 			continue;
-		for (j = 0; j < 6 && keys[i].codes[j] != 0; j++)
+		for (j = 0; j < (int)(sizeof keys[i].codes / sizeof keys[i].codes[0]) && keys[i].codes[j] != 0; j++)
 			if (keys[i].codes[j] == ch) {
 				keys[i].fn(t, ch);
 				return true;

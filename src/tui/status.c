@@ -14,7 +14,7 @@
 #include "util/clock.h"
 
 static const char *const tab_names[TV_COUNT] = {
-	"Overview", "Cells", "History", "Alarms", "Help", "Health",
+	"Overview", "Cells", "History", "Alarms", "Help", "Health", "Console",
 };
 
 static int
@@ -156,6 +156,17 @@ status_segments(struct tui *t, struct segment *seg, int64_t wall_ms, const char 
 		snprintf(seg[n].text, sizeof seg[n].text, compact ? " rr %d/%d " :
 		    " round-robin %d/%d ", ls.cells_per_cycle, ls.modules);
 		seg[n++].role = TR_STATUS_WARN;
+	}
+	if (monitor_recording(t->m)) {
+		snprintf(seg[n].text, sizeof seg[n].text, " REC ");
+		seg[n++].role = TR_STATUS_BAD;
+	}
+	if (monitor_is_replay(t->m)) {
+		/* The recorded time being played (the replay's clock). */
+		tui_clock(since, sizeof since, wall_ms, wall_ms);
+		snprintf(seg[n].text, sizeof seg[n].text, " %s %s ", clock_virtual_paused() ?
+		    "PAUSED" : compact ? "RP" : "REPLAY", since);
+		seg[n++].role = clock_virtual_paused() ? TR_STATUS_WARN : TR_STATUS;
 	}
 	snprintf(seg[n].text, sizeof seg[n].text, " MQTT %s ", sink_state_name(mq.state));
 	seg[n++].role = sink_role(mq.state);

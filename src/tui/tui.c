@@ -64,6 +64,9 @@ tui_set_view(struct tui *t, enum tui_view v)
 	if (v == TV_HELP)
 		t->prev_view = t->view;
 	t->view = v;
+	t->typing = false;
+	/* Chunks wake the UI only while the raw console is on screen. */
+	monitor_raw_watch(t->m, v == TV_CONSOLE);
 }
 
 int
@@ -196,6 +199,7 @@ draw(struct tui *t)
 		case TV_HISTORY: view_history(t, top, rows, COLS); break;
 		case TV_ALARMS: view_alarms(t, top, rows, COLS); break;
 		case TV_HEALTH: view_health(t, top, rows, COLS); break;
+		case TV_CONSOLE: view_console(t, top, rows, COLS); break;
 		default: view_help(t, top, rows, COLS); break;
 		}
 		draw_message(t);
@@ -230,6 +234,9 @@ next_timeout(struct tui *t)
 
 	if (COLS >= TUI_MIN_COLS && LINES >= TUI_MIN_LINES)
 		due = tui_age_due(t, clock_wall_ms());
+	/* Raw console: chunks that came after the last wake-up. */
+	if (t->view == TV_CONSOLE && monitor_raw_seq(t->m) != t->raw_seq && (due < 0 || due > 60))
+		due = 60;
 	if (t->message[0] != '\0') {
 		left = t->message_until - now;
 		if (left <= 0)
@@ -344,8 +351,10 @@ tui_new(struct monitor *m, const struct tui_options *o)
 	t->events = calloc(TUI_MAX_EVENTS, sizeof *t->events);
 	t->points = calloc(TUI_MAX_POINTS, sizeof *t->points);
 	t->link_events = calloc(TUI_MAX_LINK_EVENTS, sizeof *t->link_events);
-	if (t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL ||
+	t->raw = calloc(RAWLOG_LINES, sizeof *t->raw);
+	if (t->raw == NULL || t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL ||
 	    t->link_events == NULL) {
+		free(t->raw);
 		free(t->link_events);
 		free(t->sample);
 		free(t->latched);
@@ -358,6 +367,7 @@ tui_new(struct monitor *m, const struct tui_options *o)
 	t->opt = *o;
 	t->view = t->prev_view = TV_OVERVIEW;
 	t->res = HIST_SECONDS;
+	t->scroll[TV_CONSOLE] = 1 << 20;	/* the newest lines */
 	pt_sample_init(t->sample, NULL);
 	path = getenv("PYLONTOP_TUI_STATS");
 	if (path != NULL && *path != '\0')
@@ -375,6 +385,7 @@ tui_free(struct tui *t)
 	free(t->events);
 	free(t->points);
 	free(t->link_events);
+	free(t->raw);
 	free(t);
 }
 
@@ -441,6 +452,10 @@ tui_run(struct monitor *m, const struct tui_options *o)
 	tui_refresh_data(t, true);
 	t->bell_seen_ms = t->n_events > 0 ? t->events[0].time_ms : 0;
 	rc = loop(t);
+	/* A paused replay holds the acquisition thread in the recording's
+	 * clock (the replay link waits there without a stop flag): let it
+	 * go, or stopping it could wait forever. */
+	clock_virtual_pause(false);
 	endwin();
 	delscreen(scr);
 	tui_free(t);

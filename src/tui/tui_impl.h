@@ -19,6 +19,7 @@
 #include "core/alarms.h"
 #include "core/history.h"
 #include "core/monitor.h"
+#include "core/rawlog.h"
 #include "model/sample.h"
 #include "tui/layout.h"
 #include "tui/tui.h"
@@ -33,7 +34,7 @@
 /* Rows a wrapped link or key message may take at most. */
 #define TUI_MESSAGE_LINES	4
 
-enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_HELP, TV_HEALTH, TV_COUNT };
+enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_HELP, TV_HEALTH, TV_CONSOLE, TV_COUNT };
 
 /* What a piece of text means; draw.c maps each role to a colour pair, or
  * to bold/reverse/underline when colours are off or missing. */
@@ -91,6 +92,16 @@ struct tui {
 	int			 cell;
 	int			 zoom;		/* index into tui_zooms[] */
 	struct hist_point	*points;	/* scratch, TUI_MAX_POINTS */
+
+	/* Console view: the raw traffic (copied when drawn), a line being
+	 * typed (`typing`: every key goes into it), horizontal offset. */
+	struct rawlog_line	*raw;		/* RAWLOG_LINES */
+	uint64_t		 raw_seq;	/* of the lines last drawn */
+	bool			 typing;
+	char			 input[96];
+	int			 raw_x;
+	bool			 raw_pin;	/* show the typed command's exchange */
+	bool			 raw_verdict;	/* its verdict was said */
 
 	char			 message[512];	/* feedback to a key, for a while */
 	int64_t			 message_until;	/* monotonic ms */
@@ -202,6 +213,10 @@ void	view_history(struct tui *t, int top, int rows, int cols);
 void	view_alarms(struct tui *t, int top, int rows, int cols);
 void	view_help(struct tui *t, int top, int rows, int cols);
 void	view_health(struct tui *t, int top, int rows, int cols);
+void	view_console(struct tui *t, int top, int rows, int cols);
+/* view_console.c: a key while a command is being typed (Enter sends,
+ * Esc cancels); true when it was taken. */
+bool	console_input_key(struct tui *t, int ch);
 
 /* Clamp a view's scroll offset to 0 .. max and return it. */
 int	tui_clamp_scroll(struct tui *t, enum tui_view v, int max);

@@ -19,6 +19,11 @@ static const char *const legend[] = {
 	"lines marked ~, 'STALE since' in the status line.  rr 3/16: round-robin.",
 	"p freezes what is shown; the link, CSV and MQTT go on and the status line stays live.",
 	"History: min..max of each bucket; a bucket without samples is left empty (a gap).",
+	"Console (7): > sent, < received, # pylontop; bytes escaped (\\r \\n \\xNN), the",
+	"newest 1000 lines.  ':' types a command: only read-only ones of the dialect's table",
+	"(and help; RS485: CID2 ADR in hex, 42 02) are sent, between two polls; tbar, login,",
+	"config... are refused.",
+	"x: --record on / off (REC).  Replay: P pauses, > skips 60 s; REPLAY shows its time.",
 };
 
 struct line {

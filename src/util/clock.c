@@ -80,14 +80,45 @@ real_sleep_ms(int64_t ms)
 		nanosleep(&ts, NULL);
 }
 
+static atomic_bool v_paused;
+static _Atomic int64_t v_skip;
+
+void
+clock_virtual_pause(bool on)
+{
+	atomic_store(&v_paused, on);
+}
+
+bool
+clock_virtual_paused(void)
+{
+	return atomic_load(&v_paused);
+}
+
+void
+clock_virtual_skip(int64_t ms)
+{
+	atomic_fetch_add(&v_skip, ms);
+}
+
 void
 clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop)
 {
 	/* In steps of at most 100 ms of real time, so a stop is seen. */
 	while (atomic_load(&v_now) < to_mono_ms && (stop == NULL || !atomic_load(stop))) {
 		int64_t now = atomic_load(&v_now), step = to_mono_ms - now;
+		int64_t skip = atomic_load(&v_skip);
 
-		if (v_speed > 0) {
+		if (atomic_load(&v_paused)) {
+			real_sleep_ms(100);
+			continue;
+		}
+		if (skip > 0) {
+			/* Seeking: this stretch of the recording without waiting. */
+			if (step > skip)
+				step = skip;
+			atomic_fetch_sub(&v_skip, step);
+		} else if (v_speed > 0) {
 			if (step / v_speed > 100)
 				step = (int64_t)(100 * v_speed) > 0 ? (int64_t)(100 * v_speed) : 1;
 			real_sleep_ms((int64_t)(step / v_speed));

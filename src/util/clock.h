@@ -28,5 +28,11 @@ void	clock_virtual_stop(void);	/* back to the real clocks */
 bool	clock_is_virtual(void);
 int64_t	clock_virtual_origin(void);	/* clock_mono_ms() at the start */
 void	clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop);
+/* UI controls of a replay: pause holds the recording's clock where it is
+ * (whoever waits on it waits); skip plays the next `ms` of the recording
+ * without waiting (a seek forward: a replay cannot go back). */
+void	clock_virtual_pause(bool on);
+bool	clock_virtual_paused(void);
+void	clock_virtual_skip(int64_t ms);
 
 #endif
