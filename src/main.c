@@ -69,6 +69,9 @@ usage(FILE *f)
 "      --no-mqtt         do not publish (even if the config names a broker)\n"
 "      --mqtt-password-file FILE\n"
 "                        read the MQTT password from FILE (mode 600; never on argv)\n"
+"      --metrics [ADDR:]PORT\n"
+"                        serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                        (ADDR default 127.0.0.1; METRICS_LISTEN)\n"
 "\n"
 "Display:\n"
 "      --ascii           no UTF-8 glyphs\n"
@@ -98,14 +101,19 @@ print_version(FILE *f)
 #else
 	fprintf(f, "pylontop %s\n", PACKAGE_VERSION);
 #endif
-	fprintf(f, "built with: MQTT %s, TLS %s, TUI %s\n",
+	fprintf(f, "built with: MQTT %s, TLS %s, TUI %s, metrics %s\n",
 #ifdef HAVE_MQTT
 	    "yes", mqtt_tls_supported() ? "yes" : "no (libmosquitto without TLS)",
 #else
 	    "no", "no",
 #endif
 #ifdef HAVE_TUI
-	    "yes (ncursesw)"
+	    "yes (ncursesw)",
+#else
+	    "no",
+#endif
+#ifdef HAVE_METRICS
+	    "yes (libmicrohttpd)"
 #else
 	    "no"
 #endif
@@ -116,7 +124,7 @@ enum {
 	OPT_DIALECT = 256, OPT_BARCODE, OPT_FORCE_TBAR, OPT_EOL, OPT_LIST_PORTS,
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
-	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORD, OPT_REPLAY_SPEED,
+	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORD, OPT_REPLAY_SPEED, OPT_METRICS,
 	OPT_RECORDS,
 };
 
@@ -150,6 +158,7 @@ static const struct option longopts[] = {
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
 	{ "bell", no_argument, NULL, OPT_BELL },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "config", required_argument, NULL, 'c' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -344,6 +353,7 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 		case OPT_ASCII: o->ascii = true; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_BELL: o->bell = true; break;
+		case OPT_METRICS: rc = set_key(o, "--metrics", "METRICS_LISTEN", optarg); break;
 		case 'c': break;	/* read in the first pass */
 		case 'v': o->verbose = true; o->cfg.debug = true; o->vlevel++; break;
 		case 'h': usage(stdout); exit(EXIT_OK);

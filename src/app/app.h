@@ -54,6 +54,8 @@ int	app_demo(struct app_options *o, const char *argv0, enum demo_run run);
 struct monitor;
 /* Signals, monitor and acquisition thread started; NULL with *rc set. */
 struct monitor *app_start_monitor(const struct app_options *o, int *rc);
+/* Stop the metrics server (--metrics), then monitor_free(). */
+void	app_free_monitor(struct monitor *m);
 /* Run a started monitor until a signal or o->count samples, reporting
  * state changes on stderr and printing samples when `print`. */
 int	app_run_monitor(struct monitor *m, const struct app_options *o, bool print);

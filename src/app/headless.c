@@ -16,7 +16,11 @@
 
 #include "app/app.h"
 #include "core/monitor.h"
+#include "sink/metrics.h"
 #include "util/signals.h"
+
+/* The /metrics server of the one monitor a process runs (--metrics). */
+static struct metrics_server *app_metrics;
 
 static void
 report_state(struct monitor *m, struct link_stats *prev, struct sink_status *pcsv,
@@ -215,13 +219,30 @@ app_start_monitor(const struct app_options *o, int *rc)
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
+	/* Before acquisition starts: a port in use stops us at once. */
+	if (o->cfg.metrics_port != 0 && (app_metrics = metrics_server_start(m,
+	    o->cfg.mqtt.unique_id[0] != '\0' ? o->cfg.mqtt.unique_id : o->cfg.device,
+	    o->cfg.metrics_addr, o->cfg.metrics_port, err, sizeof err)) == NULL) {
+		fprintf(stderr, "pylontop: %s\n", err);
+		monitor_free(m);
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
 	if (monitor_start(m) != 0) {
 		fprintf(stderr, "pylontop: cannot start the acquisition thread\n");
-		monitor_free(m);
+		app_free_monitor(m);
 		*rc = EXIT_RUNTIME;
 		return NULL;
 	}
 	return m;
+}
+
+void
+app_free_monitor(struct monitor *m)
+{
+	metrics_server_stop(app_metrics);	/* no scrape reads a freed monitor */
+	app_metrics = NULL;
+	monitor_free(m);
 }
 
 int
@@ -237,6 +258,6 @@ app_headless(const struct app_options *o)
 	sig_on_hup(NULL, NULL);
 	monitor_stop(m);	/* held CSV rows written now, or counted lost */
 	rc = csv_exit_status(m, rc);
-	monitor_free(m);
+	app_free_monitor(m);
 	return rc;
 }

@@ -45,7 +45,7 @@ app_interactive(const struct app_options *o)
 	sig_hup_quits_without_tty(true);
 	rc = tui_run(m, &to);
 	sig_on_hup(NULL, NULL);
-	monitor_free(m);
+	app_free_monitor(m);
 	return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 #else
 	(void)o;

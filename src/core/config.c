@@ -348,6 +348,41 @@ set_mqtt(struct pt_config *c, const char *key, const char *value, char *err, siz
 	return 1;
 }
 
+/* METRICS_LISTEN=[ADDR:]PORT ("[::1]:9100" for IPv6); "" switches it off.
+ * Without an address only this machine can scrape. */
+static int
+set_metrics(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	const char *given = value, *colon = strrchr(value, ':');
+	const char *port = colon != NULL ? colon + 1 : value;
+	size_t alen = colon != NULL ? (size_t)(colon - value) : 0;
+	long n;
+
+	if (strcmp(key, "METRICS_LISTEN") != 0)
+		return 1;
+	if (value[0] == '\0') {
+		c->metrics_port = 0;
+		return 0;
+	}
+	if (alen >= 2 && value[0] == '[' && value[alen - 1] == ']') {
+		value++;
+		alen -= 2;
+	}
+	if (parse_int(port, 1, 65535, &n) != 0 || (colon != NULL && alen == 0) ||
+	    alen >= sizeof c->metrics_addr || memchr(value, ' ', alen) != NULL)
+		return bad(err, errsize, key, given,
+		    "is not [ADDR:]PORT (e.g. 9100, 0.0.0.0:9100 or [::1]:9100)");
+	if (colon != NULL) {
+		memcpy(c->metrics_addr, value, alen);
+		c->metrics_addr[alen] = '\0';
+	} else {
+		strcpy(c->metrics_addr, "127.0.0.1");
+	}
+	c->metrics_port = (int)n;
+	return 0;
+}
+
 int
 config_set(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
 {
@@ -357,6 +392,8 @@ config_set(struct pt_config *c, const char *key, const char *value, char *err, s
 	if ((rc = set_core(c, key, value, err, errsize)) <= 0)
 		return rc;
 	if ((rc = set_mqtt(c, key, value, err, errsize)) <= 0)
+		return rc;
+	if ((rc = set_metrics(c, key, value, err, errsize)) <= 0)
 		return rc;
 	rc = alarm_config_set(&c->alarms, key, value, err, errsize);
 	if (rc < 0)

@@ -56,6 +56,9 @@ struct pt_config {
 	struct alarm_config	alarms;
 	char	source[512];		/* the config file read, "" if none */
 	bool	mqtt_enabled_explicit;	/* MQTT_ENABLED / --mqtt / --no-mqtt given */
+	/* METRICS_LISTEN / --metrics [ADDR:]PORT: Prometheus /metrics. */
+	char	metrics_addr[64];	/* IPv4/IPv6 literal; 127.0.0.1 unless given */
+	int	metrics_port;		/* 0 = no metrics server */
 };
 
 void	config_defaults(struct pt_config *c);

@@ -1,0 +1,220 @@
+/* metrics_http.c — serve metrics_render() at /metrics with libmicrohttpd.
+ *
+ * One internal polling thread of libmicrohttpd answers every scrape; it
+ * copies the link counters, the newest sample and the latched alarms
+ * through the monitor's locked snapshot functions and renders them.  It
+ * never waits on the device: a scrape during a slow poll still answers at
+ * once, with the sample's age.  The listening socket is made here, so a
+ * port in use or a bad address gets a precise one-line error. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sink/metrics.h"
+
+#ifdef HAVE_METRICS
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/monitor.h"
+#include "util/clock.h"
+
+#define METRICS_MAX_ALARMS	512	/* alarms.c keeps at most this many latched */
+#define METRICS_CONN_LIMIT	16	/* scrapers at once; more wait */
+#define METRICS_CONN_TIMEOUT_S	10	/* an idle keep-alive connection is closed */
+#define METRICS_BACKLOG		16
+#define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+
+struct metrics_server {
+	struct MHD_Daemon	*daemon;
+	struct monitor		*mon;
+	char			stack[256];
+	/* Scratch for one scrape: only the one polling thread uses it. */
+	struct pt_sample	sample;
+	struct link_stats	link;
+	struct alarm_state	alarms[METRICS_MAX_ALARMS];
+};
+
+static struct MHD_Response *
+text_response(const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+
+	if (r != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	return r;
+}
+
+static enum MHD_Result
+queue_text(struct MHD_Connection *c, unsigned int status, const char *text)
+{
+	struct MHD_Response *r = text_response(text);
+	enum MHD_Result rc;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* Copy the snapshots and render them into a buffer libmicrohttpd frees. */
+static enum MHD_Result
+queue_metrics(struct metrics_server *s, struct MHD_Connection *c)
+{
+	struct metrics_buf b = { 0 };
+	struct metrics_input in = { .stack = s->stack, .link = &s->link };
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+
+	monitor_link_stats(s->mon, &s->link);
+	if (history_latest(monitor_history(s->mon), &s->sample))
+		in.sample = &s->sample;
+	in.alarms = s->alarms;
+	in.n_alarms = alarm_engine_active(monitor_alarms(s->mon), s->alarms,
+	    METRICS_MAX_ALARMS);
+	in.now_ms = clock_wall_ms();
+	if (metrics_render(&in, &b) != 0) {
+		metrics_buf_free(&b);
+		return queue_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	}
+	r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		metrics_buf_free(&b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_CONTENT_TYPE);
+	rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result
+answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return queue_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
+	if (strcmp(url, "/metrics") == 0)
+		return queue_metrics(cls, c);
+	if (strcmp(url, "/") == 0)
+		return queue_text(c, MHD_HTTP_OK, "pylontop: the metrics are at /metrics\n");
+	return queue_text(c, MHD_HTTP_NOT_FOUND, "not found: the metrics are at /metrics\n");
+}
+
+/* A listening TCP socket on addr:port, or -1 with the reason in err. */
+static int
+listen_on(const char *addr, int port, char *err, size_t errsize)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+	    .sin6_port = htons((uint16_t)port) };
+	struct sockaddr *sa;
+	socklen_t len;
+	int fd, one = 1;
+
+	if (inet_pton(AF_INET, addr, &a4.sin_addr) == 1) {
+		sa = (struct sockaddr *)&a4;
+		len = sizeof a4;
+	} else if (inet_pton(AF_INET6, addr, &a6.sin6_addr) == 1) {
+		sa = (struct sockaddr *)&a6;
+		len = sizeof a6;
+	} else {
+		snprintf(err, errsize, "metrics: '%s' is not an IPv4 or IPv6 address "
+		    "(METRICS_LISTEN / --metrics [ADDR:]PORT)", addr);
+		return -1;
+	}
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		snprintf(err, errsize, "metrics: socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, sa, len) != 0 || listen(fd, METRICS_BACKLOG) != 0) {
+		snprintf(err, errsize, "metrics: cannot listen on %s%s%s:%d: %s (choose another "
+		    "port with --metrics or METRICS_LISTEN)", sa->sa_family == AF_INET6 ? "[" : "",
+		    addr, sa->sa_family == AF_INET6 ? "]" : "", port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct metrics_server *
+metrics_server_start(struct monitor *m, const char *stack, const char *addr, int port,
+    char *err, size_t errsize)
+{
+	struct metrics_server *s;
+	int fd;
+
+	if ((fd = listen_on(addr, port, err, errsize)) < 0)
+		return NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		snprintf(err, errsize, "metrics: out of memory");
+		close(fd);
+		return NULL;
+	}
+	s->mon = m;
+	snprintf(s->stack, sizeof s->stack, "%s", stack);
+	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+	    0, NULL, NULL, answer, s,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONN_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_CONN_TIMEOUT_S,
+	    MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		snprintf(err, errsize, "metrics: libmicrohttpd could not start its thread");
+		close(fd);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+metrics_server_stop(struct metrics_server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->daemon);	/* joins the thread, closes the sockets */
+	free(s);
+}
+
+#else	/* !HAVE_METRICS */
+
+struct metrics_server *
+metrics_server_start(struct monitor *m, const char *stack, const char *addr, int port,
+    char *err, size_t errsize)
+{
+	(void)m;
+	(void)stack;
+	(void)addr;
+	(void)port;
+	snprintf(err, errsize, "metrics: this build has no metrics server (configured "
+	    "--without-metrics); install libmicrohttpd-dev and rebuild");
+	return NULL;
+}
+
+void
+metrics_server_stop(struct metrics_server *s)
+{
+	(void)s;
+}
+
+#endif
