@@ -1,0 +1,81 @@
+#!/bin/bash
+# report.sh — `pylontop report DIR` end to end (issue 13): against the
+# simulator as an LV stack of 16, an HV controller with 5 BMUs and a Pytes
+# LV stack (PYTES> prompt), the report writes report.md, report.html and
+# raw/; every lifetime counter, per-cell SOH count and event-log entry in
+# both files equals the simulator's truth file (tests/tools/report_check.py),
+# the HTML validates (tidy, and a strict parse: every element closed, no
+# external reference), a hostile barcode is escaped in both formats, the
+# site name and thresholds come from the config file, the simulator
+# received no command outside the read-only table, and a device that does
+# not answer gets a one-line error and no report.
+PT_TEST_TIMEOUT=150
+. "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
+command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
+command -v python3 >/dev/null 2>&1 || skip "python3 is missing (scripts/setup installs it)"
+command -v tidy >/dev/null 2>&1 || skip "tidy is missing (scripts/setup installs it)"
+[ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
+CHECK="$top_srcdir/tests/tools/report_check.py"
+
+cat >"$T/conf" <<'EOF'
+SITE_NAME=Farm <North> & "Barn"
+REPORT_SPREAD_DEGRADING_MV=25
+REPORT_SPREAD_FAILED_MV=45
+EOF
+
+run_case() {	# NAME PROTOCOL MODULES [SIM ARGS...]
+	local name=$1 proto=$2 n=$3; shift 3
+	sim_start "$name" --protocol "$proto" --modules "$n" --state "$T/$name.json" "$@"
+	"$PYLONTOP" -c "$T/conf" -d "$SIM_DEV" -p "$proto" -i 0.2 report "$T/$name.out" \
+	    >"$T/$name.stdout" 2>"$T/$name.log" ||
+		fail "$name: report failed: $(cat "$T/$name.log")"
+	kill "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null	# truth file complete
+	[ -s "$T/$name.out/report.md" ] && [ -s "$T/$name.out/report.html" ] &&
+	    [ -d "$T/$name.out/raw" ] || fail "$name: report.md, report.html or raw/ missing"
+	grep -qx "$T/$name.out/report.html" "$T/$name.stdout" ||
+		fail "$name: the paths written were not printed"
+	python3 "$CHECK" "$T/$name.out" "$T/$name.json" "$proto" >"$T/$name-check.log" 2>&1 ||
+		fail "$name: the report differs from the truth:
+$(cat "$T/$name-check.log")"
+	tidy -errors -q "$T/$name.out/report.html" >"$T/$name-tidy.log" 2>&1 ||
+		fail "$name: report.html is not valid HTML: $(cat "$T/$name-tidy.log")"
+	grep -Eiq '(src|href)=|https?://' "$T/$name.out/report.html" &&
+		fail "$name: report.html refers to something outside itself"
+	jq -e '.refused_commands == 0 and .commands > 0 and .write_count == 0' \
+	    "$T/$name.json" >/dev/null ||
+		fail "$name: the simulator saw a command outside the read-only table"
+	# Site name and thresholds from the config file, escaped.
+	grep -Fq '# Farm \<North\> \& "Barn"' "$T/$name.out/report.md" ||
+		fail "$name: SITE_NAME is not the Markdown title, escaped"
+	grep -Fq '<h1>Farm &lt;North&gt; &amp; &quot;Barn&quot;</h1>' \
+	    "$T/$name.out/report.html" || fail "$name: SITE_NAME is not the HTML title, escaped"
+	grep -Fq '| healthy spread | below 25 mV |' "$T/$name.out/report.md" ||
+		fail "$name: the configured threshold is not stated"
+	note "$name: both files and raw/ equal to the truth, HTML valid, read-only"
+}
+
+run_case lv16 lv 16 --log-entries 60
+[ "$(ls "$T/lv16.out/raw" | wc -l)" -ge 48 ] ||
+	fail "lv16: raw/ should hold stat, soh and info of 16 modules: $(ls "$T/lv16.out/raw")"
+run_case pytes lv 3 --prompt pytes --log-entries 20
+
+# HV: the controller's records; its barcode is hostile markup.
+HOSTILE='PPT<b>x</b>&amp;|*_[a]`'
+run_case hv5 hv 5 --log-entries 25 --barcode "$HOSTILE"
+grep -Fq 'PPT\<b\>x\</b\>\&amp;\|\*\_\[a\]\`' "$T/hv5.out/report.md" ||
+	fail "hv5: the hostile barcode is not escaped in report.md"
+grep -Fq 'PPT&lt;b&gt;x&lt;/b&gt;&amp;amp;|*_[a]`' "$T/hv5.out/report.html" ||
+	fail "hv5: the hostile barcode is not escaped in report.html"
+grep -Fq '<b>x' "$T/hv5.out/report.md" "$T/hv5.out/report.html" &&
+	fail "hv5: the hostile barcode reached a report unescaped"
+note "hv5: a hostile barcode is escaped in both formats"
+
+# A device that does not answer: one line, non-zero, no report.
+sim_start silent --protocol lv --modules 2 --fault silence --fault-every 1
+"$PYLONTOP" -d "$SIM_DEV" -p lv report "$T/silent.out" >/dev/null 2>"$T/silent.log" &&
+	fail "a silent device gave a report"
+[ "$(wc -l <"$T/silent.log")" -eq 1 ] && grep -q "did not answer" "$T/silent.log" ||
+	fail "a silent device did not get one clear line: $(cat "$T/silent.log")"
+[ -e "$T/silent.out/report.md" ] && fail "a silent device left a report"
+note "silent device: $(cat "$T/silent.log")"
+exit 0
