@@ -10,10 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app/app.h"
-#include "app/report_write.h"
+#include "sink/report.h"
 #include "core/session.h"
 #include "link/link.h"
 #include "model/records.h"
@@ -23,17 +22,6 @@
 #define REPORT_SAMPLES		4	/* cycles after the records round */
 #define REPORT_DEADLINE_MS	90000	/* the whole acquisition */
 #define REPORT_GAP_MAX_MS	2000	/* at most this between cycles */
-
-/* "pylontop-report-20261204-214512" in the current directory. */
-static void
-default_dir(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, size, "pylontop-report-%Y%m%d-%H%M%S", &tm);
-}
 
 static int
 acquire(const struct app_options *o, struct session *s, struct report_input *in,
@@ -84,7 +72,7 @@ app_report(const struct app_options *o, const char *dir_arg)
 	if (dir_arg != NULL)
 		snprintf(dir, sizeof dir, "%s", dir_arg);
 	else
-		default_dir(dir, sizeof dir);
+		report_default_dir(dir, sizeof dir);
 	sig_install();
 	if (link_init(&link, o->cfg.device, o->cfg.baud) != 0) {
 		fprintf(stderr, "pylontop: %s\n", link_error(&link));

@@ -222,6 +222,13 @@ key_repaint(struct tui *t, int ch)
 }
 
 static void
+key_report(struct tui *t, int ch)
+{
+	(void)ch;
+	tui_write_report(t);
+}
+
+static void
 key_quit(struct tui *t, int ch)
 {
 	(void)ch;
@@ -254,6 +261,7 @@ static const struct key_entry keys[] = {
 	{ { 'l' }, "l", "CSV logging on / off", 0, key_csv },
 	{ { 'a' }, "a", "acknowledge alarms (cleared ones go)", 0, key_ack },
 	{ { 'p' }, "p", "freeze the display (reading goes on)", 0, key_freeze },
+	{ { 'W' }, "W", "write a service report (pylontop report)", 0, key_report },
 	{ { CTRL('l') }, "Ctrl-L", "repaint the screen", 0, key_repaint },
 	{ { 'q', 'Q', KEY_F(10) }, "q Q F10", "quit", 0, key_quit },
 };

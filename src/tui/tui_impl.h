@@ -113,6 +113,9 @@ extern const int tui_n_metrics;
 extern const int tui_zooms[];
 extern const int tui_n_zooms;
 
+/* report_key.c: 'W', a service report from the monitor's snapshots. */
+void	tui_write_report(struct tui *t);
+
 /* tui.c */
 void	tui_message(struct tui *t, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

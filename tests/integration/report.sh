@@ -70,6 +70,40 @@ grep -Fq '<b>x' "$T/hv5.out/report.md" "$T/hv5.out/report.html" &&
 	fail "hv5: the hostile barcode reached a report unescaped"
 note "hv5: a hostile barcode is escaped in both formats"
 
+# 'W' in the UI writes the same report from the monitor's snapshots (the
+# records read at start, the history), in the current directory.
+TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
+if [ -n "$TMUX_BIN" ] && grep -q "^#define HAVE_TUI 1" "$top_builddir/autoconfig.h" 2>/dev/null
+then
+	SOCK="$T/tmux.sock"
+	tm() { "$TMUX_BIN" -S "$SOCK" -f /dev/null "$@"; }
+	PT_ON_EXIT="tm kill-server"
+	mkdir "$T/uicwd"
+	sim_start ui --protocol lv --modules 4 --state "$T/ui.json" --log-entries 15
+	tm new-session -d -s pt -x 80 -y 24 "cd '$T/uicwd' && '$PYLONTOP' -c '$T/conf' -d '$SIM_DEV' \
+	    -p lv -i 0.5 2>'$T/ui.err'" || fail "ui: tmux did not start"
+	wait_for 10 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | grep -q 'Curr A'" ||
+		fail "ui: no overview after 10 s: $(cat "$T/ui.err")"
+	sleep 3		# the records round at start, a few samples
+	tm send-keys -t pt W
+	wait_for 5 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt |
+	    grep -q 'Report written to pylontop-report-'" ||
+		fail "ui: 'W' did not say the report was written: $(tm capture-pane -p -t pt)"
+	tm capture-pane -p -t pt | grep -q 'records not read yet' &&
+		fail "ui: the records round at start had not finished after 3 s"
+	tm send-keys -t pt q
+	sleep 0.5
+	kill "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null
+	ui_dir=$(ls -d "$T"/uicwd/pylontop-report-* | head -1)
+	python3 "$CHECK" "$ui_dir" "$T/ui.json" lv >"$T/ui-check.log" 2>&1 ||
+		fail "ui: the report differs from the truth:
+$(cat "$T/ui-check.log")"
+	tidy -errors -q "$ui_dir/report.html" >/dev/null 2>&1 || fail "ui: report.html is not valid"
+	note "ui: 'W' wrote $(basename "$ui_dir"), equal to the truth"
+else
+	note "ui: skipped (no tmux or built without the TUI)"
+fi
+
 # A device that does not answer: one line, non-zero, no report.
 sim_start silent --protocol lv --modules 2 --fault silence --fault-every 1
 "$PYLONTOP" -d "$SIM_DEV" -p lv report "$T/silent.out" >/dev/null 2>"$T/silent.log" &&

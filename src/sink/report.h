@@ -1,14 +1,15 @@
-/* report_write.h — pylontop report: what a session saw, and the writer of
+/* report.h — pylontop report: what a session saw, and the writer of
  * report.md, report.html and raw/ (issue 13).
  *
  * The acquisition (app/report.c) fills a struct report_input from its
  * samples and the records round; report_write() renders it.  Both files
  * come from the same calls through one small block writer, so they say
  * the same things; every device string is escaped for its format there. */
-#ifndef PT_REPORT_WRITE_H
-#define PT_REPORT_WRITE_H
+#ifndef PT_REPORT_H
+#define PT_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -54,6 +55,8 @@ struct report_input {
 
 /* Count a sample in: spreads by condition, alarms seen. */
 void	report_observe(struct report_input *in, const struct pt_sample *s);
+/* "pylontop-report-20261204-214512" (in the current directory). */
+void	report_default_dir(char *buf, size_t size);
 /* Write DIR/report.md, DIR/report.html, DIR/raw/ (DIR created if absent).
  * 0, or -1 with a one-line reason in why. */
 int	report_write(const struct report_input *in, const char *dir, char *why, size_t whysize);

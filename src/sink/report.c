@@ -1,4 +1,4 @@
-/* report_write.c — render a service report (report.md, report.html, raw/).
+/* report.c — render a service report (report.md, report.html, raw/).
  *
  * One block writer (heading, paragraph, table) with a Markdown and an HTML
  * back end: the content is built once, each back end escapes every string
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "app/report_write.h"
+#include "sink/report.h"
 #include "pt_git.h"
 #include "util/clock.h"
 
@@ -833,6 +833,16 @@ write_raw(const struct pt_records *r, const char *dir, char *why, size_t whysize
 		}
 	}
 	return 0;
+}
+
+void
+report_default_dir(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, size, "pylontop-report-%Y%m%d-%H%M%S", &tm);
 }
 
 int
