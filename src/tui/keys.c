@@ -11,7 +11,8 @@
 #include <string.h>
 
 #define VIEW(v)		(1u << (v))
-#define SCROLLING	(VIEW(TV_OVERVIEW) | VIEW(TV_CELLS) | VIEW(TV_ALARMS) | VIEW(TV_HELP))
+#define SCROLLING	(VIEW(TV_OVERVIEW) | VIEW(TV_CELLS) | VIEW(TV_ALARMS) | VIEW(TV_HELP) | \
+			 VIEW(TV_INVENTORY) | VIEW(TV_EVENTS))
 #define CTRL(c)		((c) & 0x1f)
 
 typedef void key_fn(struct tui *, int);
@@ -25,7 +26,7 @@ struct key_entry {
 };
 
 static const char *const view_names[TV_COUNT] = {
-	"Overview", "Cells", "History", "Alarms", "Help",
+	"Overview", "Cells", "History", "Alarms", "Help", "Inventory", "Events",
 };
 
 static int
@@ -38,6 +39,19 @@ static void
 key_view(struct tui *t, int ch)
 {
 	tui_set_view(t, (enum tui_view)(ch - '1'));
+}
+
+static void
+key_records_view(struct tui *t, int ch)
+{
+	tui_set_view(t, ch == 'i' ? TV_INVENTORY : TV_EVENTS);
+}
+
+static void
+key_filter(struct tui *t, int ch)
+{
+	(void)ch;
+	tui_events_filter(t);
 }
 
 static void
@@ -238,6 +252,8 @@ key_quit(struct tui *t, int ch)
 /* First match wins: view-specific bindings come before general ones. */
 static const struct key_entry keys[] = {
 	{ { '1', '2', '3', '4', '5' }, "1-5", "Overview, Cells, History, Alarms, Help", 0, key_view },
+	{ { 'i', 'e' }, "i e", "Inventory, Events (the BMS's own records)", 0, key_records_view },
+	{ { 'f' }, "f", "events of one module / the next / all", VIEW(TV_EVENTS), key_filter },
 	{ { '\t', KEY_BTAB }, "Tab S-Tab", "next / previous view", 0, key_next_view },
 	{ { '?', KEY_F(1) }, "? F1", "this help (again: back)", 0, key_help },
 	{ { KEY_UP, 'k', KEY_DOWN, 'j' }, "Up Down k j", "previous / next metric",

@@ -195,6 +195,8 @@ draw(struct tui *t)
 		case TV_CELLS: view_cells(t, top, rows, COLS); break;
 		case TV_HISTORY: view_history(t, top, rows, COLS); break;
 		case TV_ALARMS: view_alarms(t, top, rows, COLS); break;
+		case TV_INVENTORY: view_inventory(t, top, rows, COLS); break;
+		case TV_EVENTS: view_events(t, top, rows, COLS); break;
 		default: view_help(t, top, rows, COLS); break;
 		}
 		draw_message(t);

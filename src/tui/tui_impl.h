@@ -33,7 +33,8 @@
 /* Rows a wrapped link or key message may take at most. */
 #define TUI_MESSAGE_LINES	4
 
-enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_HELP, TV_COUNT };
+enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_HELP,
+	TV_INVENTORY, TV_EVENTS, TV_COUNT };	/* the last two: keys i and e */
 
 /* What a piece of text means; draw.c maps each role to a colour pair, or
  * to bold/reverse/underline when colours are off or missing. */
@@ -204,6 +205,10 @@ void	view_cells(struct tui *t, int top, int rows, int cols);
 void	view_history(struct tui *t, int top, int rows, int cols);
 void	view_alarms(struct tui *t, int top, int rows, int cols);
 void	view_help(struct tui *t, int top, int rows, int cols);
+/* view_records.c: the BMS records; 'f' filters the events by module. */
+void	view_inventory(struct tui *t, int top, int rows, int cols);
+void	view_events(struct tui *t, int top, int rows, int cols);
+void	tui_events_filter(struct tui *t);
 
 /* Clamp a view's scroll offset to 0 .. max and return it. */
 int	tui_clamp_scroll(struct tui *t, enum tui_view v, int max);
