@@ -7,7 +7,8 @@
 # the HTML validates (tidy, and a strict parse: every element closed, no
 # external reference), a hostile barcode is escaped in both formats, the
 # site name and thresholds come from the config file, the simulator
-# received no command outside the read-only table, and a device that does
+# received no command outside the read-only table, thresholds out of order
+# or not numbers are refused in one line, and a device that does
 # not answer gets a one-line error and no report.
 PT_TEST_TIMEOUT=150
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
@@ -103,6 +104,20 @@ $(cat "$T/ui-check.log")"
 else
 	note "ui: skipped (no tmux or built without the TUI)"
 fi
+
+# Thresholds out of order or not numbers: one line naming the key, exit 2.
+printf 'REPORT_SPREAD_DEGRADING_MV=60\n' >"$T/bad.conf"
+"$PYLONTOP" -c "$T/bad.conf" -d /dev/null report "$T/bad.out" 2>"$T/bad.log" >/dev/null
+rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$T/bad.log")" -eq 1 ] &&
+    grep -q "REPORT_SPREAD_DEGRADING_MV (60) is above REPORT_SPREAD_FAILED_MV" "$T/bad.log" ||
+	fail "thresholds out of order: rc $rc, $(cat "$T/bad.log")"
+printf 'REPORT_SOC_MIN=lots\n' >"$T/bad.conf"
+"$PYLONTOP" -c "$T/bad.conf" -d /dev/null report "$T/bad.out" 2>"$T/bad.log" >/dev/null
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "REPORT_SOC_MIN: 'lots' is not a percentage" "$T/bad.log" ||
+	fail "a bad threshold: rc $rc, $(cat "$T/bad.log")"
+[ -e "$T/bad.out" ] && fail "a bad configuration left a report directory"
 
 # A device that does not answer: one line, non-zero, no report.
 sim_start silent --protocol lv --modules 2 --fault silence --fault-every 1
