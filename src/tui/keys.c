@@ -26,7 +26,7 @@ struct key_entry {
 };
 
 static const char *const view_names[TV_COUNT] = {
-	"Overview", "Cells", "History", "Alarms", "Help", "Inventory", "Events",
+	"Overview", "Cells", "History", "Alarms", "Inventory", "Events", "Help",
 };
 
 static int
@@ -38,7 +38,7 @@ page(void)
 static void
 key_view(struct tui *t, int ch)
 {
-	tui_set_view(t, (enum tui_view)(ch - '1'));
+	tui_set_view(t, ch == '5' ? TV_HELP : (enum tui_view)(ch - '1'));
 }
 
 static void

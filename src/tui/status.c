@@ -14,10 +14,10 @@
 #include "util/clock.h"
 
 static const char *const tab_names[TV_COUNT] = {
-	"Overview", "Cells", "History", "Alarms", "Help", "Inventory", "Events",
+	"Overview", "Cells", "History", "Alarms", "Inventory", "Events", "Help",
 };
 /* The key of each tab (keys.c). */
-static const char tab_keys[TV_COUNT + 1] = "12345ie";
+static const char tab_keys[TV_COUNT + 1] = "1234ie5";
 
 static int
 active_alarms(const struct tui *t)

@@ -33,8 +33,10 @@
 /* Rows a wrapped link or key message may take at most. */
 #define TUI_MESSAGE_LINES	4
 
-enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_HELP,
-	TV_INVENTORY, TV_EVENTS, TV_COUNT };	/* the last two: keys i and e */
+/* Help stays last (Tab from it wraps to the Overview); Inventory and
+ * Events have the keys i and e, not numbers. */
+enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_INVENTORY, TV_EVENTS,
+	TV_HELP, TV_COUNT };
 
 /* What a piece of text means; draw.c maps each role to a colour pair, or
  * to bold/reverse/underline when colours are off or missing. */
