@@ -726,10 +726,13 @@ slow_entries(const struct console_priv *p)
 static void
 slow_entry(const struct console_priv *p, int k, const char **cmd, int *arg)
 {
-	static const char *const pair[] = { "info", "stat" };
+	int half = slow_entries(p) / 2;
 
-	*cmd = pair[k % 2];
-	*arg = p->dialect == CD_LV ? p->ids[k / 2] : 0;
+	/* Every module's `info` first, then the counters: on a slow line
+	 * the barcodes (what MQTT and the UI name modules by) are complete
+	 * after half the round. */
+	*cmd = k < half ? "info" : "stat";
+	*arg = p->dialect == CD_LV ? p->ids[k % (half > 0 ? half : 1)] : 0;
 }
 
 /* The slow reads (identity, counters) of a round: all at once for
