@@ -25,6 +25,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "Usage: pylontop [OPTION]...\n"
+"       pylontop report [DIR] [OPTION]...\n"
 "Monitor a Pylontech battery stack: terminal UI, CSV log, MQTT/Home Assistant.\n"
 "\n"
 "Device:\n"
@@ -52,6 +53,9 @@ usage(FILE *f)
 "                        (Ctrl-C: exit 130, nothing printed)\n"
 "      --records         read the BMS's own records (identity, counters, cell SOH,\n"
 "                        event log, clock offset) of every module, print, exit\n"
+"  report [DIR]          write a service report of the stack into DIR (default\n"
+"                        pylontop-report-DATE-TIME): report.md, report.html and\n"
+"                        raw/ with every answer verbatim; read-only, a few cycles\n"
 "  -f, --format F        text, json or csv (for --once, --headless, --decode;\n"
 "                        --records: text or json)\n"
 "      --headless        run without UI until SIGTERM (for systemd); SIGHUP\n"
@@ -172,6 +176,8 @@ static const char shortopts[] = ":d:b:p:i:f:n:c:vhV";
 /* The modes given; some combine (--demo with --once or --headless). */
 struct modes {
 	bool	once, headless, demo, decode, list, probe, records;
+	bool	report;			/* `pylontop report [DIR]` */
+	const char *report_dir;		/* NULL: pylontop-report-DATE-TIME */
 };
 
 /* Where the MQTT broker and password came from.  Two levels: the user's
@@ -361,6 +367,12 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 		default: return bad_option(ch, argv);
 		}
 	}
+	/* `report [DIR]`: a command word, then at most a directory. */
+	if (rc == 0 && optind < argc && !md->probe && strcmp(argv[optind], "report") == 0) {
+		md->report = true;
+		if (++optind < argc)
+			md->report_dir = argv[optind++];
+	}
 	/* --probe takes the ports to probe as arguments. */
 	if (rc == 0 && optind < argc && !md->probe)
 		rc = die_usage("unexpected argument '%s'", argv[optind]);
@@ -386,6 +398,9 @@ check_modes(const struct modes *md, const struct app_options *o)
 	if (md->records && (md->once || md->headless || md->demo || md->decode || md->list ||
 	    md->probe))
 		return die_usage(conflict, "--records and another mode");
+	if (md->report && (md->once || md->headless || md->demo || md->decode || md->list ||
+	    md->probe || md->records))
+		return die_usage(conflict, "report and another mode");
 	if (o->decode_command != NULL && !md->decode)
 		return die_usage("%s goes with --decode FILE", "--command");
 	if (o->count > 0 && md->once)
@@ -522,6 +537,8 @@ main(int argc, char **argv)
 		return app_once(&o);
 	if (md.records)
 		return app_records(&o);
+	if (md.report)
+		return app_report(&o, md.report_dir);
 	if (md.headless)
 		return app_headless(&o);
 	return app_interactive(&o);

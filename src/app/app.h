@@ -44,6 +44,9 @@ int	app_decode_text(char *buf, size_t len, const char *path, const struct app_op
 int	app_once(const struct app_options *o);
 /* pylontop --records: the BMS's own records of every module, printed. */
 int	app_records(const struct app_options *o);
+/* pylontop report [DIR]: a service report (report.md, report.html, raw/)
+ * of the whole stack; dir NULL: pylontop-report-DATE-TIME. */
+int	app_report(const struct app_options *o, const char *dir);
 /* pylontop --headless: run until a signal or --count samples. */
 int	app_headless(const struct app_options *o);
 /* pylontop (TUI) or --headless fallback when there is no terminal/TUI. */

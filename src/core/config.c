@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,10 @@ config_defaults(struct pt_config *c)
 	c->mqtt.retain = false;
 	alarm_config_defaults(&c->alarms);
 	health_config_defaults(&c->health);
+	c->report = (struct report_config){
+		.spread_degrading_mv = 30, .spread_failed_mv = 50,
+		.load_min_a = 1, .load_max_a = 5, .soc_min = 20, .soc_max = 80,
+	};
 }
 
 static int
@@ -384,6 +389,47 @@ set_metrics(struct pt_config *c, const char *key, const char *value, char *err,
 	return 0;
 }
 
+/* SITE_NAME and the report's thresholds (pylontop.conf(5)). */
+static int
+set_report(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	static const struct {
+		const char *key;
+		size_t	off;
+		double	lo, hi;
+	} nums[] = {
+		{ "REPORT_SPREAD_DEGRADING_MV", offsetof(struct report_config, spread_degrading_mv),
+		  0, 1000 },
+		{ "REPORT_SPREAD_FAILED_MV", offsetof(struct report_config, spread_failed_mv),
+		  0, 1000 },
+		{ "REPORT_LOAD_MIN_A", offsetof(struct report_config, load_min_a), 0, 1000 },
+		{ "REPORT_LOAD_MAX_A", offsetof(struct report_config, load_max_a), 0, 1000 },
+		{ "REPORT_SOC_MIN", offsetof(struct report_config, soc_min), 0, 100 },
+		{ "REPORT_SOC_MAX", offsetof(struct report_config, soc_max), 0, 100 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (strcmp(key, "SITE_NAME") == 0)
+		return set_str(c->report.site_name, sizeof c->report.site_name, key, value,
+		    err, errsize);
+	for (i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+		if (strcmp(key, nums[i].key) != 0)
+			continue;
+		errno = 0;
+		v = strtod(value, &end);
+		if (errno != 0 || end == value || *end != '\0' || v < nums[i].lo ||
+		    v > nums[i].hi)
+			return bad(err, errsize, key, value, nums[i].hi > 100 ?
+			    "is not a number from 0 to 1000" : "is not a percentage (0-100)");
+		*(double *)((char *)&c->report + nums[i].off) = v;
+		return 0;
+	}
+	return 1;
+}
+
 int
 config_set(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
 {
@@ -398,6 +444,8 @@ config_set(struct pt_config *c, const char *key, const char *value, char *err, s
 		return rc;
 	if ((rc = health_config_set(&c->health, key, value, err, errsize)) != 0)
 		return rc < 0 ? PT_ERR_CONFIG : 0;
+	if ((rc = set_report(c, key, value, err, errsize)) <= 0)
+		return rc;
 	rc = alarm_config_set(&c->alarms, key, value, err, errsize);
 	if (rc < 0)
 		return PT_ERR_CONFIG;
@@ -634,6 +682,19 @@ config_finish(struct pt_config *c)
 int
 config_check(const struct pt_config *c, char *err, size_t errsize)
 {
+	const struct report_config *r = &c->report;
+
+	if (r->spread_degrading_mv > r->spread_failed_mv) {
+		snprintf(err, errsize, "REPORT_SPREAD_DEGRADING_MV (%g) is above "
+		    "REPORT_SPREAD_FAILED_MV (%g): give them in order", r->spread_degrading_mv,
+		    r->spread_failed_mv);
+		return PT_ERR_CONFIG;
+	}
+	if (r->load_min_a > r->load_max_a || r->soc_min > r->soc_max) {
+		snprintf(err, errsize, "REPORT_LOAD_MIN_A/REPORT_LOAD_MAX_A or "
+		    "REPORT_SOC_MIN/REPORT_SOC_MAX are not in order (min above max)");
+		return PT_ERR_CONFIG;
+	}
 	if (alarm_config_check(&c->alarms, err, errsize) != 0)
 		return PT_ERR_CONFIG;
 	return health_config_check(&c->health, err, errsize);

@@ -37,6 +37,16 @@ struct mqtt_config {
 	char	device_name[64];	/* DEVICE_NAME, "" -> "Pylontech stack" */
 };
 
+/* pylontop report (issue 13): the site's name and the thresholds of the
+ * verdict (pylontop.conf(5); the report states the values it used). */
+struct report_config {
+	char	site_name[128];		/* SITE_NAME */
+	double	spread_degrading_mv;	/* REPORT_SPREAD_DEGRADING_MV, 30 */
+	double	spread_failed_mv;	/* REPORT_SPREAD_FAILED_MV, 50 */
+	double	load_min_a, load_max_a;	/* REPORT_LOAD_MIN_A 1, REPORT_LOAD_MAX_A 5 */
+	double	soc_min, soc_max;	/* REPORT_SOC_MIN 20, REPORT_SOC_MAX 80 */
+};
+
 struct pt_config {
 	char	device[256];		/* SERIAL_PORT / -d */
 	int	baud;			/* 0: dialect default */
@@ -56,6 +66,7 @@ struct pt_config {
 	struct mqtt_config	mqtt;
 	struct alarm_config	alarms;
 	struct health_config	health;
+	struct report_config	report;
 	char	source[512];		/* the config file read, "" if none */
 	bool	mqtt_enabled_explicit;	/* MQTT_ENABLED / --mqtt / --no-mqtt given */
 	/* METRICS_LISTEN / --metrics [ADDR:]PORT: Prometheus /metrics. */

@@ -14,7 +14,7 @@
 
 #define VIEW(v)		(1u << (v))
 #define SCROLLING	(VIEW(TV_OVERVIEW) | VIEW(TV_CELLS) | VIEW(TV_ALARMS) | VIEW(TV_HELP) | \
-			 VIEW(TV_CONSOLE))
+			 VIEW(TV_CONSOLE) | VIEW(TV_INVENTORY) | VIEW(TV_EVENTS))
 #define CTRL(c)		((c) & 0x1f)
 
 typedef void key_fn(struct tui *, int);
@@ -29,6 +29,7 @@ struct key_entry {
 
 static const char *const view_names[TV_COUNT] = {
 	"Overview", "Cells", "History", "Alarms", "Help", "Health", "Console",
+	"Inventory", "Events",
 };
 
 static int
@@ -40,7 +41,20 @@ page(void)
 static void
 key_view(struct tui *t, int ch)
 {
-	tui_set_view(t, (enum tui_view)(ch - '1'));
+	tui_set_view(t, ch == '5' ? TV_HELP : (enum tui_view)(ch - '1'));
+}
+
+static void
+key_records_view(struct tui *t, int ch)
+{
+	tui_set_view(t, ch == 'i' ? TV_INVENTORY : TV_EVENTS);
+}
+
+static void
+key_filter(struct tui *t, int ch)
+{
+	(void)ch;
+	tui_events_filter(t);
 }
 
 static void
@@ -290,6 +304,13 @@ key_repaint(struct tui *t, int ch)
 }
 
 static void
+key_report(struct tui *t, int ch)
+{
+	(void)ch;
+	tui_write_report(t);
+}
+
+static void
 key_quit(struct tui *t, int ch)
 {
 	(void)ch;
@@ -300,6 +321,8 @@ key_quit(struct tui *t, int ch)
 static const struct key_entry keys[] = {
 	{ { '1', '2', '3', '4', '5', '6', '7' }, "1-7", "Overview, Cells, History, Alarms, Help, Health, Console",
 	    0, key_view },
+	{ { 'i', 'e' }, "i e", "Inventory, Events (the BMS's own records)", 0, key_records_view },
+	{ { 'f' }, "f", "events of one module / the next / all", VIEW(TV_EVENTS), key_filter },
 	{ { '\t', KEY_BTAB }, "Tab S-Tab", "next / previous view", 0, key_next_view },
 	{ { '?', KEY_F(1) }, "? F1", "this help (again: back)", 0, key_help },
 	{ { KEY_UP, 'k', KEY_DOWN, 'j' }, "Up Down k j", "previous / next metric",
@@ -329,6 +352,7 @@ static const struct key_entry keys[] = {
 	{ { 'x' }, "x", "recording (--record) on / off", 0, key_record },
 	{ { 'P' }, "P", "replay: pause / resume", 0, key_replay_pause },
 	{ { '>' }, ">", "replay: skip 60 s ahead", 0, key_replay_skip },
+	{ { 'W' }, "W", "write a service report (pylontop report)", 0, key_report },
 	{ { CTRL('l') }, "Ctrl-L", "repaint the screen", 0, key_repaint },
 	{ { 'q', 'Q', KEY_F(10) }, "q Q F10", "quit", 0, key_quit },
 };

@@ -15,7 +15,10 @@
 
 static const char *const tab_names[TV_COUNT] = {
 	"Overview", "Cells", "History", "Alarms", "Help", "Health", "Console",
+	"Inventory", "Events",
 };
+/* The key of each tab (keys.c). */
+static const char tab_keys[TV_COUNT + 1] = "1234567ie";
 
 static int
 active_alarms(const struct tui *t)
@@ -42,9 +45,9 @@ tui_draw_tabs(struct tui *t)
 	x += tui_text(0, 0, COLS, short_names ? "pylontop " : " pylontop  ");
 	for (v = 0; v < TV_COUNT; v++) {
 		if (short_names && v != (int)t->view)
-			snprintf(buf, sizeof buf, " %d ", v + 1);
+			snprintf(buf, sizeof buf, " %c ", tab_keys[v]);
 		else
-			snprintf(buf, sizeof buf, " %d %s ", v + 1, tab_names[v]);
+			snprintf(buf, sizeof buf, " %c %s ", tab_keys[v], tab_names[v]);
 		tui_role(t, v == (int)t->view ? TR_TAB_ON : TR_TAB);
 		x += tui_text(0, x, COLS - x, buf);
 	}

@@ -200,6 +200,8 @@ draw(struct tui *t)
 		case TV_ALARMS: view_alarms(t, top, rows, COLS); break;
 		case TV_HEALTH: view_health(t, top, rows, COLS); break;
 		case TV_CONSOLE: view_console(t, top, rows, COLS); break;
+		case TV_INVENTORY: view_inventory(t, top, rows, COLS); break;
+		case TV_EVENTS: view_events(t, top, rows, COLS); break;
 		default: view_help(t, top, rows, COLS); break;
 		}
 		draw_message(t);

@@ -34,7 +34,9 @@
 /* Rows a wrapped link or key message may take at most. */
 #define TUI_MESSAGE_LINES	4
 
-enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_HELP, TV_HEALTH, TV_CONSOLE, TV_COUNT };
+/* Views 1-7 by number; Inventory and Events (the BMS's records) by i and e. */
+enum tui_view { TV_OVERVIEW, TV_CELLS, TV_HISTORY, TV_ALARMS, TV_HELP, TV_HEALTH, TV_CONSOLE,
+	TV_INVENTORY, TV_EVENTS, TV_COUNT };
 
 /* What a piece of text means; draw.c maps each role to a colour pair, or
  * to bold/reverse/underline when colours are off or missing. */
@@ -123,6 +125,9 @@ extern const int tui_n_metrics;
 /* Buckets per chart dot: zoom levels. */
 extern const int tui_zooms[];
 extern const int tui_n_zooms;
+
+/* report_key.c: 'W', a service report from the monitor's snapshots. */
+void	tui_write_report(struct tui *t);
 
 /* tui.c */
 void	tui_message(struct tui *t, const char *fmt, ...)
@@ -217,6 +222,10 @@ void	view_console(struct tui *t, int top, int rows, int cols);
 /* view_console.c: a key while a command is being typed (Enter sends,
  * Esc cancels); true when it was taken. */
 bool	console_input_key(struct tui *t, int ch);
+/* view_records.c: the BMS records; 'f' filters the events by module. */
+void	view_inventory(struct tui *t, int top, int rows, int cols);
+void	view_events(struct tui *t, int top, int rows, int cols);
+void	tui_events_filter(struct tui *t);
 
 /* Clamp a view's scroll offset to 0 .. max and return it. */
 int	tui_clamp_scroll(struct tui *t, enum tui_view v, int max);

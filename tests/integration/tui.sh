@@ -148,7 +148,8 @@ check_views() {
 	key 5; shows '^ Keys' || fail "$name: '5' did not show Help"
 	key 6; shows 'Findings' || fail "$name: '6' did not show Health"
 	key Tab; shows 'Raw console' || fail "$name: Tab from Health did not show the Console"
-	key Tab; shows 'Curr A' || fail "$name: Tab from the Console did not wrap to the Overview"
+	key Tab; shows 'Inventory' || fail "$name: Tab from the Console did not show the Inventory"
+	key Tab; key Tab; shows 'Curr A' || fail "$name: Tab from Events did not wrap to the Overview"
 	key '?'; shows '^ Keys' || fail "$name: '?' did not show Help"
 	key '?'; shows 'Curr A' || fail "$name: '?' in Help did not go back"
 	key 1; shows 'Curr A' || fail "$name: '1' did not show the Overview"
@@ -156,7 +157,7 @@ check_views() {
 	key 1; shows 'Curr A' || fail "$name: '1' did not show the Overview"
 	key p; shows 'FROZEN' || fail "$name: 'p' did not freeze"
 	key p; screen | grep -q FROZEN && fail "$name: second 'p' did not unfreeze"
-	note "$name: keys 1-5, Tab, ?, r, p switch as they should"
+	note "$name: keys 1-7, Tab, ?, r, p switch as they should"
 }
 
 check_toggles() {
