@@ -52,13 +52,22 @@ ms=$(($(now_ms) - t0))
 [ "$rc" -eq 0 ] || fail "replay: exit $rc: $(tail -3 "$T/replay.log")"
 grep -q 'end of the recording' "$T/replay.log" || fail "replay: did not say it ended"
 [ "$ms" -lt 5000 ] || fail "replay took $ms ms (want < 5 s)"
-cmp -s "$T/live.csv" "$T/replay.csv" ||
-	fail "replay: CSV differs from the live run's: $(diff "$T/live.csv" "$T/replay.csv" | cut -c1-120 | head -6)"
+# Device values, times and sequence must be equal; the cells' age is the
+# host's own timing (when the parse finished after the answer came), a few
+# ms that the recording's timestamps do not carry, so it is left out.
+no_age() {	# no_age CSV: the file without its mNN_cells_age_s columns
+	awk -F, -v OFS=, 'NR == 1 || $1 == "time" { n = 0; for (i = 1; i <= NF; i++) keep[i] = $i !~ /_cells_age_s$/ }
+	{ out = ""; for (i = 1; i <= NF; i++) if (keep[i]) out = out (out == "" ? "" : ",") $i; print out }' "$1"
+}
+no_age "$T/live.csv" >"$T/live.values"
+no_age "$T/replay.csv" >"$T/replay.values"
+cmp -s "$T/live.values" "$T/replay.values" ||
+	fail "replay: CSV differs from the live run's: $(diff "$T/live.values" "$T/replay.values" | cut -c1-120 | head -6)"
 live_sum=$(grep 'samples; errors' "$T/live.log")
 replay_sum=$(grep 'samples; errors' "$T/replay.log")
 [ "$live_sum" = "$replay_sum" ] || fail "replay counters differ: '$replay_sum' vs live '$live_sum'"
 grep -q 'differed' "$T/replay.log" && fail "replay: mismatches: $(grep differed "$T/replay.log")"
-note "replay: $rows identical rows (times too) in $ms ms"
+note "replay: $rows identical rows (values, times and sequence) in $ms ms"
 
 # --- at ten times the recorded speed: paced by the recording -------------
 t0=$(now_ms)
@@ -68,7 +77,8 @@ ms=$(($(now_ms) - t0))
 want=$((PT_REPLAY_SECONDS * 100))
 [ "$ms" -ge $((want * 8 / 10)) ] && [ "$ms" -le $((want * 2 + 2000)) ] ||
 	fail "replay at speed 10 took $ms ms, want about $want"
-cmp -s "$T/live.csv" "$T/fast10.csv" || fail "replay at speed 10: CSV differs"
+no_age "$T/fast10.csv" >"$T/fast10.values"
+cmp -s "$T/live.values" "$T/fast10.values" || fail "replay at speed 10: CSV differs"
 note "replay at speed 10: $ms ms"
 
 # --- another command order: reported -------------------------------------
