@@ -518,6 +518,10 @@ main(int argc, char **argv)
 				fprintf(stderr, "pylontop: %s\n", err);
 			return rc == 0 ? EXIT_OK : rc == PT_ERR_ARG ? EXIT_USAGE : EXIT_RUNTIME;
 		}
+		if (remote_check(&o.cfg, o.cfg.device, err, sizeof err) != 0) {
+			fprintf(stderr, "pylontop: %s\n", err);
+			return EXIT_USAGE;
+		}
 #else
 		fprintf(stderr, "pylontop: %s: this build has no MQTT support (configured "
 		    "--without-mqtt), so no remote view\n", md.list_remote != NULL ?

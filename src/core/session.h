@@ -112,6 +112,9 @@ struct session *rs485_session_new(const struct pt_config *cfg, struct link *link
 /* -d mqtt[s]://broker[:port]/BASE (link_is_remote()): the states a
  * pylontop publishes under BASE (sink/session_remote.c; MQTT builds). */
 struct session *remote_session_new(const struct pt_config *cfg, struct link *link);
+/* Is `url` a usable remote view address?  0, or PT_ERR_ARG with a
+ * sentence naming what is wrong in err. */
+int	remote_check(const struct pt_config *cfg, const char *url, char *err, size_t errsize);
 /* --list-remote mqtt[s]://broker[:port]/PREFIX: print the stacks found
  * under PREFIX to `out`.  0, or a pt_err with a sentence in err. */
 int	remote_list(const struct pt_config *cfg, const char *url, FILE *out,

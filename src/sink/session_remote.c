@@ -556,6 +556,17 @@ remote_session_new(const struct pt_config *cfg, struct link *link)
 	return s;
 }
 
+int
+remote_check(const struct pt_config *cfg, const char *url, char *err, size_t errsize)
+{
+	struct mqtt_config mc;
+	char base[MQ_TOPIC_LEN];
+	int rc = parse_url(cfg, url, "PREFIX/STACK", &mc, base, sizeof base, err, errsize);
+
+	explicit_bzero(&mc, sizeof mc);
+	return rc;
+}
+
 /* ---- --list-remote ---------------------------------------------------- */
 
 #define LIST_MAX	64
