@@ -314,6 +314,7 @@ poll_loop(struct monitor *m, struct session *s)
 	int64_t interval = (int64_t)(m->cfg.interval_s * 1000), next = clock_mono_ms();
 	int64_t last_slow = -SLOW_EVERY_MS;
 	int failures = 0;
+	bool silent = false;	/* a self-paced session timed out since the last sample */
 	unsigned note_seq = s->note_seq;
 
 	while (!m->stop) {
@@ -341,7 +342,7 @@ poll_loop(struct monitor *m, struct session *s)
 			note_changed(m, s);
 			/* Every change of the note (round-robin on, growing
 			 * back, off) is said once. */
-			if (failures > 0 || m->stats.state != LINK_POLLING ||
+			if (failures > 0 || silent || m->stats.state != LINK_POLLING ||
 			    s->note_seq != note_seq) {
 				note_seq = s->note_seq;
 				update_identity(m, s);
@@ -349,12 +350,15 @@ poll_loop(struct monitor *m, struct session *s)
 				    s->protocol, s->note[0] ? ": " : "", s->note);
 			}
 			failures = 0;
+			silent = false;
 		} else {
 			check_stale(m);
 			set_state(m, LINK_POLLING, "poll failed: %s", s->error);
 			/* A remote site that is silent: keep listening. */
-			if (s->self_paced && rc == PT_ERR_TIMEOUT)
+			if (s->self_paced && rc == PT_ERR_TIMEOUT) {
+				silent = true;
 				continue;
+			}
 			/* One retry at once, then give up on this connection. */
 			if (rc == PT_ERR_CLOSED || ++failures >= 2)
 				return;

@@ -108,6 +108,18 @@ if [ $METRICS = 1 ]; then
 else
 	note "site stopped: remote view says offline (stale not checked: no --metrics in this build)"
 fi
+# The site comes back: the view follows it again, fresh.
+before=$(grep -c '^{' "$T/remote.log")
+bg_start site2 "$PYLONTOP" -c "$T/site.env" -d "$SIM_DEV" --headless -i 1 --mqtt "mqtt://127.0.0.1:$site"
+wait_for 30 bash -c "[ \$(grep -c '^{' '$T/remote.log') -ge $((before + 2)) ]" ||
+	fail "the remote view did not resume after the site came back: $(grep -v '^{' "$T/remote.log" | tail -3)"
+grep -v '^{' "$T/remote.log" | tail -n 1 | grep -q "polling lv" ||
+	fail "the remote view's status still says: $(grep -v '^{' "$T/remote.log" | tail -n 1)"
+if [ $METRICS = 1 ]; then
+	wait_for 10 bash -c "curl -sf --max-time 2 http://127.0.0.1:$mport/metrics | grep -q '^pylontop_sample_stale.* 0\$'" ||
+		fail "the remote view stays stale after the site came back"
+fi
+note "site back: the remote view is fresh again"
 kill -TERM "$remote_pid"; wait "$remote_pid" 2>/dev/null
 
 # --- read-only: nothing from its client id reached the central broker ----
