@@ -624,8 +624,10 @@ mq_read_values(const struct cJSON *json, void *obj, bool stack)
 		size_t off = stack ? v->stack_off : v->module_off;
 		const cJSON *x = cJSON_GetObjectItemCaseSensitive(json, v->key);
 
-		if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
-			continue;	/* null or absent: unknown */
+		/* null or absent: unknown; beyond any real value (the broker's
+		 * bytes are untrusted, and casting those is undefined): unknown */
+		if (!cJSON_IsNumber(x) || !(fabs(x->valuedouble) < 1e15))
+			continue;
 		if (off != NO_FIELD)
 			*(double *)(void *)((char *)obj + off) = x->valuedouble;
 		else if (v->stack_off == NO_FIELD && v->module_off == NO_FIELD) {

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <mosquitto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,18 @@ num(const cJSON *o, const char *key, double dflt)
 	return cJSON_IsNumber(x) && isfinite(x->valuedouble) ? x->valuedouble : dflt;
 }
 
+/* An integer from the broker's (untrusted) bytes: `dflt` unless a number
+ * within [lo, hi] (a cast of an out-of-range double is undefined). */
+static double
+inum(const cJSON *o, const char *key, double dflt, double lo, double hi)
+{
+	double v = num(o, key, dflt);
+
+	return v >= lo && v <= hi ? v : dflt;
+}
+
+#define MAX_MS	9e15	/* year 287000: any real UTC ms */
+
 static void
 text(const cJSON *o, const char *key, char *dst, size_t size)
 {
@@ -152,10 +165,10 @@ stack_state(struct remote *r, const cJSON *o)
 	text(o, "protocol", proto, sizeof proto);
 	pt_sample_init(s, proto[0] ? proto : "mqtt");
 	text(o, "dialect", s->dialect, sizeof s->dialect);
-	s->time_ms = (int64_t)num(o, "time_ms", 0);
+	s->time_ms = (int64_t)inum(o, "time_ms", 0, 0, MAX_MS);
 	if (s->time_ms <= 0)
 		s->time_ms = clock_wall_ms();	/* a site too old to say it */
-	s->seq = (uint32_t)num(o, "seq", 0);
+	s->seq = (uint32_t)inum(o, "seq", 0, 0, UINT32_MAX);
 	mq_read_values(o, &s->stack, true);
 	text(o, "status", s->stack.status, sizeof s->stack.status);
 	text(o, "model", s->stack.model, sizeof s->stack.model);
@@ -168,16 +181,17 @@ stack_state(struct remote *r, const cJSON *o)
 		char name[32] = "";
 		struct pt_alarm *al;
 
-		if ((int)num(a, "source", -1) != PT_ALARM_BMS)
+		if (inum(a, "source", -1, 0, 255) != PT_ALARM_BMS)
 			continue;
 		text(a, "name", name, sizeof name);
-		al = pt_sample_add_alarm(s, PT_ALARM_BMS, (enum pt_alarm_level)num(a, "level",
-		    PT_LEVEL_ALARM), (int)num(a, "module", 0), (int)num(a, "cell", -1), name,
+		al = pt_sample_add_alarm(s, PT_ALARM_BMS, (enum pt_alarm_level)inum(a, "level",
+		    PT_LEVEL_ALARM, PT_LEVEL_INFO, PT_LEVEL_PROTECT), (int)inum(a, "module", 0, 0,
+		    PT_MAX_MODULES * 16), (int)inum(a, "cell", -1, -1, PT_MAX_CELLS - 1), name,
 		    num(a, "value", NAN));
 		if (al != NULL)
-			al->since_ms = (int64_t)num(a, "since_ms", 0);
+			al->since_ms = (int64_t)inum(a, "since_ms", 0, 0, MAX_MS);
 	}
-	r->pend_want = (int)num(o, "modules", 0);
+	r->pend_want = (int)inum(o, "modules", 0, 0, PT_MAX_MODULES);
 	r->pend_got = 0;
 	r->pend_open = true;
 	r->pend_mono = clock_mono_ms();
@@ -194,7 +208,7 @@ cells(struct pt_sample *s, struct pt_module *m, const cJSON *o)
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "cell_socs");
 	const cJSON *vs = cJSON_GetObjectItemCaseSensitive(o, "cell_voltage_status");
 	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "cell_temperature_status");
-	int i, n = (int)num(o, "cells", cJSON_GetArraySize(v));
+	int i, n = (int)inum(o, "cells", cJSON_GetArraySize(v), 0, PT_MAX_CELLS);
 	double age = num(o, "cells_age", NAN);
 
 	for (i = 0; i < n && i < PT_MAX_CELLS; i++) {
@@ -217,7 +231,8 @@ cells(struct pt_sample *s, struct pt_module *m, const cJSON *o)
 			cell->temperature_status = pt_sample_word(s, x->valuestring);
 	}
 	/* The cells keep the time they were read at the site. */
-	m->cells_ms = isfinite(age) && m->n_cells > 0 ? s->time_ms - (int64_t)(age * 1000) : 0;
+	m->cells_ms = isfinite(age) && age >= 0 && age < 1e9 && m->n_cells > 0 ?
+	    s->time_ms - (int64_t)(age * 1000) : 0;
 }
 
 /* BASE/module/<id>/state of the set being assembled. */
@@ -229,8 +244,8 @@ module_state(struct remote *r, const cJSON *o)
 	const cJSON *t, *x;
 	int i;
 
-	if (!r->pend_open || (uint32_t)num(o, "seq", 0) != s->seq ||
-	    (m = pt_sample_module(s, (int)num(o, "id", 0))) == NULL)
+	if (!r->pend_open || (uint32_t)inum(o, "seq", 0, 0, UINT32_MAX) != s->seq ||
+	    (m = pt_sample_module(s, (int)inum(o, "id", 0, 0, 65535))) == NULL)
 		return;		/* an older set's, or a retained ghost */
 	text(o, "barcode", m->barcode, sizeof m->barcode);
 	text(o, "model", m->model, sizeof m->model);
@@ -629,7 +644,7 @@ list_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *
 
 		if (o != NULL) {
 			text(o, "time", v->time, sizeof v->time);
-			v->modules = (int)num(o, "modules", -1);
+			v->modules = (int)inum(o, "modules", -1, 0, PT_MAX_MODULES);
 			cJSON_Delete(o);
 		}
 	}
