@@ -41,6 +41,7 @@
 #define FIRST_WAIT_MS	15000		/* identify: the first complete set */
 #define LIST_WAIT_MS	2500		/* --list-remote: retained topics */
 #define KEEPALIVE_S	30
+#define CONNECT_MS	10000		/* TCP connect and CONNACK */
 
 struct remote {
 	struct mqtt_config	mc;
@@ -364,24 +365,38 @@ new_client(const struct mqtt_config *c, void *arg, char *err, size_t errsize)
 	return mq;
 }
 
-/* Connect and wait for the CONNACK (the library's loop runs the callback). */
+/* Connect and wait for the CONNACK (the library's loop runs the callback).
+ * The TCP connect is non-blocking (connect_async, then our own loop
+ * steps), so a black-holed broker neither holds a stop request nor
+ * takes longer than CONNECT_MS. */
 static int
 connect_broker(struct mosquitto *mq, const struct mqtt_config *c, bool *connected,
     int *refused, atomic_int *stop, char *err, size_t errsize)
 {
-	int64_t until = clock_mono_ms() + 10000;
-	int rc;
+	int64_t until = clock_mono_ms() + CONNECT_MS;
+	int rc, e = 0;
 
 	*refused = -1;
 	errno = 0;
-	if ((rc = mosquitto_connect(mq, c->host, c->port, KEEPALIVE_S)) != MOSQ_ERR_SUCCESS) {
+	if ((rc = mosquitto_connect_async(mq, c->host, c->port, KEEPALIVE_S)) !=
+	    MOSQ_ERR_SUCCESS) {
 		snprintf(err, errsize, "cannot connect to the broker %s:%d: %s", c->host, c->port,
 		    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		return PT_ERR_IO;
 	}
-	while (*refused < 0 && clock_mono_ms() < until && (stop == NULL || !*stop))
-		if ((rc = mosquitto_loop(mq, STEP_MS, 1)) != MOSQ_ERR_SUCCESS)
+	rc = MOSQ_ERR_SUCCESS;
+	while (*refused < 0 && (stop == NULL || !*stop)) {
+		if (clock_mono_ms() >= until) {
+			rc = MOSQ_ERR_ERRNO;
+			e = ETIMEDOUT;
 			break;
+		}
+		errno = 0;
+		if ((rc = mosquitto_loop(mq, STEP_MS, 1)) != MOSQ_ERR_SUCCESS) {
+			e = errno;
+			break;
+		}
+	}
 	if (*refused == 0 && *connected)
 		return 0;
 	if (*refused > 0)
@@ -389,8 +404,9 @@ connect_broker(struct mosquitto *mq, const struct mqtt_config *c, bool *connecte
 		    "MQTT_USER and MQTT_PASSWORD)", c->host, c->port,
 		    mosquitto_connack_string(*refused));
 	else
-		snprintf(err, errsize, "the broker %s:%d did not accept the connection: %s",
-		    c->host, c->port, mosquitto_strerror(rc));
+		snprintf(err, errsize, "cannot connect to the broker %s:%d: %s", c->host,
+		    c->port, rc == MOSQ_ERR_ERRNO && e != 0 ? strerror(e) :
+		    rc == MOSQ_ERR_SUCCESS ? "stopped" : mosquitto_strerror(rc));
 	return PT_ERR_IO;
 }
 
