@@ -200,6 +200,17 @@ stack_state(struct remote *r, const cJSON *o)
 		finish_set(r);
 }
 
+/* A cell value from the broker: a number no cell can exceed, else unknown
+ * (1e300 would be inf as a float, and set alarms off as a value). */
+static bool
+cell_num(const cJSON *x, float *out)
+{
+	if (!cJSON_IsNumber(x) || !(fabs(x->valuedouble) < 1e6))
+		return false;
+	*out = (float)x->valuedouble;
+	return true;
+}
+
 static void
 cells(struct pt_sample *s, struct pt_module *m, const cJSON *o)
 {
@@ -215,17 +226,18 @@ cells(struct pt_sample *s, struct pt_module *m, const cJSON *o)
 	for (i = 0; i < n && i < PT_MAX_CELLS; i++) {
 		struct pt_cell *cell = pt_module_cell(m, i);
 		const cJSON *x;
+		float f;
 
 		if (cell == NULL)
 			break;
-		if (cJSON_IsNumber(x = cJSON_GetArrayItem(v, i)))
-			PT_SET(cell, voltage, PTF_VOLTAGE, (float)x->valuedouble);
-		if (cJSON_IsNumber(x = cJSON_GetArrayItem(t, i)))
-			PT_SET(cell, temperature, PTF_TEMPERATURE, (float)x->valuedouble);
+		if (cell_num(cJSON_GetArrayItem(v, i), &f))
+			PT_SET(cell, voltage, PTF_VOLTAGE, f);
+		if (cell_num(cJSON_GetArrayItem(t, i), &f))
+			PT_SET(cell, temperature, PTF_TEMPERATURE, f);
 		if (cJSON_IsBool(x = cJSON_GetArrayItem(b, i)))
 			PT_SET(cell, balancing, PTF_BALANCING, cJSON_IsTrue(x));
-		if (cJSON_IsNumber(x = cJSON_GetArrayItem(c, i)))
-			PT_SET(cell, soc, PTF_SOC, (float)x->valuedouble);
+		if (cell_num(cJSON_GetArrayItem(c, i), &f))
+			PT_SET(cell, soc, PTF_SOC, f);
 		if (cJSON_IsString(x = cJSON_GetArrayItem(vs, i)))
 			cell->voltage_status = pt_sample_word(s, x->valuestring);
 		if (cJSON_IsString(x = cJSON_GetArrayItem(ts, i)))
@@ -261,7 +273,9 @@ module_state(struct remote *r, const cJSON *o)
 	cJSON_ArrayForEach(x, t) {
 		if (i >= PT_MAX_TEMPS)
 			break;
-		m->temps[i++] = cJSON_IsNumber(x) ? (float)x->valuedouble : NAN;
+		float f;
+
+		m->temps[i++] = cell_num(x, &f) ? f : NAN;
 	}
 	m->n_temps = i;
 	cells(s, m, o);

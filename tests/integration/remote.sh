@@ -7,7 +7,9 @@
 # instance stops the remote view says offline and goes stale (by the
 # monitor's own stale rule, read from --metrics); and the remote view
 # published nothing on the central broker (no PUBLISH, no will from its
-# client id), although an MQTT broker is configured for it.
+# client id), although an MQTT broker is configured for it.  Last, a
+# hand-made set: a module state that never comes is a missing module, a
+# null stays unknown, an absurd number is unknown, a BMS alarm arrives.
 PT_TEST_TIMEOUT=150
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 grep -q '^#define HAVE_MQTT 1' "$top_builddir/autoconfig.h" 2>/dev/null || skip "built without MQTT"
@@ -131,4 +133,24 @@ awk '/New client connected from/ { for (i = 1; i < NF; i++) if ($i == "as") cur 
 bad=$(grep -v '^pylontop/rack1/\|^homeassistant/' "$T/central-all.log" | head -3)
 [ -z "$bad" ] || fail "unexpected topics on the central broker: $bad"
 note "read-only: no PUBLISH and no will from pylontop-view-*"
+
+# --- what the payload does not know stays unknown --------------------------
+# A hand-made set: module 2 of 2 never comes (missing, not invented), a
+# null voltage stays null (never 0), an absurd cell value (1e300) is
+# unknown, not an alarm; a BMS alarm comes across.
+command -v mosquitto_pub >/dev/null || skip "mosquitto_pub is missing (the rest passed)"
+now=$(date +%s%3N)
+cpub() { mosquitto_pub -h 127.0.0.1 -p "$central" -r -t "$1" -m "$2"; }
+cpub pylontop/fake/status online
+cpub pylontop/fake/state "{\"time_ms\":$now,\"seq\":7,\"protocol\":\"lv\",\"voltage\":48.1,\"current\":null,\"modules\":2,\"alarm_list\":[{\"source\":0,\"level\":3,\"module\":1,\"cell\":1,\"name\":\"cell_overvoltage\",\"value\":3.7,\"since_ms\":null}]}"
+cpub pylontop/fake/module/m1/state "{\"time_ms\":$now,\"seq\":7,\"id\":1,\"barcode\":\"FAKE1\",\"voltage\":null,\"current\":1.5,\"cells\":3,\"cells_age\":0.5,\"cell_voltages\":[3.301,null,1e300]}"
+"$PYLONTOP" -d "mqtt://127.0.0.1:$central/pylontop/fake" --once -f json >"$T/fake.json" 2>"$T/fake.err" ||
+	fail "--once on a hand-made set: $(cat "$T/fake.err")"
+jq -e '(.modules | length) == 1 and .modules[0].id == 1 and .modules[0].barcode == "FAKE1" and
+	.modules[0].voltage == null and .modules[0].current == 1.5 and .modules[0].cells_age_s == 0.5 and
+	[.modules[0].cells[].voltage] == [3.301, null, null] and .stack.voltage == 48.1 and
+	([.alarms[] | select(.source == "bms" and .name == "cell_overvoltage" and .module == 1 and .cell == 2)] | length) == 1 and
+	([.alarms[] | select(.source == "threshold")] | length) == 0' \
+	"$T/fake.json" >/dev/null || fail "hand-made set not shown as published: $(cat "$T/fake.json")"
+note "a missing module stays missing, null stays null, BMS alarms come across"
 exit 0
