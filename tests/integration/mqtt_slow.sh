@@ -25,7 +25,7 @@ sleep 0.3
 # reads (info, stat of every module) follow the first samples.
 sim_start lv --protocol lv --modules 4 --cells 16 --baud 9600 --state "$T/st.json"
 bg_start pt "$PYLONTOP" -d "$SIM_DEV" --headless -i 1 -v --mqtt "mqtt://127.0.0.1:$port"
-wait_for 60 grep -q '"serial_number"' "$T/sub.log" || fail "no discovery with serial numbers within 60 s"
+wait_for 90 grep -q '"serial_number"' "$T/sub.log" || fail "no discovery with serial numbers within 90 s"
 sleep 2
 grep -q 'identity' "$T/pt.log" || note "(no identity step logged)"
 # The first samples really came before the barcodes (else this test proves nothing).
