@@ -18,6 +18,7 @@
 #include "pt_git.h"
 #ifdef HAVE_MQTT
 #include "sink/mqtt.h"
+#include "core/session.h"
 #endif
 
 static void
@@ -33,6 +34,11 @@ usage(FILE *f)
 "                        serial port, pty, serial-to-Ethernet gateway, or the USB\n"
 "                        adapter with that serial number (SERIAL_PORT);\n"
 "                        replay:FILE plays a --record file or a terminal log back\n"
+"  -d mqtt[s]://BROKER[:PORT]/PREFIX/STACK\n"
+"                        remote view: the states another pylontop publishes\n"
+"                        there (read-only; TLS and user from the MQTT settings)\n"
+"      --list-remote mqtt[s]://BROKER[:PORT]/PREFIX\n"
+"                        list the stacks published under PREFIX and exit\n"
 "  -b, --baud N          line speed (console 115200, RS485 9600 by default)\n"
 "  -p, --protocol P      auto, lv, hv, sc0500 or rs485 (default auto: console)\n"
 "      --dialect D       RS485 dialect: auto, pylontech, pace, seplos\n"
@@ -129,7 +135,7 @@ enum {
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
 	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORD, OPT_REPLAY_SPEED, OPT_METRICS,
-	OPT_RECORDS,
+	OPT_RECORDS, OPT_LIST_REMOTE,
 };
 
 static const struct option longopts[] = {
@@ -142,6 +148,7 @@ static const struct option longopts[] = {
 	{ "force-tbar", no_argument, NULL, OPT_FORCE_TBAR },
 	{ "eol", required_argument, NULL, OPT_EOL },
 	{ "list-ports", no_argument, NULL, OPT_LIST_PORTS },
+	{ "list-remote", required_argument, NULL, OPT_LIST_REMOTE },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
 	{ "probe", no_argument, NULL, OPT_PROBE },
@@ -178,6 +185,7 @@ struct modes {
 	bool	once, headless, demo, decode, list, probe, records;
 	bool	report;			/* `pylontop report [DIR]` */
 	const char *report_dir;		/* NULL: pylontop-report-DATE-TIME */
+	const char *list_remote;	/* --list-remote URL */
 };
 
 /* Where the MQTT broker and password came from.  Two levels: the user's
@@ -307,6 +315,7 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 		case OPT_FORCE_TBAR: o->cfg.force_tbar = true; break;
 		case OPT_EOL: rc = set_key(o, "--eol", "COMMAND_EOL", optarg); break;
 		case OPT_LIST_PORTS: md->list = true; break;
+		case OPT_LIST_REMOTE: md->list_remote = optarg; break;
 		case OPT_RECORD: rc = set_key(o, "--record", "RECORD_FILE", optarg); break;
 		case OPT_REPLAY_SPEED:
 			rc = set_key(o, "--replay-speed", "REPLAY_SPEED", optarg);
@@ -386,6 +395,9 @@ check_modes(const struct modes *md, const struct app_options *o)
 {
 	static const char conflict[] = "%s cannot be combined";
 
+	if (md->list_remote != NULL && (md->list || md->once || md->headless || md->demo ||
+	    md->decode || md->probe || md->records || md->report))
+		return die_usage(conflict, "--list-remote and another mode");
 	if (md->list && (md->once || md->headless || md->demo || md->decode || md->probe))
 		return die_usage(conflict, "--list-ports and another mode");
 	if (md->probe && (md->once || md->headless || md->demo || md->decode))
@@ -519,6 +531,27 @@ main(int argc, char **argv)
 
 	if (md.list)
 		return link_list_ports(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	if (md.list_remote != NULL || link_is_remote(o.cfg.device)) {
+#ifdef HAVE_MQTT
+		char err[600];
+
+		if (md.list_remote != NULL) {
+			rc = remote_list(&o.cfg, md.list_remote, stdout, err, sizeof err);
+			if (rc != 0)
+				fprintf(stderr, "pylontop: %s\n", err);
+			return rc == 0 ? EXIT_OK : rc == PT_ERR_ARG ? EXIT_USAGE : EXIT_RUNTIME;
+		}
+		if (remote_check(&o.cfg, o.cfg.device, err, sizeof err) != 0) {
+			fprintf(stderr, "pylontop: %s\n", err);
+			return EXIT_USAGE;
+		}
+#else
+		fprintf(stderr, "pylontop: %s: this build has no MQTT support (configured "
+		    "--without-mqtt), so no remote view\n", md.list_remote != NULL ?
+		    md.list_remote : o.cfg.device);
+		return EXIT_USAGE;
+#endif
+	}
 	if (md.probe)
 		return app_probe(&o, argv + optind, argc - optind);
 	if (md.decode)

@@ -171,7 +171,8 @@ app_once(const struct app_options *o)
 		goto out;
 	}
 	sample->seq = 1;
-	sample->time_ms = clock_wall_ms();
+	if (!s->self_paced || sample->time_ms == 0)	/* a remote view keeps the site's */
+		sample->time_ms = clock_wall_ms();
 	pt_sample_derive(sample);
 	if ((ae = alarm_engine_new(&o->cfg.alarms)) != NULL) {
 		alarm_engine_eval(ae, sample, sample->time_ms);

@@ -481,6 +481,7 @@ poll_loop(struct monitor *m, struct session *s)
 	int64_t interval = (int64_t)(m->cfg.interval_s * 1000), next = clock_mono_ms();
 	int64_t last_slow = -SLOW_EVERY_MS;
 	int failures = 0;
+	bool silent = false;	/* a self-paced session timed out since the last sample */
 	unsigned note_seq = s->note_seq;
 
 	while (!m->stop) {
@@ -503,7 +504,8 @@ poll_loop(struct monitor *m, struct session *s)
 			if (slow)
 				last_slow = clock_mono_ms();
 			m->work.seq = ++m->seq;
-			m->work.time_ms = clock_wall_ms();
+			if (!s->self_paced || m->work.time_ms == 0)
+				m->work.time_ms = clock_wall_ms();
 			pthread_mutex_lock(&m->lock);
 			m->stats.identity_pending = s->identity_pending;
 			pthread_mutex_unlock(&m->lock);
@@ -511,7 +513,7 @@ poll_loop(struct monitor *m, struct session *s)
 			note_changed(m, s);
 			/* Every change of the note (round-robin on, growing
 			 * back, off) is said once. */
-			if (failures > 0 || m->stats.state != LINK_POLLING ||
+			if (failures > 0 || silent || m->stats.state != LINK_POLLING ||
 			    s->note_seq != note_seq) {
 				note_seq = s->note_seq;
 				update_identity(m, s);
@@ -519,14 +521,22 @@ poll_loop(struct monitor *m, struct session *s)
 				    s->protocol, s->note[0] ? ": " : "", s->note);
 			}
 			failures = 0;
+			silent = false;
 		} else {
 			check_stale(m);
 			set_state(m, LINK_POLLING, "poll failed: %s", s->error);
+			/* A remote site that is silent: keep listening. */
+			if (s->self_paced && rc == PT_ERR_TIMEOUT) {
+				silent = true;
+				continue;
+			}
 			/* One retry at once, then give up on this connection. */
 			if (rc == PT_ERR_CLOSED || ++failures >= 2)
 				return;
 			continue;
 		}
+		if (s->self_paced)
+			continue;
 		next += interval;
 		if (next < clock_mono_ms())
 			next = clock_mono_ms() + interval;
@@ -672,7 +682,11 @@ make_sinks(struct monitor *m, char *err, size_t errsize)
 	}
 	m->csv_sink = csv_sink_as_sink(m->csv);
 #ifdef HAVE_MQTT
-	if (m->cfg.mqtt.configured) {
+	/* A remote view is read-only: it republishes nothing. */
+	if (m->cfg.mqtt.configured && link_is_remote(m->cfg.device))
+		fprintf(stderr, "pylontop: remote view: MQTT publishing is off (a remote "
+		    "view only reads)\n");
+	else if (m->cfg.mqtt.configured) {
 		m->mqtt = mqtt_sink_new(&m->cfg.mqtt, err, errsize);
 		if (m->mqtt == NULL)
 			return PT_ERR_CONFIG;

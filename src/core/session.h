@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/config.h"
 #include "link/link.h"
@@ -102,6 +103,11 @@ struct session {
 	 * waits.  Sessions that identify everything in identify() leave it
 	 * false. */
 	bool	identity_pending;
+	/* The session waits for its samples itself (a remote view: they
+	 * come when the site publishes): the monitor polls again at once,
+	 * keeps the sample's own time_ms, and a PT_ERR_TIMEOUT (nothing new
+	 * yet) is no reason to reconnect. */
+	bool	self_paced;
 	struct session_progress progress;
 	void	(*progress_fn)(void *arg, const struct session_progress *p);
 	void	*progress_arg;
@@ -122,5 +128,15 @@ int	console_send_wake(struct link *l, atomic_int *stop);
 /* Provided by the protocol families. */
 struct session *console_session_new(const struct pt_config *cfg, struct link *link);
 struct session *rs485_session_new(const struct pt_config *cfg, struct link *link);
+/* -d mqtt[s]://broker[:port]/BASE (link_is_remote()): the states a
+ * pylontop publishes under BASE (sink/session_remote.c; MQTT builds). */
+struct session *remote_session_new(const struct pt_config *cfg, struct link *link);
+/* Is `url` a usable remote view address?  0, or PT_ERR_ARG with a
+ * sentence naming what is wrong in err. */
+int	remote_check(const struct pt_config *cfg, const char *url, char *err, size_t errsize);
+/* --list-remote mqtt[s]://broker[:port]/PREFIX: print the stacks found
+ * under PREFIX to `out`.  0, or a pt_err with a sentence in err. */
+int	remote_list(const struct pt_config *cfg, const char *url, FILE *out,
+	    char *err, size_t errsize);
 
 #endif

@@ -186,6 +186,53 @@ init_tcp(struct link *l, const char *spec)
 	return 0;
 }
 
+/* -d mqtt[s]://broker/BASE: a remote view (core/session_remote.c).  No
+ * byte stream: the session holds its own MQTT connection, so this kind
+ * only gives the monitor something to open and close, and refuses bytes. */
+static int
+remote_open(struct link *l)
+{
+	(void)l;
+	return 0;
+}
+
+static ssize_t
+remote_read(struct link *l, void *buf, size_t len, int timeout_ms)
+{
+	(void)buf, (void)len, (void)timeout_ms;
+	link_seterr(l, "%s: a remote view reads MQTT states, not bytes", l->spec);
+	return PT_ERR_UNSUPPORTED;
+}
+
+static int
+remote_write(struct link *l, const void *buf, size_t len, int timeout_ms)
+{
+	(void)buf, (void)len, (void)timeout_ms;
+	link_seterr(l, "%s: a remote view is read-only", l->spec);
+	return PT_ERR_UNSUPPORTED;
+}
+
+static void
+remote_close(struct link *l)
+{
+	(void)l;
+}
+
+static const struct link_ops link_remote_ops = {
+	.kind = "remote",
+	.open = remote_open,
+	.read = remote_read,
+	.write = remote_write,
+	.close = remote_close,
+};
+
+bool
+link_is_remote(const char *spec)
+{
+	return spec != NULL && (strncmp(spec, "mqtt://", 7) == 0 ||
+	    strncmp(spec, "mqtts://", 8) == 0);
+}
+
 int
 link_init(struct link *l, const char *spec, int baud)
 {
@@ -210,6 +257,11 @@ link_init(struct link *l, const char *spec, int baud)
 	}
 	if (strncmp(spec, "tcp://", 6) == 0)
 		return init_tcp(l, spec);
+	if (link_is_remote(spec)) {
+		snprintf(l->path, sizeof l->path, "%s", spec);
+		l->ops = &link_remote_ops;
+		return 0;
+	}
 	if (strncmp(spec, "replay:", 7) == 0) {
 		if (spec[7] == '\0') {
 			link_seterr(l, "%s: missing file (expected replay:FILE)", spec);
@@ -228,7 +280,8 @@ link_init(struct link *l, const char *spec, int baud)
 static bool
 is_device(const struct link *l)
 {
-	return l->ops != &link_tcp_ops && l->ops != &link_replay_ops;
+	return l->ops != &link_tcp_ops && l->ops != &link_replay_ops &&
+	    l->ops != &link_remote_ops;
 }
 
 int

@@ -70,6 +70,10 @@ struct link {
  * (libserialport).
  * Does not open.  Returns 0 or PT_ERR_ARG with l->error set. */
 int	link_init(struct link *l, const char *spec, int baud);
+/* "mqtt://..." or "mqtts://...": a remote view of a stack through a
+ * broker (core/session_remote.c).  Its link kind "remote" opens and
+ * closes without I/O; the session holds the MQTT connection. */
+bool	link_is_remote(const char *spec);
 int	link_open(struct link *l);
 ssize_t	link_read(struct link *l, void *buf, size_t len, int timeout_ms);
 int	link_write(struct link *l, const void *buf, size_t len, int timeout_ms);

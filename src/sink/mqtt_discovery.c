@@ -612,6 +612,39 @@ add_values(cJSON *o, const void *obj, uint32_t valid, uint32_t announced, bool s
 	}
 }
 
+void
+mq_read_values(const struct cJSON *json, void *obj, bool stack)
+{
+	uint32_t *valid = stack ? &((struct pt_stack *)obj)->valid :
+	    &((struct pt_module *)obj)->valid;
+	size_t i;
+
+	for (i = 0; i < N_VALUES; i++) {
+		const struct mq_value *v = &values[i];
+		size_t off = stack ? v->stack_off : v->module_off;
+		const cJSON *x = cJSON_GetObjectItemCaseSensitive(json, v->key);
+
+		/* null or absent: unknown; beyond any real value (the broker's
+		 * bytes are untrusted, and casting those is undefined): unknown */
+		if (!cJSON_IsNumber(x) || !(fabs(x->valuedouble) < 1e15))
+			continue;
+		if (off != NO_FIELD)
+			*(double *)(void *)((char *)obj + off) = x->valuedouble;
+		else if (v->stack_off == NO_FIELD && v->module_off == NO_FIELD) {
+			long n = (long)x->valuedouble;
+
+			if (v->bit == PTF_CYCLES)
+				*(stack ? &((struct pt_stack *)obj)->cycles :
+				    &((struct pt_module *)obj)->cycles) = n;
+			else
+				*(stack ? &((struct pt_stack *)obj)->error_code :
+				    &((struct pt_module *)obj)->error_code) = n;
+		} else
+			continue;
+		*valid |= v->bit;
+	}
+}
+
 /* Alarms of one module (module >= 1) or of the whole stack (module 0):
  * "alarm" for level alarm/protect, "warning" for warnings, and their
  * names for humans (HA text states stop at 255 characters). */
@@ -667,12 +700,53 @@ add_status(cJSON *o, const char *status)
 		cJSON_AddNullToObject(o, "status");
 }
 
+/* "time" for humans and templates; "time_ms" and "seq" so that a remote
+ * view (session_remote.c) knows which module states belong to which
+ * stack state and how old the sample is, to the millisecond. */
 static void
 add_time(cJSON *o, const struct pt_sample *s)
 {
 	char iso[40];
 
 	cJSON_AddStringToObject(o, "time", clock_iso8601(s->time_ms, 0, iso, sizeof iso));
+	cJSON_AddNumberToObject(o, "time_ms", (double)s->time_ms);
+	cJSON_AddNumberToObject(o, "seq", s->seq);
+}
+
+static void
+add_text_or_null(cJSON *o, const char *key, const char *text, size_t size)
+{
+	char clean[PT_TEXT_LEN * 2];
+
+	san_text(clean, sizeof clean, text, strnlen(text, size));
+	if (clean[0] != '\0')
+		cJSON_AddStringToObject(o, key, clean);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+/* Every alarm of the sample, structured (the "alarms" text is for
+ * humans): source and level as their enum numbers, module 0 = stack,
+ * cell -1 = none, value and since_ms null when unknown. */
+static void
+add_alarm_list(cJSON *o, const struct pt_sample *s)
+{
+	cJSON *list = cJSON_AddArrayToObject(o, "alarm_list");
+	int i;
+
+	for (i = 0; i < s->n_alarms && i < PT_MAX_ALARMS; i++) {
+		const struct pt_alarm *a = &s->alarms[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(x, "source", a->source);
+		cJSON_AddNumberToObject(x, "level", a->level);
+		cJSON_AddNumberToObject(x, "module", a->module);
+		cJSON_AddNumberToObject(x, "cell", a->cell);
+		add_text_or_null(x, "name", a->name, sizeof a->name);
+		add_num(x, "value", true, a->value, 3);
+		add_num(x, "since_ms", a->since_ms > 0, (double)a->since_ms, 0);
+		cJSON_AddItemToArray(list, x);
+	}
 }
 
 char *
@@ -698,7 +772,53 @@ mq_stack_state(const struct mq_names *n, const struct pt_sample *s,
 	if (sh->spread)
 		add_num(o, "cell_spread", spread >= 0, spread * 1000, 0);
 	cJSON_AddNumberToObject(o, "modules", s->n_modules);
+	add_alarm_list(o, s);
+	cJSON_AddStringToObject(o, "protocol", s->protocol);
+	add_text_or_null(o, "dialect", s->dialect, sizeof s->dialect);
+	add_text_or_null(o, "model", s->stack.model, sizeof s->stack.model);
+	add_text_or_null(o, "barcode", s->stack.barcode, sizeof s->stack.barcode);
+	add_text_or_null(o, "firmware", s->stack.firmware, sizeof s->stack.firmware);
 	return print(o);
+}
+
+/* Per cell, only when the device gave them: balancing flags, cell SOC
+ * and the status words (voltage, temperature), null where unknown. */
+static void
+add_cell_extras(cJSON *o, const struct pt_sample *s, const struct pt_module *m)
+{
+	uint32_t any = 0;
+	int i;
+
+	for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++)
+		any |= m->cells[i].valid | (m->cells[i].voltage_status ? 1u << 30 : 0) |
+		    (m->cells[i].temperature_status ? 1u << 31 : 0);
+	if (any & PTF_BALANCING) {
+		cJSON *b = cJSON_AddArrayToObject(o, "cell_balancing");
+
+		for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++)
+			cJSON_AddItemToArray(b, PT_HAS(&m->cells[i], PTF_BALANCING) ?
+			    cJSON_CreateBool(m->cells[i].balancing) : cJSON_CreateNull());
+	}
+	if (any & PTF_SOC) {
+		cJSON *b = cJSON_AddArrayToObject(o, "cell_socs");
+
+		for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++)
+			cJSON_AddItemToArray(b, PT_HAS(&m->cells[i], PTF_SOC) &&
+			    isfinite(m->cells[i].soc) ? cJSON_CreateNumber(sample_round(
+			    m->cells[i].soc, 0)) : cJSON_CreateNull());
+	}
+	if (any & (3u << 30)) {
+		cJSON *v = cJSON_AddArrayToObject(o, "cell_voltage_status");
+		cJSON *t = cJSON_AddArrayToObject(o, "cell_temperature_status");
+
+		for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++) {
+			const char *a = pt_sample_word_text(s, m->cells[i].voltage_status);
+			const char *b = pt_sample_word_text(s, m->cells[i].temperature_status);
+
+			cJSON_AddItemToArray(v, a[0] ? cJSON_CreateString(a) : cJSON_CreateNull());
+			cJSON_AddItemToArray(t, b[0] ? cJSON_CreateString(b) : cJSON_CreateNull());
+		}
+	}
 }
 
 char *
@@ -713,7 +833,17 @@ mq_module_state(const struct mq_names *n, const struct pt_sample *s,
 	mq_state_topic(n, id, topic, topic_size);
 	add_time(o, s);
 	cJSON_AddNumberToObject(o, "id", m->id);
+	add_text_or_null(o, "barcode", m->barcode, sizeof m->barcode);
+	add_text_or_null(o, "model", m->model, sizeof m->model);
+	add_text_or_null(o, "firmware", m->firmware, sizeof m->firmware);
 	add_values(o, m, m->valid, sh->valid, false);
+	if (PT_HAS(m, PTF_VOLTAGE_DERIVED))
+		cJSON_AddBoolToObject(o, "voltage_derived", true);
+	/* How many cells this module has now (the arrays are as long as
+	 * announced), and how old they are: a remote view must not show
+	 * cells kept from an earlier cycle as new. */
+	cJSON_AddNumberToObject(o, "cells", m->n_cells);
+	add_num(o, "cells_age", true, pt_module_cells_age_s(s, m), 1);
 	add_status(o, m->status);
 	add_alarms(o, s, m->id);
 	pt_module_cell_stats(m, &cs);
@@ -736,6 +866,7 @@ mq_module_state(const struct mq_names *n, const struct pt_sample *s,
 			    cJSON_CreateNumber(sample_round(c->temperature, 1)) :
 			    cJSON_CreateNull());
 	}
+	add_cell_extras(o, s, m);
 	if (sh->n_temps > 0) {
 		x = cJSON_AddArrayToObject(o, "temperatures");
 		for (i = 0; i < sh->n_temps; i++)

@@ -100,6 +100,14 @@ char	*mq_stack_state(const struct mq_names *n, const struct pt_sample *s,
 char	*mq_module_state(const struct mq_names *n, const struct pt_sample *s,
 	    const struct pt_module *m, const char *id, const struct mq_shape *sh,
 	    char *topic, size_t topic_size);
+/* The inverse of the state payloads' measured values, for a remote view:
+ * every key of the values table that `json` (a cJSON object) holds as a
+ * number is stored in `obj` (a struct pt_stack when `stack`, else a
+ * struct pt_module) and its bit set in obj's valid mask; null or absent
+ * keys stay unknown. */
+struct cJSON;
+void	mq_read_values(const struct cJSON *json, void *obj, bool stack);
+
 /* Link diagnostics: errors, reconnects, link state and the age of the
  * newest sample at now_ms (null before the first). */
 char	*mq_link_state(const struct mq_names *n, const struct link_stats *ls, int64_t now_ms,

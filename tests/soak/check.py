@@ -116,7 +116,10 @@ def check_lane(d, lane):
                 # (mNN_cells_age_s): it must be true at that time, give or
                 # take the row's one-second resolution and a poll.
                 age = row.get("m%s_cells_age_s" % mm.group(1), "")
-                if re.match(r"c\d", mm.group(2)) and age not in ("", "0.0", "0"):
+                # RS485: a pack's voltage, current and cells come from one
+                # 0x42 reply, so its cells' age is the age of them all.
+                if (re.match(r"c\d", mm.group(2)) or lane == "rs485") and \
+                        age not in ("", "0.0", "0"):
                     at = t - float(age) * 1000
                     win = [v for (tt, v) in truth if at - 3000 <= tt <= at + 1999]
                 if not any(true_then(lane, key, val, v) for v in win):
@@ -179,6 +182,14 @@ def check_mqtt(d, lane):
             examples.append("not a state: " + line[:120])
             continue
         window = [v for (tt, v) in truth if t - WINDOW_S * 1000 <= tt <= t + 1999]
+        # A state that says how old its cells are (cells_age, seconds) is
+        # judged at that age: cells, and for RS485 the whole pack reading.
+        age = st.get("cells_age")
+        if isinstance(age, (int, float)) and age > 0:
+            at = t - age * 1000
+            aged = [v for (tt, v) in truth if at - 3000 <= tt <= at + 1999]
+        else:
+            aged = window
         pairs = [(k, f) for k, f in MQTT_FIELDS]
         pairs += [("cell_voltages", "c%02d_V"), ("cell_temperatures", "c%02d_C")]
         for jk, field in pairs:
@@ -192,7 +203,8 @@ def check_mqtt(d, lane):
                 name = field % i if i else field
                 checked += 1
                 ok = False
-                for v in window:
+                use = aged if (jk.startswith("cell_") or lane == "rs485") else window
+                for v in use:
                     if barcode is not None:
                         mids = [k[0] for k, x in v.items() if k[1] == "barcode" and x == barcode]
                     else:

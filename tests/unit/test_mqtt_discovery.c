@@ -510,6 +510,72 @@ test_state_unknown_is_null(void **state)
 	free(s);
 }
 
+/* What a remote view needs (issue 16.2): the sample's time and sequence,
+ * identity, cell count and age, BMS alarms structured; read back through
+ * the same table, known values come back and unknown ones stay unknown. */
+static void
+test_state_for_remote_view(void **state)
+{
+	struct pt_sample *s = stack(2, 15, false);
+	char ids[PT_MAX_MODULES][MQ_ID_LEN], topic[MQ_TOPIC_LEN + MQ_ID_LEN];
+	struct mq_shape sh = { 0 }, ssh = { 0 };
+	struct pt_module *m = &s->modules[1], back;
+	struct pt_stack sback;
+	struct pt_alarm *a;
+	cJSON *o, *x;
+
+	(void)state;
+	config("rack1");
+	s->seq = 42;
+	m->cells_ms = s->time_ms - 2500;	/* cells read 2.5 s before */
+	m->valid &= ~(uint32_t)PTF_CURRENT;
+	m->cells[1].balancing = true;
+	m->cells[1].valid |= PTF_BALANCING;
+	a = pt_sample_add_alarm(s, PT_ALARM_BMS, PT_LEVEL_PROTECT, 2, 4, "cell_overvoltage", 3.65);
+	a->since_ms = s->time_ms - 1000;
+	mq_module_ids(&names, s, ids);
+	mq_shape_module(&sh, m);
+	o = parse(mq_module_state(&names, s, m, ids[1], &sh, topic, sizeof topic));
+	assert_true(num(o, "time_ms") == 1795449600000.0);
+	assert_true(num(o, "seq") == 42);
+	assert_string_equal(str(o, "barcode"), "PPTBH02400010002");
+	assert_string_equal(str(o, "model"), "US3000C");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "firmware")));	/* unknown */
+	assert_true(num(o, "cells") == 15);
+	assert_true(num(o, "cells_age") == 2.5);
+	x = cJSON_GetObjectItem(o, "cell_balancing");
+	assert_true(cJSON_IsTrue(cJSON_GetArrayItem(x, 1)));
+	assert_true(cJSON_IsNull(cJSON_GetArrayItem(x, 0)));
+	memset(&back, 0, sizeof back);
+	mq_read_values(o, &back, false);
+	assert_true(PT_HAS(&back, PTF_VOLTAGE) && back.voltage == 49.022);
+	assert_false(PT_HAS(&back, PTF_CURRENT));	/* null: unknown, not 0 */
+	assert_true(PT_HAS(&back, PTF_CYCLES) && back.cycles == 302);
+	assert_false(PT_HAS(&back, PTF_SOH));		/* never given */
+	cJSON_Delete(o);
+
+	m->cells_ms = 0;		/* never read: age unknown */
+	o = parse(mq_module_state(&names, s, m, ids[1], &sh, topic, sizeof topic));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "cells_age")));
+	cJSON_Delete(o);
+
+	mq_shape_stack(&ssh, s);
+	o = parse(mq_stack_state(&names, s, &ssh, topic, sizeof topic));
+	assert_true(num(o, "seq") == 42);
+	assert_string_equal(str(o, "protocol"), "lv");
+	x = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "alarm_list"), 0);
+	assert_non_null(x);
+	assert_true(num(x, "source") == PT_ALARM_BMS && num(x, "level") == PT_LEVEL_PROTECT);
+	assert_true(num(x, "module") == 2 && num(x, "cell") == 4);
+	assert_string_equal(str(x, "name"), "cell_overvoltage");
+	assert_true(num(x, "since_ms") == 1795449599000.0);
+	memset(&sback, 0, sizeof sback);
+	mq_read_values(o, &sback, true);
+	assert_true(PT_HAS(&sback, PTF_CURRENT) && sback.current == -12.35);
+	cJSON_Delete(o);
+	free(s);
+}
+
 static void
 test_state_alarms(void **state)
 {
@@ -732,6 +798,7 @@ main(void)
 		cmocka_unit_test(test_state_equals_sample),
 		cmocka_unit_test(test_state_unknown_is_null),
 		cmocka_unit_test(test_state_alarms),
+		cmocka_unit_test(test_state_for_remote_view),
 		cmocka_unit_test(test_link_state),
 		cmocka_unit_test(test_registry_announce_once_and_again),
 		cmocka_unit_test(test_registry_vanished_module_removed),
