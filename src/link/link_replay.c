@@ -218,7 +218,7 @@ load_recording(struct link *l, struct replay *r)
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((nl != NULL ? nl : end) - p);
-		struct ev e;
+		struct ev e = { 0 };
 
 		lineno++;
 		if (len > 0 && p[len - 1] == '\r')
