@@ -100,13 +100,21 @@ bad:
 	return NULL;
 }
 
+/* The first line that is not blank or a '#' comment starts with '~'. */
 static bool
 is_rs485(const char *buf, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-		i++;
+	for (;;) {
+		while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
+		    buf[i] == '\n'))
+			i++;
+		if (i >= len || buf[i] != '#')
+			break;
+		while (i < len && buf[i] != '\n')
+			i++;
+	}
 	return i < len && buf[i] == '~';
 }
 
@@ -384,6 +392,26 @@ decode_console(struct decode_state *st, char *buf, size_t len)
 	return 0;
 }
 
+/* RS485 frames: --command names the request of replies without theirs. */
+static void
+decode_rs485(struct decode_state *st, const char *buf, size_t len)
+{
+	const struct app_options *o = st->o;
+	int cid2 = -1, cmd = RS485_CMD_UNKNOWN;
+	struct pt_diag d;
+
+	pt_diag_clear(&d);
+	if (o->decode_command != NULL && rs485_command_arg(o->decode_command, &cid2, &cmd,
+	    st->last_error, sizeof st->last_error) != 0)
+		return;
+	if (rs485_decode_text_as(buf, len, o->cfg.dialect, cid2, cmd, &st->sample, &d) == 0)
+		st->decoded++;
+	else
+		snprintf(st->last_error, sizeof st->last_error, "%s", d.error);
+	for (int i = 0; i < d.n_warnings && i < PT_DIAG_MAX; i++)
+		fprintf(stderr, "pylontop: %s: warning: %s\n", st->path, d.warnings[i]);
+}
+
 /* The sample JSON with a "records" member when records were decoded
  * (the sample contract is unchanged).  Rewrites json in place when it
  * can, else returns it as it was. */
@@ -430,16 +458,9 @@ decode_text(char *buf, size_t len, const char *path, const struct app_options *o
 	st->records = records;
 	pt_sample_init(&st->sample, NULL);
 	if (strcmp(o->cfg.protocol, "rs485") == 0 ||
-	    (strcmp(o->cfg.protocol, "auto") == 0 && is_rs485(buf, len))) {
-		struct pt_diag d;
-		pt_diag_clear(&d);
-		if (rs485_decode_text(buf, len, o->cfg.dialect, &st->sample, &d) == 0)
-			st->decoded++;
-		else
-			snprintf(st->last_error, sizeof st->last_error, "%s", d.error);
-		for (int i = 0; i < d.n_warnings && i < PT_DIAG_MAX; i++)
-			fprintf(stderr, "pylontop: %s: warning: %s\n", path, d.warnings[i]);
-	} else
+	    (strcmp(o->cfg.protocol, "auto") == 0 && is_rs485(buf, len)))
+		decode_rs485(st, buf, len);
+	else
 		decode_console(st, buf, len);
 	snprintf(why, whysize, "%s", st->last_error[0] ? st->last_error : "nothing to decode");
 	if (st->decoded > 0) {

@@ -73,6 +73,13 @@ struct dialect {
 	/* Status bytes of 0x44 after the three pack states. */
 	int		(*alarm_tail)(struct cur *c, struct pt_sample *s, struct pt_module *m,
 			    int ncell, struct pt_diag *d);
+	/* Blocks of an all-packs reply say nothing of their own length
+	 * where firmware sends more than the user-defined byte tells:
+	 * the sizes a block's 0x42 tail (from the UD byte on, without it)
+	 * or its 0x44 status bytes may have, tried in this order (0 ends
+	 * the list).  No 0x42 size: the UD byte tells it. */
+	uint8_t		tail_sizes[4];
+	uint8_t		alarm_status[4];
 };
 
 static int	pylon_tail(struct cur *, const struct dialect *, unsigned, bool, struct tail *,
@@ -88,26 +95,42 @@ static int	pace_alarms(struct cur *, struct pt_sample *, struct pt_module *, int
 static int	seplos_alarms(struct cur *, struct pt_sample *, struct pt_module *, int,
 		    struct pt_diag *);
 
+/* Pylontech units (§6.1): 100 mA, mV, mAh, 0.1 K from 2731; the packs
+ * are numbered by their address, the master at 2. */
+#define PYLON_INFO(nm) { .name = (nm), .ver = 0x20, .first_pack = 2, .current_a = 0.1, \
+	.voltage_v = 0.001, .capacity_ah = 0.001, .temp_offset = 2731 }
+
 static const struct dialect dialects[RS_N_DIALECTS] = {
 	[RS_AUTO] = {
-		{ "auto", 0x20, 2, 0.1, 0.001, 0.001, 2731 },
-		{ T_BOARD, T_GROUP, T_GROUP, T_GROUP, T_GROUP, T_MOSFET },
-		pylon_tail, pylon_alarms,
+		.info = PYLON_INFO("auto"),
+		.roles = { T_BOARD, T_GROUP, T_GROUP, T_GROUP, T_GROUP, T_MOSFET },
+		.tail = pylon_tail,
+		.alarm_tail = pylon_alarms,
+		.alarm_status = { 5, 6 },
 	},
 	[RS_PYLONTECH] = {
-		{ "pylontech", 0x20, 2, 0.1, 0.001, 0.001, 2731 },
-		{ T_BOARD, T_GROUP, T_GROUP, T_GROUP, T_GROUP, T_MOSFET },
-		pylon_tail, pylon_alarms,
+		.info = PYLON_INFO("pylontech"),
+		.roles = { T_BOARD, T_GROUP, T_GROUP, T_GROUP, T_GROUP, T_MOSFET },
+		.tail = pylon_tail,
+		.alarm_tail = pylon_alarms,
+		.alarm_status = { 5, 6 },
 	},
 	[RS_PACE] = {
-		{ "pace", 0x25, 1, 0.01, 0.001, 0.01, 2730 },
-		{ T_GROUP, T_GROUP, T_GROUP, T_GROUP, T_MOSFET, T_ENV },
-		pace_tail, pace_alarms,
+		.info = { .name = "pace", .ver = 0x25, .first_pack = 1, .current_a = 0.01,
+		    .voltage_v = 0.001, .capacity_ah = 0.01, .temp_offset = 2730 },
+		.roles = { T_GROUP, T_GROUP, T_GROUP, T_GROUP, T_MOSFET, T_ENV },
+		.tail = pace_tail,
+		.alarm_tail = pace_alarms,
+		/* full, cycles, design and Jakiper's SOC byte; or without them */
+		.tail_sizes = { 7, 6, 4 },
+		.alarm_status = { 9, 10, 8 },
 	},
 	[RS_SEPLOS] = {
-		{ "seplos", 0x20, 1, 0.01, 0.01, 0.01, 2731 },
-		{ T_GROUP, T_GROUP, T_GROUP, T_GROUP, T_ENV, T_MOSFET },
-		seplos_tail, seplos_alarms,
+		.info = { .name = "seplos", .ver = 0x20, .first_pack = 1, .current_a = 0.01,
+		    .voltage_v = 0.01, .capacity_ah = 0.01, .temp_offset = 2731 },
+		.roles = { T_GROUP, T_GROUP, T_GROUP, T_GROUP, T_ENV, T_MOSFET },
+		.tail = seplos_tail,
+		.alarm_tail = seplos_alarms,
 	},
 };
 
@@ -280,10 +303,36 @@ place_temps(const struct dialect *dl, struct pt_module *m, const double *t, unsi
 		PT_SET(m, temperature, PTF_TEMPERATURE, sum / groups);
 }
 
-/* One pack block, from its cell count on.  s == NULL: check only. */
+/* No block size fits an all-packs reply. */
+#define NO_FIT		(-2)
+/* A block's size is told by its own bytes (the UD byte; the last block:
+ * the end of the reply). */
+#define SIZE_BY_UD	(-1)
+
+/* The tail of a block of `size` bytes (after the UD byte), read as if it
+ * ended the reply, so its length says what is there. */
 static int
-analog_block(struct cur *c, const struct dialect *dl, int id, bool last, struct pt_sample *s,
+sized_tail(struct cur *c, const struct dialect *dl, unsigned ud, size_t size, struct tail *t,
     struct pt_diag *d)
+{
+	struct cur sub = { c->p + c->at, size, 0, false };
+	int rc;
+
+	if (left(c) < size) {
+		c->short_read = true;
+		return 0;
+	}
+	rc = dl->tail(&sub, dl, ud, true, t, d);
+	c->at += size;
+	c->short_read |= sub.short_read;
+	return rc;
+}
+
+/* One pack block, from its cell count on; its tail `tail_size` bytes
+ * after the UD byte, or SIZE_BY_UD.  s == NULL: check only. */
+static int
+analog_block(struct cur *c, const struct dialect *dl, int id, bool last, int tail_size,
+    struct pt_sample *s, struct pt_diag *d)
 {
 	unsigned ncell, ntemp, i, ud, mv[RS485_MAX_CELLS], rawv, rawrem;
 	double temps[RS485_MAX_TEMPS], current, voltage, sum = 0;
@@ -316,7 +365,9 @@ analog_block(struct cur *c, const struct dialect *dl, int id, bool last, struct 
 	rawrem = rd16(c);
 	t.remaining = rawrem * dl->info.capacity_ah;
 	ud = rd8(c);
-	if ((rc = dl->tail(c, dl, ud, last, &t, d)) != 0)
+	rc = tail_size == SIZE_BY_UD ? dl->tail(c, dl, ud, last, &t, d) :
+	    sized_tail(c, dl, ud, (size_t)tail_size, &t, d);
+	if (rc != 0)
 		return rc;
 	if (c->short_read)
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "0x42: the reply ends inside pack %d", id);
@@ -356,22 +407,56 @@ analog_block(struct cur *c, const struct dialect *dl, int id, bool last, struct 
 	return 0;
 }
 
-/* Every block of an "all packs" reply, `count` of them; s == NULL: check. */
+/* The number of an all-packs reply's first pack: PACE numbers packs
+ * from 1 whatever address answers; Pylontech by address, the master's. */
+static int
+first_pack(const struct rs485_frame *f, const struct dialect *dl)
+{
+	return dl == &dialects[RS_PACE] ? 1 : f->adr;
+}
+
+/* Every block of an "all packs" reply, `count` of them, each tail of
+ * tail_size bytes (or SIZE_BY_UD); s == NULL: check. */
 static int
 analog_all(const struct rs485_frame *f, const struct dialect *dl, unsigned count,
-    struct pt_sample *s, struct pt_diag *d)
+    int tail_size, struct pt_sample *s, struct pt_diag *d)
 {
 	struct cur c = { f->info, f->info_len, 2, false };
-	int base = dl == &dialects[RS_PACE] ? 1 : f->adr, rc;
+	int base = first_pack(f, dl), rc;
 	unsigned k;
 
 	if (count == 0 || count > PT_MAX_MODULES)
 		return pt_diag_fail(d, PT_ERR_PARSE, "0x42: %u packs in an all-packs reply is "
 		    "not plausible", count);
 	for (k = 0; k < count; k++)
-		if ((rc = analog_block(&c, dl, base + (int)k, k + 1 == count, s, d)) != 0)
+		if ((rc = analog_block(&c, dl, base + (int)k, k + 1 == count, tail_size, s,
+		    d)) != 0)
 			return rc;
+	if (left(&c) > 0)
+		return pt_diag_fail(d, PT_ERR_PARSE, "0x42: %zu bytes after the last of %u packs",
+		    left(&c), count);
 	return 0;
+}
+
+/* The block tail size with which `count` blocks fill the reply exactly
+ * and without a warning: by the UD byte first, then the dialect's other
+ * sizes (Jakiper firmware says UD 2 and sends 7 bytes).  NO_FIT: none. */
+static int
+analog_fit(const struct rs485_frame *f, const struct dialect *dl, unsigned count)
+{
+	struct pt_diag quiet;
+	size_t i;
+
+	pt_diag_clear(&quiet);
+	if (analog_all(f, dl, count, SIZE_BY_UD, NULL, &quiet) == 0 && quiet.n_warnings == 0)
+		return SIZE_BY_UD;
+	for (i = 0; i < sizeof dl->tail_sizes && dl->tail_sizes[i] != 0; i++) {
+		pt_diag_clear(&quiet);
+		if (analog_all(f, dl, count, dl->tail_sizes[i], NULL, &quiet) == 0 &&
+		    quiet.n_warnings == 0)
+			return dl->tail_sizes[i];
+	}
+	return NO_FIT;
 }
 
 static int
@@ -391,30 +476,42 @@ set_dialect(struct pt_sample *s, const struct dialect *dl)
 	pt_copy_text(s->dialect, sizeof s->dialect, dl->info.name, strlen(dl->info.name));
 }
 
-int
-rs485_parse_analog_cmd(const struct rs485_frame *f, enum rs485_dialect dlv, int cmd,
+/* rs485_parse_analog_cmd(); s == NULL: check only. */
+static int
+analog_parse(const struct rs485_frame *f, enum rs485_dialect dlv, int cmd,
     struct pt_sample *s, struct pt_diag *d)
 {
 	const struct dialect *dl;
 	struct cur c = { f->info, f->info_len, 2, false };
-	struct pt_diag quiet;
+	unsigned count;
+	int size;
 
 	if (f->info_len < 3)
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "0x42: reply of %zu bytes is too short",
 		    f->info_len);
 	dl = dialect_of(dlv == RS_AUTO ? rs485_guess(f, d) : dlv);
-	set_dialect(s, dl);
-	if (cmd == RS485_ALL_PACKS)
-		return analog_all(f, dl, f->info[1], s, d);
-	if (cmd == RS485_CMD_UNKNOWN) {
-		/* Byte 1 is the pack asked for, or the pack count of an all-packs
-		 * reply: more than one block that fits exactly says which. */
-		pt_diag_clear(&quiet);
-		if (f->info[1] >= 2 && f->info[1] <= PT_MAX_MODULES &&
-		    analog_all(f, dl, f->info[1], NULL, &quiet) == 0 && quiet.n_warnings == 0)
-			return analog_all(f, dl, f->info[1], s, d);
+	if (s != NULL)
+		set_dialect(s, dl);
+	count = f->info[1];
+	if (cmd == RS485_ALL_PACKS) {
+		/* None fits: the UD byte's reading says where it fails. */
+		size = analog_fit(f, dl, count);
+		return analog_all(f, dl, count, size == NO_FIT ? SIZE_BY_UD : size, s, d);
 	}
-	return analog_block(&c, dl, pack_of(f, cmd), true, s, d);
+	/* The request is not known: byte 1 is the pack asked for, or the
+	 * pack count of an all-packs reply; more than one block that fills
+	 * the reply exactly says which. */
+	if (cmd == RS485_CMD_UNKNOWN && count >= 2 && count <= PT_MAX_MODULES &&
+	    (size = analog_fit(f, dl, count)) != NO_FIT)
+		return analog_all(f, dl, count, size, s, d);
+	return analog_block(&c, dl, pack_of(f, cmd), true, SIZE_BY_UD, s, d);
+}
+
+int
+rs485_parse_analog_cmd(const struct rs485_frame *f, enum rs485_dialect dl, int cmd,
+    struct pt_sample *s, struct pt_diag *d)
+{
+	return analog_parse(f, dl, cmd, s, d);
 }
 
 int
@@ -696,43 +793,39 @@ seplos_alarms(struct cur *c, struct pt_sample *s, struct pt_module *m, int ncell
 	return 0;
 }
 
-int
-rs485_parse_alarm(const struct rs485_frame *f, enum rs485_dialect dlv, int pack,
-    struct pt_sample *s, struct pt_diag *d)
+/* One pack's 0x44 block from its cell count on: the per-item states,
+ * then `status` bytes of the dialect's status (SIZE_BY_UD: the rest of
+ * the reply).  s == NULL: check only. */
+static int
+alarm_block(struct cur *c, const struct dialect *dl, int id, int status, struct pt_sample *s,
+    struct pt_diag *d)
 {
-	const struct dialect *dl;
-	struct cur c = { f->info, f->info_len, 0, false };
+	struct cur tail;
 	struct pt_module *m;
 	unsigned ncell, ntemp, i, cst[RS485_MAX_CELLS], tst[RS485_MAX_TEMPS], flow[3];
 	char what[24];
-	int id;
 
-	if (dlv == RS_AUTO)
-		dlv = f->ver == 0x25 ? RS_PACE : RS_PYLONTECH;
-	dl = dialect_of(dlv);
-	if (f->info_len < 3)
-		return pt_diag_fail(d, PT_ERR_TRUNCATED, "0x44: reply of %zu bytes is too short",
-		    f->info_len);
-	(void)rd8(&c);		/* DATAFLAG */
-	(void)rd8(&c);
-	id = pack_of(f, pack);
-	ncell = rd8(&c);
+	ncell = rd8(c);
 	if (ncell > RS485_MAX_CELLS)
 		return pt_diag_fail(d, PT_ERR_PARSE, "0x44: pack %d: %u cells is not plausible",
 		    id, ncell);
 	for (i = 0; i < ncell; i++)
-		cst[i] = rd8(&c);
-	ntemp = rd8(&c);
+		cst[i] = rd8(c);
+	ntemp = rd8(c);
 	if (ntemp > RS485_MAX_TEMPS)
 		return pt_diag_fail(d, PT_ERR_PARSE, "0x44: pack %d: %u temperatures is not "
 		    "plausible", id, ntemp);
 	for (i = 0; i < ntemp; i++)
-		tst[i] = rd8(&c);
+		tst[i] = rd8(c);
 	for (i = 0; i < 3; i++)
-		flow[i] = rd8(&c);
-	if (c.short_read)
+		flow[i] = rd8(c);
+	if (c->short_read || (status >= 0 && left(c) < (size_t)status))
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "0x44: pack %d: the counts do not fit "
 		    "in the reply", id);
+	tail = (struct cur){ c->p + c->at, status >= 0 ? (size_t)status : left(c), 0, false };
+	c->at += tail.len;
+	if (s == NULL)
+		return 0;
 	set_dialect(s, dl);
 	if ((m = pt_sample_module(s, id)) == NULL)
 		return pt_diag_fail(d, PT_ERR_PARSE, "0x44: more than %d packs", PT_MAX_MODULES);
@@ -751,7 +844,73 @@ rs485_parse_alarm(const struct rs485_frame *f, enum rs485_dialect dlv, int pack,
 	add_state(s, id, -1, flow[1], "pack", "undervoltage", "overvoltage",
 	    PT_HAS(m, PTF_VOLTAGE) ? m->voltage : NAN);
 	add_state(s, id, -1, flow[2], "discharge", "current_low", "overcurrent", NAN);
-	return dl->alarm_tail(&c, s, m, (int)ncell, d);
+	return dl->alarm_tail(&tail, s, m, (int)ncell, d);
+}
+
+/* Every block of an all-packs 0x44 reply (§5.1: like 0x42's, §6.3),
+ * `status` bytes of status each; s == NULL: check. */
+static int
+alarm_all(const struct rs485_frame *f, const struct dialect *dl, unsigned count, int status,
+    struct pt_sample *s, struct pt_diag *d)
+{
+	struct cur c = { f->info, f->info_len, 2, false };
+	int base = first_pack(f, dl), rc;
+	unsigned k;
+
+	for (k = 0; k < count; k++)
+		if ((rc = alarm_block(&c, dl, base + (int)k, status, s, d)) != 0)
+			return rc;
+	if (left(&c) > 0)
+		return pt_diag_fail(d, PT_ERR_PARSE, "0x44: %zu bytes after the last of %u packs",
+		    left(&c), count);
+	return 0;
+}
+
+/* The status size with which `count` blocks fill the reply exactly;
+ * NO_FIT: none of the dialect's. */
+static int
+alarm_fit(const struct rs485_frame *f, const struct dialect *dl, unsigned count)
+{
+	struct pt_diag quiet;
+	size_t i;
+
+	if (count == 0 || count > PT_MAX_MODULES)
+		return NO_FIT;
+	for (i = 0; i < sizeof dl->alarm_status && dl->alarm_status[i] != 0; i++) {
+		pt_diag_clear(&quiet);
+		if (alarm_all(f, dl, count, dl->alarm_status[i], NULL, &quiet) == 0)
+			return dl->alarm_status[i];
+	}
+	return NO_FIT;
+}
+
+int
+rs485_parse_alarm(const struct rs485_frame *f, enum rs485_dialect dlv, int pack,
+    struct pt_sample *s, struct pt_diag *d)
+{
+	const struct dialect *dl;
+	struct cur c = { f->info, f->info_len, 2, false };
+	unsigned count;
+	int status;
+
+	if (dlv == RS_AUTO)
+		dlv = f->ver == 0x25 ? RS_PACE : RS_PYLONTECH;
+	dl = dialect_of(dlv);
+	if (f->info_len < 3)
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "0x44: reply of %zu bytes is too short",
+		    f->info_len);
+	/* DATAFLAG, then the pack asked for or the pack count of an
+	 * all-packs reply (known from the request, or from more than one
+	 * block filling the reply exactly). */
+	count = f->info[1];
+	if (pack == RS485_ALL_PACKS || (pack == RS485_CMD_UNKNOWN && count >= 2)) {
+		if ((status = alarm_fit(f, dl, count)) != NO_FIT)
+			return alarm_all(f, dl, count, status, s, d);
+		if (pack == RS485_ALL_PACKS)
+			return pt_diag_fail(d, PT_ERR_PARSE, "0x44: the reply does not hold the "
+			    "alarm blocks of %u packs (all-packs request)", count);
+	}
+	return alarm_block(&c, dl, pack_of(f, pack), SIZE_BY_UD, s, d);
 }
 
 /* ---- identity, limits, capacities --------------------------------------- */
@@ -1035,23 +1194,44 @@ is_request(const struct rs485_frame *f)
 	return f->cid2 == 0xB1;		/* PACE date/time read, seen in captures */
 }
 
-/* A reply without its request: the analog layout if it fits, else the
- * alarm layout. */
+/* The warnings of `from` after those of `to`. */
+static void
+add_warnings(struct pt_diag *to, const struct pt_diag *from)
+{
+	int i;
+
+	for (i = 0; i < from->n_warnings && i < PT_DIAG_MAX; i++)
+		pt_diag_warn(to, "%s", from->warnings[i]);
+}
+
+/* A reply without its request: the analog layout if it fits cleanly;
+ * else an alarm reply whose blocks fill it exactly (a 4-pack alarm reply
+ * read as 0x42 gives cells of 16 V); else the analog layout with its
+ * warnings, else the alarm layout.  --command says it instead. */
 static int
 parse_lone(const struct rs485_frame *f, enum rs485_dialect dl, struct pt_sample *s,
     struct pt_diag *d)
 {
+	const struct dialect *adl = dialect_of(dl != RS_AUTO ? dl : f->ver == 0x25 ? RS_PACE :
+	    RS_PYLONTECH);
 	struct pt_diag first;
 	int rc;
 
 	pt_diag_clear(&first);
+	if ((analog_parse(f, dl, RS485_CMD_UNKNOWN, NULL, &first) != 0 || first.n_warnings > 0) &&
+	    f->info_len >= 3 && f->info[1] >= 2 && alarm_fit(f, adl, f->info[1]) != NO_FIT) {
+		pt_diag_warn(d, "a reply without its request, taken for the 0x44 alarm reply of "
+		    "%u packs (it does not fit 0x42; --command says which)", f->info[1]);
+		return rs485_parse_alarm(f, dl, RS485_ALL_PACKS, s, d);
+	}
+	pt_diag_clear(&first);
 	if ((rc = rs485_parse_analog(f, dl, s, &first)) == 0) {
-		*d = first;
+		add_warnings(d, &first);
 		return 0;
 	}
-	if (rs485_parse_alarm(f, dl, 0, s, d) == 0)
+	if (rs485_parse_alarm(f, dl, RS485_CMD_UNKNOWN, s, d) == 0)
 		return 0;
-	*d = first;
+	snprintf(d->error, sizeof d->error, "%s", first.error);
 	return rc;
 }
 
@@ -1067,6 +1247,13 @@ line_fail(struct pt_diag *d, int rc, int lineno)
 int
 rs485_decode_text(const char *buf, size_t len, const char *dialect, struct pt_sample *s,
     struct pt_diag *d)
+{
+	return rs485_decode_text_as(buf, len, dialect, -1, RS485_CMD_UNKNOWN, s, d);
+}
+
+int
+rs485_decode_text_as(const char *buf, size_t len, const char *dialect, int given_cid2,
+    int given_cmd, struct pt_sample *s, struct pt_diag *d)
 {
 	static const struct rs485_frame empty;
 	struct rs485_frame f = empty;
@@ -1104,7 +1291,12 @@ rs485_decode_text(const char *buf, size_t len, const char *dialect, struct pt_sa
 		if (f.cid2 != 0)
 			return line_fail(d, pt_diag_fail(d, PT_ERR_DEVICE, "the pack answered RTN "
 			    "%02X: %s", f.cid2, rs485_rtn_text(f.cid2)), lineno);
-		if (dl == RS_AUTO && asked == 0x42)
+		/* No request line: what --command said, if anything. */
+		if (asked < 0 && given_cid2 >= 0) {
+			asked = given_cid2;
+			cmd = given_cmd;
+		}
+		if (dl == RS_AUTO && asked == RS485_CID2_ANALOG)
 			dl = rs485_guess(&f, d);
 		if (asked < 0)
 			rc = parse_lone(&f, (enum rs485_dialect)dl, s, d);

@@ -120,5 +120,10 @@ int	rs485_parse_reply(const struct rs485_frame *f, enum rs485_dialect dl, uint8_
  * pt_err with a one-line reason (line number included) in d. */
 int	rs485_decode_text(const char *buf, size_t len, const char *dialect,
 	    struct pt_sample *s, struct pt_diag *d);
+/* The same; a reply without its request line answers command cid2 with
+ * command byte cmd (rs485_command_arg; cid2 -1: not known, guessed from
+ * the reply). */
+int	rs485_decode_text_as(const char *buf, size_t len, const char *dialect, int cid2,
+	    int cmd, struct pt_sample *s, struct pt_diag *d);
 
 #endif

@@ -14,27 +14,46 @@
 #define ALL	(PYLON | PACE | SEPLOS)
 
 const struct rs485_command rs485_commands[] = {
-	{ 0x42, ALL, true, "analog values" },
-	{ 0x44, ALL, true, "alarm information" },
-	{ 0x47, PYLON, true, "system parameters" },
-	{ 0x4F, PYLON, true, "protocol version" },
-	{ 0x51, PYLON, true, "manufacturer information" },
-	{ 0x92, PYLON, true, "charge/discharge management" },
-	{ 0x93, PYLON, true, "module serial number" },
-	{ 0x96, PYLON, true, "firmware version" },
-	{ 0x90, PACE, true, "pack count" },
-	{ 0xA6, PACE, true, "pack capacity" },
-	{ 0xC1, PACE, true, "software/hardware version" },
-	{ 0xC2, PACE, true, "product information (barcode)" },
+	{ .cid2 = RS485_CID2_ANALOG, .dialects = ALL, .read_only = true,
+	    .name = "analog values" },
+	{ .cid2 = RS485_CID2_ALARM, .dialects = ALL, .read_only = true,
+	    .name = "alarm information" },
+	{ .cid2 = RS485_CID2_PARAMS, .dialects = PYLON, .read_only = true,
+	    .name = "system parameters" },
+	{ .cid2 = RS485_CID2_PROTOCOL, .dialects = PYLON, .read_only = true,
+	    .name = "protocol version" },
+	{ .cid2 = RS485_CID2_MANUFACTURER, .dialects = PYLON, .read_only = true,
+	    .name = "manufacturer information" },
+	{ .cid2 = RS485_CID2_MANAGEMENT, .dialects = PYLON, .read_only = true,
+	    .name = "charge/discharge management" },
+	{ .cid2 = RS485_CID2_SERIAL, .dialects = PYLON, .read_only = true,
+	    .name = "module serial number" },
+	{ .cid2 = RS485_CID2_FIRMWARE, .dialects = PYLON, .read_only = true,
+	    .name = "firmware version" },
+	{ .cid2 = RS485_CID2_PACK_COUNT, .dialects = PACE, .read_only = true,
+	    .name = "pack count" },
+	{ .cid2 = RS485_CID2_PACE_CAPACITY, .dialects = PACE, .read_only = true,
+	    .name = "pack capacity" },
+	{ .cid2 = RS485_CID2_PACE_VERSION, .dialects = PACE, .read_only = true,
+	    .name = "software/hardware version" },
+	{ .cid2 = RS485_CID2_PACE_BARCODE, .dialects = PACE, .read_only = true,
+	    .name = "product information (barcode)" },
 	/* Writes and switches: listed so that they stay refused (§4, §11.5). */
-	{ 0x82, PYLON, false, "switch the port to the text console" },
-	{ 0x94, PYLON, false, "set charge/discharge management" },
-	{ 0x95, PYLON, false, "turn the module off" },
-	{ 0x99, PACE, false, "control (LED, buzzer, current limit)" },
-	{ 0x9A, PACE, false, "charge MOSFET control" },
-	{ 0x9B, PACE, false, "discharge MOSFET control" },
-	{ 0xB2, PACE, false, "set date and time" },
-	{ 0, 0, false, NULL },
+	{ .cid2 = RS485_CID2_TO_CONSOLE, .dialects = PYLON, .read_only = false,
+	    .name = "switch the port to the text console" },
+	{ .cid2 = RS485_CID2_SET_MANAGEMENT, .dialects = PYLON, .read_only = false,
+	    .name = "set charge/discharge management" },
+	{ .cid2 = RS485_CID2_POWER_OFF, .dialects = PYLON, .read_only = false,
+	    .name = "turn the module off" },
+	{ .cid2 = RS485_CID2_PACE_CONTROL, .dialects = PACE, .read_only = false,
+	    .name = "control (LED, buzzer, current limit)" },
+	{ .cid2 = RS485_CID2_PACE_CHARGE_FET, .dialects = PACE, .read_only = false,
+	    .name = "charge MOSFET control" },
+	{ .cid2 = RS485_CID2_PACE_DISCHARGE_FET, .dialects = PACE, .read_only = false,
+	    .name = "discharge MOSFET control" },
+	{ .cid2 = RS485_CID2_PACE_SET_TIME, .dialects = PACE, .read_only = false,
+	    .name = "set date and time" },
+	{ .name = NULL },
 };
 
 static const char hexdigits[] = "0123456789ABCDEF";
@@ -94,8 +113,8 @@ rs485_user_request(const char *line, enum rs485_dialect dl, uint8_t *cid2, uint8
 	}
 	*cid2 = (uint8_t)code;
 	*adr = (uint8_t)a;
-	*info = code == 0x90 ? 0xFF : (uint8_t)a;
-	*info_len = code == 0x4F || code == 0x51 ? 0 : 1;
+	*info = code == RS485_CID2_PACK_COUNT ? 0xFF : (uint8_t)a;
+	*info_len = code == RS485_CID2_PROTOCOL || code == RS485_CID2_MANUFACTURER ? 0 : 1;
 	return 0;
 }
 
@@ -128,6 +147,27 @@ put_hex(char *p, unsigned v, int digits)
 		p[digits] = hexdigits[v & 0xF];
 		v >>= 4;
 	}
+}
+
+int
+rs485_command_arg(const char *text, int *cid2, int *cmd, char *why, size_t whysize)
+{
+	char w[3][16] = { "", "", "" }, extra;
+	int n = sscanf(text, "%15s %15s %c", w[0], w[1], &extra), code = -1, pack = -1;
+
+	if (n >= 1 && n <= 2)
+		code = hex_byte(w[0]);
+	if (n == 2 && (pack = hex_byte(w[1])) < 0)
+		code = -1;
+	if (code < 0 || rs485_command_find((uint8_t)code, RS_AUTO) == NULL) {
+		snprintf(why, whysize, "--command '%s' is not an RS485 command pylontop reads: "
+		    "give the request's CID2 in hex and maybe its pack, e.g. 0x44, '0x42 02', "
+		    "'0x42 FF' (all packs)", text);
+		return PT_ERR_ARG;
+	}
+	*cid2 = code;
+	*cmd = n == 2 ? pack : -1;
+	return 0;
 }
 
 int

@@ -35,6 +35,32 @@ enum rs485_dialect {
 
 #define RS485_DL(d)	(1u << (d))
 
+/* Command codes (CID2) by name (docs/rs485.md §4): the reads pylontop
+ * sends, and the writes and switches listed only to be refused. */
+enum rs485_cid2 {
+	RS485_CID2_ANALOG		= 0x42,	/* analog values (all) */
+	RS485_CID2_ALARM		= 0x44,	/* alarm information (all) */
+	RS485_CID2_PARAMS		= 0x47,	/* system parameters (Pylontech) */
+	RS485_CID2_PROTOCOL		= 0x4F,	/* protocol version (Pylontech) */
+	RS485_CID2_MANUFACTURER		= 0x51,	/* manufacturer information (Pylontech) */
+	RS485_CID2_MANAGEMENT		= 0x92,	/* charge/discharge management (Pylontech) */
+	RS485_CID2_SERIAL		= 0x93,	/* module serial number (Pylontech) */
+	RS485_CID2_FIRMWARE		= 0x96,	/* firmware version (Pylontech) */
+	RS485_CID2_PACK_COUNT		= 0x90,	/* pack count (PACE) */
+	RS485_CID2_PACE_CAPACITY	= 0xA6,	/* pack capacity (PACE) */
+	RS485_CID2_PACE_TIME		= 0xB1,	/* date and time read (PACE; not sent) */
+	RS485_CID2_PACE_VERSION		= 0xC1,	/* software/hardware version (PACE) */
+	RS485_CID2_PACE_BARCODE		= 0xC2,	/* product information (PACE) */
+	/* Never sent: */
+	RS485_CID2_TO_CONSOLE		= 0x82,	/* switch the port to the console */
+	RS485_CID2_SET_MANAGEMENT	= 0x94,
+	RS485_CID2_POWER_OFF		= 0x95,
+	RS485_CID2_PACE_CONTROL		= 0x99,
+	RS485_CID2_PACE_CHARGE_FET	= 0x9A,
+	RS485_CID2_PACE_DISCHARGE_FET	= 0x9B,
+	RS485_CID2_PACE_SET_TIME	= 0xB2,
+};
+
 struct rs485_command {
 	uint8_t		 cid2;
 	unsigned	 dialects;	/* RS485_DL() bits where it exists */
@@ -58,6 +84,13 @@ const struct rs485_command *rs485_command_find(uint8_t cid2, enum rs485_dialect 
  * 0x90, none for 0x4F and 0x51.  0, or PT_ERR_REFUSED with the reason. */
 int	rs485_user_request(const char *line, enum rs485_dialect dl, uint8_t *cid2,
 	    uint8_t *adr, uint8_t *info, size_t *info_len, char *why, size_t whysize);
+
+/* pylontop --decode --command for RS485 frames: the request that replies
+ * without their own in the file answer, "CID2 [PACK]" in hex ("0x44",
+ * "42 02", "0x42 FF" for all packs); a read-only command of the table.
+ * *cmd is the pack (or FF), -1 when not given.  0, or PT_ERR_ARG with the
+ * reason in why. */
+int	rs485_command_arg(const char *text, int *cid2, int *cmd, char *why, size_t whysize);
 
 /* Build "~VER ADR CID1 CID2 LENGTH INFO CHKSUM\r" into out, NUL-terminated.
  * Returns its length (without the NUL), PT_ERR_REFUSED for a CID2 that is

@@ -600,6 +600,117 @@ test_reply_pack(void **state)
 	assert_int_equal(rs485_reply_pack(f, 0x42), -1);
 }
 
+/* A PACE (Jakiper) stack's all-packs 0x42 reply pasted without its
+ * request: byte 1 is the pack count, every block says UD 2 but carries
+ * design capacity and a SOC byte.  Every pack, numbered from 1. */
+static void
+test_pace_all_packs_lone(void **state)
+{
+	struct pt_sample *s = new_sample();
+	struct pt_diag d;
+	size_t len;
+	char *text = fixture("pace_all_lone.txt", &len);
+	int k;
+
+	(void)state;
+	pt_diag_clear(&d);
+	assert_int_equal(rs485_decode_text(text, len, NULL, s, &d), 0);
+	assert_int_equal(d.n_warnings, 0);
+	assert_string_equal(s->dialect, "pace");
+	assert_int_equal(s->n_modules, 2);
+	for (k = 0; k < 2; k++) {
+		const struct pt_module *m = &s->modules[k];
+		assert_int_equal(m->id, 1 + k);
+		assert_int_equal(m->n_cells, 16);
+		assert_float_equal(m->cells[0].voltage, 3.301 + k * 0.050, 1e-6);
+		assert_float_equal(m->cells[15].voltage, 3.316 + k * 0.050, 1e-6);
+		assert_float_equal(m->current, k == 0 ? -4.5 : -4.6, 1e-9);
+		assert_float_equal(m->design_ah, 100.0, 1e-9);
+		assert_int_equal(m->cycles, k == 0 ? 99 : 31);
+	}
+	/* The same with --command "0x42 FF", and with the pack count known. */
+	pt_sample_init(s, NULL);
+	assert_int_equal(rs485_decode_text_as(text, len, "pace", RS485_CID2_ANALOG,
+	    RS485_ALL_PACKS, s, &d), 0);
+	assert_int_equal(s->n_modules, 2);
+	assert_int_equal(s->modules[1].id, 2);
+	assert_float_equal(s->modules[1].full_ah, 102.0, 1e-9);
+	free(text);
+	free(s);
+}
+
+/* A 4-pack all-packs 0x44 reply without its request: with --command 0x44
+ * (or found by its blocks filling the reply) alarms of packs 2-5, and no
+ * cell voltage at all (read as 0x42 it gave cells of 16 V). */
+static void
+test_alarm_all_packs_lone(void **state)
+{
+	struct pt_sample *s = new_sample();
+	struct pt_diag d;
+	size_t len;
+	char *text = fixture("pylon_alarm_all_lone.txt", &len);
+	int k, c, pass;
+
+	(void)state;
+	for (pass = 0; pass < 3; pass++) {
+		pt_sample_init(s, NULL);
+		pt_diag_clear(&d);
+		if (pass == 0)
+			assert_int_equal(rs485_decode_text_as(text, len, NULL, RS485_CID2_ALARM, -1,
+			    s, &d), 0);
+		else if (pass == 1)
+			assert_int_equal(rs485_decode_text_as(text, len, "pylontech",
+			    RS485_CID2_ALARM, RS485_ALL_PACKS, s, &d), 0);
+		else {
+			assert_int_equal(rs485_decode_text(text, len, NULL, s, &d), 0);
+			assert_non_null(strstr(d.warnings[0], "--command"));
+		}
+		assert_int_equal(s->n_modules, 4);
+		for (k = 0; k < 4; k++) {
+			const struct pt_module *m = &s->modules[k];
+			assert_int_equal(m->id, 2 + k);
+			assert_false(PT_HAS(m, PTF_VOLTAGE));
+			assert_string_equal(m->status, "Discharge");
+			assert_int_equal(m->n_cells, 15);
+			for (c = 0; c < m->n_cells; c++)
+				assert_false(PT_HAS(&m->cells[c], PTF_VOLTAGE));
+		}
+		assert_non_null(find_alarm(s, 4, 1, "cell_overvoltage"));
+		assert_int_equal(s->n_alarms, 1);
+	}
+	free(text);
+	free(s);
+}
+
+/* --command for RS485: CID2 and maybe the pack, in hex; only commands
+ * pylontop reads. */
+static void
+test_command_arg(void **state)
+{
+	static const char *const bad[] = { "", "stat", "0x95", "0x44 2 3", "44 zz", "0x142",
+		"0xB2" };
+	char why[200];
+	int cid2, cmd;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(rs485_command_arg("0x44", &cid2, &cmd, why, sizeof why), 0);
+	assert_int_equal(cid2, 0x44);
+	assert_int_equal(cmd, -1);
+	assert_int_equal(rs485_command_arg("42 FF", &cid2, &cmd, why, sizeof why), 0);
+	assert_int_equal(cid2, RS485_CID2_ANALOG);
+	assert_int_equal(cmd, RS485_ALL_PACKS);
+	assert_int_equal(rs485_command_arg("0xc2 0x03", &cid2, &cmd, why, sizeof why), 0);
+	assert_int_equal(cid2, RS485_CID2_PACE_BARCODE);
+	assert_int_equal(cmd, 3);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why[0] = '\0';
+		assert_int_equal(rs485_command_arg(bad[i], &cid2, &cmd, why, sizeof why),
+		    PT_ERR_ARG);
+		assert_non_null(strstr(why, "--command"));
+	}
+}
+
 int
 main(void)
 {
@@ -616,6 +727,9 @@ main(void)
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_decode_text_errors),
 		cmocka_unit_test(test_reply_pack),
+		cmocka_unit_test(test_pace_all_packs_lone),
+		cmocka_unit_test(test_alarm_all_packs_lone),
+		cmocka_unit_test(test_command_arg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
