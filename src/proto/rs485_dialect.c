@@ -930,13 +930,13 @@ rs485_reply_pack(const struct rs485_frame *f, uint8_t cid2)
 	size_t at;
 
 	switch (cid2) {
-	case 0x42:
-	case 0x44:
+	case RS485_CID2_ANALOG:
+	case RS485_CID2_ALARM:
 		at = 1;
 		break;
-	case 0x92:
-	case 0x93:
-	case 0x96:
+	case RS485_CID2_MANAGEMENT:
+	case RS485_CID2_SERIAL:
+	case RS485_CID2_FIRMWARE:
 		at = 0;
 		break;
 	default:
@@ -959,20 +959,20 @@ rs485_parse_serial(const struct rs485_frame *f, int cid2, int pack, struct pt_sa
     struct pt_diag *d)
 {
 	struct pt_module *m;
-	size_t off = cid2 == 0x93 ? 1 : 0, n;
+	size_t off = cid2 == RS485_CID2_SERIAL ? 1 : 0, n;
 	int rc;
 
 	if (f->info_len <= off)
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "%02X: the serial number reply is empty",
 		    cid2);
-	if (cid2 == 0x93 && f->info[0] != 0)
+	if (cid2 == RS485_CID2_SERIAL && f->info[0] != 0)
 		pack = f->info[0];
 	if (pack <= 0 || pack == RS485_ALL_PACKS)
 		pack = f->adr != 0 ? f->adr : 1;
 	/* 0x93: 16 characters; 0xC2: 20 of barcode, then maybe a build date. */
 	n = f->info_len - off;
-	if (n > (cid2 == 0x93 ? 16u : 20u))
-		n = cid2 == 0x93 ? 16u : 20u;
+	if (n > (cid2 == RS485_CID2_SERIAL ? 16u : 20u))
+		n = cid2 == RS485_CID2_SERIAL ? 16u : 20u;
 	if ((m = module_or_fail(s, pack, d, &rc)) == NULL)
 		return rc;
 	copy_field(m->barcode, sizeof m->barcode, f->info + off, n);
@@ -992,7 +992,8 @@ rs485_parse_version(const struct rs485_frame *f, int cid2, int pack, struct pt_s
 	if (pack <= 0 || pack == RS485_ALL_PACKS)
 		pack = f->adr != 0 ? f->adr : 1;
 	switch (cid2) {
-	case 0x96:	/* cmd, manufacturer version (2), main-line version (3) */
+	case RS485_CID2_FIRMWARE:
+		/* cmd, manufacturer version (2), main-line version (3) */
 		if (f->info_len < 6)
 			return pt_diag_fail(d, PT_ERR_TRUNCATED, "96: firmware reply of %zu bytes, "
 			    "6 expected", f->info_len);
@@ -1004,7 +1005,8 @@ rs485_parse_version(const struct rs485_frame *f, int cid2, int pack, struct pt_s
 			return rc;
 		pt_copy_text(m->firmware, sizeof m->firmware, buf, strlen(buf));
 		return 0;
-	case 0xC1:	/* 20 characters, NUL or space padded */
+	case RS485_CID2_PACE_VERSION:
+		/* 20 characters, NUL or space padded */
 		if (f->info_len == 0)
 			return pt_diag_fail(d, PT_ERR_TRUNCATED, "C1: the version reply is empty");
 		if ((m = module_or_fail(s, pack, d, &rc)) == NULL)
@@ -1012,7 +1014,8 @@ rs485_parse_version(const struct rs485_frame *f, int cid2, int pack, struct pt_s
 		copy_field(m->firmware, sizeof m->firmware, f->info,
 		    f->info_len < 20 ? f->info_len : 20);
 		return 0;
-	case 0x51:	/* name (10), software version (2), manufacturer (20) */
+	case RS485_CID2_MANUFACTURER:
+		/* name (10), software version (2), manufacturer (20) */
 		if (f->info_len < 12)
 			return pt_diag_fail(d, PT_ERR_TRUNCATED, "51: manufacturer reply of %zu "
 			    "bytes, 12 at least expected", f->info_len);
@@ -1145,33 +1148,33 @@ rs485_parse_reply(const struct rs485_frame *f, enum rs485_dialect dl, uint8_t ci
 	int n = 0, rc;
 
 	switch (cid2) {
-	case 0x42:
+	case RS485_CID2_ANALOG:
 		return rs485_parse_analog_cmd(f, dl, cmd, s, d);
-	case 0x44:
+	case RS485_CID2_ALARM:
 		return rs485_parse_alarm(f, dl, cmd, s, d);
-	case 0x93:
-	case 0xC2:
+	case RS485_CID2_SERIAL:
+	case RS485_CID2_PACE_BARCODE:
 		return rs485_parse_serial(f, cid2, cmd, s, d);
-	case 0x96:
-	case 0xC1:
-	case 0x51:
+	case RS485_CID2_FIRMWARE:
+	case RS485_CID2_PACE_VERSION:
+	case RS485_CID2_MANUFACTURER:
 		return rs485_parse_version(f, cid2, cmd, s, d);
-	case 0x92:
+	case RS485_CID2_MANAGEMENT:
 		return rs485_parse_management(f, cmd, s, d);
-	case 0xA6:
+	case RS485_CID2_PACE_CAPACITY:
 		return rs485_parse_capacity(f, cmd, s, d);
-	case 0x90:
+	case RS485_CID2_PACK_COUNT:
 		if ((rc = rs485_parse_pack_count(f, &n, d)) == 0) {
 			PT_SET(&s->stack, module_count, PTF_MODULE_COUNT, n);
 		}
 		return rc;
-	case 0x47:
+	case RS485_CID2_PARAMS:
 		if ((rc = rs485_parse_params(f, &p, d)) == 0)
 			pt_diag_warn(d, "47: limits: cell %.3f-%.3f V, charge %.1f A, discharge "
 			    "%.1f A (not part of the sample)", p.cell_low_v, p.cell_high_v,
 			    p.charge_limit_a, p.discharge_limit_a);
 		return rc;
-	case 0x4F:
+	case RS485_CID2_PROTOCOL:
 		pt_diag_warn(d, "4F: protocol version %u.%u", f->ver >> 4, f->ver & 0xF);
 		return 0;
 	}
@@ -1191,7 +1194,8 @@ is_request(const struct rs485_frame *f)
 	for (c = rs485_commands; c->name != NULL; c++)
 		if (c->cid2 == f->cid2)
 			return true;
-	return f->cid2 == 0xB1;		/* PACE date/time read, seen in captures */
+	/* PACE date/time read, seen in captures */
+	return f->cid2 == RS485_CID2_PACE_TIME;
 }
 
 /* The warnings of `from` after those of `to`. */

@@ -42,8 +42,8 @@ enum rs485_cid2 {
 	RS485_CID2_ALARM		= 0x44,	/* alarm information (all) */
 	RS485_CID2_PARAMS		= 0x47,	/* system parameters (Pylontech) */
 	RS485_CID2_PROTOCOL		= 0x4F,	/* protocol version (Pylontech) */
-	RS485_CID2_MANUFACTURER		= 0x51,	/* manufacturer information (Pylontech) */
-	RS485_CID2_MANAGEMENT		= 0x92,	/* charge/discharge management (Pylontech) */
+	RS485_CID2_MANUFACTURER		= 0x51,	/* manufacturer info (Pylontech) */
+	RS485_CID2_MANAGEMENT		= 0x92,	/* charge/discharge limits (Pylontech) */
 	RS485_CID2_SERIAL		= 0x93,	/* module serial number (Pylontech) */
 	RS485_CID2_FIRMWARE		= 0x96,	/* firmware version (Pylontech) */
 	RS485_CID2_PACK_COUNT		= 0x90,	/* pack count (PACE) */
