@@ -447,9 +447,9 @@ test_state_equals_sample(void **state)
 	mq_shape_module(&sh, m);
 	o = parse(mq_module_state(&names, s, m, ids[1], &sh, topic, sizeof topic));
 	assert_string_equal(topic, "pylontop/rack1/module/pylontech_pptbh02400010002/state");
-	/* V 3 decimals, A 2, W 1, degC 1, % 0. */
+	/* V 3 decimals, A 3 (as in the JSON contract), W 1, degC 1, % 0. */
 	assert_true(num(o, "voltage") == 49.022);
-	assert_true(num(o, "current") == -4.10);
+	assert_true(num(o, "current") == -4.105);
 	assert_true(num(o, "power") == -201.2);
 	assert_true(num(o, "temperature") == 23.0);
 	assert_true(num(o, "soc") == 57);
@@ -471,7 +471,7 @@ test_state_equals_sample(void **state)
 	o = parse(mq_stack_state(&names, s, &ssh, topic, sizeof topic));
 	assert_string_equal(topic, "pylontop/rack1/state");
 	assert_true(num(o, "voltage") == 49.123);
-	assert_true(num(o, "current") == -12.35);
+	assert_true(num(o, "current") == -12.346);
 	assert_true(num(o, "power") == -606.4);
 	assert_true(num(o, "soc") == 57);
 	assert_true(num(o, "temperature") == 24.6);
@@ -571,7 +571,7 @@ test_state_for_remote_view(void **state)
 	assert_true(num(x, "since_ms") == 1795449599000.0);
 	memset(&sback, 0, sizeof sback);
 	mq_read_values(o, &sback, true);
-	assert_true(PT_HAS(&sback, PTF_CURRENT) && sback.current == -12.35);
+	assert_true(PT_HAS(&sback, PTF_CURRENT) && sback.current == -12.346);
 	cJSON_Delete(o);
 	free(s);
 }
