@@ -257,6 +257,15 @@ const struct pt_field_def pt_fields[] = {
 		    .diagnostic = true },
 	},
 	{
+		.key = "energy_soc", .name = "State of energy", .label = "state of energy",
+		.bit = PTF_ENERGY_SOC,
+		.module = PT_AT(pt_module, energy_soc),
+		.unit = "%", .decimals = 0, .json = M,
+		.csv = "energy_soc_pct", .csv_pos = { .module = 13 },
+		.text_pos = { .module = 8 }, .text_head = "SOE%", .text_width = 5,
+		.ha = { .scopes = M, .sclass = "measurement", .display = 0 },
+	},
+	{
 		.key = "remaining_wh", .name = "Stored energy", .label = "remaining energy",
 		.bit = PTF_REMAINING_WH,
 		.stack = PT_AT(pt_stack, remaining_wh), .module = PT_AT(pt_module, remaining_wh),

@@ -137,6 +137,34 @@ test_rounding_agrees(void **state)
 	free(s);
 }
 
+/* A per-module field reaches the UI through history's kept samples
+ * (history_latest): the _Static_asserts in history.c keep every member of
+ * a sample in the copy it makes. */
+static void
+test_history_keeps_new_field(void **state)
+{
+	struct pt_sample *s = calloc(1, sizeof *s), *out = calloc(1, sizeof *out);
+	struct history *h = history_new();
+	struct pt_module *m;
+
+	(void)state;
+	assert_non_null(h);
+	pt_sample_init(s, "hv");
+	s->time_ms = 1795449600000LL;
+	pt_sample_module(s, 1);
+	m = pt_sample_module(s, 2);
+	PT_SET(m, energy_soc, PTF_ENERGY_SOC, 77);
+	history_push(h, s);
+	assert_true(history_latest(h, out));
+	m = pt_sample_find_module(out, 2);
+	assert_non_null(m);
+	assert_true(PT_HAS(m, PTF_ENERGY_SOC) && m->energy_soc == 77);
+	assert_false(PT_HAS(pt_sample_find_module(out, 1), PTF_ENERGY_SOC));
+	history_free(h);
+	free(out);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -145,6 +173,7 @@ main(void)
 		cmocka_unit_test(test_history_series),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_rounding_agrees),
+		cmocka_unit_test(test_history_keeps_new_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
