@@ -33,10 +33,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/sample_fields.h"
+
 #define HIST_CELL_BUDGET	(PT_MAX_MODULES * PT_MAX_CELLS)
 #define STACK_SERIES		6
 #define MODULE_SERIES		HIST_MODULE_SERIES
 #define NO_BUCKET		INT64_MIN
+
+/* A field added to the sample must not vanish from history and the UI:
+ * the stack metrics come first, one per stack series, then one per module
+ * series, then the cell voltage (hist_metric, history_metric_name/unit). */
+_Static_assert(HM_MODULE_VOLTAGE == STACK_SERIES, "one stack metric per stack series");
+_Static_assert(HM_CELL_VOLTAGE - HM_MODULE_VOLTAGE == MODULE_SERIES,
+    "one module metric per module series");
+/* recent_put/recent_get copy a sample by parts: everything before
+ * `modules`, the used modules, alarms and words.  A member added anywhere
+ * else would silently not be kept: these fail first. */
+#define PT_END_OF(m)	(offsetof(struct pt_sample, m) + sizeof ((struct pt_sample *)0)->m)
+#define PT_ALIGN_UP(n, a)	(((n) + (a) - 1) / (a) * (a))
+_Static_assert(offsetof(struct pt_sample, n_alarms) == PT_END_OF(modules),
+    "nothing between modules and n_alarms");
+_Static_assert(offsetof(struct pt_sample, alarms) ==
+    PT_ALIGN_UP(PT_END_OF(n_alarms), _Alignof(struct pt_alarm)),
+    "nothing between n_alarms and alarms");
+_Static_assert(offsetof(struct pt_sample, n_words) == PT_END_OF(alarms),
+    "nothing between alarms and n_words");
+_Static_assert(offsetof(struct pt_sample, words) == PT_END_OF(n_words),
+    "nothing between n_words and words");
+_Static_assert(sizeof(struct pt_sample) ==
+    PT_ALIGN_UP(PT_END_OF(words), _Alignof(struct pt_sample)),
+    "nothing after words");
 
 static const int64_t res_ms[HIST_NRES] = { 1000, 60000, 3600000 };
 static const size_t res_len[HIST_NRES] = { HIST_SECONDS_LEN, HIST_MINUTES_LEN, HIST_HOURS_LEN };
@@ -116,21 +142,23 @@ history_res_len(enum hist_res r)
 const char *
 history_metric_name(enum hist_metric m)
 {
-	static const char *const names[HM_NMETRICS] = {
+	static const char *const names[] = {
 		"Stack voltage", "Stack current", "Stack power", "Stack SOC",
 		"Stack highest temperature", "Stack largest cell spread",
 		"Module voltage", "Module current", "Module SOC",
 		"Module highest temperature", "Module cell spread", "Cell voltage",
 	};
+	_Static_assert(sizeof names / sizeof names[0] == HM_NMETRICS, "a name per metric");
 	return (unsigned)m < HM_NMETRICS ? names[m] : "?";
 }
 
 const char *
 history_metric_unit(enum hist_metric m)
 {
-	static const char *const units[HM_NMETRICS] = {
+	static const char *const units[] = {
 		"V", "A", "W", "%", "C", "mV", "V", "A", "%", "C", "mV", "V",
 	};
+	_Static_assert(sizeof units / sizeof units[0] == HM_NMETRICS, "a unit per metric");
 	return (unsigned)m < HM_NMETRICS ? units[m] : "";
 }
 
@@ -422,67 +450,40 @@ recent_get(struct pt_sample *out, const struct pt_sample *src)
 
 /* ---- the values a sample contributes ----------------------------------- */
 
-static double
-val(uint32_t valid, uint32_t bit, double v)
-{
-	return (valid & bit) ? v : NAN;
-}
-
-static double
-module_temp_max(const struct pt_module *m)
-{
-	double t = NAN;
-	int i;
-
-	if (PT_HAS(m, PTF_TEMP_MAX))
-		return m->temp_max;
-	for (i = 0; i < clamp_count(m->n_cells, PT_MAX_CELLS); i++)
-		if (PT_HAS(&m->cells[i], PTF_TEMPERATURE) &&
-		    (isnan(t) || m->cells[i].temperature > t))
-			t = m->cells[i].temperature;
-	return isnan(t) ? val(m->valid, PTF_TEMPERATURE, m->temperature) : t;
-}
-
-/* Cell spread of a module in mV; NAN below two known cells. */
-static double
-module_spread_mv(const struct pt_module *m)
-{
-	struct pt_cell_stats cs;
-
-	pt_module_cell_stats(m, &cs);
-	return cs.count >= 2 ? cs.spread * 1000.0 : NAN;
-}
-
+/* The series are the rows of the field table with a history position
+ * (model/sample_fields.c): series k of a group is the row at k + 1.
+ * Cells have one series, their voltage. */
 static void
 sample_values(const struct pt_sample *s, struct hist_values *v)
 {
-	const struct pt_stack *st = &s->stack;
-	double *mv, spread = NAN;
+	size_t f, k;
 	int i, c;
 
 	v->n_modules = clamp_count(s->n_modules, PT_MAX_MODULES);
+	for (k = 0; k < STACK_SERIES; k++)
+		v->stack[k] = NAN;
+	for (k = 0; k < (size_t)v->n_modules * MODULE_SERIES; k++)
+		v->module[k] = NAN;
+	for (f = 0; f < pt_n_fields; f++) {
+		const struct pt_field_def *fd = &pt_fields[f];
+		double x;
+
+		if (fd->history.stack > 0 && fd->history.stack <= STACK_SERIES &&
+		    pt_field_number(fd, s, PT_SCOPE_STACK, &s->stack, &x))
+			v->stack[fd->history.stack - 1] = x;
+		for (i = 0; fd->history.module > 0 && fd->history.module <= MODULE_SERIES &&
+		    i < v->n_modules; i++)
+			if (pt_field_number(fd, s, PT_SCOPE_MODULE, &s->modules[i], &x))
+				v->module[i * MODULE_SERIES + fd->history.module - 1] = x;
+	}
 	for (i = 0; i < v->n_modules; i++) {
 		const struct pt_module *m = &s->modules[i];
 
-		mv = &v->module[i * MODULE_SERIES];
-		mv[0] = val(m->valid, PTF_VOLTAGE, m->voltage);
-		mv[1] = val(m->valid, PTF_CURRENT, m->current);
-		mv[2] = val(m->valid, PTF_SOC, m->soc);
-		mv[3] = module_temp_max(m);
-		mv[4] = module_spread_mv(m);
-		if (!isnan(mv[4]) && (isnan(spread) || mv[4] > spread))
-			spread = mv[4];
 		v->n_cells[i] = clamp_count(m->n_cells, PT_MAX_CELLS);
 		for (c = 0; c < v->n_cells[i]; c++)
-			v->cell[i][c] = val(m->cells[c].valid, PTF_VOLTAGE, m->cells[c].voltage);
+			v->cell[i][c] = PT_HAS(&m->cells[c], PTF_VOLTAGE) ?
+			    m->cells[c].voltage : NAN;
 	}
-	v->stack[0] = val(st->valid, PTF_VOLTAGE, st->voltage);
-	v->stack[1] = val(st->valid, PTF_CURRENT, st->current);
-	v->stack[2] = val(st->valid, PTF_POWER, st->power);
-	v->stack[3] = val(st->valid, PTF_SOC, st->soc);
-	v->stack[4] = PT_HAS(st, PTF_TEMP_MAX) ? st->temp_max :
-	    val(st->valid, PTF_TEMPERATURE, st->temperature);
-	v->stack[5] = spread;
 }
 
 /* ---- the public face --------------------------------------------------- */

@@ -61,6 +61,7 @@ enum pt_field {
 	 * module (voltage, cell min/max, temperatures) is derived from them,
 	 * so an old reading never reappears as a fresh module value. */
 	PTF_CELLS_CARRIED	= 1u << 23,
+	PTF_ENERGY_SOC		= 1u << 24,	/* state of energy, % (HV CoulombWH) */
 };
 
 #define PT_SET(obj, field, bit, val) \
@@ -88,6 +89,7 @@ struct pt_module {
 	double		temp_min, temp_max, cell_vmin, cell_vmax;
 	double		soc, soh, remaining_ah, full_ah, design_ah, remaining_wh;
 	double		charge_limit, discharge_limit, charge_voltage;
+	double		energy_soc;		/* %, by energy, not charge */
 	long		cycles;
 	long		error_code;
 	int		n_temps;

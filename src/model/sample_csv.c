@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/sample_fields.h"
 #include "util/clock.h"
 #include "util/sanitize.h"
 
@@ -73,10 +74,10 @@ start(struct line *l)
 /* Numbers are written by us: "%.*f" in the C locale (pylontop never sets
  * LC_NUMERIC), empty when unknown. */
 static void
-num(struct line *l, uint32_t valid, uint32_t bit, double v, int decimals)
+num(struct line *l, bool known, double v, int decimals)
 {
 	/* A value that prints as zero is written "0.0", not "-0.0". */
-	if ((valid & bit) && isfinite(v))
+	if (known && isfinite(v))
 		put(l, ",%.*f", decimals, fabs(v) < 0.5 / pow(10, decimals) ? 0.0 : v);
 	else
 		put(l, ",");
@@ -110,34 +111,32 @@ csv_layout_from_sample(struct csv_layout *l, const struct pt_sample *s)
 	}
 }
 
-static const char *const stack_cols[] = {
-	"stack_voltage_V", "stack_current_A", "stack_power_W", "stack_soc_pct",
-	"stack_temperature_C", "stack_temp_min_C", "stack_temp_max_C",
-	"stack_cell_min_V", "stack_cell_max_V", "stack_cycles", "stack_error_code",
-	"stack_status", "alarms",
-};
+/* Columns of a scope, in their CSV positions (sample_fields.c). */
+static void
+header_cols(struct line *l, enum pt_scope scope, const char *prefix)
+{
+	const struct pt_field_def *f;
+	int pos;
 
-static const char *const module_cols[] = {
-	"voltage_V", "current_A", "temperature_C", "soc_pct", "temp_min_C",
-	"temp_max_C", "cell_min_V", "cell_max_V", "cell_spread_mV", "cycles", "status",
-	"cells_age_s",
-};
+	for (pos = 1; (f = pt_field_at(PT_LAYOUT_CSV, scope, pos)) != NULL; pos++)
+		put(l, ",%s%s", prefix, f->csv);
+}
 
 char *
 sample_csv_header(const struct csv_layout *lay)
 {
 	struct line l;
-	size_t i;
+	char prefix[16];
 	int m, c;
 
 	if (!start(&l))
 		return NULL;
 	put(&l, "time,seq,protocol");
-	for (i = 0; i < sizeof stack_cols / sizeof stack_cols[0]; i++)
-		put(&l, ",%s", stack_cols[i]);
+	header_cols(&l, PT_SCOPE_STACK, "stack_");
+	put(&l, ",alarms");
 	for (m = 0; m < lay->n_modules; m++) {
-		for (i = 0; i < sizeof module_cols / sizeof module_cols[0]; i++)
-			put(&l, ",m%02d_%s", lay->module_id[m], module_cols[i]);
+		snprintf(prefix, sizeof prefix, "m%02d_", lay->module_id[m]);
+		header_cols(&l, PT_SCOPE_MODULE, prefix);
 		for (c = 0; c < lay->n_temps[m]; c++)
 			put(&l, ",m%02d_t%d_C", lay->module_id[m], c + 1);
 		for (c = 0; c < lay->n_cells[m]; c++)
@@ -147,6 +146,25 @@ sample_csv_header(const struct csv_layout *lay)
 				put(&l, ",m%02d_c%02d_C", lay->module_id[m], c + 1);
 	}
 	return finish(&l);
+}
+
+/* The values of a scope, in their CSV positions; empty when unknown. */
+static void
+row_cols(struct line *l, const struct pt_sample *s, enum pt_scope scope, const void *obj)
+{
+	const struct pt_field_def *f;
+	double v;
+	int pos;
+
+	for (pos = 1; (f = pt_field_at(PT_LAYOUT_CSV, scope, pos)) != NULL; pos++) {
+		if (pt_field_is_text(f, scope))
+			text(l, pt_field_text(f, scope, obj));
+		else {
+			bool known = pt_field_number(f, s, scope, obj, &v);
+
+			num(l, known, v, f->decimals);
+		}
+	}
 }
 
 static void
@@ -181,43 +199,30 @@ module_row(struct line *l, const struct csv_layout *lay, int idx, const struct p
 	static const struct pt_module none;
 	const struct pt_module *m = pt_sample_find_module((struct pt_sample *)s,
 	    lay->module_id[idx]);
-	struct pt_cell_stats cs;
+	const int vdec = pt_field_by_key("voltage")->decimals;
+	const int tdec = pt_field_by_key("temperature")->decimals;
 	int c;
 
 	if (m == NULL)
-		m = &none;
-	pt_module_cell_stats(m, &cs);
-	num(l, m->valid, PTF_VOLTAGE, m->voltage, 3);
-	num(l, m->valid, PTF_CURRENT, m->current, 3);
-	num(l, m->valid, PTF_TEMPERATURE, m->temperature, 1);
-	num(l, m->valid, PTF_SOC, m->soc, 0);
-	num(l, m->valid, PTF_TEMP_MIN, m->temp_min, 1);
-	num(l, m->valid, PTF_TEMP_MAX, m->temp_max, 1);
-	num(l, m->valid, PTF_CELL_VMIN, m->cell_vmin, 3);
-	num(l, m->valid, PTF_CELL_VMAX, m->cell_vmax, 3);
-	num(l, cs.count > 1 ? 1 : 0, 1, cs.spread * 1000, 0);
-	num(l, m->valid, PTF_CYCLES, (double)m->cycles, 0);
-	text(l, m->status);
-	/* Empty: never read (or no such module in this sample). */
-	num(l, 1, 1, pt_module_cells_age_s(s, m), 1);
+		m = &none;	/* empty columns; cells_age_s empty: never read */
+	row_cols(l, s, PT_SCOPE_MODULE, m);
 	for (c = 0; c < lay->n_temps[idx]; c++)
-		num(l, c < m->n_temps ? 1 : 0, 1, m->temps[c], 1);
+		num(l, c < m->n_temps, m->temps[c], tdec);
 	for (c = 0; c < lay->n_cells[idx]; c++) {
 		const struct pt_cell *cell = c < m->n_cells ? &m->cells[c] : NULL;
-		num(l, cell ? cell->valid : 0, PTF_VOLTAGE, cell ? cell->voltage : 0, 3);
+		num(l, cell != NULL && PT_HAS(cell, PTF_VOLTAGE), cell ? cell->voltage : 0, vdec);
 	}
 	if (lay->cell_temps[idx])
 		for (c = 0; c < lay->n_cells[idx]; c++) {
 			const struct pt_cell *cell = c < m->n_cells ? &m->cells[c] : NULL;
-			num(l, cell ? cell->valid : 0, PTF_TEMPERATURE,
-			    cell ? cell->temperature : 0, 1);
+			num(l, cell != NULL && PT_HAS(cell, PTF_TEMPERATURE),
+			    cell ? cell->temperature : 0, tdec);
 		}
 }
 
 char *
 sample_csv_row(const struct csv_layout *lay, const struct pt_sample *s)
 {
-	const struct pt_stack *st = &s->stack;
 	struct line l;
 	char iso[40];
 	int m;
@@ -227,18 +232,7 @@ sample_csv_row(const struct csv_layout *lay, const struct pt_sample *s)
 	put(&l, "%s,%lu", clock_iso8601(s->time_ms, 0, iso, sizeof iso),
 	    (unsigned long)s->seq);
 	text(&l, s->protocol);
-	num(&l, st->valid, PTF_VOLTAGE, st->voltage, 3);
-	num(&l, st->valid, PTF_CURRENT, st->current, 3);
-	num(&l, st->valid, PTF_POWER, st->power, 1);
-	num(&l, st->valid, PTF_SOC, st->soc, 0);
-	num(&l, st->valid, PTF_TEMPERATURE, st->temperature, 1);
-	num(&l, st->valid, PTF_TEMP_MIN, st->temp_min, 1);
-	num(&l, st->valid, PTF_TEMP_MAX, st->temp_max, 1);
-	num(&l, st->valid, PTF_CELL_VMIN, st->cell_vmin, 3);
-	num(&l, st->valid, PTF_CELL_VMAX, st->cell_vmax, 3);
-	num(&l, st->valid, PTF_CYCLES, (double)st->cycles, 0);
-	num(&l, st->valid, PTF_ERROR_CODE, (double)st->error_code, 0);
-	text(&l, st->status);
+	row_cols(&l, s, PT_SCOPE_STACK, &s->stack);
 	alarm_names(&l, s);
 	for (m = 0; m < lay->n_modules; m++)
 		module_row(&l, lay, m, s);

@@ -2,12 +2,14 @@
  *
  * The contract's fields are always present (null when unknown); extra
  * fields (soh, remaining_ah, ...) appear only when known, so a reader can
- * rely on the contract and still get everything the device said. */
+ * rely on the contract and still get everything the device said.  Which
+ * is which, and the decimals, are the rows of sample_fields.c. */
 #include "model/sample_json.h"
 
 #include <math.h>
 #include <stdlib.h>
 
+#include "model/sample_fields.h"
 #include "util/clock.h"
 
 double
@@ -20,23 +22,6 @@ sample_round(double v, int decimals)
 }
 
 static void
-add_num(cJSON *o, const char *key, uint32_t valid, uint32_t bit, double v, int decimals)
-{
-	if ((valid & bit) && isfinite(v))
-		cJSON_AddNumberToObject(o, key, sample_round(v, decimals));
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
-/* Extra (non-contract) numbers: only when known. */
-static void
-add_opt(cJSON *o, const char *key, uint32_t valid, uint32_t bit, double v, int decimals)
-{
-	if ((valid & bit) && isfinite(v))
-		cJSON_AddNumberToObject(o, key, sample_round(v, decimals));
-}
-
-static void
 add_str(cJSON *o, const char *key, const char *s)
 {
 	if (s != NULL && s[0] != '\0')
@@ -45,11 +30,30 @@ add_str(cJSON *o, const char *key, const char *s)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* The fields of one stack, module or cell (sample_fields.c): a contract
+ * field always (null when unknown), another one only when known. */
 static void
-add_opt_str(cJSON *o, const char *key, const char *s)
+add_fields(cJSON *o, const struct pt_sample *s, enum pt_scope scope, const void *obj)
 {
-	if (s != NULL && s[0] != '\0')
-		cJSON_AddStringToObject(o, key, s);
+	size_t i;
+
+	for (i = 0; i < pt_n_fields; i++) {
+		const struct pt_field_def *f = &pt_fields[i];
+		bool contract = (f->contract & scope) != 0;
+		const char *text;
+		double v;
+
+		if (!contract && !(f->json & scope))
+			continue;
+		if (pt_field_is_text(f, scope)) {
+			text = pt_field_text(f, scope, obj);
+			if (text[0] != '\0' || contract)
+				add_str(o, f->key, text);
+		} else if (pt_field_number(f, s, scope, obj, &v))
+			cJSON_AddNumberToObject(o, f->key, pt_field_round(f, v));
+		else if (contract)
+			cJSON_AddNullToObject(o, f->key);
+	}
 }
 
 static cJSON *
@@ -57,9 +61,7 @@ cell_to_cjson(const struct pt_sample *s, const struct pt_cell *c)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	add_num(o, "voltage", c->valid, PTF_VOLTAGE, c->voltage, 3);
-	add_num(o, "temperature", c->valid, PTF_TEMPERATURE, c->temperature, 1);
-	add_num(o, "soc", c->valid, PTF_SOC, c->soc, 0);
+	add_fields(o, s, PT_SCOPE_CELL, c);
 	if (PT_HAS(c, PTF_BALANCING))
 		cJSON_AddBoolToObject(o, "balancing", c->balancing);
 	else
@@ -76,40 +78,17 @@ sample_module_to_cjson(const struct pt_sample *s, const struct pt_module *m)
 	int i;
 
 	cJSON_AddNumberToObject(o, "id", m->id);
-	add_str(o, "barcode", m->barcode);
-	add_num(o, "voltage", m->valid, PTF_VOLTAGE, m->voltage, 3);
+	/* cells_age_s: how old the cells are (read round-robin or kept over
+	 * a lost answer); null when never read.  Too old ones are null cells. */
+	add_fields(o, s, PT_SCOPE_MODULE, m);
 	if (PT_HAS(m, PTF_VOLTAGE_DERIVED))
 		cJSON_AddBoolToObject(o, "voltage_derived", true);
-	add_num(o, "current", m->valid, PTF_CURRENT, m->current, 3);
-	add_num(o, "temperature", m->valid, PTF_TEMPERATURE, m->temperature, 1);
-	add_num(o, "soc", m->valid, PTF_SOC, m->soc, 0);
-	add_str(o, "status", m->status);
-	add_num(o, "cycles", m->valid, PTF_CYCLES, (double)m->cycles, 0);
-	add_opt_str(o, "model", m->model);
-	add_opt_str(o, "firmware", m->firmware);
-	add_opt(o, "power", m->valid, PTF_POWER, m->power, 1);
-	add_opt(o, "soh", m->valid, PTF_SOH, m->soh, 0);
-	add_opt(o, "remaining_ah", m->valid, PTF_REMAINING_AH, m->remaining_ah, 3);
-	add_opt(o, "full_ah", m->valid, PTF_FULL_AH, m->full_ah, 3);
-	add_opt(o, "design_ah", m->valid, PTF_DESIGN_AH, m->design_ah, 3);
-	add_opt(o, "remaining_wh", m->valid, PTF_REMAINING_WH, m->remaining_wh, 1);
-	add_opt(o, "temperature_min", m->valid, PTF_TEMP_MIN, m->temp_min, 1);
-	add_opt(o, "temperature_max", m->valid, PTF_TEMP_MAX, m->temp_max, 1);
-	add_opt(o, "cell_voltage_min", m->valid, PTF_CELL_VMIN, m->cell_vmin, 3);
-	add_opt(o, "cell_voltage_max", m->valid, PTF_CELL_VMAX, m->cell_vmax, 3);
-	add_opt(o, "mos_temperature", m->valid, PTF_MOS_TEMPERATURE, m->mos_temperature, 1);
-	add_opt(o, "error_code", m->valid, PTF_ERROR_CODE, (double)m->error_code, 0);
-	add_opt(o, "charge_current_limit", m->valid, PTF_CHARGE_LIMIT, m->charge_limit, 1);
-	add_opt(o, "discharge_current_limit", m->valid, PTF_DISCHARGE_LIMIT, m->discharge_limit, 1);
 	if (m->n_temps > 0) {
 		temps = cJSON_AddArrayToObject(o, "temperatures");
 		for (i = 0; i < m->n_temps && i < PT_MAX_TEMPS; i++)
 			cJSON_AddItemToArray(temps,
 			    cJSON_CreateNumber(sample_round(m->temps[i], 1)));
 	}
-	/* How old the cells are (read round-robin or kept over a lost
-	 * answer); null when never read.  Too old ones are null cells. */
-	add_num(o, "cells_age_s", 1, 1, pt_module_cells_age_s(s, m), 1);
 	cells = cJSON_AddArrayToObject(o, "cells");
 	for (i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++)
 		cJSON_AddItemToArray(cells, cell_to_cjson(s, &m->cells[i]));
@@ -117,33 +96,11 @@ sample_module_to_cjson(const struct pt_sample *s, const struct pt_module *m)
 }
 
 static cJSON *
-stack_to_cjson(const struct pt_stack *st)
+stack_to_cjson(const struct pt_sample *s)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	add_num(o, "voltage", st->valid, PTF_VOLTAGE, st->voltage, 3);
-	add_num(o, "current", st->valid, PTF_CURRENT, st->current, 3);
-	add_num(o, "power", st->valid, PTF_POWER, st->power, 1);
-	add_num(o, "soc", st->valid, PTF_SOC, st->soc, 0);
-	add_num(o, "temperature", st->valid, PTF_TEMPERATURE, st->temperature, 1);
-	add_str(o, "status", st->status);
-	add_num(o, "error_code", st->valid, PTF_ERROR_CODE, (double)st->error_code, 0);
-	add_num(o, "cycles", st->valid, PTF_CYCLES, (double)st->cycles, 0);
-	add_opt_str(o, "model", st->model);
-	add_opt_str(o, "barcode", st->barcode);
-	add_opt_str(o, "firmware", st->firmware);
-	add_opt(o, "soh", st->valid, PTF_SOH, st->soh, 0);
-	add_opt(o, "remaining_ah", st->valid, PTF_REMAINING_AH, st->remaining_ah, 3);
-	add_opt(o, "full_ah", st->valid, PTF_FULL_AH, st->full_ah, 3);
-	add_opt(o, "remaining_wh", st->valid, PTF_REMAINING_WH, st->remaining_wh, 1);
-	add_opt(o, "temperature_min", st->valid, PTF_TEMP_MIN, st->temp_min, 1);
-	add_opt(o, "temperature_max", st->valid, PTF_TEMP_MAX, st->temp_max, 1);
-	add_opt(o, "cell_voltage_min", st->valid, PTF_CELL_VMIN, st->cell_vmin, 3);
-	add_opt(o, "cell_voltage_max", st->valid, PTF_CELL_VMAX, st->cell_vmax, 3);
-	add_opt(o, "charge_current_limit", st->valid, PTF_CHARGE_LIMIT, st->charge_limit, 1);
-	add_opt(o, "discharge_current_limit", st->valid, PTF_DISCHARGE_LIMIT, st->discharge_limit, 1);
-	add_opt(o, "charge_voltage", st->valid, PTF_CHARGE_VOLTAGE, st->charge_voltage, 3);
-	add_opt(o, "module_count", st->valid, PTF_MODULE_COUNT, st->module_count, 0);
+	add_fields(o, s, PT_SCOPE_STACK, &s->stack);
 	return o;
 }
 
@@ -215,8 +172,9 @@ sample_to_cjson(const struct pt_sample *s)
 		cJSON_AddNullToObject(o, "age_s");
 	}
 	add_str(o, "protocol", s->protocol);
-	add_opt_str(o, "dialect", s->dialect);
-	cJSON_AddItemToObject(o, "stack", stack_to_cjson(&s->stack));
+	if (s->dialect[0] != '\0')
+		cJSON_AddStringToObject(o, "dialect", s->dialect);
+	cJSON_AddItemToObject(o, "stack", stack_to_cjson(s));
 	mods = cJSON_AddArrayToObject(o, "modules");
 	for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++)
 		cJSON_AddItemToArray(mods, sample_module_to_cjson(s, &s->modules[i]));

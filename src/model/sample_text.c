@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "model/sample_fields.h"
 #include "util/clock.h"
 
 /* A value that prints as zero prints as "0", not "-0": a sign on
@@ -16,77 +17,70 @@ unsigned_zero(double v, int decimals)
 
 /* A value or "-" when unknown, right-aligned in `width`. */
 static void
-num(FILE *f, uint32_t valid, uint32_t bit, double v, int width, int decimals)
+num(FILE *f, bool known, double v, int width, int decimals)
 {
-	if ((valid & bit) && isfinite(v))
+	if (known && isfinite(v))
 		fprintf(f, " %*.*f", width, decimals, unsigned_zero(v, decimals));
 	else
 		fprintf(f, " %*s", width, "-");
 }
 
-static void
-stack_line(FILE *f, const char *label, uint32_t valid, uint32_t bit, double v,
-    int decimals, const char *unit)
-{
-	if (!(valid & bit) || !isfinite(v))
-		return;
-	fprintf(f, "  %-22s %.*f %s\n", label, decimals, unsigned_zero(v, decimals), unit);
-}
-
+/* The stack's known fields, a line each, in their text positions
+ * (sample_fields.c). */
 static void
 print_stack(FILE *f, const struct pt_sample *s)
 {
-	const struct pt_stack *st = &s->stack;
-	uint32_t v = st->valid;
+	const struct pt_field_def *fd;
+	double v;
+	int pos;
 
 	fprintf(f, "Stack\n");
-	if (st->model[0] != '\0')
-		fprintf(f, "  %-22s %s\n", "model", st->model);
-	if (st->barcode[0] != '\0')
-		fprintf(f, "  %-22s %s\n", "barcode", st->barcode);
-	if (st->status[0] != '\0')
-		fprintf(f, "  %-22s %s\n", "status", st->status);
-	stack_line(f, "voltage", v, PTF_VOLTAGE, st->voltage, 3, "V");
-	stack_line(f, "current", v, PTF_CURRENT, st->current, 3, "A");
-	stack_line(f, "power", v, PTF_POWER, st->power, 1, "W");
-	stack_line(f, "state of charge", v, PTF_SOC, st->soc, 0, "%");
-	stack_line(f, "state of health", v, PTF_SOH, st->soh, 0, "%");
-	stack_line(f, "temperature", v, PTF_TEMPERATURE, st->temperature, 1, "C");
-	stack_line(f, "temperature min", v, PTF_TEMP_MIN, st->temp_min, 1, "C");
-	stack_line(f, "temperature max", v, PTF_TEMP_MAX, st->temp_max, 1, "C");
-	stack_line(f, "cell voltage min", v, PTF_CELL_VMIN, st->cell_vmin, 3, "V");
-	stack_line(f, "cell voltage max", v, PTF_CELL_VMAX, st->cell_vmax, 3, "V");
-	stack_line(f, "remaining charge", v, PTF_REMAINING_AH, st->remaining_ah, 3, "Ah");
-	stack_line(f, "full charge", v, PTF_FULL_AH, st->full_ah, 3, "Ah");
-	stack_line(f, "remaining energy", v, PTF_REMAINING_WH, st->remaining_wh, 1, "Wh");
-	stack_line(f, "cycles", v, PTF_CYCLES, (double)st->cycles, 0, "");
-	stack_line(f, "error code", v, PTF_ERROR_CODE, (double)st->error_code, 0, "");
-	stack_line(f, "modules", v, PTF_MODULE_COUNT, st->module_count, 0, "");
+	for (pos = 1; (fd = pt_field_at(PT_LAYOUT_TEXT, PT_SCOPE_STACK, pos)) != NULL; pos++) {
+		if (pt_field_is_text(fd, PT_SCOPE_STACK)) {
+			const char *t = pt_field_text(fd, PT_SCOPE_STACK, &s->stack);
+
+			if (t[0] != '\0')
+				fprintf(f, "  %-22s %s\n", fd->label, t);
+		} else if (pt_field_number(fd, s, PT_SCOPE_STACK, &s->stack, &v))
+			fprintf(f, "  %-22s %.*f %s\n", fd->label, fd->decimals,
+			    unsigned_zero(v, fd->decimals), fd->unit);
+	}
+}
+
+/* The module table's columns are the rows with a module text position;
+ * the voltage column carries a '*' when it was summed from the cells. */
+static bool
+marked(const struct pt_field_def *fd)
+{
+	return fd->bit == PTF_VOLTAGE;
 }
 
 static void
 print_modules(FILE *f, const struct pt_sample *s)
 {
+	const struct pt_field_def *fd;
 	bool derived = false;
-	int i;
+	double v;
+	int i, pos;
 
 	if (s->n_modules == 0)
 		return;
-	fprintf(f, "\nModules\n  %3s %9s %8s %6s %5s %7s %7s %7s %-10s %s\n",
-	    "id", "volt V", "curr A", "temp C", "SOC%", "cmin V", "cmax V",
-	    "cycles", "status", "barcode");
+	fprintf(f, "\nModules\n  %3s", "id");
+	for (pos = 1; (fd = pt_field_at(PT_LAYOUT_TEXT, PT_SCOPE_MODULE, pos)) != NULL; pos++)
+		fprintf(f, " %*s", fd->text_width + marked(fd), fd->text_head);
+	fprintf(f, " %-10s %s\n", "status", "barcode");
 	for (i = 0; i < s->n_modules; i++) {
 		const struct pt_module *m = &s->modules[i];
 
 		fprintf(f, "  %3d", m->id);
-		num(f, m->valid, PTF_VOLTAGE, m->voltage, 8, 3);
-		fputc(PT_HAS(m, PTF_VOLTAGE_DERIVED) ? '*' : ' ', f);
-		num(f, m->valid, PTF_CURRENT, m->current, 8, 3);
-		num(f, m->valid, PTF_TEMPERATURE, m->temperature, 6, 1);
-		num(f, m->valid, PTF_SOC, m->soc, 5, 0);
-		num(f, m->valid, PTF_CELL_VMIN, m->cell_vmin, 7, 3);
-		num(f, m->valid, PTF_CELL_VMAX, m->cell_vmax, 7, 3);
-		num(f, m->valid, PTF_CYCLES, (double)m->cycles, 7, 0);
+		for (pos = 1; (fd = pt_field_at(PT_LAYOUT_TEXT, PT_SCOPE_MODULE, pos)) != NULL;
+		    pos++) {
+			bool known = pt_field_number(fd, s, PT_SCOPE_MODULE, m, &v);
+
+			num(f, known, v, fd->text_width, fd->decimals);
+			if (marked(fd))
+				fputc(PT_HAS(m, PTF_VOLTAGE_DERIVED) ? '*' : ' ', f);
+		}
 		fprintf(f, " %-10s %s\n", m->status[0] ? m->status : "-",
 		    m->barcode[0] ? m->barcode : "-");
 		derived |= PT_HAS(m, PTF_VOLTAGE_DERIVED);
@@ -126,9 +120,9 @@ print_cells(FILE *f, const struct pt_sample *s)
 			const char *ts = pt_sample_word_text(s, c->temperature_status);
 
 			fprintf(f, "  %4d", j + 1);
-			num(f, c->valid, PTF_VOLTAGE, c->voltage, 7, 3);
-			num(f, c->valid, PTF_TEMPERATURE, c->temperature, 6, 1);
-			num(f, c->valid, PTF_SOC, c->soc, 5, 0);
+			num(f, PT_HAS(c, PTF_VOLTAGE), c->voltage, 7, 3);
+			num(f, PT_HAS(c, PTF_TEMPERATURE), c->temperature, 6, 1);
+			num(f, PT_HAS(c, PTF_SOC), c->soc, 5, 0);
 			fprintf(f, " %3s %s%s%s\n",
 			    PT_HAS(c, PTF_BALANCING) ? (c->balancing ? "yes" : "no") : "-",
 			    vs[0] ? vs : "-", ts[0] ? "/" : "", ts);

@@ -231,7 +231,7 @@ struct hv_row {
 	uint32_t	valid;		/* PTF_* of the numbers below */
 	long		index;		/* unit: Index, -1 when absent */
 	double		voltage, current, temperature, temp_min, temp_max;
-	double		cell_vmin, cell_vmax, soc, remaining_ah, remaining_wh;
+	double		cell_vmin, cell_vmax, soc, remaining_ah, remaining_wh, energy_soc;
 	long		error_code;
 	bool		has_base;
 	struct ct_span	base;
@@ -312,6 +312,8 @@ hv_coulomb(struct ct_span *t, bool energy, struct hv_row *r, const char *what, i
 		    (int)(t[2].len > QUOTE ? QUOTE : t[2].len), t[2].p,
 		    energy ? "CoulombWH" : "CoulombAH");
 	if (energy) {
+		r->energy_soc = (double)pct;
+		r->valid |= PTF_ENERGY_SOC;
 		if (f != 0) {
 			r->remaining_wh = (double)amount * f;
 			r->valid |= PTF_REMAINING_WH;
@@ -471,9 +473,10 @@ hv_row_store(struct pt_sample *s, struct pt_module *m, const struct hv_row *r)
 		HV_COPY(dst, PTF_REMAINING_WH, remaining_wh);		\
 		HV_COPY(dst, PTF_ERROR_CODE, error_code);		\
 	} while (0)
-	if (m != NULL)
+	if (m != NULL) {
 		HV_COPY_ALL(m);
-	else
+		HV_COPY(m, PTF_ENERGY_SOC, energy_soc);	/* a per-module field */
+	} else
 		HV_COPY_ALL(st);
 #undef HV_COPY_ALL
 #undef HV_COPY

@@ -441,7 +441,8 @@ hv_unit(struct sim *s, struct obuf *o)
 		    mv(m->current), mv(u->temperature), mv(u->temperature) - 500,
 		    mv(u->temperature) - 1500, mv(u->temperature) + 500, vmin_mv(s, u),
 		    vmax_mv(s, u), base_state(m->current), cell_vst(u), (int)u->soc,
-		    (int)(u->soc / 100 * 74000), (int)u->soc, (int)(u->soc / 100 * u->voltage * 74),
+		    (int)(u->soc / 100 * 74000), sim_module_energy_soc(u),
+		    (int)(u->soc / 100 * u->voltage * 74),
 		    now);
 	}
 	finish(s, o, true);

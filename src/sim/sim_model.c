@@ -63,6 +63,14 @@ sim_module_dead(const struct sim_model *m, int i)
 	return i >= 0 && i < m->modules && m->m[i].dead_at > 0 && now_s() >= m->m[i].dead_at;
 }
 
+/* The energy left runs a little below the charge left (the voltage falls
+ * as the charge does), so it differs from the SOC a parser could mix up. */
+int
+sim_module_energy_soc(const struct sim_module *mod)
+{
+	return (int)(mod->soc * 0.97);
+}
+
 bool
 sim_module_cells_answered(const struct sim_model *m, int i)
 {
@@ -514,6 +522,7 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 			    mod->cell_v[mod->drift_cell]);
 		else
 			fprintf(f, "\"drift\":null,");
+		fprintf(f, "\"energy_soc\":%d,", sim_module_energy_soc(mod));
 		fprintf(f, "\"overtemp\":%s,\"cells\":[", mod->overtemp ? "true" : "false");
 		for (c = 0; c < m->cells; c++) {
 			fprintf(f, "%s{\"voltage\":%.3f,\"temperature\":%.1f", c ? "," : "",

@@ -119,6 +119,8 @@ void	sim_model_step_now(struct sim_model *m);
 bool	sim_module_dead(const struct sim_model *m, int i);
 /* Whether module i's cells are answered now (neither batfail nor dead). */
 bool	sim_module_cells_answered(const struct sim_model *m, int i);
+/* A module's state of energy, % (HV `unit` CoulombWH). */
+int	sim_module_energy_soc(const struct sim_module *mod);
 /* protect: the cell the console BMS flags (the highest, 0-based); -1 none. */
 int	sim_module_protect_cell(const struct sim_model *m, const struct sim_module *mod);
 /* The names `stat` prints for the counters (LV / HV label sets). */

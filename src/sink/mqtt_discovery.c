@@ -10,76 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/sample_fields.h"
 #include "model/sample_json.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/sanitize.h"
 
 #define DEG_C		"\xc2\xb0" "C"	/* HA compares units exactly: U+00B0 C */
-#define NO_FIELD	((size_t)-1)
 
-/* One measured value: a sensor of the stack and/or of each module, and
- * the key of the state JSON (the names of the JSON sample contract). */
-struct mq_value {
-	const char	*key;		/* state key, component id, unique_id suffix */
-	const char	*name;
-	uint32_t	 bit;		/* announced once the device has given it */
-	size_t		 stack_off;	/* offsetof a double in pt_stack, or NO_FIELD */
-	size_t		 module_off;
-	int		 decimals;	/* in the state payload */
-	const char	*dclass, *unit, *sclass;
-	int		 display;	/* suggested_display_precision */
-	bool		 diagnostic;
-};
+/* The measured values are the rows of the field table with HA scopes
+ * (model/sample_fields.c): a sensor of the stack and/or of each module,
+ * the state JSON key, and the decimals of the state payload. */
+static enum pt_scope
+scope_of(bool stack)
+{
+	return stack ? PT_SCOPE_STACK : PT_SCOPE_MODULE;
+}
 
-#define BOTH(f)	offsetof(struct pt_stack, f), offsetof(struct pt_module, f)
-#define MOD(f)	NO_FIELD, offsetof(struct pt_module, f)
-
-static const struct mq_value values[] = {
-	{ "voltage", "Voltage", PTF_VOLTAGE, BOTH(voltage), 3,
-	    "voltage", "V", "measurement", 2, false },
-	{ "current", "Current", PTF_CURRENT, BOTH(current), 2,
-	    "current", "A", "measurement", 2, false },
-	{ "power", "Power", PTF_POWER, BOTH(power), 1,
-	    "power", "W", "measurement", 0, false },
-	{ "soc", "State of charge", PTF_SOC, BOTH(soc), 0,
-	    "battery", "%", "measurement", 0, false },
-	{ "temperature", "Temperature", PTF_TEMPERATURE, BOTH(temperature), 1,
-	    "temperature", DEG_C, "measurement", 1, false },
-	{ "temperature_min", "Lowest temperature", PTF_TEMP_MIN, BOTH(temp_min), 1,
-	    "temperature", DEG_C, "measurement", 1, false },
-	{ "temperature_max", "Highest temperature", PTF_TEMP_MAX, BOTH(temp_max), 1,
-	    "temperature", DEG_C, "measurement", 1, false },
-	{ "mos_temperature", "MOSFET temperature", PTF_MOS_TEMPERATURE,
-	    MOD(mos_temperature), 1, "temperature", DEG_C, "measurement", 1, true },
-	{ "cell_voltage_min", "Lowest cell voltage", PTF_CELL_VMIN, BOTH(cell_vmin), 3,
-	    "voltage", "V", "measurement", 3, false },
-	{ "cell_voltage_max", "Highest cell voltage", PTF_CELL_VMAX, BOTH(cell_vmax), 3,
-	    "voltage", "V", "measurement", 3, false },
-	{ "soh", "State of health", PTF_SOH, BOTH(soh), 0,
-	    NULL, "%", "measurement", 0, false },
-	{ "remaining_ah", "Remaining capacity", PTF_REMAINING_AH, BOTH(remaining_ah), 2,
-	    NULL, "Ah", "measurement", 1, false },
-	{ "full_ah", "Full capacity", PTF_FULL_AH, BOTH(full_ah), 2,
-	    NULL, "Ah", "measurement", 1, true },
-	{ "design_ah", "Design capacity", PTF_DESIGN_AH, MOD(design_ah), 2,
-	    NULL, "Ah", "measurement", 1, true },
-	{ "remaining_wh", "Stored energy", PTF_REMAINING_WH, BOTH(remaining_wh), 0,
-	    "energy_storage", "Wh", "measurement", 0, false },
-	{ "charge_current_limit", "Charge current limit", PTF_CHARGE_LIMIT,
-	    BOTH(charge_limit), 1, "current", "A", "measurement", 1, true },
-	{ "discharge_current_limit", "Discharge current limit", PTF_DISCHARGE_LIMIT,
-	    BOTH(discharge_limit), 1, "current", "A", "measurement", 1, true },
-	{ "charge_voltage", "Charge voltage", PTF_CHARGE_VOLTAGE, BOTH(charge_voltage), 2,
-	    "voltage", "V", "measurement", 2, true },
-	/* Counters kept as long: read by value_of() below. */
-	{ "cycles", "Cycle count", PTF_CYCLES, NO_FIELD, NO_FIELD, 0,
-	    NULL, NULL, "total_increasing", 0, true },
-	{ "error_code", "Error code", PTF_ERROR_CODE, NO_FIELD, NO_FIELD, 0,
-	    NULL, NULL, NULL, -1, true },
-};
-
-#define N_VALUES	(sizeof values / sizeof values[0])
+/* HA compares units exactly: the table's ASCII "C" is U+00B0 C here. */
+static const char *
+ha_unit(const struct pt_field_def *f)
+{
+	if (f->unit == NULL || f->unit[0] == '\0')
+		return NULL;
+	return strcmp(f->unit, "C") == 0 ? DEG_C : f->unit;
+}
 
 /* ---- names and topics ------------------------------------------------ */
 
@@ -391,19 +346,17 @@ add_entity(cJSON *cmps, const char *dev_id, const struct entity *e)
 static void
 add_value_entities(cJSON *cmps, const char *dev_id, uint32_t valid, bool stack, int expire)
 {
-	char tpl[N_VALUES][64];
+	char tpl[64];
 	size_t i;
 
-	for (i = 0; i < N_VALUES; i++) {
-		const struct mq_value *v = &values[i];
-		struct entity e = { v->key, "sensor", v->name, v->dclass, v->unit, v->sclass,
-		    tpl[i], v->display, v->diagnostic, expire, NULL };
+	for (i = 0; i < pt_n_fields; i++) {
+		const struct pt_field_def *f = &pt_fields[i];
+		struct entity e = { f->key, "sensor", f->name, f->ha.dclass, ha_unit(f),
+		    f->ha.sclass, tpl, f->ha.display, f->ha.diagnostic, expire, NULL };
 
-		if ((valid & v->bit) == 0)
+		if (!(f->ha.scopes & scope_of(stack)) || f->bit == 0 || (valid & f->bit) == 0)
 			continue;
-		if (v->stack_off == NO_FIELD && v->module_off != NO_FIELD && stack)
-			continue;	/* module-only value */
-		snprintf(tpl[i], sizeof tpl[i], "{{ value_json.%s }}", v->key);
+		snprintf(tpl, sizeof tpl, "{{ value_json.%s }}", f->key);
 		add_entity(cmps, dev_id, &e);
 	}
 }
@@ -582,66 +535,42 @@ add_num(cJSON *o, const char *key, bool known, double v, int decimals)
 		cJSON_AddNullToObject(o, key);
 }
 
-static double
-value_of(const struct mq_value *v, const void *obj, bool stack)
-{
-	size_t off = stack ? v->stack_off : v->module_off;
-
-	if (off != NO_FIELD)
-		return *(const double *)(const void *)((const char *)obj + off);
-	if (v->bit == PTF_CYCLES)
-		return (double)(stack ? ((const struct pt_stack *)obj)->cycles :
-		    ((const struct pt_module *)obj)->cycles);
-	return (double)(stack ? ((const struct pt_stack *)obj)->error_code :
-	    ((const struct pt_module *)obj)->error_code);
-}
-
 static void
-add_values(cJSON *o, const void *obj, uint32_t valid, uint32_t announced, bool stack)
+add_values(cJSON *o, const struct pt_sample *s, const void *obj, uint32_t announced,
+    bool stack)
 {
 	size_t i;
 
-	for (i = 0; i < N_VALUES; i++) {
-		const struct mq_value *v = &values[i];
+	for (i = 0; i < pt_n_fields; i++) {
+		const struct pt_field_def *f = &pt_fields[i];
+		double v;
 
-		if ((announced & v->bit) == 0)
+		if (!(f->ha.scopes & scope_of(stack)) || f->bit == 0 || (announced & f->bit) == 0)
 			continue;
-		if (v->stack_off == NO_FIELD && v->module_off != NO_FIELD && stack)
-			continue;
-		add_num(o, v->key, (valid & v->bit) != 0, value_of(v, obj, stack), v->decimals);
+		if (pt_field_number(f, s, scope_of(stack), obj, &v))
+			cJSON_AddNumberToObject(o, f->key, pt_field_round(f, v));
+		else
+			cJSON_AddNullToObject(o, f->key);
 	}
 }
 
 void
 mq_read_values(const struct cJSON *json, void *obj, bool stack)
 {
-	uint32_t *valid = stack ? &((struct pt_stack *)obj)->valid :
-	    &((struct pt_module *)obj)->valid;
 	size_t i;
 
-	for (i = 0; i < N_VALUES; i++) {
-		const struct mq_value *v = &values[i];
-		size_t off = stack ? v->stack_off : v->module_off;
-		const cJSON *x = cJSON_GetObjectItemCaseSensitive(json, v->key);
+	for (i = 0; i < pt_n_fields; i++) {
+		const struct pt_field_def *f = &pt_fields[i];
+		const cJSON *x;
 
+		if (!(f->ha.scopes & scope_of(stack)))
+			continue;
+		x = cJSON_GetObjectItemCaseSensitive(json, f->key);
 		/* null or absent: unknown; beyond any real value (the broker's
 		 * bytes are untrusted, and casting those is undefined): unknown */
 		if (!cJSON_IsNumber(x) || !(fabs(x->valuedouble) < 1e15))
 			continue;
-		if (off != NO_FIELD)
-			*(double *)(void *)((char *)obj + off) = x->valuedouble;
-		else if (v->stack_off == NO_FIELD && v->module_off == NO_FIELD) {
-			long n = (long)x->valuedouble;
-
-			if (v->bit == PTF_CYCLES)
-				*(stack ? &((struct pt_stack *)obj)->cycles :
-				    &((struct pt_module *)obj)->cycles) = n;
-			else
-				*(stack ? &((struct pt_stack *)obj)->error_code :
-				    &((struct pt_module *)obj)->error_code) = n;
-		} else
-			continue;
-		*valid |= v->bit;
+		pt_field_store(f, scope_of(stack), obj, x->valuedouble);
 	}
 }
 
@@ -749,28 +678,33 @@ add_alarm_list(cJSON *o, const struct pt_sample *s)
 	}
 }
 
+/* The cell spread (its entity is announced by the shape, once a module
+ * has two known cells): the field table's value, null while unknown. */
+static void
+add_spread(cJSON *o, const struct pt_sample *s, enum pt_scope scope, const void *obj)
+{
+	const struct pt_field_def *f = pt_field_by_key("cell_spread");
+	double v;
+
+	if (f != NULL && pt_field_number(f, s, scope, obj, &v))
+		cJSON_AddNumberToObject(o, f->key, pt_field_round(f, v));
+	else
+		cJSON_AddNullToObject(o, "cell_spread");
+}
+
 char *
 mq_stack_state(const struct mq_names *n, const struct pt_sample *s,
     const struct mq_shape *sh, char *topic, size_t topic_size)
 {
 	cJSON *o = cJSON_CreateObject();
-	double spread = -1;
-	int k;
 
 	mq_state_topic(n, NULL, topic, topic_size);
 	add_time(o, s);
-	add_values(o, &s->stack, s->stack.valid, sh->valid, true);
+	add_values(o, s, &s->stack, sh->valid, true);
 	add_status(o, s->stack.status);
 	add_alarms(o, s, 0);
-	for (k = 0; k < s->n_modules; k++) {
-		struct pt_cell_stats cs;
-
-		pt_module_cell_stats(&s->modules[k], &cs);
-		if (cs.count >= 2 && cs.spread > spread)
-			spread = cs.spread;
-	}
 	if (sh->spread)
-		add_num(o, "cell_spread", spread >= 0, spread * 1000, 0);
+		add_spread(o, s, PT_SCOPE_STACK, &s->stack);
 	cJSON_AddNumberToObject(o, "modules", s->n_modules);
 	add_alarm_list(o, s);
 	cJSON_AddStringToObject(o, "protocol", s->protocol);
@@ -827,7 +761,6 @@ mq_module_state(const struct mq_names *n, const struct pt_sample *s,
     char *topic, size_t topic_size)
 {
 	cJSON *o = cJSON_CreateObject(), *v, *t = NULL, *x;
-	struct pt_cell_stats cs;
 	int i;
 
 	mq_state_topic(n, id, topic, topic_size);
@@ -836,7 +769,7 @@ mq_module_state(const struct mq_names *n, const struct pt_sample *s,
 	add_text_or_null(o, "barcode", m->barcode, sizeof m->barcode);
 	add_text_or_null(o, "model", m->model, sizeof m->model);
 	add_text_or_null(o, "firmware", m->firmware, sizeof m->firmware);
-	add_values(o, m, m->valid, sh->valid, false);
+	add_values(o, s, m, sh->valid, false);
 	if (PT_HAS(m, PTF_VOLTAGE_DERIVED))
 		cJSON_AddBoolToObject(o, "voltage_derived", true);
 	/* How many cells this module has now (the arrays are as long as
@@ -846,9 +779,8 @@ mq_module_state(const struct mq_names *n, const struct pt_sample *s,
 	add_num(o, "cells_age", true, pt_module_cells_age_s(s, m), 1);
 	add_status(o, m->status);
 	add_alarms(o, s, m->id);
-	pt_module_cell_stats(m, &cs);
 	if (sh->spread)
-		add_num(o, "cell_spread", cs.count >= 2, cs.spread * 1000, 0);
+		add_spread(o, s, PT_SCOPE_MODULE, m);
 	/* Arrays as long as announced: a template past the end would make HA
 	 * log an error on every message; a missing cell is null (unknown). */
 	v = cJSON_AddArrayToObject(o, "cell_voltages");

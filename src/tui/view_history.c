@@ -16,12 +16,16 @@ const enum hist_metric tui_metrics[] = {
 	HM_MODULE_TEMP_MAX, HM_MODULE_CELL_SPREAD, HM_CELL_VOLTAGE,
 };
 const int tui_n_metrics = (int)(sizeof tui_metrics / sizeof tui_metrics[0]);
+_Static_assert(sizeof tui_metrics / sizeof tui_metrics[0] == HM_NMETRICS,
+    "every history metric can be shown");
 const int tui_zooms[] = { 1, 2, 5, 10, 30, 60 };
 const int tui_n_zooms = (int)(sizeof tui_zooms / sizeof tui_zooms[0]);
 
 static const char *const short_names[] = {
 	"V", "I", "P", "SOC", "Tmax", "spread", "V", "I", "SOC", "Tmax", "spread", "V",
 };
+_Static_assert(sizeof short_names / sizeof short_names[0] == HM_NMETRICS,
+    "a short name per history metric");
 static const char *const res_names[HIST_NRES] = { "seconds", "minutes", "hours" };
 
 /* Fold groups of `z` points (aligned to the newest) into one. */

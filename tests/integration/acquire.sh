@@ -68,6 +68,33 @@ jq -e '.protocol == "hv" and (.modules | length) == 5 and ([.modules[].cells | l
 jq -e '.stack.voltage > 100' "$T/tcp.json" >/dev/null || fail "HV stack voltage missing"
 note "tcp hv: ok"
 
+# --- a field added by one row of the field table: state of energy ----------
+# (HV `unit` CoulombWH %, per module.)  At rest the simulator's values hold
+# still, so JSON, CSV and the text must equal its truth, by module id.
+sim_start soe --protocol hv --modules 3 --cells 15 --profile rest --soc 80 \
+	--state "$T/soe.json"; dev=$SIM_DEV
+"$PYLONTOP" -d "$dev" --once --format json >"$T/soe-once.json" 2>"$T/soe.log" ||
+	fail "--once (state of energy): $(cat "$T/soe.log")"
+jq -s -e '(.[1].modules | map({key: (.id | tostring), value: .energy_soc}) | from_entries)
+	as $want | (.[0].modules | length) == 3 and
+	([.[0].modules[] | (.energy_soc | type) == "number" and
+	  .energy_soc == $want[.id | tostring] and .energy_soc != .soc] | all)' \
+	"$T/soe-once.json" "$T/soe.json" >/dev/null ||
+	fail "energy_soc differs from the simulator's: $(jq -c '[.modules[] | {id, energy_soc, soc}]' \
+	"$T/soe-once.json") vs $(jq -c '[.modules[] | {id, energy_soc}]' "$T/soe.json")"
+"$PYLONTOP" -d "$dev" --once --format csv >"$T/soe.csv" 2>"$T/soe.log" ||
+	fail "--once csv: $(cat "$T/soe.log")"
+want=$(jq -r '.modules[] | select(.id == 2) | .energy_soc' "$T/soe.json")
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "m02_energy_soc_pct") c = i }
+	NR == 2 && c { print $c }' "$T/soe.csv")
+[ "$want" -ge 0 ] 2>/dev/null && [ "$got" = "$want" ] || fail "CSV m02_energy_soc_pct '$got', want '$want'"
+"$PYLONTOP" -d "$dev" --once >"$T/soe.txt" 2>"$T/soe.log" || fail "--once text: $(cat "$T/soe.log")"
+# Module table: id, volt, curr, temp, SOC%, cmin, cmax, cycles, SOE%, ...
+awk -v want="$want" '/ SOE% / { c = 9; next }
+	c && $1 == 2 { found = ($c == want); exit } END { exit !found }' "$T/soe.txt" ||
+	fail "text: module 2 SOE% is not $want: $(cat "$T/soe.txt")"
+note "state of energy (JSON, CSV, text) equals the truth: ok"
+
 # --- SC0500: tbar refused with a wrong barcode, accepted with the right one -
 sim_start sc --protocol sc0500 --modules 5 --cells 15 --barcode PPTBH0240012345 --state "$T/sc.json"; dev=$SIM_DEV
 "$PYLONTOP" -d "$dev" -p sc0500 --barcode PPTBH0249999999 --once >"$T/sc.out" 2>"$T/sc.log"

@@ -33,16 +33,16 @@ grep -q "csv: 2 rows lost" "$T/never.log" || fail "missing dir: loss not said: $
 note "missing directory: exit 1, '$(grep 'rows lost' "$T/never.log" | head -1)'"
 
 # --- cut answers (truncate fault): one header for the stack's shape ------
-# 3 modules x 15 cells with temperatures: 16 + 3 x (12 + 15 + 15) = 142
+# 3 modules x 15 cells with temperatures: 16 + 3 x (13 + 15 + 15) = 145
 # columns, whichever answer the fault cuts first.
 sim_start cut --protocol lv --modules 3 --cells 15 --fault truncate --fault-every 4
 "$PYLONTOP" -d "$SIM_DEV" --headless -i 1 --count 5 --csv "$T/cut.csv" 2>"$T/cut.log" ||
 	fail "cut answers: exit $?: $(cat "$T/cut.log")"
 [ -e "$T/cut.1.csv" ] && fail "cut answers: a second file: $(grep csv: "$T/cut.log")"
-awk -F, 'NF != 142 { print NR ": " NF " fields"; bad = 1 } END { exit bad }' "$T/cut.csv" ||
-	fail "cut answers: rows of other widths (want 142 fields)"
+awk -F, 'NF != 145 { print NR ": " NF " fields"; bad = 1 } END { exit bad }' "$T/cut.csv" ||
+	fail "cut answers: rows of other widths (want 145 fields)"
 [ "$(wc -l <"$T/cut.csv")" -eq 6 ] || fail "cut answers: want 5 rows: $(cut -d, -f1-2 "$T/cut.csv")"
-note "cut answers: one file, 142 columns"
+note "cut answers: one file, 145 columns"
 
 # --- --csv - into a closed pipe: the sink stops, with a message -----------
 mkfifo "$T/pipe"

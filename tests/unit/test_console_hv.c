@@ -296,6 +296,8 @@ test_unit_cmu_avgtempr(void **state)
 	assert_float_equal(m->soc, 40, EPS);
 	assert_float_equal(m->remaining_ah, 29.6, EPS);
 	assert_float_equal(m->remaining_wh, 1520, EPS);
+	assert_true(PT_HAS(m, PTF_ENERGY_SOC));
+	assert_float_equal(m->energy_soc, 42, EPS);		/* CoulombWH %, not SOC */
 	assert_string_equal(m->status, "Discharge");
 	m = &f->s->modules[4];
 	assert_int_equal(m->id, 5);

@@ -458,9 +458,10 @@ test_header_from_shape_not_first_sample(void **state)
 	stack_sample(s, 3, 3, 0, 0);
 	assert_int_equal(k.ops->write(k.self, s, NULL), 0);
 	csv_sink_free(c);
-	/* 16 stack columns + 3 x (12 + 15 + 15): a module has 12 own columns with its cells age. */
+	/* 16 stack columns + 3 x (13 + 15 + 15): a module has 13 own columns (cells age,
+	 * state of energy). */
 	assert_int_equal(lines(path, first, sizeof first), 4);
-	assert_int_equal(fields(first), 142);
+	assert_int_equal(fields(first), 145);
 	assert_non_null(strstr(first, "m01_c15_C"));
 	assert_int_equal(whole_rows(path, 1), 3);
 	assert_false(exists(other));

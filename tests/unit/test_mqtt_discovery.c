@@ -431,6 +431,40 @@ num(const cJSON *o, const char *key)
 	return v->valuedouble;
 }
 
+/* A field added by one row of the field table (state of energy) is an
+ * entity of the modules that give it, a state key, and read back. */
+static void
+test_new_field_state_of_energy(void **state)
+{
+	struct pt_sample *s = stack(2, 15, false);
+	char ids[PT_MAX_MODULES][MQ_ID_LEN], topic[MQ_TOPIC_LEN + MQ_ID_LEN];
+	struct mq_shape sh = { 0 }, ssh = { 0 };
+	struct pt_module *m = &s->modules[1], back;
+	cJSON *root, *o;
+
+	(void)state;
+	config("rack1");
+	PT_SET(m, energy_soc, PTF_ENERGY_SOC, 77.4);
+	mq_module_ids(&names, s, ids);
+	mq_shape_module(&sh, m);
+	root = parse(mq_module_config(&names, m, ids[1], &sh, topic, sizeof topic));
+	expect_entity(cJSON_GetObjectItem(root, "components"), "energy_soc", "sensor", NULL,
+	    "%", "measurement", "State of energy");
+	cJSON_Delete(root);
+	o = parse(mq_module_state(&names, s, m, ids[1], &sh, topic, sizeof topic));
+	assert_true(num(o, "energy_soc") == 77);
+	memset(&back, 0, sizeof back);
+	mq_read_values(o, &back, false);
+	assert_true(PT_HAS(&back, PTF_ENERGY_SOC) && back.energy_soc == 77);
+	cJSON_Delete(o);
+	/* A per-module field: not an entity of the stack. */
+	mq_shape_stack(&ssh, s);
+	root = parse(mq_stack_config(&names, s, &ssh, topic, sizeof topic));
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "components"), "energy_soc"));
+	cJSON_Delete(root);
+	free(s);
+}
+
 static void
 test_state_equals_sample(void **state)
 {
@@ -447,9 +481,9 @@ test_state_equals_sample(void **state)
 	mq_shape_module(&sh, m);
 	o = parse(mq_module_state(&names, s, m, ids[1], &sh, topic, sizeof topic));
 	assert_string_equal(topic, "pylontop/rack1/module/pylontech_pptbh02400010002/state");
-	/* V 3 decimals, A 2, W 1, degC 1, % 0. */
+	/* V 3 decimals, A 3 (as in the JSON contract), W 1, degC 1, % 0. */
 	assert_true(num(o, "voltage") == 49.022);
-	assert_true(num(o, "current") == -4.10);
+	assert_true(num(o, "current") == -4.105);
 	assert_true(num(o, "power") == -201.2);
 	assert_true(num(o, "temperature") == 23.0);
 	assert_true(num(o, "soc") == 57);
@@ -471,7 +505,7 @@ test_state_equals_sample(void **state)
 	o = parse(mq_stack_state(&names, s, &ssh, topic, sizeof topic));
 	assert_string_equal(topic, "pylontop/rack1/state");
 	assert_true(num(o, "voltage") == 49.123);
-	assert_true(num(o, "current") == -12.35);
+	assert_true(num(o, "current") == -12.346);
 	assert_true(num(o, "power") == -606.4);
 	assert_true(num(o, "soc") == 57);
 	assert_true(num(o, "temperature") == 24.6);
@@ -571,7 +605,7 @@ test_state_for_remote_view(void **state)
 	assert_true(num(x, "since_ms") == 1795449599000.0);
 	memset(&sback, 0, sizeof sback);
 	mq_read_values(o, &sback, true);
-	assert_true(PT_HAS(&sback, PTF_CURRENT) && sback.current == -12.35);
+	assert_true(PT_HAS(&sback, PTF_CURRENT) && sback.current == -12.346);
 	cJSON_Delete(o);
 	free(s);
 }
@@ -796,6 +830,7 @@ main(void)
 		cmocka_unit_test(test_no_cell_temperatures_when_absent),
 		cmocka_unit_test(test_hostile_strings_in_payload),
 		cmocka_unit_test(test_state_equals_sample),
+		cmocka_unit_test(test_new_field_state_of_energy),
 		cmocka_unit_test(test_state_unknown_is_null),
 		cmocka_unit_test(test_state_alarms),
 		cmocka_unit_test(test_state_for_remote_view),
