@@ -50,6 +50,7 @@ static struct {
 
 static volatile sig_atomic_t quit;
 static const char *pty_link, *state_path;
+static int state_log = -1;	/* --state-log FILE, append-only */
 static char protocol[8] = "lv";
 static int baud, port, master = -1, slave = -1, listener = -1, client = -1;
 static double silent_until, started;
@@ -103,6 +104,8 @@ usage(FILE *f)
 "  --baud N              pace output like a line at N baud (default: unpaced)\n"
 "  --seed N              vary the values deterministically\n"
 "  --state FILE          write the true values as JSON after every answer\n"
+"  --state-log FILE      append each answer's true values (UTC ms, JSON; '=' when\n"
+"                        unchanged) to FILE before the answer is sent\n"
 "  --bms-clock-offset S  the BMS clock runs S seconds ahead of the host (time, log)\n"
 "  --log-entries N       event log entries `log` pages through (default 40)\n"
 "  --fault F             silence[:S], garbage, truncate, slow:MS, unplug:AFTER:BACK,\n"
@@ -381,6 +384,63 @@ hit(enum fault_kind k, struct sim *s)
 	return faults.on[k] && faults.every > 0 && s->answers % faults.every == 0;
 }
 
+/* --state-log: the state this answer is made of, appended before its
+ * first byte goes out, so every answer has its truth even when the
+ * simulator is killed right after (polling the --state file misses
+ * states that were on disk for only a few ms).  One line per answer:
+ * "UTC_MS<TAB>JSON", or "UTC_MS<TAB>=" when nothing but the time and the
+ * command count changed since this process's previous line.  One write()
+ * per line on an O_APPEND file: a restarted simulator appends to it. */
+static void
+log_state(const struct sim *s)
+{
+	static char *last;
+	static size_t last_len;
+	struct timespec ts;
+	char *buf = NULL, head[32];
+	size_t len = 0, off = 0, key_at, key_end;
+	FILE *f;
+	const char *k, *e;
+
+	if (state_log < 0 || (f = open_memstream(&buf, &len)) == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(f, "%lld\t", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	key_at = (size_t)ftell(f);
+	sim_model_print_state(&s->model, f, protocol);
+	if (fclose(f) != 0) {
+		free(buf);
+		return;
+	}
+	/* The comparison key: from step_ms (time_ms is the write's time) up
+	 * to the count of commands, which every answer changes. */
+	k = strstr(buf + key_at, "\"step_ms\"");
+	e = k != NULL ? strstr(k, ",\"commands\":") : NULL;
+	key_at = k != NULL ? (size_t)(k - buf) : key_at;
+	key_end = e != NULL ? (size_t)(e - buf) : len;
+	if (last != NULL && last_len == key_end - key_at &&
+	    memcmp(last, buf + key_at, last_len) == 0) {
+		len = (size_t)snprintf(head, sizeof head, "%.*s=\n",
+		    (int)(strchr(buf, '\t') - buf + 1), buf);
+		memcpy(buf, head, len);
+	} else {
+		free(last);
+		last_len = key_end - key_at;
+		if ((last = malloc(last_len)) != NULL)
+			memcpy(last, buf + key_at, last_len);
+	}
+	while (off < len) {
+		ssize_t w = write(state_log, buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	free(buf);
+}
+
 /* Send an answer through the faults; the pager stops it once. */
 static void
 deliver(struct sim *s, struct obuf *o, char *pending, size_t *plen)
@@ -395,6 +455,7 @@ deliver(struct sim *s, struct obuf *o, char *pending, size_t *plen)
 		silent_until = now_s() + faults.silence_s;
 		return;
 	}
+	log_state(s);
 	if (hit(F_TRUNCATE, s))
 		len = len / 2;
 	if (hit(F_GARBAGE, s) && len > 10) {
@@ -586,6 +647,7 @@ main(int argc, char **argv)
 		{ "pwr-layout", required_argument, NULL, 'L' }, { "prompt", required_argument, NULL, 'R' },
 		{ "barcode", required_argument, NULL, 'B' }, { "baud", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 's' }, { "state", required_argument, NULL, 'S' },
+		{ "state-log", required_argument, NULL, 'J' },
 		{ "fault", required_argument, NULL, 'f' }, { "fault-every", required_argument, NULL, 'e' },
 		{ "group-size", required_argument, NULL, 'G' },
 		{ "profile", required_argument, NULL, 'O' },
@@ -630,6 +692,14 @@ main(int argc, char **argv)
 		case 'b': baud = atoi(optarg); break;
 		case 's': seed = (unsigned)atoi(optarg); break;
 		case 'S': state_path = optarg; break;
+		case 'J':
+			state_log = open(optarg, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+			if (state_log < 0) {
+				fprintf(stderr, "pylontop-sim: --state-log: cannot open %s: %s\n",
+				    optarg, strerror(errno));
+				return 2;
+			}
+			break;
 		case 'f':
 			if (parse_fault(optarg) != 0) {
 				fprintf(stderr, "pylontop-sim: --fault: '%s' is not silence[:S], "

@@ -487,11 +487,21 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 {
 	char tmp[600];
 	FILE *f;
-	int i, c;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return -1;
+	sim_model_print_state(m, f, protocol);
+	if (fclose(f) != 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+void
+sim_model_print_state(const struct sim_model *m, FILE *f, const char *protocol)
+{
+	int i, c;
+
 	/* time_ms: when this file was written; step_ms: when the values last
 	 * changed, so a reader's value older than step_ms is not current. */
 	fputc('{', f);
@@ -541,7 +551,4 @@ sim_model_write_state(const struct sim_model *m, const char *path, const char *p
 	fprintf(f, "],");
 	write_records(f, m);
 	fprintf(f, "}\n");
-	if (fclose(f) != 0)
-		return -1;
-	return rename(tmp, path);
 }

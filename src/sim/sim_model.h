@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SIM_MAX_MODULES	16
 #define SIM_MAX_CELLS	32
@@ -136,5 +137,7 @@ void	sim_log_entry(const struct sim_model *m, int i, int64_t *t, char *code, siz
 void	sim_count_command(struct sim_model *m, const char *cmd, bool known);
 /* Write the true values as JSON, atomically (temp file + rename). */
 int	sim_model_write_state(const struct sim_model *m, const char *path, const char *protocol);
+/* The same JSON, one line, to f (the --state-log lines). */
+void	sim_model_print_state(const struct sim_model *m, FILE *f, const char *protocol);
 
 #endif

@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
 """tests/soak/check.py DIR LANE... -- the verdict of a soak run (soak.sh).
 
-Per lane, from DIR/LANE.csv, DIR/LANE.err, DIR/LANE.truth and
-DIR/resources.log:
+Per lane, from DIR/LANE.csv, DIR/LANE.err, DIR/LANE.truth (the
+simulator's --state-log: the state of every answer it sent, with its time)
+and DIR/resources.log:
   rows      CSV rows written == samples pylontop counted (its summary line)
   malformed rows whose field count differs from their header's: 0
   untrue    module values (voltage, current, temperature, SOC, every cell's
-            voltage and temperature) not equal to the simulator's truth at
-            any moment of [row time - WINDOW_S, row time + 1 s]: 0.  An
-            empty field (unknown) is never untrue; an old value shown as
-            current is.
+            voltage and temperature) not equal to those of any answer the
+            simulator sent in [row time - WINDOW_S, row time + 2 s) (the
+            row's time is whole seconds): 0.  An empty field (unknown) is
+            never untrue; an old value shown as current is.
   mqtt      the same for every module state published, matched to the
             simulator's module by the barcode in its topic: 0 untrue
   growth    RSS, fds, threads from the moment the history is full (600
             samples at -i 1) to the end; when the run was shorter, over its
             second half (reported, not judged).
-Prints the figures; exit 1 when a check fails."""
+Prints the figures; exit 1 when a check fails.
+  check.py --csv-only DIR LANE   rows, malformed and untrue of the CSV only."""
 import csv, json, re, sys, calendar, time
 
 import os
@@ -26,11 +28,19 @@ HISTORY_FULL_S = 600  # HIST_RING samples at one per second
 RSS_SLACK_KB = 512    # allocator noise
 
 def load_truth(path):
-    """[(t_ms, {(module, field): text})] in time order."""
+    """[(t_ms, {(module, field): text})] in time order, one entry per
+    answer: the simulator's --state-log, where it appended the state each
+    answer was made of before sending it ("=": the same state as the line
+    before, answered again)."""
     out = []
+    vals = None
     with open(path) as f:
         for line in f:
-            t, _, js = line.partition("\t")
+            t, _, js = line.rstrip("\n").partition("\t")
+            if js == "=":
+                if vals is not None:
+                    out.append((int(t), vals))
+                continue
             try:
                 st = json.loads(js)
             except ValueError:
@@ -47,6 +57,16 @@ def load_truth(path):
                     vals[(mid, "c%02d_V" % c)] = "%.3f" % cell["voltage"]
                     vals[(mid, "c%02d_C" % c)] = "%.1f" % cell["temperature"]
             out.append((int(t), vals))
+    out.sort(key=lambda x: x[0])
+    return out
+
+def between(truth, lo, hi):
+    """The distinct states answered with in [lo, hi] (ms)."""
+    seen, out = set(), []
+    for tt, v in truth:
+        if lo <= tt <= hi and id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
     return out
 
 COL = re.compile(r"^m(\d+)_(voltage_V|current_A|temperature_C|soc_pct|c\d+_[VC])$")
@@ -99,7 +119,7 @@ def check_lane(d, lane):
                 malformed += 1
                 continue
             t = calendar.timegm(time.strptime(rec[0], "%Y-%m-%dT%H:%M:%SZ")) * 1000
-            window = [v for (tt, v) in truth if t - WINDOW_S * 1000 <= tt <= t + 1999]
+            window = between(truth, t - WINDOW_S * 1000, t + 1999)
             row = dict(zip(header, rec))
             for name, val in zip(header, rec):
                 mm = COL.match(name)
@@ -121,7 +141,7 @@ def check_lane(d, lane):
                 if (re.match(r"c\d", mm.group(2)) or lane == "rs485") and \
                         age not in ("", "0.0", "0"):
                     at = t - float(age) * 1000
-                    win = [v for (tt, v) in truth if at - 3000 <= tt <= at + 1999]
+                    win = between(truth, at - 3000, at + 1999)
                 if not any(true_then(lane, key, val, v) for v in win):
                     untrue += 1
                     if len(examples) < 5:
@@ -181,13 +201,13 @@ def check_mqtt(d, lane):
             untrue += 1
             examples.append("not a state: " + line[:120])
             continue
-        window = [v for (tt, v) in truth if t - WINDOW_S * 1000 <= tt <= t + 1999]
+        window = between(truth, t - WINDOW_S * 1000, t + 1999)
         # A state that says how old its cells are (cells_age, seconds) is
         # judged at that age: cells, and for RS485 the whole pack reading.
         age = st.get("cells_age")
         if isinstance(age, (int, float)) and age > 0:
             at = t - age * 1000
-            aged = [v for (tt, v) in truth if at - 3000 <= tt <= at + 1999]
+            aged = between(truth, at - 3000, at + 1999)
         else:
             aged = window
         pairs = [(k, f) for k, f in MQTT_FIELDS]
@@ -251,35 +271,13 @@ def check_resources(d, lanes):
             failed = True
     return failed
 
-def record(state, out):
-    """check.py --record STATE OUT: append every new content of the
-    simulator's state file to OUT with the wall time in ms, until killed.
-    The simulator rewrites the file (by rename) after every answer and its
-    values change once a second; a state can be on disk for only a few ms
-    (the last answer of one second, the next answer just after), so the
-    file is looked at every 5 ms, by inode and time stamp."""
-    last_id, last = None, None
-    with open(out, "a") as f:
-        while True:
-            try:
-                st = os.stat(state)
-                ident = (st.st_ino, st.st_mtime_ns)
-                if ident != last_id:
-                    last_id = ident
-                    with open(state) as sf:
-                        cur = sf.read().strip()
-                    if cur and cur != last:
-                        f.write("%d\t%s\n" % (time.time() * 1000, cur))
-                        f.flush()
-                        last = cur
-            except OSError:
-                pass
-            time.sleep(0.005)
-
 def main():
-    if sys.argv[1] == "--record":
-        record(sys.argv[2], sys.argv[3])
-        return 0
+    if sys.argv[1] == "--csv-only":
+        # The CSV of one lane against its truth (tests/integration):
+        # rows, malformed rows and untrue values, without MQTT or resources.
+        failed = check_lane(sys.argv[2], sys.argv[3])
+        print("soak: %s" % ("FAIL" if failed else "PASS"))
+        return 1 if failed else 0
     d, lanes = sys.argv[1], sys.argv[2:]
     failed = False
     for lane in lanes:

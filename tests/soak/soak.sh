@@ -7,9 +7,10 @@
 #   console  LV console: garbage, truncate, silence, slow, unplug,
 #            simulator killed and restarted, clean phases in between
 #   rs485    RS485 Pylontech: badcrc, garbage, truncate, silence, killed
-# and the broker is killed and restarted once, half-way.  The simulator's
-# --state file (its true values) is recorded with a timestamp whenever it
-# changes, and pylontop's RSS, fds and threads every 2 s.  At the end
+# and the broker is killed and restarted once, half-way.  Each simulator
+# appends the state (its true values) of every answer, with its time, to
+# the lane's truth log (--state-log) before sending it; pylontop's RSS,
+# fds and threads are recorded every 2 s.  At the end
 # check.py compares: rows written vs samples taken, malformed rows,
 # values not in the simulator's truth for their time, and resource growth
 # after the history (600 samples) is full.  Exit 0 when all hold.
@@ -81,7 +82,7 @@ sim_start() {
 	rs485) args+=(--protocol rs485 --modules 2) ;;
 	esac
 	echo "$(now_ms) $lane sim ${*:-clean}" >>"$D/faults.log"
-	"$PYLONTOP_SIM" --pty "$D/$lane.tty" --state "$D/$lane.state" --fault-every 7 \
+	"$PYLONTOP_SIM" --pty "$D/$lane.tty" --state-log "$D/$lane.truth" --fault-every 7 \
 		"${args[@]}" >>"$D/$lane.sim.log" 2>&1 &
 	eval "sim_$lane=$!"
 	track $!
@@ -92,11 +93,6 @@ sim_stop() {
 	eval "pid=\$sim_$1"
 	kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	rm -f "$D/$1.tty"
-}
-
-# record LANE: the state file, each time it changes, after its time.
-record() {
-	exec python3 "$top_srcdir/tests/soak/check.py" --record "$D/$1.state" "$D/$1.truth"
 }
 
 pt_start() {
@@ -126,8 +122,6 @@ resources() {
 
 sim_start console
 sim_start rs485
-record console & track $!
-record rs485 & track $!
 pt_start console lv
 pt_start rs485 rs485
 resources & track $!
