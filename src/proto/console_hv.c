@@ -25,56 +25,16 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* `key` holds `part`, ignoring case (strcasestr(3) is not POSIX). */
 static bool
-hv_icontains(const char *hay, const char *needle)
+hv_icontains(const char *key, const char *part)
 {
-	size_t n = strlen(needle);
+	size_t n = strlen(part);
 
-	for (; *hay != '\0'; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
+	for (; *key != '\0'; key++)
+		if (strncasecmp(key, part, n) == 0)
 			return true;
 	return false;
-}
-
-static enum pt_alarm_level
-hv_alarm_level(const char *word)
-{
-	if (hv_icontains(word, "prot"))
-		return PT_LEVEL_PROTECT;
-	if (hv_icontains(word, "warn"))
-		return PT_LEVEL_WARNING;
-	return PT_LEVEL_ALARM;
-}
-
-void
-console_hv_state_alarm(struct pt_sample *s, int module, int cell, const char *what,
-    struct ct_span word)
-{
-	char w[PT_WORD_LEN * 2], name[48];
-	size_t i;
-	int k;
-
-	if (word.len == 0 || ct_is_dash(word))
-		return;
-	ct_copy(w, sizeof w, word);
-	if (pt_status_is_normal(w))
-		return;
-	for (i = 0; w[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)w[i];
-		if (c >= 'A' && c <= 'Z')
-			w[i] = (char)(c - 'A' + 'a');
-		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			w[i] = '_';
-	}
-	snprintf(name, sizeof name, "%s_%s", what, w);
-	/* pwr and unit may both report a state: one alarm per sample. */
-	for (k = 0; k < s->n_alarms; k++) {
-		const struct pt_alarm *a = &s->alarms[k];
-		if (a->source == PT_ALARM_BMS && a->module == module && a->cell == cell &&
-		    strncmp(a->name, name, sizeof a->name - 1) == 0)
-			return;
-	}
-	pt_sample_add_alarm(s, PT_ALARM_BMS, hv_alarm_level(w), module, cell, name, NAN);
 }
 
 /* A number with an optional unit, glued ("-80000mA") or the next token
@@ -148,27 +108,11 @@ hv_state(char *out, struct ct_span word)
 	pt_normalise_state(out, w);
 }
 
-bool
-console_hv_is_word(struct ct_span w)
-{
-	size_t i;
-
-	if (w.len == 0 || w.len >= PT_WORD_LEN * 2)
-		return false;
-	for (i = 0; i < w.len; i++) {
-		unsigned char c = (unsigned char)w.p[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 static int
 hv_check_word(struct ct_span t, const char *what, int rowno, const char *label,
     struct pt_diag *d)
 {
-	if (console_hv_is_word(t))
+	if (console_state_is_word(t))
 		return 0;
 	return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d: %s is not a state word", what, rowno,
 	    label);
@@ -482,13 +426,13 @@ hv_row_store(struct pt_sample *s, struct pt_module *m, const struct hv_row *r)
 		hv_state(status, r->base);
 		if (!pt_status_is_normal(status)) {
 			snprintf(stem, sizeof stem, "%sstate", scope);
-			console_hv_state_alarm(s, module, -1, stem, r->base);
+			console_state_alarm_cell(s, module, -1, stem, r->base);
 		}
 	}
 	for (i = 0; i < r->n_states; i++) {
 		const struct hv_colspec *c = r->state_col[i];
 		snprintf(stem, sizeof stem, "%s%s", c->scoped ? scope : "", c->stem);
-		console_hv_state_alarm(s, module, -1, stem, r->state[i]);
+		console_state_alarm_cell(s, module, -1, stem, r->state[i]);
 	}
 }
 
@@ -928,13 +872,13 @@ bat_word(struct pt_sample *s, struct bat_memo *memo, struct ct_span w, int modul
 
 	if (memo->w.len == w.len && memo->w.len > 0 && memcmp(memo->w.p, w.p, w.len) == 0) {
 		if (!memo->normal)
-			console_hv_state_alarm(s, module, idx, what, w);
+			console_state_alarm_cell(s, module, idx, what, w);
 		return memo->id;
 	}
 	ct_copy(text, sizeof text, w);
 	id = pt_sample_word(s, text);
-	console_hv_state_alarm(s, module, idx, what, w);
-	/* Normal as console_hv_state_alarm judges it (its own copy size). */
+	console_state_alarm_cell(s, module, idx, what, w);
+	/* Normal as console_state_alarm_cell judges it (its own copy size). */
 	ct_copy(full, sizeof full, w);
 	*memo = (struct bat_memo){ .w = w, .id = id, .normal = pt_status_is_normal(full) };
 	return id;
@@ -1087,7 +1031,7 @@ soh_row(struct ct_span line, int rowno, bool last, long *mv, struct ct_span *sta
 			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d is not 'index "
 			    "voltage count status'", rowno);
 		*status = n == 4 ? tok[3] : (struct ct_span){ NULL, 0 };
-		if (n == 4 && !console_hv_is_word(tok[3]))
+		if (n == 4 && !console_state_is_word(tok[3]))
 			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d: SOHStatus is not "
 			    "a state word", rowno);
 		return 0;
@@ -1149,7 +1093,7 @@ console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx
 		if (!PT_HAS(c, PTF_VOLTAGE))
 			PT_SET(c, voltage, PTF_VOLTAGE, (float)((double)mv / 1000.0));
 		if (status.len > 0)
-			console_hv_state_alarm(s, m->id, i % sp.per, "cell_soh", status);
+			console_state_alarm_cell(s, m->id, i % sp.per, "cell_soh", status);
 	}
 	return 0;
 }

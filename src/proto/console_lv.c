@@ -5,7 +5,6 @@
  * Pytes variants go through the same code. */
 #include "proto/console_lv.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,86 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "proto/console_state.h"
 #include "proto/console_text.h"
 #include "util/err.h"
 
 /* milli-anything (mV, mA, mC, mAh) to the base unit */
 #define MILLI(x)	((double)(x) / 1000.0)
-
-/* ---- alarms --------------------------------------------------------------- */
-
-/* `word` holds `part`, ignoring case (strcasestr(3) is not POSIX). */
-static bool
-has_word_part(const char *word, const char *part)
-{
-	size_t i, n = strlen(part);
-
-	for (; *word != '\0'; word++) {
-		for (i = 0; i < n && word[i] != '\0'; i++)
-			if (tolower((unsigned char)word[i]) != part[i])
-				break;
-		if (i == n)
-			return true;
-	}
-	return false;
-}
-
-static enum pt_alarm_level
-alarm_level(const char *word)
-{
-	if (has_word_part(word, "prot"))
-		return PT_LEVEL_PROTECT;
-	if (has_word_part(word, "warn"))
-		return PT_LEVEL_WARNING;
-	return PT_LEVEL_ALARM;
-}
-
-/* Add a BMS alarm unless this sample already has it (pwr and pwr N both
- * report the module states).  `name` is already snake_case, as stored. */
-static void
-add_alarm_once(struct pt_sample *s, enum pt_alarm_level level, int module, int cell,
-    const char *name)
-{
-	int i;
-
-	for (i = 0; i < s->n_alarms; i++) {
-		const struct pt_alarm *a = &s->alarms[i];
-		if (a->source == PT_ALARM_BMS && a->module == module && a->cell == cell &&
-		    strncmp(a->name, name, sizeof a->name - 1) == 0)
-			return;
-	}
-	pt_sample_add_alarm(s, PT_ALARM_BMS, level, module, cell, name, NAN);
-}
-
-void
-console_state_alarm_cell(struct pt_sample *s, int module, int cell, const char *what,
-    struct ct_span word)
-{
-	char w[PT_WORD_LEN * 2], name[48];
-	size_t i;
-
-	if (word.len == 0 || ct_is_dash(word))
-		return;
-	ct_copy(w, sizeof w, word);
-	if (pt_status_is_normal(w))
-		return;
-	/* Already snake_case here, so the duplicate check sees the stored name. */
-	for (i = 0; w[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)w[i];
-		if (c >= 'A' && c <= 'Z')
-			w[i] = (char)(c - 'A' + 'a');
-		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			w[i] = '_';
-	}
-	snprintf(name, sizeof name, "%s_%s", what, w);
-	add_alarm_once(s, alarm_level(w), module, cell, name);
-}
-
-void
-console_state_alarm(struct pt_sample *s, int module, const char *what, struct ct_span word)
-{
-	console_state_alarm_cell(s, module, -1, what, word);
-}
 
 /* ---- small readers ------------------------------------------------------ */
 
@@ -315,7 +240,7 @@ pwr_value(struct pt_sample *s, struct pt_module *m, const struct pwr_col *c,
 			return 0;
 		copy_state(m, x);
 		if (ct_eq(x, "SysError"))
-			add_alarm_once(s, PT_LEVEL_ALARM, m->id, -1, "system_error");
+			console_state_add_once(s, PT_LEVEL_ALARM, m->id, -1, "system_error");
 		return 0;
 	case PK_STATE:
 		console_state_alarm(s, m->id, c->stem, x);

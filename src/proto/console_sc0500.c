@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "proto/console_hv.h"
+#include "proto/console_state.h"
 #include "proto/console_text.h"
 #include "util/err.h"
 
@@ -81,7 +82,7 @@ gp_record(const struct ct_span *v, int nnum, int nword, struct gp_record *r)
 		if (!gp_num(v[i], &r->num[i], &r->known[i]))
 			return false;
 	for (i = 0; i < nword; i++) {
-		if (!console_hv_is_word(v[nnum + i]))
+		if (!console_state_is_word(v[nnum + i]))
 			return false;
 		r->word[i] = v[nnum + i];
 	}
@@ -293,12 +294,12 @@ gp_store_head(struct pt_sample *s, const struct gp_answer *a, const struct gp_pl
 		/* "Dischg" is normal once it reads "Discharge". */
 		if (!pt_status_is_normal(status)) {
 			snprintf(stem, sizeof stem, "%s%s", scope, qty[0]);
-			console_hv_state_alarm(s, module, -1, stem, a->head.word[0]);
+			console_state_alarm_cell(s, module, -1, stem, a->head.word[0]);
 		}
 	}
 	for (i = 1; i < 4; i++) {
 		snprintf(stem, sizeof stem, "%s%s", scope, qty[i]);
-		console_hv_state_alarm(s, module, -1, stem, a->head.word[i]);
+		console_state_alarm_cell(s, module, -1, stem, a->head.word[i]);
 	}
 }
 
@@ -317,12 +318,12 @@ gp_store_cell(struct pt_sample *s, struct pt_module *m, int idx, const struct gp
 	if (!ct_is_dash(r->word[0])) {
 		ct_copy(w, sizeof w, r->word[0]);
 		c->voltage_status = pt_sample_word(s, w);
-		console_hv_state_alarm(s, m->id, idx, "cell_voltage", r->word[0]);
+		console_state_alarm_cell(s, m->id, idx, "cell_voltage", r->word[0]);
 	}
 	if (!ct_is_dash(r->word[1])) {
 		ct_copy(w, sizeof w, r->word[1]);
 		c->temperature_status = pt_sample_word(s, w);
-		console_hv_state_alarm(s, m->id, idx, "cell_temperature", r->word[1]);
+		console_state_alarm_cell(s, m->id, idx, "cell_temperature", r->word[1]);
 	}
 }
 

@@ -1,0 +1,95 @@
+/* console_state.c — BMS state words into alarms (console_state.h). */
+#include "proto/console_state.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The level of a word that is not normal: the first row whose part it
+ * holds, ignoring case; PT_LEVEL_ALARM when none does. */
+static const struct {
+	const char		*part;	/* lower case */
+	enum pt_alarm_level	 level;
+} state_levels[] = {
+	{ .part = "prot", .level = PT_LEVEL_PROTECT },	/* "Protect", "OverVoltProt" */
+	{ .part = "warn", .level = PT_LEVEL_WARNING },	/* "Warning", "LowWarn" */
+};
+
+/* `word` (already lower case) holds `part`. */
+static bool
+holds(const char *word, const char *part)
+{
+	return strstr(word, part) != NULL;
+}
+
+static enum pt_alarm_level
+state_level(const char *lower)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof state_levels / sizeof state_levels[0]; i++)
+		if (holds(lower, state_levels[i].part))
+			return state_levels[i].level;
+	return PT_LEVEL_ALARM;
+}
+
+void
+console_state_add_once(struct pt_sample *s, enum pt_alarm_level level, int module, int cell,
+    const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n_alarms; i++) {
+		const struct pt_alarm *a = &s->alarms[i];
+		if (a->source == PT_ALARM_BMS && a->module == module && a->cell == cell &&
+		    strncmp(a->name, name, sizeof a->name - 1) == 0)
+			return;
+	}
+	pt_sample_add_alarm(s, PT_ALARM_BMS, level, module, cell, name, NAN);
+}
+
+void
+console_state_alarm_cell(struct pt_sample *s, int module, int cell, const char *what,
+    struct ct_span word)
+{
+	char w[PT_WORD_LEN * 2], name[48];
+	size_t i;
+
+	if (word.len == 0 || ct_is_dash(word))
+		return;
+	ct_copy(w, sizeof w, word);
+	if (pt_status_is_normal(w))
+		return;
+	/* snake_case before the duplicate check, so it sees the stored name. */
+	for (i = 0; w[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c >= 'A' && c <= 'Z')
+			w[i] = (char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			w[i] = '_';
+	}
+	snprintf(name, sizeof name, "%s_%s", what, w);
+	console_state_add_once(s, state_level(w), module, cell, name);
+}
+
+void
+console_state_alarm(struct pt_sample *s, int module, const char *what, struct ct_span word)
+{
+	console_state_alarm_cell(s, module, -1, what, word);
+}
+
+bool
+console_state_is_word(struct ct_span w)
+{
+	size_t i;
+
+	if (w.len == 0 || w.len >= PT_WORD_LEN * 2)
+		return false;
+	for (i = 0; i < w.len; i++) {
+		unsigned char c = (unsigned char)w.p[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}

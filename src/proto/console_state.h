@@ -1,0 +1,43 @@
+/* console_state.h — a BMS state word becomes an alarm: the one rule every
+ * console parser (LV, HV, SC0500 getpwr) uses.
+ *
+ * A state word that is not normal (pt_status_is_normal(): "Normal",
+ * "Idle", "Charge", ...) becomes a PT_ALARM_BMS alarm named
+ * "<what>_<word>", the word lower-cased with every character other than
+ * a letter or digit turned into '_' (so "Low" under "cell_voltage" is
+ * cell_voltage_low).  An empty word or "-" (no value) makes none.
+ *
+ * Level, by the first row of console_state.c's table whose part the word
+ * holds (ignoring case): "prot" PT_LEVEL_PROTECT, "warn" PT_LEVEL_WARNING,
+ * anything else PT_LEVEL_ALARM.
+ *
+ * The same alarm (module, cell, name) is added once per sample: `pwr`
+ * and `pwr N` (LV), or `pwr` and `unit` (HV), report the same states.
+ * The <what> stems of each dialect are in console_lv.h and console_hv.h.
+ */
+#ifndef PT_CONSOLE_STATE_H
+#define PT_CONSOLE_STATE_H
+
+#include <stdbool.h>
+
+#include "model/sample.h"
+#include "proto/console_text.h"
+
+/* The alarm of `word` for module `module` (0 = stack), cell `cell`
+ * (0-based within the module) or -1. */
+void	console_state_alarm_cell(struct pt_sample *s, int module, int cell, const char *what,
+	    struct ct_span word);
+/* The same without a cell. */
+void	console_state_alarm(struct pt_sample *s, int module, const char *what,
+	    struct ct_span word);
+
+/* Add the BMS alarm `name` (already snake_case, as stored) unless the
+ * sample has it. */
+void	console_state_add_once(struct pt_sample *s, enum pt_alarm_level level, int module,
+	    int cell, const char *name);
+
+/* A state word as the consoles print them: letters, digits, '.', '_',
+ * '-' (so a NUL or a line-noise byte in a state column rejects the row). */
+bool	console_state_is_word(struct ct_span w);
+
+#endif
