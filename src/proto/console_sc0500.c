@@ -415,16 +415,19 @@ console_sc0500_check_tbar(const char *body, size_t len, struct pt_diag *d)
 }
 
 const struct console_cmd console_sc0500_cmds[] = {
-	{ "getpwr", CD_SC0500, true, true, console_sc0500_parse_getpwr,
-	    "debug-mode records: pack, cells, error code, cycles" },
+	{ .name = "getpwr", .dialects = CD_SC0500, .module_arg = true, .read_only = true,
+	  .parse = console_sc0500_parse_getpwr,
+	  .summary = "debug-mode records: pack, cells, error code, cycles" },
 	/* Changes the console's mode, not the battery. */
-	{ "login", CD_SC0500, false, true, NULL, "enter debug mode (login debug)" },
+	{ .name = "login", .dialects = CD_SC0500, .module_arg = false, .read_only = true,
+	  .parse = NULL, .summary = "enter debug mode (login debug)" },
 	/* Not read-only: on some firmware it writes the barcode register.
 	 * Sent only by the session's guarded step, with the barcode 'info'
 	 * printed, once. */
-	{ "tbar", CD_SC0500, false, false, NULL, "unlock getpwr with the BMS barcode" },
+	{ .name = "tbar", .dialects = CD_SC0500, .module_arg = false, .read_only = false,
+	  .parse = NULL, .summary = "unlock getpwr with the BMS barcode" },
 	/* User mode: the barcode that tbar must repeat. */
-	{ "info", CD_SC0500, false, true, console_hv_parse_info,
-	    "controller identity and barcode" },
-	{ NULL, 0, false, false, NULL, NULL },
+	{ .name = "info", .dialects = CD_SC0500, .module_arg = false, .read_only = true,
+	  .parse = console_hv_parse_info, .summary = "controller identity and barcode" },
+	{ .name = NULL },
 };
