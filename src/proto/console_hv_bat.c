@@ -68,51 +68,63 @@ hv_split_cells(const struct pt_sample *s, int cells, const char *what, struct hv
 	    "BMUs hold them", what, cells);
 }
 
-/* The unit words a coulomb column may carry, by a table: the length
- * picks the candidates, so most tokens cost one compare. */
-static bool
-hv_is_unit_word(struct ct_span t)
-{
-	static const struct { const char *w; size_t n; } units[] = {
-		{ "mAH", 3 }, { "AH", 2 }, { "mWH", 3 }, { "WH", 2 }, { "uWH", 3 }, { "kWH", 3 },
-	};
-	size_t i;
-
-	if (t.len < 2 || t.len > 3)
-		return false;
-	for (i = 0; i < NELEM(units); i++)
-		if (t.len == units[i].n && strncasecmp(t.p, units[i].w, t.len) == 0)
-			return true;
-	return false;
-}
-
 /* ---- bat ------------------------------------------------------------------ */
 
-enum bat_field { BF_INDEX, BF_VOLT, BF_CURR, BF_TEMP, BF_VST, BF_TST, BF_AH, BF_WH,
-	BF_BAL, BF_UNKNOWN };
+/* A coulomb column's unit word ("mAH", "WH", "kWH", as CMU B50 prints in
+ * every row): hv_scale's prefix table over the two bases.  Its last
+ * letter rejects every other token ("17%", "N", a number) at once. */
+static bool
+bat_is_unit(struct ct_span t)
+{
+	if (t.len < 2 || t.len > 3 || (t.p[t.len - 1] | 0x20) != 'h')
+		return false;
+	return hv_scale(t, "AH", 0) != 0 || hv_scale(t, "WH", 0) != 0;
+}
 
-struct bat_layout {
-	int		n;
-	enum bat_field	col[CT_MAX_TOKENS];
+enum bat_field { BF_INDEX, BF_NUMBER, BF_VST, BF_TST, BF_AH, BF_WH, BF_BAL, BF_UNKNOWN };
+
+/* Where a number column goes in the scratch cell. */
+enum bat_slot { BS_MV, BS_MC, BS_CHECKED, BS_N };
+
+/* One cell row, read and checked; stored only when the whole answer is. */
+struct bat_cell {
+	uint32_t	valid;		/* PTF_VOLTAGE, _TEMPERATURE, _SOC, _BALANCING */
+	long		num[BS_N];	/* mV, m°C; BS_CHECKED: read, not kept */
+	long		soc;
+	bool		balancing;
+	struct ct_span	vst, tst;	/* state words; len 0 when absent */
 };
 
-struct bat_cell {
-	uint32_t	valid;
-	double		voltage, temperature, soc;
-	bool		balancing;
-	struct ct_span	vst, tst;
+static const struct bat_colspec {
+	const char	*label;
+	enum bat_field	 field;
+	bool		 prefix;	/* label starts the header word: "AH(mAH)" */
+	enum bat_slot	 slot;		/* BF_NUMBER */
+	uint32_t	 bit;		/* BF_NUMBER: PTF_* when known */
+} bat_cols[] = {
+	{ .label = "Bat", .field = BF_INDEX },
+	{ .label = "Volt", .field = BF_NUMBER, .slot = BS_MV, .bit = PTF_VOLTAGE },
+	/* The string current, repeated in every row: checked, not stored. */
+	{ .label = "Curr", .field = BF_NUMBER, .slot = BS_CHECKED },
+	{ .label = "Tempr", .field = BF_NUMBER, .slot = BS_MC, .bit = PTF_TEMPERATURE },
+	{ .label = "V.State", .field = BF_VST },
+	{ .label = "T.State", .field = BF_TST },
+	{ .label = "AH", .field = BF_AH, .prefix = true },
+	{ .label = "Coulomb", .field = BF_AH, .prefix = true },
+	{ .label = "WH", .field = BF_WH, .prefix = true },
+	{ .label = "Bal", .field = BF_BAL },
+};
+
+static const struct bat_colspec bat_unknown_col = { .label = "?", .field = BF_UNKNOWN };
+
+struct bat_layout {
+	int			 n;
+	const struct bat_colspec *col[CT_MAX_TOKENS];
 };
 
 static int
 bat_header(struct ct_span line, struct bat_layout *lay, struct pt_diag *d)
 {
-	static const struct { const char *label; enum bat_field f; bool prefix; } cols[] = {
-		{ "Bat", BF_INDEX, false }, { "Volt", BF_VOLT, false },
-		{ "Curr", BF_CURR, false }, { "Tempr", BF_TEMP, false },
-		{ "V.State", BF_VST, false }, { "T.State", BF_TST, false },
-		{ "AH", BF_AH, true }, { "Coulomb", BF_AH, true }, { "WH", BF_WH, true },
-		{ "Bal", BF_BAL, false },
-	};
 	struct ct_span tok[CT_MAX_TOKENS];
 	int i, n, total;
 	size_t k;
@@ -122,170 +134,215 @@ bat_header(struct ct_span line, struct bat_layout *lay, struct pt_diag *d)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: header has %d columns", total);
 	lay->n = 0;
 	for (i = 0; i < n; i++) {
-		enum bat_field f = BF_UNKNOWN;
-		for (k = 0; k < NELEM(cols) && f == BF_UNKNOWN; k++)
-			if (cols[k].prefix ? ct_starts(tok[i], cols[k].label) :
-			    ct_ieq(tok[i], cols[k].label))
-				f = cols[k].f;
-		if (f == BF_UNKNOWN)
+		const struct bat_colspec *c = NULL;
+		for (k = 0; k < NELEM(bat_cols) && c == NULL; k++)
+			if (bat_cols[k].prefix ? ct_starts(tok[i], bat_cols[k].label) :
+			    ct_ieq(tok[i], bat_cols[k].label))
+				c = &bat_cols[k];
+		if (c == NULL) {
 			pt_diag_warn(d, "bat: unknown column '%.*s' ignored",
 			    (int)(tok[i].len > QUOTE ? QUOTE : tok[i].len), tok[i].p);
-		lay->col[lay->n++] = f;
+			c = &bat_unknown_col;
+		}
+		lay->col[lay->n++] = c;
 	}
-	if (lay->n < 2 || lay->col[0] != BF_INDEX || lay->col[1] != BF_VOLT)
+	if (lay->n < 2 || lay->col[0]->field != BF_INDEX || lay->col[1]->slot != BS_MV ||
+	    lay->col[1]->field != BF_NUMBER)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: header does not start 'Bat Volt'");
 	return 0;
 }
 
+/* The row ran out of tokens before the header's last column: a cut
+ * answer when no line follows, else a malformed row.  Only this error
+ * path counts the tokens or looks at the next line. */
 static int
-bat_number(struct ct_span t, long *v, const char *label, int rowno, struct pt_diag *d)
+bat_short(struct ct_span line, const struct ct_lines *rest, int rowno, struct pt_diag *d)
 {
-	if (ct_long(t, v))
-		return 1;
+	struct ct_lines peek = *rest;
+	struct ct_span next;
+	int total;
+
+	if (!ct_next_line(&peek, &next))
+		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends inside cell row %d",
+		    rowno);
+	ct_tokens(line, NULL, 0, &total);
+	return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, too few for the "
+	    "header", rowno, total);
+}
+
+#define BAT_SHORT	1	/* from a column reader: the row has no more tokens */
+
+/* A number column's token that is not a number: "-" (unknown, 0), the
+ * end of the row (BAT_SHORT), or an error. */
+static int
+bat_not_number(struct ct_span t, const char *label, int rowno, struct pt_diag *d)
+{
 	if (ct_is_dash(t))
 		return 0;
+	if (t.len == 0)
+		return BAT_SHORT;
 	return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: %s is '%.*s', not a number",
 	    rowno, label, (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
 }
 
-/* "NN%" then the amount; the unit may follow in every row (CMU B50).
- * Returns the tokens used, or a negative pt_err. */
-static int
-bat_coulomb(const struct ct_span *t, int avail, bool soc, struct bat_cell *c, int rowno,
-    struct pt_diag *d)
+/* "0%" .. "100%". */
+static bool
+bat_percent(struct ct_span t, long *v)
 {
-	struct ct_span unit;
-	long v;
-	int rc;
+	size_t i;
+	long x = 0;
 
-	if (!ct_is_dash(t[0])) {
-		if (!ct_long_unit(t[0], &v, &unit) || !ct_eq(unit, "%") || v < 0 || v > 100)
-			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: '%.*s' is not a "
-			    "percentage", rowno, (int)(t[0].len > QUOTE ? QUOTE : t[0].len),
-			    t[0].p);
-		if (soc) {
-			c->soc = (double)v;
-			c->valid |= PTF_SOC;
-		}
+	if (t.len < 2 || t.p[t.len - 1] != '%')
+		return false;
+	for (i = 0; i + 1 < t.len; i++) {
+		unsigned digit = (unsigned)(unsigned char)t.p[i] - '0';
+		if (digit > 9 || (x = x * 10 + (long)digit) > 100)
+			return false;
 	}
-	if ((rc = bat_number(t[1], &v, "AH/WH", rowno, d)) < 0)
-		return rc;
-	return avail > 2 && hv_is_unit_word(t[2]) ? 3 : 2;
+	*v = x;
+	return true;
 }
 
-/* A milli-unit cell value into *out and its bit; "-" leaves it unknown. */
+/* AH / WH: "NN%" then the amount, then the unit when the firmware prints
+ * one in every row.  Only AH's percentage is kept (the cell's SOC). */
 static int
-bat_milli(struct ct_span t, const char *label, uint32_t bit, double *out, struct bat_cell *c,
-    int rowno, struct pt_diag *d)
+bat_coulomb(struct ct_cur *cur, bool soc, struct bat_cell *c, int rowno, struct pt_diag *d)
 {
-	long v;
+	struct ct_span t;
+	struct ct_cur peek;
 	int rc;
 
-	if ((rc = bat_number(t, &v, label, rowno, d)) <= 0)
+	if (!ct_cur_next(cur, &t))
+		return BAT_SHORT;
+	if (!ct_is_dash(t)) {
+		if (!bat_percent(t, &c->soc))
+			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: '%.*s' is not a "
+			    "percentage", rowno, (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
+		c->valid |= soc ? PTF_SOC : 0;
+	}
+	if (!ct_cur_long(cur, &c->num[BS_CHECKED], &t) &&
+	    (rc = bat_not_number(t, "AH/WH", rowno, d)) != 0)
 		return rc;
-	*out = (double)v / 1000.0;
-	c->valid |= bit;
+	/* A unit starts with a letter; the next column's "17%" or number is
+	 * turned down by its first byte (the blanks skipped stay skipped). */
+	cur->p = ct_skip_blanks(cur->p, cur->end);
+	if (cur->p < cur->end && (unsigned)((*cur->p | 0x20) - 'a') < 26) {
+		peek = *cur;
+		if (ct_cur_next(&peek, &t) && bat_is_unit(t))
+			*cur = peek;
+	}
 	return 0;
 }
 
-/* One column of a cell row at t[0..avail); returns the tokens it used or
- * a negative pt_err. */
+/* A state column, split and checked in one pass. */
 static int
-bat_column(enum bat_field f, const struct ct_span *t, int avail, struct bat_cell *c,
-    int rowno, struct pt_diag *d)
+bat_word_col(struct ct_cur *cur, struct ct_span *w, const char *label, int rowno,
+    struct pt_diag *d)
 {
-	double scratch;
-	long v;
-	int rc = 0;
+	bool ok;
 
-	switch (f) {
-	case BF_INDEX:
-		if (!ct_long(t[0], &v) || v != rowno)
-			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has index '%.*s'",
-			    rowno, (int)(t[0].len > QUOTE ? QUOTE : t[0].len), t[0].p);
-		break;
-	case BF_VOLT:
-		rc = bat_milli(t[0], "Volt", PTF_VOLTAGE, &c->voltage, c, rowno, d);
-		break;
-	case BF_CURR:
-		/* The string current, repeated: checked, not stored. */
-		rc = bat_milli(t[0], "Curr", 0, &scratch, c, rowno, d);
-		break;
-	case BF_TEMP:
-		rc = bat_milli(t[0], "Tempr", PTF_TEMPERATURE, &c->temperature, c, rowno, d);
-		break;
-	case BF_VST:
-	case BF_TST:
-		rc = hv_check_word(t[0], "bat", rowno, f == BF_VST ? "V.State" : "T.State", d);
-		if (f == BF_VST)
-			c->vst = t[0];
-		else
-			c->tst = t[0];
-		break;
-	case BF_AH:
-	case BF_WH:
-		if (avail < 2)
-			return 0;	/* the caller reports the short row */
-		return bat_coulomb(t, avail, f == BF_AH, c, rowno, d);
-	case BF_BAL:
-		if (ct_eq(t[0], "Y") || ct_eq(t[0], "N")) {
-			c->balancing = ct_eq(t[0], "Y");
-			c->valid |= PTF_BALANCING;
-		} else if (!ct_is_dash(t[0]))
-			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: Bal is '%.*s', "
-			    "not Y or N", rowno, (int)(t[0].len > QUOTE ? QUOTE : t[0].len),
-			    t[0].p);
-		break;
-	case BF_UNKNOWN:
-		break;
-	}
-	return rc < 0 ? rc : 1;
+	if (!console_state_next_word(cur, w, &ok))
+		return BAT_SHORT;
+	if (ok)
+		return 0;
+	return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d: %s is not a state word", rowno,
+	    label);
 }
 
-/* One cell row; the index must be the row's position (0-based).  `rest`
- * is the lines after it: looked at only to word a short row (the answer
- * cut there, or a bad row), so a good row costs one pass. */
+/* One column of a cell row: 0, BAT_SHORT or a negative pt_err. */
+static int
+bat_column(const struct bat_colspec *col, struct ct_cur *cur, struct bat_cell *c, int rowno,
+    struct pt_diag *d)
+{
+	struct ct_span t;
+	long v;
+
+	/* Most columns are numbers: a branch, before the switch's jump. */
+	if (col->field == BF_NUMBER) {
+		if (ct_cur_long(cur, &c->num[col->slot], &t)) {
+			c->valid |= col->bit;
+			return 0;
+		}
+		return bat_not_number(t, col->label, rowno, d);
+	}
+	switch (col->field) {
+	case BF_NUMBER:
+		break;
+	case BF_INDEX:
+		if (ct_cur_long(cur, &v, &t) && v == rowno)
+			return 0;
+		if (t.len == 0)
+			return BAT_SHORT;
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has index '%.*s'", rowno,
+		    (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
+	case BF_VST:
+		return bat_word_col(cur, &c->vst, col->label, rowno, d);
+	case BF_TST:
+		return bat_word_col(cur, &c->tst, col->label, rowno, d);
+	case BF_AH:
+	case BF_WH:
+		return bat_coulomb(cur, col->field == BF_AH, c, rowno, d);
+	case BF_BAL:
+		if (!ct_cur_next(cur, &t))
+			return BAT_SHORT;
+		if (t.len == 1 && (t.p[0] == 'Y' || t.p[0] == 'N')) {
+			c->balancing = t.p[0] == 'Y';
+			c->valid |= PTF_BALANCING;
+		} else if (!ct_is_dash(t))
+			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d: Bal is '%.*s', "
+			    "not Y or N", rowno, (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
+		return 0;
+	case BF_UNKNOWN:
+		return ct_cur_next(cur, &t) ? 0 : BAT_SHORT;
+	}
+	return 0;
+}
+
+/* One cell row, read column by column in one pass; the index must be the
+ * row's position (0-based).  `rest` (the lines after it) is looked at
+ * only to word a short row. */
 static int
 bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines *rest,
     int rowno, struct bat_cell *c, struct pt_diag *d)
 {
-	struct ct_span tok[CT_MAX_TOKENS];
-	int i, k = 0, n, total, used;
+	struct ct_cur cur;
+	struct ct_span extra;
+	int i, rc, total;
 
-	memset(c, 0, sizeof *c);
-	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
-	if (total > CT_MAX_TOKENS)
-		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values", rowno,
-		    total);
-	for (i = 0; i < lay->n; i++) {
-		used = k < n ? bat_column(lay->col[i], &tok[k], n - k, c, rowno, d) : 0;
-		if (used < 0)
-			return used;
-		if (used == 0) {
-			struct ct_lines peek = *rest;
-			struct ct_span next;
-
-			if (!ct_next_line(&peek, &next))
-				return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends "
-				    "inside cell row %d", rowno);
-			return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, "
-			    "too few for the header", rowno, n);
-		}
-		k += used;
-	}
-	if (k != n)
+	c->valid = 0;
+	c->vst.len = c->tst.len = 0;
+	ct_cur_init(&cur, line);
+	for (i = 0; i < lay->n; i++)
+		if ((rc = bat_column(lay->col[i], &cur, c, rowno, d)) != 0)
+			return rc == BAT_SHORT ? bat_short(line, rest, rowno, d) : rc;
+	if (ct_cur_next(&cur, &extra)) {
+		ct_tokens(line, NULL, 0, &total);
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has %d values, more "
-		    "than the header announces", rowno, n);
+		    "than the header announces", rowno, total);
+	}
 	return 0;
 }
 
 /* The last state word of a column and what it came to: a string of 75
- * "Normal" cells interns and checks the word once, not 75 times. */
+ * "Normal" cells interns and judges the word once, not 75 times. */
 struct bat_memo {
 	struct ct_span	w;
 	uint8_t		id;
 	bool		normal;
 };
+
+static bool
+bat_same(struct ct_span a, struct ct_span b)
+{
+	size_t i;
+
+	if (a.len != b.len)
+		return false;
+	for (i = 0; i < a.len; i++)
+		if (a.p[i] != b.p[i])
+			return false;
+	return true;
+}
 
 /* A cell's state word: its word index, and its alarm unless normal. */
 static uint8_t
@@ -295,7 +352,7 @@ bat_word(struct pt_sample *s, struct bat_memo *memo, struct ct_span w, int modul
 	char text[PT_WORD_LEN], full[PT_WORD_LEN * 2];
 	uint8_t id;
 
-	if (memo->w.len == w.len && memo->w.len > 0 && memcmp(memo->w.p, w.p, w.len) == 0) {
+	if (memo->w.len > 0 && bat_same(memo->w, w)) {
 		if (!memo->normal)
 			console_state_alarm_cell(s, module, idx, what, w);
 		return memo->id;
@@ -318,9 +375,9 @@ bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_ce
 	if (c == NULL)
 		return;
 	if (bc->valid & PTF_VOLTAGE)
-		PT_SET(c, voltage, PTF_VOLTAGE, (float)bc->voltage);
+		PT_SET(c, voltage, PTF_VOLTAGE, (float)((double)bc->num[BS_MV] / 1000.0));
 	if (bc->valid & PTF_TEMPERATURE)
-		PT_SET(c, temperature, PTF_TEMPERATURE, (float)bc->temperature);
+		PT_SET(c, temperature, PTF_TEMPERATURE, (float)((double)bc->num[BS_MC] / 1000.0));
 	if (bc->valid & PTF_SOC)
 		PT_SET(c, soc, PTF_SOC, (float)bc->soc);
 	if (bc->valid & PTF_BALANCING)
@@ -377,11 +434,19 @@ bat_preamble(struct ct_span line, struct bat_pre *pre, struct pt_diag *d)
 	return 0;
 }
 
+/* "Bat Volt ...": its first token is "Bat" and it names Volt. */
+static bool
+bat_is_header(struct ct_span line)
+{
+	return line.len > 4 && memcmp(line.p, "Bat", 3) == 0 && (line.p[3] == ' ' ||
+	    line.p[3] == '\t') && ct_contains(line, "Volt");
+}
+
 int
 console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
-	/* Every row is parsed once into this scratch, and stored only when
+	/* Every row is read once into this scratch, and stored only when
 	 * the whole answer is good (a rejected answer leaves s untouched). */
 	struct bat_cell cells[PT_MAX_MODULES * PT_MAX_CELLS];
 	struct bat_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
@@ -390,6 +455,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	struct bat_layout lay;
 	struct bat_pre pre;
 	struct hv_split sp;
+	struct pt_module *m = NULL;
 	bool header = false;
 	int n = 0, i, rc;
 
@@ -398,9 +464,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (!header) {
-			struct ct_span tok[1];
-			if (ct_tokens(line, tok, 1, NULL) == 1 && ct_eq(tok[0], "Bat") &&
-			    ct_contains(line, "Volt")) {
+			if (bat_is_header(line)) {
 				if ((rc = bat_header(line, &lay, d)) != 0)
 					return rc;
 				header = true;
@@ -422,9 +486,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	if ((rc = hv_split_cells(s, n, "bat", &sp, d)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
-		struct pt_module *m = pt_sample_module(s, sp.ids[i / sp.per]);
-
-		if (m == NULL)
+		if (i % sp.per == 0 && (m = pt_sample_module(s, sp.ids[i / sp.per])) == NULL)
 			break;
 		bat_store(s, m, i % sp.per, &cells[i], memo);
 	}

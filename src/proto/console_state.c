@@ -78,6 +78,23 @@ console_state_alarm(struct pt_sample *s, int module, const char *what, struct ct
 	console_state_alarm_cell(s, module, -1, what, word);
 }
 
+/* Letters, digits, '.', '_', '-' are a state word's bytes; ' ' and '\t'
+ * separate tokens. */
+#define CS_LETTERS(c)	[c] = CS_WORD, [c + 0x20] = CS_WORD
+const unsigned char console_state_byte[256] = {
+	[' '] = CS_BLANK, ['\t'] = CS_BLANK,
+	['0'] = CS_WORD, ['1'] = CS_WORD, ['2'] = CS_WORD, ['3'] = CS_WORD, ['4'] = CS_WORD,
+	['5'] = CS_WORD, ['6'] = CS_WORD, ['7'] = CS_WORD, ['8'] = CS_WORD, ['9'] = CS_WORD,
+	['.'] = CS_WORD, ['_'] = CS_WORD, ['-'] = CS_WORD,
+	CS_LETTERS('A'), CS_LETTERS('B'), CS_LETTERS('C'), CS_LETTERS('D'), CS_LETTERS('E'),
+	CS_LETTERS('F'), CS_LETTERS('G'), CS_LETTERS('H'), CS_LETTERS('I'), CS_LETTERS('J'),
+	CS_LETTERS('K'), CS_LETTERS('L'), CS_LETTERS('M'), CS_LETTERS('N'), CS_LETTERS('O'),
+	CS_LETTERS('P'), CS_LETTERS('Q'), CS_LETTERS('R'), CS_LETTERS('S'), CS_LETTERS('T'),
+	CS_LETTERS('U'), CS_LETTERS('V'), CS_LETTERS('W'), CS_LETTERS('X'), CS_LETTERS('Y'),
+	CS_LETTERS('Z'),
+};
+#undef CS_LETTERS
+
 bool
 console_state_is_word(struct ct_span w)
 {
@@ -85,11 +102,8 @@ console_state_is_word(struct ct_span w)
 
 	if (w.len == 0 || w.len >= PT_WORD_LEN * 2)
 		return false;
-	for (i = 0; i < w.len; i++) {
-		unsigned char c = (unsigned char)w.p[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+	for (i = 0; i < w.len; i++)
+		if (console_state_byte[(unsigned char)w.p[i]] != CS_WORD)
 			return false;
-	}
 	return true;
 }

@@ -40,4 +40,29 @@ void	console_state_add_once(struct pt_sample *s, enum pt_alarm_level level, int 
  * '-' (so a NUL or a line-noise byte in a state column rejects the row). */
 bool	console_state_is_word(struct ct_span w);
 
+/* Its byte classes, for a reader that checks a word while it splits the
+ * line (one pass): CS_WORD a byte of a state word, CS_BLANK a separator,
+ * 0 anything else. */
+enum { CS_OTHER = 0, CS_WORD = 1, CS_BLANK = 2 };
+extern const unsigned char console_state_byte[256];
+
+/* The next token of a row, checked as a state word in the same pass:
+ * false at the end of the line (w->len 0); *ok says whether it is one. */
+static inline bool
+console_state_next_word(struct ct_cur *c, struct ct_span *w, bool *ok)
+{
+	const char *p = ct_skip_blanks(c->p, c->end), *start = p;
+	unsigned cls, all = CS_WORD;
+
+	while (p < c->end && (cls = console_state_byte[(unsigned char)*p]) != CS_BLANK) {
+		all &= cls;
+		p++;
+	}
+	c->p = p;
+	w->p = start;
+	w->len = (size_t)(p - start);
+	*ok = all == CS_WORD && w->len < PT_WORD_LEN * 2;
+	return w->len > 0;
+}
+
 #endif
