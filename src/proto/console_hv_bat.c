@@ -117,9 +117,11 @@ static const struct bat_colspec {
 
 static const struct bat_colspec bat_unknown_col = { .label = "?", .field = BF_UNKNOWN };
 
+/* The header's columns, copied by value: a row reads them in order
+ * without a pointer to follow per column. */
 struct bat_layout {
-	int			 n;
-	const struct bat_colspec *col[CT_MAX_TOKENS];
+	int			n;
+	struct bat_colspec	col[CT_MAX_TOKENS];
 };
 
 static int
@@ -144,10 +146,10 @@ bat_header(struct ct_span line, struct bat_layout *lay, struct pt_diag *d)
 			    (int)(tok[i].len > QUOTE ? QUOTE : tok[i].len), tok[i].p);
 			c = &bat_unknown_col;
 		}
-		lay->col[lay->n++] = c;
+		lay->col[lay->n++] = *c;
 	}
-	if (lay->n < 2 || lay->col[0]->field != BF_INDEX || lay->col[1]->slot != BS_MV ||
-	    lay->col[1]->field != BF_NUMBER)
+	if (lay->n < 2 || lay->col[0].field != BF_INDEX || lay->col[1].slot != BS_MV ||
+	    lay->col[1].field != BF_NUMBER)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: header does not start 'Bat Volt'");
 	return 0;
 }
@@ -313,7 +315,7 @@ bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines
 	c->vst.len = c->tst.len = 0;
 	ct_cur_init(&cur, line);
 	for (i = 0; i < lay->n; i++)
-		if ((rc = bat_column(lay->col[i], &cur, c, rowno, d)) != 0)
+		if ((rc = bat_column(&lay->col[i], &cur, c, rowno, d)) != 0)
 			return rc == BAT_SHORT ? bat_short(line, rest, rowno, d) : rc;
 	if (ct_cur_next(&cur, &extra)) {
 		ct_tokens(line, NULL, 0, &total);
