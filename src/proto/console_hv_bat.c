@@ -325,52 +325,9 @@ bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines
 	return 0;
 }
 
-/* The last state word of a column and what it came to: a string of 75
- * "Normal" cells interns and judges the word once, not 75 times. */
-struct bat_memo {
-	struct ct_span	w;
-	uint8_t		id;
-	bool		normal;
-};
-
-static bool
-bat_same(struct ct_span a, struct ct_span b)
-{
-	size_t i;
-
-	if (a.len != b.len)
-		return false;
-	for (i = 0; i < a.len; i++)
-		if (a.p[i] != b.p[i])
-			return false;
-	return true;
-}
-
-/* A cell's state word: its word index, and its alarm unless normal. */
-static uint8_t
-bat_word(struct pt_sample *s, struct bat_memo *memo, struct ct_span w, int module, int idx,
-    const char *what)
-{
-	char text[PT_WORD_LEN], full[PT_WORD_LEN * 2];
-	uint8_t id;
-
-	if (memo->w.len > 0 && bat_same(memo->w, w)) {
-		if (!memo->normal)
-			console_state_alarm_cell(s, module, idx, what, w);
-		return memo->id;
-	}
-	ct_copy(text, sizeof text, w);
-	id = pt_sample_word(s, text);
-	console_state_alarm_cell(s, module, idx, what, w);
-	/* Normal as console_state_alarm_cell judges it (its own copy size). */
-	ct_copy(full, sizeof full, w);
-	*memo = (struct bat_memo){ .w = w, .id = id, .normal = pt_status_is_normal(full) };
-	return id;
-}
-
 static void
 bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_cell *bc,
-    struct bat_memo memo[2])
+    struct console_state_memo memo[2])
 {
 	struct pt_cell *c = pt_module_cell(m, idx);
 
@@ -385,10 +342,11 @@ bat_store(struct pt_sample *s, struct pt_module *m, int idx, const struct bat_ce
 	if (bc->valid & PTF_BALANCING)
 		PT_SET(c, balancing, PTF_BALANCING, bc->balancing);
 	if (bc->vst.len > 0 && !ct_is_dash(bc->vst))
-		c->voltage_status = bat_word(s, &memo[0], bc->vst, m->id, idx, "cell_voltage");
+		c->voltage_status = console_state_word(s, &memo[0], bc->vst, m->id, idx,
+		    "cell_voltage");
 	if (bc->tst.len > 0 && !ct_is_dash(bc->tst))
-		c->temperature_status = bat_word(s, &memo[1], bc->tst, m->id, idx,
-		    "cell_temperature");
+		c->temperature_status = console_state_word(s, &memo[1], bc->tst, m->id,
+		    idx, "cell_temperature");
 }
 
 /* The bat preamble: current limits and the string state. */
@@ -451,7 +409,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	/* Every row is read once into this scratch, and stored only when
 	 * the whole answer is good (a rejected answer leaves s untouched). */
 	struct bat_cell cells[PT_MAX_MODULES * PT_MAX_CELLS];
-	struct bat_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
+	struct console_state_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
 	struct ct_lines it;
 	struct ct_span line;
 	struct bat_layout lay;

@@ -19,33 +19,34 @@
 
 enum { GP_BAD = -1, GP_TAIL = -2 };
 
-/* The values of one '#' line.  GP_BAD: an empty value, a value with
- * blanks inside, or more than GP_MAX_VALUES; GP_TAIL: text after the last
- * '#' (a cut line when it is the last one). */
+/* The values of one '#' line, split in one pass.  GP_BAD: an empty
+ * value, a value with blanks inside, or more than GP_MAX_VALUES; GP_TAIL:
+ * text after the last '#' (a cut line when it is the last one). */
 static int
 gp_values(struct ct_span line, struct ct_span *v)
 {
-	struct ct_span seg, tok[2];
-	size_t i, start = 0;
-	int n = 0, total;
+	const char *p = line.p, *end = line.p + line.len, *start, *stop;
+	int n = 0;
 
-	for (i = 0; i < line.len; i++) {
-		if (line.p[i] != '#')
-			continue;
-		if (n == GP_MAX_VALUES)
+	for (;;) {
+		p = ct_skip_blanks(p, end);
+		if (p == end)
+			return n;
+		start = p;
+		while (p < end && *p != '#' && *p != ' ' && *p != '\t')
+			p++;
+		stop = p;
+		p = ct_skip_blanks(p, end);
+		if (p == end)
+			return GP_TAIL;
+		if (*p != '#')	/* a blank inside a value, or text after the last '#' */
+			return memchr(p, '#', (size_t)(end - p)) != NULL ? GP_BAD : GP_TAIL;
+		if (stop == start || n == GP_MAX_VALUES)
 			return GP_BAD;
-		seg.p = line.p + start;
-		seg.len = i - start;
-		ct_tokens(seg, tok, 2, &total);
-		if (total != 1)
-			return GP_BAD;
-		v[n++] = tok[0];
-		start = i + 1;
+		v[n].p = start;
+		v[n++].len = (size_t)(stop - start);
+		p++;
 	}
-	seg.p = line.p + start;
-	seg.len = line.len - start;
-	ct_tokens(seg, tok, 1, &total);
-	return total == 0 ? n : GP_TAIL;
 }
 
 static bool
@@ -89,12 +90,20 @@ gp_record(const struct ct_span *v, int nnum, int nword, struct gp_record *r)
 	return true;
 }
 
-/* What pass 1 learnt. */
+/* A cell record, checked: mV, mC (known unless "-"), two state words. */
+struct gp_cell {
+	long		num[2];
+	bool		known[2];
+	struct ct_span	word[2];
+};
+
+/* The whole answer, read and checked in one pass; stored only when it
+ * is good (a rejected answer leaves the sample untouched). */
 struct gp_answer {
 	struct gp_record head;
 	long		 error_code, cycles;
 	int		 cells;
-	struct ct_lines	 first_cell;	/* iterator just after the head record */
+	struct gp_cell	 cell[GP_MAX_CELLS];
 };
 
 static int
@@ -107,29 +116,37 @@ gp_fail_values(struct pt_diag *d, int rec, struct ct_span line, int n)
 	    rec);
 }
 
-/* Pass 1: the whole answer checked, counts 8 / 4... / 1 / 1. */
+/* Is there another '#' line after `it`?  Asked only to word a cut line. */
+static bool
+gp_is_last(struct ct_lines it)
+{
+	struct ct_span next;
+
+	while (ct_next_line(&it, &next))
+		if (gp_has_hash(next))
+			return false;
+	return true;
+}
+
+/* The whole answer, one pass: counts 8 / 4... / 1 / 1. */
 static int
 gp_scan(const char *body, size_t len, struct gp_answer *a, struct pt_diag *d)
 {
 	enum { HEAD, CELLS, CYCLES, DONE } state = HEAD;
-	struct ct_lines it, peek;
-	struct ct_span line, next, v[GP_MAX_VALUES];
+	struct ct_lines it;
+	struct ct_span line, v[GP_MAX_VALUES];
 	struct gp_record cell;
 	int n, rec = 0;
-	bool last;
 
-	memset(a, 0, sizeof *a);
+	a->cells = 0;
+	a->error_code = a->cycles = 0;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (!gp_has_hash(line))
 			continue;
 		rec++;
-		peek = it;
-		last = true;
-		while (last && ct_next_line(&peek, &next))
-			last = !gp_has_hash(next);
 		if ((n = gp_values(line, v)) < 0) {
-			if (n == GP_TAIL && last)
+			if (n == GP_TAIL && gp_is_last(it))
 				return pt_diag_fail(d, PT_ERR_TRUNCATED, "getpwr: the answer ends "
 				    "inside record %d", rec);
 			return gp_fail_values(d, rec, line, n);
@@ -142,7 +159,6 @@ gp_scan(const char *body, size_t len, struct gp_answer *a, struct pt_diag *d)
 			if (!gp_record(v, 4, 4, &a->head))
 				return pt_diag_fail(d, PT_ERR_PARSE, "getpwr: the first record "
 				    "is not 'mV# mA# mC# capacity# 4 states#'");
-			a->first_cell = it;
 			state = CELLS;
 			break;
 		case CELLS:
@@ -150,9 +166,14 @@ gp_scan(const char *body, size_t len, struct gp_answer *a, struct pt_diag *d)
 				if (!gp_record(v, 2, 2, &cell))
 					return pt_diag_fail(d, PT_ERR_PARSE, "getpwr: cell record "
 					    "%d is not 'mV# mC# state# state#'", a->cells);
-				if (++a->cells > GP_MAX_CELLS)
+				if (a->cells >= GP_MAX_CELLS)
 					return pt_diag_fail(d, PT_ERR_PARSE, "getpwr: more than %d "
 					    "cell records", GP_MAX_CELLS);
+				a->cell[a->cells++] = (struct gp_cell){
+					.num = { cell.num[0], cell.num[1] },
+					.known = { cell.known[0], cell.known[1] },
+					.word = { cell.word[0], cell.word[1] },
+				};
 				break;
 			}
 			if (n != 1)
@@ -304,10 +325,10 @@ gp_store_head(struct pt_sample *s, const struct gp_answer *a, const struct gp_pl
 }
 
 static void
-gp_store_cell(struct pt_sample *s, struct pt_module *m, int idx, const struct gp_record *r)
+gp_store_cell(struct pt_sample *s, struct pt_module *m, int idx, const struct gp_cell *r,
+    struct console_state_memo memo[2])
 {
 	struct pt_cell *c = pt_module_cell(m, idx);
-	char w[PT_WORD_LEN];
 
 	if (c == NULL)
 		return;
@@ -315,16 +336,12 @@ gp_store_cell(struct pt_sample *s, struct pt_module *m, int idx, const struct gp
 		PT_SET(c, voltage, PTF_VOLTAGE, (float)((double)r->num[0] / 1000.0));
 	if (r->known[1])
 		PT_SET(c, temperature, PTF_TEMPERATURE, (float)((double)r->num[1] / 1000.0));
-	if (!ct_is_dash(r->word[0])) {
-		ct_copy(w, sizeof w, r->word[0]);
-		c->voltage_status = pt_sample_word(s, w);
-		console_state_alarm_cell(s, m->id, idx, "cell_voltage", r->word[0]);
-	}
-	if (!ct_is_dash(r->word[1])) {
-		ct_copy(w, sizeof w, r->word[1]);
-		c->temperature_status = pt_sample_word(s, w);
-		console_state_alarm_cell(s, m->id, idx, "cell_temperature", r->word[1]);
-	}
+	if (!ct_is_dash(r->word[0]))
+		c->voltage_status = console_state_word(s, &memo[0], r->word[0], m->id, idx,
+		    "cell_voltage");
+	if (!ct_is_dash(r->word[1]))
+		c->temperature_status = console_state_word(s, &memo[1], r->word[1], m->id, idx,
+		    "cell_temperature");
 }
 
 int
@@ -333,27 +350,20 @@ console_sc0500_parse_getpwr(const char *body, size_t len, const struct console_c
 {
 	struct gp_answer a;
 	struct gp_place pl;
-	struct gp_record r;
-	struct ct_span line, v[GP_MAX_VALUES];
-	int rc, i = 0;
+	struct console_state_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
+	struct pt_module *m = NULL;
+	int rc, i;
 
 	if ((rc = gp_scan(body, len, &a, d)) != 0)
 		return rc;
 	if ((rc = gp_placement(s, ctx, a.cells, &pl, d)) != 0)
 		return rc;
-	/* Pass 2: checked already, so nothing below can fail half-way. */
+	/* Checked already, so nothing below can fail half-way. */
 	gp_store_head(s, &a, &pl);
-	while (i < a.cells && ct_next_line(&a.first_cell, &line)) {
-		struct pt_module *m;
-
-		if (!gp_has_hash(line))
-			continue;
-		if (gp_values(line, v) != 4 || !gp_record(v, 2, 2, &r))
+	for (i = 0; i < a.cells; i++) {
+		if (i % pl.per == 0 && (m = pt_sample_module(s, pl.ids[i / pl.per])) == NULL)
 			break;
-		if ((m = pt_sample_module(s, pl.ids[i / pl.per])) == NULL)
-			break;
-		gp_store_cell(s, m, i % pl.per, &r);
-		i++;
+		gp_store_cell(s, m, i % pl.per, &a.cell[i], memo);
 	}
 	return 0;
 }

@@ -19,6 +19,8 @@
 #define PT_CONSOLE_STATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "model/sample.h"
 #include "proto/console_text.h"
@@ -35,6 +37,36 @@ void	console_state_alarm(struct pt_sample *s, int module, const char *what,
  * sample has it. */
 void	console_state_add_once(struct pt_sample *s, enum pt_alarm_level level, int module,
 	    int cell, const char *name);
+
+/* A cell's state word stored and judged: its index among the sample's
+ * words (pt_sample_word), and its alarm unless normal.  `memo` keeps the
+ * last word of a column and what it came to, so a string of 75 "Normal"
+ * cells interns and judges the word once, not 75 times; start it zeroed
+ * for each answer. */
+struct console_state_memo {
+	struct ct_span	w;
+	uint8_t		id;
+	bool		normal;
+};
+
+uint8_t	console_state_word_slow(struct pt_sample *s, struct console_state_memo *memo,
+	    struct ct_span w, int module, int cell, const char *what);
+
+static inline uint8_t
+console_state_word(struct pt_sample *s, struct console_state_memo *memo, struct ct_span w,
+    int module, int cell, const char *what)
+{
+	/* The common case inline: the same normal word as the cell before. */
+	size_t i;
+
+	if (memo->normal && w.len == memo->w.len && w.len > 0) {
+		for (i = 0; i < w.len && w.p[i] == memo->w.p[i]; i++)
+			;
+		if (i == w.len)
+			return memo->id;
+	}
+	return console_state_word_slow(s, memo, w, module, cell, what);
+}
 
 /* A state word as the consoles print them: letters, digits, '.', '_',
  * '-' (so a NUL or a line-noise byte in a state column rejects the row). */
