@@ -78,39 +78,27 @@ console_state_alarm(struct pt_sample *s, int module, const char *what, struct ct
 	console_state_alarm_cell(s, module, -1, what, word);
 }
 
-static bool
-same_bytes(struct ct_span a, struct ct_span b)
+void
+console_state_memo_load(struct console_state_memo *memo, struct ct_span w)
 {
-	size_t i;
+	char full[PT_WORD_LEN * 2];
 
-	if (a.len != b.len)
-		return false;
-	for (i = 0; i < a.len; i++)
-		if (a.p[i] != b.p[i])
-			return false;
-	return true;
+	/* Normal as console_state_alarm_cell judges it (its own copy size). */
+	ct_copy(full, sizeof full, w);
+	memo->w = w;
+	memo->normal = w.len == 0 || ct_is_dash(w) || pt_status_is_normal(full);
+	memo->has_id = false;
 }
 
 uint8_t
-console_state_word_slow(struct pt_sample *s, struct console_state_memo *memo, struct ct_span w,
-    int module, int cell, const char *what)
+console_state_intern_slow(struct pt_sample *s, struct console_state_memo *memo)
 {
-	char text[PT_WORD_LEN], full[PT_WORD_LEN * 2];
-	uint8_t id;
+	char text[PT_WORD_LEN];
 
-	if (memo->w.len > 0 && same_bytes(memo->w, w)) {
-		if (!memo->normal)
-			console_state_alarm_cell(s, module, cell, what, w);
-		return memo->id;
-	}
-	ct_copy(text, sizeof text, w);
-	id = pt_sample_word(s, text);
-	console_state_alarm_cell(s, module, cell, what, w);
-	/* Normal as console_state_alarm_cell judges it (its own copy size). */
-	ct_copy(full, sizeof full, w);
-	*memo = (struct console_state_memo){ .w = w, .id = id,
-	    .normal = pt_status_is_normal(full) };
-	return id;
+	ct_copy(text, sizeof text, memo->w);
+	memo->id = pt_sample_word(s, text);
+	memo->has_id = true;
+	return memo->id;
 }
 
 /* Letters, digits, '.', '_', '-' are a state word's bytes; ' ' and '\t'

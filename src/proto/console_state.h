@@ -38,34 +38,68 @@ void	console_state_alarm(struct pt_sample *s, int module, const char *what,
 void	console_state_add_once(struct pt_sample *s, enum pt_alarm_level level, int module,
 	    int cell, const char *name);
 
-/* A cell's state word stored and judged: its index among the sample's
- * words (pt_sample_word), and its alarm unless normal.  `memo` keeps the
- * last word of a column and what it came to, so a string of 75 "Normal"
- * cells interns and judges the word once, not 75 times; start it zeroed
- * for each answer. */
+/* A memo of the last state word of one column and what it came to, so
+ * that a string of 75 "Normal" cells judges (and interns) the word once,
+ * not 75 times.  Zero it for each answer; one memo per column. */
 struct console_state_memo {
 	struct ct_span	w;
-	uint8_t		id;
-	bool		normal;
+	bool		normal;		/* pt_status_is_normal, or empty / "-" */
+	bool		has_id;
+	uint8_t		id;		/* pt_sample_word of w, when has_id */
 };
 
-uint8_t	console_state_word_slow(struct pt_sample *s, struct console_state_memo *memo,
-	    struct ct_span w, int module, int cell, const char *what);
+/* Point the memo at `w` (judging it) unless it holds the same bytes. */
+void	console_state_memo_load(struct console_state_memo *memo, struct ct_span w);
+uint8_t	console_state_intern_slow(struct pt_sample *s, struct console_state_memo *memo);
 
+static inline void
+console_state_memo_at(struct console_state_memo *memo, struct ct_span w)
+{
+	size_t i;
+
+	if (w.len == memo->w.len && w.len > 0) {
+		for (i = 0; i < w.len && w.p[i] == memo->w.p[i]; i++)
+			;
+		if (i == w.len)
+			return;
+	}
+	console_state_memo_load(memo, w);
+}
+
+/* Is `w` normal (no alarm)?  Empty and "-" are. */
+static inline bool
+console_state_normal(struct console_state_memo *memo, struct ct_span w)
+{
+	console_state_memo_at(memo, w);
+	return memo->normal;
+}
+
+/* `w`'s index among the sample's words (pt_sample_word). */
+static inline uint8_t
+console_state_intern(struct pt_sample *s, struct console_state_memo *memo, struct ct_span w)
+{
+	console_state_memo_at(memo, w);
+	return memo->has_id ? memo->id : console_state_intern_slow(s, memo);
+}
+
+/* The alarm of `w` (as console_state_alarm_cell), judged by the memo. */
+static inline void
+console_state_alarm_memo(struct pt_sample *s, struct console_state_memo *memo, int module,
+    int cell, const char *what, struct ct_span w)
+{
+	if (!console_state_normal(memo, w))
+		console_state_alarm_cell(s, module, cell, what, w);
+}
+
+/* A cell's state word: its word index, and its alarm unless normal. */
 static inline uint8_t
 console_state_word(struct pt_sample *s, struct console_state_memo *memo, struct ct_span w,
     int module, int cell, const char *what)
 {
-	/* The common case inline: the same normal word as the cell before. */
-	size_t i;
+	uint8_t id = console_state_intern(s, memo, w);
 
-	if (memo->normal && w.len == memo->w.len && w.len > 0) {
-		for (i = 0; i < w.len && w.p[i] == memo->w.p[i]; i++)
-			;
-		if (i == w.len)
-			return memo->id;
-	}
-	return console_state_word_slow(s, memo, w, module, cell, what);
+	console_state_alarm_memo(s, memo, module, cell, what, w);
+	return id;
 }
 
 /* A state word as the consoles print them: letters, digits, '.', '_',

@@ -256,25 +256,6 @@ ct_hex(struct ct_span tok, long *out)
 }
 
 bool
-ct_ieq(struct ct_span s, const char *lit)
-{
-	size_t i, n = strlen(lit);
-
-	if (s.len != n)
-		return false;
-	for (i = 0; i < n; i++) {
-		char a = s.p[i], b = lit[i];
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b - 'A' + 'a');
-		if (a != b)
-			return false;
-	}
-	return true;
-}
-
-bool
 ct_contains(struct ct_span s, const char *lit)
 {
 	size_t i, n = strlen(lit);

@@ -119,25 +119,48 @@ bool	ct_long_unit(struct ct_span tok, long *out, struct ct_span *unit);
 /* "0x2000" or "2000" as hex. */
 bool	ct_hex(struct ct_span tok, long *out);
 
-/* Comparisons with a literal.  Inline, so the literal's length is a
- * constant and a short compare needs no call (parsers do one per column). */
+/* Comparisons with a NUL-terminated word (a literal or a table's label).
+ * Inline, and without strlen: the loop stops at the first difference,
+ * so a table lookup costs about one byte per label that does not match. */
 static inline bool
-ct_eq(struct ct_span s, const char *lit)	/* exact, case-sensitive */
+ct_eq(struct ct_span s, const char *z)	/* exact, case-sensitive */
 {
-	size_t n = strlen(lit);
+	size_t i;
 
-	return s.len == n && memcmp(s.p, lit, n) == 0;
+	for (i = 0; i < s.len; i++)
+		if (z[i] != s.p[i] || z[i] == '\0')
+			return false;
+	return z[s.len] == '\0';
 }
 
 static inline bool
-ct_starts(struct ct_span s, const char *lit)
+ct_starts(struct ct_span s, const char *z)
 {
-	size_t n = strlen(lit);
+	size_t i;
 
-	return s.len >= n && memcmp(s.p, lit, n) == 0;
+	for (i = 0; z[i] != '\0'; i++)
+		if (i >= s.len || s.p[i] != z[i])
+			return false;
+	return true;
 }
 
-bool	ct_ieq(struct ct_span s, const char *lit);	/* ignoring case */
+static inline char
+ct_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static inline bool
+ct_ieq(struct ct_span s, const char *z)	/* ignoring case */
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if (z[i] == '\0' || ct_lower(z[i]) != ct_lower(s.p[i]))
+			return false;
+	return z[s.len] == '\0';
+}
+
 bool	ct_contains(struct ct_span s, const char *lit);
 /* A "-" placeholder (no value): one or more '-'. */
 static inline bool
