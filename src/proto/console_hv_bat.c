@@ -461,11 +461,20 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 
 /* ---- soh ------------------------------------------------------------------ */
 
+/* One cell row of soh, checked. */
+struct soh_cell {
+	long		mv;
+	struct ct_span	status;		/* len 0: no SOHStatus column (Pytes) */
+};
+
+/* `rest` (the lines after the row) is looked at only to word a short
+ * row: a cut answer, or a malformed one. */
 static int
-soh_row(struct ct_span line, int rowno, bool last, long *mv, struct ct_span *status,
+soh_row(struct ct_span line, int rowno, const struct ct_lines *rest, struct soh_cell *c,
     struct pt_diag *d)
 {
-	struct ct_span tok[5];
+	struct ct_span tok[5], next;
+	struct ct_lines peek;
 	long idx, count;
 	int n, total;
 
@@ -474,16 +483,17 @@ soh_row(struct ct_span line, int rowno, bool last, long *mv, struct ct_span *sta
 		if (!ct_long(tok[0], &idx) || idx != rowno)
 			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d has index '%.*s'",
 			    rowno, (int)(tok[0].len > QUOTE ? QUOTE : tok[0].len), tok[0].p);
-		if (!ct_long(tok[1], mv) || !ct_long(tok[2], &count))
+		if (!ct_long(tok[1], &c->mv) || !ct_long(tok[2], &count))
 			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d is not 'index "
 			    "voltage count status'", rowno);
-		*status = n == 4 ? tok[3] : (struct ct_span){ NULL, 0 };
+		c->status = n == 4 ? tok[3] : (struct ct_span){ NULL, 0 };
 		if (n == 4 && !console_state_is_word(tok[3]))
 			return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d: SOHStatus is not "
 			    "a state word", rowno);
 		return 0;
 	}
-	if (last && total < 3)
+	peek = *rest;
+	if (total < 3 && !ct_next_line(&peek, &next))
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "soh: the answer ends inside cell "
 		    "row %d", rowno);
 	return pt_diag_fail(d, PT_ERR_PARSE, "soh: cell row %d has %d values, want 4", rowno,
@@ -494,11 +504,14 @@ int
 console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
-	struct ct_lines it, rows, peek;
-	struct ct_span line, next, status;
+	/* Rows are read once into this scratch and stored only when the
+	 * whole answer is good. */
+	struct soh_cell cells[PT_MAX_MODULES * PT_MAX_CELLS];
+	struct ct_lines it;
+	struct ct_span line;
 	struct hv_split sp;
+	struct pt_module *m = NULL;
 	bool header = false;
-	long mv;
 	int n = 0, i, rc;
 
 	(void)ctx;
@@ -507,10 +520,9 @@ console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx
 		if (!header) {
 			struct ct_span tok[1];
 			if (ct_tokens(line, tok, 1, NULL) == 1 && ct_eq(tok[0], "Battery") &&
-			    ct_contains(line, "SOH")) {
+			    ct_contains(line, "SOH"))
 				header = true;
-				rows = it;
-			} else
+			else
 				return pt_diag_fail(d, PT_ERR_PARSE, "soh: no 'Battery Voltage "
 				    "SOHCount SOHStatus' header");
 			continue;
@@ -518,8 +530,7 @@ console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx
 		if (n >= PT_MAX_MODULES * PT_MAX_CELLS)
 			return pt_diag_fail(d, PT_ERR_PARSE, "soh: more than %d cells",
 			    PT_MAX_MODULES * PT_MAX_CELLS);
-		peek = it;
-		if ((rc = soh_row(line, n, !ct_next_line(&peek, &next), &mv, &status, d)) != 0)
+		if ((rc = soh_row(line, n, &it, &cells[n], d)) != 0)
 			return rc;
 		n++;
 	}
@@ -529,18 +540,18 @@ console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "soh: the answer ends after the header");
 	if ((rc = hv_split_cells(s, n, "soh", &sp, d)) != 0)
 		return rc;
-	for (i = 0; ct_next_line(&rows, &line); i++) {
-		struct pt_module *m = pt_sample_module(s, sp.ids[i / sp.per]);
+	for (i = 0; i < n; i++) {
 		struct pt_cell *c;
 
-		if (m == NULL || soh_row(line, i, false, &mv, &status, NULL) != 0 ||
-		    (c = pt_module_cell(m, i % sp.per)) == NULL)
+		if (i % sp.per == 0 && (m = pt_sample_module(s, sp.ids[i / sp.per])) == NULL)
+			break;
+		if ((c = pt_module_cell(m, i % sp.per)) == NULL)
 			break;
 		/* `bat` gives the same voltage with the rest of the cell. */
 		if (!PT_HAS(c, PTF_VOLTAGE))
-			PT_SET(c, voltage, PTF_VOLTAGE, (float)((double)mv / 1000.0));
-		if (status.len > 0)
-			console_state_alarm_cell(s, m->id, i % sp.per, "cell_soh", status);
+			PT_SET(c, voltage, PTF_VOLTAGE, (float)((double)cells[i].mv / 1000.0));
+		if (cells[i].status.len > 0)
+			console_state_alarm_cell(s, m->id, i % sp.per, "cell_soh", cells[i].status);
 	}
 	return 0;
 }

@@ -32,68 +32,120 @@ info_block(struct ct_span line, long *n, bool *unit)
 	return true;
 }
 
+/* What an info answer says, read in one pass and stored once it is all
+ * good.  Later lines win, as the controller's own order would. */
+struct info_found {
+	struct ct_span	model, firmware, barcode, module_barcode;
+	bool		has_model, has_firmware, has_barcode, has_module_barcode;
+	int		n;			/* module barcodes, by first appearance */
+	struct {
+		int		id;
+		struct ct_span	code;
+	}		mod[PT_MAX_MODULES];
+};
+
+static void
+info_module(struct info_found *f, int id, struct ct_span code)
+{
+	int i;
+
+	for (i = 0; i < f->n && f->mod[i].id != id; i++)
+		;
+	if (i == f->n) {
+		if (f->n == PT_MAX_MODULES)
+			return;		/* cannot happen: ids are 1..PT_MAX_MODULES */
+		f->mod[f->n++].id = id;
+	}
+	f->mod[i].code = code;
+}
+
+/* A key:value line outside the BMU blocks. */
+static void
+info_stack_key(struct info_found *f, const char *key, struct ct_span value)
+{
+	if (strcmp(key, "Device name") == 0) {
+		f->model = value;
+		f->has_model = true;
+	} else if (strcmp(key, "Main Soft version") == 0) {
+		f->firmware = value;
+		f->has_firmware = true;
+	} else if (strcmp(key, "Barcode") == 0 && value.len > 0) {
+		f->barcode = value;
+		f->has_barcode = true;
+	} else if (strcmp(key, "Module Barcode") == 0 && value.len > 0) {
+		f->module_barcode = value;
+		f->has_module_barcode = true;
+	}
+}
+
+static bool
+info_is_identity_key(const char *key)
+{
+	return strcmp(key, "Device name") == 0 || strcmp(key, "Barcode") == 0 ||
+	    strcmp(key, "Module Barcode") == 0 || strcmp(key, "Main Soft version") == 0 ||
+	    strcmp(key, "Module") == 0;
+}
+
 int
 console_hv_parse_info(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
+	struct info_found f;
 	struct ct_lines it;
 	struct ct_span line, value;
 	struct pt_stack *st = &s->stack;
 	char key[48];
 	long n, block = -1;
-	int pairs = 0;
-	bool unit = false, has_barcode = false;
+	int pairs = 0, i;
+	bool unit = false;
 
 	(void)ctx;
-	/* Pass 1 checks.  Every block is mapped by its own number, never by
-	 * its place in the list (the controller lists the highest first):
-	 * "BMU k" (from 0, like `bmuinfo k`) is module k + 1, "Unit n" is
-	 * module n (console_hv.h). */
+	memset(&f, 0, sizeof f);
+	/* Every block is mapped by its own number, never by its place in
+	 * the list (the controller lists the highest first): "BMU k" (from
+	 * 0, like `bmuinfo k`) is module k + 1, "Unit n" is module n
+	 * (console_hv.h). */
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (info_block(line, &n, &unit)) {
 			if ((unit ? n : n + 1) > PT_MAX_MODULES || (unit && n == 0))
 				return pt_diag_fail(d, PT_ERR_PARSE, "info: BMU number %ld out of "
 				    "range", n);
-		} else if (ct_keyvalue(line, key, sizeof key, &value)) {
-			if (strcmp(key, "Device name") == 0 || strcmp(key, "Barcode") == 0 ||
-			    strcmp(key, "Module Barcode") == 0 ||
-			    strcmp(key, "Main Soft version") == 0 || strcmp(key, "Module") == 0)
-				pairs++;
-		} else
+			block = unit ? n : n + 1;
+			continue;
+		}
+		if (!ct_keyvalue(line, key, sizeof key, &value)) {
 			pt_diag_warn(d, "info: line '%.*s' not understood",
 			    (int)(line.len > QUOTE ? QUOTE : line.len), line.p);
+			continue;
+		}
+		pairs += info_is_identity_key(key);
+		if (block > 0) {
+			if (strcmp(key, "Module") == 0 && value.len > 0)
+				info_module(&f, (int)block, value);
+		} else
+			info_stack_key(&f, key, value);
 	}
 	if (pairs == 0)
 		return pt_diag_fail(d, PT_ERR_PARSE, "%s", "info: no 'Device name', 'Barcode' "
 		    "or BMU barcode: not an identity answer");
-	ct_lines_init(&it, body, len);
-	while (ct_next_line(&it, &line)) {
-		if (info_block(line, &n, &unit)) {
-			block = unit ? n : n + 1;
-			continue;
-		}
-		if (!ct_keyvalue(line, key, sizeof key, &value))
-			continue;
-		if (block > 0) {
-			struct pt_module *m;
-			if (strcmp(key, "Module") == 0 && value.len > 0 &&
-			    (m = pt_sample_module(s, (int)block)) != NULL)
-				pt_copy_text(m->barcode, sizeof m->barcode, value.p, value.len);
-			continue;
-		}
-		if (strcmp(key, "Device name") == 0)
-			pt_copy_text(st->model, sizeof st->model, value.p, value.len);
-		else if (strcmp(key, "Main Soft version") == 0)
-			pt_copy_text(st->firmware, sizeof st->firmware, value.p, value.len);
-		else if (strcmp(key, "Barcode") == 0 && value.len > 0) {
-			pt_copy_text(st->barcode, sizeof st->barcode, value.p, value.len);
-			has_barcode = true;
-		} else if (strcmp(key, "Module Barcode") == 0 && value.len > 0 && !has_barcode)
-			/* Force H2 prints no "Barcode"; its controller's own code is
-			 * this one.  A later "Barcode" line wins. */
-			pt_copy_text(st->barcode, sizeof st->barcode, value.p, value.len);
+	for (i = 0; i < f.n; i++) {
+		struct pt_module *m = pt_sample_module(s, f.mod[i].id);
+		if (m != NULL)
+			pt_copy_text(m->barcode, sizeof m->barcode, f.mod[i].code.p,
+			    f.mod[i].code.len);
 	}
+	if (f.has_model)
+		pt_copy_text(st->model, sizeof st->model, f.model.p, f.model.len);
+	if (f.has_firmware)
+		pt_copy_text(st->firmware, sizeof st->firmware, f.firmware.p, f.firmware.len);
+	/* Force H2 prints no "Barcode"; its controller's own code is the
+	 * "Module Barcode" outside the blocks.  A "Barcode" line wins. */
+	if (f.has_barcode)
+		pt_copy_text(st->barcode, sizeof st->barcode, f.barcode.p, f.barcode.len);
+	else if (f.has_module_barcode)
+		pt_copy_text(st->barcode, sizeof st->barcode, f.module_barcode.p,
+		    f.module_barcode.len);
 	return 0;
 }
 

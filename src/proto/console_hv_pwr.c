@@ -274,22 +274,33 @@ hv_column(const struct hv_colspec *c, struct ct_span *t, struct hv_row *r,
 	return 0;
 }
 
-/* Split and check one data row.  `last` says the answer ends here, so a
- * short row is a truncated answer rather than a malformed one. */
+#define HV_ABSENT	1	/* hv_row_parse: an empty BMU slot in short form */
+
+/* Split and check one data row, in one pass.  `rest` is the lines after
+ * it (NULL: the answer ends here), looked at only to tell a cut answer
+ * from a malformed row.  With `absent_ok`, a short row that says
+ * "Absent" is an empty slot (HV_ABSENT), like LV's Absent rows. */
 static int
-hv_row_parse(struct ct_span line, const struct hv_layout *lay, bool last, struct hv_row *r,
-    const char *what, int rowno, struct pt_diag *d)
+hv_row_parse(struct ct_span line, const struct hv_layout *lay, const struct ct_lines *rest,
+    bool absent_ok, struct hv_row *r, const char *what, int rowno, struct pt_diag *d)
 {
-	struct ct_span tok[CT_MAX_TOKENS];
+	struct ct_span tok[CT_MAX_TOKENS], next;
+	struct ct_lines peek;
 	int i, k = 0, n, total, rc;
+	bool last;
 
 	memset(r, 0, sizeof *r);
 	r->index = -1;
 	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+	for (i = 0; absent_ok && total != lay->tokens && i < n; i++)
+		if (ct_eq(tok[i], "Absent"))
+			return HV_ABSENT;
 	if (total > CT_MAX_TOKENS)
 		return pt_diag_fail(d, PT_ERR_PARSE, "%s: row %d has %d values, more than %d",
 		    what, rowno, total, CT_MAX_TOKENS);
 	if (total != lay->tokens) {
+		peek = rest != NULL ? *rest : (struct ct_lines){ NULL, NULL };
+		last = rest == NULL || !ct_next_line(&peek, &next);
 		if (last && total < lay->tokens)
 			return pt_diag_fail(d, PT_ERR_TRUNCATED, "%s: the answer ends inside row "
 			    "%d (%d of %d values)", what, rowno, total, lay->tokens);
@@ -424,7 +435,7 @@ console_hv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx
 		    "HV stack summary");
 	if (rows == 0)
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "pwr: the answer ends after the header");
-	if ((rc = hv_row_parse(first, &lay, true, &r, "pwr", 1, d)) != 0)
+	if ((rc = hv_row_parse(first, &lay, NULL, false, &r, "pwr", 1, d)) != 0)
 		return rc;
 	hv_row_store(s, NULL, &r);
 	/* The row's Volt is the sum of the BMUs; the preamble's Bat Volt is
@@ -437,35 +448,14 @@ console_hv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx
 	return 0;
 }
 
-static bool
-hv_has_tokens(struct ct_span line, int want)
-{
-	int total;
-
-	ct_tokens(line, NULL, 0, &total);
-	return total == want;
-}
-
-static bool
-hv_is_absent_row(struct ct_span line)
-{
-	struct ct_span tok[CT_MAX_TOKENS];
-	int i, n = ct_tokens(line, tok, CT_MAX_TOKENS, NULL);
-
-	for (i = 0; i < n; i++)
-		if (ct_eq(tok[i], "Absent"))
-			return true;
-	return false;
-}
-
 int
 console_hv_parse_unit(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
-	struct ct_lines it, peek;
-	struct ct_span line, next;
+	struct ct_lines it;
+	struct ct_span line;
 	struct hv_layout lay;
-	struct hv_row rows[PT_MAX_MODULES];
+	struct hv_row rows[PT_MAX_MODULES + 1];	/* one more: its row says "too many" */
 	bool header = false, has_index = false;
 	int n = 0, rowno = 0, i, j, rc;
 
@@ -482,17 +472,14 @@ console_hv_parse_unit(const char *body, size_t len, const struct console_ctx *ct
 			}
 			continue;
 		}
-		rowno++;
-		peek = it;
-		/* An empty slot in a short form, like LV's Absent rows. */
-		if (hv_is_absent_row(line) && !hv_has_tokens(line, lay.tokens))
+		rc = hv_row_parse(line, &lay, &it, true, &rows[n], "unit", ++rowno, d);
+		if (rc == HV_ABSENT)
 			continue;
+		if (rc != 0)
+			return rc;
 		if (n == PT_MAX_MODULES)
 			return pt_diag_fail(d, PT_ERR_PARSE, "unit: more than %d BMUs",
 			    PT_MAX_MODULES);
-		if ((rc = hv_row_parse(line, &lay, !ct_next_line(&peek, &next), &rows[n], "unit",
-		    rowno, d)) != 0)
-			return rc;
 		for (j = 0; j < n; j++)
 			if (rows[j].index == rows[n].index)
 				return pt_diag_fail(d, PT_ERR_PARSE, "unit: Index %ld appears twice",
