@@ -15,17 +15,6 @@
 #include "proto/console_hv_int.h"
 #include "util/err.h"
 
-/* `key` holds `part`, ignoring case (strcasestr(3) is not POSIX). */
-static bool
-hv_icontains(const char *key, const char *part)
-{
-	size_t n = strlen(part);
-
-	for (; *key != '\0'; key++)
-		if (strncasecmp(key, part, n) == 0)
-			return true;
-	return false;
-}
 
 /* ---- pwr and unit: header-driven rows ----------------------------------- */
 
@@ -371,18 +360,24 @@ static int
 hv_pwr_preamble(struct ct_span line, struct hv_pwr_pre *pre, struct pt_diag *d)
 {
 	struct ct_span value, unit;
-	char key[48];
+	char key[48], lower[sizeof key];
+	size_t i;
 	long v;
 	bool bat, dc, avg;
 
 	if (!ct_keyvalue(line, key, sizeof key, &value))
 		return 0;
 	/* SC0500 XHB_CMU_H7 labels (Bat.Avg.Tmpr, D+D-.Volt, B+B-.Volt) by
-	 * substring, docs/console.md §4.1. */
-	bat = hv_icontains(key, "B+B-") || hv_icontains(key, "Bat Volt");
-	dc = hv_icontains(key, "D+D-") || hv_icontains(key, "DC Volt");
-	avg = hv_icontains(key, "Avg") && (hv_icontains(key, "Tmpr") || hv_icontains(key, "Temp"));
-	avg = avg || hv_icontains(key, "AverageTemp");
+	 * substring, ignoring case (docs/console.md §4.1): the key lower-cased
+	 * once, then strstr(3). */
+	for (i = 0; key[i] != '\0'; i++)
+		lower[i] = ct_lower(key[i]);
+	lower[i] = '\0';
+	bat = strstr(lower, "b+b-") != NULL || strstr(lower, "bat volt") != NULL;
+	dc = strstr(lower, "d+d-") != NULL || strstr(lower, "dc volt") != NULL;
+	avg = strstr(lower, "avg") != NULL && (strstr(lower, "tmpr") != NULL ||
+	    strstr(lower, "temp") != NULL);
+	avg = avg || strstr(lower, "averagetemp") != NULL;
 	if (!bat && !dc && !avg)
 		return 0;
 	if (!hv_value(value, &v, &unit))
