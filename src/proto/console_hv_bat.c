@@ -236,17 +236,9 @@ bat_coulomb(struct ct_cur *cur, bool soc, struct bat_cell *c, int rowno, struct 
 	return 0;
 }
 
-/* A state column, split and checked in one pass. */
 static int
-bat_word_col(struct ct_cur *cur, struct ct_span *w, const char *label, int rowno,
-    struct pt_diag *d)
+bat_not_word(const char *label, int rowno, struct pt_diag *d)
 {
-	bool ok;
-
-	if (!console_state_next_word(cur, w, &ok))
-		return BAT_SHORT;
-	if (ok)
-		return 0;
 	return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d: %s is not a state word", rowno,
 	    label);
 }
@@ -258,6 +250,7 @@ bat_column(const struct bat_colspec *col, struct ct_cur *cur, struct bat_cell *c
 {
 	struct ct_span t;
 	long v;
+	bool ok;
 
 	/* Most columns are numbers: a branch, before the switch's jump. */
 	if (col->field == BF_NUMBER) {
@@ -278,9 +271,11 @@ bat_column(const struct bat_colspec *col, struct ct_cur *cur, struct bat_cell *c
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: cell row %d has index '%.*s'", rowno,
 		    (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
 	case BF_VST:
-		return bat_word_col(cur, &c->vst, col->label, rowno, d);
 	case BF_TST:
-		return bat_word_col(cur, &c->tst, col->label, rowno, d);
+		/* A state word, split and checked in one pass. */
+		if (!console_state_next_word(cur, col->field == BF_VST ? &c->vst : &c->tst, &ok))
+			return BAT_SHORT;
+		return ok ? 0 : bat_not_word(col->label, rowno, d);
 	case BF_AH:
 	case BF_WH:
 		return bat_coulomb(cur, col->field == BF_AH, c, rowno, d);
