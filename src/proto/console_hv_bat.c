@@ -412,7 +412,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	struct hv_split sp;
 	struct pt_module *m = NULL;
 	bool header = false;
-	int n = 0, i, rc;
+	int n = 0, i, j, k, rc;
 
 	(void)ctx;
 	memset(&pre, 0, sizeof pre);
@@ -440,10 +440,15 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the answer ends after the header");
 	if ((rc = hv_split_cells(s, n, "bat", &sp, d)) != 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		if (i % sp.per == 0 && (m = pt_sample_module(s, sp.ids[i / sp.per])) == NULL)
+	/* Cell k of module j is cells[j * per + k]: counted, not divided. */
+	for (i = 0, j = 0, k = 0; i < n; i++, k++) {
+		if (k == sp.per) {
+			k = 0;
+			j++;
+		}
+		if (k == 0 && (m = pt_sample_module(s, sp.ids[j])) == NULL)
 			break;
-		bat_store(s, m, i % sp.per, &cells[i], memo);
+		bat_store(s, m, k, &cells[i], memo);
 	}
 	if (pre.has_chg)
 		PT_SET(&s->stack, charge_limit, PTF_CHARGE_LIMIT, pre.chg);
@@ -507,7 +512,7 @@ console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx
 	struct hv_split sp;
 	struct pt_module *m = NULL;
 	bool header = false;
-	int n = 0, i, rc;
+	int n = 0, i, j, k, rc;
 
 	(void)ctx;
 	ct_lines_init(&it, body, len);
@@ -535,18 +540,22 @@ console_hv_parse_soh(const char *body, size_t len, const struct console_ctx *ctx
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "soh: the answer ends after the header");
 	if ((rc = hv_split_cells(s, n, "soh", &sp, d)) != 0)
 		return rc;
-	for (i = 0; i < n; i++) {
+	for (i = 0, j = 0, k = 0; i < n; i++, k++) {
 		struct pt_cell *c;
 
-		if (i % sp.per == 0 && (m = pt_sample_module(s, sp.ids[i / sp.per])) == NULL)
+		if (k == sp.per) {
+			k = 0;
+			j++;
+		}
+		if (k == 0 && (m = pt_sample_module(s, sp.ids[j])) == NULL)
 			break;
-		if ((c = pt_module_cell(m, i % sp.per)) == NULL)
+		if ((c = pt_module_cell(m, k)) == NULL)
 			break;
 		/* `bat` gives the same voltage with the rest of the cell. */
 		if (!PT_HAS(c, PTF_VOLTAGE))
 			PT_SET(c, voltage, PTF_VOLTAGE, (float)((double)cells[i].mv / 1000.0));
 		if (cells[i].status.len > 0)
-			console_state_alarm_cell(s, m->id, i % sp.per, "cell_soh", cells[i].status);
+			console_state_alarm_cell(s, m->id, k, "cell_soh", cells[i].status);
 	}
 	return 0;
 }

@@ -352,7 +352,7 @@ console_sc0500_parse_getpwr(const char *body, size_t len, const struct console_c
 	struct gp_place pl;
 	struct console_state_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
 	struct pt_module *m = NULL;
-	int rc, i;
+	int rc, i, j, k;
 
 	if ((rc = gp_scan(body, len, &a, d)) != 0)
 		return rc;
@@ -360,10 +360,15 @@ console_sc0500_parse_getpwr(const char *body, size_t len, const struct console_c
 		return rc;
 	/* Checked already, so nothing below can fail half-way. */
 	gp_store_head(s, &a, &pl);
-	for (i = 0; i < a.cells; i++) {
-		if (i % pl.per == 0 && (m = pt_sample_module(s, pl.ids[i / pl.per])) == NULL)
+	/* Cell k of module j is cell[j * per + k]: counted, not divided. */
+	for (i = 0, j = 0, k = 0; i < a.cells; i++, k++) {
+		if (k == pl.per) {
+			k = 0;
+			j++;
+		}
+		if (k == 0 && (m = pt_sample_module(s, pl.ids[j])) == NULL)
 			break;
-		gp_store_cell(s, m, i % pl.per, &a.cell[i], memo);
+		gp_store_cell(s, m, k, &a.cell[i], memo);
 	}
 	return 0;
 }
