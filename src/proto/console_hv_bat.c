@@ -404,7 +404,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	/* Every row is read once into this scratch, and stored only when
 	 * the whole answer is good (a rejected answer leaves s untouched). */
 	struct bat_cell cells[PT_MAX_MODULES * PT_MAX_CELLS];
-	struct console_state_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
+	struct console_state_memo memo[2] = { { .end = body + len }, { .end = body + len } };
 	struct ct_lines it;
 	struct ct_span line;
 	struct bat_layout lay;

@@ -389,7 +389,8 @@ console_lv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx
 	if (s->n_modules + pwr_new_modules(s, rows, n) > PT_MAX_MODULES)
 		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: more than %d modules in one sample",
 		    PT_MAX_MODULES);
-	memset(memo, 0, sizeof memo[0] * (size_t)lay.n);
+	for (i = 0; i < lay.n; i++)
+		memo[i] = (struct console_state_memo){ .end = body + len };
 	for (i = 0; i < n; i++) {
 		struct pt_module *m = pt_sample_module(s, (int)rows[i].id);
 		if (m != NULL)
@@ -817,7 +818,8 @@ console_lv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the table has no cell rows");
 	if ((m = module_for(s, ctx, 0, d, "bat")) == NULL)
 		return PT_ERR_PARSE;
-	memset(memo, 0, sizeof memo);
+	for (i = 0; i < 4; i++)
+		memo[i] = (struct console_state_memo){ .end = body + len };
 	for (i = 0; i < rows; i++) {
 		bat_store(s, m, &lay, &cells[i], memo);
 		if (min_ah < 0 || MILLI(cells[i].mah) < min_ah)

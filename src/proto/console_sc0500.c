@@ -350,7 +350,7 @@ console_sc0500_parse_getpwr(const char *body, size_t len, const struct console_c
 {
 	struct gp_answer a;
 	struct gp_place pl;
-	struct console_state_memo memo[2] = { { .w.len = 0 }, { .w.len = 0 } };
+	struct console_state_memo memo[2] = { { .end = body + len }, { .end = body + len } };
 	struct pt_module *m = NULL;
 	int rc, i, j, k;
 

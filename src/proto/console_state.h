@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "model/sample.h"
 #include "proto/console_text.h"
@@ -46,6 +47,9 @@ struct console_state_memo {
 	bool		normal;		/* pt_status_is_normal, or empty / "-" */
 	bool		has_id;
 	uint8_t		id;		/* pt_sample_word of w, when has_id */
+	/* Optional: the end of the answer the words lie in.  Set, it lets a
+	 * word of up to 8 bytes be compared in one 8-byte load. */
+	const char	*end;
 };
 
 /* Point the memo at `w` (judging it) unless it holds the same bytes. */
@@ -58,6 +62,20 @@ console_state_memo_at(struct console_state_memo *memo, struct ct_span w)
 	size_t i;
 
 	if (w.len == memo->w.len && w.len > 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (w.len <= 8 && memo->end != NULL && w.p + 8 <= memo->end &&
+		    memo->w.p + 8 <= memo->end) {
+			uint64_t a, b, mask = w.len == 8 ? ~(uint64_t)0 :
+			    ((uint64_t)1 << (8 * w.len)) - 1;
+
+			memcpy(&a, w.p, 8);
+			memcpy(&b, memo->w.p, 8);
+			if (((a ^ b) & mask) == 0)
+				return;
+			console_state_memo_load(memo, w);
+			return;
+		}
+#endif
 		for (i = 0; i < w.len && w.p[i] == memo->w.p[i]; i++)
 			;
 		if (i == w.len)
