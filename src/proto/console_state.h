@@ -41,7 +41,8 @@ void	console_state_add_once(struct pt_sample *s, enum pt_alarm_level level, int 
 
 /* A memo of the last state word of one column and what it came to, so
  * that a string of 75 "Normal" cells judges (and interns) the word once,
- * not 75 times.  Zero it for each answer; one memo per column. */
+ * not 75 times.  One memo per column, new for each answer: zeroed, or
+ * { .end = body + len }. */
 struct console_state_memo {
 	struct ct_span	w;
 	bool		normal;		/* pt_status_is_normal, or empty / "-" */
