@@ -264,17 +264,43 @@ find_body(const char *buf, size_t region, struct console_frame *fr)
 	fr->body_off = body;
 }
 
+/* The first line of buf[from, region) that starts with the success text
+ * (after blanks and NULs, as next_line trims), or NULL.  memchr(3) finds
+ * the candidates, so a long answer is not read line by line. */
+static const char *
+find_success(const char *buf, size_t from, size_t region)
+{
+	const char *p = buf + from, *end = buf + region;
+
+	while ((p = find(p, (size_t)(end - p), success_text)) != NULL) {
+		const char *q = p;
+
+		while (q > buf + from && (is_blank(q[-1]) || q[-1] == '\0'))
+			q--;
+		if (q == buf + from || is_eol(q[-1]))
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 /* Success line: the body ends before it.  No success line: a failure,
  * explained by a known failure line, else by the first body line. */
 static void
 classify(const char *buf, size_t region, struct console_frame *fr)
 {
+	const char *ok;
 	size_t pos, k;
 	bool have_first = false, have_reason = false;
 	struct line l, first = { 0, 0 };
 
 	find_body(buf, region, fr);
 	fr->body_len = region - fr->body_off;
+	if ((ok = find_success(buf, fr->body_off, region)) != NULL) {
+		fr->body_len = (size_t)(ok - buf) - fr->body_off;
+		fr->state = CF_OK;
+		return;
+	}
 	pos = fr->body_off;
 	while (next_line(buf, region, &pos, &l)) {
 		if (starts(buf, &l, success_text)) {

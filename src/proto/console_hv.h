@@ -62,14 +62,14 @@
  *   bat   V.State / T.State -> cell_voltage_*, cell_temperature_* (module
  *         id, cell index within the module)
  *   soh   SOHStatus        -> cell_soh_* (module id, cell)
- * Level: a word containing "prot" is PT_LEVEL_PROTECT, "warn" is
- * PT_LEVEL_WARNING, anything else PT_LEVEL_ALARM.  The same alarm is added
- * once per sample.  A non-zero Err Code is left to the alarm engine.
+ * Level and naming: console_state.h (one rule for every dialect).  A
+ * non-zero Err Code is left to the alarm engine.
  */
 #ifndef PT_CONSOLE_HV_H
 #define PT_CONSOLE_HV_H
 
 #include "proto/console_cmd.h"
+#include "proto/console_state.h"
 #include "proto/console_text.h"
 
 int	console_hv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx,
@@ -88,15 +88,5 @@ int	console_hv_parse_sysinfo(const char *body, size_t len, const struct console_
 	    struct pt_sample *s, struct pt_diag *d);
 int	console_hv_parse_bmuinfo(const char *body, size_t len, const struct console_ctx *ctx,
 	    struct pt_sample *s, struct pt_diag *d);
-
-/* Shared with console_sc0500.c: the alarm scheme above.  `what` is the
- * <scope>_<quantity> stem; nothing happens for a normal, empty or "-"
- * word.  `cell` is 0-based within the module, or -1. */
-void	console_hv_state_alarm(struct pt_sample *s, int module, int cell, const char *what,
-	    struct ct_span word);
-
-/* A state word as the console prints them: letters, digits, '.', '_',
- * '-' (so a NUL or a line-noise byte in a state column rejects the row). */
-bool	console_hv_is_word(struct ct_span w);
 
 #endif

@@ -5,7 +5,6 @@
  * Pytes variants go through the same code. */
 #include "proto/console_lv.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,96 +12,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "proto/console_state.h"
 #include "proto/console_text.h"
 #include "util/err.h"
 
 /* milli-anything (mV, mA, mC, mAh) to the base unit */
 #define MILLI(x)	((double)(x) / 1000.0)
 
-/* ---- alarms --------------------------------------------------------------- */
-
-/* `word` holds `part`, ignoring case (strcasestr(3) is not POSIX). */
-static bool
-has_word_part(const char *word, const char *part)
-{
-	size_t i, n = strlen(part);
-
-	for (; *word != '\0'; word++) {
-		for (i = 0; i < n && word[i] != '\0'; i++)
-			if (tolower((unsigned char)word[i]) != part[i])
-				break;
-		if (i == n)
-			return true;
-	}
-	return false;
-}
-
-static enum pt_alarm_level
-alarm_level(const char *word)
-{
-	if (has_word_part(word, "prot"))
-		return PT_LEVEL_PROTECT;
-	if (has_word_part(word, "warn"))
-		return PT_LEVEL_WARNING;
-	return PT_LEVEL_ALARM;
-}
-
-/* Add a BMS alarm unless this sample already has it (pwr and pwr N both
- * report the module states).  `name` is already snake_case, as stored. */
-static void
-add_alarm_once(struct pt_sample *s, enum pt_alarm_level level, int module, int cell,
-    const char *name)
-{
-	int i;
-
-	for (i = 0; i < s->n_alarms; i++) {
-		const struct pt_alarm *a = &s->alarms[i];
-		if (a->source == PT_ALARM_BMS && a->module == module && a->cell == cell &&
-		    strncmp(a->name, name, sizeof a->name - 1) == 0)
-			return;
-	}
-	pt_sample_add_alarm(s, PT_ALARM_BMS, level, module, cell, name, NAN);
-}
-
-void
-console_state_alarm_cell(struct pt_sample *s, int module, int cell, const char *what,
-    struct ct_span word)
-{
-	char w[PT_WORD_LEN * 2], name[48];
-	size_t i;
-
-	if (word.len == 0 || ct_is_dash(word))
-		return;
-	ct_copy(w, sizeof w, word);
-	if (pt_status_is_normal(w))
-		return;
-	/* Already snake_case here, so the duplicate check sees the stored name. */
-	for (i = 0; w[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)w[i];
-		if (c >= 'A' && c <= 'Z')
-			w[i] = (char)(c - 'A' + 'a');
-		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			w[i] = '_';
-	}
-	snprintf(name, sizeof name, "%s_%s", what, w);
-	add_alarm_once(s, alarm_level(w), module, cell, name);
-}
-
-void
-console_state_alarm(struct pt_sample *s, int module, const char *what, struct ct_span word)
-{
-	console_state_alarm_cell(s, module, -1, what, word);
-}
-
 /* ---- small readers ------------------------------------------------------ */
-
-/* A whole-token integer; "-" (no value) gives false with *dash set. */
-static bool
-wire_long(struct ct_span tok, long *v, bool *dash)
-{
-	*dash = ct_is_dash(tok);
-	return !*dash && ct_long(tok, v);
-}
 
 /* A key:value number: "49769       mV", "-90000mA", "26076".  The unit,
  * glued or separate, must be `unit` (case-insensitive) when present. */
@@ -286,99 +203,160 @@ pwr_header(struct ct_span line, struct pwr_layout *lay, struct pt_diag *d)
 	return 0;
 }
 
-/* One value of a present row. */
+/* One present row, read and checked; stored only when the whole answer
+ * is good (a rejected answer leaves the sample untouched). */
+struct pwr_row {
+	long		id;
+	struct pwr_val {
+		bool		known;		/* a number, or a text / state token */
+		double		num;		/* PK_MILLI (base unit), PK_SOC (%) */
+		struct ct_span	text;		/* PK_BASE, PK_STATE, PK_TEXT */
+	}		val[CT_MAX_TOKENS];	/* by header column */
+};
+
+/* One value of a present row, checked into v. */
 static int
-pwr_value(struct pt_sample *s, struct pt_module *m, const struct pwr_col *c,
-    struct ct_span x, int rowno, struct pt_diag *d)
+pwr_value(const struct pwr_col *c, struct ct_span x, struct pwr_val *v, int rowno,
+    struct pt_diag *d)
 {
 	struct ct_span unit;
-	bool dash;
-	long v;
+	long n;
 
+	v->known = false;
 	switch (c->kind) {
 	case PK_ID:
 	case PK_TIME:
 		return 0;
 	case PK_MILLI:
 	case PK_NUM_IGNORED:
-		if (wire_long(x, &v, &dash)) {
-			if (c->kind == PK_MILLI) {
-				*(double *)((char *)m + c->off) = MILLI(v);
-				m->valid |= c->bit;
-			}
-		} else if (!dash)
+		if (ct_long(x, &n)) {
+			v->num = MILLI(n);
+			v->known = c->kind == PK_MILLI;
+		} else if (!ct_is_dash(x))
 			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d: %s '%.*s' is not a "
 			    "number", rowno, c->label, (int)(x.len > 16 ? 16 : x.len), x.p);
 		return 0;
-	case PK_BASE:
-		if (ct_is_dash(x))
-			return 0;
-		copy_state(m, x);
-		if (ct_eq(x, "SysError"))
-			add_alarm_once(s, PT_LEVEL_ALARM, m->id, -1, "system_error");
-		return 0;
-	case PK_STATE:
-		console_state_alarm(s, m->id, c->stem, x);
-		return 0;
 	case PK_SOC:
-		if (ct_long_unit(x, &v, &unit) && ct_eq(unit, "%") && v >= 0 && v <= 100)
-			PT_SET(m, soc, PTF_SOC, (double)v);
-		else if (!ct_is_dash(x))
+		if (ct_long_unit(x, &n, &unit) && unit.len == 1 && unit.p[0] == '%' && n >= 0 &&
+		    n <= 100) {
+			v->num = (double)n;
+			v->known = true;
+		} else if (!ct_is_dash(x))
 			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d: Coulomb '%.*s' is not a "
 			    "percentage", rowno, (int)(x.len > 16 ? 16 : x.len), x.p);
 		return 0;
+	case PK_BASE:
+	case PK_STATE:
 	case PK_TEXT:
-		if (!ct_is_dash(x))
-			pt_copy_text((char *)m + c->off, c->size, x.p, x.len);
+		v->text = x;
+		v->known = !ct_is_dash(x) || c->kind == PK_STATE;
 		return 0;
 	}
 	return 0;
 }
 
+/* Split and check one row.  1: an empty address slot (skipped), 0: a
+ * present row in r, <0: an error. */
 static int
-pwr_row(struct pt_sample *s, const struct pwr_layout *lay, struct ct_span *tok, int ntok,
-    int rowno, struct pt_diag *d)
+pwr_row(const struct pwr_layout *lay, struct ct_span line, struct pwr_row *r, int rowno,
+    struct pt_diag *d)
 {
-	struct pt_module *m;
-	long id;
-	int i, t, rc;
+	struct ct_span tok[CT_MAX_TOKENS];
+	int i, t, n, total, rc;
 
-	if (!ct_long(tok[0], &id) || id < 1 || id > 255)
+	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+	if (total > CT_MAX_TOKENS)
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d is too long", rowno);
+	if (!ct_long(tok[0], &r->id) || r->id < 1 || r->id > 255)
 		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d does not start with a module "
 		    "address", rowno);
-	for (i = 1; i < ntok; i++)
-		if (ct_eq(tok[i], "Absent"))
-			return 0;	/* an empty address slot, printed in a short form */
-	if (ntok != lay->tokens)
+	for (i = 1; i < n; i++)
+		if (tok[i].len == 6 && ct_eq(tok[i], "Absent"))
+			return 1;	/* an empty address slot, printed in a short form */
+	if (n != lay->tokens)
 		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d has %d values, the header "
-		    "announces %d", rowno, ntok, lay->tokens);
-	if ((m = pt_sample_module(s, (int)id)) == NULL)
-		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: more than %d modules in one sample",
-		    PT_MAX_MODULES);
+		    "announces %d", rowno, n, lay->tokens);
 	for (i = 0, t = 0; i < lay->n; t += 1 + (lay->col[i] != NULL &&
 	    lay->col[i]->kind == PK_TIME), i++) {
 		if (lay->col[i] == NULL)
 			continue;	/* unknown column: warned about, never stored */
-		if ((rc = pwr_value(s, m, lay->col[i], tok[t], rowno, d)) != 0)
+		if ((rc = pwr_value(lay->col[i], tok[t], &r->val[i], rowno, d)) != 0)
 			return rc;
 	}
 	return 0;
+}
+
+/* Store a checked row into module m; `memo` judges each state column's
+ * word once per run of equal words (16 modules "Normal"). */
+static void
+pwr_store(struct pt_sample *s, struct pt_module *m, const struct pwr_layout *lay,
+    const struct pwr_row *r, struct console_state_memo *memo)
+{
+	int i;
+
+	for (i = 0; i < lay->n; i++) {
+		const struct pwr_col *c = lay->col[i];
+		const struct pwr_val *v = &r->val[i];
+
+		if (c == NULL || !v->known)
+			continue;
+		switch (c->kind) {
+		case PK_MILLI:
+			*(double *)((char *)m + c->off) = v->num;
+			m->valid |= c->bit;
+			break;
+		case PK_SOC:
+			PT_SET(m, soc, PTF_SOC, v->num);
+			break;
+		case PK_BASE:
+			copy_state(m, v->text);
+			if (ct_eq(v->text, "SysError"))
+				console_state_add_once(s, PT_LEVEL_ALARM, m->id, -1, "system_error");
+			break;
+		case PK_STATE:
+			console_state_alarm_memo(s, &memo[i], m->id, -1, c->stem, v->text);
+			break;
+		case PK_TEXT:
+			pt_copy_text((char *)m + c->off, c->size, v->text.p, v->text.len);
+			break;
+		case PK_ID:
+		case PK_TIME:
+		case PK_NUM_IGNORED:
+			break;
+		}
+	}
+}
+
+/* Modules the rows would add beyond those the sample has. */
+static int
+pwr_new_modules(const struct pt_sample *s, const struct pwr_row *rows, int n)
+{
+	int i, j, add = 0;
+
+	for (i = 0; i < n; i++) {
+		bool seen = pt_sample_find_module((struct pt_sample *)s, (int)rows[i].id) != NULL;
+		for (j = 0; j < i && !seen; j++)
+			seen = rows[j].id == rows[i].id;
+		add += !seen;
+	}
+	return add;
 }
 
 int
 console_lv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
+	struct pwr_row rows[PT_MAX_MODULES + 1];	/* one more: its row says "too many" */
+	struct console_state_memo memo[CT_MAX_TOKENS];
 	struct ct_lines it;
-	struct ct_span line, tok[CT_MAX_TOKENS];
+	struct ct_span line, first;
 	struct pwr_layout lay;
 	bool header = false;
-	int rows = 0, rc;
+	int lines = 0, n = 0, i, rc;
 
 	(void)ctx;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		int n, total;
 		long id;
 
 		if (!header && is_pwr_header(line)) {
@@ -387,27 +365,37 @@ console_lv_parse_pwr(const char *body, size_t len, const struct console_ctx *ctx
 			header = true;
 			continue;
 		}
-		n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
 		if (!header) {
 			struct ct_span b = { pwr_layout_b, sizeof pwr_layout_b - 1 };
 
-			if (n == 0 || !ct_long(tok[0], &id))
+			if (ct_tokens(line, &first, 1, NULL) == 0 || !ct_long(first, &id))
 				continue;	/* text before the table */
 			pt_diag_warn(d, "pwr: no header line, assuming the US2000C/US3000C layout");
 			if ((rc = pwr_header(b, &lay, d)) != 0)
 				return rc;
 			header = true;
 		}
-		if (total > CT_MAX_TOKENS)
-			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: row %d is too long", rows + 1);
-		if ((rc = pwr_row(s, &lay, tok, n, ++rows, d)) != 0)
+		if ((rc = pwr_row(&lay, line, &rows[n], ++lines, d)) < 0)
 			return rc;
+		if (rc == 0 && ++n > PT_MAX_MODULES)
+			return pt_diag_fail(d, PT_ERR_PARSE, "pwr: more than %d modules in one "
+			    "sample", PT_MAX_MODULES);
 	}
 	if (!header)
 		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: no 'Power Volt ...' header: not an "
 		    "LV module table");
-	if (rows == 0)
+	if (lines == 0)
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "pwr: the table has no rows");
+	if (s->n_modules + pwr_new_modules(s, rows, n) > PT_MAX_MODULES)
+		return pt_diag_fail(d, PT_ERR_PARSE, "pwr: more than %d modules in one sample",
+		    PT_MAX_MODULES);
+	for (i = 0; i < lay.n; i++)
+		memo[i] = (struct console_state_memo){ .end = body + len };
+	for (i = 0; i < n; i++) {
+		struct pt_module *m = pt_sample_module(s, (int)rows[i].id);
+		if (m != NULL)
+			pwr_store(s, m, &lay, &rows[i], memo);
+	}
 	return 0;
 }
 
@@ -714,106 +702,129 @@ bat_header(struct ct_span line, struct bat_layout *lay, struct pt_diag *d)
 	return 0;
 }
 
-/* The temperature state worth showing: the first one that is not normal. */
-static struct ct_span
-bat_tstate(const struct bat_layout *lay, const struct ct_span *st)
-{
-	struct ct_span none = { "", 0 };
-	char w[PT_WORD_LEN];
-	int k;
-
-	for (k = 0; k < 2; k++) {
-		if (lay->tstate[k] < 0)
-			continue;
-		ct_copy(w, sizeof w, st[lay->tstate[k]]);
-		if (!pt_status_is_normal(w))
-			return st[lay->tstate[k]];
-	}
-	return lay->tstate[0] >= 0 ? st[lay->tstate[0]] : none;
-}
+/* One cell row, read and checked; stored once the whole answer is. */
+struct bat_cell {
+	long		idx, mv, ma, mc, soc, mah;
+	bool		bal;
+	struct ct_span	base, vst, tst[2];	/* tst[k]: len 0 when the column is absent */
+};
 
 static int
-bat_row(struct pt_sample *s, struct pt_module *m, const struct bat_layout *lay,
-    struct ct_span *tok, int n, int rowno, double *min_ah, struct pt_diag *d)
+bat_row(const struct bat_layout *lay, struct ct_span line, struct bat_cell *c, int rowno,
+    struct pt_diag *d)
 {
+	struct ct_span tok[CT_MAX_TOKENS], unit;
 	const struct ct_span *st;
-	struct pt_cell *c;
-	struct ct_span unit;
-	long idx, mv, ma = 0, mc, soc, mah;
-	int pct = 3 + lay->curr + lay->states;
-	char w[PT_WORD_LEN];
+	int pct = 3 + lay->curr + lay->states, n, total, k;
 
+	n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
+	if (total != n)
+		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d is too long", rowno);
 	if (n != lay->tokens)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d has %d values, the header "
 		    "announces %d", rowno, n, lay->tokens);
-	if (!ct_long(tok[0], &idx) || !ct_long(tok[1], &mv) ||
-	    (lay->curr && !ct_long(tok[2], &ma)) || !ct_long(tok[2 + lay->curr], &mc) ||
-	    !ct_long_unit(tok[pct], &soc, &unit) || !ct_eq(unit, "%") || soc < 0 || soc > 100 ||
-	    !ct_long(tok[pct + 1], &mah) || !ct_ieq(tok[pct + 2], "mAH") ||
+	c->ma = 0;
+	if (!ct_long(tok[0], &c->idx) || !ct_long(tok[1], &c->mv) ||
+	    (lay->curr && !ct_long(tok[2], &c->ma)) || !ct_long(tok[2 + lay->curr], &c->mc) ||
+	    !ct_long_unit(tok[pct], &c->soc, &unit) || !ct_eq(unit, "%") || c->soc < 0 ||
+	    c->soc > 100 || !ct_long(tok[pct + 1], &c->mah) || !ct_ieq(tok[pct + 2], "mAH") ||
 	    (lay->bal && !ct_eq(tok[pct + 3], "Y") && !ct_eq(tok[pct + 3], "N")))
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d does not read as index, volt, "
 		    "%stempr, states, SOC%%, charge mAH%s", rowno, lay->curr ? "curr, " : "",
 		    lay->bal ? ", Y/N" : "");
-	if (idx < 0 || (c = pt_module_cell(m, (int)idx)) == NULL)
+	if (c->idx < 0 || c->idx >= PT_MAX_CELLS)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d: cell index %ld out of range "
-		    "(at most %d cells)", rowno, idx, PT_MAX_CELLS);
+		    "(at most %d cells)", rowno, c->idx, PT_MAX_CELLS);
 	st = tok + 3 + lay->curr;
-	PT_SET(c, voltage, PTF_VOLTAGE, (float)MILLI(mv));
-	PT_SET(c, temperature, PTF_TEMPERATURE, (float)MILLI(mc));
-	PT_SET(c, soc, PTF_SOC, (float)soc);
-	if (lay->vstate >= 0) {
-		ct_copy(w, sizeof w, st[lay->vstate]);
-		c->voltage_status = pt_sample_word(s, w);
-	}
-	ct_copy(w, sizeof w, bat_tstate(lay, st));
-	c->temperature_status = pt_sample_word(s, w);
-	if (lay->bal)
-		PT_SET(c, balancing, PTF_BALANCING, ct_eq(tok[pct + 3], "Y"));
-	if (lay->curr && !PT_HAS(m, PTF_CURRENT))
-		PT_SET(m, current, PTF_CURRENT, MILLI(ma));
-	if (m->status[0] == '\0')
-		copy_state(m, st[0]);
-	if (*min_ah < 0 || MILLI(mah) < *min_ah)
-		*min_ah = MILLI(mah);
+	c->base = st[0];
+	c->vst = lay->vstate >= 0 ? st[lay->vstate] : (struct ct_span){ "", 0 };
+	for (k = 0; k < 2; k++)
+		c->tst[k] = lay->tstate[k] >= 0 ? st[lay->tstate[k]] : (struct ct_span){ "", 0 };
+	c->bal = lay->bal && ct_eq(tok[pct + 3], "Y");
 	return 0;
+}
+
+/* The temperature state worth showing: the first one that is not
+ * normal ("-" counts as not normal), else the first column's. */
+static struct ct_span
+bat_tstate(const struct bat_layout *lay, const struct bat_cell *c,
+    struct console_state_memo memo[2])
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (lay->tstate[k] >= 0 && (ct_is_dash(c->tst[k]) ||
+		    !console_state_normal(&memo[k], c->tst[k])))
+			return c->tst[k];
+	return c->tst[0];
+}
+
+static void
+bat_store(struct pt_sample *s, struct pt_module *m, const struct bat_layout *lay,
+    const struct bat_cell *bc, struct console_state_memo memo[4])
+{
+	struct pt_cell *c = pt_module_cell(m, (int)bc->idx);
+
+	if (c == NULL)
+		return;
+	PT_SET(c, voltage, PTF_VOLTAGE, (float)MILLI(bc->mv));
+	PT_SET(c, temperature, PTF_TEMPERATURE, (float)MILLI(bc->mc));
+	PT_SET(c, soc, PTF_SOC, (float)bc->soc);
+	if (lay->vstate >= 0)
+		c->voltage_status = console_state_intern(s, &memo[0], bc->vst);
+	c->temperature_status = console_state_intern(s, &memo[1], bat_tstate(lay, bc, &memo[2]));
+	if (lay->bal)
+		PT_SET(c, balancing, PTF_BALANCING, bc->bal);
+	if (lay->curr && !PT_HAS(m, PTF_CURRENT))
+		PT_SET(m, current, PTF_CURRENT, MILLI(bc->ma));
+	if (m->status[0] == '\0')
+		copy_state(m, bc->base);
 }
 
 int
 console_lv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx,
     struct pt_sample *s, struct pt_diag *d)
 {
+	struct bat_cell cells[PT_MAX_CELLS];
+	struct console_state_memo memo[4];
 	struct ct_lines it;
-	struct ct_span line, tok[CT_MAX_TOKENS];
-	struct pt_module *m = NULL;
+	struct ct_span line;
+	struct pt_module *m;
 	struct bat_layout lay;
 	bool header = false;
 	double min_ah = -1;
-	int rows = 0, rc;
+	int rows = 0, i, rc;
 
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
-		int n, total;
-
 		if (!header) {
 			if (!is_bat_header(line))
 				continue;
 			if ((rc = bat_header(line, &lay, d)) != 0)
 				return rc;
-			if ((m = module_for(s, ctx, 0, d, "bat")) == NULL)
-				return PT_ERR_PARSE;
 			header = true;
 			continue;
 		}
-		n = ct_tokens(line, tok, CT_MAX_TOKENS, &total);
-		if (total != n)
-			return pt_diag_fail(d, PT_ERR_PARSE, "bat: row %d is too long", rows + 1);
-		if ((rc = bat_row(s, m, &lay, tok, n, ++rows, &min_ah, d)) != 0)
+		if (rows == PT_MAX_CELLS)
+			return pt_diag_fail(d, PT_ERR_PARSE, "bat: more than %d cell rows",
+			    PT_MAX_CELLS);
+		if ((rc = bat_row(&lay, line, &cells[rows], rows + 1, d)) != 0)
 			return rc;
+		rows++;
 	}
 	if (!header)
 		return pt_diag_fail(d, PT_ERR_PARSE, "bat: no 'Battery Volt ...' header");
 	if (rows == 0)
 		return pt_diag_fail(d, PT_ERR_TRUNCATED, "bat: the table has no cell rows");
+	if ((m = module_for(s, ctx, 0, d, "bat")) == NULL)
+		return PT_ERR_PARSE;
+	for (i = 0; i < 4; i++)
+		memo[i] = (struct console_state_memo){ .end = body + len };
+	for (i = 0; i < rows; i++) {
+		bat_store(s, m, &lay, &cells[i], memo);
+		if (min_ah < 0 || MILLI(cells[i].mah) < min_ah)
+			min_ah = MILLI(cells[i].mah);
+	}
 	PT_SET(m, remaining_ah, PTF_REMAINING_AH, min_ah);
 	return 0;
 }

@@ -29,10 +29,8 @@
  *   soh rows     SOHStatus         cell_soh (with the cell index)
  *   Base.St SysError               system_error
  *
- * Level: a word containing "prot" is PT_LEVEL_PROTECT, one containing
- * "warn" PT_LEVEL_WARNING, anything else PT_LEVEL_ALARM.  An alarm is
- * added once per sample (same module, cell and name).  Module id = the
- * address, 0 = stack.
+ * Level and naming: console_state.h (one rule for every dialect).
+ * Module id = the address, 0 = stack.
  *
  * bat: the cells' own Coulomb values become cell SOC; the module's
  * remaining_ah is the lowest cell charge (a series string is as empty as
@@ -43,6 +41,7 @@
 #define PT_CONSOLE_LV_H
 
 #include "proto/console_cmd.h"
+#include "proto/console_state.h"
 #include "proto/console_text.h"
 
 /* pwr: the module table (layouts A, B, C, Pytes). */
@@ -65,13 +64,5 @@ int	console_lv_parse_soh(const char *body, size_t len, const struct console_ctx 
 	    struct pt_sample *s, struct pt_diag *d);
 int	console_lv_parse_pwrsys(const char *body, size_t len, const struct console_ctx *ctx,
 	    struct pt_sample *s, struct pt_diag *d);
-
-/* Shared with the HV parsers: a state word that is not normal becomes a
- * BMS alarm "<what>_<word>" of module `module` (0 = stack), cell -1. */
-void	console_state_alarm(struct pt_sample *s, int module, const char *what,
-	    struct ct_span word);
-/* The same for one cell (0-based), or -1. */
-void	console_state_alarm_cell(struct pt_sample *s, int module, int cell, const char *what,
-	    struct ct_span word);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "proto/console_hv.h"
+#include "proto/console_state.h"
 #include "proto/console_text.h"
 #include "util/err.h"
 
@@ -18,33 +19,34 @@
 
 enum { GP_BAD = -1, GP_TAIL = -2 };
 
-/* The values of one '#' line.  GP_BAD: an empty value, a value with
- * blanks inside, or more than GP_MAX_VALUES; GP_TAIL: text after the last
- * '#' (a cut line when it is the last one). */
+/* The values of one '#' line, split in one pass.  GP_BAD: an empty
+ * value, a value with blanks inside, or more than GP_MAX_VALUES; GP_TAIL:
+ * text after the last '#' (a cut line when it is the last one). */
 static int
 gp_values(struct ct_span line, struct ct_span *v)
 {
-	struct ct_span seg, tok[2];
-	size_t i, start = 0;
-	int n = 0, total;
+	const char *p = line.p, *end = line.p + line.len, *start, *stop;
+	int n = 0;
 
-	for (i = 0; i < line.len; i++) {
-		if (line.p[i] != '#')
-			continue;
-		if (n == GP_MAX_VALUES)
+	for (;;) {
+		p = ct_skip_blanks(p, end);
+		if (p == end)
+			return n;
+		start = p;
+		while (p < end && *p != '#' && *p != ' ' && *p != '\t')
+			p++;
+		stop = p;
+		p = ct_skip_blanks(p, end);
+		if (p == end)
+			return GP_TAIL;
+		if (*p != '#')	/* a blank inside a value, or text after the last '#' */
+			return memchr(p, '#', (size_t)(end - p)) != NULL ? GP_BAD : GP_TAIL;
+		if (stop == start || n == GP_MAX_VALUES)
 			return GP_BAD;
-		seg.p = line.p + start;
-		seg.len = i - start;
-		ct_tokens(seg, tok, 2, &total);
-		if (total != 1)
-			return GP_BAD;
-		v[n++] = tok[0];
-		start = i + 1;
+		v[n].p = start;
+		v[n++].len = (size_t)(stop - start);
+		p++;
 	}
-	seg.p = line.p + start;
-	seg.len = line.len - start;
-	ct_tokens(seg, tok, 1, &total);
-	return total == 0 ? n : GP_TAIL;
 }
 
 static bool
@@ -81,19 +83,27 @@ gp_record(const struct ct_span *v, int nnum, int nword, struct gp_record *r)
 		if (!gp_num(v[i], &r->num[i], &r->known[i]))
 			return false;
 	for (i = 0; i < nword; i++) {
-		if (!console_hv_is_word(v[nnum + i]))
+		if (!console_state_is_word(v[nnum + i]))
 			return false;
 		r->word[i] = v[nnum + i];
 	}
 	return true;
 }
 
-/* What pass 1 learnt. */
+/* A cell record, checked: mV, mC (known unless "-"), two state words. */
+struct gp_cell {
+	long		num[2];
+	bool		known[2];
+	struct ct_span	word[2];
+};
+
+/* The whole answer, read and checked in one pass; stored only when it
+ * is good (a rejected answer leaves the sample untouched). */
 struct gp_answer {
 	struct gp_record head;
 	long		 error_code, cycles;
 	int		 cells;
-	struct ct_lines	 first_cell;	/* iterator just after the head record */
+	struct gp_cell	 cell[GP_MAX_CELLS];
 };
 
 static int
@@ -106,29 +116,37 @@ gp_fail_values(struct pt_diag *d, int rec, struct ct_span line, int n)
 	    rec);
 }
 
-/* Pass 1: the whole answer checked, counts 8 / 4... / 1 / 1. */
+/* Is there another '#' line after `it`?  Asked only to word a cut line. */
+static bool
+gp_is_last(struct ct_lines it)
+{
+	struct ct_span next;
+
+	while (ct_next_line(&it, &next))
+		if (gp_has_hash(next))
+			return false;
+	return true;
+}
+
+/* The whole answer, one pass: counts 8 / 4... / 1 / 1. */
 static int
 gp_scan(const char *body, size_t len, struct gp_answer *a, struct pt_diag *d)
 {
 	enum { HEAD, CELLS, CYCLES, DONE } state = HEAD;
-	struct ct_lines it, peek;
-	struct ct_span line, next, v[GP_MAX_VALUES];
+	struct ct_lines it;
+	struct ct_span line, v[GP_MAX_VALUES];
 	struct gp_record cell;
 	int n, rec = 0;
-	bool last;
 
-	memset(a, 0, sizeof *a);
+	a->cells = 0;
+	a->error_code = a->cycles = 0;
 	ct_lines_init(&it, body, len);
 	while (ct_next_line(&it, &line)) {
 		if (!gp_has_hash(line))
 			continue;
 		rec++;
-		peek = it;
-		last = true;
-		while (last && ct_next_line(&peek, &next))
-			last = !gp_has_hash(next);
 		if ((n = gp_values(line, v)) < 0) {
-			if (n == GP_TAIL && last)
+			if (n == GP_TAIL && gp_is_last(it))
 				return pt_diag_fail(d, PT_ERR_TRUNCATED, "getpwr: the answer ends "
 				    "inside record %d", rec);
 			return gp_fail_values(d, rec, line, n);
@@ -141,7 +159,6 @@ gp_scan(const char *body, size_t len, struct gp_answer *a, struct pt_diag *d)
 			if (!gp_record(v, 4, 4, &a->head))
 				return pt_diag_fail(d, PT_ERR_PARSE, "getpwr: the first record "
 				    "is not 'mV# mA# mC# capacity# 4 states#'");
-			a->first_cell = it;
 			state = CELLS;
 			break;
 		case CELLS:
@@ -149,9 +166,14 @@ gp_scan(const char *body, size_t len, struct gp_answer *a, struct pt_diag *d)
 				if (!gp_record(v, 2, 2, &cell))
 					return pt_diag_fail(d, PT_ERR_PARSE, "getpwr: cell record "
 					    "%d is not 'mV# mC# state# state#'", a->cells);
-				if (++a->cells > GP_MAX_CELLS)
+				if (a->cells >= GP_MAX_CELLS)
 					return pt_diag_fail(d, PT_ERR_PARSE, "getpwr: more than %d "
 					    "cell records", GP_MAX_CELLS);
+				a->cell[a->cells++] = (struct gp_cell){
+					.num = { cell.num[0], cell.num[1] },
+					.known = { cell.known[0], cell.known[1] },
+					.word = { cell.word[0], cell.word[1] },
+				};
 				break;
 			}
 			if (n != 1)
@@ -293,20 +315,20 @@ gp_store_head(struct pt_sample *s, const struct gp_answer *a, const struct gp_pl
 		/* "Dischg" is normal once it reads "Discharge". */
 		if (!pt_status_is_normal(status)) {
 			snprintf(stem, sizeof stem, "%s%s", scope, qty[0]);
-			console_hv_state_alarm(s, module, -1, stem, a->head.word[0]);
+			console_state_alarm_cell(s, module, -1, stem, a->head.word[0]);
 		}
 	}
 	for (i = 1; i < 4; i++) {
 		snprintf(stem, sizeof stem, "%s%s", scope, qty[i]);
-		console_hv_state_alarm(s, module, -1, stem, a->head.word[i]);
+		console_state_alarm_cell(s, module, -1, stem, a->head.word[i]);
 	}
 }
 
 static void
-gp_store_cell(struct pt_sample *s, struct pt_module *m, int idx, const struct gp_record *r)
+gp_store_cell(struct pt_sample *s, struct pt_module *m, int idx, const struct gp_cell *r,
+    struct console_state_memo memo[2])
 {
 	struct pt_cell *c = pt_module_cell(m, idx);
-	char w[PT_WORD_LEN];
 
 	if (c == NULL)
 		return;
@@ -314,16 +336,12 @@ gp_store_cell(struct pt_sample *s, struct pt_module *m, int idx, const struct gp
 		PT_SET(c, voltage, PTF_VOLTAGE, (float)((double)r->num[0] / 1000.0));
 	if (r->known[1])
 		PT_SET(c, temperature, PTF_TEMPERATURE, (float)((double)r->num[1] / 1000.0));
-	if (!ct_is_dash(r->word[0])) {
-		ct_copy(w, sizeof w, r->word[0]);
-		c->voltage_status = pt_sample_word(s, w);
-		console_hv_state_alarm(s, m->id, idx, "cell_voltage", r->word[0]);
-	}
-	if (!ct_is_dash(r->word[1])) {
-		ct_copy(w, sizeof w, r->word[1]);
-		c->temperature_status = pt_sample_word(s, w);
-		console_hv_state_alarm(s, m->id, idx, "cell_temperature", r->word[1]);
-	}
+	if (!ct_is_dash(r->word[0]))
+		c->voltage_status = console_state_word(s, &memo[0], r->word[0], m->id, idx,
+		    "cell_voltage");
+	if (!ct_is_dash(r->word[1]))
+		c->temperature_status = console_state_word(s, &memo[1], r->word[1], m->id, idx,
+		    "cell_temperature");
 }
 
 int
@@ -332,27 +350,25 @@ console_sc0500_parse_getpwr(const char *body, size_t len, const struct console_c
 {
 	struct gp_answer a;
 	struct gp_place pl;
-	struct gp_record r;
-	struct ct_span line, v[GP_MAX_VALUES];
-	int rc, i = 0;
+	struct console_state_memo memo[2] = { { .end = body + len }, { .end = body + len } };
+	struct pt_module *m = NULL;
+	int rc, i, j, k;
 
 	if ((rc = gp_scan(body, len, &a, d)) != 0)
 		return rc;
 	if ((rc = gp_placement(s, ctx, a.cells, &pl, d)) != 0)
 		return rc;
-	/* Pass 2: checked already, so nothing below can fail half-way. */
+	/* Checked already, so nothing below can fail half-way. */
 	gp_store_head(s, &a, &pl);
-	while (i < a.cells && ct_next_line(&a.first_cell, &line)) {
-		struct pt_module *m;
-
-		if (!gp_has_hash(line))
-			continue;
-		if (gp_values(line, v) != 4 || !gp_record(v, 2, 2, &r))
+	/* Cell k of module j is cell[j * per + k]: counted, not divided. */
+	for (i = 0, j = 0, k = 0; i < a.cells; i++, k++) {
+		if (k == pl.per) {
+			k = 0;
+			j++;
+		}
+		if (k == 0 && (m = pt_sample_module(s, pl.ids[j])) == NULL)
 			break;
-		if ((m = pt_sample_module(s, pl.ids[i / pl.per])) == NULL)
-			break;
-		gp_store_cell(s, m, i % pl.per, &r);
-		i++;
+		gp_store_cell(s, m, k, &a.cell[i], memo);
 	}
 	return 0;
 }
@@ -414,16 +430,19 @@ console_sc0500_check_tbar(const char *body, size_t len, struct pt_diag *d)
 }
 
 const struct console_cmd console_sc0500_cmds[] = {
-	{ "getpwr", CD_SC0500, true, true, console_sc0500_parse_getpwr,
-	    "debug-mode records: pack, cells, error code, cycles" },
+	{ .name = "getpwr", .dialects = CD_SC0500, .module_arg = true, .read_only = true,
+	  .parse = console_sc0500_parse_getpwr,
+	  .summary = "debug-mode records: pack, cells, error code, cycles" },
 	/* Changes the console's mode, not the battery. */
-	{ "login", CD_SC0500, false, true, NULL, "enter debug mode (login debug)" },
+	{ .name = "login", .dialects = CD_SC0500, .module_arg = false, .read_only = true,
+	  .parse = NULL, .summary = "enter debug mode (login debug)" },
 	/* Not read-only: on some firmware it writes the barcode register.
 	 * Sent only by the session's guarded step, with the barcode 'info'
 	 * printed, once. */
-	{ "tbar", CD_SC0500, false, false, NULL, "unlock getpwr with the BMS barcode" },
+	{ .name = "tbar", .dialects = CD_SC0500, .module_arg = false, .read_only = false,
+	  .parse = NULL, .summary = "unlock getpwr with the BMS barcode" },
 	/* User mode: the barcode that tbar must repeat. */
-	{ "info", CD_SC0500, false, true, console_hv_parse_info,
-	    "controller identity and barcode" },
-	{ NULL, 0, false, false, NULL, NULL },
+	{ .name = "info", .dialects = CD_SC0500, .module_arg = false, .read_only = true,
+	  .parse = console_hv_parse_info, .summary = "controller identity and barcode" },
+	{ .name = NULL },
 };

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static bool
 is_blank(char c)
 {
@@ -37,6 +41,29 @@ ct_lines_init(struct ct_lines *it, const char *buf, size_t len)
 	it->end = buf + len;
 }
 
+/* The first CR or LF at or after p, else end: one pass (two memchr(3)
+ * calls read a line twice, and one for CR alone would read the whole
+ * rest of an answer without CRs on every line). */
+static const char *
+find_eol(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, cr),
+		    _mm_cmpeq_epi8(x, lf)));
+		if (m != 0)
+			return p + __builtin_ctz((unsigned)m);
+		p += 16;
+	}
+#endif
+	while (p < end && !is_eol(*p))
+		p++;
+	return p;
+}
+
 bool
 ct_next_line(struct ct_lines *it, struct ct_span *line)
 {
@@ -46,11 +73,7 @@ ct_next_line(struct ct_lines *it, struct ct_span *line)
 		const char *start = p;
 		struct ct_span s;
 
-		const char *cr = memchr(p, '\r', (size_t)(end - p));
-		const char *lf = memchr(p, '\n', (size_t)((cr != NULL ? cr : end) - p));
-
-		/* The line ends at the first CR or LF (memchr: a word at a time). */
-		p = lf != NULL ? lf : cr != NULL ? cr : end;
+		p = find_eol(p, end);
 		s.p = start;
 		s.len = (size_t)(p - start);
 		while (p < end && is_eol(*p))
@@ -178,6 +201,14 @@ ct_long_unit(struct ct_span tok, long *out, struct ct_span *unit)
 }
 
 bool
+ct_cur_long_slow(struct ct_cur *c, const char *start, long *v, struct ct_span *tok)
+{
+	c->p = start;
+	ct_cur_next(c, tok);
+	return tok->len > 0 && ct_long(*tok, v);
+}
+
+bool
 ct_double(struct ct_span tok, double *out)
 {
 	char buf[64], *end;
@@ -225,41 +256,6 @@ ct_hex(struct ct_span tok, long *out)
 }
 
 bool
-ct_eq(struct ct_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len == n && memcmp(s.p, lit, n) == 0;
-}
-
-bool
-ct_ieq(struct ct_span s, const char *lit)
-{
-	size_t i, n = strlen(lit);
-
-	if (s.len != n)
-		return false;
-	for (i = 0; i < n; i++) {
-		char a = s.p[i], b = lit[i];
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b - 'A' + 'a');
-		if (a != b)
-			return false;
-	}
-	return true;
-}
-
-bool
-ct_starts(struct ct_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len >= n && memcmp(s.p, lit, n) == 0;
-}
-
-bool
 ct_contains(struct ct_span s, const char *lit)
 {
 	size_t i, n = strlen(lit);
@@ -270,19 +266,6 @@ ct_contains(struct ct_span s, const char *lit)
 		if (memcmp(s.p + i, lit, n) == 0)
 			return true;
 	return false;
-}
-
-bool
-ct_is_dash(struct ct_span s)
-{
-	size_t i;
-
-	if (s.len == 0)
-		return false;
-	for (i = 0; i < s.len; i++)
-		if (s.p[i] != '-')
-			return false;
-	return true;
 }
 
 void

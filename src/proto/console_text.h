@@ -11,7 +11,9 @@
 #define PT_CONSOLE_TEXT_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
+#include <string.h>
 
 struct ct_span {
 	const char	*p;
@@ -27,6 +29,76 @@ void	ct_lines_init(struct ct_lines *it, const char *buf, size_t len);
 bool	ct_next_line(struct ct_lines *it, struct ct_span *line);
 
 #define CT_MAX_TOKENS	64
+
+/* A cursor over the tokens of one line, for a parser that reads a row
+ * column by column in one pass (nothing stored, nothing read twice). */
+struct ct_cur {
+	const char	*p, *end;
+};
+
+/* The first byte at or after p that is not a blank (or end). */
+static inline const char *
+ct_skip_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+static inline void
+ct_cur_init(struct ct_cur *c, struct ct_span line)
+{
+	c->p = line.p;
+	c->end = line.p + line.len;
+}
+
+/* The next token; false (tok->len 0) at the end of the line. */
+static inline bool
+ct_cur_next(struct ct_cur *c, struct ct_span *tok)
+{
+	const char *p, *end = c->end, *start;
+
+	p = ct_skip_blanks(c->p, end);
+	start = p;
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;
+	c->p = p;
+	tok->p = start;
+	tok->len = (size_t)(p - start);
+	return p > start;
+}
+
+/* The next token as a whole-token integer (ct_long's rule, in the same
+ * pass as the split): true with *v set; false when the token is not a
+ * number or the line has no more tokens (tok->len 0).  *tok is the
+ * token either way, for the caller's message or its "-" check. */
+/* ct_cur_long's slow path: a token that is not plain digits ending at a blank. */
+bool	ct_cur_long_slow(struct ct_cur *c, const char *start, long *v, struct ct_span *tok);
+
+/* Digits that always fit a long: 18 of 64 bits, 9 of 32. */
+#define CT_SAFE_DIGITS	(LONG_MAX > 0x7fffffffL ? 18 : 9)
+
+static inline bool
+ct_cur_long(struct ct_cur *c, long *v, struct ct_span *tok)
+{
+	const char *p, *end = c->end, *start, *digits;
+	long x = 0;
+
+	p = ct_skip_blanks(c->p, end);
+	start = p;
+	if (p < end && *p == '-')
+		p++;
+	digits = p;
+	while (p < end && (unsigned char)(*p - '0') < 10 && p - digits < CT_SAFE_DIGITS)
+		x = x * 10 + (*p++ - '0');
+	if (p == digits || (p < end && *p != ' ' && *p != '\t'))
+		return ct_cur_long_slow(c, start, v, tok);
+	c->p = p;
+	tok->p = start;
+	tok->len = (size_t)(p - start);
+	*v = digits > start ? -x : x;
+	return true;
+}
 
 /* Split a line at runs of blanks.  Returns the number of tokens stored
  * (at most `max`); *total gets the number present (may be larger). */
@@ -47,12 +119,62 @@ bool	ct_long_unit(struct ct_span tok, long *out, struct ct_span *unit);
 /* "0x2000" or "2000" as hex. */
 bool	ct_hex(struct ct_span tok, long *out);
 
-bool	ct_eq(struct ct_span s, const char *lit);	/* exact, case-sensitive */
-bool	ct_ieq(struct ct_span s, const char *lit);	/* ignoring case */
-bool	ct_starts(struct ct_span s, const char *lit);
+/* Comparisons with a NUL-terminated word (a literal or a table's label).
+ * Inline, and without strlen: the loop stops at the first difference,
+ * so a table lookup costs about one byte per label that does not match. */
+static inline bool
+ct_eq(struct ct_span s, const char *z)	/* exact, case-sensitive */
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if (z[i] != s.p[i] || z[i] == '\0')
+			return false;
+	return z[s.len] == '\0';
+}
+
+static inline bool
+ct_starts(struct ct_span s, const char *z)
+{
+	size_t i;
+
+	for (i = 0; z[i] != '\0'; i++)
+		if (i >= s.len || s.p[i] != z[i])
+			return false;
+	return true;
+}
+
+static inline char
+ct_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static inline bool
+ct_ieq(struct ct_span s, const char *z)	/* ignoring case */
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if (z[i] == '\0' || ct_lower(z[i]) != ct_lower(s.p[i]))
+			return false;
+	return z[s.len] == '\0';
+}
+
 bool	ct_contains(struct ct_span s, const char *lit);
-/* A "-" placeholder (no value). */
-bool	ct_is_dash(struct ct_span s);
+/* A "-" placeholder (no value): one or more '-'. */
+static inline bool
+ct_is_dash(struct ct_span s)
+{
+	size_t i;
+
+	if (s.len == 0)
+		return false;
+	for (i = 0; i < s.len; i++)
+		if (s.p[i] != '-')
+			return false;
+	return true;
+}
 /* Copy a span into a NUL-terminated buffer, truncating. */
 void	ct_copy(char *dst, size_t size, struct ct_span s);
 

@@ -509,6 +509,33 @@ test_bat_units_in_rows(void **state)
 	assert_string_equal(f->s->stack.status, "Idle");
 }
 
+/* State words of the same length that differ (the cell memo compares
+ * them 8 bytes at a time): each cell gets its own word and alarm, also
+ * when the word is the last thing in the answer. */
+static void
+test_bat_words_same_length(void **state)
+{
+	static const char text[] = "Bat  Volt Curr Tempr V.State T.State AH(mAH) WH(mWH) Bal\r\r\n"
+	    "0 3300 -10 20000 Normal Normal 50% 100 50% 300 N\r\r\n"
+	    "1 3301 -10 20000 Normax Normal 50% 100 50% 300 N\r\r\n"
+	    "2 3302 -10 20000 Normal Normal 50% 100 50% 300 N\r\r\n"
+	    "3 3303 -10 20000 Normal NormaX 50% 100 50% 300 N";
+	struct fx *f = *state;
+	struct pt_module *m;
+
+	assert_non_null(pt_sample_module(f->s, 1));
+	assert_int_equal(parse_text(f, console_hv_parse_bat, text, sizeof text - 1, 0), 0);
+	m = &f->s->modules[0];
+	assert_int_equal(m->n_cells, 4);
+	assert_string_equal(cell_word(f->s, &m->cells[0], true), "Normal");
+	assert_string_equal(cell_word(f->s, &m->cells[1], true), "Normax");
+	assert_string_equal(cell_word(f->s, &m->cells[2], true), "Normal");
+	assert_string_equal(cell_word(f->s, &m->cells[3], false), "NormaX");
+	assert_true(has_alarm(f->s, "cell_voltage_normax", 1, 1, PT_LEVEL_ALARM));
+	assert_true(has_alarm(f->s, "cell_temperature_normax", 1, 3, PT_LEVEL_ALARM));
+	assert_int_equal(f->s->n_alarms, 2);
+}
+
 static void
 test_bat_split_mismatch(void **state)
 {
@@ -1040,6 +1067,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bat120_after_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bat_without_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bat_units_in_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bat_words_same_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bat_split_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bat_truncated_and_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info_cmu, setup, teardown),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "proto/console_frame.h"
 #include "proto/console_lv.h"
@@ -604,6 +605,66 @@ test_bat_truncated(void **state)
 	    PT_ERR_PARSE);
 }
 
+/* A rejected answer leaves the sample as it was: no module created, no
+ * value, status or alarm of the rows before the bad one (pwr and bat
+ * check the whole answer before they store anything). */
+static void
+test_rejected_untouched(void **state)
+{
+	static const char pwr_bad[] =
+	    "Power Volt  Curr Tempr Base.St Volt.St Coulomb\n"
+	    "1     49726 -303 29300 Dischg  Low     96%\n"
+	    "2     4972x -303 29300 Dischg  Normal  96%\n";
+	static const char bat_bad[] =
+	    "Battery  Volt     Curr     Tempr    Base State   Volt. State  Curr. State  "
+	    "Temp. State  SOC          Coulomb      BAL\n"
+	    "0 3327 5024 30000 Charge Normal Normal Normal 42% 19994 mAH N\n"
+	    "1 3328 5024 30000 Charge High   Normal Normal 42% 19994 mAH Y\n"
+	    "2 33x9 5024 30000 Charge Normal Normal Normal 42% 19994 mAH N\n";
+	struct fx *f = *state;
+	struct pt_sample *before = malloc(sizeof *before);
+
+	assert_non_null(before);
+	/* Module 3 known from an earlier answer; nothing else. */
+	assert_non_null(pt_sample_module(&f->s, 3));
+	memcpy(before, &f->s, sizeof *before);
+	assert_int_equal(parse(f, console_lv_parse_pwr, pwr_bad, 0), PT_ERR_PARSE);
+	assert_memory_equal(&f->s, before, sizeof *before);
+	assert_int_equal(parse(f, console_lv_parse_bat, bat_bad, 2), PT_ERR_PARSE);
+	assert_memory_equal(&f->s, before, sizeof *before);
+	free(before);
+}
+
+/* Cost linear in the answer: 2 MiB of lines ended by LF alone (no CR)
+ * take milliseconds.  The line reader used to look for the next CR over
+ * the whole rest of the answer on every line: 1 Mi lines x 1 MiB on
+ * average, about 10 s.  The bound (1 s) is 20 times what the linear
+ * reader needs on a loaded machine, under sanitizers. */
+static void
+test_lf_only_linear(void **state)
+{
+	const size_t n = 2u * 1024u * 1024u;
+	struct fx *f = *state;
+	struct timespec t0, t1;
+	char *buf = malloc(n + 1);
+	double s;
+	size_t i;
+
+	assert_non_null(buf);
+	for (i = 0; i < n; i += 2) {
+		buf[i] = 'x';
+		buf[i + 1] = '\n';
+	}
+	buf[n] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(parse(f, console_lv_parse_pwr, buf, 0), PT_ERR_PARSE);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (s > 1.0)
+		fail_msg("2 MiB of LF-only lines took %.2f s: not linear", s);
+	free(buf);
+}
+
 /* ---- stat, info, soh, pwrsys ----------------------------------------------- */
 
 static void
@@ -1027,6 +1088,8 @@ main(void)
 		T(test_bat_split_temp_16),
 		T(test_bat_malformed),
 		T(test_bat_truncated),
+		T(test_rejected_untouched),
+		T(test_lf_only_linear),
 		T(test_stat),
 		T(test_info),
 		T(test_soh),
