@@ -11,7 +11,10 @@
 void
 pt_rec_unit_init(struct pt_rec_unit *u, int id, enum pt_rec_kind kind)
 {
-	memset(u, 0, sizeof *u);
+	/* Not the raw buffer: it is read only up to raw_len, and left
+	 * untouched its pages stay unallocated (records.h). */
+	memset(u, 0, offsetof(struct pt_rec_unit, raw));
+	u->raw[0] = '\0';
 	u->id = id;
 	u->kind = kind;
 	u->address = -1;
@@ -21,7 +24,26 @@ pt_rec_unit_init(struct pt_rec_unit *u, int id, enum pt_rec_kind kind)
 void
 pt_records_init(struct pt_records *r)
 {
-	memset(r, 0, sizeof *r);
+	memset(r, 0, offsetof(struct pt_records, u));	/* units: made as they come */
+}
+
+/* Bytes of a unit in use: all but the raw buffer past its text. */
+static size_t
+unit_used(const struct pt_rec_unit *u)
+{
+	size_t raw = u->raw_len < sizeof u->raw ? u->raw_len + 1 : sizeof u->raw;
+
+	return offsetof(struct pt_rec_unit, raw) + raw;
+}
+
+void
+pt_records_copy(struct pt_records *dst, const struct pt_records *src)
+{
+	int i, n = src->n < 0 ? 0 : src->n > PT_REC_MAX_UNITS ? PT_REC_MAX_UNITS : src->n;
+
+	memcpy(dst, src, offsetof(struct pt_records, u));
+	for (i = 0; i < n; i++)
+		memcpy(&dst->u[i], &src->u[i], unit_used(&src->u[i]));
 }
 
 struct pt_rec_unit *
