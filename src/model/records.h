@@ -15,10 +15,11 @@
  * PT_REC_RAW_LEN bytes of raw answers (84 KiB a unit, 1.4 MiB in all).
  * Memory is paid for what is there, not for the bound: pt_records_init,
  * pt_rec_unit_init and pt_records_copy write only the units present (r->n)
- * and of each only the raw text it holds, so the untouched rest of a
- * malloc'ed structure is never resident (an HV stack of 5 BMUs: about
- * 6 x 44 KiB plus its answers, not 1.4 MiB; issue 12.4).  Nothing reads a
- * unit past r->n or raw text past a unit's raw_len.  Device text goes
+ * and of each unit's arrays (pairs, counters, SOH cells, events, raw text)
+ * only the entries it holds, so the untouched rest of a malloc'ed
+ * structure is never resident (issue 12.4).  Nothing reads a unit past
+ * r->n or an array past its count, and an entry is written whole when it
+ * is added (never relying on an earlier zero).  Device text goes
  * through pt_copy_text(); what does not fit is cut and said (`*_truncated`).
  */
 #ifndef PT_RECORDS_H

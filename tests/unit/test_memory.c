@@ -106,6 +106,9 @@ resident_bytes(const void *p, size_t len)
 	return n * page_size();
 }
 
+#define PAIRS	40	/* counters of `stat` per unit */
+#define EVENTS	30	/* log entries per unit */
+
 static void
 test_records_touch_used_units(void **state)
 {
@@ -129,6 +132,12 @@ test_records_touch_used_units(void **state)
 		snprintf(u->barcode, sizeof u->barcode, "HPTBH0200%06d", i);
 		for (k = 0; k < 4; k++)
 			pt_rec_keep_raw(u, "stat", answer, sizeof answer - 1, 1000 + k);
+		/* Entries are added whole, as the parsers add them. */
+		for (k = 0; k < PAIRS; k++)
+			u->stat.all[u->stat.n_all++] = (struct pt_rec_pair){ .has_num = true,
+			    .num = 100 * i + k };
+		for (k = 0; k < EVENTS; k++)
+			u->log.ev[u->log.n++] = (struct pt_rec_event){ .index = k, .code = "0x1" };
 	}
 	pt_records_copy(b, a);
 	assert_int_equal(b->n, 6);
@@ -137,10 +146,18 @@ test_records_touch_used_units(void **state)
 	assert_memory_equal(&b->u[3].raw[b->u[3].raws[2].off], "Battery", 7);
 	assert_int_equal(b->u[3].raw_len, a->u[3].raw_len);
 	assert_int_equal(b->u[5].raw[b->u[5].raw_len], '\0');
+	assert_int_equal(b->u[4].stat.n_all, PAIRS);
+	assert_int_equal(b->u[4].stat.all[PAIRS - 1].num, 400 + PAIRS - 1);
+	assert_int_equal(b->u[2].log.n, EVENTS);
+	assert_int_equal(b->u[2].log.ev[EVENTS - 1].index, EVENTS - 1);
+	assert_int_equal(b->u[2].soh.n, 0);
 
-	/* The 6 units without their raw buffers, their answers, and a page
-	 * at each end of each unit: far below the 1.4 MiB of the bounds. */
-	want = 6 * (unit + 4 * sizeof answer + 2 * page_size()) + 2 * page_size();
+	/* Of each of the 6 units: the entries and answers it holds, and the
+	 * pages where each of its 7 parts starts; far below the 1.4 MiB of
+	 * the bounds (and the 44 KiB a unit has without its raw text). */
+	want = 6 * (PAIRS * sizeof(struct pt_rec_pair) + EVENTS * sizeof(struct pt_rec_event) +
+	    4 * sizeof answer + 8 * page_size()) + 2 * page_size();
+	assert_true(want < 6 * unit);
 	ra = resident_bytes(a, len);
 	rb = resident_bytes(b, len);
 	print_message("records: %zu bytes at the bounds; resident after init+fill %zu, "
