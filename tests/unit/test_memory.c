@@ -5,7 +5,7 @@
  *    copied touching only the units present: counted in resident pages
  *    (mincore) of an anonymous mapping, which holds no page until written.
  *  - Polling allocates no whole sample: the monitor polls pylontop-sim
- *    (HV 5 x 15 console) and every malloc/calloc/realloc of a sample's
+ *    (HV 5 x 15 console, 4 RS485 packs) and every malloc/calloc/realloc of a sample's
  *    size or more, made between two samples once identification and the
  *    records round are over, is counted (the link wraps them:
  *    -Wl,--wrap=...).
@@ -174,7 +174,7 @@ static pid_t sim = -1;
 static char sim_link[128];
 
 static int
-start_sim(void)
+start_sim(const char *protocol, const char *modules, const char *cells)
 {
 	const char *path = getenv("PYLONTOP_SIM");
 	int i;
@@ -188,8 +188,8 @@ start_sim(void)
 	sim = fork();
 	assert_true(sim >= 0);
 	if (sim == 0) {
-		execl(path, path, "--pty", sim_link, "--protocol", "hv", "--modules", "5",
-		    "--cells", "15", (char *)NULL);
+		execl(path, path, "--pty", sim_link, "--protocol", protocol, "--modules", modules,
+		    "--cells", cells, (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 100 && access(sim_link, F_OK) != 0; i++)
@@ -239,8 +239,11 @@ wait_samples(struct monitor *m, uint64_t n, int64_t ms)
 	return samples(m) >= n;
 }
 
+/* Poll a simulated stack: no allocation of a whole sample between two
+ * samples once identification (and the console's records round) is over. */
 static void
-test_poll_allocates_no_sample(void **state)
+poll_allocates_no_sample(const char *protocol, const char *modules, const char *cells,
+    bool records)
 {
 	struct pt_config c;
 	struct pt_records *r = __real_malloc(sizeof *r);
@@ -249,16 +252,16 @@ test_poll_allocates_no_sample(void **state)
 	int64_t deadline;
 	uint64_t from;
 
-	(void)state;
 	assert_non_null(r);
-	if (start_sim() != 0) {
+	atomic_store(&big_allocs, 0);
+	if (start_sim(protocol, modules, cells) != 0) {
 		stop_sim();
 		free(r);
 		skip();
 	}
 	config_defaults(&c);
 	snprintf(c.device, sizeof c.device, "%s", sim_link);
-	snprintf(c.protocol, sizeof c.protocol, "hv");
+	snprintf(c.protocol, sizeof c.protocol, "%s", protocol);
 	c.interval_s = 0.1;
 	c.csv_enabled = false;
 	c.csv_path[0] = '\0';
@@ -267,17 +270,17 @@ test_poll_allocates_no_sample(void **state)
 	assert_int_equal(monitor_start(m), 0);
 	/* Identification, the records round read at start, and a sample. */
 	deadline = clock_mono_ms() + 60000;
-	while (monitor_records(m, r) == 0 && clock_mono_ms() < deadline)
+	while (records && monitor_records(m, r) == 0 && clock_mono_ms() < deadline)
 		usleep(50000);
-	assert_true(r->n > 0);
-	assert_true(wait_samples(m, samples(m) + 1, 30000));
+	assert_true(!records || r->n > 0);
+	assert_true(wait_samples(m, samples(m) + 2, 30000));
 
 	from = samples(m);
 	atomic_store(&counting, true);
 	assert_true(wait_samples(m, from + 6, 60000));
 	atomic_store(&counting, false);
-	print_message("polling: %d allocations of %zu bytes or more in %llu samples\n",
-	    atomic_load(&big_allocs), sizeof(struct pt_sample),
+	print_message("polling %s: %d allocations of %zu bytes or more in %llu samples\n",
+	    protocol, atomic_load(&big_allocs), sizeof(struct pt_sample),
 	    (unsigned long long)(samples(m) - from));
 	assert_int_equal(atomic_load(&big_allocs), 0);
 
@@ -287,12 +290,27 @@ test_poll_allocates_no_sample(void **state)
 	free(r);
 }
 
+static void
+test_console_poll_allocates_no_sample(void **state)
+{
+	(void)state;
+	poll_allocates_no_sample("hv", "5", "15", true);
+}
+
+static void
+test_rs485_poll_allocates_no_sample(void **state)
+{
+	(void)state;
+	poll_allocates_no_sample("rs485", "4", "16", false);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records_touch_used_units),
-		cmocka_unit_test_teardown(test_poll_allocates_no_sample, teardown_sim),
+		cmocka_unit_test_teardown(test_console_poll_allocates_no_sample, teardown_sim),
+		cmocka_unit_test_teardown(test_rs485_poll_allocates_no_sample, teardown_sim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
