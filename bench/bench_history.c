@@ -3,6 +3,7 @@
  * figures; asserts nothing.  Each eval figure includes copying the
  * sample (18 KiB) first, because eval adds its alarms to it.  The 24 h
  * figures push a day of samples every 2 s (the default interval). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,47 +88,90 @@ cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* What a day of history costs in resident memory: RSS when history is
+ * new, after the first EARLY pushes (what bench_rss.sh sees in a live
+ * process) and after 24 h. */
+#define EARLY	12
+
+struct day_rss {
+	double	start, early, end;	/* bytes */
+	double	alloc;			/* history_memory at the end */
+};
+
 /* 24 h of samples every `every_ms` through history_push, as a running
  * pylontop pushes them: the memory that history holds after a day, and
- * the cost of a push (median, min, max of every push). */
-static void
-day(const char *what, const char *proto, int modules, int cells, int64_t every_ms)
+ * the cost of a push (median, min, max of every push; NULL `t`: not
+ * timed). */
+static bool
+day_run(const char *proto, int modules, int cells, int64_t every_ms, double *t, size_t *nt,
+    struct day_rss *r)
 {
-	static double t[86400];
 	struct pt_sample *s = malloc(sizeof *s);
 	struct history *h;
-	double rss0, rss1;
 	int64_t ms;
 	size_t n = 0;
 	uint32_t seq = 0;
 
 	if (s == NULL)
-		return;
-	rss0 = rss_bytes();
+		return false;
+	r->start = rss_bytes();
 	if ((h = history_new()) == NULL) {
 		free(s);
-		return;
+		return false;
 	}
 	for (ms = T0; ms < T0 + 86400000LL; ms += every_ms) {
 		double t0;
 
-		fill_stack(s, ms, seq++, proto, modules, cells);
+		fill_stack(s, ms, seq, proto, modules, cells);
 		t0 = now_ns();
 		history_push(h, s);
-		if (n < sizeof t / sizeof t[0])
+		if (t != NULL && n < *nt)
 			t[n++] = now_ns() - t0;
+		if (++seq == EARLY)
+			r->early = rss_bytes();
 	}
-	rss1 = rss_bytes();
-	qsort(t, n, sizeof t[0], cmp_d);
-	printf("history 24 h, %s (a push every %.0f s): RSS +%.2f MiB (allocated %.2f MiB); "
-	    "push median %.0f ns (min %.0f, max %.0f; %zu pushes)\n", what, every_ms / 1000.0,
-	    (rss1 - rss0) / MIB, (double)history_memory(h) / MIB, t[n / 2], t[0], t[n - 1], n);
+	r->end = rss_bytes();
+	r->alloc = (double)history_memory(h);
+	if (nt != NULL)
+		*nt = n;
 	history_free(h);
 	free(s);
+	return true;
+}
+
+static void
+day(const char *what, const char *proto, int modules, int cells, int64_t every_ms)
+{
+	static double t[86400];
+	struct day_rss r;
+	size_t n = sizeof t / sizeof t[0];
+
+	if (!day_run(proto, modules, cells, every_ms, t, &n, &r))
+		return;
+	qsort(t, n, sizeof t[0], cmp_d);
+	printf("history 24 h, %s (a push every %.0f s): RSS +%.2f MiB (allocated %.2f MiB; "
+	    "+%.2f MiB after the first %d pushes); push median %.0f ns (min %.0f, max %.0f; "
+	    "%zu pushes)\n", what, every_ms / 1000.0, (r.end - r.start) / MIB, r.alloc / MIB,
+	    (r.end - r.early) / MIB, EARLY, t[n / 2], t[0], t[n - 1], n);
+}
+
+/* bench_history --growth PROTO MODULES CELLS: one line, "growth_kib N
+ * alloc_kib M": the RSS a history gains from its first EARLY pushes to
+ * 24 h (2 s apart), for bench_rss.sh, which adds it to the RSS of a live
+ * process after EARLY samples. */
+static int
+growth(const char *proto, const char *modules, const char *cells)
+{
+	struct day_rss r;
+
+	if (!day_run(proto, atoi(modules), atoi(cells), 2000, NULL, NULL, &r))
+		return 1;
+	printf("growth_kib %.0f alloc_kib %.0f\n", (r.end - r.early) / 1024, r.alloc / 1024);
+	return 0;
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct pt_sample *s = malloc(sizeof *s), *work = malloc(sizeof *work);
 	struct alarm_config cfg;
@@ -139,6 +183,11 @@ main(void)
 	long n_push = 0;
 	int i;
 
+	if (argc == 5 && strcmp(argv[1], "--growth") == 0) {
+		free(s);
+		free(work);
+		return growth(argv[2], argv[3], argv[4]);
+	}
 	if (s == NULL || work == NULL)
 		return 1;
 	/* Separate processes would be cleaner; in one process, the day of

@@ -5,6 +5,9 @@
 #include "autoconfig.h"
 
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>	/* mallopt */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,6 +513,12 @@ main(int argc, char **argv)
 	const char *nc;
 	int rc;
 
+#ifdef M_ARENA_MAX
+	/* One malloc arena for every thread: the acquisition and MQTT
+	 * threads allocate little and rarely, and an arena of their own kept
+	 * 0.2-0.5 MiB resident each (issue 12.4). */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	memset(&o, 0, sizeof o);
 	memset(&org, 0, sizeof org);
 	config_defaults(&o.cfg);

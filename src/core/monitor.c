@@ -354,7 +354,7 @@ records_take(struct monitor *m, const struct session *s)
 	if (s->records == NULL || m->records == NULL)
 		return;
 	pthread_mutex_lock(&m->lock);
-	memcpy(m->records, s->records, sizeof *m->records);
+	pt_records_copy(m->records, s->records);
 	pthread_mutex_unlock(&m->lock);
 	notify(m);
 }
@@ -1080,7 +1080,7 @@ monitor_records(struct monitor *m, struct pt_records *out)
 
 	pthread_mutex_lock(&m->lock);
 	if (m->records != NULL) {
-		memcpy(out, m->records, sizeof *out);
+		pt_records_copy(out, m->records);
 		seq = m->records->seq;
 	} else
 		pt_records_init(out);

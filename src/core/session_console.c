@@ -66,6 +66,7 @@ struct console_priv {
 	int			per_cycle;		/* modules whose cells are read per poll */
 	bool			tbar_done;
 	struct pt_sample	cache;			/* identity, cells of round-robin modules */
+	struct pt_sample	cache_next;		/* save_cache's scratch: no malloc per poll */
 	struct pt_diag		diag;
 	int64_t			poll_start_ms;		/* mono, start of the previous poll */
 	bool			polled;			/* a poll of this connection completed */
@@ -621,13 +622,10 @@ merge_cache(struct session *s, struct pt_sample *out, struct pt_sample *cache)
 
 /* Remember identity and cells (with their read time) for the next polls. */
 static void
-save_cache(struct pt_sample *cache, const struct pt_sample *out)
+save_cache(struct pt_sample *cache, struct pt_sample *fresh, const struct pt_sample *out)
 {
-	struct pt_sample *fresh = malloc(sizeof *fresh);
 	int i;
 
-	if (fresh == NULL)
-		return;
 	pt_sample_init(fresh, out->protocol);
 	fresh->stack = out->stack;
 	for (i = 0; i < out->n_modules; i++) {
@@ -652,7 +650,6 @@ save_cache(struct pt_sample *cache, const struct pt_sample *out)
 	if (cache->stack.barcode[0] && !fresh->stack.barcode[0])
 		memcpy(fresh->stack.barcode, cache->stack.barcode, sizeof fresh->stack.barcode);
 	*cache = *fresh;
-	free(fresh);
 }
 
 static void
@@ -1034,7 +1031,7 @@ console_poll(struct session *s, struct pt_sample *out, bool slow)
 	if (s->cycle_ms == 0)
 		s->cycle_ms = clock_mono_ms() - t0 > interval ? clock_mono_ms() - t0 : interval;
 	merge_cache(s, out, &p->cache);
-	save_cache(&p->cache, out);
+	save_cache(&p->cache, &p->cache_next, out);
 	p->polled = true;
 	progress(s, NULL, NULL, 0);
 	return 0;
@@ -1113,7 +1110,7 @@ console_identify(struct session *s)
 		if ((rc = run(s, "unit", 0, tmp)) != 0)
 			goto out;
 		remember_modules(s, tmp);
-		save_cache(&p->cache, tmp);
+		save_cache(&p->cache, &p->cache_next, tmp);
 		snprintf(s->model, sizeof s->model, "%s", tmp->stack.model[0] ?
 		    tmp->stack.model : "Pylontech HV controller");
 		break;
@@ -1125,7 +1122,7 @@ console_identify(struct session *s)
 		/* Its "BMU k Barcode" blocks count the modules (getpwr does
 		 * not say; "found CMU_A, 0 modules" was wrong). */
 		remember_modules(s, tmp);
-		save_cache(&p->cache, tmp);
+		save_cache(&p->cache, &p->cache_next, tmp);
 		if ((rc = enter_debug(s)) != 0)
 			goto out;
 		snprintf(s->model, sizeof s->model, "%s", tmp->stack.model[0] ?

@@ -8,10 +8,63 @@
 #include <string.h>
 #include <time.h>
 
+/* A unit's arrays (identity pairs, counters, SOH cells, events, sysinfo
+ * pairs, raw text) are filled from their start and read only up to their
+ * count, and every entry is written whole when it is added: init zeroes
+ * around them and copy copies their used prefix, so the untouched rest
+ * of a malloc'ed structure is never resident (records.h). */
+static int
+used(int n, int max)
+{
+	return n < 0 ? 0 : n > max ? max : n;
+}
+
+/* Bytes [off, off + len) of the unit, zeroed (src NULL) or copied. */
+static void
+span(struct pt_rec_unit *dst, const struct pt_rec_unit *src, size_t off, size_t len)
+{
+	if (src != NULL)
+		memcpy((char *)dst + off, (const char *)src + off, len);
+	else
+		memset((char *)dst + off, 0, len);
+}
+
+/* Zero (src NULL: every count 0) or copy the used part of a unit. */
+static void
+unit_used(struct pt_rec_unit *dst, const struct pt_rec_unit *src)
+{
+	const struct pt_rec_unit *c = src != NULL ? src : dst;	/* the counts */
+	size_t raw;
+
+	span(dst, src, 0, offsetof(struct pt_rec_unit, ident));
+	span(dst, src, offsetof(struct pt_rec_unit, ident),
+	    (size_t)used(c->n_ident, PT_REC_MAX_PAIRS) * sizeof c->ident[0]);
+	span(dst, src, offsetof(struct pt_rec_unit, stat), offsetof(struct pt_rec_stat, all));
+	span(dst, src, offsetof(struct pt_rec_unit, stat.all),
+	    (size_t)used(c->stat.n_all, PT_REC_MAX_COUNTERS) * sizeof c->stat.all[0]);
+	span(dst, src, offsetof(struct pt_rec_unit, soh), offsetof(struct pt_rec_soh, cells));
+	span(dst, src, offsetof(struct pt_rec_unit, soh.cells),
+	    (size_t)used(c->soh.n, PT_REC_MAX_SOH) * sizeof c->soh.cells[0]);
+	span(dst, src, offsetof(struct pt_rec_unit, log), offsetof(struct pt_rec_log, ev));
+	span(dst, src, offsetof(struct pt_rec_unit, log.ev),
+	    (size_t)used(c->log.n, PT_REC_MAX_EVENTS) * sizeof c->log.ev[0]);
+	span(dst, src, offsetof(struct pt_rec_unit, clock),
+	    offsetof(struct pt_rec_unit, sysinfo) - offsetof(struct pt_rec_unit, clock));
+	span(dst, src, offsetof(struct pt_rec_unit, sysinfo),
+	    (size_t)used(c->n_sysinfo, PT_REC_MAX_PAIRS) * sizeof c->sysinfo[0]);
+	span(dst, src, offsetof(struct pt_rec_unit, errors),
+	    offsetof(struct pt_rec_unit, raw) - offsetof(struct pt_rec_unit, errors));
+	raw = c->raw_len < sizeof c->raw ? c->raw_len + 1 : sizeof c->raw;
+	if (src != NULL)
+		memcpy(dst->raw, src->raw, raw);
+	else
+		dst->raw[0] = '\0';
+}
+
 void
 pt_rec_unit_init(struct pt_rec_unit *u, int id, enum pt_rec_kind kind)
 {
-	memset(u, 0, sizeof *u);
+	unit_used(u, NULL);
 	u->id = id;
 	u->kind = kind;
 	u->address = -1;
@@ -21,7 +74,17 @@ pt_rec_unit_init(struct pt_rec_unit *u, int id, enum pt_rec_kind kind)
 void
 pt_records_init(struct pt_records *r)
 {
-	memset(r, 0, sizeof *r);
+	memset(r, 0, offsetof(struct pt_records, u));	/* units: made as they come */
+}
+
+void
+pt_records_copy(struct pt_records *dst, const struct pt_records *src)
+{
+	int i, n = src->n < 0 ? 0 : src->n > PT_REC_MAX_UNITS ? PT_REC_MAX_UNITS : src->n;
+
+	memcpy(dst, src, offsetof(struct pt_records, u));
+	for (i = 0; i < n; i++)
+		unit_used(&dst->u[i], &src->u[i]);
 }
 
 struct pt_rec_unit *

@@ -9,11 +9,18 @@
  * whole string).
  *
  * Bounded, no pointers: the structure is allocated once and copied with
- * memcpy (monitor snapshot).  Sizes: PT_REC_MAX_UNITS units, each with
- * PT_REC_MAX_COUNTERS counters, PT_REC_MAX_SOH cells, PT_REC_MAX_EVENTS
- * events, PT_REC_MAX_PAIRS identity/sysinfo pairs and PT_REC_RAW_LEN bytes
- * of raw answers (84 KiB a unit, 1.4 MiB in all).  Device text goes through
- * pt_copy_text(); what does not fit is cut and said (`*_truncated`).
+ * pt_records_copy (monitor snapshot).  Sizes: PT_REC_MAX_UNITS units, each
+ * with PT_REC_MAX_COUNTERS counters, PT_REC_MAX_SOH cells,
+ * PT_REC_MAX_EVENTS events, PT_REC_MAX_PAIRS identity/sysinfo pairs and
+ * PT_REC_RAW_LEN bytes of raw answers (84 KiB a unit, 1.4 MiB in all).
+ * Memory is paid for what is there, not for the bound: pt_records_init,
+ * pt_rec_unit_init and pt_records_copy write only the units present (r->n)
+ * and of each unit's arrays (pairs, counters, SOH cells, events, raw text)
+ * only the entries it holds, so the untouched rest of a malloc'ed
+ * structure is never resident (issue 12.4).  Nothing reads a unit past
+ * r->n or an array past its count, and an entry is written whole when it
+ * is added (never relying on an earlier zero).  Device text goes
+ * through pt_copy_text(); what does not fit is cut and said (`*_truncated`).
  */
 #ifndef PT_RECORDS_H
 #define PT_RECORDS_H
@@ -170,6 +177,9 @@ struct pt_records {
 };
 
 void	pt_records_init(struct pt_records *r);
+/* Copy the used part of `src` (its units, each up to its raw text);
+ * `dst`'s units past src->n are left as they were (never read). */
+void	pt_records_copy(struct pt_records *dst, const struct pt_records *src);
 void	pt_rec_unit_init(struct pt_rec_unit *u, int id, enum pt_rec_kind kind);
 /* The unit with this id, created when absent; NULL when full. */
 struct pt_rec_unit *pt_records_unit(struct pt_records *r, int id, enum pt_rec_kind kind);
