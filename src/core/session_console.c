@@ -629,28 +629,6 @@ enter_debug(struct session *s)
 	return 0;
 }
 
-/* Identity and slow data survive between polls (they are read once an
- * hour, or interleaved over the first cycles); they are about the module
- * with the same id, whatever the order of the answers. */
-static void
-merge_module(struct pt_module *dst, const struct pt_module *src)
-{
-	if (dst->barcode[0] == '\0')
-		memcpy(dst->barcode, src->barcode, sizeof dst->barcode);
-	if (dst->model[0] == '\0')
-		memcpy(dst->model, src->model, sizeof dst->model);
-	if (dst->firmware[0] == '\0')
-		memcpy(dst->firmware, src->firmware, sizeof dst->firmware);
-	if (!PT_HAS(dst, PTF_CYCLES) && PT_HAS(src, PTF_CYCLES))
-		PT_SET(dst, cycles, PTF_CYCLES, src->cycles);
-	if (!PT_HAS(dst, PTF_SOH) && PT_HAS(src, PTF_SOH))
-		PT_SET(dst, soh, PTF_SOH, src->soh);
-	if (!PT_HAS(dst, PTF_DESIGN_AH) && PT_HAS(src, PTF_DESIGN_AH))
-		PT_SET(dst, design_ah, PTF_DESIGN_AH, src->design_ah);
-	if (!PT_HAS(dst, PTF_FULL_AH) && PT_HAS(src, PTF_FULL_AH))
-		PT_SET(dst, full_ah, PTF_FULL_AH, src->full_ah);
-}
-
 /* Cycles it takes to read every module's cells once. */
 static int
 cycles_per_round(const struct console_priv *p)
@@ -666,29 +644,12 @@ cycles_per_round(const struct console_priv *p)
 static void
 merge_cache(struct session *s, struct pt_sample *out, struct pt_sample *cache)
 {
-	struct pt_stack *d = &out->stack;
-	const struct pt_stack *c = &cache->stack;
 	int64_t max_age = pt_cells_max_age_ms(s->cycle_ms, cycles_per_round(priv(s)));
-	int i, dropped;
+	int dropped;
 
-	if (d->model[0] == '\0')
-		memcpy(d->model, c->model, sizeof d->model);
-	if (d->barcode[0] == '\0')
-		memcpy(d->barcode, c->barcode, sizeof d->barcode);
-	if (d->firmware[0] == '\0')
-		memcpy(d->firmware, c->firmware, sizeof d->firmware);
-	if (!PT_HAS(d, PTF_CYCLES) && PT_HAS(c, PTF_CYCLES))
-		PT_SET(d, cycles, PTF_CYCLES, c->cycles);
-	if (!PT_HAS(d, PTF_SOH) && PT_HAS(c, PTF_SOH))
-		PT_SET(d, soh, PTF_SOH, c->soh);
-	for (i = 0; i < out->n_modules; i++) {
-		struct pt_module *m = &out->modules[i];
-		const struct pt_module *cm =
-		    pt_sample_find_module((struct pt_sample *)cache, m->id);
-
-		if (cm != NULL)
-			merge_module(m, cm);
-	}
+	/* Identity and slow data survive between polls (they are read once
+	 * an hour, or interleaved over the first cycles). */
+	pt_sample_merge_slow(out, cache);
 	dropped = pt_sample_merge_cached(out, cache, clock_wall_ms(), max_age);
 	if (dropped > 0)
 		pt_vlog(PT_VLOG_SUMMARY, "console: cells of %d module%s older than %.1f s: "
@@ -718,7 +679,7 @@ save_cache(struct pt_sample *cache, const struct pt_sample *out)
 		f->n_cells = 0;
 		f->cells_ms = 0;
 		if (old != NULL)
-			merge_module(f, old);
+			pt_module_merge_slow(f, old);
 		if (m->cells_ms != 0)
 			pt_module_copy_cells(fresh, f, out, m);
 		else if (old != NULL && old->cells_ms != 0)

@@ -664,43 +664,6 @@ poll_slow(struct session *s)
 	return 0;
 }
 
-/* Identity and limits from the cache into this sample's modules. */
-static void
-apply_cache(struct rs485_priv *p, struct pt_sample *out)
-{
-	const struct pt_sample *c = &p->cache;
-	int i;
-
-	if (!p->have_cache)
-		return;
-	if (c->stack.model[0] != '\0')
-		memcpy(out->stack.model, c->stack.model, sizeof out->stack.model);
-	if (c->stack.firmware[0] != '\0')
-		memcpy(out->stack.firmware, c->stack.firmware, sizeof out->stack.firmware);
-	for (i = 0; i < c->n_modules; i++) {
-		const struct pt_module *from = &c->modules[i];
-		struct pt_module *to = pt_sample_find_module(out, from->id);
-		const uint32_t limits = PTF_CHARGE_LIMIT | PTF_DISCHARGE_LIMIT | PTF_CHARGE_VOLTAGE;
-
-		if (to == NULL)
-			continue;
-		if (from->barcode[0] != '\0')
-			memcpy(to->barcode, from->barcode, sizeof to->barcode);
-		if (from->firmware[0] != '\0')
-			memcpy(to->firmware, from->firmware, sizeof to->firmware);
-		if (from->model[0] != '\0')
-			memcpy(to->model, from->model, sizeof to->model);
-		/* The BMS's limits follow its state: not for a pack that did
-		 * not answer this cycle (its identity above still holds). */
-		if (!PT_HAS(to, PTF_VOLTAGE))
-			continue;
-		to->charge_limit = from->charge_limit;
-		to->discharge_limit = from->discharge_limit;
-		to->charge_voltage = from->charge_voltage;
-		to->valid |= from->valid & limits;
-	}
-}
-
 /* The cycle as measured: from the start of one poll to the next, never
  * less than the configured interval (the freshness rule's cycle_ms). */
 static int64_t
@@ -816,7 +779,10 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 			return rc;
 		snprintf(s->error, sizeof s->error, "%s", keep);
 	}
-	apply_cache(p, out);
+	/* Identity and limits from the slow reads (the limits only for a
+	 * pack that answered this cycle). */
+	if (p->have_cache)
+		pt_sample_merge_slow(out, &p->cache);
 	s->cycle_ms = cycle_ms;
 	snprintf(was, sizeof was, "%s", s->note);
 	snprintf(s->note, sizeof s->note, "%s", p->found_note);
