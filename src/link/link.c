@@ -637,28 +637,35 @@ link_fd_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 	const char *p = buf;
+	/* A command fits the output buffer nearly always: write at once,
+	 * and wait for room only when there was none. */
+	bool full = false;
 
 	while (len > 0) {
-		struct pollfd pf = { .fd = l->fd, .events = POLLOUT };
 		ssize_t n;
-		int rc = poll(&pf, 1, ms_left(deadline));
 
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0) {
-			link_seterr(l, "%s: poll: %s", l->spec, strerror(errno));
-			return PT_ERR_IO;
-		}
-		if (rc == 0) {
-			link_seterr(l, "%s: write timed out (nobody reading: flow "
-			    "control, wrong port or a stalled gateway?)", l->spec);
-			return PT_ERR_TIMEOUT;
+		if (full) {
+			struct pollfd pf = { .fd = l->fd, .events = POLLOUT };
+			int rc = poll(&pf, 1, ms_left(deadline));
+
+			if (rc < 0 && errno == EINTR)
+				continue;
+			if (rc < 0) {
+				link_seterr(l, "%s: poll: %s", l->spec, strerror(errno));
+				return PT_ERR_IO;
+			}
+			if (rc == 0) {
+				link_seterr(l, "%s: write timed out (nobody reading: flow "
+				    "control, wrong port or a stalled gateway?)", l->spec);
+				return PT_ERR_TIMEOUT;
+			}
 		}
 		/* MSG_NOSIGNAL: a dropped gateway is an error, not SIGPIPE. */
 		if (l->ops == &link_tcp_ops)
 			n = send(l->fd, p, len, MSG_NOSIGNAL);
 		else
 			n = write(l->fd, p, len);
+		full = n < 0 && errno == EAGAIN;
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
