@@ -24,6 +24,7 @@ config_defaults(struct pt_config *c)
 	memset(c, 0, sizeof *c);
 	strcpy(c->protocol, "auto");
 	strcpy(c->dialect, "auto");
+	c->rs485_gap_ms = -1;
 	c->interval_s = 2.0;
 	strcpy(c->eol, "\n");
 	c->replay_speed = 1.0;
@@ -233,6 +234,15 @@ set_core(struct pt_config *c, const char *key, const char *value, char *err, siz
 		if (parse_groups(value, &c->rs485_groups) != 0)
 			return bad(err, errsize, key, value,
 			    "is not a list of Pylontech groups 0-7 (e.g. 0,1 or 0-3) or auto");
+		return 0;
+	}
+	if (strcmp(key, "RS485_GAP_MS") == 0) {
+		if (strcasecmp(value, "auto") == 0)
+			n = -1;
+		else if (parse_int(value, 0, 2000, &n) != 0)
+			return bad(err, errsize, key, value,
+			    "is not a gap in milliseconds (0 to 2000) or auto");
+		c->rs485_gap_ms = (int)n;
 		return 0;
 	}
 	if (strcmp(key, "INTERVAL") == 0 || strcmp(key, "POLL_INTERVAL") == 0) {

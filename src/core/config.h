@@ -53,6 +53,7 @@ struct pt_config {
 	char	protocol[8];		/* auto, lv, hv, sc0500, rs485 */
 	char	dialect[12];		/* rs485: auto, pylontech, pace, seplos */
 	unsigned rs485_groups;		/* RS485_GROUPS: bit g = Pylontech group g; 0 = auto */
+	int	rs485_gap_ms;		/* RS485_GAP_MS: quiet before a request; -1 = auto */
 	double	interval_s;		/* 2 */
 	char	eol[4];			/* command terminator: "\n" default */
 	char	barcode[64];		/* BMS_BARCODE (SC0500 debug mode) */

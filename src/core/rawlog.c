@@ -53,24 +53,41 @@ start_line(struct rawlog *r, char dir, int64_t now_ms)
 	return l;
 }
 
-/* Append escaped text `e` (whole escapes only) to the open line of dir,
- * starting new lines as the old ones fill up. */
-static void
-append(struct rawlog *r, char dir, const char *e, size_t n, int64_t now_ms)
+/* The line text goes on: the newest when it is open for `dir`, else a
+ * new one. */
+static struct rawlog_line *
+line_for(struct rawlog *r, char dir, int64_t now_ms)
 {
 	struct rawlog_line *l = r->count > 0 && r->open ? newest(r) : NULL;
-	size_t have;
 
-	if (l == NULL || l->dir != dir || l->user != r->user)
+	if (l == NULL || l->dir != dir || l->user != r->user) {
 		l = start_line(r, dir, now_ms);
-	have = strlen(l->text);
-	if (have + n >= RAWLOG_LINE_MAX) {
-		l = start_line(r, dir, now_ms);
-		have = 0;
+		r->open_len = 0;
+		r->open = true;
 	}
-	memcpy(l->text + have, e, n);
-	l->text[have + n] = '\0';
-	r->open = true;
+	return l;
+}
+
+/* Append escaped text `e` to the open line of dir, starting new lines as
+ * the old ones fill up; an escape (`whole`) is never split. */
+static void
+append(struct rawlog *r, char dir, const char *e, size_t n, bool whole, int64_t now_ms)
+{
+	while (n > 0) {
+		struct rawlog_line *l = line_for(r, dir, now_ms);
+		size_t room = RAWLOG_LINE_MAX - 1 - r->open_len, k = n < room ? n : room;
+
+		if (k == 0 || (whole && k < n)) {
+			start_line(r, dir, now_ms);
+			r->open_len = 0;
+			continue;
+		}
+		memcpy(l->text + r->open_len, e, k);
+		r->open_len += k;
+		l->text[r->open_len] = '\0';
+		e += k;
+		n -= k;
+	}
 }
 
 void
@@ -78,15 +95,21 @@ rawlog_data(struct rawlog *r, char dir, const void *buf, size_t len, int64_t now
 {
 	const unsigned char *p = buf;
 	char e[8];
-	size_t i, n;
+	size_t i = 0, n;
 
 	if (r->lines == NULL)
 		return;
 	pthread_mutex_lock(&r->lock);
-	for (i = 0; i < len; i++) {
+	while (i < len) {
+		/* Runs of plain text in one copy, the escapes one by one. */
+		if ((n = link_rec_plain(p + i, len - i)) > 0) {
+			append(r, dir, (const char *)p + i, n, false, now_ms);
+			i += n;
+			continue;
+		}
 		n = link_rec_escape(p + i, 1, e, sizeof e);
-		append(r, dir, e, n, now_ms);
-		if (p[i] == '\n')
+		append(r, dir, e, n, true, now_ms);
+		if (p[i++] == '\n')
 			r->open = false;	/* the next byte starts a line */
 	}
 	r->seq++;

@@ -32,6 +32,7 @@ struct rawlog {
 	struct rawlog_line	*lines;		/* RAWLOG_LINES, a ring */
 	size_t			head, count;	/* next slot, lines held */
 	bool			open;		/* the newest line may grow */
+	size_t			open_len;	/* its characters (no strlen per byte) */
 	uint64_t		seq;		/* bumped by every change */
 	uint64_t		dropped;	/* lines that fell off the ring */
 	bool			user;		/* chunks now belong to a typed command */

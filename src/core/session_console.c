@@ -50,6 +50,13 @@
  * many pages or once this much arrived: the bound is said. */
 #define REC_PAGES_MAX	64
 #define REC_BYTES_MAX	(24 * 1024)
+/* Answer sizes remembered for pacing the reads (expect_bytes()): every
+ * command line of a records round, with room to spare. */
+#define EXPECT_MAX	(REC_MAX + 16)
+/* The end of an answer is read chunk by chunk as it comes, so its prompt
+ * is seen at once even when it is a little shorter than the last one:
+ * this many bytes, and a 256th of the answer. */
+#define PACE_TAIL	16
 
 /* The 1200-baud wake frame of docs/console.md §1.1 (an RS232 protocol frame
  * that only switches the console on; it changes no battery setting). */
@@ -85,6 +92,11 @@ struct console_priv {
 	size_t			ans_bytes;
 	int64_t			ans_ms;
 	bool			verdict_later;		/* run() says it after parsing */
+	/* The size of the last answer to each command line ("bat 3"), for
+	 * link_read_paced(): most of the next one is on its way once it
+	 * starts.  An answer that stopped at a pager waits for us: 0. */
+	struct { char line[24]; size_t bytes; } expect[EXPECT_MAX];
+	int			n_expect, expect_next;
 };
 
 static struct console_priv *
@@ -167,16 +179,18 @@ send_line(struct session *s, const char *text)
 	return rc;
 }
 
-/* Read what arrives within `wait_ms`; returns bytes read or a pt_err. */
+/* Read what arrives within `wait_ms`, after waiting for the line to carry
+ * `want` bytes when it is paced (link_read_paced); returns bytes read or
+ * a pt_err. */
 static ssize_t
-read_more(struct session *s, int wait_ms)
+read_more(struct session *s, int wait_ms, size_t want)
 {
 	struct console_priv *p = priv(s);
 	ssize_t n;
 
 	if (p->len >= BUF_MAX)
 		return PT_ERR_PARSE;
-	n = link_read(s->link, p->buf + p->len, BUF_MAX - p->len, wait_ms);
+	n = link_read_paced(s->link, p->buf + p->len, BUF_MAX - p->len, wait_ms, want);
 	if (n > 0)
 		p->len += (size_t)n;
 	else if (n < 0)
@@ -202,7 +216,7 @@ probe_prompt(struct session *s)
 	start = clock_mono_ms();
 	end = start + PROMPT_WAIT_MS;
 	while (clock_mono_ms() < end && !stopped(s)) {
-		ssize_t n = read_more(s, READ_STEP_MS);
+		ssize_t n = read_more(s, READ_STEP_MS, 0);
 		if (n < 0)
 			return (int)n;
 		p->ans_bytes += (size_t)n;
@@ -248,6 +262,56 @@ echo_matches(const char *buf, const struct console_frame *fr, const char *name)
 	return ct_eq(tok[0], name);
 }
 
+/* The size of the last answer to `line`, else to the same command with
+ * another argument ("bat 2" for "bat 3"); 0 when unknown. */
+static size_t
+expect_bytes(const struct console_priv *p, const char *line)
+{
+	size_t name = strcspn(line, " "), guess = 0;
+	int i;
+
+	for (i = 0; i < p->n_expect; i++) {
+		const char *e = p->expect[i].line;
+
+		if (strcmp(e, line) == 0)
+			return p->expect[i].bytes;
+		if (guess == 0 && strncmp(e, line, name) == 0 && (e[name] == ' ' ||
+		    e[name] == '\0'))
+			guess = p->expect[i].bytes;
+	}
+	return guess;
+}
+
+static void
+expect_remember(struct console_priv *p, const char *line, size_t bytes)
+{
+	int i;
+
+	for (i = 0; i < p->n_expect; i++)
+		if (strcmp(p->expect[i].line, line) == 0)
+			break;
+	if (i == p->n_expect) {
+		if (p->n_expect < EXPECT_MAX)
+			p->n_expect++;
+		else {
+			i = p->expect_next;	/* full: the oldest entry goes */
+			p->expect_next = (p->expect_next + 1) % EXPECT_MAX;
+		}
+		snprintf(p->expect[i].line, sizeof p->expect[i].line, "%s", line);
+	}
+	p->expect[i].bytes = bytes;
+}
+
+/* Bytes of this answer the line is still to carry before its tail, which
+ * is read as it comes (PACE_TAIL): 0 when that is all that is left. */
+static size_t
+pace_want(size_t expected, size_t got)
+{
+	size_t tail = PACE_TAIL + expected / 256;
+
+	return expected > got + tail ? expected - got - tail : 0;
+}
+
 /*
  * One command, one answer.  On return 0 fr describes a complete answer in
  * p->buf; PT_ERR_DEVICE: the device refused (s->error has its words).
@@ -259,8 +323,9 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 	struct console_priv *p = priv(s);
 	char line[96];
 	int64_t start, last;
-	size_t pager_done = 0;
+	size_t pager_done = 0, expected, scanned = 0;
 	int rc, pages = 0;
+	bool paged = false;	/* the device waited for us at a pager */
 
 	p->pager_cut = false;
 	if (cmd == NULL || (!cmd->read_only && !allow_write))
@@ -284,14 +349,15 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 		say_answer(s, "not sent", s->error);
 		return rc;
 	}
+	expected = expect_bytes(p, line);
 	start = last = clock_mono_ms();
 	for (;;) {
-		enum console_frame_state st;
+		enum console_frame_state st = CF_INCOMPLETE;
 		ssize_t n;
 
 		if (stopped(s))
 			return session_fail(s, PT_ERR_CLOSED, "%s", "stopped");
-		n = read_more(s, READ_STEP_MS);
+		n = read_more(s, READ_STEP_MS, pace_want(expected, p->ans_bytes));
 		p->ans_ms = clock_mono_ms() - start;
 		if (n < 0) {
 			if (n == PT_ERR_PARSE) {
@@ -307,12 +373,18 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			p->ans_bytes += (size_t)n;
 			progress(s, NULL, line, p->ans_bytes);
 		}
-		st = console_frame(p->buf, p->len, fr);
+		/* The verdict was "incomplete" up to `scanned`: only new bytes
+		 * with a prompt or a pager in them can change it. */
+		if (console_frame_may_change(p->buf, p->len, scanned))
+			st = console_frame(p->buf, p->len, fr);
+		scanned = p->len;
 		if (st == CF_PAGER && fr->pager_end > pager_done && p->pager_bounded &&
 		    (++pages > REC_PAGES_MAX || p->len > REC_BYTES_MAX)) {
 			/* "other key to exit": the device ends the answer here. */
 			pager_done = fr->pager_end;
 			p->pager_cut = true;
+			paged = true;
+			expected = 0;
 			pt_vlog(PT_VLOG_SUMMARY, "console: sent 'q' (the answer to '%s' reached "
 			    "its bound of %d pages / %d KiB)", line, REC_PAGES_MAX,
 			    REC_BYTES_MAX / 1024);
@@ -320,6 +392,8 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 				return session_fail(s, PT_ERR_IO, "%s", link_error(s->link));
 		} else if (st == CF_PAGER && fr->pager_end > pager_done) {
 			pager_done = fr->pager_end;
+			paged = true;
+			expected = 0;
 			pt_vlog(PT_VLOG_SUMMARY, "console: sent CR (the pager of '%s' asks to "
 			    "continue)", line);
 			if (link_write(s->link, "\r", 1, 1000) != 0)
@@ -330,9 +404,11 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			memmove(p->buf, p->buf + fr->consumed, p->len - fr->consumed);
 			p->len -= fr->consumed;
 			pager_done = 0;
+			scanned = 0;
 			continue;
 		} else if (st == CF_OK) {
 			p->prompt = fr->prompt;
+			expect_remember(p, line, paged ? 0 : p->ans_bytes);
 			if (!p->verdict_later)
 				say_answer(s, "ok", NULL);
 			return 0;
@@ -346,6 +422,7 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			struct ct_span f = { p->buf + fr->fail_off, fr->fail_len };
 
 			p->prompt = fr->prompt;
+			expect_remember(p, line, paged ? 0 : p->ans_bytes);
 			ct_copy(why, sizeof why, f);
 			s->counters.device_errors++;
 			snprintf(s->error, sizeof s->error, "'%s' failed: %s", line, why);
@@ -553,28 +630,6 @@ enter_debug(struct session *s)
 	return 0;
 }
 
-/* Identity and slow data survive between polls (they are read once an
- * hour, or interleaved over the first cycles); they are about the module
- * with the same id, whatever the order of the answers. */
-static void
-merge_module(struct pt_module *dst, const struct pt_module *src)
-{
-	if (dst->barcode[0] == '\0')
-		memcpy(dst->barcode, src->barcode, sizeof dst->barcode);
-	if (dst->model[0] == '\0')
-		memcpy(dst->model, src->model, sizeof dst->model);
-	if (dst->firmware[0] == '\0')
-		memcpy(dst->firmware, src->firmware, sizeof dst->firmware);
-	if (!PT_HAS(dst, PTF_CYCLES) && PT_HAS(src, PTF_CYCLES))
-		PT_SET(dst, cycles, PTF_CYCLES, src->cycles);
-	if (!PT_HAS(dst, PTF_SOH) && PT_HAS(src, PTF_SOH))
-		PT_SET(dst, soh, PTF_SOH, src->soh);
-	if (!PT_HAS(dst, PTF_DESIGN_AH) && PT_HAS(src, PTF_DESIGN_AH))
-		PT_SET(dst, design_ah, PTF_DESIGN_AH, src->design_ah);
-	if (!PT_HAS(dst, PTF_FULL_AH) && PT_HAS(src, PTF_FULL_AH))
-		PT_SET(dst, full_ah, PTF_FULL_AH, src->full_ah);
-}
-
 /* Cycles it takes to read every module's cells once. */
 static int
 cycles_per_round(const struct console_priv *p)
@@ -590,29 +645,12 @@ cycles_per_round(const struct console_priv *p)
 static void
 merge_cache(struct session *s, struct pt_sample *out, struct pt_sample *cache)
 {
-	struct pt_stack *d = &out->stack;
-	const struct pt_stack *c = &cache->stack;
 	int64_t max_age = pt_cells_max_age_ms(s->cycle_ms, cycles_per_round(priv(s)));
-	int i, dropped;
+	int dropped;
 
-	if (d->model[0] == '\0')
-		memcpy(d->model, c->model, sizeof d->model);
-	if (d->barcode[0] == '\0')
-		memcpy(d->barcode, c->barcode, sizeof d->barcode);
-	if (d->firmware[0] == '\0')
-		memcpy(d->firmware, c->firmware, sizeof d->firmware);
-	if (!PT_HAS(d, PTF_CYCLES) && PT_HAS(c, PTF_CYCLES))
-		PT_SET(d, cycles, PTF_CYCLES, c->cycles);
-	if (!PT_HAS(d, PTF_SOH) && PT_HAS(c, PTF_SOH))
-		PT_SET(d, soh, PTF_SOH, c->soh);
-	for (i = 0; i < out->n_modules; i++) {
-		struct pt_module *m = &out->modules[i];
-		const struct pt_module *cm =
-		    pt_sample_find_module((struct pt_sample *)cache, m->id);
-
-		if (cm != NULL)
-			merge_module(m, cm);
-	}
+	/* Identity and slow data survive between polls (they are read once
+	 * an hour, or interleaved over the first cycles). */
+	pt_sample_merge_slow(out, cache);
 	dropped = pt_sample_merge_cached(out, cache, clock_wall_ms(), max_age);
 	if (dropped > 0)
 		pt_vlog(PT_VLOG_SUMMARY, "console: cells of %d module%s older than %.1f s: "
@@ -639,7 +677,7 @@ save_cache(struct pt_sample *cache, struct pt_sample *fresh, const struct pt_sam
 		f->n_cells = 0;
 		f->cells_ms = 0;
 		if (old != NULL)
-			merge_module(f, old);
+			pt_module_merge_slow(f, old);
 		if (m->cells_ms != 0)
 			pt_module_copy_cells(fresh, f, out, m);
 		else if (old != NULL && old->cells_ms != 0)

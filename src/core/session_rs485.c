@@ -3,8 +3,9 @@
  *
  * Conversation rules (§1, §5, §11):
  * - one request outstanding; a reply must start and end within
- *   REPLY_MS (1.5 s, the spec's recommendation for TCP bridges); at least
- *   GAP_MS between the end of a reply and the next request; one retry;
+ *   REPLY_MS (1.5 s, the spec's recommendation for TCP bridges); a quiet
+ *   gap between the end of a reply and the next request (RS485_GAP_MS,
+ *   by default a few character times: gap_auto_ms()); one retry;
  * - replies are identified by the command sent and INFO byte 1, not by
  *   their ADR (a PACE master answers for every pack with ADR 01);
  * - a damaged reply (checksum, length) is counted in checksum_errors and
@@ -15,7 +16,7 @@
  * Serial default: 9600 baud when --baud is not given (PACE and the
  * Pylontech RS485 port with DIP 1 up); 115200 is as common (Pylontech
  * DIP 1 down): pass --baud 115200.  PYLONTOP_RS485_GAP_MS in the
- * environment changes the quiet time between requests (default 100 ms). */
+ * environment overrides RS485_GAP_MS (for tests). */
 #include "autoconfig.h"
 
 #include <stdarg.h>
@@ -33,7 +34,16 @@
 #define DEFAULT_BAUD	9600
 #define REPLY_MS	1500	/* a whole reply */
 #define PROBE_MS	700	/* discovery: a missing pack costs this */
-#define GAP_MS		100	/* quiet time between requests */
+/* The quiet time between a reply and the next request, unless
+ * RS485_GAP_MS says otherwise: this many character times at the baud (the
+ * 3.5 of Modbus RTU's frame gap, rounded up), and never under GAP_MIN_MS.
+ * Enough for the transceivers to turn the bus around; the replies come
+ * whole before a request goes out (one request outstanding), so nothing
+ * else needs the line quiet.  A fixed 100 ms made 8 packs at 9600 baud
+ * take 1.45x their wire time. */
+#define GAP_CHARS	4
+#define GAP_MIN_MS	2
+#define GAP_MAX_MS	2000
 #define DAMAGED_MS	200	/* after a damaged frame, wait this long for a good one */
 #define READ_STEP_MS	100
 #define TRIES		2	/* the request and one retry */
@@ -41,7 +51,8 @@
 #define SLOW_CIDS	4
 
 struct rs485_priv {
-	int		gap_ms;
+	int		gap_ms;			/* -1: gap_auto_ms() at identify */
+	int		gap_env_ms;		/* PYLONTOP_RS485_GAP_MS, -1 none */
 	enum rs485_dialect dl;
 	const struct rs485_dialect_info *info;
 	uint8_t		ver;			/* VER of our requests */
@@ -83,6 +94,14 @@ sleep_ms(int ms)
 
 	if (ms > 0)
 		nanosleep(&ts, NULL);
+}
+
+static int
+gap_auto_ms(int baud)
+{
+	int ms = (GAP_CHARS * 10 * 1000 + baud - 1) / baud;
+
+	return ms > GAP_MIN_MS ? ms : GAP_MIN_MS;
 }
 
 /* Bytes nobody asked for (an echo, a late reply) go before a request. */
@@ -543,6 +562,8 @@ rs485_identify(struct session *s)
 		if (link_set_baud(s->link, DEFAULT_BAUD) == 0)
 			s->link->baud = DEFAULT_BAUD;
 	}
+	p->gap_ms = p->gap_env_ms >= 0 ? p->gap_env_ms : s->cfg->rs485_gap_ms >= 0 ?
+	    s->cfg->rs485_gap_ms : gap_auto_ms(s->link->baud > 0 ? s->link->baud : DEFAULT_BAUD);
 	p->n_packs = 0;
 	p->have_cache = false;
 	pt_sample_init(&p->last, "rs485");
@@ -591,9 +612,9 @@ rs485_identify(struct session *s)
 		    p->packs[p->n_packs - 1]);
 	/* Kept for every later note: it stays true while this session lasts. */
 	snprintf(p->found_note, sizeof p->found_note, "%s", s->note);
-	pt_vlog(PT_VLOG_SUMMARY, "rs485: %s dialect, %d pack%s found in %lld ms at %d baud",
-	    p->info->name, p->n_packs, p->n_packs == 1 ? "" : "s",
-	    (long long)(clock_mono_ms() - started), s->link->baud);
+	pt_vlog(PT_VLOG_SUMMARY, "rs485: %s dialect, %d pack%s found in %lld ms at %d baud "
+	    "(%d ms between requests)", p->info->name, p->n_packs, p->n_packs == 1 ? "" : "s",
+	    (long long)(clock_mono_ms() - started), s->link->baud, p->gap_ms);
 	return 0;
 }
 
@@ -662,43 +683,6 @@ poll_slow(struct session *s)
 	}
 	p->have_cache = true;
 	return 0;
-}
-
-/* Identity and limits from the cache into this sample's modules. */
-static void
-apply_cache(struct rs485_priv *p, struct pt_sample *out)
-{
-	const struct pt_sample *c = &p->cache;
-	int i;
-
-	if (!p->have_cache)
-		return;
-	if (c->stack.model[0] != '\0')
-		memcpy(out->stack.model, c->stack.model, sizeof out->stack.model);
-	if (c->stack.firmware[0] != '\0')
-		memcpy(out->stack.firmware, c->stack.firmware, sizeof out->stack.firmware);
-	for (i = 0; i < c->n_modules; i++) {
-		const struct pt_module *from = &c->modules[i];
-		struct pt_module *to = pt_sample_find_module(out, from->id);
-		const uint32_t limits = PTF_CHARGE_LIMIT | PTF_DISCHARGE_LIMIT | PTF_CHARGE_VOLTAGE;
-
-		if (to == NULL)
-			continue;
-		if (from->barcode[0] != '\0')
-			memcpy(to->barcode, from->barcode, sizeof to->barcode);
-		if (from->firmware[0] != '\0')
-			memcpy(to->firmware, from->firmware, sizeof to->firmware);
-		if (from->model[0] != '\0')
-			memcpy(to->model, from->model, sizeof to->model);
-		/* The BMS's limits follow its state: not for a pack that did
-		 * not answer this cycle (its identity above still holds). */
-		if (!PT_HAS(to, PTF_VOLTAGE))
-			continue;
-		to->charge_limit = from->charge_limit;
-		to->discharge_limit = from->discharge_limit;
-		to->charge_voltage = from->charge_voltage;
-		to->valid |= from->valid & limits;
-	}
 }
 
 /* The cycle as measured: from the start of one poll to the next, never
@@ -816,7 +800,10 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 			return rc;
 		snprintf(s->error, sizeof s->error, "%s", keep);
 	}
-	apply_cache(p, out);
+	/* Identity and limits from the slow reads (the limits only for a
+	 * pack that answered this cycle). */
+	if (p->have_cache)
+		pt_sample_merge_slow(out, &p->cache);
 	s->cycle_ms = cycle_ms;
 	snprintf(was, sizeof was, "%s", s->note);
 	snprintf(s->note, sizeof s->note, "%s", p->found_note);
@@ -893,11 +880,13 @@ rs485_session_new(const struct pt_config *cfg, struct link *link)
 	s->cfg = cfg;
 	s->link = link;
 	set_dialect(s, RS_PYLONTECH);
-	/* Slow bridges and firmware may want more quiet between requests;
-	 * tests want none. */
+	/* Slow bridges and firmware may want more quiet between requests
+	 * (RS485_GAP_MS); tests want a fixed one. */
 	gap = getenv("PYLONTOP_RS485_GAP_MS");
-	priv(s)->gap_ms = gap != NULL && *gap != '\0' ? atoi(gap) : GAP_MS;
-	if (priv(s)->gap_ms < 0 || priv(s)->gap_ms > 2000)
-		priv(s)->gap_ms = GAP_MS;
+	priv(s)->gap_env_ms = gap != NULL && *gap != '\0' ? atoi(gap) : -1;
+	if (priv(s)->gap_env_ms > GAP_MAX_MS)
+		priv(s)->gap_env_ms = -1;
+	priv(s)->gap_ms = priv(s)->gap_env_ms >= 0 ? priv(s)->gap_env_ms :
+	    cfg->rs485_gap_ms >= 0 ? cfg->rs485_gap_ms : gap_auto_ms(DEFAULT_BAUD);
 	return s;
 }

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "link/link_record.h"
@@ -296,6 +297,9 @@ link_open(struct link *l)
 	link_close(l);
 	l->error[0] = '\0';
 	l->lost_said = 0;
+	l->tx_us = 0;
+	l->rx_since_tx = 0;
+	l->unpaced = l->paced = false;
 	l->lost_recorded = false;
 	if (is_device(l) && (rc = resolve_device(l)) != 0) {
 		pt_vlog(PT_VLOG_SUMMARY, "link: cannot open: %s", link_error(l));
@@ -336,6 +340,95 @@ vlog_failure(struct link *l, ssize_t rc, const char *what)
 		pt_vlog(PT_VLOG_SUMMARY, "link: %s failed: %s", what, link_error(l));
 }
 
+/* ---- the pace of the line --------------------------------------------- */
+
+/* Real time, not clock_mono_ms(): a replay's virtual clock does not pace
+ * a line (and a replay has none: link_wire_us() is 0 there). */
+static int64_t
+mono_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+int64_t
+link_wire_us(const struct link *l, size_t bytes)
+{
+	int baud = l->baud > 0 ? l->baud : LINK_DEFAULT_BAUD;
+
+	if (l->ops == NULL || l->ops == &link_replay_ops || l->ops == &link_remote_ops)
+		return 0;
+	/* 10 bits a byte: start, 8 data, stop. */
+	return (int64_t)bytes * 10 * 1000000 / baud;
+}
+
+/* Bytes that came faster than the baud allows since our last write (by
+ * more than an eighth and 64 bytes of slack) have no line behind them:
+ * an unpaced simulator, a socket that had them buffered.  Waiting for the
+ * line would only add latency there, until the next write. */
+#define PACE_SLACK_BYTES	64
+
+static void
+count_rx(struct link *l, size_t n)
+{
+	int64_t wire, now;
+
+	if (l->tx_us == 0 || (wire = link_wire_us(l, l->rx_since_tx + n)) == 0) {
+		l->rx_since_tx += n;
+		return;
+	}
+	now = mono_us();
+	if (l->rx_since_tx == 0) {
+		l->rx_first = n;
+		l->rx_first_us = now;
+	}
+	l->rx_last_us = now;
+	l->rx_since_tx += n;
+	if (wire > (now - l->tx_us) * 9 / 8 + link_wire_us(l, PACE_SLACK_BYTES))
+		l->unpaced = true;
+}
+
+/* At a write: did the answer before it come at the pace of the line?
+ * Its bytes after the first read must have taken (about) their wire
+ * time: a device that thinks and then pours out its answer at once (a
+ * simulator without --baud) did not.  Too few bytes after the first
+ * read to tell: the verdict before stands. */
+static void
+judge_pace(struct link *l)
+{
+	size_t rest = l->rx_since_tx - l->rx_first;
+
+	if (l->unpaced)
+		l->paced = false;
+	else if (l->rx_since_tx >= PACE_SLACK_BYTES && rest >= PACE_SLACK_BYTES)
+		l->paced = (l->rx_last_us - l->rx_first_us) * 4 >= link_wire_us(l, rest) * 3;
+}
+
+ssize_t
+link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, size_t want)
+{
+	int64_t wait;
+	struct timespec ts;
+
+	/* Before the answer's first bytes, a line paces them if it paced
+	 * the answer before; an early wake-up costs only another sleep. */
+	if (want <= 1 || l->unpaced || (l->rx_since_tx == 0 && !l->paced) ||
+	    timeout_ms <= 0 || l->fd < 0)
+		return link_read(l, buf, len, timeout_ms);
+	if ((wait = link_wire_us(l, want < LINK_PACE_MAX ? want : LINK_PACE_MAX)) == 0)
+		return link_read(l, buf, len, timeout_ms);
+	if (wait > (int64_t)timeout_ms * 1000)
+		wait = (int64_t)timeout_ms * 1000;
+	ts.tv_sec = (time_t)(wait / 1000000);
+	ts.tv_nsec = (long)(wait % 1000000) * 1000;
+	/* A signal (the user's ^C) ends the sleep early: the caller looks
+	 * at its stop flag after this read. */
+	nanosleep(&ts, NULL);
+	return link_read(l, buf, len, 0);
+}
+
 ssize_t
 link_read(struct link *l, void *buf, size_t len, int timeout_ms)
 {
@@ -358,6 +451,7 @@ link_read(struct link *l, void *buf, size_t len, int timeout_ms)
 		link_rec_event(l->rec, "timeout", ms);
 	}
 	if (n > 0) {
+		count_rx(l, (size_t)n);
 		pt_vlog_bytes("rx", buf, (size_t)n);
 		link_rec_data(l->rec, '<', buf, (size_t)n);
 		if (l->on_data != NULL)
@@ -381,6 +475,11 @@ link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 		l->on_io(l->on_io_ctx);
 	rc = l->ops->write(l, buf, len, timeout_ms);
 	if (rc == 0) {
+		/* What is read from now on is the answer to this. */
+		judge_pace(l);
+		l->tx_us = mono_us();
+		l->rx_since_tx = 0;
+		l->unpaced = false;
 		pt_vlog_bytes("tx", buf, len);
 		link_rec_data(l->rec, '>', buf, len);
 		if (l->on_data != NULL)
@@ -538,28 +637,35 @@ link_fd_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 	const char *p = buf;
+	/* A command fits the output buffer nearly always: write at once,
+	 * and wait for room only when there was none. */
+	bool full = false;
 
 	while (len > 0) {
-		struct pollfd pf = { .fd = l->fd, .events = POLLOUT };
 		ssize_t n;
-		int rc = poll(&pf, 1, ms_left(deadline));
 
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0) {
-			link_seterr(l, "%s: poll: %s", l->spec, strerror(errno));
-			return PT_ERR_IO;
-		}
-		if (rc == 0) {
-			link_seterr(l, "%s: write timed out (nobody reading: flow "
-			    "control, wrong port or a stalled gateway?)", l->spec);
-			return PT_ERR_TIMEOUT;
+		if (full) {
+			struct pollfd pf = { .fd = l->fd, .events = POLLOUT };
+			int rc = poll(&pf, 1, ms_left(deadline));
+
+			if (rc < 0 && errno == EINTR)
+				continue;
+			if (rc < 0) {
+				link_seterr(l, "%s: poll: %s", l->spec, strerror(errno));
+				return PT_ERR_IO;
+			}
+			if (rc == 0) {
+				link_seterr(l, "%s: write timed out (nobody reading: flow "
+				    "control, wrong port or a stalled gateway?)", l->spec);
+				return PT_ERR_TIMEOUT;
+			}
 		}
 		/* MSG_NOSIGNAL: a dropped gateway is an error, not SIGPIPE. */
 		if (l->ops == &link_tcp_ops)
 			n = send(l->fd, p, len, MSG_NOSIGNAL);
 		else
 			n = write(l->fd, p, len);
+		full = n < 0 && errno == EAGAIN;
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;

@@ -10,10 +10,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
 struct link;
+
+/* The speed of a serial line when none was given (the console's). */
+#define LINK_DEFAULT_BAUD	115200
+/* link_read_paced() sleeps for at most this many bytes of the line: the
+ * kernel's tty input buffer (more would wait in the driver's). */
+#define LINK_PACE_MAX		4096
 
 struct link_ops {
 	const char *kind;	/* "serial", "pty", "tcp", "replay" */
@@ -62,6 +69,22 @@ struct link {
 	 * serial: an ordinary path.  vid/pid -1: any. */
 	char	usb_serial[64];
 	int	usb_vid, usb_pid;
+	/* The pace of the line (link_read_paced): when the last write left
+	 * (monotonic µs), the bytes read since, and whether they came faster
+	 * than the baud (no line behind the link: an unpaced pty, a fast
+	 * socket).  Kept by link_write() and link_read(); link_open() clears
+	 * them. */
+	int64_t	tx_us;
+	size_t	rx_since_tx;
+	bool	unpaced;
+	/* The first read since that write (its bytes and time) and the
+	 * last one: how long the answer took to come. */
+	size_t	rx_first;
+	int64_t	rx_first_us, rx_last_us;
+	/* The answer before the last write came at the pace of the line:
+	 * the next one will too, so link_read_paced() may wait before its
+	 * first byte. */
+	bool	paced;
 };
 
 /* Parse a spec and choose the backend: "tcp://host:port", "replay:FILE",
@@ -77,6 +100,20 @@ bool	link_is_remote(const char *spec);
 int	link_open(struct link *l);
 ssize_t	link_read(struct link *l, void *buf, size_t len, int timeout_ms);
 int	link_write(struct link *l, const void *buf, size_t len, int timeout_ms);
+/* link_read() for a reader that knows at least `want` more bytes are on
+ * their way (the rest of an answer whose size it has seen before).  A
+ * line delivers them no faster than its baud, so this first sleeps until
+ * it can have carried them — at most timeout_ms, and at most the time of
+ * LINK_PACE_MAX bytes, so the system's input buffer never fills — and
+ * then takes what arrived: one wake-up for many bytes, where link_read()
+ * wakes for every chunk the line hands over.  want <= 1, a link without
+ * a line (replay, remote), bytes since the last write that came faster
+ * than its baud, or none yet when the answer before did: link_read(). */
+ssize_t	link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, size_t want);
+/* Microseconds a line at the link's baud (115200 when none was given)
+ * needs for `bytes`, 10 bits each (8N1); 0 when the link has no line of
+ * its own (replay, remote). */
+int64_t	link_wire_us(const struct link *l, size_t bytes);
 int	link_set_baud(struct link *l, int baud);
 /* Discard input until the line is quiet for `quiet_ms` (max `max_ms`). */
 int	link_drain(struct link *l, int quiet_ms, int max_ms);

@@ -81,7 +81,7 @@ pty_open(struct link *l)
 		pty_close(l);
 		return rc;
 	}
-	if ((rc = pty_set_baud(l, l->baud > 0 ? l->baud : 115200)) != 0) {
+	if ((rc = pty_set_baud(l, l->baud > 0 ? l->baud : LINK_DEFAULT_BAUD)) != 0) {
 		pty_close(l);
 		return rc;
 	}

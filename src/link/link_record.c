@@ -28,6 +28,13 @@ struct link_rec {
 	size_t		line_size;
 };
 
+/* A byte the format keeps as it is. */
+static bool
+rec_plain(unsigned char c)
+{
+	return c >= 0x20 && c <= 0x7e && c != '\\';
+}
+
 size_t
 link_rec_escape(const void *buf, size_t len, char *out, size_t outsize)
 {
@@ -43,15 +50,26 @@ link_rec_escape(const void *buf, size_t len, char *out, size_t outsize)
 		case '\n': out[o++] = '\\'; out[o++] = 'n'; break;
 		case '\t': out[o++] = '\\'; out[o++] = 't'; break;
 		default:
-			if (c < 0x20 || c > 0x7e)
-				o += (size_t)snprintf(out + o, outsize - o, "\\x%02x", c);
-			else
+			if (rec_plain(c))
 				out[o++] = (char)c;
+			else
+				o += (size_t)snprintf(out + o, outsize - o, "\\x%02x", c);
 		}
 	}
 	if (outsize > 0)
 		out[o < outsize ? o : outsize - 1] = '\0';
 	return o;
+}
+
+size_t
+link_rec_plain(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t i = 0;
+
+	while (i < len && rec_plain(p[i]))
+		i++;
+	return i;
 }
 
 static int

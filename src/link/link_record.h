@@ -47,6 +47,9 @@ const char *link_rec_error(struct link_rec *r);
 /* The escaping of the format: \\ \r \n \t and \xNN for other bytes below
  * 0x20 or above 0x7e.  Returns the length written (without the NUL). */
 size_t	link_rec_escape(const void *buf, size_t len, char *out, size_t outsize);
+/* How many bytes from the start of buf that escaping leaves as they are
+ * (printable, not a backslash): a reader can copy them in one go. */
+size_t	link_rec_plain(const void *buf, size_t len);
 /* The reverse; returns the byte count, or -1 on a bad escape. */
 long	link_rec_unescape(const char *text, size_t len, char *out, size_t outsize);
 

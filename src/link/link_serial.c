@@ -92,7 +92,7 @@ serial_configure(struct link *l, struct sp_port *port)
 {
 	enum sp_return rc;
 
-	if ((rc = sp_set_baudrate(port, l->baud > 0 ? l->baud : 115200)) != SP_OK)
+	if ((rc = sp_set_baudrate(port, l->baud > 0 ? l->baud : LINK_DEFAULT_BAUD)) != SP_OK)
 		return sp_fail(l, rc, "cannot set the baud rate");
 	if ((rc = sp_set_bits(port, 8)) != SP_OK ||
 	    (rc = sp_set_parity(port, SP_PARITY_NONE)) != SP_OK ||

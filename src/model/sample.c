@@ -353,3 +353,55 @@ pt_sample_merge_cached(struct pt_sample *out, struct pt_sample *cache, int64_t n
 	}
 	return dropped;
 }
+
+/* A string field that `dst` lacks, from `src`. */
+#define MERGE_TEXT(dst, src, f) do {						\
+	if ((dst)->f[0] == '\0')							\
+		memcpy((dst)->f, (src)->f, sizeof (dst)->f);			\
+} while (0)
+/* A value that `dst` lacks (its validity bit), from `src` when known. */
+#define MERGE_VALUE(dst, src, f, bit) do {					\
+	if (!PT_HAS(dst, bit) && PT_HAS(src, bit))				\
+		PT_SET(dst, f, bit, (src)->f);					\
+} while (0)
+
+void
+pt_module_merge_slow(struct pt_module *dst, const struct pt_module *src)
+{
+	MERGE_TEXT(dst, src, barcode);
+	MERGE_TEXT(dst, src, model);
+	MERGE_TEXT(dst, src, firmware);
+	MERGE_VALUE(dst, src, cycles, PTF_CYCLES);
+	MERGE_VALUE(dst, src, soh, PTF_SOH);
+	MERGE_VALUE(dst, src, design_ah, PTF_DESIGN_AH);
+	MERGE_VALUE(dst, src, full_ah, PTF_FULL_AH);
+	/* The limits are the BMS's answer to its state: not for a module
+	 * that did not answer this cycle (its identity above still holds). */
+	if (!PT_HAS(dst, PTF_VOLTAGE))
+		return;
+	MERGE_VALUE(dst, src, charge_limit, PTF_CHARGE_LIMIT);
+	MERGE_VALUE(dst, src, discharge_limit, PTF_DISCHARGE_LIMIT);
+	MERGE_VALUE(dst, src, charge_voltage, PTF_CHARGE_VOLTAGE);
+}
+
+void
+pt_sample_merge_slow(struct pt_sample *out, const struct pt_sample *slow)
+{
+	struct pt_stack *d = &out->stack;
+	const struct pt_stack *c = &slow->stack;
+	int i;
+
+	MERGE_TEXT(d, c, model);
+	MERGE_TEXT(d, c, barcode);
+	MERGE_TEXT(d, c, firmware);
+	MERGE_VALUE(d, c, cycles, PTF_CYCLES);
+	MERGE_VALUE(d, c, soh, PTF_SOH);
+	for (i = 0; i < out->n_modules; i++) {
+		struct pt_module *m = &out->modules[i];
+		const struct pt_module *sm = pt_sample_find_module((struct pt_sample *)slow,
+		    m->id);
+
+		if (sm != NULL)
+			pt_module_merge_slow(m, sm);
+	}
+}

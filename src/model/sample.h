@@ -225,6 +225,19 @@ double	pt_module_cells_age_s(const struct pt_sample *s, const struct pt_module *
 int	pt_sample_merge_cached(struct pt_sample *out, struct pt_sample *cache,
 	    int64_t now_ms, int64_t max_age_ms);
 
+/* Slow data — identity, counters and limits, read at start and hourly or
+ * interleaved over cycles — kept from an earlier read (`slow`) into what
+ * `out` lacks: empty strings and values without their validity bit; what
+ * `out` has is never overwritten.  Modules go by id, not position.
+ *   stack:  model, barcode, firmware, cycles, SOH;
+ *   module: barcode, model, firmware, cycles, SOH, design and full Ah,
+ *           and the BMS's charge/discharge limits and charge voltage —
+ *           these follow its state, so only into a module that answered
+ *           this cycle (PTF_VOLTAGE).
+ * One module: pt_module_merge_slow(). */
+void	pt_sample_merge_slow(struct pt_sample *out, const struct pt_sample *slow);
+void	pt_module_merge_slow(struct pt_module *dst, const struct pt_module *src);
+
 /* True when a status word means "all is well" ("Normal", "Idle" ...). */
 bool	pt_status_is_normal(const char *word);
 

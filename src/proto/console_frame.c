@@ -353,3 +353,17 @@ console_frame(const char *buf, size_t len, struct console_frame *fr)
 	classify(buf, at, fr);
 	return fr->state;
 }
+
+bool
+console_frame_may_change(const char *buf, size_t len, size_t from)
+{
+	/* A pager text may have begun in the bytes scanned before. */
+	size_t back = sizeof pager_text - 2;
+
+	if (from >= len)
+		return false;
+	if (memchr(buf + from, '>', len - from) != NULL)
+		return true;
+	from = from > back ? from - back : 0;
+	return find(buf + from, len - from, pager_text) != NULL;
+}

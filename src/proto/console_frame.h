@@ -48,6 +48,13 @@ struct console_frame {
 /* Classify `buf[0..len)`.  Returns fr->state. */
 enum console_frame_state console_frame(const char *buf, size_t len, struct console_frame *fr);
 
+/* After console_frame() said CF_INCOMPLETE for buf[0..from), can the
+ * bytes from `from` on change its verdict?  Only a prompt (they all end
+ * in '>') or a pager line can end an answer, so a reader that calls
+ * console_frame() only when this says so looks at each byte of a long
+ * answer about once, not at every chunk the line delivers. */
+bool	console_frame_may_change(const char *buf, size_t len, size_t from);
+
 /* Position of the last prompt at the very end of buf (ignoring trailing
  * blanks), or CP_NONE.  Used to detect the prompt when waking a console. */
 enum console_prompt console_prompt_at_end(const char *buf, size_t len);
