@@ -18,7 +18,7 @@
 #include "core/config.h"
 #include "core/health.h"
 #include "core/history.h"
-#include "core/stats.h"
+#include "link/link_stats.h"
 #include "model/records.h"
 #include "sink/sink.h"
 

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/stats.h"
+#include "link/link_stats.h"
 #include "model/sample.h"
 
 #define MQ_TOPIC_LEN	256

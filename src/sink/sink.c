@@ -1,4 +1,4 @@
-/* sink.c — names for sink and link states. */
+/* sink.c — names of the sink states. */
 #include "sink/sink.h"
 
 const char *
@@ -9,20 +9,6 @@ sink_state_name(enum sink_state s)
 	case SINK_OK: return "on";
 	case SINK_CONNECTING: return "connecting";
 	case SINK_ERROR: return "error";
-	}
-	return "?";
-}
-
-const char *
-link_state_name(enum link_state s)
-{
-	switch (s) {
-	case LINK_IDLE: return "idle";
-	case LINK_CONNECTING: return "connecting";
-	case LINK_IDENTIFYING: return "identifying";
-	case LINK_POLLING: return "polling";
-	case LINK_WAITING: return "reconnecting";
-	case LINK_STOPPED: return "stopped";
 	}
 	return "?";
 }

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/stats.h"
+#include "link/link_stats.h"
 #include "model/sample.h"
 
 enum sink_state {
