@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
+#include "sink/mqtt_config.h"
 #include "sink/sink.h"
 
 struct mqtt_sink;

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "sink/mqtt_config.h"
 #include "link/link_stats.h"
 #include "model/sample.h"
 
