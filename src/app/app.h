@@ -55,6 +55,15 @@ int	app_interactive(const struct app_options *o);
 int	app_demo(struct app_options *o, const char *argv0, enum demo_run run);
 
 struct monitor;
+struct sink;
+/* The sinks the config asks for (CSV always, MQTT when a broker is
+ * configured and this is no remote view), into out[0..max), max at least
+ * APP_SINKS_MAX; *n of them.  0, or < 0 with err set (none left over). */
+#define APP_SINKS_MAX	2
+int	app_make_sinks(const struct pt_config *c, struct sink *out, size_t max, size_t *n,
+	    char *err, size_t errsize);
+/* Free sinks that no monitor took. */
+void	app_free_sinks(struct sink *s, size_t n);
 /* Signals, monitor and acquisition thread started; NULL with *rc set. */
 struct monitor *app_start_monitor(const struct app_options *o, int *rc);
 /* Stop the metrics server (--metrics), then monitor_free(). */

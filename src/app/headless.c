@@ -16,7 +16,7 @@
 
 #include "app/app.h"
 #include "core/monitor.h"
-#include "sink/metrics.h"
+#include "export/metrics.h"
 #include "util/signals.h"
 
 /* The /metrics server of the one monitor a process runs (--metrics). */
@@ -33,13 +33,13 @@ report_state(struct monitor *m, struct link_stats *prev, struct sink_status *pcs
 	if (strcmp(ls.message, prev->message) != 0 && ls.message[0] != '\0')
 		fprintf(stderr, "pylontop: %s\n", ls.message);
 	*prev = ls;
-	monitor_csv_status(m, &st);
+	monitor_sink_status(m, SINK_CSV, &st);
 	if (st.state != pcsv->state || strcmp(st.text, pcsv->text) != 0)
 		if (st.state != SINK_OFF || pcsv->state != SINK_OFF)
 			fprintf(stderr, "pylontop: csv: %s\n", st.text);
 	*pcsv = st;
-	if (monitor_has_mqtt(m)) {
-		monitor_mqtt_status(m, &st);
+	if (monitor_has_sink(m, SINK_MQTT)) {
+		monitor_sink_status(m, SINK_MQTT, &st);
 		if (st.state != pmqtt->state || strcmp(st.text, pmqtt->text) != 0)
 			fprintf(stderr, "pylontop: mqtt: %s\n", st.text);
 		*pmqtt = st;
@@ -69,7 +69,7 @@ csv_exit_status(struct monitor *m, int rc)
 {
 	struct sink_status st;
 
-	monitor_csv_status(m, &st);
+	monitor_sink_status(m, SINK_CSV, &st);
 	if (st.dropped == 0)
 		return rc;
 	fprintf(stderr, "pylontop: csv: %s (%llu written); exit status 1\n", st.text,
@@ -214,10 +214,13 @@ struct monitor *
 app_start_monitor(const struct app_options *o, int *rc)
 {
 	struct monitor *m;
+	struct sink sinks[APP_SINKS_MAX];
+	size_t n;
 	char err[300];
 
 	sig_install();
-	if ((m = monitor_new(&o->cfg, err, sizeof err)) == NULL) {
+	if (app_make_sinks(&o->cfg, sinks, APP_SINKS_MAX, &n, err, sizeof err) != 0 ||
+	    (m = monitor_new(&o->cfg, sinks, n, err, sizeof err)) == NULL) {
 		fprintf(stderr, "pylontop: %s\n", err);
 		*rc = EXIT_USAGE;
 		return NULL;
