@@ -34,6 +34,12 @@ usage(FILE *f)
 "                        serial port, pty, serial-to-Ethernet gateway, or the USB\n"
 "                        adapter with that serial number (SERIAL_PORT);\n"
 "                        replay:FILE plays a --record file or a terminal log back\n"
+"      --name NAME       name the stack of the -d before it.  Each -d adds a\n"
+"                        stack (up to 8; own thread, history, alarms); with\n"
+"                        several, files (CSV, --record, HEALTH_STATE_FILE) get\n"
+"                        -NAME before the extension and each stack is its own\n"
+"                        MQTT device (DEVICE_UNIQUE_ID-NAME, else NAME); in the\n"
+"                        UI, S shows the next stack\n"
 "  -d mqtt[s]://BROKER[:PORT]/PREFIX/STACK\n"
 "                        remote view: the states another pylontop publishes\n"
 "                        there (read-only; TLS and user from the MQTT settings)\n"
@@ -135,11 +141,12 @@ enum {
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
 	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORD, OPT_REPLAY_SPEED, OPT_METRICS,
-	OPT_RECORDS, OPT_LIST_REMOTE,
+	OPT_RECORDS, OPT_LIST_REMOTE, OPT_NAME,
 };
 
 static const struct option longopts[] = {
 	{ "device", required_argument, NULL, 'd' },
+	{ "name", required_argument, NULL, OPT_NAME },
 	{ "baud", required_argument, NULL, 'b' },
 	{ "protocol", required_argument, NULL, 'p' },
 	{ "dialect", required_argument, NULL, OPT_DIALECT },
@@ -234,6 +241,33 @@ set_key(struct app_options *o, const char *opt, const char *key, const char *val
 	return 0;
 }
 
+/* -d: the device of a new stack (several -d: several stacks, app/stacks.c). */
+static int
+add_stack(struct app_options *o, const char *dev)
+{
+	int rc = set_key(o, "--device", "SERIAL_PORT", dev);
+
+	if (rc != 0)
+		return rc;
+	if (o->n_stacks == APP_STACKS_MAX)
+		return die_usage("-d: at most %s stacks in one instance", "8");
+	snprintf(o->stacks[o->n_stacks++].device, sizeof o->stacks[0].device, "%s", dev);
+	return 0;
+}
+
+/* --name: names the stack of the -d before it. */
+static int
+name_stack(struct app_options *o, const char *name)
+{
+	if (o->n_stacks == 0)
+		return die_usage("--name '%s' goes after the -d of the stack it names", name);
+	snprintf(o->stacks[o->n_stacks - 1].name, sizeof o->stacks[0].name, "%.*s",
+	    (int)sizeof o->stacks[0].name - 1, name);
+	if (strlen(name) >= sizeof o->stacks[0].name)
+		return die_usage("--name '%s': at most 31 characters", name);
+	return 0;
+}
+
 /* First pass: only -c, so the file is read before options override it. */
 static int
 load_config(int argc, char **argv, struct app_options *o, struct origins *org)
@@ -306,7 +340,8 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 	opterr = 0;
 	while (rc == 0 && (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': rc = set_key(o, "--device", "SERIAL_PORT", optarg); break;
+		case 'd': rc = add_stack(o, optarg); break;
+		case OPT_NAME: rc = name_stack(o, optarg); break;
 		case 'b': rc = set_key(o, "--baud", "BAUD", optarg); break;
 		case 'p': rc = set_key(o, "--protocol", "PROTOCOL", optarg); break;
 		case OPT_DIALECT: rc = set_key(o, "--dialect", "DIALECT", optarg); break;
@@ -418,7 +453,27 @@ check_modes(const struct modes *md, const struct app_options *o)
 	if (o->count > 0 && md->once)
 		return die_usage("%s is for --headless and --demo; --once reads one sample",
 		    "--count");
+	if (o->n_stacks > 1 && (md->once || md->records || md->report || md->probe ||
+	    md->decode || md->demo || md->list || md->list_remote != NULL))
+		return die_usage("several stacks (-d given %s times) go with the UI or "
+		    "--headless only; give one -d for the other modes",
+		    o->n_stacks == 2 ? "2" : "3 or more");
+	if (o->n_stacks > 1 && (o->format_set || o->count > 0))
+		return die_usage("%s: with several stacks --headless prints no samples; "
+		    "read each stack's CSV file", o->format_set ? "--format" : "--count");
 	return 0;
+}
+
+/* The stacks' names and what several stacks cannot share. */
+static int
+check_stacks(struct app_options *o)
+{
+	char err[300];
+
+	if (app_stacks_check(o, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "pylontop: %s; try 'pylontop --help'\n", err);
+	return EXIT_USAGE;
 }
 /* Secrets may come from the environment or a systemd credential too
  * (never from argv).  The credential (LoadCredential=mqtt_password:...)
@@ -523,6 +578,8 @@ main(int argc, char **argv)
 	config_finish(&o.cfg);
 	if ((rc = check_config(&o.cfg)) != 0)
 		return rc;
+	if ((rc = check_stacks(&o)) != 0)
+		return rc;
 	check_secret_trust(&o.cfg, &org);
 	pt_vlog_set_level(o.vlevel > 0 ? o.vlevel : o.cfg.debug ? PT_VLOG_SUMMARY : 0);
 	nc = getenv("NO_COLOR");
@@ -545,6 +602,12 @@ main(int argc, char **argv)
 			fprintf(stderr, "pylontop: %s\n", err);
 			return EXIT_USAGE;
 		}
+		for (int i = 0; i < o.n_stacks; i++)
+			if (link_is_remote(o.stacks[i].device) &&
+			    remote_check(&o.cfg, o.stacks[i].device, err, sizeof err) != 0) {
+				fprintf(stderr, "pylontop: %s: %s\n", o.stacks[i].name, err);
+				return EXIT_USAGE;
+			}
 #else
 		fprintf(stderr, "pylontop: %s: this build has no MQTT support (configured "
 		    "--without-mqtt), so no remote view\n", md.list_remote != NULL ?

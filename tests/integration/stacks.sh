@@ -1,0 +1,73 @@
+#!/bin/bash
+# stacks.sh — several stacks in one instance (issue 16.1): an LV 8x16
+# simulator on a pty and an HV 5x15 one on TCP, in one `pylontop
+# --headless -d ... --name lv -d ... --name hv`.  Each stack writes its own
+# CSV file (log-lv.csv, log-hv.csv) with its own device's modules and cells
+# (ids and counts as the simulators' truth files have them); killing the HV
+# simulator leaves the LV stack sampling on time (no row gap over 2.5 s at
+# -i 1) while the HV stack says it lost its link.
+PT_TEST_TIMEOUT=180
+. "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
+[ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
+command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
+
+sim_start lv --protocol lv --modules 8 --cells 16 --state "$T/lv.json"; lv=$SIM_DEV; lv_pid=$BG_PID
+port=$(free_port) || skip "no free TCP port"
+bg_start sim-hv "$PYLONTOP_SIM" --tcp "$port" --protocol hv --modules 5 --cells 15 \
+    --state "$T/hv.json"; hv_pid=$BG_PID
+wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "TCP simulator not listening"
+
+bg_start pt "$PYLONTOP" --headless -i 1 -d "$lv" --name lv -d "tcp://127.0.0.1:$port" \
+    --name hv --csv "$T/log.csv"; pt=$BG_PID
+
+rows() { [ -f "$1" ] && echo $(($(wc -l <"$1") - 1)) || echo 0; }
+wait_for 90 bash -c "[ \$(wc -l <'$T/log-lv.csv' 2>/dev/null || echo 0) -ge 4 ] &&
+    [ \$(wc -l <'$T/log-hv.csv' 2>/dev/null || echo 0) -ge 4 ]" ||
+	fail "both stacks in CSV: lv $(rows "$T/log-lv.csv") rows, hv $(rows "$T/log-hv.csv") rows"
+[ -e "$T/log.csv" ] && fail "a CSV file without a stack name: $T/log.csv"
+
+# Each file: its own protocol, and the module ids and cells of its own
+# simulator (the truth files are complete once the simulators stop).
+ids_of() {	# CSV -> the module ids of its header, ascending
+	head -1 "$1" | tr , '\n' | sed -n 's/^m0*\([0-9][0-9]*\)_voltage_V$/\1/p' | sort -n |
+	    paste -sd ' '
+}
+proto_of() { sed -n 2p "$1" | cut -d, -f3; }
+cells() {	# CSV MODULE -> cell columns of that module
+	head -1 "$1" | tr , '\n' | grep -c "^m$(printf %02d "$2")_c[0-9][0-9]_V$"
+}
+truth_ids() { jq -r '[.modules[].id] | sort | map(tostring) | join(" ")' "$1"; }
+
+sleep 1
+kill "$hv_pid"; wait "$hv_pid" 2>/dev/null	# the HV truth file is complete now
+kill_ms=$(date +%s%3N)
+proto=$(proto_of "$T/log-hv.csv"); ids=$(ids_of "$T/log-hv.csv")
+[ "$proto" = hv ] || fail "log-hv.csv: protocol '$proto', want hv"
+[ "$ids" = "$(truth_ids "$T/hv.json")" ] ||
+	fail "log-hv.csv: module ids '$ids', the HV simulator has '$(truth_ids "$T/hv.json")'"
+[ "$(cells "$T/log-hv.csv" 1)" -eq 15 ] || fail "log-hv.csv: $(cells "$T/log-hv.csv" 1) cells, want 15"
+note "hv: its own file, modules $ids with 15 cells each"
+
+# The LV stack goes on sampling every second while HV is gone.
+n0=$(rows "$T/log-lv.csv")
+wait_for 20 bash -c "grep -q 'hv: lost' '$T/pt.log'" ||
+	fail "the HV stack did not say it lost its link: $(cat "$T/pt.log")"
+sleep 6
+n1=$(rows "$T/log-lv.csv")
+[ $((n1 - n0)) -ge 5 ] || fail "lv stalled after HV was killed: $n0 -> $n1 rows in $(( ($(date +%s%3N) - kill_ms) / 1000 )) s"
+# No gap between LV rows written after the kill (UTC times, column 1).
+tail -n +2 "$T/log-lv.csv" | cut -d, -f1 | while read -r t; do date -d "$t" +%s%3N; done |
+    awk -v k="$kill_ms" 'NR > 1 && $1 > k && $1 - p > 2500 { print "gap " $1 - p " ms"; bad = 1 }
+	{ p = $1 } END { exit bad }' || fail "lv: a gap over 2.5 s after HV was killed"
+note "lv: $((n1 - n0)) rows in the 6+ s after HV was killed, no gap over 2.5 s"
+
+kill "$pt"; wait "$pt" 2>/dev/null
+kill "$lv_pid"; wait "$lv_pid" 2>/dev/null
+proto=$(proto_of "$T/log-lv.csv"); ids=$(ids_of "$T/log-lv.csv")
+[ "$proto" = lv ] || fail "log-lv.csv: protocol '$proto', want lv"
+[ "$ids" = "$(truth_ids "$T/lv.json")" ] ||
+	fail "log-lv.csv: module ids '$ids', the LV simulator has '$(truth_ids "$T/lv.json")'"
+[ "$(cells "$T/log-lv.csv" 8)" -eq 16 ] || fail "log-lv.csv: $(cells "$T/log-lv.csv" 8) cells, want 16"
+grep -q "^pylontop: lv: .* samples\?; errors" "$T/pt.log" || fail "no summary for lv: $(tail -5 "$T/pt.log")"
+note "lv: its own file, modules $ids with 16 cells each"
+exit 0
