@@ -77,10 +77,12 @@ struct monitor;
 struct sink;
 /* The sinks the config asks for (CSV always, MQTT when a broker is
  * configured and this is no remote view), into out[0..max), max at least
- * APP_SINKS_MAX; *n of them.  0, or < 0 with err set (none left over). */
+ * APP_SINKS_MAX; *n of them.  `stack`: the stack's name with several
+ * ("" with one), in the CSV file 'l' starts without --csv.  0, or < 0
+ * with err set (none left over). */
 #define APP_SINKS_MAX	2
-int	app_make_sinks(const struct pt_config *c, struct sink *out, size_t max, size_t *n,
-	    char *err, size_t errsize);
+int	app_make_sinks(const struct pt_config *c, const char *stack, struct sink *out,
+	    size_t max, size_t *n, char *err, size_t errsize);
 /* Free sinks that no monitor took. */
 void	app_free_sinks(struct sink *s, size_t n);
 /* Signals, monitor and acquisition thread started; NULL with *rc set. */

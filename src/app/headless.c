@@ -226,14 +226,14 @@ app_hup_install(struct monitor *m, const struct app_options *o, bool say)
  * needs.  NULL with *rc set (and a message printed) on failure. */
 /* A monitor with the sinks c asks for; NULL with a message printed. */
 static struct monitor *
-new_monitor(const struct pt_config *c, const char *who)
+new_monitor(const struct pt_config *c, const char *stack, const char *who)
 {
 	struct monitor *m;
 	struct sink sinks[APP_SINKS_MAX];
 	size_t n;
 	char err[300];
 
-	if (app_make_sinks(c, sinks, APP_SINKS_MAX, &n, err, sizeof err) != 0 ||
+	if (app_make_sinks(c, stack, sinks, APP_SINKS_MAX, &n, err, sizeof err) != 0 ||
 	    (m = monitor_new(c, sinks, n, err, sizeof err)) == NULL) {
 		fprintf(stderr, "pylontop: %s%s\n", who, err);
 		return NULL;
@@ -248,7 +248,7 @@ app_start_monitor(const struct app_options *o, int *rc)
 	char err[300];
 
 	sig_install();
-	if ((m = new_monitor(&o->cfg, "")) == NULL) {
+	if ((m = new_monitor(&o->cfg, "", "")) == NULL) {
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
@@ -303,7 +303,8 @@ app_start_stacks(const struct app_options *o, struct app_stacks *st)
 			fprintf(stderr, "pylontop: %s\n", err);
 			break;
 		}
-		if ((st->m[i] = new_monitor(c, who_of(st, i, who, sizeof who))) == NULL)
+		st->m[i] = new_monitor(c, st->name[i], who_of(st, i, who, sizeof who));
+		if (st->m[i] == NULL)
 			break;
 		st->n = i + 1;
 	}

@@ -14,13 +14,20 @@
 #include "util/err.h"
 
 /* The CSV sink always exists, so that 'l' can start a log at run time
- * under the default name; it writes only when a path was configured. */
+ * under the default name (one per stack); it writes only when a path was
+ * configured. */
 static int
-add_csv(const struct pt_config *c, struct sink *out, size_t *n, char *err,
-    size_t errsize)
+add_csv(const struct pt_config *c, const char *stack, struct sink *out, size_t *n,
+    char *err, size_t errsize)
 {
-	const char *path = c->csv_path[0] ? c->csv_path : "pylontop-%Y%m%d.csv";
-	struct csv_sink *csv = csv_sink_new(path, c->csv_path[0] != '\0' && c->csv_enabled);
+	char def[64];
+	const char *path = c->csv_path;
+	struct csv_sink *csv;
+
+	snprintf(def, sizeof def, "pylontop-%%Y%%m%%d%s%.32s.csv", stack[0] ? "-" : "", stack);
+	if (path[0] == '\0')
+		path = def;
+	csv = csv_sink_new(path, c->csv_path[0] != '\0' && c->csv_enabled);
 
 	if (csv == NULL) {
 		snprintf(err, errsize, "out of memory");
@@ -61,15 +68,15 @@ add_mqtt(const struct pt_config *c, struct sink *out, size_t *n, char *err,
 }
 
 int
-app_make_sinks(const struct pt_config *c, struct sink *out, size_t max, size_t *n,
-    char *err, size_t errsize)
+app_make_sinks(const struct pt_config *c, const char *stack, struct sink *out, size_t max,
+    size_t *n, char *err, size_t errsize)
 {
 	*n = 0;
 	if (max < APP_SINKS_MAX) {
 		snprintf(err, errsize, "room for %zu sinks, %d needed", max, APP_SINKS_MAX);
 		return PT_ERR_ARG;
 	}
-	if (add_csv(c, out, n, err, errsize) != 0 || add_mqtt(c, out, n, err, errsize) != 0) {
+	if (add_csv(c, stack, out, n, err, errsize) != 0 || add_mqtt(c, out, n, err, errsize) != 0) {
 		app_free_sinks(out, *n);
 		*n = 0;
 		return PT_ERR_CONFIG;
