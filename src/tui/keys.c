@@ -311,6 +311,13 @@ key_report(struct tui *t, int ch)
 }
 
 static void
+key_next_stack(struct tui *t, int ch)
+{
+	(void)ch;
+	tui_next_stack(t);
+}
+
+static void
 key_quit(struct tui *t, int ch)
 {
 	(void)ch;
@@ -354,6 +361,7 @@ static const struct key_entry keys[] = {
 	{ { '>' }, ">", "replay: skip 60 s ahead", 0, key_replay_skip },
 	{ { 'W' }, "W", "write a service report (pylontop report)", 0, key_report },
 	{ { CTRL('l') }, "Ctrl-L", "repaint the screen", 0, key_repaint },
+	{ { 'S' }, "S", "next stack (several -d)", 0, key_next_stack },
 	{ { 'q', 'Q', KEY_F(10) }, "q Q F10", "quit", 0, key_quit },
 };
 
