@@ -70,6 +70,14 @@ app_stacks_check(struct app_options *o, char *err, size_t errsize)
 		    "file name (each stack writes its own: NAME is added)");
 		return PT_ERR_ARG;
 	}
+	for (i = 0; i < o->n_stacks; i++)
+		if (strncmp(o->stacks[i].device, "replay:", 7) == 0) {
+			/* A replay runs the process's clock at the recording's
+			 * pace (util/clock.h): there is one such clock. */
+			snprintf(err, errsize, "%s: a replay plays alone; give it as the only "
+			    "-d", o->stacks[i].device);
+			return PT_ERR_ARG;
+		}
 	if (o->cfg.metrics_port != 0) {
 		snprintf(err, errsize, "--metrics serves one stack; with %d stacks, not yet",
 		    o->n_stacks);
