@@ -209,6 +209,7 @@ struct origin {
 
 struct origins {
 	struct origin	broker, password;
+	struct origin	file;		/* the config file read */
 	bool		pwfile_option;	/* --mqtt-password-file given */
 };
 
@@ -302,6 +303,7 @@ load_config(int argc, char **argv, struct app_options *o, struct origins *org)
 	snprintf(o->config_path, sizeof o->config_path, "%s", path);
 	snprintf(what, sizeof what, t == TRUST_CWD ? "./%s in the current directory" : "%s",
 	    path);
+	set_origin(&org->file, t, what);
 	if (o->cfg.mqtt.configured)
 		set_origin(&org->broker, t, what);
 	if (o->cfg.mqtt.password[0] != '\0')
@@ -554,6 +556,90 @@ check_config(const struct pt_config *c)
 	return EXIT_USAGE;
 }
 
+static int check_config(const struct pt_config *c);
+static int apply_env(struct pt_config *c, struct origins *org);
+static void check_secret_trust(struct pt_config *c, const struct origins *org);
+
+/* One [stack NAME] section's settings: defaults, the file's top part,
+ * the section, then the options and the environment, as for one stack. */
+static int
+section_config(int argc, char **argv, const struct app_options *o, const char *name,
+    const struct origins *org0, struct pt_config *out)
+{
+	struct app_options *t = calloc(1, sizeof *t);
+	struct origins org = *org0;
+	struct modes md = { 0 };
+	const char *dp = NULL;
+	char err[600];
+	int rc = EXIT_USAGE;
+
+	if (t == NULL)
+		return EXIT_RUNTIME;
+	config_defaults(&t->cfg);
+	if (config_load(&t->cfg, o->config_path, err, sizeof err) != 0 ||
+	    config_load_stack(&t->cfg, o->config_path, name, err, sizeof err) != 0) {
+		fprintf(stderr, "pylontop: %s\n", err);
+		goto out;
+	}
+	if (t->cfg.mqtt.configured && org.broker.trust == TRUST_NONE)
+		org.broker = org.file;
+	optind = 0;	/* the same options again, on top of this stack's file keys */
+	if (parse_options(argc, argv, t, &md, &dp, &org) != 0 ||
+	    apply_env(&t->cfg, &org) != 0)
+		goto out;
+	config_finish(&t->cfg);
+	if (check_config(&t->cfg) != 0)
+		goto out;
+	check_secret_trust(&t->cfg, &org);
+	if (t->cfg.device[0] == '\0') {
+		fprintf(stderr, "pylontop: %s: [stack %s] names no device: give it SERIAL_PORT\n",
+		    o->config_path, name);
+		goto out;
+	}
+	*out = t->cfg;
+	rc = 0;
+out:
+	explicit_bzero(t, sizeof *t);
+	free(t);
+	return rc;
+}
+
+/* [stack NAME] sections in the config file: a stack each, unless -d was
+ * given (the command line's stacks win, and that is said). */
+static int
+stacks_from_sections(int argc, char **argv, struct app_options *o, const struct origins *org)
+{
+	char names[APP_STACKS_MAX + 1][CONFIG_STACK_NAME_MAX];
+	int n, i, rc;
+
+	if (o->config_path[0] == '\0' ||
+	    (n = config_stack_names(o->config_path, names, APP_STACKS_MAX + 1)) == 0)
+		return 0;
+	if (o->n_stacks > 0) {
+		fprintf(stderr, "pylontop: -d given: the [stack] sections of %s are not used\n",
+		    o->config_path);
+		return 0;
+	}
+	if (n > APP_STACKS_MAX)
+		return die_usage("%s: more than 8 [stack] sections", o->config_path);
+	for (i = 0; i < n; i++) {
+		struct app_stack *s = &o->stacks[i];
+
+		if ((s->cfg = malloc(sizeof *s->cfg)) == NULL)
+			return EXIT_RUNTIME;
+		if ((rc = section_config(argc, argv, o, names[i], org, s->cfg)) != 0)
+			return rc;
+		snprintf(s->name, sizeof s->name, "%s", names[i]);
+		snprintf(s->device, sizeof s->device, "%s", s->cfg->device);
+		o->n_stacks = i + 1;
+	}
+	/* One section: it is the whole config, in every mode. */
+	if (n == 1)
+		o->cfg = *o->stacks[0].cfg;
+	snprintf(o->cfg.device, sizeof o->cfg.device, "%s", o->stacks[0].device);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -570,6 +656,8 @@ main(int argc, char **argv)
 	if ((rc = load_config(argc, argv, &o, &org)) != 0)
 		return rc;
 	if ((rc = parse_options(argc, argv, &o, &md, &decode_path, &org)) != 0)
+		return rc;
+	if ((rc = stacks_from_sections(argc, argv, &o, &org)) != 0)
 		return rc;
 	if ((rc = check_modes(&md, &o)) != 0)
 		return rc;

@@ -20,6 +20,9 @@ enum out_format { FMT_TEXT, FMT_JSON, FMT_CSV };
 struct app_stack {
 	char	name[APP_STACK_NAME_MAX];	/* --name; "" until app_stacks_check */
 	char	device[256];			/* -d */
+	/* A [stack NAME] section's settings (file, section, options), or
+	 * NULL: the stack is a -d with the shared settings. */
+	struct pt_config *cfg;
 };
 
 struct app_options {

@@ -65,11 +65,12 @@ app_stacks_check(struct app_options *o, char *err, size_t errsize)
 	}
 	if (o->n_stacks < 2)
 		return 0;
-	if (strcmp(o->cfg.csv_path, "-") == 0) {
-		snprintf(err, errsize, "--csv -: standard output takes one stack; give a "
-		    "file name (each stack writes its own: NAME is added)");
-		return PT_ERR_ARG;
-	}
+	for (i = 0; i < o->n_stacks; i++)
+		if (strcmp((o->stacks[i].cfg ? o->stacks[i].cfg : &o->cfg)->csv_path, "-") == 0) {
+			snprintf(err, errsize, "--csv -: standard output takes one stack; give "
+			    "a file name (each stack writes its own: NAME is added)");
+			return PT_ERR_ARG;
+		}
 	for (i = 0; i < o->n_stacks; i++)
 		if (strncmp(o->stacks[i].device, "replay:", 7) == 0) {
 			/* A replay runs the process's clock at the recording's
@@ -78,11 +79,12 @@ app_stacks_check(struct app_options *o, char *err, size_t errsize)
 			    "-d", o->stacks[i].device);
 			return PT_ERR_ARG;
 		}
-	if (o->cfg.metrics_port != 0) {
-		snprintf(err, errsize, "--metrics serves one stack; with %d stacks, not yet",
-		    o->n_stacks);
-		return PT_ERR_ARG;
-	}
+	for (i = 0; i < o->n_stacks; i++)
+		if ((o->stacks[i].cfg ? o->stacks[i].cfg : &o->cfg)->metrics_port != 0) {
+			snprintf(err, errsize, "--metrics serves one stack; with %d stacks, "
+			    "not yet", o->n_stacks);
+			return PT_ERR_ARG;
+		}
 	return 0;
 }
 
@@ -128,7 +130,7 @@ app_stack_config(const struct app_options *o, int i, struct pt_config *c, char *
 	struct mqtt_config *mq = &c->mqtt;
 	int rc = 0;
 
-	*c = o->cfg;
+	*c = o->n_stacks > 0 && s->cfg != NULL ? *s->cfg : o->cfg;
 	if (o->n_stacks == 0)
 		return 0;
 	snprintf(c->device, sizeof c->device, "%s", s->device);

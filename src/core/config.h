@@ -60,6 +60,16 @@ void	config_defaults(struct pt_config *c);
  * A missing file returns PT_ERR_NODEV (the caller decides if that matters). */
 int	config_load(struct pt_config *c, const char *path, char *err, size_t errsize);
 
+/* [stack NAME] sections (several stacks, issue 16.1): config_load reads
+ * the keys before the first section and skips the sections;
+ * config_load_stack reads the keys of [stack NAME] only (after
+ * config_load: they win).  config_stack_names lists the names in file
+ * order (at most max; 0 when none or the file is unreadable). */
+#define CONFIG_STACK_NAME_MAX	32
+int	config_load_stack(struct pt_config *c, const char *path, const char *name,
+	    char *err, size_t errsize);
+int	config_stack_names(const char *path, char (*names)[CONFIG_STACK_NAME_MAX], int max);
+
 /* The file in the current directory that is read without -c. */
 #define CONFIG_CWD_FILE		".env"
 /* The systemd credential (LoadCredential=) holding the MQTT password,

@@ -6,8 +6,10 @@
 # (ids and counts as the simulators' truth files have them); stopping the
 # HV simulator (a hung link) and then killing it (a lost one) leaves the LV
 # stack sampling on time (a row a second, none 3.5 s apart at -i 1) while
-# the HV stack says it lost its link.
-PT_TEST_TIMEOUT=180
+# the HV stack says it lost its link.  Then two stacks from [stack NAME]
+# sections of a config file: a file each with its own simulator's modules,
+# the section's INTERVAL over the top part's.
+PT_TEST_TIMEOUT=240
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 [ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
 command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
@@ -79,4 +81,35 @@ proto=$(proto_of "$T/log-lv.csv"); ids=$(ids_of "$T/log-lv.csv")
 [ "$(cells "$T/log-lv.csv" 8)" -eq 16 ] || fail "log-lv.csv: $(cells "$T/log-lv.csv" 8) cells, want 16"
 grep -q "^pylontop: lv: .* samples\?; errors" "$T/pt.log" || fail "no summary for lv: $(tail -5 "$T/pt.log")"
 note "lv: its own file, modules $ids with 16 cells each"
+
+# The same from [stack NAME] sections of the config file: a device each,
+# a key of the top part shared (CSV_FILE), one overridden (INTERVAL).
+sim_start s1 --protocol lv --modules 2 --cells 15 --state "$T/s1.json"
+sim_start s2 --protocol lv --modules 3 --cells 16 --state "$T/s2.json"
+cat >"$T/sections.env" <<EOF2
+CSV_FILE=$T/sec.csv
+INTERVAL=1
+[stack one]
+SERIAL_PORT=$T/s1
+[stack two]
+SERIAL_PORT=$T/s2
+INTERVAL=2
+EOF2
+bg_start sec "$PYLONTOP" -c "$T/sections.env" --headless; sec=$BG_PID
+wait_for 60 bash -c "[ \$(wc -l <'$T/sec-one.csv' 2>/dev/null || echo 0) -ge 5 ] &&
+    [ \$(wc -l <'$T/sec-two.csv' 2>/dev/null || echo 0) -ge 3 ]" ||
+	fail "sections: one $(rows "$T/sec-one.csv") rows, two $(rows "$T/sec-two.csv") rows: $(cat "$T/sec.log")"
+kill "$sec"; wait "$sec" 2>/dev/null
+[ "$(ids_of "$T/sec-one.csv")" = "$(truth_ids "$T/s1.json")" ] ||
+	fail "sec-one.csv: modules '$(ids_of "$T/sec-one.csv")', [stack one]'s simulator has '$(truth_ids "$T/s1.json")'"
+[ "$(ids_of "$T/sec-two.csv")" = "$(truth_ids "$T/s2.json")" ] ||
+	fail "sec-two.csv: modules '$(ids_of "$T/sec-two.csv")', [stack two]'s simulator has '$(truth_ids "$T/s2.json")'"
+# INTERVAL=2 in [stack two]: its rows are about 2 s apart, one's 1 s.
+step() { tail -n +2 "$1" | cut -d, -f1 | while read -r t; do date -d "$t" +%s; done |
+    awk 'NR > 1 { d += $1 - p; n++ } { p = $1 } END { printf "%.1f\n", n ? d / n : 0 }'; }
+awk -v a="$(step "$T/sec-one.csv")" -v b="$(step "$T/sec-two.csv")" \
+    'BEGIN { exit !(a >= 0.7 && a <= 1.5 && b >= 1.7 && b <= 2.6) }' ||
+	fail "sections: mean row step one $(step "$T/sec-one.csv") s (want 1), two $(step "$T/sec-two.csv") s (want 2)"
+grep -q "^pylontop: two: " "$T/sec.log" || fail "sections: lines not named by stack: $(head -3 "$T/sec.log")"
+note "[stack one] and [stack two]: own files with own modules, rows every $(step "$T/sec-one.csv") s and $(step "$T/sec-two.csv") s"
 exit 0
