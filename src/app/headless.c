@@ -17,6 +17,7 @@
 #include "app/app.h"
 #include "core/monitor.h"
 #include "export/metrics.h"
+#include "util/err.h"
 #include "util/signals.h"
 
 /* The /metrics server of the one monitor a process runs (--metrics). */
@@ -171,14 +172,32 @@ struct hup_ctx {
 };
 static struct hup_ctx hup_ctx;
 
+/* Monitor i's settings from the file again: the top part, and its
+ * [stack NAME] section when it came from one. */
+static int
+hup_config(const struct app_options *o, int i, struct pt_config *c, char *err,
+    size_t errsize)
+{
+	const char *section = i < o->n_stacks && o->stacks[i].cfg != NULL ?
+	    o->stacks[i].name : NULL;
+
+	config_defaults(c);
+	if (config_load(c, o->config_path, err, errsize) != 0 ||
+	    (section != NULL && config_load_stack(c, o->config_path, section, err,
+	    errsize) != 0))
+		return PT_ERR_CONFIG;
+	return config_check(c, err, errsize);
+}
+
 static void
 on_hup(void *arg)
 {
 	const struct hup_ctx *h = arg;
 	struct pt_config *c;
 	char err[600];
+	int i, bad = 0;
 
-	for (int i = 0; i < h->n; i++)
+	for (i = 0; i < h->n; i++)
 		monitor_reopen_logs(h->m[i]);
 	if (h->o->config_path[0] == '\0') {
 		if (h->say)
@@ -186,24 +205,25 @@ on_hup(void *arg)
 			    "to re-read\n");
 		return;
 	}
-	if ((c = malloc(sizeof *c)) == NULL)
+	if ((c = malloc((size_t)h->n * sizeof *c)) == NULL)
 		return;
-	config_defaults(c);
-	/* The cross-key rules too: a file whose low limit ends above its
-	 * high one is refused as at start. */
-	if (config_load(c, h->o->config_path, err, sizeof err) != 0 ||
-	    config_check(c, err, sizeof err) != 0) {
+	/* Every stack's thresholds first, then all or none: the cross-key
+	 * rules too (a file whose low limit ends above its high one is
+	 * refused as at start). */
+	for (i = 0; i < h->n && !bad; i++)
+		bad = hup_config(h->o, i, &c[i], err, sizeof err) != 0;
+	if (bad) {
 		if (h->say)
 			fprintf(stderr, "pylontop: SIGHUP: CSV file re-opened; %s; the alarm "
 			    "thresholds stay as they were\n", err);
 	} else {
-		for (int i = 0; i < h->n; i++)
-			monitor_set_alarms(h->m[i], &c->alarms);
+		for (i = 0; i < h->n; i++)
+			monitor_set_alarms(h->m[i], &c[i].alarms);
 		if (h->say)
 			fprintf(stderr, "pylontop: SIGHUP: CSV file re-opened, alarm thresholds "
 			    "re-read from %s (other keys need a restart)\n", h->o->config_path);
 	}
-	explicit_bzero(c, sizeof *c);
+	explicit_bzero(c, (size_t)h->n * sizeof *c);
 	free(c);
 }
 

@@ -8,7 +8,8 @@
 # stack sampling on time (a row a second, none 3.5 s apart at -i 1) while
 # the HV stack says it lost its link.  Then two stacks from [stack NAME]
 # sections of a config file: a file each with its own simulator's modules,
-# the section's INTERVAL over the top part's.
+# the section's INTERVAL and ALARM_TEMP_HIGH over the top part's, also
+# after a SIGHUP.
 PT_TEST_TIMEOUT=240
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 [ -x "$PYLONTOP_SIM" ] || skip "pylontop-sim not built"
@@ -94,11 +95,26 @@ SERIAL_PORT=$T/s1
 [stack two]
 SERIAL_PORT=$T/s2
 INTERVAL=2
+ALARM_TEMP_HIGH=20
 EOF2
 bg_start sec "$PYLONTOP" -c "$T/sections.env" --headless; sec=$BG_PID
 wait_for 60 bash -c "[ \$(wc -l <'$T/sec-one.csv' 2>/dev/null || echo 0) -ge 5 ] &&
     [ \$(wc -l <'$T/sec-two.csv' 2>/dev/null || echo 0) -ge 3 ]" ||
 	fail "sections: one $(rows "$T/sec-one.csv") rows, two $(rows "$T/sec-two.csv") rows: $(cat "$T/sec.log")"
+# [stack two]'s ALARM_TEMP_HIGH=20 is its own (the cells are ~22-25 C),
+# and stays its own when SIGHUP re-reads the thresholds.
+high() { tail -n "$2" "$1" | grep -c temperature_high; }
+[ "$(high "$T/sec-two.csv" 1)" -eq 1 ] || fail "[stack two]: no temperature_high with its ALARM_TEMP_HIGH=20"
+[ "$(high "$T/sec-one.csv" 2)" -eq 0 ] || fail "[stack one] has [stack two]'s ALARM_TEMP_HIGH"
+kill -HUP "$sec"
+wait_for 5 grep -q 'SIGHUP: CSV file re-opened, alarm thresholds re-read' "$T/sec.log" ||
+	fail "sections: SIGHUP not said: $(tail -3 "$T/sec.log")"
+n=$(rows "$T/sec-two.csv")
+wait_for 20 bash -c "[ \$(wc -l <'$T/sec-two.csv') -gt $((n + 3)) ]" || fail "sections: no rows after SIGHUP"
+[ "$(high "$T/sec-two.csv" 3)" -eq 3 ] ||
+	fail "[stack two] lost its ALARM_TEMP_HIGH on SIGHUP: temperature_high in $(high "$T/sec-two.csv" 3) of its last 3 rows"
+[ "$(high "$T/sec-one.csv" 3)" -eq 0 ] || fail "[stack one] got [stack two]'s threshold on SIGHUP"
+note "[stack two]'s own ALARM_TEMP_HIGH: temperature_high there, not in one; kept on SIGHUP"
 kill "$sec"; wait "$sec" 2>/dev/null
 [ "$(ids_of "$T/sec-one.csv")" = "$(truth_ids "$T/s1.json")" ] ||
 	fail "sec-one.csv: modules '$(ids_of "$T/sec-one.csv")', [stack one]'s simulator has '$(truth_ids "$T/s1.json")'"
