@@ -314,10 +314,11 @@ loop(struct tui *t)
 		for (i = 0; i < t->n_stacks; i++)
 			if (pfd[2 + i].revents & POLLIN) {
 				monitor_drain_fd(t->stacks[i]);
-				/* Another stack's news shows in the overview's lines. */
-				if (t->stacks[i] == t->m)
+				if (t->stacks[i] == t->m) {
 					tui_refresh_data(t, false);
-				dirty = true;
+					dirty = true;
+				} else if (t->view == TV_OVERVIEW)
+					dirty = true;	/* its line on the overview */
 			}
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			break;			/* the terminal is gone */
