@@ -624,9 +624,10 @@ load_part(struct pt_config *c, const char *path, const char *section, char *err,
 		if (*key == '#' || *key == '\0')
 			continue;
 		if (*key == '[') {
-			if (section_name(key, name, sizeof name) != 0) {
-				snprintf(err, errsize, "%s:%d: expected [stack NAME] (NAME: "
-				    "letters, digits, '-' and '_')", path, lineno);
+			if (section_name(key, name, CONFIG_STACK_NAME_MAX) != 0) {
+				snprintf(err, errsize, "%s:%d: expected [stack NAME] (NAME: 1 "
+				    "to %d letters, digits, '-' and '_')", path, lineno,
+				    CONFIG_STACK_NAME_MAX - 1);
 				rc = PT_ERR_CONFIG;
 				break;
 			}
@@ -692,9 +693,8 @@ config_stack_names(const char *path, char (*names)[CONFIG_STACK_NAME_MAX], int m
 		for (p = line; isspace((unsigned char)*p); p++)
 			;
 		p[strcspn(p, "\r\n")] = '\0';
-		if (*p != '[' || section_name(p, name, sizeof name) != 0 ||
-		    strlen(name) >= CONFIG_STACK_NAME_MAX)
-			continue;
+		if (*p != '[' || section_name(p, name, CONFIG_STACK_NAME_MAX) != 0)
+			continue;	/* config_load says why */
 		for (k = 0; k < n && strcmp(names[k], name) != 0; k++)
 			;
 		if (k == n && n < max)

@@ -104,6 +104,7 @@ test_bad_header(void **state)
 {
 	static const char *const bad[] = {
 		"[stack]\n", "[stack a b]\n", "[stack a/b]\n", "[site lv]\n", "[stack lv\n",
+		"[stack a_name_of_thirty_two_letters_xyz]\n",	/* too long for the UI, files */
 	};
 	struct pt_config c;
 	char err[300];
