@@ -1,6 +1,6 @@
 /* bench_metrics.c — CPU of one /metrics scrape of a 16 x 16 LV stack
  * (issue 16.3: at most 1 ms).  A real monitor (no device: the sample is
- * injected, so no acquisition thread runs) and the real libmicrohttpd
+ * pushed into its history, so no acquisition thread runs) and the real libmicrohttpd
  * server; this thread scrapes it over TCP.  The server's CPU is the
  * process CPU minus this thread's, so the client's reads are not counted.
  * Median of REPEATS runs of SCRAPES scrapes.  Prints figures; asserts
@@ -18,7 +18,7 @@
 
 #include "core/config.h"
 #include "core/monitor.h"
-#include "sink/metrics.h"
+#include "export/metrics.h"
 #include "util/clock.h"
 
 #define SCRAPES		200
@@ -110,12 +110,13 @@ main(void)
 	int port = 0;
 
 	config_defaults(&cfg);
-	if (s == NULL || (m = monitor_new(&cfg, err, sizeof err)) == NULL) {
+	if (s == NULL || (m = monitor_new(&cfg, NULL, 0, err, sizeof err)) == NULL) {
 		fprintf(stderr, "bench_metrics: %s\n", s == NULL ? "out of memory" : err);
 		return 1;
 	}
 	fill(s);
-	monitor_inject(m, s);
+	pt_sample_derive(s);
+	history_push(monitor_history(m), s);
 	srand((unsigned)getpid());
 	for (int i = 0; i < 20 && srv == NULL; i++) {
 		port = 30000 + rand() % 20000;

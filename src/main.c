@@ -37,6 +37,12 @@ usage(FILE *f)
 "                        serial port, pty, serial-to-Ethernet gateway, or the USB\n"
 "                        adapter with that serial number (SERIAL_PORT);\n"
 "                        replay:FILE plays a --record file or a terminal log back\n"
+"      --name NAME       name the stack of the -d before it.  Each -d adds a\n"
+"                        stack (up to 8; own thread, history, alarms); with\n"
+"                        several, files (CSV, --record, HEALTH_STATE_FILE) get\n"
+"                        -NAME before the extension and each stack is its own\n"
+"                        MQTT device (DEVICE_UNIQUE_ID-NAME, else NAME); in the\n"
+"                        UI, S shows the next stack\n"
 "  -d mqtt[s]://BROKER[:PORT]/PREFIX/STACK\n"
 "                        remote view: the states another pylontop publishes\n"
 "                        there (read-only; TLS and user from the MQTT settings)\n"
@@ -139,11 +145,12 @@ enum {
 	OPT_ONCE, OPT_HEADLESS, OPT_DEMO, OPT_DECODE, OPT_COMMAND, OPT_CSV,
 	OPT_NO_CSV, OPT_MQTT, OPT_NO_MQTT, OPT_MQTT_PWFILE, OPT_ASCII,
 	OPT_NO_COLOR, OPT_BELL, OPT_PROBE, OPT_RECORD, OPT_REPLAY_SPEED, OPT_METRICS,
-	OPT_RECORDS, OPT_LIST_REMOTE,
+	OPT_RECORDS, OPT_LIST_REMOTE, OPT_NAME,
 };
 
 static const struct option longopts[] = {
 	{ "device", required_argument, NULL, 'd' },
+	{ "name", required_argument, NULL, OPT_NAME },
 	{ "baud", required_argument, NULL, 'b' },
 	{ "protocol", required_argument, NULL, 'p' },
 	{ "dialect", required_argument, NULL, OPT_DIALECT },
@@ -206,6 +213,7 @@ struct origin {
 
 struct origins {
 	struct origin	broker, password;
+	struct origin	file;		/* the config file read */
 	bool		pwfile_option;	/* --mqtt-password-file given */
 };
 
@@ -235,6 +243,33 @@ set_key(struct app_options *o, const char *opt, const char *key, const char *val
 		fprintf(stderr, "pylontop: %s: %s\n", opt, err);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* -d: the device of a new stack (several -d: several stacks, app/stacks.c). */
+static int
+add_stack(struct app_options *o, const char *dev)
+{
+	int rc = set_key(o, "--device", "SERIAL_PORT", dev);
+
+	if (rc != 0)
+		return rc;
+	if (o->n_stacks == APP_STACKS_MAX)
+		return die_usage("-d: at most %s stacks in one instance", "8");
+	snprintf(o->stacks[o->n_stacks++].device, sizeof o->stacks[0].device, "%s", dev);
+	return 0;
+}
+
+/* --name: names the stack of the -d before it. */
+static int
+name_stack(struct app_options *o, const char *name)
+{
+	if (o->n_stacks == 0)
+		return die_usage("--name '%s' goes after the -d of the stack it names", name);
+	snprintf(o->stacks[o->n_stacks - 1].name, sizeof o->stacks[0].name, "%.*s",
+	    (int)sizeof o->stacks[0].name - 1, name);
+	if (strlen(name) >= sizeof o->stacks[0].name)
+		return die_usage("--name '%s': at most 31 characters", name);
 	return 0;
 }
 
@@ -272,6 +307,7 @@ load_config(int argc, char **argv, struct app_options *o, struct origins *org)
 	snprintf(o->config_path, sizeof o->config_path, "%s", path);
 	snprintf(what, sizeof what, t == TRUST_CWD ? "./%s in the current directory" : "%s",
 	    path);
+	set_origin(&org->file, t, what);
 	if (o->cfg.mqtt.configured)
 		set_origin(&org->broker, t, what);
 	if (o->cfg.mqtt.password[0] != '\0')
@@ -310,7 +346,8 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 	opterr = 0;
 	while (rc == 0 && (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': rc = set_key(o, "--device", "SERIAL_PORT", optarg); break;
+		case 'd': rc = add_stack(o, optarg); break;
+		case OPT_NAME: rc = name_stack(o, optarg); break;
 		case 'b': rc = set_key(o, "--baud", "BAUD", optarg); break;
 		case 'p': rc = set_key(o, "--protocol", "PROTOCOL", optarg); break;
 		case OPT_DIALECT: rc = set_key(o, "--dialect", "DIALECT", optarg); break;
@@ -422,7 +459,27 @@ check_modes(const struct modes *md, const struct app_options *o)
 	if (o->count > 0 && md->once)
 		return die_usage("%s is for --headless and --demo; --once reads one sample",
 		    "--count");
+	if (o->n_stacks > 1 && (md->once || md->records || md->report || md->probe ||
+	    md->decode || md->demo || md->list || md->list_remote != NULL))
+		return die_usage("several stacks (-d given %s times) go with the UI or "
+		    "--headless only; give one -d for the other modes",
+		    o->n_stacks == 2 ? "2" : "3 or more");
+	if (o->n_stacks > 1 && (o->format_set || o->count > 0))
+		return die_usage("%s: with several stacks --headless prints no samples; "
+		    "read each stack's CSV file", o->format_set ? "--format" : "--count");
 	return 0;
+}
+
+/* The stacks' names and what several stacks cannot share. */
+static int
+check_stacks(struct app_options *o)
+{
+	char err[300];
+
+	if (app_stacks_check(o, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "pylontop: %s; try 'pylontop --help'\n", err);
+	return EXIT_USAGE;
 }
 /* Secrets may come from the environment or a systemd credential too
  * (never from argv).  The credential (LoadCredential=mqtt_password:...)
@@ -503,6 +560,90 @@ check_config(const struct pt_config *c)
 	return EXIT_USAGE;
 }
 
+static int check_config(const struct pt_config *c);
+static int apply_env(struct pt_config *c, struct origins *org);
+static void check_secret_trust(struct pt_config *c, const struct origins *org);
+
+/* One [stack NAME] section's settings: defaults, the file's top part,
+ * the section, then the options and the environment, as for one stack. */
+static int
+section_config(int argc, char **argv, const struct app_options *o, const char *name,
+    const struct origins *org0, struct pt_config *out)
+{
+	struct app_options *t = calloc(1, sizeof *t);
+	struct origins org = *org0;
+	struct modes md = { 0 };
+	const char *dp = NULL;
+	char err[600];
+	int rc = EXIT_USAGE;
+
+	if (t == NULL)
+		return EXIT_RUNTIME;
+	config_defaults(&t->cfg);
+	if (config_load(&t->cfg, o->config_path, err, sizeof err) != 0 ||
+	    config_load_stack(&t->cfg, o->config_path, name, err, sizeof err) != 0) {
+		fprintf(stderr, "pylontop: %s\n", err);
+		goto out;
+	}
+	if (t->cfg.mqtt.configured && org.broker.trust == TRUST_NONE)
+		org.broker = org.file;
+	optind = 0;	/* the same options again, on top of this stack's file keys */
+	if (parse_options(argc, argv, t, &md, &dp, &org) != 0 ||
+	    apply_env(&t->cfg, &org) != 0)
+		goto out;
+	config_finish(&t->cfg);
+	if (check_config(&t->cfg) != 0)
+		goto out;
+	check_secret_trust(&t->cfg, &org);
+	if (t->cfg.device[0] == '\0') {
+		fprintf(stderr, "pylontop: %s: [stack %s] names no device: give it SERIAL_PORT\n",
+		    o->config_path, name);
+		goto out;
+	}
+	*out = t->cfg;
+	rc = 0;
+out:
+	explicit_bzero(t, sizeof *t);
+	free(t);
+	return rc;
+}
+
+/* [stack NAME] sections in the config file: a stack each, unless -d was
+ * given (the command line's stacks win, and that is said). */
+static int
+stacks_from_sections(int argc, char **argv, struct app_options *o, const struct origins *org)
+{
+	char names[APP_STACKS_MAX + 1][CONFIG_STACK_NAME_MAX];
+	int n, i, rc;
+
+	if (o->config_path[0] == '\0' ||
+	    (n = config_stack_names(o->config_path, names, APP_STACKS_MAX + 1)) == 0)
+		return 0;
+	if (o->n_stacks > 0) {
+		fprintf(stderr, "pylontop: -d given: the [stack] sections of %s are not used\n",
+		    o->config_path);
+		return 0;
+	}
+	if (n > APP_STACKS_MAX)
+		return die_usage("%s: more than 8 [stack] sections", o->config_path);
+	for (i = 0; i < n; i++) {
+		struct app_stack *s = &o->stacks[i];
+
+		if ((s->cfg = malloc(sizeof *s->cfg)) == NULL)
+			return EXIT_RUNTIME;
+		if ((rc = section_config(argc, argv, o, names[i], org, s->cfg)) != 0)
+			return rc;
+		snprintf(s->name, sizeof s->name, "%s", names[i]);
+		snprintf(s->device, sizeof s->device, "%s", s->cfg->device);
+		o->n_stacks = i + 1;
+	}
+	/* One section: it is the whole config, in every mode. */
+	if (n == 1)
+		o->cfg = *o->stacks[0].cfg;
+	snprintf(o->cfg.device, sizeof o->cfg.device, "%s", o->stacks[0].device);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -526,12 +667,16 @@ main(int argc, char **argv)
 		return rc;
 	if ((rc = parse_options(argc, argv, &o, &md, &decode_path, &org)) != 0)
 		return rc;
+	if ((rc = stacks_from_sections(argc, argv, &o, &org)) != 0)
+		return rc;
 	if ((rc = check_modes(&md, &o)) != 0)
 		return rc;
 	if ((rc = apply_env(&o.cfg, &org)) != 0)
 		return rc;
 	config_finish(&o.cfg);
 	if ((rc = check_config(&o.cfg)) != 0)
+		return rc;
+	if ((rc = check_stacks(&o)) != 0)
 		return rc;
 	check_secret_trust(&o.cfg, &org);
 	pt_vlog_set_level(o.vlevel > 0 ? o.vlevel : o.cfg.debug ? PT_VLOG_SUMMARY : 0);
@@ -555,6 +700,12 @@ main(int argc, char **argv)
 			fprintf(stderr, "pylontop: %s\n", err);
 			return EXIT_USAGE;
 		}
+		for (int i = 0; i < o.n_stacks; i++)
+			if (link_is_remote(o.stacks[i].device) &&
+			    remote_check(&o.cfg, o.stacks[i].device, err, sizeof err) != 0) {
+				fprintf(stderr, "pylontop: %s: %s\n", o.stacks[i].name, err);
+				return EXIT_USAGE;
+			}
 #else
 		fprintf(stderr, "pylontop: %s: this build has no MQTT support (configured "
 		    "--without-mqtt), so no remote view\n", md.list_remote != NULL ?

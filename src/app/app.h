@@ -14,6 +14,17 @@
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_CSV };
 
+/* Several stacks in one instance (issue 16.1, app/stacks.c): one per -d. */
+#define APP_STACKS_MAX		8
+#define APP_STACK_NAME_MAX	32
+struct app_stack {
+	char	name[APP_STACK_NAME_MAX];	/* --name; "" until app_stacks_check */
+	char	device[256];			/* -d */
+	/* A [stack NAME] section's settings (file, section, options), or
+	 * NULL: the stack is a -d with the shared settings. */
+	struct pt_config *cfg;
+};
+
 struct app_options {
 	struct pt_config cfg;
 	enum out_format	 format;
@@ -25,6 +36,8 @@ struct app_options {
 	const char	*decode_command;	/* --command */
 	char		 sim_args[256];	/* --demo: extra simulator settings */
 	char		 config_path[512];	/* the config file read ("" none): SIGHUP re-reads it */
+	struct app_stack stacks[APP_STACKS_MAX];
+	int		 n_stacks;	/* -d given this often (0: the config's device) */
 };
 
 /* What --demo runs against the simulator: the UI (or text samples
@@ -54,9 +67,38 @@ int	app_interactive(const struct app_options *o);
 /* pylontop --demo: start pylontop-sim on a private pty and monitor it. */
 int	app_demo(struct app_options *o, const char *argv0, enum demo_run run);
 
+/* The stacks' names (default "1", "2" ...) checked and what several
+ * stacks cannot share refused.  0, or < 0 with err set. */
+int	app_stacks_check(struct app_options *o, char *err, size_t errsize);
+/* Stack i's settings: o->cfg with its device and, with several stacks,
+ * its name in the CSV/record/health file names and the MQTT device.  0, or
+ * < 0 with err set. */
+int	app_stack_config(const struct app_options *o, int i, struct pt_config *c,
+	    char *err, size_t errsize);
+
 struct monitor;
+struct sink;
+/* The sinks the config asks for (CSV always, MQTT when a broker is
+ * configured and this is no remote view), into out[0..max), max at least
+ * APP_SINKS_MAX; *n of them.  `stack`: the stack's name with several
+ * ("" with one), in the CSV file 'l' starts without --csv.  0, or < 0
+ * with err set (none left over). */
+#define APP_SINKS_MAX	2
+int	app_make_sinks(const struct pt_config *c, const char *stack, struct sink *out,
+	    size_t max, size_t *n, char *err, size_t errsize);
+/* Free sinks that no monitor took. */
+void	app_free_sinks(struct sink *s, size_t n);
 /* Signals, monitor and acquisition thread started; NULL with *rc set. */
 struct monitor *app_start_monitor(const struct app_options *o, int *rc);
+/* Every stack's monitor started (several -d): m[0..n), names alike. */
+struct app_stacks {
+	int		 n;
+	struct monitor	*m[APP_STACKS_MAX];
+	const char	*name[APP_STACKS_MAX];
+};
+/* EXIT_OK, or an exit status (message printed; none left running). */
+int	app_start_stacks(const struct app_options *o, struct app_stacks *st);
+void	app_free_stacks(struct app_stacks *st);
 /* Stop the metrics server (--metrics), then monitor_free(). */
 void	app_free_monitor(struct monitor *m);
 /* Run a started monitor until a signal or o->count samples, reporting
@@ -68,7 +110,10 @@ int	app_run_monitor(struct monitor *m, const struct app_options *o, bool print);
 int	app_print_sample(const struct pt_sample *s, enum out_format f, bool header);
 
 /* SIGHUP in a running monitor: re-open the CSV file and re-read the
- * alarm thresholds from o->config_path.  `say`: one stderr line. */
+ * alarm thresholds from o->config_path.  `say`: one stderr line.
+ * app_hup_install_all: the same for every stack's monitor. */
 void	app_hup_install(struct monitor *m, const struct app_options *o, bool say);
+void	app_hup_install_all(struct monitor *const *m, int n, const struct app_options *o,
+	    bool say);
 
 #endif

@@ -16,47 +16,54 @@
 
 #include "app/app.h"
 #include "core/monitor.h"
-#include "sink/metrics.h"
+#include "export/metrics.h"
+#include "util/err.h"
 #include "util/signals.h"
 
 /* The /metrics server of the one monitor a process runs (--metrics). */
 static struct metrics_server *app_metrics;
 
+/* What was last said about one monitor (state lines on change only). */
+struct said {
+	struct link_stats	link;
+	struct sink_status	csv, mqtt;
+};
+
+/* `who`: "" with one stack, "NAME: " with several. */
 static void
-report_state(struct monitor *m, struct link_stats *prev, struct sink_status *pcsv,
-    struct sink_status *pmqtt)
+report_state(struct monitor *m, const char *who, struct said *p)
 {
 	struct link_stats ls;
 	struct sink_status st;
 
 	monitor_link_stats(m, &ls);
-	if (strcmp(ls.message, prev->message) != 0 && ls.message[0] != '\0')
-		fprintf(stderr, "pylontop: %s\n", ls.message);
-	*prev = ls;
-	monitor_csv_status(m, &st);
-	if (st.state != pcsv->state || strcmp(st.text, pcsv->text) != 0)
-		if (st.state != SINK_OFF || pcsv->state != SINK_OFF)
-			fprintf(stderr, "pylontop: csv: %s\n", st.text);
-	*pcsv = st;
-	if (monitor_has_mqtt(m)) {
-		monitor_mqtt_status(m, &st);
-		if (st.state != pmqtt->state || strcmp(st.text, pmqtt->text) != 0)
-			fprintf(stderr, "pylontop: mqtt: %s\n", st.text);
-		*pmqtt = st;
+	if (strcmp(ls.message, p->link.message) != 0 && ls.message[0] != '\0')
+		fprintf(stderr, "pylontop: %s%s\n", who, ls.message);
+	p->link = ls;
+	monitor_sink_status(m, SINK_CSV, &st);
+	if (st.state != p->csv.state || strcmp(st.text, p->csv.text) != 0)
+		if (st.state != SINK_OFF || p->csv.state != SINK_OFF)
+			fprintf(stderr, "pylontop: %scsv: %s\n", who, st.text);
+	p->csv = st;
+	if (monitor_has_sink(m, SINK_MQTT)) {
+		monitor_sink_status(m, SINK_MQTT, &st);
+		if (st.state != p->mqtt.state || strcmp(st.text, p->mqtt.text) != 0)
+			fprintf(stderr, "pylontop: %smqtt: %s\n", who, st.text);
+		p->mqtt = st;
 	}
 	fflush(stderr);
 }
 
 /* The counters, once, when we stop: what a log reader wants to know. */
 static void
-summary(struct monitor *m)
+summary(struct monitor *m, const char *who)
 {
 	struct link_stats ls;
 
 	monitor_link_stats(m, &ls);
-	fprintf(stderr, "pylontop: %llu sample%s; errors: %llu timeouts, %llu unreadable "
+	fprintf(stderr, "pylontop: %s%llu sample%s; errors: %llu timeouts, %llu unreadable "
 	    "answers, %llu checksum, %llu refused by the device; %llu reconnects\n",
-	    (unsigned long long)ls.samples, ls.samples == 1 ? "" : "s",
+	    who, (unsigned long long)ls.samples, ls.samples == 1 ? "" : "s",
 	    (unsigned long long)ls.timeouts,
 	    (unsigned long long)ls.parse_errors, (unsigned long long)ls.checksum_errors,
 	    (unsigned long long)ls.device_errors, (unsigned long long)ls.reconnects);
@@ -65,14 +72,14 @@ summary(struct monitor *m)
 /* Rows that never reached the CSV file make the run a failure (1): a
  * logger that lost data must not look successful to systemd or a script. */
 static int
-csv_exit_status(struct monitor *m, int rc)
+csv_exit_status(struct monitor *m, const char *who, int rc)
 {
 	struct sink_status st;
 
-	monitor_csv_status(m, &st);
+	monitor_sink_status(m, SINK_CSV, &st);
 	if (st.dropped == 0)
 		return rc;
-	fprintf(stderr, "pylontop: csv: %s (%llu written); exit status 1\n", st.text,
+	fprintf(stderr, "pylontop: %scsv: %s (%llu written); exit status 1\n", who, st.text,
 	    (unsigned long long)st.written);
 	return rc == EXIT_OK ? EXIT_RUNTIME : rc;
 }
@@ -97,17 +104,14 @@ stdout_failed(void)
 int
 app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 {
-	struct link_stats prev;
-	struct sink_status pcsv, pmqtt;
+	struct said said;
 	uint64_t printed = 0;
 	struct pt_sample *s = malloc(sizeof *s);
 	int rc = EXIT_OK;
 
 	if (s == NULL)
 		return EXIT_RUNTIME;
-	memset(&prev, 0, sizeof prev);
-	memset(&pcsv, 0, sizeof pcsv);
-	memset(&pmqtt, 0, sizeof pmqtt);
+	memset(&said, 0, sizeof said);
 	for (;;) {
 		/* stdout too (no events: POLLERR only): a reader that left is
 		 * seen even while the device is silent and nothing is printed. */
@@ -132,7 +136,7 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		}
 		sig_take();
 		monitor_drain_fd(m);
-		report_state(m, &prev, &pcsv, &pmqtt);
+		report_state(m, "", &said);
 		monitor_link_stats(m, &ls);
 		while (printed < ls.samples && (o->count == 0 || printed < (uint64_t)o->count)) {
 			/* Print only the newest: a slow stdout must not lag behind. */
@@ -148,24 +152,42 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		/* A replay played to its end (said first: the state may have
 		 * changed since report_state() looked). */
 		if (ls.state == LINK_STOPPED) {
-			report_state(m, &prev, &pcsv, &pmqtt);
+			report_state(m, "", &said);
 			break;
 		}
 	}
 out:
 	free(s);
-	summary(m);
+	summary(m, "");
 	return rc;
 }
 
 /* SIGHUP: what is safe to change under a running acquisition thread.
  * The link, protocol, interval and sinks' settings need a restart. */
 struct hup_ctx {
-	struct monitor			*m;
+	struct monitor			*m[APP_STACKS_MAX];
+	int				 n;
 	const struct app_options	*o;
 	bool				 say;
 };
 static struct hup_ctx hup_ctx;
+
+/* Monitor i's settings from the file again: the top part, and its
+ * [stack NAME] section when it came from one. */
+static int
+hup_config(const struct app_options *o, int i, struct pt_config *c, char *err,
+    size_t errsize)
+{
+	const char *section = i < o->n_stacks && o->stacks[i].cfg != NULL ?
+	    o->stacks[i].name : NULL;
+
+	config_defaults(c);
+	if (config_load(c, o->config_path, err, errsize) != 0 ||
+	    (section != NULL && config_load_stack(c, o->config_path, section, err,
+	    errsize) != 0))
+		return PT_ERR_CONFIG;
+	return config_check(c, err, errsize);
+}
 
 static void
 on_hup(void *arg)
@@ -173,43 +195,72 @@ on_hup(void *arg)
 	const struct hup_ctx *h = arg;
 	struct pt_config *c;
 	char err[600];
+	int i, bad = 0;
 
-	monitor_reopen_logs(h->m);
+	for (i = 0; i < h->n; i++)
+		monitor_reopen_logs(h->m[i]);
 	if (h->o->config_path[0] == '\0') {
 		if (h->say)
 			fprintf(stderr, "pylontop: SIGHUP: CSV file re-opened; no config file "
 			    "to re-read\n");
 		return;
 	}
-	if ((c = malloc(sizeof *c)) == NULL)
+	if ((c = malloc((size_t)h->n * sizeof *c)) == NULL)
 		return;
-	config_defaults(c);
-	/* The cross-key rules too: a file whose low limit ends above its
-	 * high one is refused as at start. */
-	if (config_load(c, h->o->config_path, err, sizeof err) != 0 ||
-	    config_check(c, err, sizeof err) != 0) {
+	/* Every stack's thresholds first, then all or none: the cross-key
+	 * rules too (a file whose low limit ends above its high one is
+	 * refused as at start). */
+	for (i = 0; i < h->n && !bad; i++)
+		bad = hup_config(h->o, i, &c[i], err, sizeof err) != 0;
+	if (bad) {
 		if (h->say)
 			fprintf(stderr, "pylontop: SIGHUP: CSV file re-opened; %s; the alarm "
 			    "thresholds stay as they were\n", err);
 	} else {
-		monitor_set_alarms(h->m, &c->alarms);
+		for (i = 0; i < h->n; i++)
+			monitor_set_alarms(h->m[i], &c[i].alarms);
 		if (h->say)
 			fprintf(stderr, "pylontop: SIGHUP: CSV file re-opened, alarm thresholds "
 			    "re-read from %s (other keys need a restart)\n", h->o->config_path);
 	}
-	explicit_bzero(c, sizeof *c);
+	explicit_bzero(c, (size_t)h->n * sizeof *c);
 	free(c);
+}
+
+void
+app_hup_install_all(struct monitor *const *m, int n, const struct app_options *o, bool say)
+{
+	hup_ctx = (struct hup_ctx){ .n = n, .o = o, .say = say };
+	for (int i = 0; i < n && i < APP_STACKS_MAX; i++)
+		hup_ctx.m[i] = m[i];
+	sig_on_hup(on_hup, &hup_ctx);
 }
 
 void
 app_hup_install(struct monitor *m, const struct app_options *o, bool say)
 {
-	hup_ctx = (struct hup_ctx){ .m = m, .o = o, .say = say };
-	sig_on_hup(on_hup, &hup_ctx);
+	app_hup_install_all(&m, 1, o, say);
 }
 
 /* Signals, monitor, acquisition thread: what every long-running mode
  * needs.  NULL with *rc set (and a message printed) on failure. */
+/* A monitor with the sinks c asks for; NULL with a message printed. */
+static struct monitor *
+new_monitor(const struct pt_config *c, const char *stack, const char *who)
+{
+	struct monitor *m;
+	struct sink sinks[APP_SINKS_MAX];
+	size_t n;
+	char err[300];
+
+	if (app_make_sinks(c, stack, sinks, APP_SINKS_MAX, &n, err, sizeof err) != 0 ||
+	    (m = monitor_new(c, sinks, n, err, sizeof err)) == NULL) {
+		fprintf(stderr, "pylontop: %s%s\n", who, err);
+		return NULL;
+	}
+	return m;
+}
+
 struct monitor *
 app_start_monitor(const struct app_options *o, int *rc)
 {
@@ -217,8 +268,7 @@ app_start_monitor(const struct app_options *o, int *rc)
 	char err[300];
 
 	sig_install();
-	if ((m = monitor_new(&o->cfg, err, sizeof err)) == NULL) {
-		fprintf(stderr, "pylontop: %s\n", err);
+	if ((m = new_monitor(&o->cfg, "", "")) == NULL) {
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
@@ -248,19 +298,124 @@ app_free_monitor(struct monitor *m)
 	monitor_free(m);
 }
 
+/* "NAME: " of stack i, for the lines about it. */
+static const char *
+who_of(const struct app_stacks *st, int i, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s: ", st->name[i]);
+	return buf;
+}
+
+int
+app_start_stacks(const struct app_options *o, struct app_stacks *st)
+{
+	struct pt_config *c = malloc(sizeof *c);
+	char err[300], who[APP_STACK_NAME_MAX + 4];
+	int i;
+
+	memset(st, 0, sizeof *st);
+	if (c == NULL)
+		return EXIT_RUNTIME;
+	sig_install();
+	for (i = 0; i < o->n_stacks; i++) {
+		st->name[i] = o->stacks[i].name;
+		if (app_stack_config(o, i, c, err, sizeof err) != 0) {
+			fprintf(stderr, "pylontop: %s\n", err);
+			break;
+		}
+		st->m[i] = new_monitor(c, st->name[i], who_of(st, i, who, sizeof who));
+		if (st->m[i] == NULL)
+			break;
+		st->n = i + 1;
+	}
+	explicit_bzero(c, sizeof *c);
+	free(c);
+	if (st->n < o->n_stacks) {
+		app_free_stacks(st);
+		return EXIT_USAGE;
+	}
+	/* Each its own acquisition thread: one link failing never holds up
+	 * another's polls. */
+	for (i = 0; i < st->n; i++)
+		if (monitor_start(st->m[i]) != 0) {
+			fprintf(stderr, "pylontop: %scannot start the acquisition thread\n",
+			    who_of(st, i, who, sizeof who));
+			app_free_stacks(st);
+			return EXIT_RUNTIME;
+		}
+	return EXIT_OK;
+}
+
+void
+app_free_stacks(struct app_stacks *st)
+{
+	for (int i = 0; i < st->n; i++)
+		monitor_free(st->m[i]);
+	st->n = 0;
+}
+
+/* --headless with several stacks: state lines named by stack, until a
+ * signal (or every stack's replay ended). */
+static int
+headless_stacks(const struct app_options *o)
+{
+	struct app_stacks st;
+	struct said said[APP_STACKS_MAX];
+	char who[APP_STACK_NAME_MAX + 4];
+	int rc, i;
+
+	if ((rc = app_start_stacks(o, &st)) != EXIT_OK)
+		return rc;
+	app_hup_install_all(st.m, st.n, o, true);
+	memset(said, 0, sizeof said);
+	while (sig_quit() == 0) {
+		struct pollfd pfd[APP_STACKS_MAX + 1];
+		int stopped = 0;
+
+		for (i = 0; i < st.n; i++)
+			pfd[i] = (struct pollfd){ .fd = monitor_fd(st.m[i]), .events = POLLIN };
+		pfd[st.n] = (struct pollfd){ .fd = sig_fd(), .events = POLLIN };
+		if (poll(pfd, (nfds_t)st.n + 1, -1) < 0 && sig_quit() == 0)
+			continue;
+		if (sig_quit() != 0)
+			break;
+		sig_take();
+		for (i = 0; i < st.n; i++) {
+			if (pfd[i].revents & POLLIN) {
+				monitor_drain_fd(st.m[i]);
+				report_state(st.m[i], who_of(&st, i, who, sizeof who), &said[i]);
+			}
+			stopped += said[i].link.state == LINK_STOPPED;
+		}
+		if (stopped == st.n)
+			break;
+	}
+	sig_on_hup(NULL, NULL);
+	rc = EXIT_OK;
+	for (i = 0; i < st.n; i++) {
+		summary(st.m[i], who_of(&st, i, who, sizeof who));
+		monitor_stop(st.m[i]);
+		rc = csv_exit_status(st.m[i], who, rc);
+	}
+	app_free_stacks(&st);
+	return rc;
+}
+
 int
 app_headless(const struct app_options *o)
 {
 	struct monitor *m;
 	int rc;
 
+	if (o->n_stacks > 1)
+		return headless_stacks(o);
 	if ((m = app_start_monitor(o, &rc)) == NULL)
 		return rc;
 	app_hup_install(m, o, true);
 	rc = app_run_monitor(m, o, o->format_set);
 	sig_on_hup(NULL, NULL);
 	monitor_stop(m);	/* held CSV rows written now, or counted lost */
-	rc = csv_exit_status(m, rc);
+	rc = csv_exit_status(m, "", rc);
 	app_free_monitor(m);
 	return rc;
 }

@@ -13,6 +13,25 @@
 #include "tui/tui.h"
 #endif
 
+#ifdef HAVE_TUI
+/* Several stacks: each its own monitor, one UI with a stack selector. */
+static int
+interactive_stacks(const struct app_options *o, const struct tui_options *to)
+{
+	struct app_stacks st;
+	int rc;
+
+	if ((rc = app_start_stacks(o, &st)) != EXIT_OK)
+		return rc;
+	app_hup_install_all(st.m, st.n, o, false);
+	sig_hup_quits_without_tty(true);
+	rc = tui_run_stacks(st.m, st.name, st.n, to);
+	sig_on_hup(NULL, NULL);
+	app_free_stacks(&st);
+	return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
+}
+#endif
+
 int
 app_interactive(const struct app_options *o)
 {
@@ -37,6 +56,8 @@ app_interactive(const struct app_options *o)
 		    term != NULL ? term : "");
 		return EXIT_USAGE;
 	}
+	if (o->n_stacks > 1)
+		return interactive_stacks(o, &to);
 	if ((m = app_start_monitor(o, &rc)) == NULL)
 		return rc;
 	/* SIGHUP re-opens the CSV file and re-reads the thresholds, unless the

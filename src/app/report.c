@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "app/app.h"
-#include "sink/report.h"
+#include "export/report.h"
 #include "core/session.h"
 #include "link/link.h"
 #include "model/records.h"

@@ -589,13 +589,30 @@ clean_value(char *v)
 	return v;
 }
 
-int
-config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
+/* "[stack NAME]" (issue 16.1): NAME into name; -1 for another header. */
+static int
+section_name(const char *line, char *name, size_t size)
 {
-	char line[1024], why[256];
+	int n = 0;
+
+	if (sscanf(line, "[stack %63[A-Za-z0-9_-]]%n", name, &n) != 1 || n == 0 ||
+	    strlen(name) >= size)
+		return -1;
+	while (isspace((unsigned char)line[n]))
+		n++;
+	return line[n] == '\0' ? 0 : -1;
+}
+
+/* The keys before the first section (section NULL), or those of
+ * [stack section] only. */
+static int
+load_part(struct pt_config *c, const char *path, const char *section, char *err,
+    size_t errsize)
+{
+	char line[1024], why[256], name[64];
 	FILE *f = fopen(path, "r");
 	int lineno = 0, rc = 0;
-	bool password = false;
+	bool password = false, in = section == NULL;
 
 	if (f == NULL) {
 		snprintf(err, errsize, "%s: cannot read the config file: %s", path, strerror(errno));
@@ -615,6 +632,19 @@ config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
 		while (isspace((unsigned char)*key))
 			key++;
 		if (*key == '#' || *key == '\0')
+			continue;
+		if (*key == '[') {
+			if (section_name(key, name, CONFIG_STACK_NAME_MAX) != 0) {
+				snprintf(err, errsize, "%s:%d: expected [stack NAME] (NAME: 1 "
+				    "to %d letters, digits, '-' and '_')", path, lineno,
+				    CONFIG_STACK_NAME_MAX - 1);
+				rc = PT_ERR_CONFIG;
+				break;
+			}
+			in = section != NULL && strcmp(name, section) == 0;
+			continue;
+		}
+		if (!in)
 			continue;
 		if (strncmp(key, "export ", 7) == 0)
 			key += 7;
@@ -645,6 +675,44 @@ config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
 		warn_if_readable(f, path);
 	fclose(f);
 	return rc;
+}
+
+int
+config_load(struct pt_config *c, const char *path, char *err, size_t errsize)
+{
+	return load_part(c, path, NULL, err, errsize);
+}
+
+int
+config_load_stack(struct pt_config *c, const char *path, const char *name, char *err,
+    size_t errsize)
+{
+	return load_part(c, path, name, err, errsize);
+}
+
+int
+config_stack_names(const char *path, char (*names)[CONFIG_STACK_NAME_MAX], int max)
+{
+	char line[1024], name[64], *p;
+	FILE *f = fopen(path, "r");
+	int n = 0, k;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		p[strcspn(p, "\r\n")] = '\0';
+		if (*p != '[' || section_name(p, name, CONFIG_STACK_NAME_MAX) != 0)
+			continue;	/* config_load says why */
+		for (k = 0; k < n && strcmp(names[k], name) != 0; k++)
+			;
+		if (k == n && n < max)
+			snprintf(names[n++], CONFIG_STACK_NAME_MAX, "%s", name);
+	}
+	explicit_bzero(line, sizeof line);
+	fclose(f);
+	return n;
 }
 
 const char *

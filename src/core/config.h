@@ -14,28 +14,7 @@
 
 #include "core/alarms.h"
 #include "core/health.h"
-
-struct mqtt_config {
-	bool	enabled;		/* publish now (toggled at run time) */
-	bool	configured;		/* a broker is known */
-	char	host[256];
-	int	port;			/* 0: 1883, or 8883 with TLS */
-	bool	tls;
-	char	user[128];
-	char	password[256];		/* never logged, never on argv */
-	char	cafile[512], capath[512], certfile[512], keyfile[512];
-	bool	tls_insecure;		/* skip hostname verification */
-	char	client_id[64];		/* "" -> pylontop-<unique_id> */
-	char	base_topic[128];	/* "" -> pylontop/<unique_id> */
-	char	discovery_prefix[64];	/* homeassistant */
-	bool	discovery;		/* send HA discovery (default on) */
-	int	qos;			/* state messages */
-	bool	retain;			/* state messages */
-	double	interval_s;		/* 0: every sample */
-	int	keepalive_s;		/* 30 */
-	char	unique_id[64];		/* DEVICE_UNIQUE_ID, "" -> from barcode */
-	char	device_name[64];	/* DEVICE_NAME, "" -> "Pylontech stack" */
-};
+#include "sink/mqtt_config.h"
 
 /* pylontop report (issue 13): the site's name and the thresholds of the
  * verdict (pylontop.conf(5); the report states the values it used). */
@@ -81,6 +60,16 @@ void	config_defaults(struct pt_config *c);
  * value returns PT_ERR_CONFIG with "FILE:LINE: KEY: why" in err.
  * A missing file returns PT_ERR_NODEV (the caller decides if that matters). */
 int	config_load(struct pt_config *c, const char *path, char *err, size_t errsize);
+
+/* [stack NAME] sections (several stacks, issue 16.1): config_load reads
+ * the keys before the first section and skips the sections;
+ * config_load_stack reads the keys of [stack NAME] only (after
+ * config_load: they win).  config_stack_names lists the names in file
+ * order (at most max; 0 when none or the file is unreadable). */
+#define CONFIG_STACK_NAME_MAX	32
+int	config_load_stack(struct pt_config *c, const char *path, const char *name,
+	    char *err, size_t errsize);
+int	config_stack_names(const char *path, char (*names)[CONFIG_STACK_NAME_MAX], int max);
 
 /* The file in the current directory that is read without -c. */
 #define CONFIG_CWD_FILE		".env"

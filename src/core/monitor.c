@@ -28,10 +28,6 @@
 #include "proto/console_cmd.h"
 #include "proto/rs485.h"
 #include "pt_git.h"
-#include "sink/csv.h"
-#ifdef HAVE_MQTT
-#include "sink/mqtt.h"
-#endif
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -48,12 +44,8 @@ struct monitor {
 	struct pt_config	 cfg;
 	struct history		*hist;
 	struct alarm_engine	*alarms;
-	struct csv_sink		*csv;
-	struct sink		 csv_sink;
-#ifdef HAVE_MQTT
-	struct mqtt_sink	*mqtt;
-#endif
-	struct sink		 mqtt_sink;	/* ops == NULL when there is none */
+	struct sink		 sinks[MONITOR_SINKS_MAX];	/* built by the front end */
+	size_t			 n_sinks;
 	struct link		 link;
 	struct session		*live;		/* the session using the link */
 	struct link_rec		*rec;		/* --record, NULL without */
@@ -142,14 +134,12 @@ notify(struct monitor *m)
 	(void)!write(m->wake[1], &c, 1);
 }
 
-#ifdef HAVE_MQTT
-/* For the MQTT thread: its status changed. */
+/* For a sink's own thread (MQTT): its status changed. */
 static void
 notify_cb(void *ctx)
 {
 	notify(ctx);
 }
-#endif
 
 static void
 set_state(struct monitor *m, enum link_state st, const char *fmt, ...)
@@ -225,15 +215,14 @@ static void
 sinks_write(struct monitor *m, const struct pt_sample *s)
 {
 	struct link_stats ls;
+	size_t i;
 
 	monitor_link_stats(m, &ls);
-	if (m->csv_sink.ops != NULL)
-		m->csv_sink.ops->write(m->csv_sink.self, s, &ls);
-	if (m->mqtt_sink.ops != NULL)
-		m->mqtt_sink.ops->write(m->mqtt_sink.self, s, &ls);
+	for (i = 0; i < m->n_sinks; i++)
+		m->sinks[i].ops->write(m->sinks[i].self, s, &ls);
 }
 
-/* The path every sample takes, from the thread or from monitor_inject. */
+/* The path every sample takes. */
 static void
 deliver(struct monitor *m, struct pt_sample *s)
 {
@@ -276,10 +265,9 @@ check_stale(struct monitor *m)
 		return;
 	m->stale = true;
 	alarm_engine_stale(m->alarms, true, age, now);
-	if (m->csv_sink.ops != NULL && m->csv_sink.ops->stale != NULL)
-		m->csv_sink.ops->stale(m->csv_sink.self, &ls);
-	if (m->mqtt_sink.ops != NULL && m->mqtt_sink.ops->stale != NULL)
-		m->mqtt_sink.ops->stale(m->mqtt_sink.self, &ls);
+	for (size_t i = 0; i < m->n_sinks; i++)
+		if (m->sinks[i].ops->stale != NULL)
+			m->sinks[i].ops->stale(m->sinks[i].self, &ls);
 	notify(m);
 }
 
@@ -670,34 +658,20 @@ acquire_main(void *arg)
 	return NULL;
 }
 
+/* Take the front end's sinks (issue 11.2: plugged in, not named here). */
 static int
-make_sinks(struct monitor *m, char *err, size_t errsize)
+take_sinks(struct monitor *m, const struct sink *sinks, size_t n, char *err,
+    size_t errsize)
 {
-	const char *path = m->cfg.csv_path[0] ? m->cfg.csv_path : "pylontop-%Y%m%d.csv";
+	size_t i;
 
-	m->csv = csv_sink_new(path, m->cfg.csv_path[0] != '\0' && m->cfg.csv_enabled);
-	if (m->csv == NULL) {
-		snprintf(err, errsize, "out of memory");
-		return PT_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (m->n_sinks == MONITOR_SINKS_MAX) {
+			snprintf(err, errsize, "more than %d sinks", MONITOR_SINKS_MAX);
+			return PT_ERR_ARG;
+		}
+		m->sinks[m->n_sinks++] = sinks[i];
 	}
-	m->csv_sink = csv_sink_as_sink(m->csv);
-#ifdef HAVE_MQTT
-	/* A remote view is read-only: it republishes nothing. */
-	if (m->cfg.mqtt.configured && link_is_remote(m->cfg.device))
-		fprintf(stderr, "pylontop: remote view: MQTT publishing is off (a remote "
-		    "view only reads)\n");
-	else if (m->cfg.mqtt.configured) {
-		m->mqtt = mqtt_sink_new(&m->cfg.mqtt, err, errsize);
-		if (m->mqtt == NULL)
-			return PT_ERR_CONFIG;
-		m->mqtt_sink = mqtt_sink_as_sink(m->mqtt);
-		mqtt_sink_on_status(m->mqtt, notify_cb, m);
-	}
-#else
-	if (m->cfg.mqtt.configured && m->cfg.mqtt.enabled)
-		fprintf(stderr, "pylontop: this build has no MQTT support "
-		    "(configured --without-mqtt); MQTT settings ignored\n");
-#endif
 	return 0;
 }
 
@@ -765,7 +739,8 @@ monitor_record_start(const struct pt_config *c, struct link *l, struct link_rec 
 }
 
 struct monitor *
-monitor_new(const struct pt_config *c, char *err, size_t errsize)
+monitor_new(const struct pt_config *c, const struct sink *sinks, size_t n_sinks,
+    char *err, size_t errsize)
 {
 	struct monitor *m = calloc(1, sizeof *m);
 	pthread_condattr_t ca;
@@ -773,6 +748,8 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 
 	if (m == NULL) {
 		snprintf(err, errsize, "out of memory");
+		for (size_t k = 0; k < n_sinks; k++)
+			sinks[k].ops->free(sinks[k].self);
 		return NULL;
 	}
 	m->cfg = *c;
@@ -784,6 +761,12 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	/* From here on monitor_free() frees the sinks taken. */
+	if (take_sinks(m, sinks, n_sinks, err, errsize) != 0) {
+		for (size_t k = m->n_sinks; k < n_sinks; k++)
+			sinks[k].ops->free(sinks[k].self);
+		goto fail;
+	}
 	if (pipe(m->wake) != 0) {
 		snprintf(err, errsize, "cannot create a pipe: %s", strerror(errno));
 		goto fail;
@@ -808,8 +791,6 @@ monitor_new(const struct pt_config *c, char *err, size_t errsize)
 		if (health_load(m->health, c->health.state_file, why, sizeof why) != 0)
 			fprintf(stderr, "pylontop: %s\n", why);
 	}
-	if (make_sinks(m, err, errsize) != 0)
-		goto fail;
 	snprintf(m->stats.device, sizeof m->stats.device, "%s", c->device);
 	m->stats.interval_s = c->interval_s;
 	m->stats.stale_after_ms = stale_rule_limit_ms(&m->rule, c->interval_s,
@@ -841,12 +822,13 @@ fail:
 int
 monitor_start(struct monitor *m)
 {
-#ifdef HAVE_MQTT
-	if (m->mqtt != NULL && mqtt_sink_start(m->mqtt) != 0)
-		fprintf(stderr, "pylontop: cannot start the MQTT thread\n");
-#endif
+	for (size_t i = 0; i < m->n_sinks; i++)
+		if (m->sinks[i].ops->start != NULL &&
+		    m->sinks[i].ops->start(m->sinks[i].self, notify_cb, m) != 0)
+			fprintf(stderr, "pylontop: cannot start the %s thread\n",
+			    m->sinks[i].ops->name);
 	if (m->cfg.device[0] == '\0')
-		return 0;	/* inject-only (tests) */
+		return 0;	/* no device (tests, bench): no thread */
 	m->stop = 0;
 	if (pthread_create(&m->thread, NULL, acquire_main, m) != 0)
 		return PT_ERR_NOMEM;
@@ -869,8 +851,9 @@ monitor_stop(struct monitor *m)
 	}
 	/* Held rows written (or counted lost) and the file synced, so that
 	 * the front end can read the final CSV status before exiting. */
-	if (m->csv_sink.ops != NULL)
-		m->csv_sink.ops->close(m->csv_sink.self);
+	for (size_t i = 0; i < m->n_sinks; i++)
+		if (m->sinks[i].ops->close != NULL)
+			m->sinks[i].ops->close(m->sinks[i].self);
 	health_persist(m);
 }
 
@@ -883,12 +866,12 @@ monitor_free(struct monitor *m)
 	if (m->link.ops != NULL)
 		link_release(&m->link);
 	link_rec_free(m->rec);
-#ifdef HAVE_MQTT
-	if (m->mqtt != NULL)
-		mqtt_sink_free(m->mqtt, 3000);
-#endif
-	if (m->csv != NULL)
-		csv_sink_free(m->csv);
+	/* In reverse: the sinks went in as the front end listed them. */
+	while (m->n_sinks > 0) {
+		const struct sink *k = &m->sinks[--m->n_sinks];
+
+		k->ops->free(k->self);
+	}
 	if (m->alarms != NULL)
 		alarm_engine_free(m->alarms);
 	health_free(m->health);
@@ -961,18 +944,23 @@ monitor_config(struct monitor *m)
 	return &m->cfg;
 }
 
-void
-monitor_set_mqtt(struct monitor *m, bool on)
+/* The sink called `name`, NULL when there is none. */
+static const struct sink *
+sink_named(struct monitor *m, const char *name)
 {
-	if (m->mqtt_sink.ops != NULL)
-		m->mqtt_sink.ops->set_enabled(m->mqtt_sink.self, on);
-	notify(m);
+	for (size_t i = 0; i < m->n_sinks; i++)
+		if (strcmp(m->sinks[i].ops->name, name) == 0)
+			return &m->sinks[i];
+	return NULL;
 }
 
 void
-monitor_set_csv(struct monitor *m, bool on)
+monitor_sink_enable(struct monitor *m, const char *name, bool on)
 {
-	m->csv_sink.ops->set_enabled(m->csv_sink.self, on);
+	const struct sink *k = sink_named(m, name);
+
+	if (k != NULL)
+		k->ops->set_enabled(k->self, on);
 	notify(m);
 }
 
@@ -993,22 +981,17 @@ monitor_recording(struct monitor *m)
 }
 
 bool
-monitor_has_mqtt(struct monitor *m)
+monitor_has_sink(struct monitor *m, const char *name)
 {
-	return m->mqtt_sink.ops != NULL;
-}
-
-bool
-monitor_has_csv(struct monitor *m)
-{
-	return m->cfg.csv_path[0] != '\0';
+	return sink_named(m, name) != NULL;
 }
 
 void
 monitor_reopen_logs(struct monitor *m)
 {
-	if (m->csv != NULL)
-		csv_sink_reopen(m->csv);
+	for (size_t i = 0; i < m->n_sinks; i++)
+		if (m->sinks[i].ops->reopen != NULL)
+			m->sinks[i].ops->reopen(m->sinks[i].self);
 	notify(m);
 }
 
@@ -1023,45 +1006,16 @@ monitor_set_alarms(struct monitor *m, const struct alarm_config *c)
 	notify(m);
 }
 
-static void
-status_of(const struct sink *s, struct sink_status *st)
+void
+monitor_sink_status(struct monitor *m, const char *name, struct sink_status *st)
 {
+	const struct sink *k = sink_named(m, name);
+
 	memset(st, 0, sizeof *st);
-	if (s->ops == NULL) {
-		st->state = SINK_OFF;
-		snprintf(st->text, sizeof st->text, "not configured");
-		return;
-	}
-	s->ops->status(s->self, st);
-}
-
-void
-monitor_mqtt_status(struct monitor *m, struct sink_status *st)
-{
-	status_of(&m->mqtt_sink, st);
-#ifndef HAVE_MQTT
-	snprintf(st->text, sizeof st->text, "not built in");
-#endif
-}
-
-void
-monitor_csv_status(struct monitor *m, struct sink_status *st)
-{
-	status_of(&m->csv_sink, st);
-}
-
-void
-monitor_inject(struct monitor *m, const struct pt_sample *s)
-{
-	struct pt_sample *copy = malloc(sizeof *copy);
-
-	if (copy == NULL)
-		return;
-	*copy = *s;
-	if (copy->seq == 0)
-		copy->seq = ++m->seq;
-	deliver(m, copy);
-	free(copy);
+	if (k == NULL)
+		sink_status_absent(name, st);
+	else
+		k->ops->status(k->self, st);
 }
 
 void

@@ -5,7 +5,8 @@
  * each complete sample it runs the alarm engine, pushes the sample into
  * the history, hands it to the sinks and makes monitor_fd() readable.
  * Front ends only read snapshots through these functions; they never
- * touch the device.
+ * touch the device.  The sinks (sink/sink.h) are built by the front end
+ * (app/sinks.c) and plugged in: the monitor knows them by name only.
  */
 #ifndef PT_MONITOR_H
 #define PT_MONITOR_H
@@ -18,7 +19,7 @@
 #include "core/config.h"
 #include "core/health.h"
 #include "core/history.h"
-#include "core/stats.h"
+#include "link/link_stats.h"
 #include "model/records.h"
 #include "sink/sink.h"
 
@@ -26,12 +27,18 @@ struct monitor;
 struct link;
 struct link_rec;
 
-/* Build everything from the config (no thread yet).  NULL with err set. */
-struct monitor *monitor_new(const struct pt_config *c, char *err, size_t errsize);
-/* Start acquisition (and the MQTT thread). */
+#define MONITOR_SINKS_MAX	8
+
+/* Build everything from the config (no thread yet); the monitor owns the
+ * n sinks from now on (freed by monitor_free, or here on failure).  NULL
+ * with err set. */
+struct monitor *monitor_new(const struct pt_config *c, const struct sink *sinks,
+	    size_t n, char *err, size_t errsize);
+/* Start acquisition and the sinks' own threads (MQTT). */
 int	monitor_start(struct monitor *m);
-/* Stop acquisition, flush CSV, publish MQTT offline, join threads. */
+/* Stop acquisition, close the sinks (CSV rows held written and synced). */
 void	monitor_stop(struct monitor *m);
+/* monitor_stop, then free the sinks (MQTT: "offline", join) and the rest. */
 void	monitor_free(struct monitor *m);
 
 /* A descriptor that becomes readable when a sample lands or the link
@@ -49,18 +56,17 @@ const struct pt_config *monitor_config(struct monitor *m);
 /* The cell health figures and findings now (issue 15). */
 void	monitor_health(struct monitor *m, struct health_report *out);
 
-/* Run-time toggles ('m', 'l'); status for the status line. */
-void	monitor_set_mqtt(struct monitor *m, bool on);
-void	monitor_set_csv(struct monitor *m, bool on);
+/* The sinks by name (SINK_CSV, SINK_MQTT): the run-time toggles ('l',
+ * 'm'), whether one is plugged in, and its status for the status line
+ * (sink_status_absent() when there is none). */
+void	monitor_sink_enable(struct monitor *m, const char *name, bool on);
+bool	monitor_has_sink(struct monitor *m, const char *name);
+void	monitor_sink_status(struct monitor *m, const char *name, struct sink_status *st);
 /* --record: pause or resume the recording (false: none configured). */
 bool	monitor_set_record(struct monitor *m, bool on);
 bool	monitor_recording(struct monitor *m);	/* recording now */
-bool	monitor_has_mqtt(struct monitor *m);	/* a broker is configured */
-bool	monitor_has_csv(struct monitor *m);	/* a CSV path is configured */
-void	monitor_mqtt_status(struct monitor *m, struct sink_status *st);
-void	monitor_csv_status(struct monitor *m, struct sink_status *st);
-/* SIGHUP: close the CSV file so the next row opens its path again (log
- * rotation); a failing file is retried at once. */
+/* SIGHUP: every sink re-opens what it writes to (CSV: the next row
+ * opens its path again, for log rotation; a failing file is retried). */
 void	monitor_reopen_logs(struct monitor *m);
 /* SIGHUP: new alarm thresholds for the engine and the views.  The stale
  * limit (ALARM_STALE_S) is kept: the acquisition thread reads it. */
@@ -95,10 +101,6 @@ int	monitor_send_user_command(struct monitor *m, const char *line, char *err,
 	    size_t errsize);
 /* The device is a replay:FILE (its clock: util/clock.h). */
 bool	monitor_is_replay(struct monitor *m);
-
-/* Feed a sample as if the acquisition thread had produced it (alarms,
- * history, sinks, fd).  For tests and --decode-less demos only. */
-void	monitor_inject(struct monitor *m, const struct pt_sample *s);
 
 /* The BMS's own records (issue 13): ask for a round (read interleaved
  * with polling; a round is also read at start), and copy the latest

@@ -11,13 +11,9 @@ session_new(const struct pt_config *cfg, struct link *link, atomic_int *stop)
 {
 	struct session *s;
 
-	if (link_is_remote(cfg->device)) {
-#ifdef HAVE_MQTT
-		s = remote_session_new(cfg, link);
-#else
-		s = NULL;	/* main() refuses mqtt:// in a build without MQTT */
-#endif
-	} else if (strcmp(cfg->protocol, "rs485") == 0)
+	if (link_is_remote(cfg->device))
+		s = remote_session_new(cfg, link);	/* NULL without MQTT */
+	else if (strcmp(cfg->protocol, "rs485") == 0)
 		s = rs485_session_new(cfg, link);
 	else
 		s = console_session_new(cfg, link);

@@ -129,7 +129,7 @@ int	console_send_wake(struct link *l, atomic_int *stop);
 struct session *console_session_new(const struct pt_config *cfg, struct link *link);
 struct session *rs485_session_new(const struct pt_config *cfg, struct link *link);
 /* -d mqtt[s]://broker[:port]/BASE (link_is_remote()): the states a
- * pylontop publishes under BASE (sink/session_remote.c; MQTT builds). */
+ * pylontop publishes under BASE (core/session_remote.c; MQTT builds). */
 struct session *remote_session_new(const struct pt_config *cfg, struct link *link);
 /* Is `url` a usable remote view address?  0, or PT_ERR_ARG with a
  * sentence naming what is wrong in err. */

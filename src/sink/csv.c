@@ -819,13 +819,27 @@ csv_close(void *self)
 	pthread_mutex_unlock(&c->lock);
 }
 
+static void
+csv_reopen(void *self)
+{
+	csv_sink_reopen(self);
+}
+
+static void
+csv_free(void *self)
+{
+	csv_sink_free(self);
+}
+
 static const struct sink_ops csv_ops = {
-	.name = "csv",
+	.name = SINK_CSV,
 	.write = csv_write,
 	.stale = NULL,		/* a gap is a gap: no rows are invented */
 	.set_enabled = csv_set_enabled,
 	.status = csv_status,
+	.reopen = csv_reopen,
 	.close = csv_close,
+	.free = csv_free,
 };
 
 struct csv_sink *

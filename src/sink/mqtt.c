@@ -953,21 +953,28 @@ mqtt_status(void *self, struct sink_status *st)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* The generic close: stop publishing ("offline", disconnect); the thread
- * and the memory go with mqtt_sink_free(). */
-static void
-mqtt_close(void *self)
+static int
+mqtt_start(void *self, void (*on_status)(void *ctx), void *ctx)
 {
-	mqtt_set_enabled(self, false);
+	mqtt_sink_on_status(self, on_status, ctx);
+	return mqtt_sink_start(self);
+}
+
+/* "offline", disconnect, join: at most MQTT_FREE_DEADLINE_MS. */
+static void
+mqtt_free(void *self)
+{
+	mqtt_sink_free(self, MQTT_FREE_DEADLINE_MS);
 }
 
 static const struct sink_ops mqtt_ops = {
-	.name = "mqtt",
+	.name = SINK_MQTT,
 	.write = mqtt_write,
 	.stale = mqtt_stale,
 	.set_enabled = mqtt_set_enabled,
 	.status = mqtt_status,
-	.close = mqtt_close,
+	.start = mqtt_start,
+	.free = mqtt_free,
 };
 
 static void

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
+#include "sink/mqtt_config.h"
 #include "sink/sink.h"
 
 struct mqtt_sink;
@@ -27,8 +27,11 @@ struct mqtt_sink *mqtt_sink_new(const struct mqtt_config *c, char *err, size_t e
 void	mqtt_sink_on_status(struct mqtt_sink *m, void (*fn)(void *), void *ctx);
 /* Start the network thread (connects when enabled). */
 int	mqtt_sink_start(struct mqtt_sink *m);
-/* The generic sink view of it (write, stale, set_enabled, status, close). */
+/* The generic sink view of it (sink.h; its free() is mqtt_sink_free). */
 struct sink mqtt_sink_as_sink(struct mqtt_sink *m);
+/* Stop: publish "offline", disconnect, join; never longer than deadline
+ * (the monitor gives MQTT_FREE_DEADLINE_MS). */
+#define MQTT_FREE_DEADLINE_MS	3000
 /* Stop: publish "offline", disconnect, join; never longer than deadline. */
 void	mqtt_sink_free(struct mqtt_sink *m, int deadline_ms);
 

@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
-#include "core/stats.h"
+#include "sink/mqtt_config.h"
+#include "link/link_stats.h"
 #include "model/sample.h"
 
 #define MQ_TOPIC_LEN	256

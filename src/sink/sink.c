@@ -1,5 +1,10 @@
-/* sink.c — names for sink and link states. */
+/* sink.c — names of the sink states. */
+#include "autoconfig.h"
+
 #include "sink/sink.h"
+
+#include <stdio.h>
+#include <string.h>
 
 const char *
 sink_state_name(enum sink_state s)
@@ -13,16 +18,16 @@ sink_state_name(enum sink_state s)
 	return "?";
 }
 
-const char *
-link_state_name(enum link_state s)
+void
+sink_status_absent(const char *name, struct sink_status *st)
 {
-	switch (s) {
-	case LINK_IDLE: return "idle";
-	case LINK_CONNECTING: return "connecting";
-	case LINK_IDENTIFYING: return "identifying";
-	case LINK_POLLING: return "polling";
-	case LINK_WAITING: return "reconnecting";
-	case LINK_STOPPED: return "stopped";
-	}
-	return "?";
+	memset(st, 0, sizeof *st);
+	st->state = SINK_OFF;
+	snprintf(st->text, sizeof st->text, "not configured");
+#ifndef HAVE_MQTT
+	if (strcmp(name, SINK_MQTT) == 0)
+		snprintf(st->text, sizeof st->text, "not built in");
+#else
+	(void)name;
+#endif
 }

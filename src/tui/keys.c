@@ -186,13 +186,13 @@ key_mqtt(struct tui *t, int ch)
 	bool on;
 
 	(void)ch;
-	if (!monitor_has_mqtt(t->m)) {
+	if (!monitor_has_sink(t->m, SINK_MQTT)) {
 		tui_message(t, "MQTT: no broker configured (MQTT_BROKER in the config, or --mqtt URL)");
 		return;
 	}
-	monitor_mqtt_status(t->m, &st);
+	monitor_sink_status(t->m, SINK_MQTT, &st);
 	on = st.state == SINK_OFF;
-	monitor_set_mqtt(t->m, on);
+	monitor_sink_enable(t->m, SINK_MQTT, on);
 	tui_message(t, on ? "MQTT publishing on" : "MQTT publishing off ('offline' published)");
 }
 
@@ -202,9 +202,9 @@ key_csv(struct tui *t, int ch)
 	struct sink_status st;
 
 	(void)ch;
-	monitor_csv_status(t->m, &st);
-	monitor_set_csv(t->m, st.state == SINK_OFF);
-	monitor_csv_status(t->m, &st);
+	monitor_sink_status(t->m, SINK_CSV, &st);
+	monitor_sink_enable(t->m, SINK_CSV, st.state == SINK_OFF);
+	monitor_sink_status(t->m, SINK_CSV, &st);
 	tui_message(t, "CSV %s: %s", sink_state_name(st.state), st.text);
 }
 
@@ -311,6 +311,13 @@ key_report(struct tui *t, int ch)
 }
 
 static void
+key_next_stack(struct tui *t, int ch)
+{
+	(void)ch;
+	tui_next_stack(t);
+}
+
+static void
 key_quit(struct tui *t, int ch)
 {
 	(void)ch;
@@ -354,6 +361,7 @@ static const struct key_entry keys[] = {
 	{ { '>' }, ">", "replay: skip 60 s ahead", 0, key_replay_skip },
 	{ { 'W' }, "W", "write a service report (pylontop report)", 0, key_report },
 	{ { CTRL('l') }, "Ctrl-L", "repaint the screen", 0, key_repaint },
+	{ { 'S' }, "S", "next stack (several -d)", 0, key_next_stack },
 	{ { 'q', 'Q', KEY_F(10) }, "q Q F10", "quit", 0, key_quit },
 };
 

@@ -7,7 +7,7 @@
 
 #include <stdlib.h>
 
-#include "sink/report.h"
+#include "export/report.h"
 #include "util/clock.h"
 
 /* Recent samples observed for the spread (the history keeps more). */

@@ -130,9 +130,15 @@ status_segments(struct tui *t, struct segment *seg, int64_t wall_ms, const char 
 	int n = 0;
 
 	monitor_link_stats(t->m, &ls);
-	monitor_mqtt_status(t->m, &mq);
-	monitor_csv_status(t->m, &csv);
+	monitor_sink_status(t->m, SINK_MQTT, &mq);
+	monitor_sink_status(t->m, SINK_CSV, &csv);
 	*device = ls.device[0] != '\0' ? ls.device : "(no device)";
+	if (tui_stack_name(t)[0] != '\0') {
+		static char named[sizeof ls.device + 40];
+
+		snprintf(named, sizeof named, "%s: %s", tui_stack_name(t), *device);
+		*device = named;
+	}
 	if (compact && ls.state == LINK_POLLING)
 		snprintf(seg[n].text, sizeof seg[n].text, " %s%s%s ", ls.protocol[0] ? ls.protocol :
 		    "?", ls.dialect[0] ? "/" : "", ls.dialect);

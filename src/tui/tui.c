@@ -1,6 +1,6 @@
 /* tui.c — the main loop of the terminal UI.
  *
- * poll() waits on three descriptors: the keyboard, monitor_fd() (a sample
+ * poll() waits on the keyboard, monitor_fd() of each stack (a sample
  * landed or the link or a sink changed state) and sig_fd() (SIGWINCH, or
  * SIGTERM/SIGINT/SIGHUP to quit).  A frame is drawn only after one of
  * them, plus one timer: while a sample age is on screen the loop wakes
@@ -194,7 +194,12 @@ draw(struct tui *t)
 		check_old(t);
 		tui_draw_tabs(t);
 		switch (t->view) {
-		case TV_OVERVIEW: view_overview(t, top, rows, COLS); break;
+		case TV_OVERVIEW: {
+			int k = tui_draw_stacks(t, top, rows, COLS);
+
+			view_overview(t, top + k, rows - k, COLS);
+			break;
+		}
 		case TV_CELLS: view_cells(t, top, rows, COLS); break;
 		case TV_HISTORY: view_history(t, top, rows, COLS); break;
 		case TV_ALARMS: view_alarms(t, top, rows, COLS); break;
@@ -278,15 +283,18 @@ loop(struct tui *t)
 {
 	draw(t);
 	while (!t->quit && sig_quit() == 0) {
-		struct pollfd pfd[3] = {
+		/* The keyboard, the signals, then each stack's monitor. */
+		struct pollfd pfd[2 + TUI_STACKS_MAX] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
-			{ .fd = monitor_fd(t->m), .events = POLLIN },
 			{ .fd = sig_fd(), .events = POLLIN },
 		};
-		int timeout = next_timeout(t), n;
+		int timeout = next_timeout(t), n, i;
 		bool dirty = false;
 
-		n = poll(pfd, 3, timeout);
+		for (i = 0; i < t->n_stacks; i++)
+			pfd[2 + i] = (struct pollfd){ .fd = monitor_fd(t->stacks[i]),
+			    .events = POLLIN };
+		n = poll(pfd, (nfds_t)(2 + t->n_stacks), timeout);
 		if (sig_quit() != 0)
 			break;
 		if (n < 0) {
@@ -296,18 +304,22 @@ loop(struct tui *t)
 		}
 		if (n == 0)
 			dirty = true;		/* the age or a message changed */
-		if (pfd[2].revents & POLLIN) {
+		if (pfd[1].revents & POLLIN) {
 			sig_take();
 			if (sig_take_winch()) {
 				resize();
 				dirty = true;
 			}
 		}
-		if (pfd[1].revents & POLLIN) {
-			monitor_drain_fd(t->m);
-			tui_refresh_data(t, false);
-			dirty = true;
-		}
+		for (i = 0; i < t->n_stacks; i++)
+			if (pfd[2 + i].revents & POLLIN) {
+				monitor_drain_fd(t->stacks[i]);
+				if (t->stacks[i] == t->m) {
+					tui_refresh_data(t, false);
+					dirty = true;
+				} else if (t->view == TV_OVERVIEW)
+					dirty = true;	/* its line on the overview */
+			}
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			break;			/* the terminal is gone */
 		if ((pfd[0].revents & POLLIN) && !read_keys(t, &dirty))
@@ -341,13 +353,20 @@ choose_glyphs(struct tui *t)
 }
 
 static struct tui *
-tui_new(struct monitor *m, const struct tui_options *o)
+tui_new(struct monitor *const *m, const char *const *names, int n,
+    const struct tui_options *o)
 {
 	struct tui *t = calloc(1, sizeof *t);
 	const char *path;
+	int i;
 
 	if (t == NULL)
 		return NULL;
+	t->other = n > 1 ? malloc(sizeof *t->other) : NULL;
+	if (n > 1 && t->other == NULL) {
+		free(t);
+		return NULL;
+	}
 	t->sample = calloc(1, sizeof *t->sample);
 	t->latched = calloc(TUI_MAX_LATCHED, sizeof *t->latched);
 	t->events = calloc(TUI_MAX_EVENTS, sizeof *t->events);
@@ -362,10 +381,16 @@ tui_new(struct monitor *m, const struct tui_options *o)
 		free(t->latched);
 		free(t->events);
 		free(t->points);
+		free(t->other);
 		free(t);
 		return NULL;
 	}
-	t->m = m;
+	for (i = 0; i < n && i < TUI_STACKS_MAX; i++) {
+		t->stacks[i] = m[i];
+		t->stack_names[i] = names != NULL ? names[i] : "";
+	}
+	t->n_stacks = i;
+	t->m = m[0];
 	t->opt = *o;
 	t->view = t->prev_view = TV_OVERVIEW;
 	t->res = HIST_SECONDS;
@@ -388,6 +413,7 @@ tui_free(struct tui *t)
 	free(t->points);
 	free(t->link_events);
 	free(t->raw);
+	free(t->other);
 	free(t);
 }
 
@@ -424,11 +450,18 @@ open_terminal(void)
 int
 tui_run(struct monitor *m, const struct tui_options *o)
 {
+	return tui_run_stacks(&m, NULL, 1, o);
+}
+
+int
+tui_run_stacks(struct monitor *const *m, const char *const *names, int n,
+    const struct tui_options *o)
+{
 	struct tui *t;
 	SCREEN *scr;
 	int rc;
 
-	if ((t = tui_new(m, o)) == NULL) {
+	if ((t = tui_new(m, names, n, o)) == NULL) {
 		fprintf(stderr, "pylontop: out of memory\n");
 		return 1;
 	}

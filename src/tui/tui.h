@@ -16,5 +16,10 @@ struct tui_options {
 /* Run until the user quits or a signal (SIGTERM/SIGINT/SIGHUP) arrives.
  * Returns 0, or 1 when the terminal could not be used (message on stderr). */
 int	tui_run(struct monitor *m, const struct tui_options *o);
+/* The same for several stacks (m[0..n), named): one shown at a time, 'S'
+ * shows the next; the overview has a line for each. */
+#define TUI_STACKS_MAX	8
+int	tui_run_stacks(struct monitor *const *m, const char *const *names, int n,
+	    const struct tui_options *o);
 
 #endif

@@ -5,7 +5,8 @@
  * the source of the help view), draw.c (colours, glyphs, sanitised text,
  * bars), chart.c (braille/block/ASCII charts), status.c (tab line and
  * status line), view_*.c (one per view), layout.c (curses-free sizing
- * rules, unit-tested).
+ * rules, unit-tested), stacks.c (several stacks: 'S' and the overview's
+ * line per stack).
  */
 #ifndef PT_TUI_IMPL_H
 #define PT_TUI_IMPL_H
@@ -115,6 +116,12 @@ struct tui {
 	FILE			*stats;		/* PYLONTOP_TUI_STATS, or NULL */
 	int			 empty_reads;	/* keyboard readable, no key */
 	bool			 quit;
+
+	/* Several stacks (issue 16.1): m is stacks[cur_stack]. */
+	struct monitor		*stacks[TUI_STACKS_MAX];
+	const char		*stack_names[TUI_STACKS_MAX];
+	int			 n_stacks, cur_stack;
+	struct pt_sample	*other;		/* scratch for the stacks' summaries */
 };
 
 #define TUI_MAX_POINTS	(3600 * 2)
@@ -125,6 +132,13 @@ extern const int tui_n_metrics;
 /* Buckets per chart dot: zoom levels. */
 extern const int tui_zooms[];
 extern const int tui_n_zooms;
+
+/* stacks.c: 'S' shows the next stack; the overview's line per stack
+ * (returns the rows used, 0 with one stack); the shown stack's name for
+ * the status line ("" with one stack). */
+void	tui_next_stack(struct tui *t);
+int	tui_draw_stacks(struct tui *t, int y, int rows, int cols);
+const char *tui_stack_name(const struct tui *t);
 
 /* report_key.c: 'W', a service report from the monitor's snapshots. */
 void	tui_write_report(struct tui *t);

@@ -332,14 +332,14 @@ link_lines(struct tui *t, int y, int cols, bool merge_sinks, int msg_lines, bool
 		    (unsigned long long)ls.samples, (unsigned long long)ls.timeouts,
 		    (unsigned long long)ls.parse_errors, (unsigned long long)ls.checksum_errors,
 		    (unsigned long long)ls.device_errors, (unsigned long long)ls.reconnects);
-	monitor_csv_status(t->m, &csv);
-	monitor_mqtt_status(t->m, &mq);
+	monitor_sink_status(t->m, SINK_CSV, &csv);
+	monitor_sink_status(t->m, SINK_MQTT, &mq);
 	if (merge_sinks) {
 		sink_line(t, y, 2, cols / 2 - 3, "CSV", &csv);
 		sink_line(t, y, cols / 2, cols - cols / 2, "MQTT", &mq);
 	} else {
 		sink_line(t, y++, 2, cols - 2, "CSV ", &csv);
-		if (!monitor_has_mqtt(t->m) && mq.state == SINK_OFF)
+		if (!monitor_has_sink(t->m, SINK_MQTT) && mq.state == SINK_OFF)
 			snprintf(mq.text, sizeof mq.text, "no broker configured (MQTT_BROKER or --mqtt)");
 		sink_line(t, y, 2, cols - 2, "MQTT", &mq);
 	}

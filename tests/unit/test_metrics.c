@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/config.h"
-#include "sink/metrics.h"
+#include "export/metrics.h"
 
 #define NOW	1796000000000LL
 

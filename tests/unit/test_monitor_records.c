@@ -113,7 +113,7 @@ test_records_start_request(void **state)
 	c.interval_s = 1;
 	c.csv_enabled = false;
 	c.csv_path[0] = '\0';
-	m = monitor_new(&c, err, sizeof err);
+	m = monitor_new(&c, NULL, 0, err, sizeof err);	/* no sinks */
 	assert_non_null(m);
 	assert_int_equal(monitor_start(m), 0);
 

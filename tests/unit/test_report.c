@@ -16,7 +16,7 @@
 
 #include "core/config.h"
 #include "model/records.h"
-#include "sink/report.h"
+#include "export/report.h"
 
 static char dir[] = "/tmp/pt-test-report.XXXXXX";
 

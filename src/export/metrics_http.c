@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sink/metrics.h"
+#include "export/metrics.h"
 
 #ifdef HAVE_METRICS
 

@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #include "core/alarms.h"
-#include "core/stats.h"
+#include "link/link_stats.h"
 #include "model/sample.h"
 
 /* A growing text buffer; `failed` once an allocation failed. */

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sink/report.h"
+#include "export/report.h"
 #include "pt_git.h"
 #include "util/clock.h"
 

@@ -1,7 +1,9 @@
-/* stats.h — the state of the link, as the acquisition thread reports it. */
-#ifndef PT_STATS_H
-#define PT_STATS_H
+/* link_stats.h — the state of the link, as the acquisition thread reports
+ * it (core/monitor.c fills it; sinks, metrics and the UI read copies). */
+#ifndef PT_LINK_STATS_H
+#define PT_LINK_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum link_state {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sink/metrics.h"
+#include "export/metrics.h"
 
 #define METRICS_INITIAL_CAP	(64 * 1024)	/* a 16 x 16 LV stack: ~110 kB */
 
