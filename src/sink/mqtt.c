@@ -26,6 +26,12 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <mosquitto.h>
+#if defined(__has_include)
+#if __has_include(<mqtt_protocol.h>)
+#include <mqtt_protocol.h>		/* CONNACK_* (libmosquitto >= 1.6) */
+#define PT_HAVE_CONNACK_NAMES 1
+#endif
+#endif
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,6 +46,18 @@
 #include "sink/mqtt_discovery.h"
 #include "util/clock.h"
 #include "util/err.h"
+
+#ifndef PT_HAVE_CONNACK_NAMES
+/* MQTT 3.1.1 CONNACK return codes, as libmosquitto >= 1.6 names them. */
+enum {
+	CONNACK_ACCEPTED = 0,
+	CONNACK_REFUSED_PROTOCOL_VERSION = 1,
+	CONNACK_REFUSED_IDENTIFIER_REJECTED = 2,
+	CONNACK_REFUSED_SERVER_UNAVAILABLE = 3,
+	CONNACK_REFUSED_BAD_USERNAME_PASSWORD = 4,
+	CONNACK_REFUSED_NOT_AUTHORIZED = 5,
+};
+#endif
 
 #define QUEUE_MAX		1024
 #define BATCH_MAX		64		/* messages handed to the library per step */
@@ -297,8 +315,8 @@ refusal_text(struct mqtt_sink *m, int rc)
 	int p = m->cfg.port;
 
 	switch (rc) {
-	case 4:
-	case 5:
+	case CONNACK_REFUSED_BAD_USERNAME_PASSWORD:
+	case CONNACK_REFUSED_NOT_AUTHORIZED:
 		if (m->cfg.user[0] == '\0')
 			set_status(m, SINK_ERROR, "broker %s:%d wants a user name and password "
 			    "(not authorised): set MQTT_USER and MQTT_PASSWORD; retrying every "
@@ -306,10 +324,10 @@ refusal_text(struct mqtt_sink *m, int rc)
 		else
 			set_status(m, SINK_ERROR, "broker %s:%d refused the user name or "
 			    "password of '%s' (%s): check MQTT_USER and MQTT_PASSWORD; retrying "
-			    "every %d min", h, p, m->cfg.user, rc == 4 ? "bad user name or "
+			    "every %d min", h, p, m->cfg.user, rc == CONNACK_REFUSED_BAD_USERNAME_PASSWORD ? "bad user name or "
 			    "password" : "not authorised", SLOW_RETRY_S / 60);
 		break;
-	case 2:
+	case CONNACK_REFUSED_IDENTIFIER_REJECTED:
 		set_status(m, SINK_ERROR, "broker %s:%d refused the client id: set "
 		    "MQTT_CLIENT_ID; retrying every %d min", h, p, SLOW_RETRY_S / 60);
 		break;
@@ -358,14 +376,14 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	char topic[MQ_TOPIC_LEN + 16];
 
 	pthread_mutex_lock(&m->lock);
-	if (rc == 3) {		/* "server unavailable": an ordinary retry */
+	if (rc == CONNACK_REFUSED_SERVER_UNAVAILABLE) {	/* an ordinary retry */
 		set_status(m, SINK_CONNECTING, "connecting to %s:%d: the broker says it is "
 		    "unavailable", m->cfg.host, m->cfg.port);
 		pthread_mutex_unlock(&m->lock);
 		mosquitto_disconnect(mosq);
 		return;
 	}
-	if (rc != 0) {
+	if (rc != CONNACK_ACCEPTED) {
 		m->refused = rc;
 		refusal_text(m, rc);
 		pthread_mutex_unlock(&m->lock);
@@ -398,7 +416,7 @@ on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 
 	(void)mosq;
 	pthread_mutex_lock(&m->lock);
-	if (m->connected && rc != 0 && !m->stop)
+	if (m->connected && rc != MOSQ_ERR_SUCCESS && !m->stop)
 		set_status(m, SINK_CONNECTING, "lost %s:%d: %s", m->cfg.host, m->cfg.port,
 		    reason(rc, err));
 	m->connected = false;
