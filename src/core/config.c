@@ -34,6 +34,7 @@ config_defaults(struct pt_config *c)
 	c->mqtt.keepalive_s = 30;
 	c->mqtt.qos = 0;
 	c->mqtt.retain = false;
+	c->mqtt.energy_max_gap_s = 60;
 	alarm_config_defaults(&c->alarms);
 	health_config_defaults(&c->health);
 	c->report = (struct report_config){
@@ -293,6 +294,35 @@ set_discovery_prefix(struct pt_config *c, const char *key, const char *value, ch
 	return 1;
 }
 
+/* HA_DISCOVERY_MODE: device (one config per device, HA 2024.11 and
+ * later) or entity (one per entity, for older Home Assistant). */
+static int
+set_discovery_mode(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strcasecmp(value, "device") == 0)
+		c->mqtt.discovery_mode = 0;
+	else if (strcasecmp(value, "entity") == 0)
+		c->mqtt.discovery_mode = 1;
+	else
+		return bad(err, errsize, key, value,
+		    "is not a discovery mode (device, or entity for Home Assistant before "
+		    "2024.11)");
+	return 1;
+}
+
+/* MQTT_STATE_FILE: "" keeps nothing; unset, the sink picks the default. */
+static int
+set_state_file(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strlen(value) >= sizeof c->mqtt.state_file)
+		return bad(err, errsize, key, value, "is too long");
+	strcpy(c->mqtt.state_file, value);
+	c->mqtt.state_file_given = true;
+	return 1;
+}
+
 /* METRICS_LISTEN=[ADDR:]PORT ("[::1]:9100" for IPv6); "" switches it off.
  * Without an address only this machine can scrape. */
 static int
@@ -397,6 +427,10 @@ static const struct key_row key_table[] = {
 	    "is not a keepalive in seconds (5 to 3600)"),
 	STR("DEVICE_UNIQUE_ID", NULL, mqtt.unique_id),
 	STR("DEVICE_NAME", NULL, mqtt.device_name),
+	FN("HA_DISCOVERY_MODE", NULL, set_discovery_mode),
+	FN("MQTT_STATE_FILE", NULL, set_state_file),
+	SECS("ENERGY_MAX_GAP_S", NULL, mqtt.energy_max_gap_s, 1, 86400,
+	    "is not a gap in seconds (1 to 86400)"),
 	/* the Prometheus endpoint */
 	FN("METRICS_LISTEN", NULL, set_metrics),
 	/* pylontop report */

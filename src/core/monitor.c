@@ -670,6 +670,21 @@ acquire_main(void *arg)
 	return NULL;
 }
 
+#ifdef HAVE_MQTT
+/* The MQTT sink's sources of records and health figures (mqtt.h). */
+static uint64_t
+records_cb(void *ctx, struct pt_records *out)
+{
+	return monitor_records(ctx, out);
+}
+
+static void
+health_cb(void *ctx, struct health_report *out)
+{
+	monitor_health(ctx, out);
+}
+#endif
+
 static int
 make_sinks(struct monitor *m, char *err, size_t errsize)
 {
@@ -692,6 +707,8 @@ make_sinks(struct monitor *m, char *err, size_t errsize)
 			return PT_ERR_CONFIG;
 		m->mqtt_sink = mqtt_sink_as_sink(m->mqtt);
 		mqtt_sink_on_status(m->mqtt, notify_cb, m);
+		mqtt_sink_set_sources(m->mqtt, &(struct mqtt_sources){ .records = records_cb,
+		    .health = health_cb, .ctx = m });
 	}
 #else
 	if (m->cfg.mqtt.configured && m->cfg.mqtt.enabled)
