@@ -795,8 +795,10 @@ ext_work(struct mqtt_sink *m, int64_t now)
 	pthread_mutex_lock(&m->lock);
 	due = m->connected && m->have_last && m->named && now >= m->next_ext_ms &&
 	    (m->src.records != NULL || m->src.health != NULL || m->next_ext_ms == 0);
+	/* Until the first records round is in, look every 2 s. */
 	if (due)
-		m->next_ext_ms = now + EXT_PERIOD_MS;
+		m->next_ext_ms = now + (m->src.records != NULL && m->rec_seq == 0 ? 2000 :
+		    EXT_PERIOD_MS);
 	pthread_mutex_unlock(&m->lock);
 	if (!due)
 		return;

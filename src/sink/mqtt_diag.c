@@ -163,6 +163,8 @@ mq_energy_state(const struct energy_meter *m)
 
 	num_or_null(o, "charged", true, m->charged_kwh, 4);
 	num_or_null(o, "discharged", true, m->discharged_kwh, 4);
+	/* The newest point counted: the totals are up to then. */
+	num_or_null(o, "time_ms", m->have_last, (double)m->last_ms, 0);
 	return print(o);
 }
 
