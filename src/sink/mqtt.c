@@ -220,7 +220,8 @@ wake(struct mqtt_sink *m)
  * newest state or config matters — and the new one goes to the end, so
  * configs stay ahead of the states that follow them. */
 static void
-enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool retain)
+enqueue_msg(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool retain,
+    bool replace)
 {
 	struct msg *x;
 	size_t i;
@@ -229,7 +230,7 @@ enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool ret
 		m->errors++;
 		return;
 	}
-	for (i = 0; i < m->q_len; i++)
+	for (i = 0; replace && i < m->q_len; i++)
 		if (strcmp(m->q[i].topic, topic) == 0) {
 			queue_remove(m, i);
 			m->dropped++;
@@ -250,6 +251,19 @@ enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool ret
 	x->retain = retain;
 	m->q_len++;
 	wake(m);
+}
+
+static void
+enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool retain)
+{
+	enqueue_msg(m, topic, payload, qos, retain, true);
+}
+
+/* An event: each message counts, none replaces another on its topic. */
+static void
+enqueue_event(struct mqtt_sink *m, const char *topic, char *payload)
+{
+	enqueue_msg(m, topic, payload, 1, false, false);
 }
 
 static char *
@@ -765,7 +779,7 @@ publish_ext(struct mqtt_sink *m, bool records_new)
 		m->state_dirty |= changed;
 		mq_event_topic(&m->names, ids[i], topic, sizeof topic);
 		for (k = 0; k < n; k++)
-			enqueue(m, topic, mq_event_payload(&u->log.ev[idx[k]], u->id), 1, false);
+			enqueue_event(m, topic, mq_event_payload(&u->log.ev[idx[k]], u->id));
 	}
 	if (strcmp(s->protocol, "hv") == 0) {
 		const struct pt_rec_unit *u = r != NULL ? pt_records_find(r, 0) : NULL;
@@ -778,7 +792,7 @@ publish_ext(struct mqtt_sink *m, bool records_new)
 			m->state_dirty |= changed;
 			mq_event_topic(&m->names, NULL, topic, sizeof topic);
 			for (k = 0; k < n; k++)
-				enqueue(m, topic, mq_event_payload(&u->log.ev[idx[k]], 0), 1, false);
+				enqueue_event(m, topic, mq_event_payload(&u->log.ev[idx[k]], 0));
 		}
 	}
 }
