@@ -25,6 +25,17 @@ for t in mosquitto_sub mosquitto_pub jq; do
 done
 [ -x "$VALIDATE" ] || fail "no $VALIDATE (make check builds it)"
 
+# wait_for counts 0.1 s turns, and a mosquitto_sub -W 1 takes a second
+# each: bound these waits by the clock instead.
+wait_s() {	# SECONDS CMD...
+	_end=$(( $(date +%s) + $1 )); shift
+	while [ "$(date +%s)" -lt "$_end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 chmod 755 "$T"
 port=$(free_port) || fail "no free port"
 { echo "listener $port 127.0.0.1"; echo "persistence false"; echo "allow_anonymous true"; } >"$T/broker.conf"
@@ -75,9 +86,9 @@ diag() {	# BARCODE: the newest retained diagnostics of that module
 
 # --- 1. device mode: records and health diagnostics equal to the truth ------
 pt_start pt1.log device "$DEV"
-wait_for 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/device/+/config' --retained-only -W 1 2>/dev/null | grep -c components) -eq 3 ]" ||
+wait_s 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/device/+/config' --retained-only -W 1 2>/dev/null | grep -c components) -eq 3 ]" ||
 	fail "no 3 device configs in device mode: $(tail -3 "$T/pt1.log")"
-wait_for 40 sh -c "mosquitto_sub -h 127.0.0.1 -p $port -t pylontop/rackm/module/pylontech_$b1/diag --retained-only -W 1 2>/dev/null | grep -q '\"bms_cycles\":[0-9]'" ||
+wait_s 40 sh -c "mosquitto_sub -h 127.0.0.1 -p $port -t pylontop/rackm/module/pylontech_$b1/diag --retained-only -W 1 2>/dev/null | grep -q '\"bms_cycles\":[0-9]'" ||
 	fail "no records in the diagnostics: $(diag "$b1")"
 for i in 0 1; do
 	b=$(jq -r ".modules[$i].barcode | ascii_downcase" "$T/a.json")
@@ -90,7 +101,7 @@ for i in 0 1; do
 done
 note "records: SOH, cycles of both modules and module 1's clock offset (120 s) equal the truth"
 # The weakest cell, by the resistance the simulator gives each cell.
-wait_for 120 sh -c "mosquitto_sub -h 127.0.0.1 -p $port -t pylontop/rackm/module/pylontech_$b1/diag --retained-only -W 1 2>/dev/null | grep -q '\"weakest_cell\":[0-9]'" ||
+wait_s 120 sh -c "mosquitto_sub -h 127.0.0.1 -p $port -t pylontop/rackm/module/pylontech_$b1/diag --retained-only -W 1 2>/dev/null | grep -q '\"weakest_cell\":[0-9]'" ||
 	fail "no weakest cell after 120 s: $(diag "$b1")"
 diag "$b1" | jq -e --slurpfile t "$T/a.json" '
 	. as $d | [$t[0].modules[0].cells[].r_mohm] as $r |
@@ -109,7 +120,8 @@ grep -qx "pylontech_${b2}_bms_cycles" "$T/uids-device.txt" || fail "no cycles en
 # then carry energy that must not be counted.
 cur() { jq -r '.modules[0].current | if . < 0 then -. else . end | floor' "$T/a.json" 2>/dev/null; }
 c0=$(cur)
-wait_for 40 sh -c "c=\$(jq -r '.modules[0].current | if . < 0 then -. else . end | floor' '$T/a.json' 2>/dev/null); [ -n "\$c" ] && [ "\$c" != '$c0' ] && [ "\$c" -ge 5 ]" ||
+stepped() { c=$(cur); [ -n "$c" ] && [ "$c" != "$c0" ] && [ "$c" -ge 5 ]; }
+wait_s 40 stepped ||
 	note "no load step seen; the down time may carry no energy"
 pt_stop pt1.log
 stopped_ms=$(date +%s%3N)
@@ -120,9 +132,9 @@ saved=$(jq -c --arg b "pylontech_$b1" '.energy.modules[$b]' "$T/mqtt-state.json"
 [ "$saved" != null ] || fail "no energy totals of module 1 saved: $(cat "$T/mqtt-state.json")"
 : >"$SUB.2"; start_line=$(wc -l <"$SUB")
 pt_start pt2.log entity "$DEV"
-wait_for 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/device/+/config' --retained-only -W 1 2>/dev/null | grep -c components) -eq 0 ]" ||
+wait_s 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/device/+/config' --retained-only -W 1 2>/dev/null | grep -c components) -eq 0 ]" ||
 	fail "device configs not cleared in entity mode: $(device_configs)"
-wait_for 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/+/+/+/config' --retained-only -W 1 2>/dev/null | grep -c unique_id) -eq $n ]" ||
+wait_s 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/+/+/+/config' --retained-only -W 1 2>/dev/null | grep -c unique_id) -eq $n ]" ||
 	fail "want $n entity configs, got $(entity_configs)"
 uids >"$T/uids-entity.txt"
 diff "$T/uids-device.txt" "$T/uids-entity.txt" >"$T/uids.diff" || fail "unique_ids differ between modes: $(head "$T/uids.diff")"
@@ -182,13 +194,13 @@ kill "$(pgrep -f "pylontop-sim --pty $T/a " | head -1)" 2>/dev/null
 sim_start b $SIM --bms-clock-offset 240 --state "$T/b.json"; DEV=$SIM_DEV
 start_line=$(wc -l <"$SUB")
 pt_start pt3.log device "$DEV"
-wait_for 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/+/+/+/config' --retained-only -W 1 2>/dev/null | grep -c unique_id) -eq 0 ]" ||
+wait_s 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/+/+/+/config' --retained-only -W 1 2>/dev/null | grep -c unique_id) -eq 0 ]" ||
 	fail "entity configs not cleared in device mode: $(entity_configs)"
-wait_for 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/device/+/config' --retained-only -W 1 2>/dev/null | grep -c components) -eq 3 ]" ||
+wait_s 30 sh -c "[ \$(mosquitto_sub -h 127.0.0.1 -p $port -t 'homeassistant/device/+/config' --retained-only -W 1 2>/dev/null | grep -c components) -eq 3 ]" ||
 	fail "no 3 device configs back: $(device_configs)"
 uids >"$T/uids-device2.txt"
 diff "$T/uids-device.txt" "$T/uids-device2.txt" >"$T/uids2.diff" || fail "unique_ids changed back in device mode: $(head "$T/uids2.diff")"
-wait_for 40 sh -c "tail -n +$((start_line + 1)) '$SUB' | grep -c '/module/pylontech_$b1/event ' | grep -qx 8" ||
+wait_s 40 sh -c "tail -n +$((start_line + 1)) '$SUB' | grep -c '/module/pylontech_$b1/event ' | grep -qx 8" ||
 	fail "want 8 new log entries of module 1, got $(tail -n +"$((start_line + 1))" "$SUB" | grep -c '/event ')"
 sleep 2
 tail -n +"$((start_line + 1))" "$SUB" | grep "/module/pylontech_$b1/event " | sed 's/^[^ ]* //' >"$T/events.jsonl"
