@@ -1,6 +1,8 @@
 /* mqtt_state.c — see mqtt_state.h. */
 #include "sink/mqtt_state.h"
 
+#include "core/config.h"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -258,6 +260,46 @@ mqtt_state_save(const char *path, const struct energy *e, const struct mq_event_
 		sync_dir(path);
 	free(text);
 	return rc;
+}
+
+void
+mqtt_state_json_add(cJSON *root, const struct mqtt_config *c)
+{
+	char path[512], *text;
+	const char *why;
+	struct energy *e = calloc(1, sizeof *e);
+	cJSON *o, *mods;
+	int err_no, i;
+
+	if (c->state_file_given)
+		snprintf(path, sizeof path, "%s", c->state_file);
+	else
+		mqtt_state_default_path(path, sizeof path);
+	text = path[0] != '\0' && e != NULL ? read_all(path, &err_no) : NULL;
+	if (text == NULL) {
+		if (path[0] != '\0' && e != NULL && err_no != ENOENT)
+			fprintf(stderr, "pylontop: %s: cannot read the MQTT state file: %s\n", path,
+			    strerror(err_no));
+		cJSON_AddNullToObject(root, "energy");
+		free(e);
+		return;
+	}
+	energy_init(e, 0);
+	why = parse_state(text, e, NULL);
+	free(text);
+	if (why != NULL) {
+		fprintf(stderr, "pylontop: %s is damaged (%s): no energy totals\n", path, why);
+		cJSON_AddNullToObject(root, "energy");
+		free(e);
+		return;
+	}
+	o = cJSON_AddObjectToObject(root, "energy");
+	cJSON_AddStringToObject(o, "file", path);
+	cJSON_AddItemToObject(o, "stack", meter_json(&e->stack));
+	mods = cJSON_AddObjectToObject(o, "modules");
+	for (i = 0; i < e->n; i++)
+		cJSON_AddItemToObject(mods, e->mod[i].id, meter_json(&e->mod[i].m));
+	free(e);
 }
 
 void

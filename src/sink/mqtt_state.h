@@ -30,6 +30,14 @@ int	mqtt_state_load(const char *path, struct energy *e, struct mq_event_marks *m
 int	mqtt_state_save(const char *path, const struct energy *e,
 	    const struct mq_event_marks *marks, char *err, size_t errsize);
 
+/* --once -f json: an "energy" object from the state file, read only (a
+ * running pylontop owns it): {"file", "stack": {"charged_kwh",
+ * "discharged_kwh"}, "modules": {"<device id>": {...}}}, or null when
+ * there is no file; a damaged one is said on stderr (and null). */
+struct cJSON;
+struct mqtt_config;
+void	mqtt_state_json_add(struct cJSON *root, const struct mqtt_config *c);
+
 /* The default path: $STATE_DIRECTORY/mqtt-state.json (systemd's
  * StateDirectory=), else $XDG_STATE_HOME/pylontop/mqtt-state.json, else
  * ~/.local/state/pylontop/mqtt-state.json; "" when none of them is known. */

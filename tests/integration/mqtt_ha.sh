@@ -187,6 +187,13 @@ note "energy: module 1 charged/discharged over $(( ($(echo "$last" | jq .time_ms
 [ "$(tail -n +"$((start_line + 1))" "$SUB" | grep -c '/event ')" -eq 0 ] ||
 	fail "log entries sent again after a restart"
 pt_stop pt2.log
+# --once -f json: the saved totals, read only.
+"$PYLONTOP" -c "$T/entity.conf" -d "$DEV" --once -f json >"$T/once.json" 2>"$T/once.log" ||
+	fail "--once: $(cat "$T/once.log")"
+jq -e --slurpfile st "$T/mqtt-state.json" --arg b "pylontech_$b1" '
+	.energy.modules[$b] == $st[0].energy.modules[$b] and .energy.stack == $st[0].energy.stack and
+	.energy.modules[$b].discharged_kwh > 0' "$T/once.json" >/dev/null ||
+	fail "--once -f json energy differs from the state file: $(jq -c .energy "$T/once.json")"
 
 # --- 3. device mode again, on a stack whose log is new ----------------------
 kill "$(pgrep -f "pylontop-sim --pty $T/a " | head -1)" 2>/dev/null
@@ -214,12 +221,15 @@ pt_stop pt3.log
 
 # --- 4. a damaged state file -------------------------------------------------
 printf '{"version":1,"energy":{"stack":' >"$T/mqtt-state.json"
+start_line=$(wc -l <"$SUB")
 pt_start pt4.log device "$DEV"
 wait_for 10 grep -q 'damaged' "$T/pt4.log" || fail "no warning on a damaged state file: $(cat "$T/pt4.log")"
 [ "$(grep -c 'mqtt-state.json' "$T/pt4.log")" -eq 1 ] || fail "the warning is not one line: $(cat "$T/pt4.log")"
 grep -q "moved to $T/mqtt-state.json.bad; energy totals start from 0" "$T/pt4.log" ||
 	fail "the warning does not say where the file went: $(cat "$T/pt4.log")"
 [ "$(cat "$T/mqtt-state.json.bad")" = '{"version":1,"energy":{"stack":' ] || fail "the damaged file was not kept as it was"
+counted() { tail -n +$((start_line + 1)) "$SUB" | grep -q '^pylontop/rackm/energy {.*"time_ms":[0-9]'; }
+wait_s 30 counted || fail "no energy published after a damaged state file"
 pt_stop pt4.log
 jq -e '.version == 1 and .energy.stack.charged_kwh < 0.01' "$T/mqtt-state.json" >/dev/null ||
 	fail "after a damaged file, totals did not start from 0: $(cat "$T/mqtt-state.json")"
