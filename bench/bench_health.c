@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/health.h"
+#include "model/health.h"
 
 #define T0		1795449600000LL
 #define MODULES		16

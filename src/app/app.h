@@ -88,6 +88,9 @@ int	app_make_sinks(const struct pt_config *c, const char *stack, struct sink *ou
 	    size_t max, size_t *n, char *err, size_t errsize);
 /* Free sinks that no monitor took. */
 void	app_free_sinks(struct sink *s, size_t n);
+/* After monitor_new(): give the sinks what they read from the monitor
+ * (MQTT: the BMS records and health figures). */
+void	app_bind_sinks(struct monitor *m, const struct sink *s, size_t n);
 /* Signals, monitor and acquisition thread started; NULL with *rc set. */
 struct monitor *app_start_monitor(const struct app_options *o, int *rc);
 /* Every stack's monitor started (several -d): m[0..n), names alike. */

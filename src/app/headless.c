@@ -258,6 +258,7 @@ new_monitor(const struct pt_config *c, const char *stack, const char *who)
 		fprintf(stderr, "pylontop: %s%s\n", who, err);
 		return NULL;
 	}
+	app_bind_sinks(m, sinks, n);
 	return m;
 }
 

@@ -13,7 +13,7 @@
 #include "app/app.h"
 #include "core/alarms.h"
 #include "core/monitor.h"
-#include "core/health_json.h"
+#include "model/health_json.h"
 #include "core/session.h"
 #include "link/link.h"
 #include "link/link_record.h"
@@ -22,6 +22,9 @@
 #include "model/sample_text.h"
 #include "util/clock.h"
 #include "util/signals.h"
+#ifdef HAVE_MQTT
+#include "sink/mqtt_state.h"
+#endif
 
 /* puts() and fflush() report a closed pipe through ferror(stdout). */
 static int
@@ -94,6 +97,9 @@ print_json_with_health(const struct pt_config *cfg, const struct pt_sample *s)
 	health_feed(h, s);
 	health_report(h, r);
 	health_json_add(root, s, r);
+#ifdef HAVE_MQTT
+	mqtt_state_json_add(root, &cfg->mqtt);	/* energy totals, when kept */
+#endif
 	if ((text = cJSON_PrintUnformatted(root)) != NULL) {
 		puts(text);
 		free(text);

@@ -4,8 +4,10 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "app/app.h"
+#include "core/monitor.h"
 #include "link/link.h"
 #include "sink/csv.h"
 #ifdef HAVE_MQTT
@@ -82,6 +84,37 @@ app_make_sinks(const struct pt_config *c, const char *stack, struct sink *out, s
 		return PT_ERR_CONFIG;
 	}
 	return 0;
+}
+
+#ifdef HAVE_MQTT
+/* The MQTT sink's sources of records and health figures (mqtt.h): the
+ * monitor's, read by the sink's thread without the monitor's lock. */
+static uint64_t
+records_cb(void *ctx, struct pt_records *out)
+{
+	return monitor_records(ctx, out);
+}
+
+static void
+health_cb(void *ctx, struct health_report *out)
+{
+	monitor_health(ctx, out);
+}
+#endif
+
+void
+app_bind_sinks(struct monitor *m, const struct sink *s, size_t n)
+{
+#ifdef HAVE_MQTT
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s[i].ops->name, SINK_MQTT) == 0)
+			mqtt_sink_set_sources(s[i].self, &(struct mqtt_sources){
+			    .records = records_cb, .health = health_cb, .ctx = m });
+#else
+	(void)m;
+	(void)s;
+	(void)n;
+#endif
 }
 
 void

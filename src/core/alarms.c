@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "util/err.h"
+#include "util/parse.h"
 
 #define MAX_STATES	512	/* 16 x 16 cells high, plus every module alarm */
 #define MAX_EVENTS	512
@@ -109,23 +110,12 @@ parse_number(const char *key, const char *value, double lo, double hi, double *o
 	return 1;
 }
 
+/* The one yes/no reading (util/parse.h), with this file's convention. */
 static int
 parse_bool(const char *key, const char *value, bool *out, char *msg, size_t size)
 {
-	static const char *const yes[] = { "true", "yes", "1", "on" };
-	static const char *const no[] = { "false", "no", "0", "off" };
-	size_t i;
-
-	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-		if (strcasecmp(value, yes[i]) == 0) {
-			*out = true;
-			return 1;
-		}
-		if (strcasecmp(value, no[i]) == 0) {
-			*out = false;
-			return 1;
-		}
-	}
+	if (pt_parse_bool(value, out) == 0)
+		return 1;
 	snprintf(msg, size, "%s: '%s' is not a yes/no value (use true or false)", key, value);
 	return PT_ERR_CONFIG;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/parse.h"
 
 void
 config_defaults(struct pt_config *c)
@@ -34,6 +35,7 @@ config_defaults(struct pt_config *c)
 	c->mqtt.keepalive_s = 30;
 	c->mqtt.qos = 0;
 	c->mqtt.retain = false;
+	c->mqtt.energy_max_gap_s = 60;
 	alarm_config_defaults(&c->alarms);
 	health_config_defaults(&c->health);
 	c->report = (struct report_config){
@@ -47,35 +49,6 @@ bad(char *err, size_t errsize, const char *key, const char *value, const char *w
 {
 	snprintf(err, errsize, "%s: '%s' %s", key, value, why);
 	return PT_ERR_CONFIG;
-}
-
-static int
-set_str(char *dst, size_t size, const char *key, const char *value, char *err, size_t errsize)
-{
-	if (strlen(value) >= size)
-		return bad(err, errsize, key, value, "is too long");
-	strcpy(dst, value);
-	return 0;
-}
-
-static int
-parse_bool(const char *v, bool *out)
-{
-	static const char *const yes[] = { "1", "true", "yes", "on" };
-	static const char *const no[] = { "0", "false", "no", "off" };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 static int
@@ -119,14 +92,6 @@ one_of(const char *v, const char *const *list)
 	return -1;
 }
 
-static int
-set_bool(bool *dst, const char *key, const char *value, char *err, size_t errsize)
-{
-	if (parse_bool(value, dst) != 0)
-		return bad(err, errsize, key, value, "is not a yes/no value (use true or false)");
-	return 0;
-}
-
 /* "64M", "512k", "1G" or bytes. */
 static int
 parse_size(const char *v, long long *out)
@@ -150,27 +115,12 @@ parse_size(const char *v, long long *out)
 	return 0;
 }
 
-/* --record, --replay-speed (pylontop(1), RECORDING FORMAT). */
-static int
-set_record(struct pt_config *c, const char *key, const char *value, char *err,
-    size_t errsize)
-{
-	if (strcmp(key, "RECORD_FILE") == 0)
-		return set_str(c->record_path, sizeof c->record_path, key, value, err, errsize);
-	if (strcmp(key, "RECORD_MAX_BYTES") == 0) {
-		if (parse_size(value, &c->record_max_bytes) != 0)
-			return bad(err, errsize, key, value,
-			    "is not a size of at least 4096 bytes (e.g. 64M)");
-		return 0;
-	}
-	if (strcmp(key, "REPLAY_SPEED") == 0) {
-		if (parse_seconds(value, 0, 1000, &c->replay_speed) != 0)
-			return bad(err, errsize, key, value,
-			    "is not a replay speed (1 = as recorded, 0 = as fast as possible)");
-		return 0;
-	}
-	return 1;
-}
+/* Every setter below keeps the convention of alarm_config_set() and
+ * health_config_set(): 1 = its key, taken; 0 = not its key; PT_ERR_CONFIG
+ * = its key with a bad value, the reason in err.  config_set() turns that
+ * into its own public answer. */
+typedef int setter_fn(struct pt_config *c, const char *key, const char *value,
+    char *err, size_t errsize);
 
 /* RS485_GROUPS: "auto", or groups 0-7 as "0,2" / "0-3" (DIP 2-4 of the
  * master, docs/rs485.md §5.1) into a bit mask. */
@@ -201,166 +151,192 @@ parse_groups(const char *v, unsigned *mask)
 	}
 }
 
+/* 0 -> 1 ("taken"), errors as they are. */
 static int
-set_core(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
+taken(int rc)
 {
-	static const char *const protocols[] = { "auto", "lv", "hv", "sc0500", "rs485", NULL };
-	static const char *const dialects[] = { "auto", "pylontech", "pace", "seplos", NULL };
-	long n;
-
-	if (strcmp(key, "SERIAL_PORT") == 0 || strcmp(key, "DEVICE") == 0)
-		return set_str(c->device, sizeof c->device, key, value, err, errsize);
-	if (strcmp(key, "BAUD") == 0 || strcmp(key, "SERIAL_BAUD") == 0) {
-		if (parse_int(value, 300, 4000000, &n) != 0)
-			return bad(err, errsize, key, value, "is not a baud rate (e.g. 115200)");
-		c->baud = (int)n;
-		return 0;
-	}
-	if (strcmp(key, "PROTOCOL") == 0) {
-		if (one_of(value, protocols) != 0)
-			return bad(err, errsize, key, value,
-			    "is not a protocol (auto, lv, hv, sc0500 or rs485)");
-		strcpy(c->protocol, value);
-		return 0;
-	}
-	if (strcmp(key, "DIALECT") == 0) {
-		if (one_of(value, dialects) != 0)
-			return bad(err, errsize, key, value,
-			    "is not an RS485 dialect (auto, pylontech, pace or seplos)");
-		strcpy(c->dialect, value);
-		return 0;
-	}
-	if (strcmp(key, "RS485_GROUPS") == 0) {
-		if (parse_groups(value, &c->rs485_groups) != 0)
-			return bad(err, errsize, key, value,
-			    "is not a list of Pylontech groups 0-7 (e.g. 0,1 or 0-3) or auto");
-		return 0;
-	}
-	if (strcmp(key, "RS485_GAP_MS") == 0) {
-		if (strcasecmp(value, "auto") == 0)
-			n = -1;
-		else if (parse_int(value, 0, 2000, &n) != 0)
-			return bad(err, errsize, key, value,
-			    "is not a gap in milliseconds (0 to 2000) or auto");
-		c->rs485_gap_ms = (int)n;
-		return 0;
-	}
-	if (strcmp(key, "INTERVAL") == 0 || strcmp(key, "POLL_INTERVAL") == 0) {
-		if (parse_seconds(value, 0.2, 86400, &c->interval_s) != 0)
-			return bad(err, errsize, key, value,
-			    "is not a poll interval in seconds (0.2 to 86400)");
-		return 0;
-	}
-	if (strcmp(key, "COMMAND_EOL") == 0) {
-		if (strcasecmp(value, "lf") == 0)
-			strcpy(c->eol, "\n");
-		else if (strcasecmp(value, "cr") == 0)
-			strcpy(c->eol, "\r");
-		else if (strcasecmp(value, "crlf") == 0)
-			strcpy(c->eol, "\r\n");
-		else
-			return bad(err, errsize, key, value, "is not lf, cr or crlf");
-		return 0;
-	}
-	if (strcmp(key, "BMS_BARCODE") == 0)
-		return set_str(c->barcode, sizeof c->barcode, key, value, err, errsize);
-	if (strcmp(key, "FORCE_TBAR") == 0)
-		return set_bool(&c->force_tbar, key, value, err, errsize);
-	if (strcmp(key, "DEBUG_MODE") == 0)
-		return set_bool(&c->debug, key, value, err, errsize);
-	if (strcmp(key, "CSV_FILE") == 0)
-		return set_str(c->csv_path, sizeof c->csv_path, key, value, err, errsize);
-	if (strcmp(key, "CSV_ENABLED") == 0)
-		return set_bool(&c->csv_enabled, key, value, err, errsize);
-	return set_record(c, key, value, err, errsize);
+	return rc == 0 ? 1 : rc;
 }
 
 static int
-set_mqtt(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
+set_protocol(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
 {
-	struct mqtt_config *m = &c->mqtt;
+	static const char *const protocols[] = { "auto", "lv", "hv", "sc0500", "rs485", NULL };
+
+	if (one_of(value, protocols) != 0)
+		return bad(err, errsize, key, value,
+		    "is not a protocol (auto, lv, hv, sc0500 or rs485)");
+	strcpy(c->protocol, value);
+	return 1;
+}
+
+static int
+set_dialect(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	static const char *const dialects[] = { "auto", "pylontech", "pace", "seplos", NULL };
+
+	if (one_of(value, dialects) != 0)
+		return bad(err, errsize, key, value,
+		    "is not an RS485 dialect (auto, pylontech, pace or seplos)");
+	strcpy(c->dialect, value);
+	return 1;
+}
+
+static int
+set_groups(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (parse_groups(value, &c->rs485_groups) != 0)
+		return bad(err, errsize, key, value,
+		    "is not a list of Pylontech groups 0-7 (e.g. 0,1 or 0-3) or auto");
+	return 1;
+}
+
+/* RS485_GAP_MS: milliseconds, or auto (a few character times, -1). */
+static int
+set_gap(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
 	long n;
 
-	if (strcmp(key, "MQTT_BROKER") == 0 || strcmp(key, "MQTT_HOST") == 0) {
-		if (strstr(value, "://") != NULL)
-			return config_set_mqtt_url(c, value, err, errsize);
-		m->configured = value[0] != '\0';
-		return set_str(m->host, sizeof m->host, key, value, err, errsize);
-	}
-	if (strcmp(key, "MQTT_URL") == 0)
-		return config_set_mqtt_url(c, value, err, errsize);
-	if (strcmp(key, "MQTT_PORT") == 0) {
-		if (parse_int(value, 1, 65535, &n) != 0)
-			return bad(err, errsize, key, value, "is not a TCP port (1 to 65535)");
-		m->port = (int)n;
-		return 0;
-	}
-	if (strcmp(key, "MQTT_USER") == 0 || strcmp(key, "MQTT_USERNAME") == 0)
-		return set_str(m->user, sizeof m->user, key, value, err, errsize);
-	if (strcmp(key, "MQTT_PASSWORD") == 0) {
-		if (strlen(value) >= sizeof m->password)
-			return bad(err, errsize, key, "***", "is too long");
-		strcpy(m->password, value);
-		return 0;
-	}
-	if (strcmp(key, "MQTT_PASSWORD_FILE") == 0)
-		return config_read_password_file(c, value, err, errsize);
-	if (strcmp(key, "MQTT_ENABLED") == 0) {
-		c->mqtt_enabled_explicit = true;
-		return set_bool(&m->enabled, key, value, err, errsize);
-	}
-	if (strcmp(key, "MQTT_TLS") == 0)
-		return set_bool(&m->tls, key, value, err, errsize);
-	if (strcmp(key, "MQTT_CAFILE") == 0)
-		return set_str(m->cafile, sizeof m->cafile, key, value, err, errsize);
-	if (strcmp(key, "MQTT_CAPATH") == 0)
-		return set_str(m->capath, sizeof m->capath, key, value, err, errsize);
-	if (strcmp(key, "MQTT_CERTFILE") == 0)
-		return set_str(m->certfile, sizeof m->certfile, key, value, err, errsize);
-	if (strcmp(key, "MQTT_KEYFILE") == 0)
-		return set_str(m->keyfile, sizeof m->keyfile, key, value, err, errsize);
-	if (strcmp(key, "MQTT_TLS_INSECURE") == 0)
-		return set_bool(&m->tls_insecure, key, value, err, errsize);
-	if (strcmp(key, "MQTT_CLIENT_ID") == 0)
-		return set_str(m->client_id, sizeof m->client_id, key, value, err, errsize);
-	if (strcmp(key, "MQTT_BASE_TOPIC") == 0 || strcmp(key, "MQTT_TOPIC") == 0) {
-		if (strpbrk(value, "+#") != NULL || value[0] == '/' || value[0] == '\0')
-			return bad(err, errsize, key, value,
-			    "is not a topic prefix (no '+', '#' or leading '/')");
-		return set_str(m->base_topic, sizeof m->base_topic, key, value, err, errsize);
-	}
-	if (strcmp(key, "HA_DISCOVERY_PREFIX") == 0) {
-		if (strpbrk(value, "+# ") != NULL || value[0] == '\0')
-			return bad(err, errsize, key, value, "is not a topic prefix");
-		return set_str(m->discovery_prefix, sizeof m->discovery_prefix, key, value,
-		    err, errsize);
-	}
-	if (strcmp(key, "HA_DISCOVERY") == 0 || strcmp(key, "MQTT_DISCOVERY") == 0)
-		return set_bool(&m->discovery, key, value, err, errsize);
-	if (strcmp(key, "MQTT_QOS") == 0) {
-		if (parse_int(value, 0, 2, &n) != 0)
-			return bad(err, errsize, key, value, "is not a QoS level (0, 1 or 2)");
-		m->qos = (int)n;
-		return 0;
-	}
-	if (strcmp(key, "MQTT_RETAIN") == 0)
-		return set_bool(&m->retain, key, value, err, errsize);
-	if (strcmp(key, "MQTT_INTERVAL") == 0) {
-		if (parse_seconds(value, 0, 86400, &m->interval_s) != 0)
-			return bad(err, errsize, key, value,
-			    "is not an interval in seconds (0 = every sample)");
-		return 0;
-	}
-	if (strcmp(key, "MQTT_KEEPALIVE") == 0) {
-		if (parse_int(value, 5, 3600, &n) != 0)
-			return bad(err, errsize, key, value, "is not a keepalive in seconds (5 to 3600)");
-		m->keepalive_s = (int)n;
-		return 0;
-	}
-	if (strcmp(key, "DEVICE_UNIQUE_ID") == 0)
-		return set_str(m->unique_id, sizeof m->unique_id, key, value, err, errsize);
-	if (strcmp(key, "DEVICE_NAME") == 0)
-		return set_str(m->device_name, sizeof m->device_name, key, value, err, errsize);
+	if (strcasecmp(value, "auto") == 0)
+		n = -1;
+	else if (parse_int(value, 0, 2000, &n) != 0)
+		return bad(err, errsize, key, value,
+		    "is not a gap in milliseconds (0 to 2000) or auto");
+	c->rs485_gap_ms = (int)n;
+	return 1;
+}
+
+static int
+set_eol(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strcasecmp(value, "lf") == 0)
+		strcpy(c->eol, "\n");
+	else if (strcasecmp(value, "cr") == 0)
+		strcpy(c->eol, "\r");
+	else if (strcasecmp(value, "crlf") == 0)
+		strcpy(c->eol, "\r\n");
+	else
+		return bad(err, errsize, key, value, "is not lf, cr or crlf");
+	return 1;
+}
+
+/* --record (pylontop(1), RECORDING FORMAT). */
+static int
+set_record_max(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (parse_size(value, &c->record_max_bytes) != 0)
+		return bad(err, errsize, key, value,
+		    "is not a size of at least 4096 bytes (e.g. 64M)");
+	return 1;
+}
+
+static int
+set_broker(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strstr(value, "://") != NULL)
+		return taken(config_set_mqtt_url(c, value, err, errsize));
+	if (strlen(value) >= sizeof c->mqtt.host)
+		return bad(err, errsize, key, value, "is too long");
+	c->mqtt.configured = value[0] != '\0';
+	strcpy(c->mqtt.host, value);
+	return 1;
+}
+
+static int
+set_url(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	(void)key;
+	return taken(config_set_mqtt_url(c, value, err, errsize));
+}
+
+/* The value is a secret: never in a message. */
+static int
+set_password(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strlen(value) >= sizeof c->mqtt.password)
+		return bad(err, errsize, key, "***", "is too long");
+	strcpy(c->mqtt.password, value);
+	return 1;
+}
+
+static int
+set_password_file(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	(void)key;
+	return taken(config_read_password_file(c, value, err, errsize));
+}
+
+static int
+set_mqtt_enabled(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	c->mqtt_enabled_explicit = true;
+	if (pt_parse_bool(value, &c->mqtt.enabled) != 0)
+		return bad(err, errsize, key, value, "is not a yes/no value (use true or false)");
+	return 1;
+}
+
+static int
+set_base_topic(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strpbrk(value, "+#") != NULL || value[0] == '/' || value[0] == '\0')
+		return bad(err, errsize, key, value,
+		    "is not a topic prefix (no '+', '#' or leading '/')");
+	if (strlen(value) >= sizeof c->mqtt.base_topic)
+		return bad(err, errsize, key, value, "is too long");
+	strcpy(c->mqtt.base_topic, value);
+	return 1;
+}
+
+static int
+set_discovery_prefix(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strpbrk(value, "+# ") != NULL || value[0] == '\0')
+		return bad(err, errsize, key, value, "is not a topic prefix");
+	if (strlen(value) >= sizeof c->mqtt.discovery_prefix)
+		return bad(err, errsize, key, value, "is too long");
+	strcpy(c->mqtt.discovery_prefix, value);
+	return 1;
+}
+
+/* HA_DISCOVERY_MODE: device (one config per device, HA 2024.11 and
+ * later) or entity (one per entity, for older Home Assistant). */
+static int
+set_discovery_mode(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strcasecmp(value, "device") == 0)
+		c->mqtt.discovery_mode = 0;
+	else if (strcasecmp(value, "entity") == 0)
+		c->mqtt.discovery_mode = 1;
+	else
+		return bad(err, errsize, key, value,
+		    "is not a discovery mode (device, or entity for Home Assistant before "
+		    "2024.11)");
+	return 1;
+}
+
+/* MQTT_STATE_FILE: "" keeps nothing; unset, the sink picks the default. */
+static int
+set_state_file(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	if (strlen(value) >= sizeof c->mqtt.state_file)
+		return bad(err, errsize, key, value, "is too long");
+	strcpy(c->mqtt.state_file, value);
+	c->mqtt.state_file_given = true;
 	return 1;
 }
 
@@ -375,11 +351,9 @@ set_metrics(struct pt_config *c, const char *key, const char *value, char *err,
 	size_t alen = colon != NULL ? (size_t)(colon - value) : 0;
 	long n;
 
-	if (strcmp(key, "METRICS_LISTEN") != 0)
-		return 1;
 	if (value[0] == '\0') {
 		c->metrics_port = 0;
-		return 0;
+		return 1;
 	}
 	if (alen >= 2 && value[0] == '[' && value[alen - 1] == ']') {
 		value++;
@@ -396,10 +370,145 @@ set_metrics(struct pt_config *c, const char *key, const char *value, char *err,
 		strcpy(c->metrics_addr, "127.0.0.1");
 	}
 	c->metrics_port = (int)n;
+	return 1;
+}
+
+/* The key table: a row per key (and its alias), the kind of value, where
+ * it goes in struct pt_config, its range and what to say when it is bad.
+ * A key whose value needs more than that names its function (KEY_FN). */
+enum key_kind { KEY_STR, KEY_BOOL, KEY_INT, KEY_SECONDS, KEY_FN };
+
+struct key_row {
+	const char	*key, *alias;
+	enum key_kind	 kind;
+	size_t		 off, size;	/* the member in struct pt_config */
+	double		 lo, hi;	/* KEY_INT, KEY_SECONDS */
+	const char	*why;		/* KEY_INT, KEY_SECONDS: after "KEY: 'value' " */
+	setter_fn	*fn;		/* KEY_FN */
+};
+
+#define AT(member) .off = offsetof(struct pt_config, member), \
+	.size = sizeof ((struct pt_config *)0)->member
+#define STR(k, a, member)	{ .key = k, .alias = a, .kind = KEY_STR, AT(member) }
+#define BOOL(k, a, member)	{ .key = k, .alias = a, .kind = KEY_BOOL, AT(member) }
+#define INT(k, member, l, h, w)	{ .key = k, .kind = KEY_INT, AT(member), .lo = l, .hi = h, \
+	.why = w }
+#define SECS(k, a, member, l, h, w) { .key = k, .alias = a, .kind = KEY_SECONDS, AT(member), \
+	.lo = l, .hi = h, .why = w }
+#define FN(k, a, f)		{ .key = k, .alias = a, .kind = KEY_FN, .fn = f }
+
+static const struct key_row key_table[] = {
+	/* the link */
+	STR("SERIAL_PORT", "DEVICE", device),
+	INT("BAUD", baud, 300, 4000000, "is not a baud rate (e.g. 115200)"),
+	INT("SERIAL_BAUD", baud, 300, 4000000, "is not a baud rate (e.g. 115200)"),
+	FN("PROTOCOL", NULL, set_protocol),
+	FN("DIALECT", NULL, set_dialect),
+	FN("RS485_GROUPS", NULL, set_groups),
+	FN("RS485_GAP_MS", NULL, set_gap),
+	SECS("INTERVAL", "POLL_INTERVAL", interval_s, 0.2, 86400,
+	    "is not a poll interval in seconds (0.2 to 86400)"),
+	FN("COMMAND_EOL", NULL, set_eol),
+	STR("BMS_BARCODE", NULL, barcode),
+	BOOL("FORCE_TBAR", NULL, force_tbar),
+	BOOL("DEBUG_MODE", NULL, debug),
+	/* CSV and recording */
+	STR("CSV_FILE", NULL, csv_path),
+	BOOL("CSV_ENABLED", NULL, csv_enabled),
+	STR("RECORD_FILE", NULL, record_path),
+	FN("RECORD_MAX_BYTES", NULL, set_record_max),
+	SECS("REPLAY_SPEED", NULL, replay_speed, 0, 1000,
+	    "is not a replay speed (1 = as recorded, 0 = as fast as possible)"),
+	/* MQTT */
+	FN("MQTT_BROKER", "MQTT_HOST", set_broker),
+	FN("MQTT_URL", NULL, set_url),
+	INT("MQTT_PORT", mqtt.port, 1, 65535, "is not a TCP port (1 to 65535)"),
+	STR("MQTT_USER", "MQTT_USERNAME", mqtt.user),
+	FN("MQTT_PASSWORD", NULL, set_password),
+	FN("MQTT_PASSWORD_FILE", NULL, set_password_file),
+	FN("MQTT_ENABLED", NULL, set_mqtt_enabled),
+	BOOL("MQTT_TLS", NULL, mqtt.tls),
+	STR("MQTT_CAFILE", NULL, mqtt.cafile),
+	STR("MQTT_CAPATH", NULL, mqtt.capath),
+	STR("MQTT_CERTFILE", NULL, mqtt.certfile),
+	STR("MQTT_KEYFILE", NULL, mqtt.keyfile),
+	BOOL("MQTT_TLS_INSECURE", NULL, mqtt.tls_insecure),
+	STR("MQTT_CLIENT_ID", NULL, mqtt.client_id),
+	FN("MQTT_BASE_TOPIC", "MQTT_TOPIC", set_base_topic),
+	FN("HA_DISCOVERY_PREFIX", NULL, set_discovery_prefix),
+	BOOL("HA_DISCOVERY", "MQTT_DISCOVERY", mqtt.discovery),
+	INT("MQTT_QOS", mqtt.qos, 0, 2, "is not a QoS level (0, 1 or 2)"),
+	BOOL("MQTT_RETAIN", NULL, mqtt.retain),
+	SECS("MQTT_INTERVAL", NULL, mqtt.interval_s, 0, 86400,
+	    "is not an interval in seconds (0 = every sample)"),
+	INT("MQTT_KEEPALIVE", mqtt.keepalive_s, 5, 3600,
+	    "is not a keepalive in seconds (5 to 3600)"),
+	STR("DEVICE_UNIQUE_ID", NULL, mqtt.unique_id),
+	STR("DEVICE_NAME", NULL, mqtt.device_name),
+	FN("HA_DISCOVERY_MODE", NULL, set_discovery_mode),
+	FN("MQTT_STATE_FILE", NULL, set_state_file),
+	SECS("ENERGY_MAX_GAP_S", NULL, mqtt.energy_max_gap_s, 1, 86400,
+	    "is not a gap in seconds (1 to 86400)"),
+	/* the Prometheus endpoint */
+	FN("METRICS_LISTEN", NULL, set_metrics),
+	/* pylontop report */
+	STR("SITE_NAME", NULL, report.site_name),
+};
+
+#undef AT
+#undef STR
+#undef BOOL
+#undef INT
+#undef SECS
+#undef FN
+
+static int
+set_row(const struct key_row *r, struct pt_config *c, const char *key, const char *value,
+    char *err, size_t errsize)
+{
+	void *dst = (char *)c + r->off;
+	long n;
+
+	switch (r->kind) {
+	case KEY_STR:
+		if (strlen(value) >= r->size)
+			return bad(err, errsize, key, value, "is too long");
+		strcpy(dst, value);
+		return 1;
+	case KEY_BOOL:
+		if (pt_parse_bool(value, dst) != 0)
+			return bad(err, errsize, key, value,
+			    "is not a yes/no value (use true or false)");
+		return 1;
+	case KEY_INT:
+		if (parse_int(value, (long)r->lo, (long)r->hi, &n) != 0)
+			return bad(err, errsize, key, value, r->why);
+		*(int *)dst = (int)n;
+		return 1;
+	case KEY_SECONDS:
+		if (parse_seconds(value, r->lo, r->hi, dst) != 0)
+			return bad(err, errsize, key, value, r->why);
+		return 1;
+	case KEY_FN:
+		return r->fn(c, key, value, err, errsize);
+	}
 	return 0;
 }
 
-/* SITE_NAME and the report's thresholds (pylontop.conf(5)). */
+static int
+set_by_table(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof key_table / sizeof key_table[0]; i++)
+		if (strcmp(key, key_table[i].key) == 0 ||
+		    (key_table[i].alias != NULL && strcmp(key, key_table[i].alias) == 0))
+			return set_row(&key_table[i], c, key, value, err, errsize);
+	return 0;
+}
+
+/* The report's thresholds (pylontop.conf(5)). */
 static int
 set_report(struct pt_config *c, const char *key, const char *value, char *err,
     size_t errsize)
@@ -422,9 +531,6 @@ set_report(struct pt_config *c, const char *key, const char *value, char *err,
 	double v;
 	size_t i;
 
-	if (strcmp(key, "SITE_NAME") == 0)
-		return set_str(c->report.site_name, sizeof c->report.site_name, key, value,
-		    err, errsize);
 	for (i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (strcmp(key, nums[i].key) != 0)
 			continue;
@@ -435,32 +541,40 @@ set_report(struct pt_config *c, const char *key, const char *value, char *err,
 			return bad(err, errsize, key, value, nums[i].hi > 100 ?
 			    "is not a number from 0 to 1000" : "is not a percentage (0-100)");
 		*(double *)((char *)&c->report + nums[i].off) = v;
-		return 0;
+		return 1;
 	}
-	return 1;
+	return 0;
+}
+
+static int
+set_health(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	return health_config_set(&c->health, key, value, err, errsize);
+}
+
+static int
+set_alarms(struct pt_config *c, const char *key, const char *value, char *err,
+    size_t errsize)
+{
+	return alarm_config_set(&c->alarms, key, value, err, errsize);
 }
 
 int
 config_set(struct pt_config *c, const char *key, const char *value, char *err, size_t errsize)
 {
+	static setter_fn *const setters[] = { set_by_table, set_report, set_health, set_alarms };
+	size_t i;
 	int rc;
 
 	err[0] = '\0';
-	if ((rc = set_core(c, key, value, err, errsize)) <= 0)
-		return rc;
-	if ((rc = set_mqtt(c, key, value, err, errsize)) <= 0)
-		return rc;
-	if ((rc = set_metrics(c, key, value, err, errsize)) <= 0)
-		return rc;
-	if ((rc = health_config_set(&c->health, key, value, err, errsize)) != 0)
-		return rc < 0 ? PT_ERR_CONFIG : 0;
-	if ((rc = set_report(c, key, value, err, errsize)) <= 0)
-		return rc;
-	rc = alarm_config_set(&c->alarms, key, value, err, errsize);
-	if (rc < 0)
-		return PT_ERR_CONFIG;
-	if (rc > 0)
-		return 0;
+	for (i = 0; i < sizeof setters / sizeof setters[0]; i++) {
+		rc = setters[i](c, key, value, err, errsize);
+		if (rc < 0)
+			return PT_ERR_CONFIG;
+		if (rc > 0)
+			return 0;
+	}
 	return 1;	/* unknown key */
 }
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "core/alarms.h"
-#include "core/health.h"
+#include "model/health.h"
 #include "sink/mqtt_config.h"
 
 /* pylontop report (issue 13): the site's name and the thresholds of the

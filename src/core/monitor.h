@@ -17,7 +17,7 @@
 
 #include "core/alarms.h"
 #include "core/config.h"
-#include "core/health.h"
+#include "model/health.h"
 #include "core/history.h"
 #include "link/link_stats.h"
 #include "model/records.h"

@@ -26,6 +26,12 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <mosquitto.h>
+#if defined(__has_include)
+#if __has_include(<mqtt_protocol.h>)
+#include <mqtt_protocol.h>		/* CONNACK_* (libmosquitto >= 1.6) */
+#define PT_HAVE_CONNACK_NAMES 1
+#endif
+#endif
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -37,9 +43,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sink/mqtt_diag.h"
 #include "sink/mqtt_discovery.h"
+#include "sink/mqtt_entity.h"
+#include "sink/mqtt_state.h"
 #include "util/clock.h"
 #include "util/err.h"
+
+#ifndef PT_HAVE_CONNACK_NAMES
+/* MQTT 3.1.1 CONNACK return codes, as libmosquitto >= 1.6 names them. */
+enum {
+	CONNACK_ACCEPTED = 0,
+	CONNACK_REFUSED_PROTOCOL_VERSION = 1,
+	CONNACK_REFUSED_IDENTIFIER_REJECTED = 2,
+	CONNACK_REFUSED_SERVER_UNAVAILABLE = 3,
+	CONNACK_REFUSED_BAD_USERNAME_PASSWORD = 4,
+	CONNACK_REFUSED_NOT_AUTHORIZED = 5,
+};
+#endif
 
 #define QUEUE_MAX		1024
 #define BATCH_MAX		64		/* messages handed to the library per step */
@@ -49,6 +70,10 @@
 #define DIAG_PERIOD_MS		15000		/* link diagnostics */
 #define REMOVE_AFTER_MS		(10 * 60 * 1000)	/* module gone during a run */
 #define BIRTH_JITTER_MS		3000		/* HA restarted: spread the load */
+#define EXT_PERIOD_MS		15000		/* records and health figures looked at */
+#define SAVE_PERIOD_MS		60000		/* the state file, when something changed */
+#define SWITCH_DELAY_MS		2000		/* other mode's configs cleared: announce again */
+#define MAX_ENTITY_TOPICS	4096		/* entity mode: configs to clear on removal */
 
 struct msg {
 	char	*topic, *payload;
@@ -93,6 +118,20 @@ struct mqtt_sink {
 	struct pt_sample	last;
 	struct link_stats	last_ls;
 	unsigned		seed;
+	/* Energy meters, records and health (mqtt_diag.h, mqtt_state.h). */
+	struct energy		energy;
+	struct mq_event_marks	marks;
+	char			state_path[512];	/* "" = nothing kept */
+	bool			state_dirty, state_saveable;
+	int64_t			next_save_ms;
+	struct mqtt_sources	src;
+	struct pt_records	*rec;		/* the latest round (network thread) */
+	struct health_report	*health;	/* (network thread) */
+	uint64_t		rec_seq;
+	int64_t			next_ext_ms;	/* 0: now (connect, announce) */
+	/* HA_DISCOVERY_MODE=entity: our entity config topics, to clear. */
+	char			**etopics;
+	size_t			n_etopics;
 };
 
 static void
@@ -181,7 +220,8 @@ wake(struct mqtt_sink *m)
  * newest state or config matters — and the new one goes to the end, so
  * configs stay ahead of the states that follow them. */
 static void
-enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool retain)
+enqueue_msg(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool retain,
+    bool replace)
 {
 	struct msg *x;
 	size_t i;
@@ -190,7 +230,7 @@ enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool ret
 		m->errors++;
 		return;
 	}
-	for (i = 0; i < m->q_len; i++)
+	for (i = 0; replace && i < m->q_len; i++)
 		if (strcmp(m->q[i].topic, topic) == 0) {
 			queue_remove(m, i);
 			m->dropped++;
@@ -213,6 +253,19 @@ enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool ret
 	wake(m);
 }
 
+static void
+enqueue(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool retain)
+{
+	enqueue_msg(m, topic, payload, qos, retain, true);
+}
+
+/* An event: each message counts, none replaces another on its topic. */
+static void
+enqueue_event(struct mqtt_sink *m, const char *topic, char *payload)
+{
+	enqueue_msg(m, topic, payload, 1, false, false);
+}
+
 static char *
 text_dup(const char *s)
 {
@@ -221,15 +274,96 @@ text_dup(const char *s)
 
 /* ---- from a sample to messages (lock held) --------------------------- */
 
+/* Entity mode: remember a config topic of ours (to clear it when its
+ * device goes); known ones once. */
+static void
+note_entity_topic(struct mqtt_sink *m, const char *topic)
+{
+	char **grown;
+	size_t i;
+
+	for (i = 0; i < m->n_etopics; i++)
+		if (strcmp(m->etopics[i], topic) == 0)
+			return;
+	if (m->n_etopics == MAX_ENTITY_TOPICS ||
+	    (grown = realloc(m->etopics, (m->n_etopics + 1) * sizeof *grown)) == NULL)
+		return;
+	m->etopics = grown;
+	if ((m->etopics[m->n_etopics] = strdup(topic)) != NULL)
+		m->n_etopics++;
+}
+
+/* Entity mode: every config topic of device `id` ("<prefix>/<platform>/
+ * <id>/<key>/config") gets its empty retained message. */
+static void
+clear_entities(struct mqtt_sink *m, const char *id)
+{
+	size_t i = 0, plen = strlen(m->names.prefix), idlen = strlen(id);
+
+	while (i < m->n_etopics) {
+		const char *t = m->etopics[i] + plen + 1, *slash = strchr(t, '/');
+
+		if (slash != NULL && strncmp(slash + 1, id, idlen) == 0 && slash[idlen + 1] == '/') {
+			enqueue(m, m->etopics[i], text_dup(""), 1, true);
+			free(m->etopics[i]);
+			m->etopics[i] = m->etopics[--m->n_etopics];
+		} else
+			i++;
+	}
+}
+
+static void
+emit_entity(void *ctx, const char *topic, char *payload)
+{
+	struct mqtt_sink *m = ctx;
+
+	note_entity_topic(m, topic);
+	enqueue(m, topic, payload, 1, true);
+}
+
+/* A device config of mqtt_discovery.c, with our energy and diagnostic
+ * entities added, as one message (device mode) or one per entity. */
+static void
+announce(struct mqtt_sink *m, const char *topic, char *payload, const char *module_id,
+    unsigned what)
+{
+	payload = mq_ext_config(&m->names, module_id, payload, what);
+	if (payload == NULL || m->cfg.discovery_mode == MQ_MODE_DEVICE) {
+		enqueue(m, topic, payload, 1, true);
+		return;
+	}
+	if (mq_entity_split(m->names.prefix, payload, emit_entity, m) < 0)
+		m->errors++;
+	free(payload);
+}
+
+static unsigned
+ext_of(const struct mq_shape *sh, bool module, const struct pt_sample *s)
+{
+	unsigned what = 0;
+
+	if ((sh->valid & PTF_POWER) || ((sh->valid & PTF_VOLTAGE) && (sh->valid & PTF_CURRENT)))
+		what |= MQ_EXT_ENERGY;
+	/* The HV controller has records of its own (unit 0); LV stacks not. */
+	if (module || strcmp(s->protocol, "hv") == 0)
+		what |= MQ_EXT_DIAG;
+	return what;
+}
+
 static void
 clear_module(struct mqtt_sink *m, const char *id)
 {
 	char topic[MQ_TOPIC_LEN + MQ_ID_LEN];
 
-	if (m->cfg.discovery) {
+	if (m->cfg.discovery && m->cfg.discovery_mode == MQ_MODE_DEVICE) {
 		mq_config_topic(&m->names, id, topic, sizeof topic);
 		enqueue(m, topic, text_dup(""), 1, true);
-	}
+	} else if (m->cfg.discovery)
+		clear_entities(m, id);
+	mq_energy_topic(&m->names, id, topic, sizeof topic);
+	enqueue(m, topic, text_dup(""), 1, true);
+	mq_diag_topic(&m->names, id, topic, sizeof topic);
+	enqueue(m, topic, text_dup(""), 1, true);
 	/* Its retained avail and state would be ghosts otherwise. */
 	mq_avail_topic(&m->names, id, topic, sizeof topic);
 	enqueue(m, topic, text_dup(""), 1, true);
@@ -246,13 +380,16 @@ do_action(struct mqtt_sink *m, const struct pt_sample *s, const struct mq_action
 	switch (a->verb) {
 	case MQ_ANNOUNCE_STACK:
 		if (m->cfg.discovery)
-			enqueue(m, topic, mq_stack_config(&m->names, s, &m->reg.stack, topic,
-			    sizeof topic), 1, true);
+			announce(m, topic, mq_stack_config(&m->names, s, &m->reg.stack, topic,
+			    sizeof topic), NULL, ext_of(&m->reg.stack, false, s));
+		m->next_ext_ms = 0;	/* the retained diagnostics again */
 		break;
 	case MQ_ANNOUNCE:
 		if (m->cfg.discovery && (k = mq_registry_find(&m->reg, a->id)) != NULL)
-			enqueue(m, topic, mq_module_config(&m->names, &s->modules[a->module],
-			    a->id, &k->shape, topic, sizeof topic), 1, true);
+			announce(m, topic, mq_module_config(&m->names, &s->modules[a->module],
+			    a->id, &k->shape, topic, sizeof topic), a->id,
+			    ext_of(&k->shape, true, s));
+		m->next_ext_ms = 0;
 		break;
 	case MQ_ONLINE:
 	case MQ_OFFLINE:
@@ -263,6 +400,24 @@ do_action(struct mqtt_sink *m, const struct pt_sample *s, const struct mq_action
 		clear_module(m, a->id);
 		break;
 	}
+}
+
+/* The energy totals: retained, so Home Assistant has them at once after
+ * its own restart (a total_increasing sensor must not fall to unknown). */
+static void
+publish_energy(struct mqtt_sink *m, const struct pt_sample *s, char ids[][MQ_ID_LEN])
+{
+	char topic[MQ_TOPIC_LEN + MQ_ID_LEN];
+	struct energy_meter *e;
+	int i;
+
+	mq_energy_topic(&m->names, NULL, topic, sizeof topic);
+	enqueue(m, topic, mq_energy_state(&m->energy.stack), m->cfg.qos, true);
+	for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++)
+		if ((e = energy_module(&m->energy, ids[i])) != NULL) {
+			mq_energy_topic(&m->names, ids[i], topic, sizeof topic);
+			enqueue(m, topic, mq_energy_state(e), m->cfg.qos, true);
+		}
 }
 
 static void
@@ -286,6 +441,7 @@ publish_sample(struct mqtt_sink *m, const struct pt_sample *s)
 			enqueue(m, topic, mq_module_state(&m->names, s, &s->modules[i], ids[i],
 			    &k->shape, topic, sizeof topic), m->cfg.qos, m->cfg.retain);
 	}
+	publish_energy(m, s, ids);
 }
 
 /* ---- libmosquitto callbacks (network thread) ------------------------- */
@@ -297,8 +453,8 @@ refusal_text(struct mqtt_sink *m, int rc)
 	int p = m->cfg.port;
 
 	switch (rc) {
-	case 4:
-	case 5:
+	case CONNACK_REFUSED_BAD_USERNAME_PASSWORD:
+	case CONNACK_REFUSED_NOT_AUTHORIZED:
 		if (m->cfg.user[0] == '\0')
 			set_status(m, SINK_ERROR, "broker %s:%d wants a user name and password "
 			    "(not authorised): set MQTT_USER and MQTT_PASSWORD; retrying every "
@@ -306,10 +462,10 @@ refusal_text(struct mqtt_sink *m, int rc)
 		else
 			set_status(m, SINK_ERROR, "broker %s:%d refused the user name or "
 			    "password of '%s' (%s): check MQTT_USER and MQTT_PASSWORD; retrying "
-			    "every %d min", h, p, m->cfg.user, rc == 4 ? "bad user name or "
+			    "every %d min", h, p, m->cfg.user, rc == CONNACK_REFUSED_BAD_USERNAME_PASSWORD ? "bad user name or "
 			    "password" : "not authorised", SLOW_RETRY_S / 60);
 		break;
-	case 2:
+	case CONNACK_REFUSED_IDENTIFIER_REJECTED:
 		set_status(m, SINK_ERROR, "broker %s:%d refused the client id: set "
 		    "MQTT_CLIENT_ID; retrying every %d min", h, p, SLOW_RETRY_S / 60);
 		break;
@@ -327,7 +483,7 @@ refusal_text(struct mqtt_sink *m, int rc)
 static void
 subscribe(struct mqtt_sink *m, struct mosquitto *mosq)
 {
-	char birth[MQ_TOPIC_LEN + 16], configs[MQ_TOPIC_LEN + 32];
+	char birth[MQ_TOPIC_LEN + 16], configs[MQ_TOPIC_LEN + 32], entities[MQ_TOPIC_LEN + 32];
 	int rc = MOSQ_ERR_SUCCESS;
 
 	pthread_mutex_lock(&m->lock);
@@ -339,9 +495,14 @@ subscribe(struct mqtt_sink *m, struct mosquitto *mosq)
 	snprintf(birth, sizeof birth, "%s/status", m->names.prefix);
 	/* Our retained configs from earlier runs: modules that are gone. */
 	snprintf(configs, sizeof configs, "%s/device/+/config", m->names.prefix);
+	/* ... and per entity (HA_DISCOVERY_MODE=entity), either mode's:
+	 * the other mode's are cleared. */
+	snprintf(entities, sizeof entities, "%s/+/+/+/config", m->names.prefix);
 	pthread_mutex_unlock(&m->lock);
 	if ((rc = mosquitto_subscribe(mosq, NULL, birth, 1)) == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_subscribe(mosq, NULL, configs, 0);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_subscribe(mosq, NULL, entities, 0);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		pthread_mutex_lock(&m->lock);
 		m->resubscribe = true;
@@ -358,14 +519,14 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	char topic[MQ_TOPIC_LEN + 16];
 
 	pthread_mutex_lock(&m->lock);
-	if (rc == 3) {		/* "server unavailable": an ordinary retry */
+	if (rc == CONNACK_REFUSED_SERVER_UNAVAILABLE) {	/* an ordinary retry */
 		set_status(m, SINK_CONNECTING, "connecting to %s:%d: the broker says it is "
 		    "unavailable", m->cfg.host, m->cfg.port);
 		pthread_mutex_unlock(&m->lock);
 		mosquitto_disconnect(mosq);
 		return;
 	}
-	if (rc != 0) {
+	if (rc != CONNACK_ACCEPTED) {
 		m->refused = rc;
 		refusal_text(m, rc);
 		pthread_mutex_unlock(&m->lock);
@@ -398,7 +559,7 @@ on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 
 	(void)mosq;
 	pthread_mutex_lock(&m->lock);
-	if (m->connected && rc != 0 && !m->stop)
+	if (m->connected && rc != MOSQ_ERR_SUCCESS && !m->stop)
 		set_status(m, SINK_CONNECTING, "lost %s:%d: %s", m->cfg.host, m->cfg.port,
 		    reason(rc, err));
 	m->connected = false;
@@ -410,10 +571,24 @@ on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 static void
 learn_config(struct mqtt_sink *m, const struct mosquitto_message *msg)
 {
+	enum mq_discovery_mode mode;
 	char dev[MQ_ID_LEN];
 
-	if (msg->payloadlen > 0 && mq_retained_module(m->names.prefix, m->names.stack_id,
-	    msg->topic, msg->payload, (size_t)msg->payloadlen, dev))
+	if (msg->payloadlen <= 0 || !mq_retained_config(m->names.prefix, m->names.stack_id,
+	    msg->topic, msg->payload, (size_t)msg->payloadlen, &mode, dev))
+		return;
+	if (mode != (enum mq_discovery_mode)m->cfg.discovery_mode) {
+		/* HA_DISCOVERY_MODE changed since that run: remove the old
+		 * configs (same unique_ids), then announce ours again, so
+		 * Home Assistant ends with one entity each, ours. */
+		enqueue(m, msg->topic, text_dup(""), 1, true);
+		if (m->announce_at_ms == 0)
+			m->announce_at_ms = clock_mono_ms() + SWITCH_DELAY_MS;
+		return;
+	}
+	if (mode == MQ_MODE_ENTITY)
+		note_entity_topic(m, msg->topic);
+	if (strcmp(dev, m->names.stack_id) != 0)
 		mq_registry_learn(&m->reg, dev);
 }
 
@@ -433,7 +608,7 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *ms
 		if (msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0 &&
 		    m->announce_at_ms == 0)
 			m->announce_at_ms = clock_mono_ms() + rand_r(&m->seed) % BIRTH_JITTER_MS;
-	} else if (strncmp(msg->topic + plen, "/device/", 8) == 0)
+	} else if (m->cfg.discovery)
 		learn_config(m, msg);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -566,6 +741,124 @@ publish_queue(struct mqtt_sink *m)
 	}
 }
 
+/* The records unit and the health report of the sample's module i: the
+ * unit by the module's number, and only if its barcode (when both have
+ * one) is the module's — a figure is about the module it names. */
+static const struct pt_rec_unit *
+rec_unit_of(const struct pt_records *r, const struct pt_module *mod)
+{
+	const struct pt_rec_unit *u = r != NULL && r->seq != 0 ? pt_records_find(r, mod->id) : NULL;
+
+	if (u != NULL && u->barcode[0] != '\0' && mod->barcode[0] != '\0' &&
+	    strcmp(u->barcode, mod->barcode) != 0)
+		return NULL;
+	return u;
+}
+
+/* Retained diagnostics of every module (and of the HV controller), and
+ * BMS log entries not sent before (lock held). */
+static void
+publish_ext(struct mqtt_sink *m, bool records_new)
+{
+	char ids[PT_MAX_MODULES][MQ_ID_LEN], topic[MQ_TOPIC_LEN + MQ_ID_LEN];
+	const struct pt_sample *s = &m->last;
+	const struct pt_records *r = m->rec != NULL && m->rec->seq != 0 ? m->rec : NULL;
+	int idx[PT_REC_MAX_EVENTS], i, k, n;
+	bool changed;
+
+	mq_module_ids(&m->names, s, ids);
+	for (i = 0; i < s->n_modules && i < PT_MAX_MODULES; i++) {
+		const struct pt_rec_unit *u = rec_unit_of(r, &s->modules[i]);
+
+		mq_diag_topic(&m->names, ids[i], topic, sizeof topic);
+		enqueue(m, topic, mq_diag_state(u, m->health != NULL ? health_report_module(
+		    m->health, s->modules[i].id) : NULL), m->cfg.qos, true);
+		if (!records_new || u == NULL)
+			continue;
+		n = mq_new_events(&m->marks, ids[i], &u->log, idx, PT_REC_MAX_EVENTS, &changed);
+		m->state_dirty |= changed;
+		mq_event_topic(&m->names, ids[i], topic, sizeof topic);
+		for (k = 0; k < n; k++)
+			enqueue_event(m, topic, mq_event_payload(&u->log.ev[idx[k]], u->id));
+	}
+	if (strcmp(s->protocol, "hv") == 0) {
+		const struct pt_rec_unit *u = r != NULL ? pt_records_find(r, 0) : NULL;
+
+		mq_diag_topic(&m->names, NULL, topic, sizeof topic);
+		enqueue(m, topic, mq_diag_state(u, NULL), m->cfg.qos, true);
+		if (records_new && u != NULL) {
+			n = mq_new_events(&m->marks, m->names.stack_id, &u->log, idx,
+			    PT_REC_MAX_EVENTS, &changed);
+			m->state_dirty |= changed;
+			mq_event_topic(&m->names, NULL, topic, sizeof topic);
+			for (k = 0; k < n; k++)
+				enqueue_event(m, topic, mq_event_payload(&u->log.ev[idx[k]], 0));
+		}
+	}
+}
+
+/* Every EXT_PERIOD_MS (or at once after an announcement): the records
+ * and health figures from their sources, read without our lock (they
+ * take the monitor's), then published under it. */
+static void
+ext_work(struct mqtt_sink *m, int64_t now)
+{
+	bool due, records_new = false;
+	uint64_t seq;
+
+	pthread_mutex_lock(&m->lock);
+	due = m->connected && m->have_last && m->named && now >= m->next_ext_ms &&
+	    (m->src.records != NULL || m->src.health != NULL || m->next_ext_ms == 0);
+	/* Until the first records round is in, look every 2 s. */
+	if (due)
+		m->next_ext_ms = now + (m->src.records != NULL && m->rec_seq == 0 ? 2000 :
+		    EXT_PERIOD_MS);
+	pthread_mutex_unlock(&m->lock);
+	if (!due)
+		return;
+	if (m->src.records != NULL && m->rec != NULL) {
+		seq = m->src.records(m->src.ctx, m->rec);
+		records_new = seq != 0 && seq != m->rec_seq;
+		m->rec_seq = seq;
+	}
+	if (m->src.health != NULL && m->health != NULL)
+		m->src.health(m->src.ctx, m->health);
+	pthread_mutex_lock(&m->lock);
+	publish_ext(m, records_new);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* The state file, when something changed, at most every SAVE_PERIOD_MS
+ * (`force`: at the end).  Written without our lock (a slow disk must not
+ * hold up acquisition, which takes it for every sample). */
+static void
+save_state(struct mqtt_sink *m, bool force)
+{
+	struct energy e;		/* copies: written without the lock */
+	struct mq_event_marks marks;
+	int64_t now = clock_mono_ms();
+	char err[700];
+	bool due;
+
+	pthread_mutex_lock(&m->lock);
+	due = m->state_path[0] != '\0' && m->state_saveable && m->state_dirty &&
+	    (force || now >= m->next_save_ms);
+	if (due) {
+		e = m->energy;
+		marks = m->marks;
+		m->state_dirty = false;
+		m->next_save_ms = now + SAVE_PERIOD_MS;
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (due && mqtt_state_save(m->state_path, &e, &marks, err, sizeof err) != 0) {
+		pthread_mutex_lock(&m->lock);
+		snprintf(m->lib_error, sizeof m->lib_error, "%s", err);
+		m->state_dirty = true;
+		pthread_mutex_unlock(&m->lock);
+		fprintf(stderr, "pylontop: warning: %s\n", err);
+	}
+}
+
 /* Announcements due (connect, HA birth) and the link diagnostics.  The
  * diagnostics ride on the next wake-up after they are due (a sample, the
  * keepalive, a stale link), never a wake-up of their own. */
@@ -581,6 +874,8 @@ timed_work(struct mqtt_sink *m)
 	pthread_mutex_unlock(&m->lock);
 	if (resubscribe)
 		subscribe(m, m->mosq);
+	ext_work(m, now);
+	save_state(m, false);
 	pthread_mutex_lock(&m->lock);
 	if (m->connected && m->announce_at_ms != 0 && now >= m->announce_at_ms) {
 		m->announce_at_ms = 0;
@@ -861,6 +1156,18 @@ name_and_expire(struct mqtt_sink *m, const struct pt_sample *s, const struct lin
 	}
 }
 
+/* Every sample counts, whatever MQTT_INTERVAL publishes (lock held). */
+static void
+feed_energy(struct mqtt_sink *m, const struct pt_sample *s)
+{
+	char ids[PT_MAX_MODULES][MQ_ID_LEN];
+
+	_Static_assert(MQ_ID_LEN == ENERGY_ID_LEN, "one device id length");
+	mq_module_ids(&m->names, s, ids);
+	energy_feed(&m->energy, s, (const char (*)[ENERGY_ID_LEN])ids);
+	m->state_dirty = true;
+}
+
 static int
 mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 {
@@ -869,6 +1176,7 @@ mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 
 	pthread_mutex_lock(&m->lock);
 	if (!m->enabled) {
+		energy_gap_all(&m->energy);	/* not counted while off */
 		pthread_mutex_unlock(&m->lock);
 		return 0;
 	}
@@ -878,6 +1186,7 @@ mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 	 * Home Assistant).  Publish nothing until they are in; expire_after
 	 * and the availability topic cover the pause. */
 	if (ls != NULL && ls->identity_pending) {
+		energy_gap_all(&m->energy);
 		pthread_mutex_unlock(&m->lock);
 		return 0;
 	}
@@ -886,6 +1195,7 @@ mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 	if (ls != NULL)
 		m->last_ls = *ls;
 	name_and_expire(m, s, ls);
+	feed_energy(m, s);
 	/* --mqtt-interval: a quarter second early is on time (samples jitter). */
 	if (m->cfg.interval_s > 0 && now < m->next_state_ms) {
 		pthread_mutex_unlock(&m->lock);
@@ -909,6 +1219,7 @@ mqtt_stale(void *self, const struct link_stats *ls)
 		m->last_ls = *ls;
 	m->next_diag_ms = 0;
 	m->last_write_ms = 0;
+	energy_gap_all(&m->energy);	/* a stale link is a gap, never bridged */
 	wake(m);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -1007,6 +1318,38 @@ check_files(const struct mqtt_config *c, char *err, size_t errsize)
 	return 0;
 }
 
+/* MQTT_STATE_FILE (or its default): the energy totals and the log
+ * entries sent.  A damaged file is said in one line, moved aside, and
+ * the totals start from 0 (mqtt_state.h). */
+static void
+load_state(struct mqtt_sink *m)
+{
+	char why[700];
+	int rc;
+
+	energy_init(&m->energy, m->cfg.energy_max_gap_s);
+	if (m->cfg.state_file_given)
+		snprintf(m->state_path, sizeof m->state_path, "%s", m->cfg.state_file);
+	else
+		mqtt_state_default_path(m->state_path, sizeof m->state_path);
+	if (m->state_path[0] == '\0')
+		return;
+	rc = mqtt_state_load(m->state_path, &m->energy, &m->marks, why, sizeof why);
+	m->state_saveable = rc >= -1;
+	if (rc < 0)
+		fprintf(stderr, "pylontop: warning: %s\n", why);
+}
+
+void
+mqtt_sink_set_sources(struct mqtt_sink *m, const struct mqtt_sources *src)
+{
+	m->src = *src;
+	if (src->records != NULL && m->rec == NULL && (m->rec = malloc(sizeof *m->rec)) != NULL)
+		pt_records_init(m->rec);
+	if (src->health != NULL && m->health == NULL)
+		m->health = calloc(1, sizeof *m->health);
+}
+
 struct mqtt_sink *
 mqtt_sink_new(const struct mqtt_config *c, char *err, size_t errsize)
 {
@@ -1033,6 +1376,7 @@ mqtt_sink_new(const struct mqtt_config *c, char *err, size_t errsize)
 	if (gethostname(m->host_name, sizeof m->host_name - 1) != 0)
 		m->host_name[0] = '\0';
 	mq_registry_init(&m->reg);
+	load_state(m);
 	if (c->unique_id[0] != '\0') {
 		mq_names_init(&m->names, &m->cfg, c->unique_id);
 		m->named = true;
@@ -1117,9 +1461,15 @@ mqtt_sink_free(struct mqtt_sink *m, int deadline_ms)
 	pthread_mutex_unlock(&m->lock);
 	if (m->started)
 		pthread_join(m->thread, NULL);
+	save_state(m, true);
 	if (m->mosq != NULL)
 		mosquitto_destroy(m->mosq);
 	queue_clear(m);
+	while (m->n_etopics > 0)
+		free(m->etopics[--m->n_etopics]);
+	free(m->etopics);
+	free(m->rec);
+	free(m->health);
 	explicit_bzero(m->cfg.password, sizeof m->cfg.password);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sink/mqtt_config.h"
 #include "sink/sink.h"
@@ -25,6 +26,18 @@ struct mqtt_sink *mqtt_sink_new(const struct mqtt_config *c, char *err, size_t e
  * thread): a front end that sleeps until something happens learns of
  * "lost ..." at once instead of polling for it.  Before the start. */
 void	mqtt_sink_on_status(struct mqtt_sink *m, void (*fn)(void *), void *ctx);
+/* Where the BMS's records and the cell health figures come from (issue
+ * 13, 15): called from the network thread every 15 s, without the
+ * sink's lock.  records() copies the latest round and returns its
+ * sequence number (0: none yet).  Either may be NULL.  Before the start. */
+struct pt_records;
+struct health_report;
+struct mqtt_sources {
+	uint64_t (*records)(void *ctx, struct pt_records *out);
+	void	(*health)(void *ctx, struct health_report *out);
+	void	*ctx;
+};
+void	mqtt_sink_set_sources(struct mqtt_sink *m, const struct mqtt_sources *src);
 /* Start the network thread (connects when enabled). */
 int	mqtt_sink_start(struct mqtt_sink *m);
 /* The generic sink view of it (sink.h; its free() is mqtt_sink_free). */

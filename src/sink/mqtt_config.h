@@ -25,6 +25,10 @@ struct mqtt_config {
 	int	keepalive_s;		/* 30 */
 	char	unique_id[64];		/* DEVICE_UNIQUE_ID, "" -> from barcode */
 	char	device_name[64];	/* DEVICE_NAME, "" -> "Pylontech stack" */
+	int	discovery_mode;		/* HA_DISCOVERY_MODE: 0 device (HA 2024.11+), 1 entity */
+	char	state_file[512];	/* MQTT_STATE_FILE: energy totals, log entries sent */
+	bool	state_file_given;	/* else the default under the state directory */
+	double	energy_max_gap_s;	/* ENERGY_MAX_GAP_S: longer gaps are not counted (60) */
 };
 
 #endif

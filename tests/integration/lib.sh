@@ -15,6 +15,9 @@ set -u
 PT_TEST_NAME=$(basename "$0" .sh)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pt-$PT_TEST_NAME.XXXXXX")
+# State files (MQTT_STATE_FILE's default) stay in the test's directory.
+export XDG_STATE_HOME="$T/state"
+unset STATE_DIRECTORY
 PT_PIDS=""
 
 # PT_ON_EXIT: a command a test wants run on exit (before processes stop).

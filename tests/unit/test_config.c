@@ -110,6 +110,52 @@ test_bad_values(void **state)
 	expect_bad("COMMAND_EOL=nl\n", "COMMAND_EOL");
 	expect_bad("just some words\n", ":1: expected KEY=value");
 	expect_bad("MQTT_PASSWORD_FILE=/nonexistent/pw\n", "cannot read the MQTT password file");
+	expect_bad("HA_DISCOVERY_MODE=devices\n",
+	    "HA_DISCOVERY_MODE: 'devices' is not a discovery mode (device, or entity");
+	expect_bad("ENERGY_MAX_GAP_S=0\n", "ENERGY_MAX_GAP_S: '0' is not a gap in seconds");
+	expect_bad("ALARM_BELL=maybe\n", "ALARM_BELL: 'maybe' is not a yes/no value");
+	expect_bad("FORCE_TBAR=maybe\n", "FORCE_TBAR: 'maybe' is not a yes/no value");
+}
+
+/* The key table: aliases, kinds, the one yes/no reading for every key,
+ * the new MQTT keys and their defaults. */
+static void
+test_key_table(void **state)
+{
+	struct pt_config c;
+	char err[300];
+
+	(void)state;
+	write_file("SERIAL_BAUD=9600\nPOLL_INTERVAL=2.5s\nMQTT_HOST=broker\n"
+	    "MQTT_USERNAME=u\nMQTT_TOPIC=site/bat\nMQTT_DISCOVERY=Off\nMQTT_TLS=YES\n"
+	    "ALARM_BELL=On\nCSV_ENABLED=0\nMQTT_KEEPALIVE=60\nHA_DISCOVERY_MODE=Entity\n"
+	    "MQTT_STATE_FILE=/var/tmp/x.json\nENERGY_MAX_GAP_S=90\nRS485_GROUPS=0-2\n");
+	config_defaults(&c);
+	assert_int_equal(c.mqtt.discovery_mode, 0);
+	assert_false(c.mqtt.state_file_given);
+	assert_true(c.mqtt.energy_max_gap_s == 60);
+	assert_int_equal(config_load(&c, path, err, sizeof err), 0);
+	unlink(path);
+	assert_int_equal(c.baud, 9600);
+	assert_true(c.interval_s == 2.5);
+	assert_string_equal(c.mqtt.host, "broker");
+	assert_true(c.mqtt.configured);
+	assert_string_equal(c.mqtt.user, "u");
+	assert_string_equal(c.mqtt.base_topic, "site/bat");
+	assert_false(c.mqtt.discovery);
+	assert_true(c.mqtt.tls);
+	assert_true(c.alarms.bell);
+	assert_false(c.csv_enabled);
+	assert_int_equal(c.mqtt.keepalive_s, 60);
+	assert_int_equal(c.mqtt.discovery_mode, 1);
+	assert_string_equal(c.mqtt.state_file, "/var/tmp/x.json");
+	assert_true(c.mqtt.state_file_given);
+	assert_true(c.mqtt.energy_max_gap_s == 90);
+	assert_int_equal(c.rs485_groups, 7u);
+	/* Empty: nothing kept, which is not "unset". */
+	assert_int_equal(config_set(&c, "MQTT_STATE_FILE", "", err, sizeof err), 0);
+	assert_true(c.mqtt.state_file_given && c.mqtt.state_file[0] == '\0');
+	assert_int_equal(config_set(&c, "NO_SUCH_KEY", "1", err, sizeof err), 1);
 }
 
 static void
@@ -207,6 +253,7 @@ main(void)
 		cmocka_unit_test(test_bridge_env_file),
 		cmocka_unit_test(test_mqtt_enabled_false),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_key_table),
 		cmocka_unit_test(test_password_not_in_message),
 		cmocka_unit_test(test_mqtt_url),
 		cmocka_unit_test(test_unknown_key_is_not_fatal),

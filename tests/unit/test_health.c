@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/health.h"
+#include "model/health.h"
 
 #define T0	1795449600000LL		/* a UTC midnight */
 #define DAY_MS	86400000LL

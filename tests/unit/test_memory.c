@@ -265,7 +265,7 @@ poll_allocates_no_sample(const char *protocol, const char *modules, const char *
 	c.interval_s = 0.1;
 	c.csv_enabled = false;
 	c.csv_path[0] = '\0';
-	m = monitor_new(&c, err, sizeof err);
+	m = monitor_new(&c, NULL, 0, err, sizeof err);	/* no sinks */
 	assert_non_null(m);
 	assert_int_equal(monitor_start(m), 0);
 	/* Identification, the records round read at start, and a sample. */

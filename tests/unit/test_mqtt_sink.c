@@ -71,6 +71,7 @@ config(int port, const char *unique_id, bool enabled)
 	cfg.enabled = cfg.configured = enabled;
 	cfg.discovery = true;
 	cfg.keepalive_s = 30;
+	cfg.state_file_given = true;	/* "": no MQTT state file (not in ~) */
 	strcpy(cfg.discovery_prefix, "homeassistant");
 	snprintf(cfg.unique_id, sizeof cfg.unique_id, "%s", unique_id);
 }

@@ -1,6 +1,6 @@
 /* health.c — per-cell resistance, deviation, drift and balancing share,
  * and the findings drawn from them (see health.h). */
-#include "core/health.h"
+#include "model/health.h"
 
 #include <errno.h>
 #include <fcntl.h>

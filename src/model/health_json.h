@@ -7,7 +7,7 @@
 
 #include <cJSON.h>
 
-#include "core/health.h"
+#include "model/health.h"
 
 /* Add the health objects to a sample's JSON (from sample_to_cjson). */
 void	health_json_add(cJSON *sample, const struct pt_sample *s, const struct health_report *r);

@@ -1,5 +1,5 @@
 /* health_json.c — health figures into the JSON sample (see health_json.h). */
-#include "core/health_json.h"
+#include "model/health_json.h"
 
 #include <math.h>
 
