@@ -340,6 +340,8 @@ choose_glyphs(struct tui *t)
 	t->braille = t->glyphs == TG_UTF8 && (term == NULL || strncmp(term, "linux", 5) != 0);
 }
 
+static void tui_free(struct tui *t);
+
 static struct tui *
 tui_new(struct monitor *m, const struct tui_options *o)
 {
@@ -356,13 +358,7 @@ tui_new(struct monitor *m, const struct tui_options *o)
 	t->raw = calloc(RAWLOG_LINES, sizeof *t->raw);
 	if (t->raw == NULL || t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL ||
 	    t->link_events == NULL) {
-		free(t->raw);
-		free(t->link_events);
-		free(t->sample);
-		free(t->latched);
-		free(t->events);
-		free(t->points);
-		free(t);
+		tui_free(t);
 		return NULL;
 	}
 	t->m = m;
@@ -377,6 +373,7 @@ tui_new(struct monitor *m, const struct tui_options *o)
 	return t;
 }
 
+/* Also what tui_new() undoes when an allocation failed. */
 static void
 tui_free(struct tui *t)
 {
