@@ -216,13 +216,25 @@ local_time(int64_t ms, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S %z", &tm);
 }
 
-struct judged {
-	enum verdict v;
+#define JUDGED_LINES	8	/* reasons, and notes, kept of a module */
+
+struct lines {
 	int	n;
-	char	why[8][CELL_LEN];
-	int	n_notes;
-	char	notes[8][CELL_LEN];
+	char	line[JUDGED_LINES][CELL_LEN];
 };
+
+struct judged {
+	enum verdict	v;
+	struct lines	why, notes;
+};
+
+/* Append a line; past the bound it is dropped. */
+static void
+add_line(struct lines *l, const char *fmt, va_list ap)
+{
+	if (l->n < JUDGED_LINES)
+		vfmt(l->line[l->n++], CELL_LEN, fmt, ap);
+}
 
 static void
 because(struct judged *j, enum verdict v, const char *fmt, ...)
@@ -231,10 +243,8 @@ because(struct judged *j, enum verdict v, const char *fmt, ...)
 
 	if (v > j->v)
 		j->v = v;
-	if (j->n >= 8)
-		return;
 	va_start(ap, fmt);
-	vfmt(j->why[j->n++], CELL_LEN, fmt, ap);
+	add_line(&j->why, fmt, ap);
 	va_end(ap);
 }
 
@@ -243,10 +253,8 @@ note(struct judged *j, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (j->n_notes >= 8)
-		return;
 	va_start(ap, fmt);
-	vfmt(j->notes[j->n_notes++], CELL_LEN, fmt, ap);
+	add_line(&j->notes, fmt, ap);
 	va_end(ap);
 }
 
@@ -666,11 +674,11 @@ unit_section(struct w *w, const struct report_input *in, int id)
 	judge(in, id, u, &j);
 	verdict_line(w, j.v);
 	fputs(w->html ? "<ul>\n" : "", w->f);
-	for (i = 0; i < j.n + j.n_notes; i++) {
+	for (i = 0; i < j.why.n + j.notes.n; i++) {
 		fputs(w->html ? "<li>" : "- ", w->f);
-		if (i >= j.n)
+		if (i >= j.why.n)
 			fputs("note: ", w->f);
-		put_esc(w, i < j.n ? j.why[i] : j.notes[i - j.n]);
+		put_esc(w, i < j.why.n ? j.why.line[i] : j.notes.line[i - j.why.n]);
 		fputs(w->html ? "</li>\n" : "\n", w->f);
 	}
 	fputs(w->html ? "</ul>\n" : "\n", w->f);
