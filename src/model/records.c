@@ -4,6 +4,7 @@
 
 #include <cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -254,20 +255,22 @@ log_json(const struct pt_rec_log *lg)
 static cJSON *
 identity_json(const struct pt_rec_unit *u)
 {
+	/* The identity's texts, in the order of the JSON. */
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} texts[] = {
+#define T(f)	{ #f, offsetof(struct pt_rec_unit, f) }
+		T(manufacturer), T(model), T(barcode), T(pcba_barcode), T(board_version),
+		T(main_soft), T(soft), T(boot), T(comm), T(release_date), T(specification),
+#undef T
+	};
 	cJSON *id = cJSON_CreateObject();
+	size_t i;
 
 	add_number(id, "address", u->address >= 0, u->address, 0);
-	add_text(id, "manufacturer", u->manufacturer);
-	add_text(id, "model", u->model);
-	add_text(id, "barcode", u->barcode);
-	add_text(id, "pcba_barcode", u->pcba_barcode);
-	add_text(id, "board_version", u->board_version);
-	add_text(id, "main_soft", u->main_soft);
-	add_text(id, "soft", u->soft);
-	add_text(id, "boot", u->boot);
-	add_text(id, "comm", u->comm);
-	add_text(id, "release_date", u->release_date);
-	add_text(id, "specification", u->specification);
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		add_text(id, texts[i].key, (const char *)u + texts[i].off);
 	add_number(id, "cells", u->cells >= 0, u->cells, 0);
 	cJSON_AddItemToObject(id, "all", pairs_json(u->ident, u->n_ident));
 	return id;
