@@ -112,27 +112,39 @@ verdict_line(struct w *w, enum verdict v)
 		fprintf(w->f, "**Verdict: %s**\n\n", verdict_name[v]);
 }
 
+/* The cells of a table line: <th>/<td> in HTML, "| a | b |" in Markdown;
+ * `mark` adds " (!)" after the last one in Markdown. */
+static void
+put_cells(struct w *w, const char *tag, int n, const char *const *cells, bool mark)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (w->html) {
+			fprintf(w->f, "<%s>", tag);
+			put_esc(w, cells[i]);
+			fprintf(w->f, "</%s>", tag);
+		} else {
+			fputc(' ', w->f);
+			put_esc(w, cells[i]);
+			if (mark && i == n - 1)
+				fputs(" (!)", w->f);
+			fputs(" |", w->f);
+		}
+	}
+}
+
 static void
 table_head(struct w *w, int n, const char *const *cols)
 {
 	int i;
 
 	w->cols = n;
+	fputs(w->html ? "<table>\n<thead><tr>" : "|", w->f);
+	put_cells(w, "th", n, cols, false);
 	if (w->html) {
-		fputs("<table>\n<thead><tr>", w->f);
-		for (i = 0; i < n; i++) {
-			fputs("<th>", w->f);
-			put_esc(w, cols[i]);
-			fputs("</th>", w->f);
-		}
 		fputs("</tr></thead>\n<tbody>\n", w->f);
 		return;
-	}
-	fputs("|", w->f);
-	for (i = 0; i < n; i++) {
-		fputc(' ', w->f);
-		put_esc(w, cols[i]);
-		fputs(" |", w->f);
 	}
 	fputs("\n|", w->f);
 	for (i = 0; i < n; i++)
@@ -146,22 +158,8 @@ table_head(struct w *w, int n, const char *const *cols)
 static void
 table_row(struct w *w, bool mark, const char *const *cells)
 {
-	int i;
-
 	fputs(w->html ? (mark ? "<tr class=\"mark\">" : "<tr>") : "|", w->f);
-	for (i = 0; i < w->cols; i++) {
-		if (w->html) {
-			fputs("<td>", w->f);
-			put_esc(w, cells[i]);
-			fputs("</td>", w->f);
-		} else {
-			fputc(' ', w->f);
-			put_esc(w, cells[i]);
-			if (mark && i == w->cols - 1)
-				fputs(" (!)", w->f);
-			fputs(" |", w->f);
-		}
-	}
+	put_cells(w, "td", w->cols, cells, mark);
 	fputs(w->html ? "</tr>\n" : "\n", w->f);
 }
 
