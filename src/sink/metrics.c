@@ -211,30 +211,59 @@ render_stack_fields(struct metrics_buf *b, const struct metrics_input *in)
 	}
 }
 
+/* Open a module's series, the family's HELP and TYPE first when it is
+ * the family's first series (*head false). */
+static void
+open_module_series(struct metrics_buf *b, const struct metrics_input *in, bool *head,
+    const char *name, const char *help, const struct pt_module *m)
+{
+	if (!*head)
+		family(b, name, "gauge", help);
+	*head = true;
+	open_series(b, name, in->stack);
+	module_labels(b, m);
+}
+
+/* A module's value of a family; false: no series for that module. */
+typedef bool module_value_fn(const struct metrics_input *in, const struct pt_module *m,
+    const void *arg, double *out);
+
+/* One gauge family with a series per module that has a value; none, not
+ * even HELP, when no module has one. */
+static void
+render_module_family(struct metrics_buf *b, const struct metrics_input *in, const char *name,
+    const char *help, module_value_fn *value, const void *arg)
+{
+	const struct pt_sample *s = in->sample;
+	bool head = false;
+	double v;
+
+	for (int k = 0; k < s->n_modules; k++) {
+		const struct pt_module *m = &s->modules[k];
+
+		if (!value(in, m, arg, &v))
+			continue;
+		open_module_series(b, in, &head, name, help, m);
+		close_series(b, v);
+	}
+}
+
+static bool
+module_field(const struct metrics_input *in, const struct pt_module *m, const void *arg,
+    double *out)
+{
+	return field_value(arg, in->sample, PT_SCOPE_MODULE, m, out);
+}
+
 static void
 render_module_fields(struct metrics_buf *b, const struct metrics_input *in)
 {
-	const struct pt_sample *s = in->sample;
 	const struct pt_field_def *f;
 	char name[METRIC_NAME_LEN];
-	double v;
 
 	for (int pos = 1; (f = pt_field_at(PT_LAYOUT_METRICS, PT_SCOPE_MODULE, pos)); pos++) {
-		bool head = false;
-
 		metric_name(name, f, PT_SCOPE_MODULE);
-		for (int k = 0; k < s->n_modules; k++) {
-			const struct pt_module *m = &s->modules[k];
-
-			if (!field_value(f, s, PT_SCOPE_MODULE, m, &v))
-				continue;
-			if (!head)
-				family(b, name, "gauge", f->metric.help);
-			head = true;
-			open_series(b, name, in->stack);
-			module_labels(b, m);
-			close_series(b, v);
-		}
+		render_module_family(b, in, name, f->metric.help, module_field, f);
 	}
 }
 
@@ -269,39 +298,26 @@ render_info(struct metrics_buf *b, const struct metrics_input *in)
 	for (int k = 0; k < s->n_modules; k++) {
 		const struct pt_module *m = &s->modules[k];
 
-		if (!head)
-			family(b, "pylontop_module_info", "gauge",
-			    "Identity and base state of a module (value 1).");
-		head = true;
-		open_series(b, "pylontop_module_info", in->stack);
-		module_labels(b, m);
+		open_module_series(b, in, &head, "pylontop_module_info",
+		    "Identity and base state of a module (value 1).", m);
 		info_labels(b, PT_SCOPE_MODULE, m);
 		close_series(b, 1);
 	}
 }
 
-/* How old each module's cells are: cells read in an earlier cycle
- * (round-robin, one lost answer) are served with their own age. */
-static void
-render_cells_age(struct metrics_buf *b, const struct metrics_input *in)
+/* How old a module's cells are (seconds): cells read in an earlier
+ * cycle (round-robin, one lost answer) are served with their own age. */
+static bool
+cells_age(const struct metrics_input *in, const struct pt_module *m, const void *arg,
+    double *out)
 {
-	const struct pt_sample *s = in->sample;
-	bool head = false;
+	int64_t age = in->now_ms - m->cells_ms;
 
-	for (int k = 0; k < s->n_modules; k++) {
-		const struct pt_module *m = &s->modules[k];
-		int64_t age = in->now_ms - m->cells_ms;
-
-		if (m->cells_ms <= 0)
-			continue;
-		if (!head)
-			family(b, "pylontop_module_cells_age_seconds", "gauge",
-			    "Seconds since the device answered with this module's cells.");
-		head = true;
-		open_series(b, "pylontop_module_cells_age_seconds", in->stack);
-		module_labels(b, m);
-		close_series(b, (double)(age > 0 ? age : 0) / 1000.0);
-	}
+	(void)arg;
+	if (m->cells_ms <= 0)
+		return false;
+	*out = (double)(age > 0 ? age : 0) / 1000.0;
+	return true;
 }
 
 /* A cell's value of a row, or with no row its balancing flag (a bool,
@@ -333,11 +349,7 @@ render_cell_family(struct metrics_buf *b, const struct metrics_input *in,
 		for (int i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++) {
 			if (!cell_value(f, s, &m->cells[i], &v))
 				continue;
-			if (!head)
-				family(b, name, "gauge", help);
-			head = true;
-			open_series(b, name, in->stack);
-			module_labels(b, m);
+			open_module_series(b, in, &head, name, help, m);
 			buf_printf(b, ",cell=\"%d\"", i + 1);
 			/* Cells are floats: 7 digits are all they hold. */
 			close_series_digits(b, v, 7);
@@ -502,7 +514,9 @@ metrics_render(const struct metrics_input *in, struct metrics_buf *out)
 		render_info(out, in);
 		render_stack_fields(out, in);
 		render_module_fields(out, in);
-		render_cells_age(out, in);
+		render_module_family(out, in, "pylontop_module_cells_age_seconds",
+		    "Seconds since the device answered with this module's cells.", cells_age,
+		    NULL);
 		render_cells(out, in);
 	}
 	return out->failed ? -1 : 0;
