@@ -57,6 +57,18 @@ int	app_decode_text(char *buf, size_t len, const char *path, const struct app_op
 int	app_once(const struct app_options *o);
 /* pylontop --records: the BMS's own records of every module, printed. */
 int	app_records(const struct app_options *o);
+struct link;
+struct session;
+struct pt_records;
+/* For a one-shot read (--records, report): signals, the link open and a
+ * session that reads every slow value in one poll.  0, or the exit code
+ * with the reason said on stderr (nothing left open). */
+int	app_open_oneshot(const struct app_options *o, struct link *link, struct session **s);
+/* The records the session read, NULL when none (not over RS485). */
+const struct pt_records *app_session_records(const struct session *s);
+/* "pylontop: PREFIXn of m records commands were not answered (WHERE)". */
+void	app_records_unanswered(const struct pt_records *r, const char *prefix,
+	    const char *where);
 /* pylontop report [DIR]: a service report (report.md, report.html, raw/)
  * of the whole stack; dir NULL: pylontop-report-DATE-TIME. */
 int	app_report(const struct app_options *o, const char *dir);

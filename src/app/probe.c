@@ -47,6 +47,8 @@ static const int console_bauds[] = { 115200, 9600 };
 static const int rs485_bauds[] = { 9600, 19200, 115200 };
 static const enum rs485_dialect rs485_dialects[] = { RS_PYLONTECH, RS_PACE, RS_SEPLOS };
 
+#define N_OF(a)	(sizeof (a) / sizeof (a)[0])
+
 /* What came back after one thing was sent. */
 enum heard {
 	HEARD_NOTHING,
@@ -57,14 +59,30 @@ enum heard {
 	HEARD_LOST,	/* the link failed */
 };
 
+/* The two kinds of device the probe looks for. */
+enum kind { KIND_CONSOLE, KIND_RS485, KIND_COUNT };
+
+static const struct kind_info {
+	const char	*name;		/* in the verdict */
+	const char	*protocol;	/* identify()'s, once it answered */
+	enum heard	 answer;	/* what such a device answers */
+	int		 look_ms;
+	const int	*bauds;		/* the speeds tried, in their order */
+	size_t		 n_bauds;
+} kinds[KIND_COUNT] = {
+	[KIND_CONSOLE] = { .name = "console", .protocol = "auto", .answer = HEARD_PROMPT,
+	    .look_ms = CONSOLE_LOOK_MS, .bauds = console_bauds, .n_bauds = N_OF(console_bauds) },
+	[KIND_RS485] = { .name = "RS485", .protocol = "rs485", .answer = HEARD_FRAME,
+	    .look_ms = RS485_LOOK_MS, .bauds = rs485_bauds, .n_bauds = N_OF(rs485_bauds) },
+};
+
 struct probe {
 	struct link	 link;
 	struct pt_config cfg;
 	atomic_int	*stop;
 	int		 baud;		/* the speed of the current look */
 	bool		 echo;		/* an echo was seen */
-	unsigned	 bytes_console;	/* bit i: bytes without sense at console_bauds[i] */
-	unsigned	 bytes_rs485;	/* bit i: the same at rs485_bauds[i] */
+	unsigned	 bytes[KIND_COUNT];	/* bit i: bytes without sense at kinds[].bauds[i] */
 	char		 why[320];	/* a prompt or frame, but identify() failed */
 	struct rs485_frame frame;	/* the last frame heard */
 };
@@ -94,23 +112,14 @@ speed_bit(const int *bauds, size_t n, int baud)
 static void
 speeds_text(const struct probe *p, char *out, size_t size)
 {
-	static const struct {
-		const char *name;
-		const int *bauds;
-		size_t n;
-	} kinds[] = {
-		{ "console", console_bauds, sizeof console_bauds / sizeof console_bauds[0] },
-		{ "RS485", rs485_bauds, sizeof rs485_bauds / sizeof rs485_bauds[0] },
-	};
 	size_t k, i, used = 0;
 
 	out[0] = '\0';
-	for (k = 0; k < 2; k++) {
-		unsigned bits = k == 0 ? p->bytes_console : p->bytes_rs485;
+	for (k = 0; k < KIND_COUNT; k++) {
 		const char *sep = used > 0 ? ", " : "";
 
-		for (i = 0; i < kinds[k].n && used < size; i++) {
-			if ((bits & (1u << i)) == 0)
+		for (i = 0; i < kinds[k].n_bauds && used < size; i++) {
+			if ((p->bytes[k] & (1u << i)) == 0)
 				continue;
 			used += (size_t)snprintf(out + used, size - used, "%s%s%s%d",
 			    sep, sep[0] == '/' ? "" : kinds[k].name, sep[0] == '/' ? "" : " ",
@@ -255,24 +264,28 @@ identify(struct probe *p, const char *protocol, char *out, size_t size)
 	return found;
 }
 
+/* Send `req` and look for a device of that kind: identify it when it
+ * answers, note bytes without sense at this speed for the verdict. */
+static int
+try_kind(struct probe *p, enum kind k, const char *req, size_t len, char *out, size_t size)
+{
+	const struct kind_info *ki = &kinds[k];
+	enum heard heard = look(p, req, len, k == KIND_RS485, ki->look_ms);
+
+	if (heard == ki->answer)
+		return identify(p, ki->protocol, out, size);
+	if (heard == HEARD_BYTES)
+		p->bytes[k] |= speed_bit(ki->bauds, ki->n_bauds, p->baud);
+	return heard == HEARD_LOST ? PT_ERR_CLOSED : 0;
+}
+
 static int
 try_console(struct probe *p, char *out, size_t size)
 {
 	char line[8];
 
 	snprintf(line, sizeof line, "%s", p->cfg.eol);
-	switch (look(p, line, strlen(line), false, CONSOLE_LOOK_MS)) {
-	case HEARD_PROMPT:
-		return identify(p, "auto", out, size);
-	case HEARD_BYTES:
-		p->bytes_console |= speed_bit(console_bauds,
-		    sizeof console_bauds / sizeof console_bauds[0], p->baud);
-		return 0;
-	case HEARD_LOST:
-		return PT_ERR_CLOSED;
-	default:
-		return 0;
-	}
+	return try_kind(p, KIND_CONSOLE, line, strlen(line), out, size);
 }
 
 static int
@@ -287,18 +300,7 @@ try_rs485(struct probe *p, enum rs485_dialect dl, char *out, size_t size)
 	n = rs485_encode(req, sizeof req, info->ver, adr, RS485_CID1_BATTERY, 0x42, &adr, 1);
 	if (n < 0)
 		return n;
-	switch (look(p, req, (size_t)n, true, RS485_LOOK_MS)) {
-	case HEARD_FRAME:
-		return identify(p, "rs485", out, size);
-	case HEARD_BYTES:
-		p->bytes_rs485 |= speed_bit(rs485_bauds,
-		    sizeof rs485_bauds / sizeof rs485_bauds[0], p->baud);
-		return 0;
-	case HEARD_LOST:
-		return PT_ERR_CLOSED;
-	default:
-		return 0;
-	}
+	return try_kind(p, KIND_RS485, req, (size_t)n, out, size);
 }
 
 /* The tries in their order; 1 found, 0 not, < 0 the link failed. */
@@ -308,16 +310,16 @@ probe_link(struct probe *p, char *out, size_t size)
 	size_t i, k;
 	int rc;
 
-	for (i = 0; i < sizeof console_bauds / sizeof console_bauds[0]; i++) {
+	for (i = 0; i < N_OF(console_bauds); i++) {
 		if (*p->stop || set_speed(p, console_bauds[i]) != 0)
 			return 0;
 		if ((rc = try_console(p, out, size)) != 0)
 			return rc;
 	}
-	for (i = 0; i < sizeof rs485_bauds / sizeof rs485_bauds[0]; i++) {
+	for (i = 0; i < N_OF(rs485_bauds); i++) {
 		if (*p->stop || set_speed(p, rs485_bauds[i]) != 0)
 			return 0;
-		for (k = 0; k < sizeof rs485_dialects / sizeof rs485_dialects[0]; k++) {
+		for (k = 0; k < N_OF(rs485_dialects); k++) {
 			if (*p->stop)
 				return 0;
 			if ((rc = try_rs485(p, rs485_dialects[k], out, size)) != 0)

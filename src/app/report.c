@@ -73,22 +73,9 @@ app_report(const struct app_options *o, const char *dir_arg)
 		snprintf(dir, sizeof dir, "%s", dir_arg);
 	else
 		report_default_dir(dir, sizeof dir);
-	sig_install();
-	if (link_init(&link, o->cfg.device, o->cfg.baud) != 0) {
-		fprintf(stderr, "pylontop: %s\n", link_error(&link));
-		rc = EXIT_USAGE;
+	if ((rc = app_open_oneshot(o, &link, &s)) != 0)
 		goto out0;
-	}
-	if (link_open(&link) != 0) {
-		fprintf(stderr, "pylontop: %s\n", link_error(&link));
-		goto out1;
-	}
-	s = session_new(&o->cfg, &link, sig_quit_flag());
-	if (s == NULL) {
-		fprintf(stderr, "pylontop: out of memory\n");
-		goto out1;
-	}
-	s->all_at_once = true;
+	rc = EXIT_RUNTIME;
 	in->cfg = &o->cfg;
 	in->link = o->cfg.device;
 	in->started_ms = clock_wall_ms();
@@ -103,7 +90,7 @@ app_report(const struct app_options *o, const char *dir_arg)
 		goto out1;
 	}
 	in->protocol = s->protocol;
-	in->rec = s->records != NULL && s->records_seq > 0 ? s->records : NULL;
+	in->rec = app_session_records(s);
 	if (in->rec == NULL)
 		fprintf(stderr, "pylontop: report: no BMS records over the %s protocol (they "
 		    "are read from the LV or HV console); the report has live values only\n",
@@ -114,9 +101,7 @@ app_report(const struct app_options *o, const char *dir_arg)
 		goto out1;
 	}
 	printf("%s/report.md\n%s/report.html\n%s/raw/\n", dir, dir, dir);
-	if (in->rec != NULL && in->rec->failed > 0)
-		fprintf(stderr, "pylontop: report: %d of %d records commands were not answered "
-		    "(said in the report)\n", in->rec->failed, in->rec->commands);
+	app_records_unanswered(in->rec, "report: ", "said in the report");
 	rc = EXIT_OK;
 out1:
 	session_free(s);

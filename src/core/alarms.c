@@ -360,38 +360,24 @@ keep(struct entry *x, struct pt_sample *s)
 	append(s, &x->st.alarm);
 }
 
-/* A high limit: raises at `limit`, clears below `limit - hyst`.  NAN
- * (unknown) keeps the state.  Returns 1 on a new raise. */
+enum limit_side { LIMIT_LOW, LIMIT_HIGH };
+
+/* A limit: a high one raises at `limit` and clears below `limit - hyst`,
+ * a low one the other way round.  NAN (unknown) keeps the state.
+ * Returns 1 on a new raise. */
 static int
-check_high(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, double limit,
-    double hyst, int64_t now)
+check_limit(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a,
+    enum limit_side side, double limit, double hyst, int64_t now)
 {
 	struct entry *x = find(e, a);
-	double v = a->value;
+	double v = a->value, band = x != NULL && x->st.active ? hyst : 0;
 
 	if (isnan(v)) {
 		keep(x, s);
 		return 0;
 	}
-	if (x != NULL && x->st.active)
-		return settle(e, x, s, a, v >= limit - hyst - LIMIT_EPS, now);
-	return settle(e, x, s, a, v >= limit - LIMIT_EPS, now);
-}
-
-static int
-check_low(struct alarm_engine *e, struct pt_sample *s, struct pt_alarm *a, double limit,
-    double hyst, int64_t now)
-{
-	struct entry *x = find(e, a);
-	double v = a->value;
-
-	if (isnan(v)) {
-		keep(x, s);
-		return 0;
-	}
-	if (x != NULL && x->st.active)
-		return settle(e, x, s, a, v <= limit + hyst + LIMIT_EPS, now);
-	return settle(e, x, s, a, v <= limit + LIMIT_EPS, now);
+	return settle(e, x, s, a, side == LIMIT_HIGH ? v >= limit - band - LIMIT_EPS :
+	    v <= limit + band + LIMIT_EPS, now);
 }
 
 static int
@@ -444,9 +430,9 @@ eval_temps(struct alarm_engine *e, struct pt_sample *s, int module, double lo, d
 	int raised;
 
 	init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_ALARM, module, -1, "temperature_high", hi);
-	raised = check_high(e, s, &a, c->temp_high, c->temp_hyst, now);
+	raised = check_limit(e, s, &a, LIMIT_HIGH, c->temp_high, c->temp_hyst, now);
 	init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_WARNING, module, -1, "temperature_low", lo);
-	raised += check_low(e, s, &a, c->temp_low, c->temp_hyst, now);
+	raised += check_limit(e, s, &a, LIMIT_LOW, c->temp_low, c->temp_hyst, now);
 	return raised;
 }
 
@@ -464,14 +450,14 @@ eval_module(struct alarm_engine *e, struct pt_sample *s, const struct pt_module 
 
 		v = PT_HAS(cell, PTF_VOLTAGE) ? cell->voltage : NAN;
 		init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_ALARM, m->id, i, "cell_voltage_high", v);
-		raised += check_high(e, s, &a, c->cell_v_high, c->cell_v_hyst, now);
+		raised += check_limit(e, s, &a, LIMIT_HIGH, c->cell_v_high, c->cell_v_hyst, now);
 		init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_ALARM, m->id, i, "cell_voltage_low", v);
-		raised += check_low(e, s, &a, c->cell_v_low, c->cell_v_hyst, now);
+		raised += check_limit(e, s, &a, LIMIT_LOW, c->cell_v_low, c->cell_v_hyst, now);
 	}
 	pt_module_cell_stats(m, &cs);
 	init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_WARNING, m->id, -1, "cell_spread_high",
 	    cs.count >= 2 ? cs.spread : NAN);
-	raised += check_high(e, s, &a, c->cell_spread_high, c->cell_spread_hyst, now);
+	raised += check_limit(e, s, &a, LIMIT_HIGH, c->cell_spread_high, c->cell_spread_hyst, now);
 	module_temps(m, &lo, &hi);
 	raised += eval_temps(e, s, m->id, lo, hi, now);
 	raised += check_error_code(e, s, m->id, m->valid, m->error_code, now);
@@ -559,7 +545,7 @@ alarm_engine_eval(struct alarm_engine *e, struct pt_sample *s, int64_t now_ms)
 	}
 	init_alarm(&a, PT_ALARM_THRESHOLD, PT_LEVEL_WARNING, 0, -1, "soc_low",
 	    PT_HAS(&s->stack, PTF_SOC) ? s->stack.soc : NAN);
-	raised += check_low(e, s, &a, c->soc_low, c->soc_hyst, now_ms);
+	raised += check_limit(e, s, &a, LIMIT_LOW, c->soc_low, c->soc_hyst, now_ms);
 	raised += check_error_code(e, s, 0, s->stack.valid, s->stack.error_code, now_ms);
 	keep_unread(e, s);
 	/* What held before and was not heard of now has cleared; the link

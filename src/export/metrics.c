@@ -7,6 +7,7 @@
  * and, inside one, module by module and cell by cell. */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 
 #include "export/metrics.h"
+
+#include "model/sample_fields.h"
 
 #define METRICS_INITIAL_CAP	(64 * 1024)	/* a 16 x 16 LV stack: ~110 kB */
 
@@ -157,87 +160,33 @@ close_series(struct metrics_buf *b, double v)
 	close_series_digits(b, v, 15);	/* ms in a Unix time */
 }
 
-/* ---- stack and module fields --------------------------------------------- */
+/* ---- fields (model/sample_fields.c: each row's .metric) ------------------ */
 
-enum field_kind { FK_DOUBLE, FK_LONG };
-
-/* One numeric field of struct pt_stack / pt_module.  Offsets of -1: the
- * struct has no such field.  `scale` converts to the metric's unit (% to
- * a 0..1 ratio, as Prometheus names ratios). */
-struct field_metric {
-	const char	*suffix;	/* after pylontop_stack_ / pylontop_module_ */
-	uint32_t	bit;
-	enum field_kind	kind;
-	long		stack_off, module_off;
-	double		scale;
-	const char	*help;
+static const char *const scope_prefix[] = {
+	[PT_SCOPE_STACK] = "pylontop_stack_",
+	[PT_SCOPE_MODULE] = "pylontop_module_",
+	[PT_SCOPE_CELL] = "pylontop_cell_",
 };
 
-#define SOFF(f)	((long)offsetof(struct pt_stack, f))
-#define MOFF(f)	((long)offsetof(struct pt_module, f))
+#define METRIC_NAME_LEN	96
 
-static const struct field_metric fields[] = {
-	{ "voltage_volts", PTF_VOLTAGE, FK_DOUBLE, SOFF(voltage), MOFF(voltage), 1,
-	    "Voltage (V)." },
-	{ "current_amperes", PTF_CURRENT, FK_DOUBLE, SOFF(current), MOFF(current), 1,
-	    "Current (A), positive when charging." },
-	{ "power_watts", PTF_POWER, FK_DOUBLE, SOFF(power), MOFF(power), 1,
-	    "Power (W), positive when charging." },
-	{ "state_of_charge_ratio", PTF_SOC, FK_DOUBLE, SOFF(soc), MOFF(soc), 0.01,
-	    "State of charge (0 to 1)." },
-	{ "state_of_health_ratio", PTF_SOH, FK_DOUBLE, SOFF(soh), MOFF(soh), 0.01,
-	    "State of health as the BMS reports it (0 to 1)." },
-	{ "temperature_celsius", PTF_TEMPERATURE, FK_DOUBLE, SOFF(temperature),
-	    MOFF(temperature), 1, "Temperature (degC)." },
-	{ "temperature_min_celsius", PTF_TEMP_MIN, FK_DOUBLE, SOFF(temp_min), MOFF(temp_min),
-	    1, "Lowest cell or sensor temperature (degC)." },
-	{ "temperature_max_celsius", PTF_TEMP_MAX, FK_DOUBLE, SOFF(temp_max), MOFF(temp_max),
-	    1, "Highest cell or sensor temperature (degC)." },
-	{ "mos_temperature_celsius", PTF_MOS_TEMPERATURE, FK_DOUBLE, -1,
-	    MOFF(mos_temperature), 1, "MOSFET temperature (degC)." },
-	{ "cell_voltage_min_volts", PTF_CELL_VMIN, FK_DOUBLE, SOFF(cell_vmin), MOFF(cell_vmin),
-	    1, "Lowest cell voltage (V)." },
-	{ "cell_voltage_max_volts", PTF_CELL_VMAX, FK_DOUBLE, SOFF(cell_vmax), MOFF(cell_vmax),
-	    1, "Highest cell voltage (V)." },
-	/* Prometheus wants base units: charge in coulombs (Ah x 3600), energy
-	 * in joules (Wh x 3600); promtool rejects "_hours" in a name. */
-	{ "remaining_charge_coulombs", PTF_REMAINING_AH, FK_DOUBLE, SOFF(remaining_ah),
-	    MOFF(remaining_ah), 3600, "Remaining capacity (C; Ah x 3600)." },
-	{ "full_charge_coulombs", PTF_FULL_AH, FK_DOUBLE, SOFF(full_ah), MOFF(full_ah), 3600,
-	    "Full-charge capacity (C; Ah x 3600)." },
-	{ "design_charge_coulombs", PTF_DESIGN_AH, FK_DOUBLE, -1, MOFF(design_ah), 3600,
-	    "Design capacity (C; Ah x 3600)." },
-	{ "remaining_energy_joules", PTF_REMAINING_WH, FK_DOUBLE, SOFF(remaining_wh),
-	    MOFF(remaining_wh), 3600, "Remaining energy (J; Wh x 3600)." },
-	{ "charge_current_limit_amperes", PTF_CHARGE_LIMIT, FK_DOUBLE, SOFF(charge_limit),
-	    MOFF(charge_limit), 1, "Maximum charge current the BMS allows (A)." },
-	{ "discharge_current_limit_amperes", PTF_DISCHARGE_LIMIT, FK_DOUBLE,
-	    SOFF(discharge_limit), MOFF(discharge_limit), 1,
-	    "Maximum discharge current the BMS allows (A)." },
-	{ "charge_voltage_limit_volts", PTF_CHARGE_VOLTAGE, FK_DOUBLE, SOFF(charge_voltage),
-	    MOFF(charge_voltage), 1, "Charge voltage the BMS asks for (V)." },
-	{ "cycles", PTF_CYCLES, FK_LONG, SOFF(cycles), MOFF(cycles), 1,
-	    "Charge cycles the BMS counted." },
-};
-
-static bool
-field_value(const struct field_metric *f, const void *obj, long off, uint32_t valid,
-    double *out)
+/* pylontop_<scope>_<the row's name>. */
+static void
+metric_name(char name[METRIC_NAME_LEN], const struct pt_field_def *f, enum pt_scope scope)
 {
-	const char *base = obj;
+	snprintf(name, METRIC_NAME_LEN, "%s%s", scope_prefix[scope], f->metric.name);
+}
+
+/* A row's gauge value in a scope (none for a text row), scaled to the metric's unit. */
+static bool
+field_value(const struct pt_field_def *f, const struct pt_sample *s, enum pt_scope scope,
+    const void *obj, double *out)
+{
 	double v;
 
-	if (off < 0 || (valid & f->bit) == 0)
+	if (!pt_field_number(f, s, scope, obj, &v))
 		return false;
-	if (f->kind == FK_LONG) {
-		long l;
-
-		memcpy(&l, base + off, sizeof l);
-		v = (double)l;
-	} else {
-		memcpy(&v, base + off, sizeof v);
-	}
-	v *= f->scale;
+	v *= f->metric.scale;
 	if (!isfinite(v))
 		return false;
 	*out = v;
@@ -247,52 +196,87 @@ field_value(const struct field_metric *f, const void *obj, long off, uint32_t va
 static void
 render_stack_fields(struct metrics_buf *b, const struct metrics_input *in)
 {
+	const struct pt_field_def *f;
 	const struct pt_stack *st = &in->sample->stack;
-	char name[96];
+	char name[METRIC_NAME_LEN];
 	double v;
 
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		const struct field_metric *f = &fields[i];
-
-		if (!field_value(f, st, f->stack_off, st->valid, &v))
+	for (int pos = 1; (f = pt_field_at(PT_LAYOUT_METRICS, PT_SCOPE_STACK, pos)); pos++) {
+		if (!field_value(f, in->sample, PT_SCOPE_STACK, st, &v))
 			continue;
-		snprintf(name, sizeof name, "pylontop_stack_%s", f->suffix);
-		family(b, name, "gauge", f->help);
+		metric_name(name, f, PT_SCOPE_STACK);
+		family(b, name, "gauge", f->metric.help);
 		open_series(b, name, in->stack);
 		close_series(b, v);
 	}
-	if (PT_HAS(st, PTF_MODULE_COUNT)) {
-		family(b, "pylontop_stack_modules", "gauge", "Modules the stack reports.");
-		open_series(b, "pylontop_stack_modules", in->stack);
-		close_series(b, st->module_count);
+}
+
+/* Open a module's series, the family's HELP and TYPE first when it is
+ * the family's first series (*head false). */
+static void
+open_module_series(struct metrics_buf *b, const struct metrics_input *in, bool *head,
+    const char *name, const char *help, const struct pt_module *m)
+{
+	if (!*head)
+		family(b, name, "gauge", help);
+	*head = true;
+	open_series(b, name, in->stack);
+	module_labels(b, m);
+}
+
+/* A module's value of a family; false: no series for that module. */
+typedef bool module_value_fn(const struct metrics_input *in, const struct pt_module *m,
+    const void *arg, double *out);
+
+/* One gauge family with a series per module that has a value; none, not
+ * even HELP, when no module has one. */
+static void
+render_module_family(struct metrics_buf *b, const struct metrics_input *in, const char *name,
+    const char *help, module_value_fn *value, const void *arg)
+{
+	const struct pt_sample *s = in->sample;
+	bool head = false;
+	double v;
+
+	for (int k = 0; k < s->n_modules; k++) {
+		const struct pt_module *m = &s->modules[k];
+
+		if (!value(in, m, arg, &v))
+			continue;
+		open_module_series(b, in, &head, name, help, m);
+		close_series(b, v);
 	}
+}
+
+static bool
+module_field(const struct metrics_input *in, const struct pt_module *m, const void *arg,
+    double *out)
+{
+	return field_value(arg, in->sample, PT_SCOPE_MODULE, m, out);
 }
 
 static void
 render_module_fields(struct metrics_buf *b, const struct metrics_input *in)
 {
-	const struct pt_sample *s = in->sample;
-	char name[96];
-	double v;
+	const struct pt_field_def *f;
+	char name[METRIC_NAME_LEN];
 
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		const struct field_metric *f = &fields[i];
-		bool head = false;
-
-		snprintf(name, sizeof name, "pylontop_module_%s", f->suffix);
-		for (int k = 0; k < s->n_modules; k++) {
-			const struct pt_module *m = &s->modules[k];
-
-			if (!field_value(f, m, f->module_off, m->valid, &v))
-				continue;
-			if (!head)
-				family(b, name, "gauge", f->help);
-			head = true;
-			open_series(b, name, in->stack);
-			module_labels(b, m);
-			close_series(b, v);
-		}
+	for (int pos = 1; (f = pt_field_at(PT_LAYOUT_METRICS, PT_SCOPE_MODULE, pos)); pos++) {
+		metric_name(name, f, PT_SCOPE_MODULE);
+		render_module_family(b, in, name, f->metric.help, module_field, f);
 	}
+}
+
+/* The text rows of a scope as _info labels, those known. */
+static void
+info_labels(struct metrics_buf *b, enum pt_scope scope, const void *obj)
+{
+	const struct pt_field_def *f;
+	const char *text;
+
+	for (int pos = 1; (f = pt_field_at(PT_LAYOUT_METRICS, scope, pos)); pos++)
+		if (pt_field_is_text(f, scope) && (text = pt_field_text(f, scope, obj))[0] != '\0')
+			label(b, f->metric.name, text);
 }
 
 /* Identity and state words as labels of a constant 1 (the usual _info
@@ -309,115 +293,84 @@ render_info(struct metrics_buf *b, const struct metrics_input *in)
 	label(b, "protocol", s->protocol);
 	if (s->dialect[0] != '\0')
 		label(b, "dialect", s->dialect);
-	if (s->stack.model[0] != '\0')
-		label(b, "model", s->stack.model);
-	if (s->stack.barcode[0] != '\0')
-		label(b, "barcode", s->stack.barcode);
-	if (s->stack.firmware[0] != '\0')
-		label(b, "firmware", s->stack.firmware);
-	if (s->stack.status[0] != '\0')
-		label(b, "status", s->stack.status);
+	info_labels(b, PT_SCOPE_STACK, &s->stack);
 	close_series(b, 1);
 	for (int k = 0; k < s->n_modules; k++) {
 		const struct pt_module *m = &s->modules[k];
 
-		if (!head)
-			family(b, "pylontop_module_info", "gauge",
-			    "Identity and base state of a module (value 1).");
-		head = true;
-		open_series(b, "pylontop_module_info", in->stack);
-		module_labels(b, m);
-		if (m->model[0] != '\0')
-			label(b, "model", m->model);
-		if (m->firmware[0] != '\0')
-			label(b, "firmware", m->firmware);
-		if (m->status[0] != '\0')
-			label(b, "status", m->status);
+		open_module_series(b, in, &head, "pylontop_module_info",
+		    "Identity and base state of a module (value 1).", m);
+		info_labels(b, PT_SCOPE_MODULE, m);
 		close_series(b, 1);
 	}
 }
 
-/* How old each module's cells are: cells read in an earlier cycle
- * (round-robin, one lost answer) are served with their own age. */
+/* How old a module's cells are (seconds): cells read in an earlier
+ * cycle (round-robin, one lost answer) are served with their own age. */
+static bool
+cells_age(const struct metrics_input *in, const struct pt_module *m, const void *arg,
+    double *out)
+{
+	int64_t age = in->now_ms - m->cells_ms;
+
+	(void)arg;
+	if (m->cells_ms <= 0)
+		return false;
+	*out = (double)(age > 0 ? age : 0) / 1000.0;
+	return true;
+}
+
+/* A cell's value of a row, or with no row its balancing flag (a bool,
+ * not a row of the field table, as in the JSON): 1 while balancing. */
+static bool
+cell_value(const struct pt_field_def *f, const struct pt_sample *s, const struct pt_cell *c,
+    double *out)
+{
+	if (f != NULL)
+		return field_value(f, s, PT_SCOPE_CELL, c, out);
+	if (!PT_HAS(c, PTF_BALANCING))
+		return false;
+	*out = c->balancing ? 1 : 0;
+	return true;
+}
+
+/* One family of cells (f: a row, NULL: balancing). */
 static void
-render_cells_age(struct metrics_buf *b, const struct metrics_input *in)
+render_cell_family(struct metrics_buf *b, const struct metrics_input *in,
+    const struct pt_field_def *f, const char *name, const char *help)
 {
 	const struct pt_sample *s = in->sample;
 	bool head = false;
+	double v;
 
 	for (int k = 0; k < s->n_modules; k++) {
 		const struct pt_module *m = &s->modules[k];
-		int64_t age = in->now_ms - m->cells_ms;
 
-		if (m->cells_ms <= 0)
-			continue;
-		if (!head)
-			family(b, "pylontop_module_cells_age_seconds", "gauge",
-			    "Seconds since the device answered with this module's cells.");
-		head = true;
-		open_series(b, "pylontop_module_cells_age_seconds", in->stack);
-		module_labels(b, m);
-		close_series(b, (double)(age > 0 ? age : 0) / 1000.0);
+		for (int i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++) {
+			if (!cell_value(f, s, &m->cells[i], &v))
+				continue;
+			open_module_series(b, in, &head, name, help, m);
+			buf_printf(b, ",cell=\"%d\"", i + 1);
+			/* Cells are floats: 7 digits are all they hold. */
+			close_series_digits(b, v, 7);
+		}
 	}
-}
-
-enum cell_metric { CM_VOLTAGE, CM_TEMPERATURE, CM_SOC, CM_BALANCING, CM_N };
-
-static const struct {
-	const char	*name;
-	uint32_t	bit;
-	const char	*help;
-} cell_metrics[CM_N] = {
-	[CM_VOLTAGE] = { "pylontop_cell_voltage_volts", PTF_VOLTAGE, "Cell voltage (V)." },
-	[CM_TEMPERATURE] = { "pylontop_cell_temperature_celsius", PTF_TEMPERATURE,
-	    "Cell temperature (degC)." },
-	[CM_SOC] = { "pylontop_cell_state_of_charge_ratio", PTF_SOC,
-	    "Cell state of charge (0 to 1)." },
-	[CM_BALANCING] = { "pylontop_cell_balancing", PTF_BALANCING,
-	    "1 while the BMS balances the cell." },
-};
-
-static double
-cell_value(const struct pt_cell *c, enum cell_metric cm)
-{
-	switch (cm) {
-	case CM_VOLTAGE: return c->voltage;
-	case CM_TEMPERATURE: return c->temperature;
-	case CM_SOC: return c->soc * 0.01;
-	case CM_BALANCING: return c->balancing ? 1 : 0;
-	case CM_N: break;
-	}
-	return NAN;
 }
 
 static void
 render_cells(struct metrics_buf *b, const struct metrics_input *in)
 {
-	const struct pt_sample *s = in->sample;
+	const struct pt_field_def *f;
+	char name[METRIC_NAME_LEN], help[128];
 
-	for (int cm = 0; cm < CM_N; cm++) {
-		bool head = false;
-
-		for (int k = 0; k < s->n_modules; k++) {
-			const struct pt_module *m = &s->modules[k];
-
-			for (int i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++) {
-				double v = cell_value(&m->cells[i], (enum cell_metric)cm);
-
-				if (!PT_HAS(&m->cells[i], cell_metrics[cm].bit) || !isfinite(v))
-					continue;
-				if (!head)
-					family(b, cell_metrics[cm].name, "gauge",
-					    cell_metrics[cm].help);
-				head = true;
-				open_series(b, cell_metrics[cm].name, in->stack);
-				module_labels(b, m);
-				buf_printf(b, ",cell=\"%d\"", i + 1);
-				/* Cells are floats: 7 digits are all they hold. */
-				close_series_digits(b, v, 7);
-			}
-		}
+	for (int pos = 1; (f = pt_field_at(PT_LAYOUT_METRICS, PT_SCOPE_CELL, pos)); pos++) {
+		metric_name(name, f, PT_SCOPE_CELL);
+		snprintf(help, sizeof help, "Cell %c%s",
+		    tolower((unsigned char)f->metric.help[0]), f->metric.help + 1);
+		render_cell_family(b, in, f, name, help);
 	}
+	render_cell_family(b, in, NULL, "pylontop_cell_balancing",
+	    "1 while the BMS balances the cell.");
 }
 
 /* ---- alarms ---------------------------------------------------------------- */
@@ -561,7 +514,9 @@ metrics_render(const struct metrics_input *in, struct metrics_buf *out)
 		render_info(out, in);
 		render_stack_fields(out, in);
 		render_module_fields(out, in);
-		render_cells_age(out, in);
+		render_module_family(out, in, "pylontop_module_cells_age_seconds",
+		    "Seconds since the device answered with this module's cells.", cells_age,
+		    NULL);
 		render_cells(out, in);
 	}
 	return out->failed ? -1 : 0;

@@ -112,27 +112,39 @@ verdict_line(struct w *w, enum verdict v)
 		fprintf(w->f, "**Verdict: %s**\n\n", verdict_name[v]);
 }
 
+/* The cells of a table line: <th>/<td> in HTML, "| a | b |" in Markdown;
+ * `mark` adds " (!)" after the last one in Markdown. */
+static void
+put_cells(struct w *w, const char *tag, int n, const char *const *cells, bool mark)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (w->html) {
+			fprintf(w->f, "<%s>", tag);
+			put_esc(w, cells[i]);
+			fprintf(w->f, "</%s>", tag);
+		} else {
+			fputc(' ', w->f);
+			put_esc(w, cells[i]);
+			if (mark && i == n - 1)
+				fputs(" (!)", w->f);
+			fputs(" |", w->f);
+		}
+	}
+}
+
 static void
 table_head(struct w *w, int n, const char *const *cols)
 {
 	int i;
 
 	w->cols = n;
+	fputs(w->html ? "<table>\n<thead><tr>" : "|", w->f);
+	put_cells(w, "th", n, cols, false);
 	if (w->html) {
-		fputs("<table>\n<thead><tr>", w->f);
-		for (i = 0; i < n; i++) {
-			fputs("<th>", w->f);
-			put_esc(w, cols[i]);
-			fputs("</th>", w->f);
-		}
 		fputs("</tr></thead>\n<tbody>\n", w->f);
 		return;
-	}
-	fputs("|", w->f);
-	for (i = 0; i < n; i++) {
-		fputc(' ', w->f);
-		put_esc(w, cols[i]);
-		fputs(" |", w->f);
 	}
 	fputs("\n|", w->f);
 	for (i = 0; i < n; i++)
@@ -146,22 +158,8 @@ table_head(struct w *w, int n, const char *const *cols)
 static void
 table_row(struct w *w, bool mark, const char *const *cells)
 {
-	int i;
-
 	fputs(w->html ? (mark ? "<tr class=\"mark\">" : "<tr>") : "|", w->f);
-	for (i = 0; i < w->cols; i++) {
-		if (w->html) {
-			fputs("<td>", w->f);
-			put_esc(w, cells[i]);
-			fputs("</td>", w->f);
-		} else {
-			fputc(' ', w->f);
-			put_esc(w, cells[i]);
-			if (mark && i == w->cols - 1)
-				fputs(" (!)", w->f);
-			fputs(" |", w->f);
-		}
-	}
+	put_cells(w, "td", w->cols, cells, mark);
 	fputs(w->html ? "</tr>\n" : "\n", w->f);
 }
 
@@ -216,13 +214,25 @@ local_time(int64_t ms, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S %z", &tm);
 }
 
-struct judged {
-	enum verdict v;
+#define JUDGED_LINES	8	/* reasons, and notes, kept of a module */
+
+struct lines {
 	int	n;
-	char	why[8][CELL_LEN];
-	int	n_notes;
-	char	notes[8][CELL_LEN];
+	char	line[JUDGED_LINES][CELL_LEN];
 };
+
+struct judged {
+	enum verdict	v;
+	struct lines	why, notes;
+};
+
+/* Append a line; past the bound it is dropped. */
+static void
+add_line(struct lines *l, const char *fmt, va_list ap)
+{
+	if (l->n < JUDGED_LINES)
+		vfmt(l->line[l->n++], CELL_LEN, fmt, ap);
+}
 
 static void
 because(struct judged *j, enum verdict v, const char *fmt, ...)
@@ -231,10 +241,8 @@ because(struct judged *j, enum verdict v, const char *fmt, ...)
 
 	if (v > j->v)
 		j->v = v;
-	if (j->n >= 8)
-		return;
 	va_start(ap, fmt);
-	vfmt(j->why[j->n++], CELL_LEN, fmt, ap);
+	add_line(&j->why, fmt, ap);
 	va_end(ap);
 }
 
@@ -243,10 +251,8 @@ note(struct judged *j, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (j->n_notes >= 8)
-		return;
 	va_start(ap, fmt);
-	vfmt(j->notes[j->n_notes++], CELL_LEN, fmt, ap);
+	add_line(&j->notes, fmt, ap);
 	va_end(ap);
 }
 
@@ -666,11 +672,11 @@ unit_section(struct w *w, const struct report_input *in, int id)
 	judge(in, id, u, &j);
 	verdict_line(w, j.v);
 	fputs(w->html ? "<ul>\n" : "", w->f);
-	for (i = 0; i < j.n + j.n_notes; i++) {
+	for (i = 0; i < j.why.n + j.notes.n; i++) {
 		fputs(w->html ? "<li>" : "- ", w->f);
-		if (i >= j.n)
+		if (i >= j.why.n)
 			fputs("note: ", w->f);
-		put_esc(w, i < j.n ? j.why[i] : j.notes[i - j.n]);
+		put_esc(w, i < j.why.n ? j.why.line[i] : j.notes.line[i - j.why.n]);
 		fputs(w->html ? "</li>\n" : "\n", w->f);
 	}
 	fputs(w->html ? "</ul>\n" : "\n", w->f);

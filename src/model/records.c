@@ -4,6 +4,7 @@
 
 #include <cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -199,6 +200,36 @@ add_text(cJSON *o, const char *key, const char *s)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* `item` under `key`, null when there is none (NULL). */
+static void
+add_item(cJSON *o, const char *key, cJSON *item)
+{
+	cJSON_AddItemToObject(o, key, item != NULL ? item : cJSON_CreateNull());
+}
+
+/* A number the device may not have given (known false: null), rounded
+ * to `decimals`. */
+static void
+add_number(cJSON *o, const char *key, bool known, double v, int decimals)
+{
+	double k = pow(10, decimals);
+
+	if (known)
+		cJSON_AddNumberToObject(o, key, round(v * k) / k);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+/* A list read up to a bound: its items under `key`, and whether the
+ * bound cut it. */
+static cJSON *
+list_json(cJSON *o, const char *key, cJSON *items, bool truncated)
+{
+	cJSON_AddItemToObject(o, key, items);
+	cJSON_AddBoolToObject(o, "truncated", truncated);
+	return o;
+}
+
 static cJSON *
 pairs_json(const struct pt_rec_pair *p, int n)
 {
@@ -235,14 +266,8 @@ stat_json(const struct pt_rec_stat *st)
 	add_count(o, "ot", st->ot);
 	add_count(o, "ut", st->ut);
 	add_count(o, "soh_pct", st->soh_pct);
-	if (st->remain_ah >= 0)
-		cJSON_AddNumberToObject(o, "remain_ah", round(st->remain_ah * 1000) / 1000);
-	else
-		cJSON_AddNullToObject(o, "remain_ah");
-	if (st->full_ah >= 0)
-		cJSON_AddNumberToObject(o, "full_ah", round(st->full_ah * 1000) / 1000);
-	else
-		cJSON_AddNullToObject(o, "full_ah");
+	add_number(o, "remain_ah", st->remain_ah >= 0, st->remain_ah, 3);
+	add_number(o, "full_ah", st->full_ah >= 0, st->full_ah, 3);
 	cJSON_AddItemToObject(o, "all", pairs_json(st->all, st->n_all));
 	cJSON_AddBoolToObject(o, "all_truncated", st->all_truncated);
 	return o;
@@ -267,9 +292,7 @@ soh_json(const struct pt_rec_soh *sh)
 		add_text(e, "status", c->status);
 		cJSON_AddItemToArray(a, e);
 	}
-	cJSON_AddItemToObject(o, "cells", a);
-	cJSON_AddBoolToObject(o, "truncated", sh->truncated);
-	return o;
+	return list_json(o, "cells", a, sh->truncated);
 }
 
 static cJSON *
@@ -289,94 +312,85 @@ log_json(const struct pt_rec_log *lg)
 		add_text(j, "text", e->text);
 		cJSON_AddItemToArray(a, j);
 	}
-	cJSON_AddItemToObject(o, "events", a);
-	cJSON_AddBoolToObject(o, "truncated", lg->truncated);
-	return o;
+	return list_json(o, "events", a, lg->truncated);
+}
+
+static cJSON *
+identity_json(const struct pt_rec_unit *u)
+{
+	/* The identity's texts, in the order of the JSON. */
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} texts[] = {
+#define T(f)	{ #f, offsetof(struct pt_rec_unit, f) }
+		T(manufacturer), T(model), T(barcode), T(pcba_barcode), T(board_version),
+		T(main_soft), T(soft), T(boot), T(comm), T(release_date), T(specification),
+#undef T
+	};
+	cJSON *id = cJSON_CreateObject();
+	size_t i;
+
+	add_number(id, "address", u->address >= 0, u->address, 0);
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		add_text(id, texts[i].key, (const char *)u + texts[i].off);
+	add_number(id, "cells", u->cells >= 0, u->cells, 0);
+	cJSON_AddItemToObject(id, "all", pairs_json(u->ident, u->n_ident));
+	return id;
+}
+
+static cJSON *
+clock_json(const struct pt_rec_clock *ck)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(c, "bms_time", ck->text);
+	add_number(c, "host_ms", ck->has_offset, (double)ck->host_ms, 0);
+	add_number(c, "offset_s", ck->has_offset, ck->offset_s, 1);
+	return c;
+}
+
+/* The answers as the device gave them. */
+static cJSON *
+raws_json(const struct pt_rec_unit *u)
+{
+	cJSON *a = cJSON_CreateArray();
+	int i;
+
+	for (i = 0; i < u->n_raw; i++) {
+		cJSON *e = cJSON_CreateObject();
+		char *t = malloc(u->raws[i].len + 1);
+
+		cJSON_AddStringToObject(e, "command", u->raws[i].command);
+		if (t != NULL) {
+			memcpy(t, u->raw + u->raws[i].off, u->raws[i].len);
+			t[u->raws[i].len] = '\0';
+			cJSON_AddStringToObject(e, "text", t);
+			free(t);
+		}
+		cJSON_AddBoolToObject(e, "truncated", u->raws[i].truncated);
+		cJSON_AddItemToArray(a, e);
+	}
+	return a;
 }
 
 static cJSON *
 unit_json(const struct pt_rec_unit *u, bool raw)
 {
-	cJSON *o = cJSON_CreateObject(), *id = cJSON_CreateObject();
-	int i;
+	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddNumberToObject(o, "id", u->id);
 	cJSON_AddStringToObject(o, "kind", kind_name(u->kind));
-	if (u->has_identity) {
-		if (u->address >= 0)
-			cJSON_AddNumberToObject(id, "address", u->address);
-		else
-			cJSON_AddNullToObject(id, "address");
-		add_text(id, "manufacturer", u->manufacturer);
-		add_text(id, "model", u->model);
-		add_text(id, "barcode", u->barcode);
-		add_text(id, "pcba_barcode", u->pcba_barcode);
-		add_text(id, "board_version", u->board_version);
-		add_text(id, "main_soft", u->main_soft);
-		add_text(id, "soft", u->soft);
-		add_text(id, "boot", u->boot);
-		add_text(id, "comm", u->comm);
-		add_text(id, "release_date", u->release_date);
-		add_text(id, "specification", u->specification);
-		if (u->cells >= 0)
-			cJSON_AddNumberToObject(id, "cells", u->cells);
-		else
-			cJSON_AddNullToObject(id, "cells");
-		cJSON_AddItemToObject(id, "all", pairs_json(u->ident, u->n_ident));
-		cJSON_AddItemToObject(o, "identity", id);
-	} else {
-		cJSON_Delete(id);
-		cJSON_AddNullToObject(o, "identity");
-	}
-	if (u->stat.present)
-		cJSON_AddItemToObject(o, "stat", stat_json(&u->stat));
-	else
-		cJSON_AddNullToObject(o, "stat");
-	if (u->soh.present)
-		cJSON_AddItemToObject(o, "soh", soh_json(&u->soh));
-	else
-		cJSON_AddNullToObject(o, "soh");
-	if (u->log.present)
-		cJSON_AddItemToObject(o, "log", log_json(&u->log));
-	else
-		cJSON_AddNullToObject(o, "log");
-	if (u->clock.present) {
-		cJSON *c = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(c, "bms_time", u->clock.text);
-		if (u->clock.has_offset) {
-			cJSON_AddNumberToObject(c, "host_ms", (double)u->clock.host_ms);
-			cJSON_AddNumberToObject(c, "offset_s",
-			    round(u->clock.offset_s * 10) / 10);
-		} else {
-			cJSON_AddNullToObject(c, "host_ms");
-			cJSON_AddNullToObject(c, "offset_s");
-		}
-		cJSON_AddItemToObject(o, "clock", c);
-	} else
-		cJSON_AddNullToObject(o, "clock");
+	add_item(o, "identity", u->has_identity ? identity_json(u) : NULL);
+	add_item(o, "stat", u->stat.present ? stat_json(&u->stat) : NULL);
+	add_item(o, "soh", u->soh.present ? soh_json(&u->soh) : NULL);
+	add_item(o, "log", u->log.present ? log_json(&u->log) : NULL);
+	add_item(o, "clock", u->clock.present ? clock_json(&u->clock) : NULL);
 	if (u->n_sysinfo > 0)
 		cJSON_AddItemToObject(o, "sysinfo", pairs_json(u->sysinfo, u->n_sysinfo));
 	add_text(o, "errors", u->errors);
-	if (raw) {
-		cJSON *a = cJSON_CreateArray();
-
-		for (i = 0; i < u->n_raw; i++) {
-			cJSON *e = cJSON_CreateObject();
-			char *t = malloc(u->raws[i].len + 1);
-
-			cJSON_AddStringToObject(e, "command", u->raws[i].command);
-			if (t != NULL) {
-				memcpy(t, u->raw + u->raws[i].off, u->raws[i].len);
-				t[u->raws[i].len] = '\0';
-				cJSON_AddStringToObject(e, "text", t);
-				free(t);
-			}
-			cJSON_AddBoolToObject(e, "truncated", u->raws[i].truncated);
-			cJSON_AddItemToArray(a, e);
-		}
-		cJSON_AddItemToObject(o, "raw", a);
-	}
+	if (raw)
+		cJSON_AddItemToObject(o, "raw", raws_json(u));
 	return o;
 }
 

@@ -8,6 +8,11 @@
 #define M	PT_SCOPE_MODULE
 #define C	PT_SCOPE_CELL
 
+/* Prometheus wants base units (.metric.scale): a ratio for a percentage,
+ * coulombs for Ah and joules for Wh; promtool rejects "_hours" in a name. */
+#define PCT_TO_RATIO	0.01
+#define HOURS_TO_S	3600.0
+
 /* Every stack, module and cell struct starts with its valid mask. */
 _Static_assert(offsetof(struct pt_stack, valid) == 0, "pt_stack.valid first");
 _Static_assert(offsetof(struct pt_module, valid) == 0, "pt_module.valid first");
@@ -84,17 +89,23 @@ const struct pt_field_def pt_fields[] = {
 		.stack = PT_AT(pt_stack, barcode), .module = PT_AT(pt_module, barcode),
 		.contract = M, .json = S,
 		.text_pos = { .stack = 2 },
+		.metric = { .name = "barcode" },
+		.metric_pos = { .stack = 2 },
 	},
 	{
 		.key = "model", .name = "Model", .label = "model",
 		.stack = PT_AT(pt_stack, model), .module = PT_AT(pt_module, model),
 		.json = S | M,
 		.text_pos = { .stack = 1 },
+		.metric = { .name = "model" },
+		.metric_pos = { .stack = 1, .module = 1 },
 	},
 	{
 		.key = "firmware", .name = "Firmware", .label = "firmware",
 		.stack = PT_AT(pt_stack, firmware), .module = PT_AT(pt_module, firmware),
 		.json = S | M,
+		.metric = { .name = "firmware" },
+		.metric_pos = { .stack = 3, .module = 2 },
 	},
 	{
 		.key = "status", .name = "Status", .label = "status",
@@ -102,6 +113,8 @@ const struct pt_field_def pt_fields[] = {
 		.contract = S | M,
 		.csv = "status", .csv_pos = { .stack = 12, .module = 11 },
 		.text_pos = { .stack = 3 },
+		.metric = { .name = "status" },
+		.metric_pos = { .stack = 4, .module = 3 },
 	},
 	{
 		.key = "voltage", .name = "Voltage", .label = "voltage", .bit = PTF_VOLTAGE,
@@ -113,6 +126,9 @@ const struct pt_field_def pt_fields[] = {
 		.ha = { .scopes = S | M, .dclass = "voltage", .sclass = "measurement",
 		    .display = 2 },
 		.history = { .stack = 1, .module = 1 },
+		.metric = { .name = "voltage_volts", .scale = 1,
+		    .help = "Voltage (V)." },
+		.metric_pos = { .stack = 5, .module = 4, .cell = 1 },
 	},
 	{
 		.key = "current", .name = "Current", .label = "current", .bit = PTF_CURRENT,
@@ -123,6 +139,9 @@ const struct pt_field_def pt_fields[] = {
 		.ha = { .scopes = S | M, .dclass = "current", .sclass = "measurement",
 		    .display = 2 },
 		.history = { .stack = 2, .module = 2 },
+		.metric = { .name = "current_amperes", .scale = 1,
+		    .help = "Current (A), positive when charging." },
+		.metric_pos = { .stack = 6, .module = 5 },
 	},
 	{
 		.key = "power", .name = "Power", .label = "power", .bit = PTF_POWER,
@@ -133,6 +152,9 @@ const struct pt_field_def pt_fields[] = {
 		.ha = { .scopes = S | M, .dclass = "power", .sclass = "measurement",
 		    .display = 0 },
 		.history = { .stack = 3 },
+		.metric = { .name = "power_watts", .scale = 1,
+		    .help = "Power (W), positive when charging." },
+		.metric_pos = { .stack = 7, .module = 6 },
 	},
 	{
 		.key = "soc", .name = "State of charge", .label = "state of charge",
@@ -145,6 +167,9 @@ const struct pt_field_def pt_fields[] = {
 		.ha = { .scopes = S | M, .dclass = "battery", .sclass = "measurement",
 		    .display = 0 },
 		.history = { .stack = 4, .module = 3 },
+		.metric = { .name = "state_of_charge_ratio", .scale = PCT_TO_RATIO,
+		    .help = "State of charge (0 to 1)." },
+		.metric_pos = { .stack = 8, .module = 7, .cell = 3 },
 	},
 	{
 		.key = "temperature", .name = "Temperature", .label = "temperature",
@@ -156,6 +181,9 @@ const struct pt_field_def pt_fields[] = {
 		.text_pos = { .stack = 9, .module = 3 }, .text_head = "temp C", .text_width = 6,
 		.ha = { .scopes = S | M, .dclass = "temperature", .sclass = "measurement",
 		    .display = 1 },
+		.metric = { .name = "temperature_celsius", .scale = 1,
+		    .help = "Temperature (degC)." },
+		.metric_pos = { .stack = 10, .module = 9, .cell = 2 },
 	},
 	{
 		.key = "cycles", .name = "Cycle count", .label = "cycles", .bit = PTF_CYCLES,
@@ -165,6 +193,9 @@ const struct pt_field_def pt_fields[] = {
 		.text_pos = { .stack = 17, .module = 7 }, .text_head = "cycles", .text_width = 7,
 		.ha = { .scopes = S | M, .sclass = "total_increasing", .display = 0,
 		    .diagnostic = true },
+		.metric = { .name = "cycles", .scale = 1,
+		    .help = "Charge cycles the BMS counted." },
+		.metric_pos = { .stack = 21, .module = 22 },
 	},
 	{
 		.key = "error_code", .name = "Error code", .label = "error code",
@@ -182,6 +213,9 @@ const struct pt_field_def pt_fields[] = {
 		.unit = "%", .decimals = 0, .json = S | M,
 		.text_pos = { .stack = 8 },
 		.ha = { .scopes = S | M, .sclass = "measurement", .display = 0 },
+		.metric = { .name = "state_of_health_ratio", .scale = PCT_TO_RATIO,
+		    .help = "State of health as the BMS reports it (0 to 1)." },
+		.metric_pos = { .stack = 9, .module = 8 },
 	},
 	{
 		.key = "temperature_min", .name = "Lowest temperature",
@@ -192,6 +226,9 @@ const struct pt_field_def pt_fields[] = {
 		.text_pos = { .stack = 10 },
 		.ha = { .scopes = S | M, .dclass = "temperature", .sclass = "measurement",
 		    .display = 1 },
+		.metric = { .name = "temperature_min_celsius", .scale = 1,
+		    .help = "Lowest cell or sensor temperature (degC)." },
+		.metric_pos = { .stack = 11, .module = 10 },
 	},
 	{
 		.key = "temperature_max", .name = "Highest temperature",
@@ -202,6 +239,9 @@ const struct pt_field_def pt_fields[] = {
 		.text_pos = { .stack = 11 },
 		.ha = { .scopes = S | M, .dclass = "temperature", .sclass = "measurement",
 		    .display = 1 },
+		.metric = { .name = "temperature_max_celsius", .scale = 1,
+		    .help = "Highest cell or sensor temperature (degC)." },
+		.metric_pos = { .stack = 12, .module = 11 },
 	},
 	{
 		.key = "mos_temperature", .name = "MOSFET temperature",
@@ -210,6 +250,9 @@ const struct pt_field_def pt_fields[] = {
 		.unit = "C", .decimals = 1, .json = M,
 		.ha = { .scopes = M, .dclass = "temperature", .sclass = "measurement",
 		    .display = 1, .diagnostic = true },
+		.metric = { .name = "mos_temperature_celsius", .scale = 1,
+		    .help = "MOSFET temperature (degC)." },
+		.metric_pos = { .module = 12 },
 	},
 	{
 		.key = "cell_voltage_min", .name = "Lowest cell voltage",
@@ -220,6 +263,9 @@ const struct pt_field_def pt_fields[] = {
 		.text_pos = { .stack = 12, .module = 5 }, .text_head = "cmin V", .text_width = 7,
 		.ha = { .scopes = S | M, .dclass = "voltage", .sclass = "measurement",
 		    .display = 3 },
+		.metric = { .name = "cell_voltage_min_volts", .scale = 1,
+		    .help = "Lowest cell voltage (V)." },
+		.metric_pos = { .stack = 13, .module = 13 },
 	},
 	{
 		.key = "cell_voltage_max", .name = "Highest cell voltage",
@@ -230,6 +276,9 @@ const struct pt_field_def pt_fields[] = {
 		.text_pos = { .stack = 13, .module = 6 }, .text_head = "cmax V", .text_width = 7,
 		.ha = { .scopes = S | M, .dclass = "voltage", .sclass = "measurement",
 		    .display = 3 },
+		.metric = { .name = "cell_voltage_max_volts", .scale = 1,
+		    .help = "Highest cell voltage (V)." },
+		.metric_pos = { .stack = 14, .module = 14 },
 	},
 	{
 		.key = "remaining_ah", .name = "Remaining capacity",
@@ -238,6 +287,9 @@ const struct pt_field_def pt_fields[] = {
 		.unit = "Ah", .decimals = 3, .json = S | M,
 		.text_pos = { .stack = 14 },
 		.ha = { .scopes = S | M, .sclass = "measurement", .display = 1 },
+		.metric = { .name = "remaining_charge_coulombs", .scale = HOURS_TO_S,
+		    .help = "Remaining capacity (C; Ah x 3600)." },
+		.metric_pos = { .stack = 15, .module = 15 },
 	},
 	{
 		.key = "full_ah", .name = "Full capacity", .label = "full charge",
@@ -247,6 +299,9 @@ const struct pt_field_def pt_fields[] = {
 		.text_pos = { .stack = 15 },
 		.ha = { .scopes = S | M, .sclass = "measurement", .display = 1,
 		    .diagnostic = true },
+		.metric = { .name = "full_charge_coulombs", .scale = HOURS_TO_S,
+		    .help = "Full-charge capacity (C; Ah x 3600)." },
+		.metric_pos = { .stack = 16, .module = 16 },
 	},
 	{
 		.key = "design_ah", .name = "Design capacity", .label = "design capacity",
@@ -255,6 +310,9 @@ const struct pt_field_def pt_fields[] = {
 		.unit = "Ah", .decimals = 3, .json = M,
 		.ha = { .scopes = M, .sclass = "measurement", .display = 1,
 		    .diagnostic = true },
+		.metric = { .name = "design_charge_coulombs", .scale = HOURS_TO_S,
+		    .help = "Design capacity (C; Ah x 3600)." },
+		.metric_pos = { .module = 17 },
 	},
 	{
 		.key = "energy_soc", .name = "State of energy", .label = "state of energy",
@@ -273,6 +331,9 @@ const struct pt_field_def pt_fields[] = {
 		.text_pos = { .stack = 16 },
 		.ha = { .scopes = S | M, .dclass = "energy_storage", .sclass = "measurement",
 		    .display = 0 },
+		.metric = { .name = "remaining_energy_joules", .scale = HOURS_TO_S,
+		    .help = "Remaining energy (J; Wh x 3600)." },
+		.metric_pos = { .stack = 17, .module = 18 },
 	},
 	{
 		.key = "charge_current_limit", .name = "Charge current limit",
@@ -281,6 +342,9 @@ const struct pt_field_def pt_fields[] = {
 		.unit = "A", .decimals = 1, .json = S | M,
 		.ha = { .scopes = S | M, .dclass = "current", .sclass = "measurement",
 		    .display = 1, .diagnostic = true },
+		.metric = { .name = "charge_current_limit_amperes", .scale = 1,
+		    .help = "Maximum charge current the BMS allows (A)." },
+		.metric_pos = { .stack = 18, .module = 19 },
 	},
 	{
 		.key = "discharge_current_limit", .name = "Discharge current limit",
@@ -290,6 +354,9 @@ const struct pt_field_def pt_fields[] = {
 		.unit = "A", .decimals = 1, .json = S | M,
 		.ha = { .scopes = S | M, .dclass = "current", .sclass = "measurement",
 		    .display = 1, .diagnostic = true },
+		.metric = { .name = "discharge_current_limit_amperes", .scale = 1,
+		    .help = "Maximum discharge current the BMS allows (A)." },
+		.metric_pos = { .stack = 19, .module = 20 },
 	},
 	{
 		.key = "charge_voltage", .name = "Charge voltage", .label = "charge voltage",
@@ -299,6 +366,9 @@ const struct pt_field_def pt_fields[] = {
 		.unit = "V", .decimals = 3, .json = S,
 		.ha = { .scopes = S | M, .dclass = "voltage", .sclass = "measurement",
 		    .display = 2, .diagnostic = true },
+		.metric = { .name = "charge_voltage_limit_volts", .scale = 1,
+		    .help = "Charge voltage the BMS asks for (V)." },
+		.metric_pos = { .stack = 20, .module = 21 },
 	},
 	{
 		.key = "module_count", .name = "Modules", .label = "modules",
@@ -306,6 +376,9 @@ const struct pt_field_def pt_fields[] = {
 		.stack = PT_AT(pt_stack, module_count),
 		.unit = "", .decimals = 0, .json = S,
 		.text_pos = { .stack = 19 },
+		.metric = { .name = "modules", .scale = 1,
+		    .help = "Modules the stack reports." },
+		.metric_pos = { .stack = 22 },
 	},
 	{
 		.key = "cell_spread", .name = "Cell voltage spread", .label = "cell spread",
@@ -344,18 +417,28 @@ loc(const struct pt_field_def *f, enum pt_scope scope)
 	return &f->stack;
 }
 
+int
+pt_field_pos(const struct pt_field_def *f, enum pt_layout layout, enum pt_scope scope)
+{
+	const struct pt_fpos *p = layout == PT_LAYOUT_CSV ? &f->csv_pos :
+	    layout == PT_LAYOUT_TEXT ? &f->text_pos : &f->metric_pos;
+
+	switch (scope) {
+	case PT_SCOPE_STACK: return p->stack;
+	case PT_SCOPE_MODULE: return p->module;
+	case PT_SCOPE_CELL: return p->cell;
+	}
+	return 0;
+}
+
 const struct pt_field_def *
 pt_field_at(enum pt_layout layout, enum pt_scope scope, int pos)
 {
 	size_t i;
 
-	for (i = 0; pos > 0 && i < pt_n_fields; i++) {
-		const struct pt_fpos *p = layout == PT_LAYOUT_CSV ? &pt_fields[i].csv_pos :
-		    &pt_fields[i].text_pos;
-
-		if ((scope == PT_SCOPE_STACK ? p->stack : p->module) == pos)
+	for (i = 0; pos > 0 && i < pt_n_fields; i++)
+		if (pt_field_pos(&pt_fields[i], layout, scope) == pos)
 			return &pt_fields[i];
-	}
 	return NULL;
 }
 

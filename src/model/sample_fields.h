@@ -4,10 +4,11 @@
  * against the member's type at compile time, or a function for a value
  * worked out from others), its validity bit, unit and decimals, and where
  * it shows: the JSON contract, CSV columns, the --once text, Home
- * Assistant (MQTT discovery and state) and history's series.  The JSON,
- * CSV and text serialisers, the MQTT payloads and history read this table,
- * so adding a field is one row here plus the parser lines that fill it
- * (HACKING.md, "Adding a sample field").
+ * Assistant (MQTT discovery and state), history's series and Prometheus.
+ * The JSON, CSV and text serialisers, the MQTT payloads, the Prometheus
+ * exposition and history read this table, so adding a field is one row
+ * here plus the parser lines that fill it (HACKING.md, "Adding a sample
+ * field").
  *
  * Every output rounds a number to the row's `decimals`: the JSON, the
  * MQTT state, CSV and the text agree to the digit.
@@ -51,11 +52,24 @@ struct pt_floc {
 				long: PT_FT_LONG, int: PT_FT_INT,		\
 				char *: PT_FT_TEXT) }
 
-/* A position in an ordered layout (CSV columns, text lines), 1-based in
- * each scope; 0 = not in that layout.  Positions of a layout and scope
- * run 1, 2, 3 ... without a gap (test_sample_fields checks it). */
+/* A position in an ordered layout (CSV columns, text lines, Prometheus
+ * families), 1-based in each scope; 0 = not in that layout.  Positions of
+ * a layout and scope run 1, 2, 3 ... without a gap (test_sample_fields
+ * checks it).  Only the Prometheus layout has cells. */
 struct pt_fpos {
-	uint8_t		stack, module;
+	uint8_t		stack, module, cell;
+};
+
+/* Prometheus's view of a field (sink/metrics.c).  A number is the gauge
+ * pylontop_<stack|module|cell>_<name>, its value times `scale` (base
+ * units: % to a 0..1 ratio, Ah and Wh to coulombs and joules); a text is
+ * the label <name> of pylontop_<stack|module>_info.  Where it shows and
+ * in which order says the row's `metric_pos`. */
+struct pt_fmetric {
+	const char	*name;
+	const char	*help;		/* numbers: HELP text of the stack and module
+					 * gauges; the cell's reads "Cell <help>" */
+	double		 scale;
 };
 
 /* Home Assistant's view of a field (MQTT discovery). */
@@ -88,16 +102,20 @@ struct pt_field_def {
 	int		 text_width;	/* ... and width */
 	struct pt_fha	 ha;
 	struct pt_fpos	 history;	/* 1-based series of history's stack/module groups */
+	struct pt_fmetric metric;	/* Prometheus (see struct pt_fmetric) ... */
+	struct pt_fpos	 metric_pos;	/* ... a family (number) or _info label (text) */
 };
 
 extern const struct pt_field_def pt_fields[];
 extern const size_t pt_n_fields;
 
-enum pt_layout { PT_LAYOUT_CSV, PT_LAYOUT_TEXT };
+enum pt_layout { PT_LAYOUT_CSV, PT_LAYOUT_TEXT, PT_LAYOUT_METRICS };
 
-/* The row at position `pos` (1-based) of a layout in a scope (stack or
- * module), NULL past the last: for (pos = 1; (f = ...) != NULL; pos++). */
+/* The row at position `pos` (1-based) of a layout in a scope, NULL past
+ * the last: for (pos = 1; (f = ...) != NULL; pos++). */
 const struct pt_field_def *pt_field_at(enum pt_layout layout, enum pt_scope scope, int pos);
+/* A row's position in a layout and scope, 0 when not in it. */
+int	pt_field_pos(const struct pt_field_def *f, enum pt_layout layout, enum pt_scope scope);
 /* The row with this key, NULL if none. */
 const struct pt_field_def *pt_field_by_key(const char *key);
 

@@ -352,6 +352,8 @@ choose_glyphs(struct tui *t)
 	t->braille = t->glyphs == TG_UTF8 && (term == NULL || strncmp(term, "linux", 5) != 0);
 }
 
+static void tui_free(struct tui *t);
+
 static struct tui *
 tui_new(struct monitor *const *m, const char *const *names, int n,
     const struct tui_options *o)
@@ -364,7 +366,7 @@ tui_new(struct monitor *const *m, const char *const *names, int n,
 		return NULL;
 	t->other = n > 1 ? malloc(sizeof *t->other) : NULL;
 	if (n > 1 && t->other == NULL) {
-		free(t);
+		tui_free(t);
 		return NULL;
 	}
 	t->sample = calloc(1, sizeof *t->sample);
@@ -375,14 +377,7 @@ tui_new(struct monitor *const *m, const char *const *names, int n,
 	t->raw = calloc(RAWLOG_LINES, sizeof *t->raw);
 	if (t->raw == NULL || t->sample == NULL || t->latched == NULL || t->events == NULL || t->points == NULL ||
 	    t->link_events == NULL) {
-		free(t->raw);
-		free(t->link_events);
-		free(t->sample);
-		free(t->latched);
-		free(t->events);
-		free(t->points);
-		free(t->other);
-		free(t);
+		tui_free(t);
 		return NULL;
 	}
 	for (i = 0; i < n && i < TUI_STACKS_MAX; i++) {
@@ -402,6 +397,7 @@ tui_new(struct monitor *const *m, const char *const *names, int n,
 	return t;
 }
 
+/* Also what tui_new() undoes when an allocation failed. */
 static void
 tui_free(struct tui *t)
 {

@@ -21,29 +21,58 @@
 #include "core/config.h"
 #include "util/clock.h"
 
-/* Columns of the module table; the last ones only on wide terminals. */
+/* Marks of the stack's weak spots, each in the blank that leads a column
+ * of its module's row: the weakest cell's module ('>' before the id), the
+ * lowest and highest cell (after Vmin / Vmax) and the biggest spread
+ * (after dmV). */
+enum { MARK_NONE, MARK_WEAK, MARK_LOWEST, MARK_HIGHEST, MARK_SPREAD, MARK_COUNT };
+
+static const struct mark {
+	const char	*text;		/* NULL: the glyph */
+	enum tui_glyph	 glyph;
+	bool		 warn;
+} marks[MARK_COUNT] = {
+	[MARK_WEAK]	= { .text = ">", .warn = true },
+	[MARK_LOWEST]	= { .glyph = G_DOWN },
+	[MARK_HIGHEST]	= { .glyph = G_UP },
+	[MARK_SPREAD]	= { .text = "<" },
+};
+
+enum column_align {
+	ALIGN_RIGHT,		/* a number, in its role */
+	ALIGN_LEFT,		/* a word, in its role */
+	ALIGN_PLAIN,		/* as formatted, in the row's normal attribute */
+};
+
+/* Columns of the module table; the last ones only on wide terminals.  A
+ * number is `fmt` of column_value(), "-" when unknown, in the colour of
+ * its alarm band (column_band()). */
 struct column {
 	const char	*head;
 	int		 width;		/* including the leading blank */
 	int		 min_cols;	/* shown from this terminal width on */
+	const char	*fmt;
+	enum column_align align;
+	int		 mark;		/* MARK_*, drawn over the leading blank */
 };
 
 enum { COL_ID, COL_V, COL_I, COL_SOC, COL_TMIN, COL_TMAX, COL_VMIN, COL_VMAX, COL_SPREAD,
 	COL_STATUS, COL_CYCLES, COL_SOH, COL_COUNT };
 
 static const struct column columns[COL_COUNT] = {
-	[COL_ID]	= { "  #", 3, 0 },
-	[COL_V]		= { "Volt V", 9, 0 },
-	[COL_I]		= { "Curr A", 8, 0 },
-	[COL_SOC]	= { "SOC", 5, 0 },
-	[COL_TMIN]	= { "Tmin", 6, 0 },
-	[COL_TMAX]	= { "Tmax", 6, 0 },
-	[COL_VMIN]	= { "Vmin", 7, 0 },
-	[COL_VMAX]	= { "Vmax", 7, 0 },
-	[COL_SPREAD]	= { "dmV", 5, 0 },
-	[COL_STATUS]	= { "Status", 11, 0 },
-	[COL_CYCLES]	= { "Cycles", 7, 110 },
-	[COL_SOH]	= { "SOH", 5, 110 },
+	[COL_ID]	= { .head = "  #", .width = 3, .align = ALIGN_PLAIN, .mark = MARK_WEAK },
+	[COL_V]		= { .head = "Volt V", .width = 9, .fmt = "%.3f" },
+	[COL_I]		= { .head = "Curr A", .width = 8, .fmt = "%+.2f" },
+	[COL_SOC]	= { .head = "SOC", .width = 5, .fmt = "%.0f%%" },
+	[COL_TMIN]	= { .head = "Tmin", .width = 6, .fmt = "%.1f" },
+	[COL_TMAX]	= { .head = "Tmax", .width = 6, .fmt = "%.1f" },
+	[COL_VMIN]	= { .head = "Vmin", .width = 7, .fmt = "%.3f" },
+	[COL_VMAX]	= { .head = "Vmax", .width = 7, .fmt = "%.3f", .mark = MARK_LOWEST },
+	[COL_SPREAD]	= { .head = "dmV", .width = 5, .fmt = "%.0f", .mark = MARK_HIGHEST },
+	[COL_STATUS]	= { .head = "Status", .width = 11, .align = ALIGN_LEFT,
+			    .mark = MARK_SPREAD },
+	[COL_CYCLES]	= { .head = "Cycles", .width = 7, .min_cols = 110, .fmt = "%.0f" },
+	[COL_SOH]	= { .head = "SOH", .width = 5, .min_cols = 110, .fmt = "%.0f%%" },
 };
 
 static const struct alarm_config *
@@ -124,10 +153,11 @@ table_head(struct tui *t, int y, int cols, int above)
 	for (c = 0; c < COL_COUNT; c++) {
 		if (cols < columns[c].min_cols)
 			continue;
-		if (c == COL_ID || c == COL_STATUS)
-			tui_printf(y, x, columns[c].width, c == COL_ID ? "%s" : " %s", columns[c].head);
-		else
+		if (columns[c].align == ALIGN_RIGHT)
 			tui_text_right(y, x, columns[c].width, columns[c].head);
+		else	/* a word starts after the leading blank, as in the rows */
+			tui_printf(y, x, columns[c].width, columns[c].align == ALIGN_LEFT ? " %s" :
+			    "%s", columns[c].head);
 		x += columns[c].width;
 	}
 	if (above > 0) {
@@ -139,100 +169,115 @@ table_head(struct tui *t, int y, int cols, int above)
 	return x;
 }
 
-/* One numeric cell of the table, right-aligned, in a role. */
-static void
-field(struct tui *t, int y, int x, int col, enum tui_role r, const char *text)
+/* What a row shows of one module. */
+struct row {
+	const struct alarm_config	*limits;
+	const struct pt_module		*m;
+	struct pt_cell_stats		 cs;
+	bool				 mark[MARK_COUNT];
+};
+
+/* A module's number in a column; false when unknown. */
+static bool
+column_value(int col, const struct row *r, double *v)
 {
-	tui_role(t, r);
-	tui_text_right(y, x, columns[col].width, text);
+	const struct pt_module *m = r->m;
+	bool known = false;
+
+	switch (col) {
+	case COL_V: *v = m->voltage, known = PT_HAS(m, PTF_VOLTAGE); break;
+	case COL_I: *v = m->current, known = PT_HAS(m, PTF_CURRENT); break;
+	case COL_SOC: *v = m->soc, known = PT_HAS(m, PTF_SOC); break;
+	case COL_TMIN: *v = m->temp_min, known = PT_HAS(m, PTF_TEMP_MIN); break;
+	case COL_TMAX: *v = m->temp_max, known = PT_HAS(m, PTF_TEMP_MAX); break;
+	case COL_VMIN: *v = r->cs.min, known = r->cs.count > 0; break;
+	case COL_VMAX: *v = r->cs.max, known = r->cs.count > 0; break;
+	case COL_SPREAD: *v = r->cs.spread * 1000, known = r->cs.count > 1; break;
+	case COL_CYCLES: *v = (double)m->cycles, known = PT_HAS(m, PTF_CYCLES); break;
+	case COL_SOH: *v = m->soh, known = PT_HAS(m, PTF_SOH); break;
+	}
+	return known && isfinite(*v);
+}
+
+/* The alarm band of a known number (the alarm engine's, core/alarms.h). */
+static enum alarm_band
+column_band(int col, const struct row *r, double v)
+{
+	switch (col) {
+	case COL_SOC: return alarm_band_soc(r->limits, v);
+	case COL_TMIN: case COL_TMAX: return alarm_band_temperature(r->limits, v);
+	case COL_VMIN: case COL_VMAX: return alarm_band_cell_voltage(r->limits, v, r->cs.mean);
+	case COL_SPREAD: return alarm_band_spread(r->limits, r->cs.spread);
+	}
+	return BAND_NORMAL;
+}
+
+/* A column's text for a row, and its role. */
+static enum tui_role
+column_text(int col, const struct row *r, char *buf, size_t size)
+{
+	const char *status = r->m->status;
+	double v;
+
+	switch (col) {
+	case COL_ID:
+		snprintf(buf, size, "%3d", r->m->id);
+		return TR_NORMAL;
+	case COL_STATUS:
+		snprintf(buf, size, " %-10s", status[0] ? status : "-");
+		return status[0] == '\0' || pt_status_is_normal(status) ? TR_NORMAL : TR_WARN;
+	}
+	if (!column_value(col, r, &v)) {
+		snprintf(buf, size, "-");
+		return TR_NORMAL;
+	}
+	snprintf(buf, size, columns[col].fmt, v);
+	return tui_band_role(column_band(col, r, v), TR_NORMAL);
+}
+
+static void
+column_mark(struct tui *t, int y, int x, const struct mark *mk)
+{
+	if (mk->warn)
+		tui_role(t, TR_WARN);
+	if (mk->text != NULL)
+		tui_text(y, x, 1, mk->text);
+	else
+		tui_glyph(t, y, x, mk->glyph);
 	attrset(A_NORMAL);
 }
 
-/* Marks of the stack's weak spots on one module row (index k). */
-struct row_marks {
-	bool	weak, lowest, highest, spread;
-};
-
+/* One module's row: its columns, then the barcode in what is left. */
 static void
-module_row(struct tui *t, int y, int cols, const struct pt_module *m, const struct row_marks *mk)
+module_row(struct tui *t, int y, int cols, const struct row *r)
 {
-	const struct alarm_config *ac = limits(t);
-	struct pt_cell_stats cs;
 	char buf[40];
-	int x = 1, bx;
-	enum tui_role r;
+	int c, x = 1, bx;
 
-	pt_module_cell_stats(m, &cs);
 	if (t->old)
 		tui_text(y, 0, 1, TUI_OLD_MARK);
-	tui_printf(y, x, columns[COL_ID].width, "%3d", m->id);
-	if (mk->weak) {
-		tui_role(t, TR_WARN);
-		tui_text(y, x, 1, ">");
-		attrset(A_NORMAL);
-	}
-	x += columns[COL_ID].width;
-	tui_num(buf, sizeof buf, m->valid, PTF_VOLTAGE, m->voltage, 3);
-	field(t, y, x, COL_V, TR_NORMAL, buf);
-	x += columns[COL_V].width;
-	if (PT_HAS(m, PTF_CURRENT))
-		snprintf(buf, sizeof buf, "%+.2f", m->current);
-	else
-		snprintf(buf, sizeof buf, "-");
-	field(t, y, x, COL_I, TR_NORMAL, buf);
-	x += columns[COL_I].width;
-	if (PT_HAS(m, PTF_SOC))
-		snprintf(buf, sizeof buf, "%.0f%%", m->soc);
-	else
-		snprintf(buf, sizeof buf, "-");
-	field(t, y, x, COL_SOC, PT_HAS(m, PTF_SOC) ? tui_band_role(alarm_band_soc(ac, m->soc),
-	    TR_NORMAL) : TR_NORMAL, buf);
-	x += columns[COL_SOC].width;
-	tui_num(buf, sizeof buf, m->valid, PTF_TEMP_MIN, m->temp_min, 1);
-	field(t, y, x, COL_TMIN, PT_HAS(m, PTF_TEMP_MIN) ?
-	    tui_band_role(alarm_band_temperature(ac, m->temp_min), TR_NORMAL) : TR_NORMAL, buf);
-	x += columns[COL_TMIN].width;
-	tui_num(buf, sizeof buf, m->valid, PTF_TEMP_MAX, m->temp_max, 1);
-	field(t, y, x, COL_TMAX, PT_HAS(m, PTF_TEMP_MAX) ?
-	    tui_band_role(alarm_band_temperature(ac, m->temp_max), TR_NORMAL) : TR_NORMAL, buf);
-	x += columns[COL_TMAX].width;
-	tui_num(buf, sizeof buf, cs.count > 0 ? 1 : 0, 1, cs.min, 3);
-	field(t, y, x, COL_VMIN, cs.count > 0 ? tui_band_role(alarm_band_cell_voltage(ac, cs.min,
-	    cs.mean), TR_NORMAL) : TR_NORMAL, buf);
-	x += columns[COL_VMIN].width;
-	tui_num(buf, sizeof buf, cs.count > 0 ? 1 : 0, 1, cs.max, 3);
-	field(t, y, x, COL_VMAX, cs.count > 0 ? tui_band_role(alarm_band_cell_voltage(ac, cs.max,
-	    cs.mean), TR_NORMAL) : TR_NORMAL, buf);
-	if (mk->lowest)		/* in the blank that leads the next column */
-		tui_glyph(t, y, x, G_DOWN);
-	x += columns[COL_VMAX].width;
-	tui_num(buf, sizeof buf, cs.count > 1 ? 1 : 0, 1, cs.spread * 1000, 0);
-	r = cs.count < 2 ? TR_NORMAL : tui_band_role(alarm_band_spread(ac, cs.spread), TR_NORMAL);
-	field(t, y, x, COL_SPREAD, r, buf);
-	if (mk->highest)
-		tui_glyph(t, y, x, G_UP);
-	x += columns[COL_SPREAD].width;
-	tui_role(t, m->status[0] == '\0' || pt_status_is_normal(m->status) ? TR_NORMAL : TR_WARN);
-	tui_printf(y, x, columns[COL_STATUS].width, " %-10s", m->status[0] ? m->status : "-");
-	attrset(A_NORMAL);
-	if (mk->spread)		/* in the blank that leads the status */
-		tui_text(y, x, 1, "<");
-	x += columns[COL_STATUS].width;
-	if (cols >= columns[COL_CYCLES].min_cols) {
-		tui_num(buf, sizeof buf, m->valid, PTF_CYCLES, (double)m->cycles, 0);
-		field(t, y, x, COL_CYCLES, TR_NORMAL, buf);
-		x += columns[COL_CYCLES].width;
-		if (PT_HAS(m, PTF_SOH))
-			snprintf(buf, sizeof buf, "%.0f%%", m->soh);
+	for (c = 0; c < COL_COUNT; c++) {
+		const struct column *col = &columns[c];
+		enum tui_role role;
+
+		if (cols < col->min_cols)
+			continue;
+		role = column_text(c, r, buf, sizeof buf);
+		if (col->align != ALIGN_PLAIN)
+			tui_role(t, role);
+		if (col->align == ALIGN_RIGHT)
+			tui_text_right(y, x, col->width, buf);
 		else
-			snprintf(buf, sizeof buf, "-");
-		field(t, y, x, COL_SOH, TR_NORMAL, buf);
-		x += columns[COL_SOH].width;
+			tui_text(y, x, col->width, buf);
+		attrset(A_NORMAL);
+		if (col->mark != MARK_NONE && r->mark[col->mark])
+			column_mark(t, y, x, &marks[col->mark]);
+		x += col->width;
 	}
 	bx = x + 1;
 	if (cols - bx >= 4)
-		tui_text_tail(t, y, bx, (int)strlen(m->barcode) < cols - bx ?
-		    (int)strlen(m->barcode) : cols - bx - 1, m->barcode[0] ? m->barcode : "-");
+		tui_text_tail(t, y, bx, (int)strlen(r->m->barcode) < cols - bx ?
+		    (int)strlen(r->m->barcode) : cols - bx - 1, r->m->barcode[0] ? r->m->barcode : "-");
 }
 
 static void
@@ -598,9 +643,14 @@ view_overview(struct tui *t, int top, int rows, int cols)
 	table_head(t, y++, cols, first);
 	table_top = y;
 	for (k = first; k < n && y < bottom; k++) {
-		struct row_marks mk = {
-			.weak = have_w && k == w.weak_mod, .lowest = have_w && k == w.lo_mod,
-			.highest = have_w && k == w.hi_mod, .spread = have_w && k == w.spread_mod,
+		struct row r = {
+			.limits = limits(t), .m = &s->modules[k],
+			.mark = {
+				[MARK_WEAK] = have_w && k == w.weak_mod,
+				[MARK_LOWEST] = have_w && k == w.lo_mod,
+				[MARK_HIGHEST] = have_w && k == w.hi_mod,
+				[MARK_SPREAD] = have_w && k == w.spread_mod,
+			},
 		};
 
 		if (y == bottom - 1 && k + 1 < n) {
@@ -609,7 +659,8 @@ view_overview(struct tui *t, int top, int rows, int cols)
 			attrset(A_NORMAL);
 			break;
 		}
-		module_row(t, y++, cols, &s->modules[k], &mk);
+		pt_module_cell_stats(r.m, &r.cs);
+		module_row(t, y++, cols, &r);
 	}
 	if (t->old)
 		tui_dim(table_top, 1, y - table_top, cols - 1);

@@ -1,6 +1,7 @@
-/* test_sample_fields.c — the field table is whole: layouts without gaps
- * or doubles, one row per history series, keys unique, each HA entity
- * with a validity bit, and every output rounds as its row says. */
+/* test_sample_fields.c — the field table is whole: layouts (CSV, text,
+ * Prometheus) without gaps or doubles, one row per history series, keys
+ * unique, each HA entity with a validity bit, and every output rounds as
+ * its row says. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,17 +27,21 @@ check_layout(enum pt_layout layout, enum pt_scope scope)
 	size_t i;
 
 	for (i = 0; i < pt_n_fields; i++) {
-		const struct pt_fpos *p = layout == PT_LAYOUT_CSV ? &pt_fields[i].csv_pos :
-		    &pt_fields[i].text_pos;
-		int at = scope == PT_SCOPE_STACK ? p->stack : p->module;
+		const struct pt_field_def *f = &pt_fields[i];
+		int at = pt_field_pos(f, layout, scope);
 
 		if (at == 0)
 			continue;
-		assert_true(pt_field_in(&pt_fields[i], scope));
+		assert_true(pt_field_in(f, scope));
 		if (layout == PT_LAYOUT_CSV)
-			assert_non_null(pt_fields[i].csv);
+			assert_non_null(f->csv);
 		if (layout == PT_LAYOUT_TEXT && scope == PT_SCOPE_MODULE)
-			assert_true(pt_fields[i].text_head != NULL && pt_fields[i].text_width > 0);
+			assert_true(f->text_head != NULL && f->text_width > 0);
+		/* A Prometheus gauge has a name, HELP and a scale; an _info
+		 * label a name. */
+		if (layout == PT_LAYOUT_METRICS)
+			assert_true(f->metric.name != NULL && (pt_field_is_text(f, scope) ||
+			    (f->metric.help != NULL && f->metric.scale != 0)));
 		assert_int_equal(seen[at]++, 0);
 		n++;
 	}
@@ -53,6 +58,12 @@ test_layouts(void **state)
 	check_layout(PT_LAYOUT_CSV, PT_SCOPE_MODULE);
 	check_layout(PT_LAYOUT_TEXT, PT_SCOPE_STACK);
 	check_layout(PT_LAYOUT_TEXT, PT_SCOPE_MODULE);
+	check_layout(PT_LAYOUT_METRICS, PT_SCOPE_STACK);
+	check_layout(PT_LAYOUT_METRICS, PT_SCOPE_MODULE);
+	check_layout(PT_LAYOUT_METRICS, PT_SCOPE_CELL);
+	/* Text has no cells, CSV and text no cell layout. */
+	assert_null(pt_field_at(PT_LAYOUT_CSV, PT_SCOPE_CELL, 1));
+	assert_null(pt_field_at(PT_LAYOUT_TEXT, PT_SCOPE_CELL, 1));
 }
 
 /* Every history series is fed by exactly one row (history.c asserts
