@@ -28,7 +28,10 @@ again=$(grep -m1 "every cycle again" "$T/rr.lines" | cut -d: -f1)
 note "round-robin: on after the stall, off again, both said"
 
 # --- a steady slow line: round-robin once, no flapping ----------------------
-sim_start slow --protocol lv --modules 3 --fault slow:300 --state "$T/slow.json"; sim=$BG_PID
+# Each answer 250 ms late: pwr and 3 bat take 1 s and more (too slow for
+# -i 1), pwr and 2 bat 750 ms, with 250 ms to spare for a loaded machine;
+# growing back to 3 would need 1 s and is never tried.
+sim_start slow --protocol lv --modules 3 --fault slow:250 --state "$T/slow.json"; sim=$BG_PID
 "$PYLONTOP" -d "$SIM_DEV" --headless -i 1 -n 8 -f json >"$T/slow.out" 2>"$T/slow.log" ||
 	fail "slow: $(cat "$T/slow.log")"
 kill "$sim"; wait "$sim" 2>/dev/null
