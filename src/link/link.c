@@ -299,7 +299,7 @@ link_open(struct link *l)
 	l->lost_said = 0;
 	l->tx_us = 0;
 	l->rx_since_tx = 0;
-	l->unpaced = l->paced = false;
+	l->unpaced = l->paced = l->waited_first = false;
 	l->lost_recorded = false;
 	if (is_device(l) && (rc = resolve_device(l)) != 0) {
 		pt_vlog(PT_VLOG_SUMMARY, "link: cannot open: %s", link_error(l));
@@ -413,10 +413,14 @@ link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, size_t wa
 	struct timespec ts;
 
 	/* Before the answer's first bytes, a line paces them if it paced
-	 * the answer before; an early wake-up costs only another sleep. */
-	if (want <= 1 || l->unpaced || (l->rx_since_tx == 0 && !l->paced) ||
+	 * the answer before, once: when they are not there after that
+	 * sleep, the device is still thinking and poll waits for them (a
+	 * second blind sleep would add up to a whole wire time). */
+	if (want <= 1 || l->unpaced || (l->rx_since_tx == 0 && (!l->paced || l->waited_first)) ||
 	    timeout_ms <= 0 || l->fd < 0)
 		return link_read(l, buf, len, timeout_ms);
+	if (l->rx_since_tx == 0)
+		l->waited_first = true;
 	if ((wait = link_wire_us(l, want < LINK_PACE_MAX ? want : LINK_PACE_MAX)) == 0)
 		return link_read(l, buf, len, timeout_ms);
 	if (wait > (int64_t)timeout_ms * 1000)
@@ -480,6 +484,7 @@ link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 		l->tx_us = mono_us();
 		l->rx_since_tx = 0;
 		l->unpaced = false;
+		l->waited_first = false;
 		pt_vlog_bytes("tx", buf, len);
 		link_rec_data(l->rec, '>', buf, len);
 		if (l->on_data != NULL)

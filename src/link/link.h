@@ -83,8 +83,10 @@ struct link {
 	int64_t	rx_first_us, rx_last_us;
 	/* The answer before the last write came at the pace of the line:
 	 * the next one will too, so link_read_paced() may wait before its
-	 * first byte. */
-	bool	paced;
+	 * first byte, once: a device that thinks longer than that is then
+	 * waited for by poll (waited_first), so its think time never grows
+	 * by a whole wire time per early wake-up. */
+	bool	paced, waited_first;
 };
 
 /* Parse a spec and choose the backend: "tcp://host:port", "replay:FILE",

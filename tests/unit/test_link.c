@@ -126,6 +126,53 @@ test_pty_symlink_read_write_timeout(void **state)
 	pty_free(&p);
 }
 
+/* A paced line whose device thinks longer than the answer's wire time:
+ * link_read_paced() sleeps the wire time once before the first byte,
+ * then waits for it by poll.  It used to sleep the whole wire time
+ * again and again, so the answer was taken up to a wire time late
+ * (a 400 ms think at 174 ms of wire: read at 522 ms). */
+static void
+test_paced_think_time(void **state)
+{
+	enum { ANSWER = 2000, THINK_MS = 400 };
+	struct pty p;
+	struct link l;
+	struct timespec t0;
+	static char buf[ANSWER + 64], out[ANSWER];
+	size_t got = 0;
+	long ms;
+	pid_t pid;
+
+	(void)state;
+	pty_make(&p);
+	assert_int_equal(link_init(&l, p.name, 115200), 0);
+	assert_int_equal(link_open(&l), 0);
+	memset(out, 'x', sizeof out);
+	assert_int_equal(link_write(&l, "bat\n", 4, 1000), 0);
+	assert_int_equal(read(p.master, buf, sizeof buf), 4);
+	l.paced = true;		/* the answer before came at the line's pace */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(THINK_MS * 1000);
+		_exit(write(p.master, out, sizeof out) == (ssize_t)sizeof out ? 0 : 1);
+	}
+	while (got < ANSWER && ms_since(&t0) < 3000) {
+		ssize_t n = link_read_paced(&l, buf, sizeof buf, 1000, ANSWER - got);
+
+		assert_true(n >= 0);
+		got += (size_t)n;
+	}
+	ms = ms_since(&t0);
+	waitpid(pid, NULL, 0);
+	print_message("answer after a %d ms think read at %ld ms\n", THINK_MS, ms);
+	assert_int_equal(got, ANSWER);
+	assert_true(ms < THINK_MS + 100);
+	link_close(&l);
+	pty_free(&p);
+}
+
 static void
 test_pty_unplug(void **state)
 {
@@ -863,6 +910,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pty_symlink_read_write_timeout),
+		cmocka_unit_test(test_paced_think_time),
 		cmocka_unit_test(test_pty_unplug),
 		cmocka_unit_test(test_pty_write_timeout),
 		cmocka_unit_test(test_pty_baud),
