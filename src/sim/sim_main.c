@@ -151,6 +151,26 @@ module_number(const char *p, char **end)
 	return (int)n;
 }
 
+/* "M" or "M:AFTER" (seconds >= 0, default 0): the module, or -1. */
+static int
+module_after(const char *p, double *after)
+{
+	char *end;
+	int mod = module_number(p, &end);
+
+	if (mod < 0)
+		return -1;
+	*after = 0;
+	if (*end == ':') {
+		const char *a = end + 1;
+
+		*after = strtod(a, &end);
+		if (end == a || *after < 0)
+			return -1;
+	}
+	return *end == '\0' ? mod : -1;
+}
+
 static int
 parse_fault(const char *f)
 {
@@ -171,30 +191,12 @@ parse_fault(const char *f)
 		faults.on[F_SLOW] = true;
 		faults.slow_ms = atof(f + 5);
 	} else if (strncmp(f, "batfail:", 8) == 0) {
-		if ((mod = module_number(f + 8, &end)) < 0)
-			return -1;
-		after = 0;
-		if (*end == ':') {
-			const char *p = end + 1;
-			after = strtod(p, &end);
-			if (end == p || after < 0)
-				return -1;
-		}
-		if (*end != '\0')
+		if ((mod = module_after(f + 8, &after)) < 0)
 			return -1;
 		faults.batfail[mod - 1] = true;
 		faults.batfail_after[mod - 1] = after;
 	} else if (strncmp(f, "packdead:", 9) == 0) {
-		if ((mod = module_number(f + 9, &end)) < 0)
-			return -1;
-		after = 0;
-		if (*end == ':') {
-			const char *p = end + 1;
-			after = strtod(p, &end);
-			if (end == p || after < 0)
-				return -1;
-		}
-		if (*end != '\0')
+		if ((mod = module_after(f + 9, &after)) < 0)
 			return -1;
 		faults.packdead_after[mod - 1] = after;
 	} else if (strncmp(f, "drift:", 6) == 0) {
