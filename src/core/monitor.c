@@ -217,6 +217,9 @@ sinks_write(struct monitor *m, const struct pt_sample *s)
 	struct link_stats ls;
 	size_t i;
 
+	/* A replay sought back: the outputs had this stretch already. */
+	if (clock_virtual_replayed())
+		return;
 	monitor_link_stats(m, &ls);
 	for (i = 0; i < m->n_sinks; i++)
 		m->sinks[i].ops->write(m->sinks[i].self, s, &ls);
@@ -265,7 +268,7 @@ check_stale(struct monitor *m)
 		return;
 	m->stale = true;
 	alarm_engine_stale(m->alarms, true, age, now);
-	for (size_t i = 0; i < m->n_sinks; i++)
+	for (size_t i = 0; i < m->n_sinks && !clock_virtual_replayed(); i++)
 		if (m->sinks[i].ops->stale != NULL)
 			m->sinks[i].ops->stale(m->sinks[i].self, &ls);
 	notify(m);

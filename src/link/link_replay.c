@@ -363,6 +363,15 @@ reach(const struct ev *e)
 	clock_virtual_advance(at(e), NULL);
 }
 
+/* A seek back halts the clock (clock.h) to stop the replay: what waited
+ * for it gets this error, nothing of the recording. */
+static int
+halted(struct link *l)
+{
+	link_seterr(l, "%s: the replay was stopped", l->spec);
+	return PT_ERR_CLOSED;
+}
+
 /* Nothing comes within timeout_ms: let that time pass, and a little
  * more, as for a real read (a loop "until more than 3 s passed" ends). */
 static ssize_t
@@ -370,7 +379,7 @@ time_out(int timeout_ms)
 {
 	if (timeout_ms > 0)
 		clock_virtual_advance(clock_mono_ms() + timeout_ms + 1, NULL);
-	return 0;
+	return clock_virtual_halted() ? PT_ERR_CLOSED : 0;
 }
 
 static bool
@@ -400,6 +409,8 @@ rec_open(struct link *l, struct replay *r)
 		return PT_ERR_NODEV;
 	}
 	reach(&r->ev[r->cur]);
+	if (clock_virtual_halted())
+		return halted(l);
 	if (r->ev[r->cur++].kind == EV_OPEN_FAILED) {
 		link_seterr(l, "%s", r->ev[r->cur - 1].data);
 		return PT_ERR_NODEV;
@@ -475,6 +486,8 @@ rec_read(struct link *l, struct replay *r, char *buf, size_t len, int timeout_ms
 	if (e->kind == EV_TIMEOUT && !e->used && timeout_ms > 0) {
 		/* The read that got nothing, over when it was. */
 		reach(e);
+		if (clock_virtual_halted())
+			return halted(l);
 		r->ev[r->rd++].used = true;
 		skip_notes(r);
 		return 0;
@@ -484,6 +497,8 @@ rec_read(struct link *l, struct replay *r, char *buf, size_t len, int timeout_ms
 	if (timeout_ms > 0 && at(e) > clock_mono_ms() + timeout_ms)
 		return time_out(timeout_ms);
 	reach(e);
+	if (clock_virtual_halted())
+		return halted(l);
 	n = e->len - r->off < len ? e->len - r->off : len;
 	memcpy(buf, e->data + r->off, n);
 	r->off += n;
@@ -572,6 +587,8 @@ rec_write(struct link *l, struct replay *r, const void *buf, size_t len)
 	} else if (j != first)
 		mismatch(r, buf, len, &r->ev[first]);
 	reach(&r->ev[j]);
+	if (clock_virtual_halted())
+		return halted(l);
 	r->ev[j].used = true;
 	r->rd = j + 1;
 	r->off = 0;

@@ -16,6 +16,7 @@
 #define SCROLLING	(VIEW(TV_OVERVIEW) | VIEW(TV_CELLS) | VIEW(TV_ALARMS) | VIEW(TV_HELP) | \
 			 VIEW(TV_CONSOLE) | VIEW(TV_INVENTORY) | VIEW(TV_EVENTS))
 #define CTRL(c)		((c) & 0x1f)
+#define REPLAY_SEEK_MS	(60 * 1000)	/* what > and < move a replay by */
 
 typedef void key_fn(struct tui *, int);
 
@@ -269,7 +270,7 @@ replay_only(struct tui *t)
 {
 	if (monitor_is_replay(t->m))
 		return true;
-	tui_message(t, "Not a replay: P and > work with -d replay:FILE");
+	tui_message(t, "Not a replay: P, > and < work with -d replay:FILE");
 	return false;
 }
 
@@ -291,8 +292,38 @@ key_replay_skip(struct tui *t, int ch)
 	(void)ch;
 	if (!replay_only(t))
 		return;
-	clock_virtual_skip(60 * 1000);
-	tui_message(t, "Replay: skipping 60 s of the recording ahead (it cannot go back)");
+	clock_virtual_skip(REPLAY_SEEK_MS);
+	tui_message(t, "Replay: skipping 60 s of the recording ahead (< goes back)");
+}
+
+/* Replay: a minute back.  Everything the monitor built (history, alarms,
+ * health, the session) came from what was played, so the front end plays
+ * the recording again from its start, without waiting up to the target. */
+static void
+key_replay_back(struct tui *t, int ch)
+{
+	struct monitor *m;
+	char why[300] = "";
+
+	(void)ch;
+	if (!replay_only(t))
+		return;
+	if (t->opt.seek_back == NULL) {
+		tui_message(t, "Replay: cannot go back here");
+		return;
+	}
+	m = t->opt.seek_back(t->opt.seek_ctx, t->m, REPLAY_SEEK_MS, why, sizeof why);
+	if (m == t->m) {
+		tui_message(t, "Replay: not going back: %s", why);
+		return;
+	}
+	if (m == NULL) {
+		t->quit = true;		/* no monitor left to show */
+		return;
+	}
+	tui_show_monitor(t, m);
+	tui_message(t, "Replay: 60 s back (played again from its start; CSV and MQTT "
+	    "skip what they already have)");
 }
 
 static void
@@ -359,6 +390,7 @@ static const struct key_entry keys[] = {
 	{ { 'x' }, "x", "recording (--record) on / off", 0, key_record },
 	{ { 'P' }, "P", "replay: pause / resume", 0, key_replay_pause },
 	{ { '>' }, ">", "replay: skip 60 s ahead", 0, key_replay_skip },
+	{ { '<' }, "<", "replay: go 60 s back", 0, key_replay_back },
 	{ { 'W' }, "W", "write a service report (pylontop report)", 0, key_report },
 	{ { CTRL('l') }, "Ctrl-L", "repaint the screen", 0, key_repaint },
 	{ { 'S' }, "S", "next stack (several -d)", 0, key_next_stack },

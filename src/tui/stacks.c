@@ -25,10 +25,18 @@ tui_next_stack(struct tui *t)
 	}
 	monitor_raw_watch(t->m, false);
 	t->cur_stack = (t->cur_stack + 1) % t->n_stacks;
-	t->m = t->stacks[t->cur_stack];
+	tui_show_monitor(t, t->stacks[t->cur_stack]);
+	tui_message(t, "stack %s (%d of %d)", tui_stack_name(t), t->cur_stack + 1,
+	    t->n_stacks);
+}
+
+void
+tui_show_monitor(struct tui *t, struct monitor *m)
+{
+	t->m = t->stacks[t->cur_stack] = m;
 	monitor_raw_watch(t->m, t->view == TV_CONSOLE);
-	/* What was shown belongs to the other stack: nothing of it stays
-	 * (a frozen display too: it would show the other stack's copy). */
+	/* What was shown belongs to the other monitor: nothing of it stays
+	 * (a frozen display too: it would show the other one's copy). */
 	t->frozen = false;
 	t->have_sample = false;
 	pt_sample_init(t->sample, NULL);
@@ -39,8 +47,6 @@ tui_next_stack(struct tui *t)
 	t->scroll[TV_CONSOLE] = 1 << 20;
 	tui_refresh_data(t, true);
 	t->bell_seen_ms = t->n_events > 0 ? t->events[0].time_ms : 0;
-	tui_message(t, "stack %s (%d of %d)", tui_stack_name(t), t->cur_stack + 1,
-	    t->n_stacks);
 }
 
 /* One stack's line: "> lv  polling  52.10 V  -20.5 A  SOC 61%  3s". */

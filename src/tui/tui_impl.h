@@ -137,6 +137,9 @@ extern const int tui_n_zooms;
  * (returns the rows used, 0 with one stack); the shown stack's name for
  * the status line ("" with one stack). */
 void	tui_next_stack(struct tui *t);
+/* Show monitor m in place of the current one (the next stack, or a
+ * replay started again by '<'): nothing shown of the other stays. */
+void	tui_show_monitor(struct tui *t, struct monitor *m);
 int	tui_draw_stacks(struct tui *t, int y, int rows, int cols);
 const char *tui_stack_name(const struct tui *t);
 

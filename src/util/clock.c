@@ -9,7 +9,7 @@
  * by every thread: atomics, no lock. */
 static atomic_bool	v_on;
 static _Atomic int64_t	v_now;		/* virtual CLOCK_MONOTONIC ms */
-static int64_t		v_origin;	/* v_now at the start */
+static _Atomic int64_t	v_origin;	/* v_now at the start (read by the UI too) */
 static int64_t		v_wall_off;	/* wall = v_now + v_wall_off */
 static double		v_speed;
 
@@ -101,15 +101,60 @@ clock_virtual_skip(int64_t ms)
 	atomic_fetch_add(&v_skip, ms);
 }
 
+/* Seeking back: the furthest point played before the last rewind, as
+ * ms since the start of the recording. */
+static _Atomic int64_t v_played = -1;
+
+int64_t
+clock_virtual_position(void)
+{
+	return atomic_load(&v_now) - v_origin;
+}
+
+static atomic_bool v_halted;
+
+void
+clock_virtual_halt(void)
+{
+	atomic_store(&v_halted, true);
+}
+
+bool
+clock_virtual_halted(void)
+{
+	return atomic_load(&v_halted);
+}
+
+void
+clock_virtual_rewind(int64_t to_ms)
+{
+	int64_t at = clock_virtual_position();
+
+	if (at > atomic_load(&v_played))
+		atomic_store(&v_played, at);
+	atomic_store(&v_skip, to_ms > 0 ? to_ms : 0);
+	atomic_store(&v_halted, false);
+}
+
+bool
+clock_virtual_replayed(void)
+{
+	if (atomic_load(&v_halted))
+		return true;
+	return atomic_load(&v_on) && clock_virtual_position() <= atomic_load(&v_played);
+}
+
 void
 clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop)
 {
 	/* In steps of at most 100 ms of real time, so a stop is seen. */
-	while (atomic_load(&v_now) < to_mono_ms && (stop == NULL || !atomic_load(stop))) {
+	while (atomic_load(&v_now) < to_mono_ms && (stop == NULL || !atomic_load(stop)) &&
+	    !atomic_load(&v_halted)) {
 		int64_t now = atomic_load(&v_now), step = to_mono_ms - now;
 		int64_t skip = atomic_load(&v_skip);
 
-		if (atomic_load(&v_paused)) {
+		/* A seek moves even a paused replay (then holds it there). */
+		if (atomic_load(&v_paused) && skip <= 0) {
 			real_sleep_ms(100);
 			continue;
 		}

@@ -30,9 +30,22 @@ int64_t	clock_virtual_origin(void);	/* clock_mono_ms() at the start */
 void	clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop);
 /* UI controls of a replay: pause holds the recording's clock where it is
  * (whoever waits on it waits); skip plays the next `ms` of the recording
- * without waiting (a seek forward: a replay cannot go back). */
+ * without waiting (a seek forward, which moves a paused replay too). */
 void	clock_virtual_pause(bool on);
 bool	clock_virtual_paused(void);
 void	clock_virtual_skip(int64_t ms);
+/* Seeking back: the clock only moves forward, so the front end halts the
+ * clock (every wait on it returns at once, the replay link then gives
+ * errors, not recorded data), stops the replay, calls
+ * clock_virtual_rewind(to) and starts the replay again from its
+ * beginning; the clock then plays the first `to` ms of the recording
+ * without waiting.  clock_virtual_replayed() is true while halted and
+ * while the replay plays a stretch it had already played before a rewind
+ * (what went out to the outputs then must not go out twice). */
+int64_t	clock_virtual_position(void);	/* ms since the start of the recording */
+void	clock_virtual_halt(void);
+bool	clock_virtual_halted(void);
+void	clock_virtual_rewind(int64_t to_ms);	/* and no longer halted */
+bool	clock_virtual_replayed(void);
 
 #endif

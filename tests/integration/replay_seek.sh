@@ -1,7 +1,8 @@
 #!/bin/bash
 # replay_seek.sh — seeking in a replay in the UI (issue 14.4): > skips
 # 60 s of the recording, and the recorded time the status line shows
-# jumps by that much at once.
+# jumps by that much at once; < goes 60 s back (the replay plays again
+# from its start) and the CSV gets no row twice and none out of order.
 #
 # A short live LV session is recorded; 75 s of silence are put into it
 # between two poll cycles (every event from the first 'pwr' after +4 s on
@@ -9,7 +10,9 @@
 # recording is replayed at its speed in tmux at 80x24: while the replay
 # waits in that gap the time moves one second a second; > makes it jump
 # ahead 60 s within two seconds, and the replay goes on to its end with
-# the recorded values after the gap.
+# the recorded values after the gap.  Then < takes the time 60 s back,
+# and it moves on from there; > twice goes on to the end.  The CSV the
+# replay wrote is the one a replay without seeking writes.
 PT_TEST_TIMEOUT=120
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
@@ -49,7 +52,7 @@ awk -v gap=75 '
 
 # --- the replay in the UI ------------------------------------------------------
 tm start-server \; new-session -d -s pt -x 80 -y 24 \
-	"env TERM=xterm-256color LANG=C.UTF-8 '$PYLONTOP' -d 'replay:$T/gap.rec' --replay-speed 1 2>'$T/replay.err'; sleep 30" ||
+	"env TERM=xterm-256color LANG=C.UTF-8 '$PYLONTOP' -d 'replay:$T/gap.rec' --replay-speed 1 --csv '$T/seek.csv' 2>'$T/replay.err'; sleep 30" ||
 	fail "tmux did not start"
 shows '(REPLAY|RP) [0-9:]+' 10 || fail "the status line shows no recorded time: $(screen; cat "$T/replay.err")"
 # In the gap: no sample for a while, the overview says so (STALE).
@@ -65,7 +68,32 @@ wait_for 2 jumped || fail "> did not make the recorded time jump 60 s: $t2 -> $(
 t3=$(shown_s)
 [ "$t3" -le $((t2 + 66)) ] || fail "> jumped more than 60 s: $t2 -> $t3"
 note "the recorded time moves $t1 -> $t2 in 1.5 s, and > jumps it $t2 -> $t3"
+
+# --- and back ------------------------------------------------------------------
+tm send-keys -t pt '<'
+# (it plays the recording again from its start, without waiting: times
+# before the target may show for a moment)
+back() { s=$(shown_s); [ -n "$s" ] && [ "$s" -le $((t3 - 54)) ] && [ "$s" -ge $((t3 - 62)) ]; }
+wait_for 5 back || fail "< did not take the recorded time 60 s back: $t3 -> $(shown_s): $(screen)"
+t4=$(shown_s)
+moved() { s=$(shown_s); [ -n "$s" ] && [ "$s" -gt "$t4" ]; }
+wait_for 5 moved || fail "after < the recorded time does not move on: $t4: $(screen)"
+note "< takes it $t3 -> $t4, and it moves on to $(shown_s)"
+tm send-keys -t pt '>'
+sleep 0.5
+tm send-keys -t pt '>'
 # After the gap the replay goes on: the end of the recording comes.
 shows 'end of the recording' 60 || fail "the replay did not reach its end after the gap: $(screen)"
 note "the replay ends after the gap"
+
+# --- the CSV: what a replay without seeking writes ------------------------------
+"$PYLONTOP" -d "replay:$T/gap.rec" --replay-speed 0 --headless --csv "$T/fast.csv" \
+	>"$T/fast.out" 2>&1 || fail "the fast replay failed: $(cat "$T/fast.out")"
+[ "$(wc -l <"$T/fast.csv")" -ge 9 ] || fail "the fast replay wrote few rows: $(cat "$T/fast.csv")"
+dups=$(cut -d, -f1 "$T/seek.csv" | sort | uniq -d)
+[ -z "$dups" ] || fail "the CSV has a row twice after <: $dups"
+cut -d, -f1 "$T/seek.csv" | sed 1d | sort -c 2>/dev/null || fail "the CSV rows are out of order after <"
+cmp -s "$T/fast.csv" "$T/seek.csv" ||
+	fail "the CSV after seeking differs from a replay without: $(diff "$T/fast.csv" "$T/seek.csv" | head -8)"
+note "the CSV has $(($(wc -l <"$T/seek.csv") - 1)) rows, the same as without seeking"
 exit 0
