@@ -50,7 +50,7 @@ retime() {
 			}
 		start = c + 1000 + late
 		split(line[b - 1], f, " ")
-		if (line[b - 1] ~ /^\+/ && ms(f[1]) > start) { print "poll 1 ended too late" > "/dev/stderr"; exit 1 }
+		if (line[b - 1] ~ /^\+/ && ms(f[1]) > start) { print "poll 1 ended after poll 2 would start" > "/dev/stderr"; exit 3 }
 		split(line[e], f, " "); shift = start + cyc - ms(f[1])
 		for (i = 1; i <= NR; i++) {
 			if (i < b || line[i] !~ /^\+/) { print line[i]; continue }
@@ -62,7 +62,12 @@ retime() {
 }
 
 # --- inside the interval: all 8 modules every cycle, as recorded ---------
-retime 50 960 <"$T/rec.txt" >"$T/fits.txt" || fail "could not re-time the recording"
+retime 50 960 <"$T/rec.txt" >"$T/fits.txt"
+case $? in
+0) ;;
+3) skip "the live run's first poll took over a second (machine too loaded)" ;;
+*) fail "could not re-time the recording" ;;
+esac
 "$PYLONTOP" -d "replay:$T/fits.txt" --replay-speed 0 --headless -v 2>"$T/fits.log" ||
 	fail "replay: exit $?: $(tail -3 "$T/fits.log")"
 grep -q 'end of the recording' "$T/fits.log" || fail "replay did not reach the end: $(tail -3 "$T/fits.log")"
