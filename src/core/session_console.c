@@ -91,6 +91,7 @@ struct console_priv {
 	char			ans_line[96];
 	size_t			ans_bytes;
 	int64_t			ans_ms;
+	int64_t			sent_ms;		/* its command left: link_last_write_ms() */
 	bool			verdict_later;		/* run() says it after parsing */
 	/* The size of the last answer to each command line ("bat 3"), for
 	 * link_read_paced(): most of the next one is on its way once it
@@ -349,6 +350,7 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 		say_answer(s, "not sent", s->error);
 		return rc;
 	}
+	p->sent_ms = link_last_write_ms(s->link);
 	expected = expect_bytes(p, line);
 	start = last = clock_mono_ms();
 	for (;;) {
@@ -704,7 +706,8 @@ set_note(struct session *s, const char *text)
 /* The wire may be too slow to read every module's cells each interval:
  * read fewer per cycle, round-robin; grow back by one module per cycle
  * when one more fits with a share to spare.  Every change is said
- * (s->note, note_seq, -v). */
+ * (s->note, note_seq, -v).  The times are the link's stamps (poll_lv()),
+ * so a replay of a recording takes the decisions the live run took. */
 static void
 adapt_round_robin(struct session *s, int64_t elapsed_ms, int64_t cells_ms, int cells_read)
 {
@@ -978,16 +981,22 @@ static int
 poll_lv(struct session *s, struct pt_sample *out)
 {
 	struct console_priv *p = priv(s);
-	int64_t t0 = clock_mono_ms(), t1;
+	int64_t t0, t1, end;
 	int i, rc, lost, read;
 
 	if ((rc = run(s, "pwr", 0, out)) != 0)
 		return rc;
+	/* The cycle is judged from when `pwr` left to when the last answer's
+	 * last bytes came (t1: those of `pwr`), as the link stamped them: the
+	 * times --record writes.  Our own clock around them (the wake-up
+	 * before, the parsing after) is not in a recording, and a replay
+	 * judged on it could read other modules than the live run did. */
+	t0 = p->sent_ms;
+	t1 = link_last_read_ms(s->link);
 	remember_modules(s, out);
 	if (p->n_ids == 0)
 		return session_fail(s, PT_ERR_PARSE, "%s", "'pwr' lists no module: is this "
 		    "the master battery (address 1)?");
-	t1 = clock_mono_ms();
 	for (i = 0, lost = 0, read = 0; i < p->per_cycle; i++) {
 		int id = p->ids[(p->rr_next + i) % p->n_ids];
 		rc = run(s, "bat", id, out);
@@ -1003,7 +1012,8 @@ poll_lv(struct session *s, struct pt_sample *out)
 		read++;
 	}
 	p->rr_next = (p->rr_next + p->per_cycle) % p->n_ids;
-	adapt_round_robin(s, clock_mono_ms() - t0, clock_mono_ms() - t1, read);
+	end = link_last_read_ms(s->link);
+	adapt_round_robin(s, end - t0, end - t1, read);
 	return 0;
 }
 

@@ -298,6 +298,7 @@ link_open(struct link *l)
 	l->error[0] = '\0';
 	l->lost_said = 0;
 	l->tx_us = 0;
+	l->tx_ms = l->rx_ms = 0;
 	l->rx_since_tx = 0;
 	l->unpaced = l->paced = l->waited_first = false;
 	l->lost_recorded = false;
@@ -447,17 +448,19 @@ link_read(struct link *l, void *buf, size_t len, int timeout_ms)
 	if (len == 0)
 		return 0;
 	n = l->ops->read(l, buf, len, timeout_ms);
+	if (n > 0 || (n == 0 && timeout_ms > 0))
+		l->rx_ms = clock_mono_ms();
 	if (n == 0 && timeout_ms > 0 && l->rec != NULL) {
 		/* Silence is part of the exchange: a replay waits as long. */
 		char ms[16];
 
 		snprintf(ms, sizeof ms, "%d", timeout_ms);
-		link_rec_event(l->rec, "timeout", ms);
+		link_rec_event_at(l->rec, "timeout", ms, l->rx_ms);
 	}
 	if (n > 0) {
 		count_rx(l, (size_t)n);
 		pt_vlog_bytes("rx", buf, (size_t)n);
-		link_rec_data(l->rec, '<', buf, (size_t)n);
+		link_rec_data_at(l->rec, '<', buf, (size_t)n, l->rx_ms);
 		if (l->on_data != NULL)
 			l->on_data(l->on_data_ctx, '<', buf, (size_t)n);
 	}
@@ -482,17 +485,30 @@ link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 		/* What is read from now on is the answer to this. */
 		judge_pace(l);
 		l->tx_us = mono_us();
+		l->tx_ms = clock_mono_ms();
 		l->rx_since_tx = 0;
 		l->unpaced = false;
 		l->waited_first = false;
 		pt_vlog_bytes("tx", buf, len);
-		link_rec_data(l->rec, '>', buf, len);
+		link_rec_data_at(l->rec, '>', buf, len, l->tx_ms);
 		if (l->on_data != NULL)
 			l->on_data(l->on_data_ctx, '>', buf, len);
 	}
 	else
 		vlog_failure(l, rc, "write");
 	return rc;
+}
+
+int64_t
+link_last_write_ms(const struct link *l)
+{
+	return l->tx_ms;
+}
+
+int64_t
+link_last_read_ms(const struct link *l)
+{
+	return l->rx_ms;
 }
 
 int

@@ -87,6 +87,11 @@ struct link {
 	 * waited for by poll (waited_first), so its think time never grows
 	 * by a whole wire time per early wake-up. */
 	bool	paced, waited_first;
+	/* clock_mono_ms() when the last write ended and when the last read
+	 * ended (with bytes, or silent for its whole timeout): the times
+	 * --record writes for them, and the ones a replay gives back
+	 * (link_last_write_ms()).  0 = none since link_open(). */
+	int64_t	tx_ms, rx_ms;
 };
 
 /* Parse a spec and choose the backend: "tcp://host:port", "replay:FILE",
@@ -116,6 +121,13 @@ ssize_t	link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, s
  * needs for `bytes`, 10 bits each (8N1); 0 when the link has no line of
  * its own (replay, remote). */
 int64_t	link_wire_us(const struct link *l, size_t bytes);
+/* When the last write ended, and the last read (bytes, or a silence of
+ * its whole timeout), on clock_mono_ms(): the very stamps --record
+ * writes, which a replay of the recording reproduces.  A time measured
+ * between two of them is the same live and replayed (not so the time
+ * the caller spends around them: waking up, parsing).  0 = none yet. */
+int64_t	link_last_write_ms(const struct link *l);
+int64_t	link_last_read_ms(const struct link *l);
 int	link_set_baud(struct link *l, int baud);
 /* Discard input until the line is quiet for `quiet_ms` (max `max_ms`). */
 int	link_drain(struct link *l, int quiet_ms, int max_ms);

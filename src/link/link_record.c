@@ -231,11 +231,11 @@ rotate(struct link_rec *r)
 	}
 }
 
-/* One line "+S.mmm D TEXT".  Lock held. */
+/* One line "+S.mmm D TEXT" at clock_mono_ms() `mono`.  Lock held. */
 static void
-put_line(struct link_rec *r, char dir, const char *text)
+put_line(struct link_rec *r, char dir, const char *text, int64_t mono)
 {
-	int64_t t = clock_mono_ms() - r->t0;
+	int64_t t = mono - r->t0;
 	size_t need = strlen(text) + 32;
 	int n;
 
@@ -258,6 +258,12 @@ put_line(struct link_rec *r, char dir, const char *text)
 void
 link_rec_data(struct link_rec *r, char dir, const void *buf, size_t len)
 {
+	link_rec_data_at(r, dir, buf, len, clock_mono_ms());
+}
+
+void
+link_rec_data_at(struct link_rec *r, char dir, const void *buf, size_t len, int64_t mono)
+{
 	size_t need = len * 4 + 1;
 
 	if (r == NULL || len == 0)
@@ -275,13 +281,19 @@ link_rec_data(struct link_rec *r, char dir, const void *buf, size_t len)
 			r->line_size = need;
 		}
 		link_rec_escape(buf, len, r->line, r->line_size);
-		put_line(r, dir, r->line);
+		put_line(r, dir, r->line, mono);
 	}
 	pthread_mutex_unlock(&r->lock);
 }
 
 void
 link_rec_event(struct link_rec *r, const char *what, const char *text)
+{
+	link_rec_event_at(r, what, text, clock_mono_ms());
+}
+
+void
+link_rec_event_at(struct link_rec *r, const char *what, const char *text, int64_t mono)
 {
 	char line[400], esc[300];
 
@@ -298,7 +310,7 @@ link_rec_event(struct link_rec *r, const char *what, const char *text)
 	} else if (strcmp(what, "close") == 0 || strcmp(what, "lost") == 0)
 		r->open = false;
 	if (r->enabled)
-		put_line(r, '!', line);
+		put_line(r, '!', line, mono);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -311,7 +323,7 @@ link_rec_set_enabled(struct link_rec *r, bool on)
 	if (on != r->enabled) {
 		/* Said while enabled, so the gap shows in the file. */
 		r->enabled = true;
-		put_line(r, '!', on ? "resume" : "pause");
+		put_line(r, '!', on ? "resume" : "pause", clock_mono_ms());
 		r->enabled = on;
 	}
 	pthread_mutex_unlock(&r->lock);

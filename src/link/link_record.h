@@ -41,6 +41,13 @@ void	link_rec_data(struct link_rec *r, char dir, const void *buf, size_t len);
 /* A link event: "open", "open-failed", "lost", "close", "baud";
  * `text` may be NULL. */
 void	link_rec_event(struct link_rec *r, const char *what, const char *text);
+/* The same, stamped with a clock_mono_ms() the caller took (and keeps:
+ * link_last_write_ms(), link_last_read_ms()), so what the link reports
+ * and what the file says are the very same millisecond. */
+void	link_rec_data_at(struct link_rec *r, char dir, const void *buf, size_t len,
+	    int64_t mono);
+void	link_rec_event_at(struct link_rec *r, const char *what, const char *text,
+	    int64_t mono);
 /* The last write error ("" when none), for the status line. */
 const char *link_rec_error(struct link_rec *r);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -204,6 +205,91 @@ test_replay_recording(void **state)
 	unlink(path);
 }
 
+/* The link's stamps of its last write and read (what the LV round-robin
+ * judges a cycle by) are, in a replay, the recorded times: the ones the
+ * live run's link had.  A silence is stamped where it ended. */
+static void
+test_replay_stamps(void **state)
+{
+	static const char text[] = LINK_REC_MAGIC "\n# start-ms: 1796433151108\n"
+	    "+0.010 ! open /dev/ttyUSB0\n"
+	    "+1.050 > pwr\\n\n"
+	    "+1.100 < pwr\\r\\n\n"
+	    "+1.350 ! timeout 250\n"
+	    "+1.410 < @\\r\\n\n"
+	    "+2.010 > bat 1\\n\n"
+	    "+2.020 ! close\n";
+	struct link l;
+	char path[96], spec[128], buf[64];
+	FILE *f;
+	int64_t o;
+
+	(void)state;
+	tmp_name(path, sizeof path, "stamps");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(spec, sizeof spec, "replay:%s", path);
+	assert_int_equal(link_init(&l, spec, 0), 0);
+	l.replay_speed = 0;
+	assert_int_equal(link_open(&l), 0);
+	o = clock_virtual_origin();
+	assert_int_equal(link_last_write_ms(&l), 0);
+	assert_int_equal(link_last_read_ms(&l), 0);
+	assert_int_equal(link_write(&l, "pwr\n", 4, 100), 0);
+	assert_int_equal(link_last_write_ms(&l) - o, 1050);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 250), 5);
+	assert_int_equal(link_last_read_ms(&l) - o, 1100);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 250), 0);
+	assert_int_equal(link_last_read_ms(&l) - o, 1350);
+	assert_int_equal(link_read(&l, buf, sizeof buf, 250), 3);
+	assert_int_equal(link_last_read_ms(&l) - o, 1410);
+	assert_int_equal(link_write(&l, "bat 1\n", 6, 100), 0);
+	assert_int_equal(link_last_write_ms(&l) - o, 2010);
+	assert_int_equal(link_last_read_ms(&l) - o, 1410);
+	link_release(&l);
+	unlink(path);
+}
+
+/* Live, the recorder writes the very millisecond the link reports (on a
+ * virtual clock here, so the file's text is known). */
+static void
+test_recorder_stamps_are_the_links(void **state)
+{
+	struct link l;
+	char path[96], err[300], *text;
+	int fds[2];
+	int64_t o;
+
+	(void)state;
+	tmp_name(path, sizeof path, "linkstamps");
+	clock_virtual_start(1796433151108, 0);
+	o = clock_virtual_origin();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	assert_int_equal(link_init(&l, "tcp://127.0.0.1:1", 0), 0);
+	l.fd = fds[1];
+	l.rec = link_rec_new(path, 0, "protocol: lv\n", err, sizeof err);
+	assert_non_null(l.rec);
+	clock_virtual_advance(o + 1234, NULL);
+	assert_int_equal(link_write(&l, "pwr\n", 4, 100), 0);
+	assert_int_equal(link_last_write_ms(&l) - o, 1234);
+	l.fd = fds[0];
+	clock_virtual_advance(o + 1300, NULL);
+	assert_int_equal(link_read(&l, err, sizeof err, 100), 4);
+	assert_int_equal(link_last_read_ms(&l) - o, 1300);
+	link_rec_free(l.rec);
+	l.rec = NULL;
+	clock_virtual_stop();
+	close(fds[0]);
+	close(fds[1]);
+	l.fd = -1;
+	text = slurp(path);
+	assert_non_null(strstr(text, "\n+1.234 > pwr\\n\n"));
+	assert_non_null(strstr(text, "\n+1.300 < pwr\\n\n"));
+	unlink(path);
+}
+
 static void
 test_replay_bad_recording(void **state)
 {
@@ -289,6 +375,8 @@ main(void)
 		cmocka_unit_test(test_recorder_file),
 		cmocka_unit_test(test_recorder_rotates),
 		cmocka_unit_test(test_replay_recording),
+		cmocka_unit_test(test_replay_stamps),
+		cmocka_unit_test(test_recorder_stamps_are_the_links),
 		cmocka_unit_test(test_replay_bad_recording),
 		cmocka_unit_test(test_replay_terminal_log),
 	};
