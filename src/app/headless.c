@@ -20,7 +20,8 @@
 #include "util/err.h"
 #include "util/signals.h"
 
-/* The /metrics server of the one monitor a process runs (--metrics). */
+/* The /metrics server of the process (--metrics): of its one monitor, or
+ * of every stack's. */
 static struct metrics_server *app_metrics;
 
 /* What was last said about one monitor (state lines on change only). */
@@ -307,6 +308,26 @@ who_of(const struct app_stacks *st, int i, char *buf, size_t size)
 	return buf;
 }
 
+/* One /metrics for every stack, series labelled by the stack's name
+ * (app_stacks_check made sure the stacks agree on METRICS_LISTEN).  Before
+ * acquisition starts, as for one stack: a port in use stops us at once. */
+static int
+start_stacks_metrics(const struct app_options *o, const struct app_stacks *st)
+{
+	const struct pt_config *c = o->stacks[0].cfg ? o->stacks[0].cfg : &o->cfg;
+	char err[300];
+
+	if (c->metrics_port == 0)
+		return 0;
+	app_metrics = metrics_server_start_stacks(st->m, st->name, st->n, c->metrics_addr,
+	    c->metrics_port, err, sizeof err);
+	if (app_metrics == NULL) {
+		fprintf(stderr, "pylontop: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 app_start_stacks(const struct app_options *o, struct app_stacks *st)
 {
@@ -331,7 +352,7 @@ app_start_stacks(const struct app_options *o, struct app_stacks *st)
 	}
 	explicit_bzero(c, sizeof *c);
 	free(c);
-	if (st->n < o->n_stacks) {
+	if (st->n < o->n_stacks || start_stacks_metrics(o, st) != 0) {
 		app_free_stacks(st);
 		return EXIT_USAGE;
 	}
@@ -350,6 +371,8 @@ app_start_stacks(const struct app_options *o, struct app_stacks *st)
 void
 app_free_stacks(struct app_stacks *st)
 {
+	metrics_server_stop(app_metrics);	/* no scrape reads a freed monitor */
+	app_metrics = NULL;
 	for (int i = 0; i < st->n; i++)
 		monitor_free(st->m[i]);
 	st->n = 0;
