@@ -379,7 +379,7 @@ app_free_stacks(struct app_stacks *st)
 }
 
 /* With --format: stack i's newest sample, when there is a new one, named
- * by the stack (JSON "stack", text "Name"); as for one stack, only the
+ * by the stack (JSON "stack_name", text "Name"); as for one stack, only the
  * newest, so a slow stdout never lags.  -1 with errno when stdout failed. */
 static int
 print_stack(const struct app_options *o, const struct app_stacks *st, int i,

@@ -69,7 +69,7 @@ app_print_sample(const struct pt_sample *s, enum out_format f, bool header)
 }
 
 /* A sample of one of several stacks (--headless --format, --once): JSON
- * with a "stack" member, text under a "Name" line; `stack` NULL: as
+ * with a "stack_name" member, text under a "Name" line; `stack` NULL: as
  * app_print_sample().  CSV takes one stack (main.c refuses it). */
 int
 app_print_stack_sample(const struct pt_sample *s, enum out_format f, bool header,
@@ -89,7 +89,7 @@ app_print_stack_sample(const struct pt_sample *s, enum out_format f, bool header
 		errno = ENOMEM;
 		return -1;
 	}
-	cJSON_AddStringToObject(root, "stack", stack);
+	cJSON_AddStringToObject(root, "stack_name", stack);
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	put_line(text);
@@ -132,15 +132,15 @@ print_json_with_health(const struct pt_config *cfg, const struct pt_sample *s,
 	health_report(h, r);
 	health_json_add(root, s, r);
 	if (stack != NULL)
-		cJSON_AddStringToObject(root, "stack", stack);
+		cJSON_AddStringToObject(root, "stack_name", stack);
 #ifdef HAVE_MQTT
 	mqtt_state_json_add(root, &cfg->mqtt);	/* energy totals, when kept */
 #endif
+	errno = 0;	/* before puts(): its EPIPE is what a closed reader says */
 	if ((text = cJSON_PrintUnformatted(root)) != NULL) {
 		puts(text);
 		free(text);
 	}
-	errno = 0;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (errno == 0)
 			errno = EIO;
@@ -241,7 +241,7 @@ out:
 }
 
 /* Several stacks: each read in turn, in the order given, and printed as
- * it comes (JSON: a line each with its "stack"; text: a "Name" line
+ * it comes (JSON: a line each with its "stack_name"; text: a "Name" line
  * first, a blank line between).  A stack that fails is said on stderr and
  * the others still printed; the exit status is then the failure's. */
 static int
@@ -262,6 +262,10 @@ once_stacks(const struct app_options *o)
 		if (i > 0 && o->format == FMT_TEXT)
 			putchar('\n');
 		one = once_stack(o, cfg, o->stacks[i].name);
+		if (ferror(stdout)) {	/* said by once_stack(); a reader gone: rc 0 */
+			rc = one != EXIT_OK ? one : rc;
+			break;
+		}
 		if (one != EXIT_OK)
 			fprintf(stderr, "pylontop: %s: no sample\n", o->stacks[i].name);
 		if (one != EXIT_OK && (rc == EXIT_OK || one > 128))

@@ -2,10 +2,11 @@
 # once_stacks.sh — samples of several stacks on stdout (issue 16.1): an
 # LV 3x16 simulator on a pty and an HV 2x15 one on TCP.  `--once --format
 # json -d LV --name lv -d HV --name hv` prints one JSON line per stack, in
-# the order given, each with its "stack" and its own simulator's module
-# ids, barcodes and cell voltages (the truth); text names each stack with
-# a "Name" line; a stack that cannot be read is said, the other still
-# printed, exit 1.  `--headless --format json -n 2` prints lines of both
+# the order given, each with its "stack_name" (the "stack" object holds
+# the values, as with one stack) and its own simulator's module ids,
+# barcodes and cell voltages (the truth); text names each stack with a
+# "Name" line; a stack that cannot be read is said, the other still
+# printed, exit 1; a reader that leaves early is a normal end.  `--headless --format json -n 2` prints lines of both
 # stacks and stops after 2 of each.  --format csv is refused, one line.
 PT_TEST_TIMEOUT=120
 . "${top_srcdir:?run me from make check, or set top_srcdir}/tests/integration/lib.sh" || exit 99
@@ -22,16 +23,20 @@ hv="tcp://127.0.0.1:$simport"
 "$PYLONTOP" --once --format json -d "$lv" --name lv -d "$hv" --name hv >"$T/once.json" \
     2>"$T/once.err" || fail "--once with two stacks: rc $?, $(cat "$T/once.err")"
 [ "$(wc -l <"$T/once.json")" -eq 2 ] || fail "want 2 JSON lines, got $(wc -l <"$T/once.json")"
-[ "$(jq -r .stack "$T/once.json" | paste -sd' ')" = "lv hv" ] ||
-	fail "stacks '$(jq -r .stack "$T/once.json" | paste -sd' ')', want 'lv hv' in that order"
+# One "stack" key per line (the values, an object), one "stack_name".
+[ "$(grep -o '"stack":{' "$T/once.json" | wc -l)" -eq 2 ] &&
+    [ "$(grep -o '"stack_name":' "$T/once.json" | wc -l)" -eq 2 ] ||
+	fail "stack keys: $(grep -o '"stack[a-z_]*":.\{12\}' "$T/once.json" | paste -sd' ')"
+[ "$(jq -r .stack_name "$T/once.json" | paste -sd' ')" = "lv hv" ] ||
+	fail "stacks '$(jq -r .stack_name "$T/once.json" | paste -sd' ')', want 'lv hv' in that order"
 # Against the truth files as the simulators left them just after the read.
 for s in lv hv; do
-	jq -c "select(.stack == \"$s\") | [.protocol, [.modules[] | [.id, .barcode]]]" "$T/once.json" \
+	jq -c "select(.stack_name == \"$s\") | [.protocol, [.modules[] | [.id, .barcode]]]" "$T/once.json" \
 	    >"$T/$s.ids"
 	jq -c "[\"$s\", [.modules[] | [.id, .barcode]]]" "$T/$s.json" >"$T/$s.ids.want"
 	cmp -s "$T/$s.ids" "$T/$s.ids.want" ||
 		fail "$s: protocol, ids and barcodes $(cat "$T/$s.ids") != truth $(cat "$T/$s.ids.want")"
-	jq -r "select(.stack == \"$s\") | .modules[] | .id as \$m | .cells | to_entries[] |
+	jq -r "select(.stack_name == \"$s\") | .modules[] | .id as \$m | .cells | to_entries[] |
 	    \"\(\$m) \(.key) \(.value.voltage)\"" "$T/once.json" >"$T/$s.cv"
 	jq -r '.modules[] | .id as $m | .cells | to_entries[] | "\($m) \(.key) \(.value.voltage)"' \
 	    "$T/$s.json" >"$T/$s.cv.want"
@@ -55,7 +60,7 @@ done
 "$PYLONTOP" --once --format json -d "$T/nonexistent" --name gone -d "$hv" --name hv \
     >"$T/part.json" 2>"$T/part.err"
 rc=$?
-[ "$rc" -eq 1 ] && [ "$(jq -r .stack "$T/part.json")" = hv ] && grep -q '^pylontop: gone: no sample' "$T/part.err" ||
+[ "$rc" -eq 1 ] && [ "$(jq -r .stack_name "$T/part.json")" = hv ] && grep -q '^pylontop: gone: no sample' "$T/part.err" ||
 	fail "one stack missing: rc $rc, out $(head -c 200 "$T/part.json"), err $(cat "$T/part.err")"
 note "--once: one JSON line per stack in order; a missing stack said, exit 1, the other printed"
 
@@ -63,9 +68,9 @@ note "--once: one JSON line per stack in order; a missing stack said, exit 1, th
 timeout 60 "$PYLONTOP" --headless -i 1 -n 2 --format json -d "$lv" --name lv -d "$hv" --name hv \
     >"$T/hl.json" 2>"$T/hl.err" || fail "--headless -n 2: rc $?, $(tail -3 "$T/hl.err")"
 for s in lv hv; do
-	n=$(jq -r "select(.stack == \"$s\") | .stack" "$T/hl.json" | wc -l)
+	n=$(jq -r "select(.stack_name == \"$s\") | .stack_name" "$T/hl.json" | wc -l)
 	[ "$n" -eq 2 ] || fail "--headless -n 2: $n lines of $s, want 2"
-	[ "$(jq -r "select(.stack == \"$s\") | .protocol" "$T/hl.json" | sort -u)" = "$s" ] ||
+	[ "$(jq -r "select(.stack_name == \"$s\") | .protocol" "$T/hl.json" | sort -u)" = "$s" ] ||
 		fail "--headless: $s lines with another protocol"
 done
 note "--headless --format json -n 2: 2 lines of each stack, then stopped"
@@ -74,5 +79,10 @@ note "--headless --format json -n 2: 2 lines of each stack, then stopped"
 rc=$?
 [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/csv.err")" -eq 1 ] && grep -q -- '--format csv' "$T/csv.err" ||
 	fail "--format csv with two stacks: rc $rc, $(cat "$T/csv.err")"
+# A reader that leaves after the first line ends it normally (as yes(1)).
+"$PYLONTOP" --once --format json -d "$lv" --name lv -d "$hv" --name hv 2>"$T/pipe.err" | head -c 100 >/dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] && ! grep -q 'no sample\|Input/output' "$T/pipe.err" ||
+	fail "--once | head: rc $rc, $(cat "$T/pipe.err")"
 kill "$lv_pid" "$hv_pid"; wait "$lv_pid" "$hv_pid" 2>/dev/null
 exit 0
