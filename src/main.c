@@ -42,7 +42,9 @@ usage(FILE *f)
 "                        several, files (CSV, --record, HEALTH_STATE_FILE) get\n"
 "                        -NAME before the extension and each stack is its own\n"
 "                        MQTT device (DEVICE_UNIQUE_ID-NAME, else NAME); in the\n"
-"                        UI, S shows the next stack\n"
+"                        UI, S shows the next stack; --metrics serves all,\n"
+"                        labelled stack=\"NAME\"; --once and --format json/text\n"
+"                        print each stack's sample, named (JSON \"stack_name\")\n"
 "  -d mqtt[s]://BROKER[:PORT]/PREFIX/STACK\n"
 "                        remote view: the states another pylontop publishes\n"
 "                        there (read-only; TLS and user from the MQTT settings)\n"
@@ -460,14 +462,15 @@ check_modes(const struct modes *md, const struct app_options *o)
 	if (o->count > 0 && md->once)
 		return die_usage("%s is for --headless and --demo; --once reads one sample",
 		    "--count");
-	if (o->n_stacks > 1 && (md->once || md->records || md->report || md->probe ||
+	if (o->n_stacks > 1 && (md->records || md->report || md->probe ||
 	    md->decode || md->demo || md->list || md->list_remote != NULL))
-		return die_usage("several stacks (-d given %s times) go with the UI or "
-		    "--headless only; give one -d for the other modes",
+		return die_usage("several stacks (-d given %s times) go with the UI, "
+		    "--headless or --once only; give one -d for the other modes",
 		    o->n_stacks == 2 ? "2" : "3 or more");
-	if (o->n_stacks > 1 && (o->format_set || o->count > 0))
-		return die_usage("%s: with several stacks --headless prints no samples; "
-		    "read each stack's CSV file", o->format_set ? "--format" : "--count");
+	/* Each stack has its own columns: one CSV on stdout cannot hold them. */
+	if (o->n_stacks > 1 && o->format_set && o->format == FMT_CSV)
+		return die_usage("%s: with several stacks give --format json or text (each "
+		    "sample names its stack), or read each stack's CSV file", "--format csv");
 	return 0;
 }
 

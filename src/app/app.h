@@ -123,6 +123,10 @@ int	app_run_monitor(struct monitor *m, const struct app_options *o, bool print);
 /* Print one sample in a format (stdout).  0, or -1 with errno set when
  * stdout failed (EPIPE: the reader is gone, as in `| head -1`). */
 int	app_print_sample(const struct pt_sample *s, enum out_format f, bool header);
+/* The same named by its stack (several stacks; NULL: app_print_sample):
+ * JSON gets a "stack_name" member, text a "Name" line first. */
+int	app_print_stack_sample(const struct pt_sample *s, enum out_format f, bool header,
+	    const char *stack);
 
 /* SIGHUP in a running monitor: re-open the CSV file and re-read the
  * alarm thresholds from o->config_path.  `say`: one stderr line.

@@ -20,7 +20,8 @@
 #include "util/err.h"
 #include "util/signals.h"
 
-/* The /metrics server of the one monitor a process runs (--metrics). */
+/* The /metrics server of the process (--metrics): of its one monitor, or
+ * of every stack's. */
 static struct metrics_server *app_metrics;
 
 /* What was last said about one monitor (state lines on change only). */
@@ -307,6 +308,26 @@ who_of(const struct app_stacks *st, int i, char *buf, size_t size)
 	return buf;
 }
 
+/* One /metrics for every stack, series labelled by the stack's name
+ * (app_stacks_check made sure the stacks agree on METRICS_LISTEN).  Before
+ * acquisition starts, as for one stack: a port in use stops us at once. */
+static int
+start_stacks_metrics(const struct app_options *o, const struct app_stacks *st)
+{
+	const struct pt_config *c = o->stacks[0].cfg ? o->stacks[0].cfg : &o->cfg;
+	char err[300];
+
+	if (c->metrics_port == 0)
+		return 0;
+	app_metrics = metrics_server_start_stacks(st->m, st->name, st->n, c->metrics_addr,
+	    c->metrics_port, err, sizeof err);
+	if (app_metrics == NULL) {
+		fprintf(stderr, "pylontop: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 app_start_stacks(const struct app_options *o, struct app_stacks *st)
 {
@@ -331,7 +352,7 @@ app_start_stacks(const struct app_options *o, struct app_stacks *st)
 	}
 	explicit_bzero(c, sizeof *c);
 	free(c);
-	if (st->n < o->n_stacks) {
+	if (st->n < o->n_stacks || start_stacks_metrics(o, st) != 0) {
 		app_free_stacks(st);
 		return EXIT_USAGE;
 	}
@@ -350,23 +371,50 @@ app_start_stacks(const struct app_options *o, struct app_stacks *st)
 void
 app_free_stacks(struct app_stacks *st)
 {
+	metrics_server_stop(app_metrics);	/* no scrape reads a freed monitor */
+	app_metrics = NULL;
 	for (int i = 0; i < st->n; i++)
 		monitor_free(st->m[i]);
 	st->n = 0;
 }
 
-/* --headless with several stacks: state lines named by stack, until a
- * signal (or every stack's replay ended). */
+/* With --format: stack i's newest sample, when there is a new one, named
+ * by the stack (JSON "stack_name", text "Name"); as for one stack, only the
+ * newest, so a slow stdout never lags.  -1 with errno when stdout failed. */
+static int
+print_stack(const struct app_options *o, const struct app_stacks *st, int i,
+    uint64_t *printed, struct pt_sample *s)
+{
+	struct link_stats ls;
+
+	monitor_link_stats(st->m[i], &ls);
+	if (ls.samples <= *printed || (o->count > 0 && *printed >= (uint64_t)o->count))
+		return 0;
+	*printed = ls.samples;
+	if (o->format_set && history_latest(monitor_history(st->m[i]), s))
+		return app_print_stack_sample(s, o->format, false, st->name[i]);
+	return 0;
+}
+
+/* --headless with several stacks: state lines named by stack, samples
+ * named by stack with --format, until a signal, every stack's --count
+ * samples, or every stack's replay ended. */
 static int
 headless_stacks(const struct app_options *o)
 {
 	struct app_stacks st;
 	struct said said[APP_STACKS_MAX];
+	uint64_t printed[APP_STACKS_MAX] = { 0 };
+	struct pt_sample *s = malloc(sizeof *s);
 	char who[APP_STACK_NAME_MAX + 4];
 	int rc, i;
 
-	if ((rc = app_start_stacks(o, &st)) != EXIT_OK)
+	if (s == NULL)
+		return EXIT_RUNTIME;
+	if ((rc = app_start_stacks(o, &st)) != EXIT_OK) {
+		free(s);
 		return rc;
+	}
 	app_hup_install_all(st.m, st.n, o, true);
 	memset(said, 0, sizeof said);
 	while (sig_quit() == 0) {
@@ -385,14 +433,20 @@ headless_stacks(const struct app_options *o)
 			if (pfd[i].revents & POLLIN) {
 				monitor_drain_fd(st.m[i]);
 				report_state(st.m[i], who_of(&st, i, who, sizeof who), &said[i]);
+				if (print_stack(o, &st, i, &printed[i], s) != 0) {
+					rc = stdout_failed();
+					goto out;
+				}
 			}
-			stopped += said[i].link.state == LINK_STOPPED;
+			stopped += said[i].link.state == LINK_STOPPED ||
+			    (o->count > 0 && printed[i] >= (uint64_t)o->count);
 		}
 		if (stopped == st.n)
 			break;
 	}
+out:
+	free(s);
 	sig_on_hup(NULL, NULL);
-	rc = EXIT_OK;
 	for (i = 0; i < st.n; i++) {
 		summary(st.m[i], who_of(&st, i, who, sizeof who));
 		monitor_stop(st.m[i]);

@@ -68,6 +68,39 @@ app_print_sample(const struct pt_sample *s, enum out_format f, bool header)
 	return 0;
 }
 
+/* A sample of one of several stacks (--headless --format, --once): JSON
+ * with a "stack_name" member, text under a "Name" line; `stack` NULL: as
+ * app_print_sample().  CSV takes one stack (main.c refuses it). */
+int
+app_print_stack_sample(const struct pt_sample *s, enum out_format f, bool header,
+    const char *stack)
+{
+	cJSON *root;
+	char *text;
+
+	if (stack == NULL || f == FMT_CSV)
+		return app_print_sample(s, f, header);
+	errno = 0;
+	if (f == FMT_TEXT) {
+		printf("Name      %s\n", stack);
+		return app_print_sample(s, f, header);
+	}
+	if ((root = sample_to_cjson(s)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	cJSON_AddStringToObject(root, "stack_name", stack);
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	put_line(text);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 /* A quit signal during the read: no sample, the shell's status for it. */
 static int
 interrupted(void)
@@ -78,7 +111,8 @@ interrupted(void)
 /* The JSON sample with the health figures: the estimates kept in the
  * state file (read only: a running pylontop owns it) and this sample. */
 static int
-print_json_with_health(const struct pt_config *cfg, const struct pt_sample *s)
+print_json_with_health(const struct pt_config *cfg, const struct pt_sample *s,
+    const char *stack)
 {
 	int rc = -1;
 
@@ -97,14 +131,16 @@ print_json_with_health(const struct pt_config *cfg, const struct pt_sample *s)
 	health_feed(h, s);
 	health_report(h, r);
 	health_json_add(root, s, r);
+	if (stack != NULL)
+		cJSON_AddStringToObject(root, "stack_name", stack);
 #ifdef HAVE_MQTT
 	mqtt_state_json_add(root, &cfg->mqtt);	/* energy totals, when kept */
 #endif
+	errno = 0;	/* before puts(): its EPIPE is what a closed reader says */
 	if ((text = cJSON_PrintUnformatted(root)) != NULL) {
 		puts(text);
 		free(text);
 	}
-	errno = 0;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (errno == 0)
 			errno = EIO;
@@ -117,10 +153,12 @@ out:
 	return rc;
 }
 
-int
-app_once(const struct app_options *o)
+/* One complete sample of the device cfg names, printed (named `stack`
+ * with several, NULL with one). */
+static int
+once_stack(const struct app_options *o, const struct pt_config *cfg0, const char *stack)
 {
-	struct pt_config cfg = o->cfg;
+	struct pt_config cfg = *cfg0;
 	struct link_rec *rec = NULL;
 	char err[300];
 	struct link link;
@@ -129,7 +167,6 @@ app_once(const struct app_options *o)
 	struct alarm_engine *ae;
 	int rc = EXIT_RUNTIME;
 
-	sig_install();
 	monitor_replay_settings(&cfg);
 	if (link_init(&link, cfg.device, cfg.baud) != 0) {
 		fprintf(stderr, "pylontop: %s\n", link_error(&link));
@@ -160,7 +197,7 @@ app_once(const struct app_options *o)
 			rc = interrupted();
 			goto out;
 		}
-		fprintf(stderr, "pylontop: %s: %s\n", o->cfg.device, s->error);
+		fprintf(stderr, "pylontop: %s: %s\n", cfg.device, s->error);
 		goto out;
 	}
 	if (o->verbose)
@@ -173,14 +210,14 @@ app_once(const struct app_options *o)
 			rc = interrupted();
 			goto out;
 		}
-		fprintf(stderr, "pylontop: %s: %s\n", o->cfg.device, s->error);
+		fprintf(stderr, "pylontop: %s: %s\n", cfg.device, s->error);
 		goto out;
 	}
 	sample->seq = 1;
 	if (!s->self_paced || sample->time_ms == 0)	/* a remote view keeps the site's */
 		sample->time_ms = clock_wall_ms();
 	pt_sample_derive(sample);
-	if ((ae = alarm_engine_new(&o->cfg.alarms)) != NULL) {
+	if ((ae = alarm_engine_new(&cfg.alarms)) != NULL) {
 		alarm_engine_eval(ae, sample, sample->time_ms);
 		alarm_engine_free(ae);
 	}
@@ -189,8 +226,8 @@ app_once(const struct app_options *o)
 		goto out;
 	}
 	rc = EXIT_OK;
-	if ((o->format == FMT_JSON ? print_json_with_health(&o->cfg, sample) :
-	    app_print_sample(sample, o->format, true)) != 0 && errno != EPIPE) {
+	if ((o->format == FMT_JSON ? print_json_with_health(&cfg, sample, stack) :
+	    app_print_stack_sample(sample, o->format, true, stack)) != 0 && errno != EPIPE) {
 		/* EPIPE: the reader took what it wanted (`| head -1`), as yes(1). */
 		fprintf(stderr, "pylontop: cannot write the sample: %s\n", strerror(errno));
 		rc = EXIT_RUNTIME;
@@ -201,4 +238,49 @@ out:
 	link_rec_free(rec);
 	free(sample);
 	return rc;
+}
+
+/* Several stacks: each read in turn, in the order given, and printed as
+ * it comes (JSON: a line each with its "stack_name"; text: a "Name" line
+ * first, a blank line between).  A stack that fails is said on stderr and
+ * the others still printed; the exit status is then the failure's. */
+static int
+once_stacks(const struct app_options *o)
+{
+	struct pt_config *cfg = malloc(sizeof *cfg);
+	char err[300];
+	int i, one, rc = EXIT_OK;
+
+	if (cfg == NULL)
+		return EXIT_RUNTIME;
+	for (i = 0; i < o->n_stacks && sig_quit() == 0; i++) {
+		if (app_stack_config(o, i, cfg, err, sizeof err) != 0) {
+			fprintf(stderr, "pylontop: %s\n", err);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (i > 0 && o->format == FMT_TEXT)
+			putchar('\n');
+		one = once_stack(o, cfg, o->stacks[i].name);
+		if (ferror(stdout)) {	/* said by once_stack(); a reader gone: rc 0 */
+			rc = one != EXIT_OK ? one : rc;
+			break;
+		}
+		if (one != EXIT_OK)
+			fprintf(stderr, "pylontop: %s: no sample\n", o->stacks[i].name);
+		if (one != EXIT_OK && (rc == EXIT_OK || one > 128))
+			rc = one;
+	}
+	explicit_bzero(cfg, sizeof *cfg);
+	free(cfg);
+	return sig_quit() != 0 ? interrupted() : rc;
+}
+
+int
+app_once(const struct app_options *o)
+{
+	sig_install();
+	if (o->n_stacks > 1)
+		return once_stacks(o);
+	return once_stack(o, &o->cfg, NULL);
 }

@@ -14,6 +14,8 @@
  *                 (NAME when none is set), so topics pylontop/NAME/...;
  *                 a set MQTT_CLIENT_ID gets "-NAME", a set MQTT_BASE_TOPIC
  *                 "/NAME", the device name " NAME"
+ *   --metrics     one server for all stacks (app/headless.c), each series
+ *                 labelled stack="NAME"; the stacks must agree on it
  *
  * With one stack nothing is derived: the files and topics are as before. */
 #include "autoconfig.h"
@@ -41,6 +43,28 @@ check_name(const char *name, char *err, size_t errsize)
 			    "only (it names files and MQTT topics)", name);
 			return PT_ERR_ARG;
 		}
+	return 0;
+}
+
+/* One /metrics serves every stack (series labelled stack="NAME"), so the
+ * stacks must agree where it listens: a [stack] section cannot move it. */
+static int
+check_metrics(const struct app_options *o, char *err, size_t errsize)
+{
+	const struct pt_config *c0 = o->stacks[0].cfg ? o->stacks[0].cfg : &o->cfg;
+
+	for (int i = 1; i < o->n_stacks; i++) {
+		const struct pt_config *c = o->stacks[i].cfg ? o->stacks[i].cfg : &o->cfg;
+
+		if (c->metrics_port != c0->metrics_port ||
+		    strcmp(c->metrics_addr, c0->metrics_addr) != 0) {
+			snprintf(err, errsize, "METRICS_LISTEN differs between stacks %s and "
+			    "%s: one /metrics serves every stack; set it once, outside "
+			    "the [stack] sections (or with --metrics)", o->stacks[0].name,
+			    o->stacks[i].name);
+			return PT_ERR_ARG;
+		}
+	}
 	return 0;
 }
 
@@ -79,13 +103,7 @@ app_stacks_check(struct app_options *o, char *err, size_t errsize)
 			    "-d", o->stacks[i].device);
 			return PT_ERR_ARG;
 		}
-	for (i = 0; i < o->n_stacks; i++)
-		if ((o->stacks[i].cfg ? o->stacks[i].cfg : &o->cfg)->metrics_port != 0) {
-			snprintf(err, errsize, "--metrics serves one stack; with %d stacks, "
-			    "not yet", o->n_stacks);
-			return PT_ERR_ARG;
-		}
-	return 0;
+	return check_metrics(o, err, errsize);
 }
 
 /* "dir/log.csv" -> "dir/log-NAME.csv"; without an extension, appended. */

@@ -110,17 +110,27 @@ metrics_escape_label(struct metrics_buf *b, const char *s)
 
 /* ---- series -------------------------------------------------------------- */
 
-static void
-family(struct metrics_buf *b, const char *name, const char *type, const char *help)
-{
-	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
+/* A metric family: its HELP and TYPE are written before its first series
+ * (of whichever stack), once — the format allows a family only once in
+ * an exposition, so with several stacks each family loops over them all
+ * and a family none of them has a series of is not declared at all. */
+struct family {
+	const char	*name, *type, *help;
+	bool		 head;
+};
 
-/* `name{stack="..."` — the caller adds further labels and closes. */
+#define GAUGE(n, h)	((struct family){ .name = (n), .type = "gauge", .help = (h) })
+
+/* `name{stack="..."`, the family's head first — the caller adds further
+ * labels and closes. */
 static void
-open_series(struct metrics_buf *b, const char *name, const char *stack)
+open_series(struct metrics_buf *b, struct family *f, const char *stack)
 {
-	buf_str(b, name);
+	if (!f->head)
+		buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
+		    f->type);
+	f->head = true;
+	buf_str(b, f->name);
 	buf_str(b, "{stack=\"");
 	metrics_escape_label(b, stack);
 	buf_str(b, "\"");
@@ -194,33 +204,33 @@ field_value(const struct pt_field_def *f, const struct pt_sample *s, enum pt_sco
 }
 
 static void
-render_stack_fields(struct metrics_buf *b, const struct metrics_input *in)
+render_stack_fields(struct metrics_buf *b, const struct metrics_input *in, size_t n)
 {
 	const struct pt_field_def *f;
-	const struct pt_stack *st = &in->sample->stack;
 	char name[METRIC_NAME_LEN];
 	double v;
 
 	for (int pos = 1; (f = pt_field_at(PT_LAYOUT_METRICS, PT_SCOPE_STACK, pos)); pos++) {
-		if (!field_value(f, in->sample, PT_SCOPE_STACK, st, &v))
-			continue;
+		struct family fam;
+
 		metric_name(name, f, PT_SCOPE_STACK);
-		family(b, name, "gauge", f->metric.help);
-		open_series(b, name, in->stack);
-		close_series(b, v);
+		fam = GAUGE(name, f->metric.help);
+		for (size_t i = 0; i < n; i++) {
+			if (in[i].sample == NULL || !field_value(f, in[i].sample,
+			    PT_SCOPE_STACK, &in[i].sample->stack, &v))
+				continue;
+			open_series(b, &fam, in[i].stack);
+			close_series(b, v);
+		}
 	}
 }
 
-/* Open a module's series, the family's HELP and TYPE first when it is
- * the family's first series (*head false). */
+/* Open a module's series. */
 static void
-open_module_series(struct metrics_buf *b, const struct metrics_input *in, bool *head,
-    const char *name, const char *help, const struct pt_module *m)
+open_module_series(struct metrics_buf *b, struct family *fam, const struct metrics_input *in,
+    const struct pt_module *m)
 {
-	if (!*head)
-		family(b, name, "gauge", help);
-	*head = true;
-	open_series(b, name, in->stack);
+	open_series(b, fam, in->stack);
 	module_labels(b, m);
 }
 
@@ -228,23 +238,26 @@ open_module_series(struct metrics_buf *b, const struct metrics_input *in, bool *
 typedef bool module_value_fn(const struct metrics_input *in, const struct pt_module *m,
     const void *arg, double *out);
 
-/* One gauge family with a series per module that has a value; none, not
- * even HELP, when no module has one. */
+/* One gauge family with a series per module (of every stack) that has a
+ * value; none, not even HELP, when no module has one. */
 static void
-render_module_family(struct metrics_buf *b, const struct metrics_input *in, const char *name,
-    const char *help, module_value_fn *value, const void *arg)
+render_module_family(struct metrics_buf *b, const struct metrics_input *in, size_t n,
+    const char *name, const char *help, module_value_fn *value, const void *arg)
 {
-	const struct pt_sample *s = in->sample;
-	bool head = false;
+	struct family fam = GAUGE(name, help);
 	double v;
 
-	for (int k = 0; k < s->n_modules; k++) {
-		const struct pt_module *m = &s->modules[k];
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_sample *s = in[i].sample;
 
-		if (!value(in, m, arg, &v))
-			continue;
-		open_module_series(b, in, &head, name, help, m);
-		close_series(b, v);
+		for (int k = 0; s != NULL && k < s->n_modules; k++) {
+			const struct pt_module *m = &s->modules[k];
+
+			if (!value(&in[i], m, arg, &v))
+				continue;
+			open_module_series(b, &fam, &in[i], m);
+			close_series(b, v);
+		}
 	}
 }
 
@@ -256,14 +269,14 @@ module_field(const struct metrics_input *in, const struct pt_module *m, const vo
 }
 
 static void
-render_module_fields(struct metrics_buf *b, const struct metrics_input *in)
+render_module_fields(struct metrics_buf *b, const struct metrics_input *in, size_t n)
 {
 	const struct pt_field_def *f;
 	char name[METRIC_NAME_LEN];
 
 	for (int pos = 1; (f = pt_field_at(PT_LAYOUT_METRICS, PT_SCOPE_MODULE, pos)); pos++) {
 		metric_name(name, f, PT_SCOPE_MODULE);
-		render_module_family(b, in, name, f->metric.help, module_field, f);
+		render_module_family(b, in, n, name, f->metric.help, module_field, f);
 	}
 }
 
@@ -282,26 +295,35 @@ info_labels(struct metrics_buf *b, enum pt_scope scope, const void *obj)
 /* Identity and state words as labels of a constant 1 (the usual _info
  * pattern), so a dashboard can join them onto the gauges. */
 static void
-render_info(struct metrics_buf *b, const struct metrics_input *in)
+render_info(struct metrics_buf *b, const struct metrics_input *in, size_t n)
 {
-	const struct pt_sample *s = in->sample;
-	bool head = false;
-
-	family(b, "pylontop_stack_info", "gauge",
+	struct family stack = GAUGE("pylontop_stack_info",
 	    "Protocol and controller identity of the stack (value 1).");
-	open_series(b, "pylontop_stack_info", in->stack);
-	label(b, "protocol", s->protocol);
-	if (s->dialect[0] != '\0')
-		label(b, "dialect", s->dialect);
-	info_labels(b, PT_SCOPE_STACK, &s->stack);
-	close_series(b, 1);
-	for (int k = 0; k < s->n_modules; k++) {
-		const struct pt_module *m = &s->modules[k];
+	struct family module = GAUGE("pylontop_module_info",
+	    "Identity and base state of a module (value 1).");
 
-		open_module_series(b, in, &head, "pylontop_module_info",
-		    "Identity and base state of a module (value 1).", m);
-		info_labels(b, PT_SCOPE_MODULE, m);
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_sample *s = in[i].sample;
+
+		if (s == NULL)
+			continue;
+		open_series(b, &stack, in[i].stack);
+		label(b, "protocol", s->protocol);
+		if (s->dialect[0] != '\0')
+			label(b, "dialect", s->dialect);
+		info_labels(b, PT_SCOPE_STACK, &s->stack);
 		close_series(b, 1);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_sample *s = in[i].sample;
+
+		for (int k = 0; s != NULL && k < s->n_modules; k++) {
+			const struct pt_module *m = &s->modules[k];
+
+			open_module_series(b, &module, &in[i], m);
+			info_labels(b, PT_SCOPE_MODULE, m);
+			close_series(b, 1);
+		}
 	}
 }
 
@@ -336,29 +358,32 @@ cell_value(const struct pt_field_def *f, const struct pt_sample *s, const struct
 
 /* One family of cells (f: a row, NULL: balancing). */
 static void
-render_cell_family(struct metrics_buf *b, const struct metrics_input *in,
+render_cell_family(struct metrics_buf *b, const struct metrics_input *in, size_t n,
     const struct pt_field_def *f, const char *name, const char *help)
 {
-	const struct pt_sample *s = in->sample;
-	bool head = false;
+	struct family fam = GAUGE(name, help);
 	double v;
 
-	for (int k = 0; k < s->n_modules; k++) {
-		const struct pt_module *m = &s->modules[k];
+	for (size_t j = 0; j < n; j++) {
+		const struct pt_sample *s = in[j].sample;
 
-		for (int i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++) {
-			if (!cell_value(f, s, &m->cells[i], &v))
-				continue;
-			open_module_series(b, in, &head, name, help, m);
-			buf_printf(b, ",cell=\"%d\"", i + 1);
-			/* Cells are floats: 7 digits are all they hold. */
-			close_series_digits(b, v, 7);
+		for (int k = 0; s != NULL && k < s->n_modules; k++) {
+			const struct pt_module *m = &s->modules[k];
+
+			for (int i = 0; i < m->n_cells && i < PT_MAX_CELLS; i++) {
+				if (!cell_value(f, s, &m->cells[i], &v))
+					continue;
+				open_module_series(b, &fam, &in[j], m);
+				buf_printf(b, ",cell=\"%d\"", i + 1);
+				/* Cells are floats: 7 digits are all they hold. */
+				close_series_digits(b, v, 7);
+			}
 		}
 	}
 }
 
 static void
-render_cells(struct metrics_buf *b, const struct metrics_input *in)
+render_cells(struct metrics_buf *b, const struct metrics_input *in, size_t n)
 {
 	const struct pt_field_def *f;
 	char name[METRIC_NAME_LEN], help[128];
@@ -367,9 +392,9 @@ render_cells(struct metrics_buf *b, const struct metrics_input *in)
 		metric_name(name, f, PT_SCOPE_CELL);
 		snprintf(help, sizeof help, "Cell %c%s",
 		    tolower((unsigned char)f->metric.help[0]), f->metric.help + 1);
-		render_cell_family(b, in, f, name, help);
+		render_cell_family(b, in, n, f, name, help);
 	}
-	render_cell_family(b, in, NULL, "pylontop_cell_balancing",
+	render_cell_family(b, in, n, NULL, "pylontop_cell_balancing",
 	    "1 while the BMS balances the cell.");
 }
 
@@ -387,137 +412,201 @@ alarm_source_name(int source)
 }
 
 static void
-render_alarms(struct metrics_buf *b, const struct metrics_input *in)
+render_alarms(struct metrics_buf *b, const struct metrics_input *in, size_t n)
 {
-	size_t active = 0, unacked = 0;
-
-	for (size_t i = 0; i < in->n_alarms; i++) {
-		active += in->alarms[i].active;
-		unacked += !in->alarms[i].acknowledged;
-	}
-	family(b, "pylontop_alarms_active", "gauge", "Alarms whose condition holds now.");
-	open_series(b, "pylontop_alarms_active", in->stack);
-	close_series(b, (double)active);
-	family(b, "pylontop_alarms_unacknowledged", "gauge",
+	struct family active_f = GAUGE("pylontop_alarms_active",
+	    "Alarms whose condition holds now.");
+	struct family unacked_f = GAUGE("pylontop_alarms_unacknowledged",
 	    "Latched alarms nobody acknowledged yet.");
-	open_series(b, "pylontop_alarms_unacknowledged", in->stack);
-	close_series(b, (double)unacked);
-	if (in->n_alarms == 0)
-		return;
-	family(b, "pylontop_alarm", "gauge",
+	struct family alarm_f = GAUGE("pylontop_alarm",
 	    "A latched alarm: 1 while its condition holds, 0 once cleared but not "
 	    "acknowledged.");
-	for (size_t i = 0; i < in->n_alarms; i++) {
-		const struct pt_alarm *a = &in->alarms[i].alarm;
 
-		open_series(b, "pylontop_alarm", in->stack);
-		label(b, "name", a->name);
-		label(b, "level", alarm_level_name(a->level));
-		label(b, "source", alarm_source_name(a->source));
-		if (a->module > 0)
-			buf_printf(b, ",module=\"%d\"", a->module);
-		if (a->cell >= 0)
-			buf_printf(b, ",cell=\"%d\"", a->cell + 1);
-		close_series(b, in->alarms[i].active ? 1 : 0);
+	for (size_t j = 0; j < n; j++) {
+		size_t active = 0;
+
+		for (size_t i = 0; i < in[j].n_alarms; i++)
+			active += in[j].alarms[i].active;
+		open_series(b, &active_f, in[j].stack);
+		close_series(b, (double)active);
 	}
+	for (size_t j = 0; j < n; j++) {
+		size_t unacked = 0;
+
+		for (size_t i = 0; i < in[j].n_alarms; i++)
+			unacked += !in[j].alarms[i].acknowledged;
+		open_series(b, &unacked_f, in[j].stack);
+		close_series(b, (double)unacked);
+	}
+	for (size_t j = 0; j < n; j++)
+		for (size_t i = 0; i < in[j].n_alarms; i++) {
+			const struct pt_alarm *a = &in[j].alarms[i].alarm;
+
+			open_series(b, &alarm_f, in[j].stack);
+			label(b, "name", a->name);
+			label(b, "level", alarm_level_name(a->level));
+			label(b, "source", alarm_source_name(a->source));
+			if (a->module > 0)
+				buf_printf(b, ",module=\"%d\"", a->module);
+			if (a->cell >= 0)
+				buf_printf(b, ",cell=\"%d\"", a->cell + 1);
+			close_series(b, in[j].alarms[i].active ? 1 : 0);
+		}
 }
 
 /* ---- link and freshness ---------------------------------------------------- */
 
-static void
-counter(struct metrics_buf *b, const struct metrics_input *in, const char *name,
-    uint64_t v, const char *help)
-{
-	family(b, name, "counter", help);
-	open_series(b, name, in->stack);
-	buf_printf(b, "} %llu\n", (unsigned long long)v);
-}
+/* A stack-wide value of a family; false: no series for that stack. */
+typedef bool stack_value_fn(const struct metrics_input *in, double *out);
 
+/* One family with a series per stack that has a value. */
 static void
-gauge(struct metrics_buf *b, const struct metrics_input *in, const char *name, double v,
-    const char *help)
+render_stack_family(struct metrics_buf *b, const struct metrics_input *in, size_t n,
+    struct family fam, stack_value_fn *value)
 {
-	family(b, name, "gauge", help);
-	open_series(b, name, in->stack);
-	close_series(b, v);
-}
+	double v;
 
-static void
-render_link(struct metrics_buf *b, const struct metrics_input *in)
-{
-	const struct link_stats *ls = in->link;
-
-	family(b, "pylontop_link_state", "gauge",
-	    "1 for the state the link to the device is in, 0 for the others.");
-	for (int st = LINK_IDLE; st <= LINK_STOPPED; st++) {
-		open_series(b, "pylontop_link_state", in->stack);
-		label(b, "state", link_state_name((enum link_state)st));
-		close_series(b, ls->state == (enum link_state)st ? 1 : 0);
+	for (size_t i = 0; i < n; i++) {
+		if (!value(&in[i], &v))
+			continue;
+		open_series(b, &fam, in[i].stack);
+		/* Counters are whole numbers: %.0f prints them exactly up to 2^53. */
+		close_series(b, v);
 	}
-	counter(b, in, "pylontop_link_samples_total", ls->samples, "Complete samples read.");
-	counter(b, in, "pylontop_link_timeouts_total", ls->timeouts,
-	    "Commands the device did not answer in time.");
-	counter(b, in, "pylontop_link_parse_errors_total", ls->parse_errors,
-	    "Answers that could not be read.");
-	counter(b, in, "pylontop_link_checksum_errors_total", ls->checksum_errors,
-	    "Frames with a bad checksum.");
-	counter(b, in, "pylontop_link_device_errors_total", ls->device_errors,
-	    "Commands the device refused.");
-	counter(b, in, "pylontop_link_reconnects_total", ls->reconnects,
-	    "Times the link was opened again after a loss.");
-	gauge(b, in, "pylontop_link_interval_seconds", ls->interval_s,
-	    "Configured poll interval.");
-	if (ls->cycle_ms > 0)
-		gauge(b, in, "pylontop_link_cycle_seconds", (double)ls->cycle_ms / 1000.0,
-		    "Measured time between samples (median).");
-	if (ls->modules > 0)
-		gauge(b, in, "pylontop_link_modules", ls->modules,
-		    "Modules the identification found.");
 }
 
-/* Age of the newest sample and whether it is stale by the monitor's rule
- * (core/stale.h: the measured cycle, not the interval).  No sample yet:
- * no age, and stale — there is nothing current to show. */
+#define COUNTER(n, h)	((struct family){ .name = (n), .type = "counter", .help = (h) })
+
+/* A value of struct link_stats as a family of its own. */
+#define LINK_VALUE(fn, expr, cond) \
+static bool \
+fn(const struct metrics_input *in, double *out) \
+{ \
+	const struct link_stats *ls = in->link; \
+	*out = (double)(expr); \
+	return (cond); \
+}
+
+LINK_VALUE(link_samples, ls->samples, true)
+LINK_VALUE(link_timeouts, ls->timeouts, true)
+LINK_VALUE(link_parse_errors, ls->parse_errors, true)
+LINK_VALUE(link_checksum_errors, ls->checksum_errors, true)
+LINK_VALUE(link_device_errors, ls->device_errors, true)
+LINK_VALUE(link_reconnects, ls->reconnects, true)
+LINK_VALUE(link_interval, ls->interval_s, true)
+LINK_VALUE(link_cycle, (double)ls->cycle_ms / 1000.0, ls->cycle_ms > 0)
+LINK_VALUE(link_modules, ls->modules, ls->modules > 0)
+LINK_VALUE(stale_after, (double)ls->stale_after_ms / 1000.0, ls->stale_after_ms > 0)
+
 static void
-render_freshness(struct metrics_buf *b, const struct metrics_input *in)
+render_link(struct metrics_buf *b, const struct metrics_input *in, size_t n)
 {
-	const struct link_stats *ls = in->link;
+	struct family state = GAUGE("pylontop_link_state",
+	    "1 for the state the link to the device is in, 0 for the others.");
+
+	for (size_t i = 0; i < n; i++)
+		for (int st = LINK_IDLE; st <= LINK_STOPPED; st++) {
+			open_series(b, &state, in[i].stack);
+			label(b, "state", link_state_name((enum link_state)st));
+			close_series(b, in[i].link->state == (enum link_state)st ? 1 : 0);
+		}
+	render_stack_family(b, in, n, COUNTER("pylontop_link_samples_total",
+	    "Complete samples read."), link_samples);
+	render_stack_family(b, in, n, COUNTER("pylontop_link_timeouts_total",
+	    "Commands the device did not answer in time."), link_timeouts);
+	render_stack_family(b, in, n, COUNTER("pylontop_link_parse_errors_total",
+	    "Answers that could not be read."), link_parse_errors);
+	render_stack_family(b, in, n, COUNTER("pylontop_link_checksum_errors_total",
+	    "Frames with a bad checksum."), link_checksum_errors);
+	render_stack_family(b, in, n, COUNTER("pylontop_link_device_errors_total",
+	    "Commands the device refused."), link_device_errors);
+	render_stack_family(b, in, n, COUNTER("pylontop_link_reconnects_total",
+	    "Times the link was opened again after a loss."), link_reconnects);
+	render_stack_family(b, in, n, GAUGE("pylontop_link_interval_seconds",
+	    "Configured poll interval."), link_interval);
+	render_stack_family(b, in, n, GAUGE("pylontop_link_cycle_seconds",
+	    "Measured time between samples (median)."), link_cycle);
+	render_stack_family(b, in, n, GAUGE("pylontop_link_modules",
+	    "Modules the identification found."), link_modules);
+}
+
+/* The newest sample's age (ms, not negative); false with no sample. */
+static bool
+sample_age_ms(const struct metrics_input *in, int64_t *age)
+{
+	if (in->sample == NULL)
+		return false;
+	*age = in->now_ms - in->sample->time_ms;
+	if (*age < 0)
+		*age = 0;
+	return true;
+}
+
+static bool
+sample_timestamp(const struct metrics_input *in, double *out)
+{
+	if (in->sample == NULL)
+		return false;
+	*out = (double)in->sample->time_ms / 1000.0;
+	return true;
+}
+
+static bool
+sample_age(const struct metrics_input *in, double *out)
+{
+	int64_t age;
+
+	if (!sample_age_ms(in, &age))
+		return false;
+	*out = (double)age / 1000.0;
+	return true;
+}
+
+/* Stale by the monitor's rule (core/stale.h: the measured cycle, not the
+ * interval).  No sample yet: stale — there is nothing current to show. */
+static bool
+sample_stale(const struct metrics_input *in, double *out)
+{
+	int64_t age;
 	bool stale = true;
 
-	if (in->sample != NULL) {
-		int64_t age = in->now_ms - in->sample->time_ms;
+	if (sample_age_ms(in, &age))
+		stale = in->link->stale_after_ms > 0 && age > in->link->stale_after_ms;
+	*out = stale ? 1 : 0;
+	return true;
+}
 
-		if (age < 0)
-			age = 0;
-		stale = ls->stale_after_ms > 0 && age > ls->stale_after_ms;
-		gauge(b, in, "pylontop_sample_timestamp_seconds",
-		    (double)in->sample->time_ms / 1000.0,
-		    "When the newest sample was complete (Unix time).");
-		gauge(b, in, "pylontop_sample_age_seconds", (double)age / 1000.0,
-		    "Seconds since the newest sample was complete.");
-	}
-	if (ls->stale_after_ms > 0)
-		gauge(b, in, "pylontop_sample_stale_after_seconds",
-		    (double)ls->stale_after_ms / 1000.0,
-		    "Age from which the newest sample counts as stale.");
-	gauge(b, in, "pylontop_sample_stale", stale ? 1 : 0,
-	    "1 when there is no sample or the newest is older than the stale limit.");
+static void
+render_freshness(struct metrics_buf *b, const struct metrics_input *in, size_t n)
+{
+	render_stack_family(b, in, n, GAUGE("pylontop_sample_timestamp_seconds",
+	    "When the newest sample was complete (Unix time)."), sample_timestamp);
+	render_stack_family(b, in, n, GAUGE("pylontop_sample_age_seconds",
+	    "Seconds since the newest sample was complete."), sample_age);
+	render_stack_family(b, in, n, GAUGE("pylontop_sample_stale_after_seconds",
+	    "Age from which the newest sample counts as stale."), stale_after);
+	render_stack_family(b, in, n, GAUGE("pylontop_sample_stale",
+	    "1 when there is no sample or the newest is older than the stale limit."),
+	    sample_stale);
+}
+
+int
+metrics_render_stacks(const struct metrics_input *in, size_t n, struct metrics_buf *out)
+{
+	render_freshness(out, in, n);
+	render_link(out, in, n);
+	render_alarms(out, in, n);
+	render_info(out, in, n);
+	render_stack_fields(out, in, n);
+	render_module_fields(out, in, n);
+	render_module_family(out, in, n, "pylontop_module_cells_age_seconds",
+	    "Seconds since the device answered with this module's cells.", cells_age, NULL);
+	render_cells(out, in, n);
+	return out->failed ? -1 : 0;
 }
 
 int
 metrics_render(const struct metrics_input *in, struct metrics_buf *out)
 {
-	render_freshness(out, in);
-	render_link(out, in);
-	render_alarms(out, in);
-	if (in->sample != NULL) {
-		render_info(out, in);
-		render_stack_fields(out, in);
-		render_module_fields(out, in);
-		render_module_family(out, in, "pylontop_module_cells_age_seconds",
-		    "Seconds since the device answered with this module's cells.", cells_age,
-		    NULL);
-		render_cells(out, in);
-	}
-	return out->failed ? -1 : 0;
+	return metrics_render_stacks(in, 1, out);
 }

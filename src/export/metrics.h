@@ -15,8 +15,11 @@
  * pylontop_sample_age_seconds and pylontop_sample_stale (1 when the
  * newest sample is older than the measured stale limit, or there is none).
  *
- * Labels: stack (DEVICE_UNIQUE_ID, else the device as given), module (the
- * id the device counts by), barcode (omitted while unknown), cell (1-based).
+ * Labels: stack (one stack: DEVICE_UNIQUE_ID, else the device as given;
+ * several: the stack's --name), module (the id the device counts by),
+ * barcode (omitted while unknown), cell (1-based).  Several stacks share
+ * one exposition: each family's HELP and TYPE once, then every stack's
+ * series of it.
  * Label values are escaped as the format requires (\\, \", \n).
  */
 #ifndef PT_METRICS_H
@@ -48,6 +51,10 @@ struct metrics_input {
 
 /* Append the exposition of `in` to `out`.  0, or -1 when out of memory. */
 int	metrics_render(const struct metrics_input *in, struct metrics_buf *out);
+/* The same for the stacks in[0..n): one family after the other, each
+ * with its series of every stack (their stack labels must differ). */
+int	metrics_render_stacks(const struct metrics_input *in, size_t n,
+	    struct metrics_buf *out);
 void	metrics_buf_free(struct metrics_buf *b);
 
 /* Append `s` escaped as a label value (backslash, double quote, newline). */
@@ -61,6 +68,12 @@ struct metrics_server;
  * bad address, built without metrics). */
 struct metrics_server *metrics_server_start(struct monitor *m, const char *stack,
 	    const char *addr, int port, char *err, size_t errsize);
+/* The same for several stacks: monitor m[i] labelled stack[i], i < n
+ * (at most METRICS_STACKS_MAX), all on one /metrics. */
+#define METRICS_STACKS_MAX	8
+struct metrics_server *metrics_server_start_stacks(struct monitor *const *m,
+	    const char *const *stack, int n, const char *addr, int port, char *err,
+	    size_t errsize);
 void	metrics_server_stop(struct metrics_server *s);
 
 #endif

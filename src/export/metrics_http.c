@@ -33,14 +33,21 @@
 #define METRICS_BACKLOG		16
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
-struct metrics_server {
-	struct MHD_Daemon	*daemon;
+/* One stack's monitor and, for one scrape, its copied snapshots. */
+struct metrics_stack {
 	struct monitor		*mon;
-	char			stack[256];
+	char			name[256];
 	/* Scratch for one scrape: only the one polling thread uses it. */
 	struct pt_sample	sample;
 	struct link_stats	link;
 	struct alarm_state	alarms[METRICS_MAX_ALARMS];
+};
+
+struct metrics_server {
+	struct MHD_Daemon	*daemon;
+	int			n;
+	struct metrics_stack	*stacks;	/* [n] */
+	struct metrics_input	in[METRICS_STACKS_MAX];
 };
 
 static struct MHD_Response *
@@ -69,23 +76,31 @@ queue_text(struct MHD_Connection *c, unsigned int status, const char *text)
 	return rc;
 }
 
+/* Copy one stack's snapshots into its scratch. */
+static void
+snapshot(struct metrics_stack *st, struct metrics_input *in, int64_t now_ms)
+{
+	*in = (struct metrics_input){ .stack = st->name, .link = &st->link,
+	    .alarms = st->alarms, .now_ms = now_ms };
+	monitor_link_stats(st->mon, &st->link);
+	if (history_latest(monitor_history(st->mon), &st->sample))
+		in->sample = &st->sample;
+	in->n_alarms = alarm_engine_active(monitor_alarms(st->mon), st->alarms,
+	    METRICS_MAX_ALARMS);
+}
+
 /* Copy the snapshots and render them into a buffer libmicrohttpd frees. */
 static enum MHD_Result
 queue_metrics(struct metrics_server *s, struct MHD_Connection *c)
 {
 	struct metrics_buf b = { 0 };
-	struct metrics_input in = { .stack = s->stack, .link = &s->link };
 	struct MHD_Response *r;
 	enum MHD_Result rc;
+	int64_t now_ms = clock_wall_ms();	/* one "now" for every stack's ages */
 
-	monitor_link_stats(s->mon, &s->link);
-	if (history_latest(monitor_history(s->mon), &s->sample))
-		in.sample = &s->sample;
-	in.alarms = s->alarms;
-	in.n_alarms = alarm_engine_active(monitor_alarms(s->mon), s->alarms,
-	    METRICS_MAX_ALARMS);
-	in.now_ms = clock_wall_ms();
-	if (metrics_render(&in, &b) != 0) {
+	for (int i = 0; i < s->n; i++)
+		snapshot(&s->stacks[i], &s->in[i], now_ms);
+	if (metrics_render_stacks(s->in, (size_t)s->n, &b) != 0) {
 		metrics_buf_free(&b);
 		return queue_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
@@ -156,22 +171,39 @@ listen_on(const char *addr, int port, char *err, size_t errsize)
 	return fd;
 }
 
+static void
+server_free(struct metrics_server *s)
+{
+	free(s->stacks);
+	free(s);
+}
+
 struct metrics_server *
-metrics_server_start(struct monitor *m, const char *stack, const char *addr, int port,
-    char *err, size_t errsize)
+metrics_server_start_stacks(struct monitor *const *m, const char *const *stack, int n,
+    const char *addr, int port, char *err, size_t errsize)
 {
 	struct metrics_server *s;
 	int fd;
 
+	if (n < 1 || n > METRICS_STACKS_MAX) {
+		snprintf(err, errsize, "metrics: %d stacks; one server serves 1 to %d", n,
+		    METRICS_STACKS_MAX);
+		return NULL;
+	}
 	if ((fd = listen_on(addr, port, err, errsize)) < 0)
 		return NULL;
-	if ((s = calloc(1, sizeof *s)) == NULL) {
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->stacks = calloc((size_t)n, sizeof *s->stacks)) == NULL) {
 		snprintf(err, errsize, "metrics: out of memory");
+		free(s);
 		close(fd);
 		return NULL;
 	}
-	s->mon = m;
-	snprintf(s->stack, sizeof s->stack, "%s", stack);
+	s->n = n;
+	for (int i = 0; i < n; i++) {
+		s->stacks[i].mon = m[i];
+		snprintf(s->stacks[i].name, sizeof s->stacks[i].name, "%s", stack[i]);
+	}
 	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
 	    0, NULL, NULL, answer, s,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
@@ -181,10 +213,17 @@ metrics_server_start(struct monitor *m, const char *stack, const char *addr, int
 	if (s->daemon == NULL) {
 		snprintf(err, errsize, "metrics: libmicrohttpd could not start its thread");
 		close(fd);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+struct metrics_server *
+metrics_server_start(struct monitor *m, const char *stack, const char *addr, int port,
+    char *err, size_t errsize)
+{
+	return metrics_server_start_stacks(&m, &stack, 1, addr, port, err, errsize);
 }
 
 void
@@ -193,10 +232,20 @@ metrics_server_stop(struct metrics_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->daemon);	/* joins the thread, closes the sockets */
-	free(s);
+	server_free(s);
 }
 
 #else	/* !HAVE_METRICS */
+
+struct metrics_server *
+metrics_server_start_stacks(struct monitor *const *m, const char *const *stack, int n,
+    const char *addr, int port, char *err, size_t errsize)
+{
+	(void)m;
+	(void)stack;
+	(void)n;
+	return metrics_server_start(NULL, NULL, addr, port, err, errsize);
+}
 
 struct metrics_server *
 metrics_server_start(struct monitor *m, const char *stack, const char *addr, int port,

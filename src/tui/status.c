@@ -83,8 +83,9 @@ tui_age_text(char *buf, size_t size, int64_t age_ms)
 	(void)layout_age(buf, size, age_ms);
 }
 
-int64_t
-tui_age_due(struct tui *t, int64_t wall_ms)
+/* When the shown stack's age next changes on screen, -1 never. */
+static int64_t
+own_age_due(struct tui *t, int64_t wall_ms)
 {
 	struct link_stats ls;
 	char buf[32];
@@ -96,6 +97,29 @@ tui_age_due(struct tui *t, int64_t wall_ms)
 	if (ls.last_sample_ms <= 0)
 		return -1;
 	return layout_age(buf, sizeof buf, wall_ms - ls.last_sample_ms);
+}
+
+int64_t
+tui_age_due(struct tui *t, int64_t wall_ms)
+{
+	int64_t due = own_age_due(t, wall_ms), d;
+	struct link_stats ls;
+	char buf[32];
+
+	/* The overview's line per stack shows every stack's age (its newest
+	 * sample's, stacks.c): it must count on while that stack is silent,
+	 * not only when the stack's state changes. */
+	if (t->view != TV_OVERVIEW || t->n_stacks < 2)
+		return due;
+	for (int i = 0; i < t->n_stacks; i++) {
+		monitor_link_stats(t->stacks[i], &ls);
+		if (ls.last_sample_ms <= 0)
+			continue;
+		d = layout_age(buf, sizeof buf, wall_ms - ls.last_sample_ms);
+		if (due < 0 || d < due)
+			due = d;
+	}
+	return due;
 }
 
 struct segment {

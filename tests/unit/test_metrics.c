@@ -250,6 +250,68 @@ test_escape(void **state)
 	metrics_buf_free(&b);
 }
 
+/* Several stacks in one exposition: each family's HELP and TYPE once,
+ * before the first series of whichever stack has one, then the series of
+ * every stack, each with its own stack label and values. */
+static void
+test_several_stacks(void **state)
+{
+	static struct pt_sample other;
+	static struct link_stats other_link;
+	struct metrics_input in[3] = {
+		{ .stack = "lv", .sample = NULL, .link = &other_link, .now_ms = NOW },
+		{ .stack = "hv", .sample = &other, .link = &other_link, .now_ms = NOW },
+		{ .stack = "site", .sample = &sample, .link = &link, .alarms = alarms,
+		    .n_alarms = 2, .now_ms = NOW },
+	};
+	struct metrics_buf b = { 0 };
+	const char *p, *q;
+
+	(void)state;
+	fill();
+	pt_sample_init(&other, "hv");
+	other.time_ms = NOW - 500;
+	PT_SET(pt_module_cell(pt_sample_module(&other, 3), 4), voltage, PTF_VOLTAGE, 3.301f);
+	memset(&other_link, 0, sizeof other_link);
+	other_link.samples = 5;
+	other_link.stale_after_ms = 3000;
+	assert_int_equal(metrics_render_stacks(in, 3, &b), 0);
+	EXPECT(b.p, "pylontop_cell_voltage_volts{stack=\"hv\",module=\"3\",cell=\"5\"} 3.301");
+	EXPECT(b.p, "pylontop_cell_voltage_volts{stack=\"site\",module=\"1\","
+	    "barcode=\"A\\\"B\\\\C\\nD\",cell=\"1\"} 3.288");
+	EXPECT(b.p, "pylontop_link_samples_total{stack=\"hv\"} 5");
+	EXPECT(b.p, "pylontop_link_samples_total{stack=\"site\"} 42");
+	/* No sample yet: stale, no age; the others by their own limits. */
+	EXPECT(b.p, "pylontop_sample_stale{stack=\"lv\"} 1");
+	EXPECT(b.p, "pylontop_sample_stale{stack=\"hv\"} 0");
+	assert_null(strstr(b.p, "pylontop_sample_age_seconds{stack=\"lv\"}"));
+	EXPECT(b.p, "pylontop_sample_age_seconds{stack=\"hv\"} 0.5");
+	EXPECT(b.p, "pylontop_alarm{stack=\"site\",name=\"cell_overvoltage\",level=\"alarm\","
+	    "source=\"threshold\",module=\"1\",cell=\"4\"} 1");
+	EXPECT(b.p, "pylontop_alarms_active{stack=\"hv\"} 0");
+	/* Every family declared once, and before each of its series. */
+	for (p = b.p; (p = strstr(p, "\n# TYPE ")) != NULL; p++) {
+		char fam[128], decl[160];
+		const char *first;
+
+		sscanf(p + 8, "%127s", fam);
+		snprintf(decl, sizeof decl, "\n# TYPE %s ", fam);
+		assert_null(strstr(p + 1, decl));
+		snprintf(decl, sizeof decl, "\n%s{", fam);
+		first = strstr(b.p, decl);
+		assert_non_null(first);
+		assert_true(first > p);
+	}
+	/* A family comes whole: no other family's head between its
+	 * series of one stack and of the next. */
+	p = strstr(b.p, "\npylontop_link_samples_total{stack=\"hv\"}");
+	q = strstr(b.p, "\npylontop_link_samples_total{stack=\"site\"}");
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_true(q > p && memchr(p + 1, '#', (size_t)(q - p - 1)) == NULL);
+	metrics_buf_free(&b);
+}
+
 static void
 test_listen_key(void **state)
 {
@@ -289,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_freshness),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_listen_key),
+		cmocka_unit_test(test_several_stacks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

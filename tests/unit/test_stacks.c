@@ -2,7 +2,7 @@
  * settings (app/stacks.c, issue 16.1): the name before the extension of
  * the CSV, record and health files, its own MQTT device, nothing derived
  * with one stack, and the names and settings several stacks cannot share
- * refused. */
+ * refused (METRICS_LISTEN: one server for all, so they must agree). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,10 +114,22 @@ test_refused(void **state)
 	strcpy(o.cfg.csv_path, "-");
 	assert_int_not_equal(app_stacks_check(&o, err, sizeof err), 0);
 	assert_non_null(strstr(err, "--csv -"));
+	/* One /metrics serves every stack: a shared --metrics is taken, a
+	 * [stack] section that moves it is refused. */
 	two("lv", "hv");
 	o.cfg.metrics_port = 9100;
-	assert_int_not_equal(app_stacks_check(&o, err, sizeof err), 0);
-	assert_non_null(strstr(err, "--metrics"));
+	assert_int_equal(app_stacks_check(&o, err, sizeof err), 0);
+	{
+		static struct pt_config moved;
+
+		moved = o.cfg;
+		moved.metrics_port = 9101;
+		o.stacks[1].cfg = &moved;
+		assert_int_not_equal(app_stacks_check(&o, err, sizeof err), 0);
+		assert_non_null(strstr(err, "METRICS_LISTEN differs between stacks lv and hv"));
+		moved.metrics_port = 9100;
+		assert_int_equal(app_stacks_check(&o, err, sizeof err), 0);
+	}
 	two("lv", "hv");
 	strcpy(o.stacks[1].device, "replay:site.rec");
 	assert_int_not_equal(app_stacks_check(&o, err, sizeof err), 0);
