@@ -92,6 +92,7 @@ struct console_priv {
 	size_t			ans_bytes;
 	int64_t			ans_ms;
 	int64_t			sent_ms;		/* its command left: link_last_write_ms() */
+	int64_t			poll_sent_ms;		/* the poll's first command left (0: none yet) */
 	bool			verdict_later;		/* run() says it after parsing */
 	/* The size of the last answer to each command line ("bat 3"), for
 	 * link_read_paced(): most of the next one is on its way once it
@@ -351,6 +352,8 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 		return rc;
 	}
 	p->sent_ms = link_last_write_ms(s->link);
+	if (p->poll_sent_ms == 0)
+		p->poll_sent_ms = p->sent_ms;
 	expected = expect_bytes(p, line);
 	start = last = clock_mono_ms();
 	for (;;) {
@@ -780,11 +783,32 @@ slow_entry(const struct console_priv *p, int k, const char **cmd, int *arg)
  * one read per later poll.  Identity and counters are extras: old
  * firmware rejects some, a lost answer is counted; only a dead line stops
  * the poll. */
+/* How long this poll has taken and how long the last answer took, on
+ * the link's stamps (the times --record writes, which a replay gives
+ * back), so that a replay decides what fits in the interval as the live
+ * run did (see poll_lv()).  t0, our own clock at the poll's start, is
+ * what is left when the poll has sent nothing yet. */
+static int64_t
+poll_elapsed(struct session *s, int64_t t0)
+{
+	const struct console_priv *p = priv(s);
+
+	if (p->poll_sent_ms == 0)
+		return clock_mono_ms() - t0;
+	return link_last_read_ms(s->link) - p->poll_sent_ms;
+}
+
+static int64_t
+answer_ms(struct session *s)
+{
+	return link_last_read_ms(s->link) - priv(s)->sent_ms;
+}
+
 static int
 slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
 {
 	struct console_priv *p = priv(s);
-	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms, t;
+	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms;
 	int n = slow_entries(p), done = 0, rc;
 
 	if (p->slow_next < 0)
@@ -794,17 +818,16 @@ slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
 		int arg;
 
 		if (!s->all_at_once && (done > 0 || !p->polled) &&
-		    clock_mono_ms() - t0 + last_ms > budget)
+		    poll_elapsed(s, t0) + last_ms > budget)
 			return 0;
 		slow_entry(p, p->slow_next, &cmd, &arg);
 		progress_steps(s, "identity", p->slow_next, n);
 		p->slow_next++;
 		done++;
-		t = clock_mono_ms();
 		rc = run(s, cmd, arg, out);
 		if (rc == PT_ERR_CLOSED || rc == PT_ERR_IO)
 			return rc;
-		last_ms = clock_mono_ms() - t;
+		last_ms = answer_ms(s);
 		/* The barcodes are in once every `info` was asked (the first
 		 * half); the counters that follow name nothing. */
 		if (p->slow_next >= n / 2)
@@ -945,16 +968,15 @@ static int
 records_reads(struct session *s, int64_t t0)
 {
 	struct console_priv *p = priv(s);
-	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms, t;
+	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms;
 	int done = 0, rc;
 
 	if (p->rec_next < 0 || p->slow_next >= 0)
 		return 0;
 	while (p->rec_next < p->rec_n) {
-		if (!s->all_at_once && done > 0 && clock_mono_ms() - t0 + last_ms > budget)
+		if (!s->all_at_once && done > 0 && poll_elapsed(s, t0) + last_ms > budget)
 			return 0;
 		progress_steps(s, "records", p->rec_next, p->rec_n);
-		t = clock_mono_ms();
 		rc = record_one(s, p->rec_plan[p->rec_next].cmd, p->rec_plan[p->rec_next].arg);
 		p->rec_next++;
 		done++;
@@ -966,7 +988,7 @@ records_reads(struct session *s, int64_t t0)
 			while (p->rec_next < p->rec_n &&
 			    strcmp(p->rec_plan[p->rec_next].cmd, "bmuinfo") == 0)
 				p->rec_next++;
-		last_ms = clock_mono_ms() - t;
+		last_ms = answer_ms(s);
 	}
 	p->rec_next = -1;
 	s->records->done_ms = clock_wall_ms();
@@ -1051,6 +1073,7 @@ console_poll(struct session *s, struct pt_sample *out, bool slow)
 	int rc;
 
 	s->error[0] = '\0';
+	p->poll_sent_ms = 0;
 	measure_cycle(s, t0);
 	progress(s, "polling", NULL, 0);
 	if (slow)
