@@ -466,6 +466,7 @@ app_headless(const struct app_options *o)
 		return headless_stacks(o);
 	if ((m = app_start_monitor(o, &rc)) == NULL)
 		return rc;
+	monitor_raw_off(m);	/* no Console view to show it */
 	app_hup_install(m, o, true);
 	rc = app_run_monitor(m, o, o->format_set);
 	sig_on_hup(NULL, NULL);

@@ -79,6 +79,7 @@ struct monitor {
 	 * command the user typed, run between polls (under lock). */
 	struct rawlog		 raw;
 	atomic_bool		 raw_watch;	/* the view is on screen */
+	atomic_bool		 raw_off;	/* nothing can show the ring: skip it */
 	int64_t			 raw_notified_ms;
 	char			 user_cmd[128];
 	bool			 user_pending;
@@ -356,8 +357,11 @@ static void
 on_link_data(void *ctx, char dir, const void *buf, size_t len)
 {
 	struct monitor *m = ctx;
-	int64_t now = clock_mono_ms();
+	int64_t now;
 
+	if (atomic_load_explicit(&m->raw_off, memory_order_relaxed))
+		return;
+	now = clock_mono_ms();
 	rawlog_data(&m->raw, dir, buf, len, clock_wall_ms());
 	if (atomic_load(&m->raw_watch) && now - m->raw_notified_ms >= RAW_NOTIFY_MS) {
 		m->raw_notified_ms = now;
@@ -1063,6 +1067,12 @@ void
 monitor_raw_watch(struct monitor *m, bool on)
 {
 	atomic_store(&m->raw_watch, on);
+}
+
+void
+monitor_raw_off(struct monitor *m)
+{
+	atomic_store(&m->raw_off, true);
 }
 
 static enum console_dialect

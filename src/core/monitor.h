@@ -90,6 +90,9 @@ size_t	monitor_raw_lines(struct monitor *m, struct rawlog_line *out, size_t max,
 	    uint64_t *seq);
 uint64_t monitor_raw_seq(struct monitor *m);
 void	monitor_raw_watch(struct monitor *m, bool on);
+/* No UI will ever show the ring (--headless): the link's chunks are not
+ * escaped into it (a tenth of the work per sample). */
+void	monitor_raw_off(struct monitor *m);
 /* A command line the user typed: checked now against the dialect's
  * read-only table (console_cmd_check_user); when allowed, queued to the
  * acquisition thread, which runs it between two polls (the samples show

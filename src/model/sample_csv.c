@@ -9,6 +9,7 @@
 
 #include "model/sample_fields.h"
 #include "util/clock.h"
+#include "util/fixed.h"
 #include "util/sanitize.h"
 
 /* A growing line. */
@@ -48,6 +49,37 @@ put(struct line *l, const char *fmt, ...)
 	}
 }
 
+/* Room for `need` more bytes and the NUL. */
+static bool
+reserve(struct line *l, size_t need)
+{
+	char *np;
+
+	if (l->failed)
+		return false;
+	if (l->cap - l->len > need)
+		return true;
+	l->cap = l->cap * 2 + need + 64;
+	if ((np = realloc(l->p, l->cap)) == NULL) {
+		l->failed = true;
+		return false;
+	}
+	l->p = np;
+	return true;
+}
+
+/* A comma and `s` (no printf: this runs for every column of every row). */
+static void
+put_field(struct line *l, const char *s, size_t n)
+{
+	if (!reserve(l, n + 1))
+		return;
+	l->p[l->len++] = ',';
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
+	l->p[l->len] = '\0';
+}
+
 static char *
 finish(struct line *l)
 {
@@ -76,11 +108,14 @@ start(struct line *l)
 static void
 num(struct line *l, bool known, double v, int decimals)
 {
+	char buf[64];
+	int n = 0;
+
 	/* A value that prints as zero is written "0.0", not "-0.0". */
 	if (known && isfinite(v))
-		put(l, ",%.*f", decimals, fabs(v) < 0.5 / pow(10, decimals) ? 0.0 : v);
-	else
-		put(l, ",");
+		n = pt_fmt_fixed(buf, sizeof buf, fabs(v) < 0.5 / pt_pow10(decimals) ? 0.0 : v,
+		    decimals);
+	put_field(l, buf, n > 0 ? (size_t)n : 0);
 }
 
 static void
@@ -89,7 +124,7 @@ text(struct line *l, const char *s)
 	char buf[256];
 
 	san_csv_field(buf, sizeof buf, s);
-	put(l, ",%s", buf);
+	put_field(l, buf, strlen(buf));
 }
 
 void

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "util/fixed.h"
+
 #define S	PT_SCOPE_STACK
 #define M	PT_SCOPE_MODULE
 #define C	PT_SCOPE_CELL
@@ -528,7 +530,7 @@ pt_field_store(const struct pt_field_def *f, enum pt_scope scope, void *obj, dou
 double
 pt_field_round(const struct pt_field_def *f, double v)
 {
-	double k = pow(10, f->decimals), r = round(v * k) / k;
+	double k = pt_pow10(f->decimals), r = round(v * k) / k;
 
 	return r == 0 ? 0.0 : r;
 }

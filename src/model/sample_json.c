@@ -11,11 +11,13 @@
 
 #include "model/sample_fields.h"
 #include "util/clock.h"
+#include "util/fixed.h"
+#include "util/json_fast.h"
 
 double
 sample_round(double v, int decimals)
 {
-	double f = pow(10, decimals), r = round(v * f) / f;
+	double f = pt_pow10(decimals), r = round(v * f) / f;
 
 	/* -0.04 W rounds to -0: a sign on nothing reads as a discharge. */
 	return r == 0 ? 0.0 : r;
@@ -192,7 +194,7 @@ sample_to_json(const struct pt_sample *s, bool pretty)
 
 	if (o == NULL)
 		return NULL;
-	text = pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o);
+	text = pretty ? cJSON_Print(o) : pt_json_print(o);
 	cJSON_Delete(o);
 	return text;
 }

@@ -6,13 +6,14 @@
 
 #include "model/sample_fields.h"
 #include "util/clock.h"
+#include "util/fixed.h"
 
 /* A value that prints as zero prints as "0", not "-0": a sign on
  * nothing (a -0.04 W stack) reads as a discharge. */
 static double
 unsigned_zero(double v, int decimals)
 {
-	return fabs(v) < 0.5 / pow(10, decimals) ? 0.0 : v;
+	return fabs(v) < 0.5 / pt_pow10(decimals) ? 0.0 : v;
 }
 
 /* A value or "-" when unknown, right-aligned in `width`. */

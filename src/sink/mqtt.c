@@ -89,6 +89,8 @@ struct mqtt_sink {
 	pthread_mutex_t		lock;		/* everything below */
 	pthread_cond_t		cond;
 	int			wake_fd;	/* eventfd: work for the network thread */
+	int			batch;		/* > 0: enqueue defers the wake-up... */
+	bool			batch_woken;	/* ...to the end of the batch */
 	void			(*on_status)(void *);	/* status changed */
 	void			*on_status_ctx;
 	bool			stop, enabled, exited;
@@ -250,7 +252,27 @@ enqueue_msg(struct mqtt_sink *m, const char *topic, char *payload, int qos, bool
 	x->qos = qos;
 	x->retain = retain;
 	m->q_len++;
-	wake(m);
+	if (m->batch > 0)
+		m->batch_woken = true;
+	else
+		wake(m);
+}
+
+/* The messages of one sample wake the network thread once, at the end
+ * (it could not take them before: the lock is held throughout). */
+static void
+batch_begin(struct mqtt_sink *m)
+{
+	m->batch++;
+}
+
+static void
+batch_end(struct mqtt_sink *m)
+{
+	if (--m->batch == 0 && m->batch_woken) {
+		m->batch_woken = false;
+		wake(m);
+	}
 }
 
 static void
@@ -420,14 +442,15 @@ publish_energy(struct mqtt_sink *m, const struct pt_sample *s, char ids[][MQ_ID_
 		}
 }
 
+/* One sample's messages; `ids` from mq_module_ids(). */
 static void
-publish_sample(struct mqtt_sink *m, const struct pt_sample *s)
+publish_sample_ids(struct mqtt_sink *m, const struct pt_sample *s, char ids[][MQ_ID_LEN])
 {
-	char ids[PT_MAX_MODULES][MQ_ID_LEN], topic[MQ_TOPIC_LEN + MQ_ID_LEN];
+	char topic[MQ_TOPIC_LEN + MQ_ID_LEN];
 	struct mq_action acts[1 + 2 * PT_MAX_MODULES + MQ_MAX_KNOWN];
 	int i, n;
 
-	mq_module_ids(&m->names, s, ids);
+	batch_begin(m);
 	n = mq_registry_plan(&m->reg, s, ids, clock_mono_ms(), REMOVE_AFTER_MS, acts,
 	    (int)(sizeof acts / sizeof acts[0]));
 	for (i = 0; i < n; i++)
@@ -442,6 +465,16 @@ publish_sample(struct mqtt_sink *m, const struct pt_sample *s)
 			    &k->shape, topic, sizeof topic), m->cfg.qos, m->cfg.retain);
 	}
 	publish_energy(m, s, ids);
+	batch_end(m);
+}
+
+static void
+publish_sample(struct mqtt_sink *m, const struct pt_sample *s)
+{
+	char ids[PT_MAX_MODULES][MQ_ID_LEN];
+
+	mq_module_ids(&m->names, s, ids);
+	publish_sample_ids(m, s, ids);
 }
 
 /* ---- libmosquitto callbacks (network thread) ------------------------- */
@@ -1158,12 +1191,9 @@ name_and_expire(struct mqtt_sink *m, const struct pt_sample *s, const struct lin
 
 /* Every sample counts, whatever MQTT_INTERVAL publishes (lock held). */
 static void
-feed_energy(struct mqtt_sink *m, const struct pt_sample *s)
+feed_energy(struct mqtt_sink *m, const struct pt_sample *s, char ids[][MQ_ID_LEN])
 {
-	char ids[PT_MAX_MODULES][MQ_ID_LEN];
-
 	_Static_assert(MQ_ID_LEN == ENERGY_ID_LEN, "one device id length");
-	mq_module_ids(&m->names, s, ids);
 	energy_feed(&m->energy, s, (const char (*)[ENERGY_ID_LEN])ids);
 	m->state_dirty = true;
 }
@@ -1173,6 +1203,7 @@ mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 {
 	struct mqtt_sink *m = self;
 	int64_t now = clock_mono_ms();
+	char ids[PT_MAX_MODULES][MQ_ID_LEN];
 
 	pthread_mutex_lock(&m->lock);
 	if (!m->enabled) {
@@ -1195,14 +1226,15 @@ mqtt_write(void *self, const struct pt_sample *s, const struct link_stats *ls)
 	if (ls != NULL)
 		m->last_ls = *ls;
 	name_and_expire(m, s, ls);
-	feed_energy(m, s);
+	mq_module_ids(&m->names, s, ids);	/* names are set: once for both */
+	feed_energy(m, s, ids);
 	/* --mqtt-interval: a quarter second early is on time (samples jitter). */
 	if (m->cfg.interval_s > 0 && now < m->next_state_ms) {
 		pthread_mutex_unlock(&m->lock);
 		return 0;
 	}
 	m->next_state_ms = now + (int64_t)(m->cfg.interval_s * 1000) - 250;
-	publish_sample(m, s);
+	publish_sample_ids(m, s, ids);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
