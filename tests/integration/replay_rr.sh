@@ -80,7 +80,9 @@ note "pwr 50 ms after the deadline, cycle 960 ms: 8 of 8 modules, as recorded"
 retime 50 1040 <"$T/rec.txt" >"$T/slow.txt" || fail "could not re-time the recording"
 "$PYLONTOP" -d "replay:$T/slow.txt" --replay-speed 0 --headless 2>"$T/slow.log" ||
 	fail "replay (slow): exit $?: $(tail -3 "$T/slow.log")"
-grep -q 'cells of 7 of 8 modules per cycle, round-robin (the line is too slow' "$T/slow.log" ||
+# How many fit (7 or fewer) depends on the live answers' times, which a
+# loaded machine stretches; that the cycle is judged too slow does not.
+grep -Eq 'cells of [1-7] of 8 modules per cycle, round-robin \(the line is too slow' "$T/slow.log" ||
 	fail "a cycle of 1040 ms was not judged too slow: $(grep -v '^pylontop: csv' "$T/slow.log" | tail -4)"
-note "cycle 1040 ms: $(grep -m1 -o 'cells of 7 of 8[^)]*)' "$T/slow.log")"
+note "cycle 1040 ms: $(grep -m1 -Eo 'cells of [1-7] of 8[^)]*\)' "$T/slow.log")"
 exit 0
