@@ -36,19 +36,24 @@ struct ext_entity {
 };
 
 static const struct ext_entity ext[] = {
-	{ "energy_charged", "Energy charged", "energy", "kWh", "total_increasing", 2, false,
-	  MQ_EXT_ENERGY },
-	{ "energy_discharged", "Energy discharged", "energy", "kWh", "total_increasing", 2,
-	  false, MQ_EXT_ENERGY },
-	{ "bms_soh", "BMS state of health", NULL, "%", "measurement", 0, true, MQ_EXT_DIAG },
-	{ "bms_cycles", "BMS cycles", NULL, NULL, "total_increasing", 0, true, MQ_EXT_DIAG },
-	{ "bms_clock_offset", "BMS clock offset", "duration", "s", "measurement", 0, true,
-	  MQ_EXT_DIAG },
-	{ "weakest_cell", "Weakest cell", NULL, NULL, NULL, 0, true, MQ_EXT_DIAG },
-	{ "weakest_cell_ir_ratio", "Weakest cell resistance ratio", NULL, NULL, "measurement",
-	  2, true, MQ_EXT_DIAG },
-	{ "weakest_cell_load_deviation", "Weakest cell deviation under load", "voltage", "mV",
-	  "measurement", 0, true, MQ_EXT_DIAG },
+	{ .key = "energy_charged", .name = "Energy charged", .dclass = "energy", .unit = "kWh",
+	  .sclass = "total_increasing", .display = 2, .what = MQ_EXT_ENERGY },
+	{ .key = "energy_discharged", .name = "Energy discharged", .dclass = "energy",
+	  .unit = "kWh", .sclass = "total_increasing", .display = 2, .what = MQ_EXT_ENERGY },
+	{ .key = "bms_soh", .name = "BMS state of health", .unit = "%", .sclass = "measurement",
+	  .display = 0, .diagnostic = true, .what = MQ_EXT_DIAG },
+	{ .key = "bms_cycles", .name = "BMS cycles", .sclass = "total_increasing", .display = 0,
+	  .diagnostic = true, .what = MQ_EXT_DIAG },
+	{ .key = "bms_clock_offset", .name = "BMS clock offset", .dclass = "duration",
+	  .unit = "s", .sclass = "measurement", .display = 0, .diagnostic = true,
+	  .what = MQ_EXT_DIAG },
+	{ .key = "weakest_cell", .name = "Weakest cell", .display = 0, .diagnostic = true,
+	  .what = MQ_EXT_DIAG },
+	{ .key = "weakest_cell_ir_ratio", .name = "Weakest cell resistance ratio",
+	  .sclass = "measurement", .display = 2, .diagnostic = true, .what = MQ_EXT_DIAG },
+	{ .key = "weakest_cell_load_deviation", .name = "Weakest cell deviation under load",
+	  .dclass = "voltage", .unit = "mV", .sclass = "measurement", .display = 0,
+	  .diagnostic = true, .what = MQ_EXT_DIAG },
 };
 
 #define N_EXT	(sizeof ext / sizeof ext[0])

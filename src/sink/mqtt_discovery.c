@@ -88,8 +88,10 @@ add_value_entities(cJSON *cmps, const char *dev_id, uint32_t valid, bool stack, 
 
 	for (i = 0; i < pt_n_fields; i++) {
 		const struct pt_field_def *f = &pt_fields[i];
-		struct mq_entity e = { f->key, "sensor", f->name, f->ha.dclass, ha_unit(f),
-		    f->ha.sclass, tpl, f->ha.display, f->ha.diagnostic, expire, NULL };
+		struct mq_entity e = { .key = f->key, .platform = "sensor", .name = f->name,
+		    .dclass = f->ha.dclass, .unit = ha_unit(f), .sclass = f->ha.sclass,
+		    .tpl = tpl, .display = f->ha.display, .diagnostic = f->ha.diagnostic,
+		    .expire_s = expire };
 
 		if (!(f->ha.scopes & mq_scope(stack)) || f->bit == 0 || (valid & f->bit) == 0)
 			continue;
@@ -103,18 +105,22 @@ static void
 add_common_entities(cJSON *cmps, const char *dev_id, const struct mq_shape *sh, int expire)
 {
 	const struct mq_entity common[] = {
-		{ "status", "sensor", "Status", NULL, NULL, NULL,
-		    "{{ value_json.status }}", -1, false, expire, NULL },
-		{ "alarm", "binary_sensor", "Alarm", "problem", NULL, NULL,
-		    "{{ 'ON' if value_json.alarm else 'OFF' }}", -1, false, expire, NULL },
-		{ "warning", "binary_sensor", "Warning", "problem", NULL, NULL,
-		    "{{ 'ON' if value_json.warning else 'OFF' }}", -1, false, expire, NULL },
-		{ "alarms", "sensor", "Active alarms", NULL, NULL, NULL,
-		    "{{ value_json.alarms }}", -1, true, expire, NULL },
+		{ .key = "status", .platform = "sensor", .name = "Status",
+		  .tpl = "{{ value_json.status }}", .display = -1, .expire_s = expire },
+		{ .key = "alarm", .platform = "binary_sensor", .name = "Alarm",
+		  .dclass = "problem", .tpl = "{{ 'ON' if value_json.alarm else 'OFF' }}",
+		  .display = -1, .expire_s = expire },
+		{ .key = "warning", .platform = "binary_sensor", .name = "Warning",
+		  .dclass = "problem", .tpl = "{{ 'ON' if value_json.warning else 'OFF' }}",
+		  .display = -1, .expire_s = expire },
+		{ .key = "alarms", .platform = "sensor", .name = "Active alarms",
+		  .tpl = "{{ value_json.alarms }}", .display = -1, .diagnostic = true,
+		  .expire_s = expire },
 	};
-	const struct mq_entity spread = { "cell_spread", "sensor", "Cell voltage spread",
-	    "voltage", "mV", "measurement", "{{ value_json.cell_spread }}", 0, false,
-	    expire, NULL };
+	const struct mq_entity spread = { .key = "cell_spread", .platform = "sensor",
+	    .name = "Cell voltage spread", .dclass = "voltage", .unit = "mV",
+	    .sclass = "measurement", .tpl = "{{ value_json.cell_spread }}", .display = 0,
+	    .expire_s = expire };
 	size_t i;
 
 	for (i = 0; i < sizeof common / sizeof common[0]; i++)
@@ -168,14 +174,20 @@ add_link_entities(cJSON *cmps, const struct mq_names *n)
 {
 	char topic[MQ_TOPIC_LEN + 8];
 	const struct mq_entity link[] = {
-		{ "link_errors", "sensor", "Link errors", NULL, NULL, "total_increasing",
-		    "{{ value_json.errors }}", 0, true, n->diag_expire_s, topic },
-		{ "link_reconnects", "sensor", "Link reconnects", NULL, NULL, "total_increasing",
-		    "{{ value_json.reconnects }}", 0, true, n->diag_expire_s, topic },
-		{ "sample_age", "sensor", "Sample age", "duration", "s", "measurement",
-		    "{{ value_json.age }}", 0, true, n->diag_expire_s, topic },
-		{ "link_state", "sensor", "Link state", NULL, NULL, NULL,
-		    "{{ value_json.state }}", -1, true, n->diag_expire_s, topic },
+		{ .key = "link_errors", .platform = "sensor", .name = "Link errors",
+		  .sclass = "total_increasing", .tpl = "{{ value_json.errors }}", .display = 0,
+		  .diagnostic = true, .expire_s = n->diag_expire_s, .state_topic = topic },
+		{ .key = "link_reconnects", .platform = "sensor", .name = "Link reconnects",
+		  .sclass = "total_increasing", .tpl = "{{ value_json.reconnects }}",
+		  .display = 0, .diagnostic = true, .expire_s = n->diag_expire_s,
+		  .state_topic = topic },
+		{ .key = "sample_age", .platform = "sensor", .name = "Sample age",
+		  .dclass = "duration", .unit = "s", .sclass = "measurement",
+		  .tpl = "{{ value_json.age }}", .display = 0, .diagnostic = true,
+		  .expire_s = n->diag_expire_s, .state_topic = topic },
+		{ .key = "link_state", .platform = "sensor", .name = "Link state",
+		  .tpl = "{{ value_json.state }}", .display = -1, .diagnostic = true,
+		  .expire_s = n->diag_expire_s, .state_topic = topic },
 	};
 	size_t i;
 
@@ -188,8 +200,9 @@ char *
 mq_stack_config(const struct mq_names *n, const struct pt_sample *s,
     const struct mq_shape *sh, char *topic, size_t topic_size)
 {
-	const struct mq_entity modules = { "modules", "sensor", "Modules", NULL, NULL,
-	    "measurement", "{{ value_json.modules }}", 0, true, n->expire_s, NULL };
+	const struct mq_entity modules = { .key = "modules", .platform = "sensor",
+	    .name = "Modules", .sclass = "measurement", .tpl = "{{ value_json.modules }}",
+	    .display = 0, .diagnostic = true, .expire_s = n->expire_s };
 	cJSON *root, *cmps;
 
 	mq_config_topic(n, n->stack_id, topic, topic_size);
@@ -208,8 +221,9 @@ static void
 add_cell_entities(cJSON *cmps, const char *id, const struct mq_shape *sh, int expire)
 {
 	char key[32], name[48], tpl[64];
-	struct mq_entity e = { key, "sensor", name, NULL, NULL, "measurement", tpl, 0, true,
-	    expire, NULL };
+	struct mq_entity e = { .key = key, .platform = "sensor", .name = name,
+	    .sclass = "measurement", .tpl = tpl, .display = 0, .diagnostic = true,
+	    .expire_s = expire };
 	int i;
 
 	for (i = 0; i < sh->n_cells; i++) {
