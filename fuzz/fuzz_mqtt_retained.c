@@ -1,12 +1,12 @@
 /* fuzz_mqtt_retained.c — libFuzzer harness: a retained discovery config
- * read back from the broker (mq_retained_module), and what the sink does
+ * read back from the broker (mq_retained_config), and what the sink does
  * with its id (mq_registry_learn).  Input: topic, a NUL, the payload. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sink/mqtt_discovery.h"
+#include "sink/mqtt_entity.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,6 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct mq_registry reg;
 	static int learned;
 	const uint8_t *nul = memchr(data, 0, size);
+	enum mq_discovery_mode mode;
 	char *topic, dev[MQ_ID_LEN];
 	size_t tlen;
 
@@ -29,8 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= tlen + 1;
 	if (learned++ % 64 == 0)
 		mq_registry_init(&reg);
-	if (mq_retained_module("homeassistant", "pylontop_A1B2", topic,
-	    size ? nul + 1 : (const void *)"", size, dev))
+	if (mq_retained_config("homeassistant", "pylontop_A1B2", topic,
+	    size ? nul + 1 : (const void *)"", size, &mode, dev))
 		(void)mq_registry_learn(&reg, dev);
 	free(topic);
 	return 0;

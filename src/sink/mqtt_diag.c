@@ -1,5 +1,6 @@
 /* mqtt_diag.c — see mqtt_diag.h. */
 #include "sink/mqtt_diag.h"
+#include "sink/mqtt_internal.h"
 
 #include <cJSON.h>
 #include <math.h>
@@ -7,35 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/sample_json.h"
-#include "util/sanitize.h"
-
-static void
-topic_of(const struct mq_names *n, const char *module_id, const char *leaf, char *topic,
-    size_t size)
-{
-	if (module_id == NULL)
-		snprintf(topic, size, "%s/%s", n->base, leaf);
-	else
-		snprintf(topic, size, "%s/module/%s/%s", n->base, module_id, leaf);
-}
-
 void
 mq_energy_topic(const struct mq_names *n, const char *module_id, char *topic, size_t size)
 {
-	topic_of(n, module_id, "energy", topic, size);
+	mq_leaf_topic(n, module_id, "energy", topic, size);
 }
 
 void
 mq_diag_topic(const struct mq_names *n, const char *module_id, char *topic, size_t size)
 {
-	topic_of(n, module_id, "diag", topic, size);
+	mq_leaf_topic(n, module_id, "diag", topic, size);
 }
 
 void
 mq_event_topic(const struct mq_names *n, const char *module_id, char *topic, size_t size)
 {
-	topic_of(n, module_id, "event", topic, size);
+	mq_leaf_topic(n, module_id, "event", topic, size);
 }
 
 /* ---- discovery ------------------------------------------------------- */
@@ -48,19 +36,24 @@ struct ext_entity {
 };
 
 static const struct ext_entity ext[] = {
-	{ "energy_charged", "Energy charged", "energy", "kWh", "total_increasing", 2, false,
-	  MQ_EXT_ENERGY },
-	{ "energy_discharged", "Energy discharged", "energy", "kWh", "total_increasing", 2,
-	  false, MQ_EXT_ENERGY },
-	{ "bms_soh", "BMS state of health", NULL, "%", "measurement", 0, true, MQ_EXT_DIAG },
-	{ "bms_cycles", "BMS cycles", NULL, NULL, "total_increasing", 0, true, MQ_EXT_DIAG },
-	{ "bms_clock_offset", "BMS clock offset", "duration", "s", "measurement", 0, true,
-	  MQ_EXT_DIAG },
-	{ "weakest_cell", "Weakest cell", NULL, NULL, NULL, 0, true, MQ_EXT_DIAG },
-	{ "weakest_cell_ir_ratio", "Weakest cell resistance ratio", NULL, NULL, "measurement",
-	  2, true, MQ_EXT_DIAG },
-	{ "weakest_cell_load_deviation", "Weakest cell deviation under load", "voltage", "mV",
-	  "measurement", 0, true, MQ_EXT_DIAG },
+	{ .key = "energy_charged", .name = "Energy charged", .dclass = "energy", .unit = "kWh",
+	  .sclass = "total_increasing", .display = 2, .what = MQ_EXT_ENERGY },
+	{ .key = "energy_discharged", .name = "Energy discharged", .dclass = "energy",
+	  .unit = "kWh", .sclass = "total_increasing", .display = 2, .what = MQ_EXT_ENERGY },
+	{ .key = "bms_soh", .name = "BMS state of health", .unit = "%", .sclass = "measurement",
+	  .display = 0, .diagnostic = true, .what = MQ_EXT_DIAG },
+	{ .key = "bms_cycles", .name = "BMS cycles", .sclass = "total_increasing", .display = 0,
+	  .diagnostic = true, .what = MQ_EXT_DIAG },
+	{ .key = "bms_clock_offset", .name = "BMS clock offset", .dclass = "duration",
+	  .unit = "s", .sclass = "measurement", .display = 0, .diagnostic = true,
+	  .what = MQ_EXT_DIAG },
+	{ .key = "weakest_cell", .name = "Weakest cell", .display = 0, .diagnostic = true,
+	  .what = MQ_EXT_DIAG },
+	{ .key = "weakest_cell_ir_ratio", .name = "Weakest cell resistance ratio",
+	  .sclass = "measurement", .display = 2, .diagnostic = true, .what = MQ_EXT_DIAG },
+	{ .key = "weakest_cell_load_deviation", .name = "Weakest cell deviation under load",
+	  .dclass = "voltage", .unit = "mV", .sclass = "measurement", .display = 0,
+	  .diagnostic = true, .what = MQ_EXT_DIAG },
 };
 
 #define N_EXT	(sizeof ext / sizeof ext[0])
@@ -69,39 +62,15 @@ static void
 add_ext(cJSON *cmps, const char *dev, const struct ext_entity *e, const char *state_topic,
     const char *json_key)
 {
-	cJSON *o = cJSON_CreateObject();
-	char uid[MQ_ID_LEN + 48], eid[MQ_ID_LEN + 64], tpl[96];
+	char tpl[96];
+	const struct mq_entity me = {
+		.key = e->key, .platform = "sensor", .name = e->name, .dclass = e->dclass,
+		.unit = e->unit, .sclass = e->sclass, .tpl = tpl, .display = e->display,
+		.diagnostic = e->diagnostic, .expire_s = 0, .state_topic = state_topic,
+	};
 
-	snprintf(uid, sizeof uid, "%s_%s", dev, e->key);
-	snprintf(eid, sizeof eid, "sensor.%s", uid);
 	snprintf(tpl, sizeof tpl, "{{ value_json.%s }}", json_key);
-	cJSON_AddStringToObject(o, "platform", "sensor");
-	cJSON_AddStringToObject(o, "name", e->name);
-	cJSON_AddStringToObject(o, "unique_id", uid);
-	cJSON_AddStringToObject(o, "default_entity_id", eid);
-	if (e->dclass != NULL)
-		cJSON_AddStringToObject(o, "device_class", e->dclass);
-	if (e->unit != NULL)
-		cJSON_AddStringToObject(o, "unit_of_measurement", e->unit);
-	if (e->sclass != NULL)
-		cJSON_AddStringToObject(o, "state_class", e->sclass);
-	if (e->display >= 0)
-		cJSON_AddNumberToObject(o, "suggested_display_precision", e->display);
-	if (e->diagnostic)
-		cJSON_AddStringToObject(o, "entity_category", "diagnostic");
-	cJSON_AddStringToObject(o, "state_topic", state_topic);
-	cJSON_AddStringToObject(o, "value_template", tpl);
-	cJSON_AddItemToObject(cmps, e->key, o);
-}
-
-static const char *
-device_id_of(const cJSON *root)
-{
-	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(root, "device"), "identifiers");
-	const cJSON *first = cJSON_IsArray(ids) ? cJSON_GetArrayItem(ids, 0) : NULL;
-
-	return cJSON_IsString(first) ? first->valuestring : NULL;
+	mq_add_entity(cmps, dev, &me);
 }
 
 char *
@@ -117,7 +86,7 @@ mq_ext_config(const struct mq_names *n, const char *module_id, char *payload, un
 		return payload;
 	root = cJSON_Parse(payload);
 	cmps = cJSON_GetObjectItemCaseSensitive(root, "components");
-	if (!cJSON_IsObject(cmps) || (dev = device_id_of(root)) == NULL) {
+	if (!cJSON_IsObject(cmps) || (dev = mq_device_id(root)) == NULL) {
 		cJSON_Delete(root);
 		return payload;
 	}
@@ -138,34 +107,16 @@ mq_ext_config(const struct mq_names *n, const char *module_id, char *payload, un
 
 /* ---- states ---------------------------------------------------------- */
 
-static void
-num_or_null(cJSON *o, const char *key, bool known, double v, int decimals)
-{
-	if (known && isfinite(v))
-		cJSON_AddNumberToObject(o, key, sample_round(v, decimals));
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
-static char *
-print(cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-
-	cJSON_Delete(o);
-	return text;
-}
-
 char *
 mq_energy_state(const struct energy_meter *m)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	num_or_null(o, "charged", true, m->charged_kwh, 4);
-	num_or_null(o, "discharged", true, m->discharged_kwh, 4);
+	mq_add_num(o, "charged", true, m->charged_kwh, 4);
+	mq_add_num(o, "discharged", true, m->discharged_kwh, 4);
 	/* The newest point counted: the totals are up to then. */
-	num_or_null(o, "time_ms", m->have_last, (double)m->last_ms, 0);
-	return print(o);
+	mq_add_num(o, "time_ms", m->have_last, (double)m->last_ms, 0);
+	return mq_print(o);
 }
 
 int
@@ -196,16 +147,16 @@ mq_diag_state(const struct pt_rec_unit *u, const struct health_module_report *h)
 	int weak = mq_weakest_cell(h, &ratio, &dev);
 	bool st = u != NULL && u->stat.present;
 
-	num_or_null(o, "bms_soh", st && u->stat.soh_pct >= 0, (double)(st ? u->stat.soh_pct : 0),
+	mq_add_num(o, "bms_soh", st && u->stat.soh_pct >= 0, (double)(st ? u->stat.soh_pct : 0),
 	    0);
-	num_or_null(o, "bms_cycles", st && u->stat.cycles >= 0,
+	mq_add_num(o, "bms_cycles", st && u->stat.cycles >= 0,
 	    (double)(st ? u->stat.cycles : 0), 0);
-	num_or_null(o, "bms_clock_offset", u != NULL && u->clock.present && u->clock.has_offset,
+	mq_add_num(o, "bms_clock_offset", u != NULL && u->clock.present && u->clock.has_offset,
 	    u != NULL ? u->clock.offset_s : 0, 0);
-	num_or_null(o, "weakest_cell", weak >= 0, weak + 1, 0);
-	num_or_null(o, "weakest_cell_ir_ratio", weak >= 0, ratio, 2);
-	num_or_null(o, "weakest_cell_load_deviation", weak >= 0, dev, 1);
-	return print(o);
+	mq_add_num(o, "weakest_cell", weak >= 0, weak + 1, 0);
+	mq_add_num(o, "weakest_cell_ir_ratio", weak >= 0, ratio, 2);
+	mq_add_num(o, "weakest_cell_load_deviation", weak >= 0, dev, 1);
+	return mq_print(o);
 }
 
 /* ---- events ---------------------------------------------------------- */
@@ -292,18 +243,6 @@ mq_new_events(struct mq_event_marks *marks, const char *dev_id, const struct pt_
 	return n;
 }
 
-static void
-text_or_null(cJSON *o, const char *key, const char *text, size_t size)
-{
-	char clean[PT_REC_TEXT_LEN * 2];
-
-	san_text(clean, sizeof clean, text, strnlen(text, size));
-	if (clean[0] != '\0')
-		cJSON_AddStringToObject(o, key, clean);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
 char *
 mq_event_payload(const struct pt_rec_event *ev, int unit_id)
 {
@@ -311,11 +250,11 @@ mq_event_payload(const struct pt_rec_event *ev, int unit_id)
 
 	cJSON_AddNumberToObject(o, "module", unit_id);
 	cJSON_AddNumberToObject(o, "index", (double)ev->index);
-	text_or_null(o, "time", ev->time, sizeof ev->time);
-	text_or_null(o, "source", ev->module, sizeof ev->module);
-	text_or_null(o, "code", ev->code, sizeof ev->code);
-	text_or_null(o, "text", ev->text, sizeof ev->text);
-	return print(o);
+	mq_add_text_or_null(o, "time", ev->time, sizeof ev->time);
+	mq_add_text_or_null(o, "source", ev->module, sizeof ev->module);
+	mq_add_text_or_null(o, "code", ev->code, sizeof ev->code);
+	mq_add_text_or_null(o, "text", ev->text, sizeof ev->text);
+	return mq_print(o);
 }
 
 cJSON *

@@ -1,5 +1,7 @@
 /* mqtt_discovery.h — Home Assistant discovery, state payloads and the
- * bookkeeping of which devices were announced.
+ * bookkeeping of which devices were announced: the names (mqtt_names.c),
+ * the discovery configs (mqtt_discovery.c), the state payloads
+ * (mqtt_payload.c) and the registry with the shapes (mqtt_registry.c).
  *
  * Pure: no I/O, no globals; builds topics and JSON (cJSON) from a sample,
  * so it is unit-tested without a broker.  The MQTT sink queues the results.
@@ -54,6 +56,8 @@ struct mq_shape {
 	bool		spread;			/* two or more cell voltages */
 };
 
+/* ---- names and topics (mqtt_names.c) --------------------------------- */
+
 /* The stack's identity (sanitised): DEVICE_UNIQUE_ID, else the controller
  * barcode, else the first module barcode, else `host`, else "stack".
  * `s` may be NULL (not known yet). */
@@ -72,11 +76,13 @@ int	mq_expire_after(double interval_s);
 void	mq_module_ids(const struct mq_names *n, const struct pt_sample *s,
 	    char ids[][MQ_ID_LEN]);
 
+/* ---- shapes (mqtt_registry.c) ---------------------------------------- */
+
 /* Merge what a module / the stack shows into a shape; true if it grew. */
 bool	mq_shape_module(struct mq_shape *sh, const struct pt_module *m);
 bool	mq_shape_stack(struct mq_shape *sh, const struct pt_sample *s);
 
-/* Topics. */
+/* Topics (mqtt_names.c). */
 void	mq_status_topic(const struct mq_names *n, char *topic, size_t size);
 void	mq_config_topic(const struct mq_names *n, const char *device_id, char *topic,
 	    size_t size);
@@ -86,12 +92,16 @@ void	mq_state_topic(const struct mq_names *n, const char *module_id, char *topic
 	    size_t size);	/* module_id NULL: the stack's */
 void	mq_link_topic(const struct mq_names *n, char *topic, size_t size);
 
+/* ---- discovery configs (mqtt_discovery.c) ---------------------------- */
+
 /* Discovery payloads (malloc'ed JSON text, NULL on allocation failure).
  * The topic is written to `topic`. */
 char	*mq_stack_config(const struct mq_names *n, const struct pt_sample *s,
 	    const struct mq_shape *sh, char *topic, size_t topic_size);
 char	*mq_module_config(const struct mq_names *n, const struct pt_module *m,
 	    const char *id, const struct mq_shape *sh, char *topic, size_t topic_size);
+
+/* ---- state payloads (mqtt_payload.c) --------------------------------- */
 
 /* State payloads (malloc'ed).  Every key a template of the shape names is
  * present: a number, a string, or null when the sample does not know it. */
@@ -113,7 +123,7 @@ void	mq_read_values(const struct cJSON *json, void *obj, bool stack);
 char	*mq_link_state(const struct mq_names *n, const struct link_stats *ls, int64_t now_ms,
 	    char *topic, size_t topic_size);
 
-/* ---- which devices were announced, which are gone ------------------- */
+/* ---- which devices were announced, which are gone (mqtt_registry.c) -- */
 
 struct mq_known {
 	char		id[MQ_ID_LEN];
@@ -155,16 +165,10 @@ struct mq_action {
 void	mq_registry_init(struct mq_registry *r);
 /* Announce everything again (reconnect, Home Assistant restarted). */
 void	mq_registry_forget(struct mq_registry *r);
-/* A retained config of ours from an earlier run: remember the module so
- * it can be removed if it does not come back.  False if full / known. */
+/* A retained config of ours from an earlier run (mq_retained_config() in
+ * mqtt_entity.h tells which): remember the module so it can be removed if
+ * it does not come back.  False if full / known. */
 bool	mq_registry_learn(struct mq_registry *r, const char *id);
-/* A retained device config read back from the broker: `topic` is
- * "<prefix>/device/<id>/config".  True when it is a config of ours (its
- * device names `stack_id` as via_device): <id> is copied to dev[MQ_ID_LEN].
- * Anything else (other topics, payloads that are not JSON, other stacks)
- * is false.  Pure: the broker's bytes are untrusted input. */
-bool	mq_retained_module(const char *prefix, const char *stack_id, const char *topic,
-	    const void *payload, size_t len, char dev[MQ_ID_LEN]);
 /* Compare one sample with what was announced.  `ids` from mq_module_ids().
  * Writes at most `max` actions in order (stack first, then modules, then
  * removals) and returns their number. */

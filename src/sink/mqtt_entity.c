@@ -1,5 +1,6 @@
 /* mqtt_entity.c — see mqtt_entity.h. */
 #include "sink/mqtt_entity.h"
+#include "sink/mqtt_internal.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -32,8 +33,8 @@ entity_payload(const cJSON *root, const cJSON *cmp)
 	return text;
 }
 
-static const char *
-device_id(const cJSON *root)
+const char *
+mq_device_id(const cJSON *root)
 {
 	const cJSON *dev = cJSON_GetObjectItemCaseSensitive(root, "device");
 	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(dev, "identifiers");
@@ -48,7 +49,7 @@ mq_entity_split(const char *prefix, const char *device_payload,
 {
 	cJSON *root = cJSON_Parse(device_payload);
 	const cJSON *cmps = cJSON_GetObjectItemCaseSensitive(root, "components"), *c;
-	const char *dev = device_id(root);
+	const char *dev = mq_device_id(root);
 	char topic[MQ_TOPIC_LEN + MQ_ID_LEN + 64];
 	int n = 0;
 
@@ -125,7 +126,7 @@ mq_retained_config(const char *prefix, const char *stack_id, const char *topic,
 		return false;
 	d = cJSON_GetObjectItemCaseSensitive(root, "device");
 	via = cJSON_GetObjectItemCaseSensitive(d, "via_device");
-	id = device_id(root);
+	id = mq_device_id(root);
 	ours = id != NULL && strcmp(id, dev) == 0 && (strcmp(id, stack_id) == 0 ||
 	    (cJSON_IsString(via) && strcmp(via->valuestring, stack_id) == 0));
 	cJSON_Delete(root);
