@@ -12,12 +12,15 @@
 #include "model/sample_fields.h"
 #include "model/sample_json.h"
 #include "util/clock.h"
+#include "util/json_fast.h"
 #include "util/sanitize.h"
 
+/* The payloads go out once per module per sample: printed without
+ * printf, byte for byte as cJSON_PrintUnformatted() (json_fast.h). */
 char *
 mq_print(cJSON *root)
 {
-	char *text = cJSON_PrintUnformatted(root);
+	char *text = pt_json_print(root);
 
 	cJSON_Delete(root);
 	return text;

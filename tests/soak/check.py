@@ -82,8 +82,9 @@ def true_then(lane, key, val, v, mqtt=False):
     (Pylontech) carries the current in 100 mA and temperatures by sensor
     group, not per cell: a cell temperature is true when it is one of its
     module's cell temperatures."""
-    # MQTT publishes the current with 2 decimals (mqtt_discovery.c).
-    rounding = 0.005 if mqtt and key[1] == "current_A" else 0
+    # MQTT rounds the current as the field table says (3 decimals, as
+    # JSON and CSV: src/model/sample_fields.c); half a unit of it.
+    rounding = 0.0005 if mqtt and key[1] == "current_A" else 0
     if lane == "rs485" and key[1] == "current_A":
         return key in v and same(v[key], val, 0.1 + rounding + 1e-9)
     if rounding:
