@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "export/report.h"
+#include "model/health.h"
 #include "pt_git.h"
 #include "util/clock.h"
 
@@ -334,6 +335,38 @@ thresholds(struct w *w, const struct report_config *rc)
 	row[0] = "judged at SOC"; row[1] = b; row[2] = "REPORT_SOC_MIN, REPORT_SOC_MAX";
 	table_row(w, false, row);
 	table_end(w);
+}
+
+/* The health engine's ranked findings (each with its evidence in its
+ * text and a confidence), or what it cannot judge yet and why. */
+static void
+health_section(struct w *w, const struct health_report *h)
+{
+	static const char *const cols[] = { "Module", "Cell", "Cause", "Confidence", "Evidence" };
+	char mod[16], cell[16], conf[16];
+	int i;
+
+	if (h == NULL)
+		return;
+	heading(w, 2, "health", "Cell health (from this session's load steps)");
+	if (h->n_findings == 0)
+		para(w, "No finding: no cell stands out by resistance, deviation under load, "
+		    "capacity or drift with the evidence gathered so far.");
+	else {
+		table_head(w, 5, cols);
+		for (i = 0; i < h->n_findings; i++) {
+			const struct health_finding *f = &h->findings[i];
+			const char *cells[] = { mod, cell, health_cause_name(f->cause), conf, f->text };
+
+			snprintf(mod, sizeof mod, "%d", f->module);
+			snprintf(cell, sizeof cell, "%d", f->cell + 1);
+			snprintf(conf, sizeof conf, "%.0f %%", f->confidence * 100);
+			table_row(w, false, cells);
+		}
+		table_end(w);
+	}
+	for (i = 0; i < h->n_notes; i++)
+		para(w, "Not judged yet: %s", h->notes[i]);
 }
 
 static void
@@ -764,12 +797,7 @@ document(struct w *w, const struct report_input *in)
 	n = rack_ids(in, ids);
 	rack_section(w, in, ids, n);
 	alarms_section(w, in);
-	/* HEALTH HOOK: the Health view's per-cell findings (branch `health`,
-	 * key 6) belong here once merged; in->hook_health carries them. */
-	if (in->hook_health != NULL) {
-		heading(w, 2, "health", "Cell health");
-		para(w, "%s", in->hook_health);
-	}
+	health_section(w, in->health);
 	thresholds(w, &in->cfg->report);
 	for (i = 0; i < n; i++)
 		unit_section(w, in, ids[i]);

@@ -38,6 +38,8 @@ struct report_alarm {
 	int64_t	first_ms;
 };
 
+struct health_report;
+
 struct report_input {
 	const struct pt_config *cfg;
 	const char	*link;		/* the device as given */
@@ -49,8 +51,10 @@ struct report_input {
 	struct report_spread spread[PT_MAX_MODULES + 1][RC_N];	/* by module id */
 	int		n_alarms;
 	struct report_alarm alarms[REPORT_MAX_ALARMS];
-	const char	*hook_health;	/* HEALTH HOOK: the Health view's findings (branch
-					 * `health`) go here as text; NULL = none */
+	/* The cell health engine's findings of the session (model/health.h),
+	 * ranked, with what it cannot judge yet; NULL: none (a one-shot
+	 * `pylontop report` watches too briefly for load steps). */
+	const struct health_report *health;
 };
 
 /* Count a sample in: spreads by condition, alarms seen. */

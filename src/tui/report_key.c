@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "export/report.h"
+#include "model/health.h"
 #include "util/clock.h"
 
 /* Recent samples observed for the spread (the history keeps more). */
@@ -19,11 +20,12 @@ tui_write_report(struct tui *t)
 	struct report_input *in = calloc(1, sizeof *in);
 	struct pt_records *rec = calloc(1, sizeof *rec);
 	struct pt_sample *s = calloc(TUI_REPORT_SAMPLES, sizeof *s);
+	struct health_report *hr = calloc(1, sizeof *hr);
 	const struct pt_config *cfg = monitor_config(t->m);
 	char dir[128], why[600];
 	size_t n, i;
 
-	if (in == NULL || rec == NULL || s == NULL) {
+	if (in == NULL || rec == NULL || s == NULL || hr == NULL) {
 		tui_message(t, "Report: out of memory");
 		goto out;
 	}
@@ -43,6 +45,8 @@ tui_write_report(struct tui *t)
 		in->rec = rec;
 	else
 		monitor_request_records(t->m);
+	monitor_health(t->m, hr);
+	in->health = hr;
 	in->written_ms = clock_wall_ms();
 	report_default_dir(dir, sizeof dir);
 	if (report_write(in, dir, why, sizeof why) != 0)
@@ -54,4 +58,5 @@ out:
 	free(in);
 	free(rec);
 	free(s);
+	free(hr);
 }

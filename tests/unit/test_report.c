@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "model/health.h"
 #include "model/records.h"
 #include "export/report.h"
 
@@ -132,7 +133,33 @@ test_verdicts(void **state)
 	expect_verdict(md, 2, "healthy");
 	expect_verdict(md, 3, "degrading");
 	assert_non_null(strstr(md, "| healthy spread | below 45 mV |"));
+	assert_null(strstr(md, "Cell health"));	/* no health figures given */
 	free(md);
+	/* The health engine's findings, ranked, with their evidence, escaped. */
+	{
+		struct health_report *hr = calloc(1, sizeof *hr);
+
+		assert_non_null(hr);
+		hr->n_findings = 1;
+		hr->findings[0] = (struct health_finding){ .module = 3, .cell = 6,
+		    .cause = HC_RESISTANCE, .confidence = 0.82 };
+		snprintf(hr->findings[0].text, sizeof hr->findings[0].text,
+		    "internal resistance 2.1 mOhm vs median 0.9 <b>");
+		hr->n_notes = 1;
+		snprintf(hr->notes[0], sizeof hr->notes[0], "module 5: 3 of 10 load steps");
+		in->health = hr;
+		assert_int_equal(report_write(in, dir, why, sizeof why), 0);
+		md = slurp("report.md");
+		free(html);
+		html = slurp("report.html");
+		assert_non_null(strstr(md, "Cell health"));
+		assert_non_null(strstr(md, "| 3 | 7 | resistance | 82 % | internal resistance 2.1 mOhm"));
+		assert_non_null(strstr(md, "Not judged yet: module 5: 3 of 10 load steps"));
+		assert_null(strstr(html, "<b>"));
+		in->health = NULL;
+		free(hr);
+		free(md);
+	}
 	free(html);
 	free(in);
 	free(rec);
