@@ -121,13 +121,14 @@ struct pwr_col {
 	const char	*stem;		/* PK_STATE: alarm name stem */
 };
 
-#define MILLI_COL(l, f, b)	{ l, PK_MILLI, offsetof(struct pt_module, f), 0, b, NULL }
-#define STATE_COL(l, stem)	{ l, PK_STATE, 0, 0, 0, stem }
-#define TEXT_COL(l, f) \
-	{ l, PK_TEXT, offsetof(struct pt_module, f), sizeof ((struct pt_module *)0)->f, 0, NULL }
+#define MILLI_COL(l, f, b)	{ .label = l, .kind = PK_MILLI, \
+	.off = offsetof(struct pt_module, f), .bit = b }
+#define STATE_COL(l, st)	{ .label = l, .kind = PK_STATE, .stem = st }
+#define TEXT_COL(l, f)		{ .label = l, .kind = PK_TEXT, \
+	.off = offsetof(struct pt_module, f), .size = sizeof ((struct pt_module *)0)->f }
 
 static const struct pwr_col pwr_cols[] = {
-	{ "Power", PK_ID, 0, 0, 0, NULL },
+	{ .label = "Power", .kind = PK_ID },
 	MILLI_COL("Volt", voltage, PTF_VOLTAGE),
 	MILLI_COL("Curr", current, PTF_CURRENT),
 	MILLI_COL("Tempr", temperature, PTF_TEMPERATURE),
