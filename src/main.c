@@ -81,8 +81,9 @@ usage(FILE *f)
 "      --headless        run without UI until SIGTERM (for systemd); SIGHUP\n"
 "                        re-opens the CSV file and re-reads alarm thresholds\n"
 "  -n, --count N         stop after N samples (--headless)\n"
-"      --demo            monitor the built-in simulator (pylontop-sim); without\n"
-"                        a terminal: print three samples\n"
+"      --demo[=stacks]   monitor the built-in simulator (pylontop-sim); without\n"
+"                        a terminal: print three samples; =stacks: two stacks,\n"
+"                        lv (LV 4x15) and hv (HV 5x15), as with two -d --name\n"
 "      --decode FILE     decode one recorded console answer or RS485 frames\n"
 "      --command CMD     with --decode: the command that produced FILE (RS485:\n"
 "                        CID2 [PACK] in hex, e.g. 0x44 or '0x42 FF')\n"
@@ -174,7 +175,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "count", required_argument, NULL, 'n' },
-	{ "demo", no_argument, NULL, OPT_DEMO },
+	{ "demo", optional_argument, NULL, OPT_DEMO },
 	{ "decode", required_argument, NULL, OPT_DECODE },
 	{ "command", required_argument, NULL, OPT_COMMAND },
 	{ "csv", required_argument, NULL, OPT_CSV },
@@ -200,6 +201,7 @@ static const char shortopts[] = ":d:b:p:i:f:n:c:vhV";
 /* The modes given; some combine (--demo with --once or --headless). */
 struct modes {
 	bool	once, headless, demo, decode, list, probe, records;
+	bool	demo_stacks;		/* --demo=stacks: an LV and an HV simulator */
 	bool	report;			/* `pylontop report [DIR]` */
 	const char *report_dir;		/* NULL: pylontop-report-DATE-TIME */
 	const char *list_remote;	/* --list-remote URL */
@@ -371,7 +373,14 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 		case OPT_ONCE: md->once = true; break;
 		case OPT_RECORDS: md->records = true; break;
 		case OPT_HEADLESS: md->headless = true; break;
-		case OPT_DEMO: md->demo = true; break;
+		case OPT_DEMO:
+			md->demo = true;
+			if (optarg != NULL && strcmp(optarg, "stacks") == 0)
+				md->demo_stacks = true;
+			else if (optarg != NULL)
+				rc = die_usage("--demo=%s: give --demo (one simulated stack) or "
+				    "--demo=stacks (two: LV and HV)", optarg);
+			break;
 		case OPT_DECODE: md->decode = true; *decode_path = optarg; break;
 		case OPT_COMMAND: o->decode_command = optarg; break;
 		case 'f':
@@ -745,7 +754,7 @@ main(int argc, char **argv)
 	say_config(&o, &org, md.headless);
 	if (md.demo)
 		return app_demo(&o, argv[0], md.once ? DEMO_ONCE : md.headless ? DEMO_HEADLESS :
-		    DEMO_AUTO);
+		    DEMO_AUTO, md.demo_stacks);
 	if (o.cfg.device[0] == '\0') {
 		fprintf(stderr, "pylontop: no device: give -d PATH (e.g. -d /dev/ttyUSB0 or "
 		    "-d tcp://192.0.2.10:4001), set SERIAL_PORT in the config file, or try "

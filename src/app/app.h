@@ -80,8 +80,9 @@ int	app_report(const struct app_options *o, const char *dir);
 int	app_headless(const struct app_options *o);
 /* pylontop (TUI) or --headless fallback when there is no terminal/TUI. */
 int	app_interactive(const struct app_options *o);
-/* pylontop --demo: start pylontop-sim on a private pty and monitor it. */
-int	app_demo(struct app_options *o, const char *argv0, enum demo_run run);
+/* pylontop --demo: start pylontop-sim on a private pty and monitor it;
+ * `stacks` (--demo=stacks): two, an LV and an HV simulator, as two stacks. */
+int	app_demo(struct app_options *o, const char *argv0, enum demo_run run, bool stacks);
 
 /* The stacks' names (default "1", "2" ...) checked and what several
  * stacks cannot share refused.  0, or < 0 with err set. */
