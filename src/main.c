@@ -452,7 +452,8 @@ several_stacks(const struct modes *md, const struct app_options *o)
 	const char *what = md->probe ? "--probe tries ports, not stacks: name the ports "
 	    "to try (pylontop --probe /dev/ttyUSB0 /dev/ttyUSB1)" :
 	    md->decode ? "--decode reads a file, not a stack: give no -d" :
-	    md->demo ? "--demo runs its own simulated stack: give no -d" :
+	    md->demo ? "--demo runs its own simulated stack: give no -d (--demo=stacks "
+	    "runs two)" :
 	    md->list ? "--list-ports lists ports, not stacks: give no -d" :
 	    "--list-remote lists a broker's stacks: give no -d";
 	char line[300];
