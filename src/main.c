@@ -43,8 +43,10 @@ usage(FILE *f)
 "                        -NAME before the extension and each stack is its own\n"
 "                        MQTT device (DEVICE_UNIQUE_ID-NAME, else NAME); in the\n"
 "                        UI, S shows the next stack; --metrics serves all,\n"
-"                        labelled stack=\"NAME\"; --once and --format json/text\n"
-"                        print each stack's sample, named (JSON \"stack_name\")\n"
+"                        labelled stack=\"NAME\"; --once, --records and\n"
+"                        --format json/text print each stack's, named (JSON\n"
+"                        \"stack_name\"); report writes a report per stack\n"
+"                        into DIR-NAME\n"
 "  -d mqtt[s]://BROKER[:PORT]/PREFIX/STACK\n"
 "                        remote view: the states another pylontop publishes\n"
 "                        there (read-only; TLS and user from the MQTT settings)\n"
@@ -72,14 +74,16 @@ usage(FILE *f)
 "                        event log, clock offset) of every module, print, exit\n"
 "  report [DIR]          write a service report of the stack into DIR (default\n"
 "                        pylontop-report-DATE-TIME): report.md, report.html and\n"
-"                        raw/ with every answer verbatim; read-only, a few cycles\n"
+"                        raw/ with every answer verbatim; read-only, a few cycles;\n"
+"                        several stacks: one report each, in DIR-NAME\n"
 "  -f, --format F        text, json or csv (for --once, --headless, --decode;\n"
 "                        --records: text or json)\n"
 "      --headless        run without UI until SIGTERM (for systemd); SIGHUP\n"
 "                        re-opens the CSV file and re-reads alarm thresholds\n"
 "  -n, --count N         stop after N samples (--headless)\n"
-"      --demo            monitor the built-in simulator (pylontop-sim); without\n"
-"                        a terminal: print three samples\n"
+"      --demo[=stacks]   monitor the built-in simulator (pylontop-sim); without\n"
+"                        a terminal: print three samples; =stacks: two stacks,\n"
+"                        lv (LV 4x15) and hv (HV 5x15), as with two -d --name\n"
 "      --decode FILE     decode one recorded console answer or RS485 frames\n"
 "      --command CMD     with --decode: the command that produced FILE (RS485:\n"
 "                        CID2 [PACK] in hex, e.g. 0x44 or '0x42 FF')\n"
@@ -171,7 +175,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "count", required_argument, NULL, 'n' },
-	{ "demo", no_argument, NULL, OPT_DEMO },
+	{ "demo", optional_argument, NULL, OPT_DEMO },
 	{ "decode", required_argument, NULL, OPT_DECODE },
 	{ "command", required_argument, NULL, OPT_COMMAND },
 	{ "csv", required_argument, NULL, OPT_CSV },
@@ -197,6 +201,7 @@ static const char shortopts[] = ":d:b:p:i:f:n:c:vhV";
 /* The modes given; some combine (--demo with --once or --headless). */
 struct modes {
 	bool	once, headless, demo, decode, list, probe, records;
+	bool	demo_stacks;		/* --demo=stacks: an LV and an HV simulator */
 	bool	report;			/* `pylontop report [DIR]` */
 	const char *report_dir;		/* NULL: pylontop-report-DATE-TIME */
 	const char *list_remote;	/* --list-remote URL */
@@ -368,7 +373,14 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 		case OPT_ONCE: md->once = true; break;
 		case OPT_RECORDS: md->records = true; break;
 		case OPT_HEADLESS: md->headless = true; break;
-		case OPT_DEMO: md->demo = true; break;
+		case OPT_DEMO:
+			md->demo = true;
+			if (optarg != NULL && strcmp(optarg, "stacks") == 0)
+				md->demo_stacks = true;
+			else if (optarg != NULL)
+				rc = die_usage("--demo=%s: give --demo (one simulated stack) or "
+				    "--demo=stacks (two: LV and HV)", optarg);
+			break;
 		case OPT_DECODE: md->decode = true; *decode_path = optarg; break;
 		case OPT_COMMAND: o->decode_command = optarg; break;
 		case 'f':
@@ -432,6 +444,24 @@ parse_options(int argc, char **argv, struct app_options *o, struct modes *md,
 	return rc;
 }
 
+/* The modes about ports, files or one simulator, not about stacks: one
+ * line naming the mode and what to give instead. */
+static int
+several_stacks(const struct modes *md, const struct app_options *o)
+{
+	const char *what = md->probe ? "--probe tries ports, not stacks: name the ports "
+	    "to try (pylontop --probe /dev/ttyUSB0 /dev/ttyUSB1)" :
+	    md->decode ? "--decode reads a file, not a stack: give no -d" :
+	    md->demo ? "--demo runs its own simulated stack: give no -d (--demo=stacks "
+	    "runs two)" :
+	    md->list ? "--list-ports lists ports, not stacks: give no -d" :
+	    "--list-remote lists a broker's stacks: give no -d";
+	char line[300];
+
+	snprintf(line, sizeof line, "several stacks (-d given %d times): %s", o->n_stacks, what);
+	return die_usage("%s", line);
+}
+
 /* One line for what cannot go together; --demo is a device, so it goes
  * with --once and --headless. */
 static int
@@ -462,15 +492,16 @@ check_modes(const struct modes *md, const struct app_options *o)
 	if (o->count > 0 && md->once)
 		return die_usage("%s is for --headless and --demo; --once reads one sample",
 		    "--count");
-	if (o->n_stacks > 1 && (md->records || md->report || md->probe ||
-	    md->decode || md->demo || md->list || md->list_remote != NULL))
-		return die_usage("several stacks (-d given %s times) go with the UI, "
-		    "--headless or --once only; give one -d for the other modes",
-		    o->n_stacks == 2 ? "2" : "3 or more");
-	/* Each stack has its own columns: one CSV on stdout cannot hold them. */
-	if (o->n_stacks > 1 && o->format_set && o->format == FMT_CSV)
+	if (o->n_stacks > 1 && (md->probe || md->decode || md->demo || md->list ||
+	    md->list_remote != NULL))
+		return several_stacks(md, o);
+	/* Each stack has its own columns: one CSV on stdout cannot hold
+	 * them (--records and report say their own formats). */
+	if (o->n_stacks > 1 && o->format_set && o->format == FMT_CSV && !md->records &&
+	    !md->report)
 		return die_usage("%s: with several stacks give --format json or text (each "
-		    "sample names its stack), or read each stack's CSV file", "--format csv");
+		    "sample names its stack), or --csv FILE (a FILE-NAME.csv per stack)",
+		    "--format csv");
 	return 0;
 }
 
@@ -724,7 +755,7 @@ main(int argc, char **argv)
 	say_config(&o, &org, md.headless);
 	if (md.demo)
 		return app_demo(&o, argv[0], md.once ? DEMO_ONCE : md.headless ? DEMO_HEADLESS :
-		    DEMO_AUTO);
+		    DEMO_AUTO, md.demo_stacks);
 	if (o.cfg.device[0] == '\0') {
 		fprintf(stderr, "pylontop: no device: give -d PATH (e.g. -d /dev/ttyUSB0 or "
 		    "-d tcp://192.0.2.10:4001), set SERIAL_PORT in the config file, or try "

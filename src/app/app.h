@@ -55,29 +55,34 @@ int	app_decode_text(char *buf, size_t len, const char *path, const struct app_op
 	    struct pt_sample *out, int *failed, char *why, size_t whysize);
 /* pylontop --once: one complete sample, printed in o->format. */
 int	app_once(const struct app_options *o);
-/* pylontop --records: the BMS's own records of every module, printed. */
+/* pylontop --records: the BMS's own records of every module, printed;
+ * with several stacks each stack's in turn, named by it. */
 int	app_records(const struct app_options *o);
 struct link;
 struct session;
 struct pt_records;
-/* For a one-shot read (--records, report): signals, the link open and a
- * session that reads every slow value in one poll.  0, or the exit code
- * with the reason said on stderr (nothing left open). */
-int	app_open_oneshot(const struct app_options *o, struct link *link, struct session **s);
+/* For a one-shot read (--records, report) of the device cfg names:
+ * signals, the link open and a session that reads every slow value in one
+ * poll.  0, or the exit code with the reason said on stderr after `who`
+ * ("" or "STACK: ") (nothing left open). */
+int	app_open_oneshot(const struct pt_config *cfg, const char *who, struct link *link,
+	    struct session **s);
 /* The records the session read, NULL when none (not over RS485). */
 const struct pt_records *app_session_records(const struct session *s);
 /* "pylontop: PREFIXn of m records commands were not answered (WHERE)". */
 void	app_records_unanswered(const struct pt_records *r, const char *prefix,
 	    const char *where);
 /* pylontop report [DIR]: a service report (report.md, report.html, raw/)
- * of the whole stack; dir NULL: pylontop-report-DATE-TIME. */
+ * of the whole stack; dir NULL: pylontop-report-DATE-TIME.  Several
+ * stacks: a report each, in DIR-NAME. */
 int	app_report(const struct app_options *o, const char *dir);
 /* pylontop --headless: run until a signal or --count samples. */
 int	app_headless(const struct app_options *o);
 /* pylontop (TUI) or --headless fallback when there is no terminal/TUI. */
 int	app_interactive(const struct app_options *o);
-/* pylontop --demo: start pylontop-sim on a private pty and monitor it. */
-int	app_demo(struct app_options *o, const char *argv0, enum demo_run run);
+/* pylontop --demo: start pylontop-sim on a private pty and monitor it;
+ * `stacks` (--demo=stacks): two, an LV and an HV simulator, as two stacks. */
+int	app_demo(struct app_options *o, const char *argv0, enum demo_run run, bool stacks);
 
 /* The stacks' names (default "1", "2" ...) checked and what several
  * stacks cannot share refused.  0, or < 0 with err set. */

@@ -8,6 +8,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
 
 #include "app/app.h"
 #include "core/session.h"
@@ -16,20 +19,21 @@
 #include "util/signals.h"
 
 int
-app_open_oneshot(const struct app_options *o, struct link *link, struct session **s)
+app_open_oneshot(const struct pt_config *cfg, const char *who, struct link *link,
+    struct session **s)
 {
 	sig_install();
-	if (link_init(link, o->cfg.device, o->cfg.baud) != 0) {
-		fprintf(stderr, "pylontop: %s\n", link_error(link));
+	if (link_init(link, cfg->device, cfg->baud) != 0) {
+		fprintf(stderr, "pylontop: %s%s\n", who, link_error(link));
 		return EXIT_USAGE;
 	}
 	if (link_open(link) != 0) {
-		fprintf(stderr, "pylontop: %s\n", link_error(link));
+		fprintf(stderr, "pylontop: %s%s\n", who, link_error(link));
 		link_close(link);
 		return EXIT_RUNTIME;
 	}
 	/* Ctrl-C ends a slow read within one read step (as --once). */
-	*s = session_new(&o->cfg, link, sig_quit_flag());
+	*s = session_new(cfg, link, sig_quit_flag());
 	if (*s == NULL) {
 		fprintf(stderr, "pylontop: out of memory\n");
 		link_close(link);
@@ -65,22 +69,54 @@ read_round(struct session *s, struct pt_sample *sample)
 	return s->ops->poll(s, sample, true) != 0 || sig_quit() != 0 ? -1 : 0;
 }
 
-int
-app_records(const struct app_options *o)
+/* The records printed: JSON on one line (named by "stack_name" with
+ * several stacks), text under a "Stack NAME (DEVICE)" line then. */
+static int
+print_records(const struct app_options *o, const struct pt_config *cfg,
+    const struct pt_records *records, const char *stack)
+{
+	cJSON *root;
+	char *text;
+
+	if (o->format == FMT_TEXT) {
+		if (stack != NULL)
+			printf("Stack %s (%s)\n", stack, cfg->device);
+		pt_records_print_text(stdout, records);
+		return 0;
+	}
+	if ((text = pt_records_to_json(records, false)) == NULL)
+		return -1;
+	if (stack != NULL) {
+		root = cJSON_Parse(text);
+		free(text);
+		if (root == NULL)
+			return -1;
+		cJSON_AddStringToObject(root, "stack_name", stack);
+		text = cJSON_PrintUnformatted(root);
+		cJSON_Delete(root);
+		if (text == NULL)
+			return -1;
+	}
+	puts(text);
+	free(text);
+	return 0;
+}
+
+/* The records of the device cfg names, printed (named `stack` with
+ * several stacks, NULL with one); errors on stderr start with "STACK: ". */
+static int
+records_stack(const struct app_options *o, const struct pt_config *cfg, const char *stack)
 {
 	struct link link;
 	struct session *s;
 	struct pt_sample *sample;
 	const struct pt_records *records;
-	char *text;
-	int rc = EXIT_RUNTIME;
+	char who[APP_STACK_NAME_MAX + 2] = "";
+	int rc;
 
-	if (o->format == FMT_CSV) {
-		fprintf(stderr, "pylontop: --records prints text or json, not csv (give -f text "
-		    "or -f json)\n");
-		return EXIT_USAGE;
-	}
-	if ((rc = app_open_oneshot(o, &link, &s)) != 0)
+	if (stack != NULL)
+		snprintf(who, sizeof who, "%s: ", stack);
+	if ((rc = app_open_oneshot(cfg, who, &link, &s)) != 0)
 		return rc;
 	rc = EXIT_RUNTIME;
 	if ((sample = calloc(1, sizeof *sample)) == NULL) {
@@ -92,29 +128,76 @@ app_records(const struct app_options *o)
 			rc = 128 + sig_quit();
 			goto out;
 		}
-		fprintf(stderr, "pylontop: %s: %s\n", o->cfg.device, s->error);
+		fprintf(stderr, "pylontop: %s%s: %s\n", who, cfg->device, s->error);
 		goto out;
 	}
 	if ((records = app_session_records(s)) == NULL) {
-		fprintf(stderr, "pylontop: %s: no records over the %s protocol (they are read "
-		    "from the LV or HV console)\n", o->cfg.device, s->protocol);
+		fprintf(stderr, "pylontop: %s%s: no records over the %s protocol (they are read "
+		    "from the LV or HV console)\n", who, cfg->device, s->protocol);
 		goto out;
 	}
-	if (o->format == FMT_JSON) {
-		if ((text = pt_records_to_json(records, false)) == NULL) {
-			fprintf(stderr, "pylontop: out of memory\n");
-			goto out;
-		}
-		puts(text);
-		free(text);
-	} else
-		pt_records_print_text(stdout, records);
+	if (print_records(o, cfg, records, stack) != 0) {
+		fprintf(stderr, "pylontop: out of memory\n");
+		goto out;
+	}
 	fflush(stdout);
-	app_records_unanswered(records, "", "see \"errors\" per module");
+	app_records_unanswered(records, who, "see \"errors\" per module");
 	rc = EXIT_OK;
 out:
 	session_free(s);
 	link_close(&link);
 	free(sample);
 	return rc;
+}
+
+/* Several stacks: each read in turn, in the order given, and printed as
+ * it comes (text: a blank line between).  A stack that fails is said on
+ * stderr, named, and the others are still read; the exit status is then
+ * the failure's. */
+static int
+records_stacks(const struct app_options *o)
+{
+	struct pt_config *cfg = malloc(sizeof *cfg);
+	char err[300];
+	int i, one, printed = 0, rc = EXIT_OK;
+
+	if (cfg == NULL) {
+		fprintf(stderr, "pylontop: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < o->n_stacks && sig_quit() == 0; i++) {
+		if (app_stack_config(o, i, cfg, err, sizeof err) != 0) {
+			fprintf(stderr, "pylontop: %s\n", err);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (printed > 0 && o->format == FMT_TEXT)
+			putchar('\n');
+		one = records_stack(o, cfg, o->stacks[i].name);
+		if (one == EXIT_OK)
+			printed++;
+		else if (rc == EXIT_OK || one > 128)
+			rc = one;
+	}
+	if (rc != EXIT_OK && sig_quit() == 0)
+		fprintf(stderr, "pylontop: records of %d of %d stacks read\n", printed,
+		    o->n_stacks);
+	explicit_bzero(cfg, sizeof *cfg);
+	free(cfg);
+	return sig_quit() != 0 ? 128 + sig_quit() : rc;
+}
+
+int
+app_records(const struct app_options *o)
+{
+	if (o->format == FMT_CSV) {
+		fprintf(stderr, "pylontop: --records prints text or json, not csv (give -f text "
+		    "or -f json)\n");
+		return EXIT_USAGE;
+	}
+	if (o->n_stacks > 1) {
+		sig_install();
+		return records_stacks(o);
+	}
+	return records_stack(o, &o->cfg, NULL);
 }

@@ -24,11 +24,11 @@
 #define REPORT_GAP_MAX_MS	2000	/* at most this between cycles */
 
 static int
-acquire(const struct app_options *o, struct session *s, struct report_input *in,
-    struct pt_sample *cur, struct pt_sample *last)
+acquire(const struct pt_config *cfg, const char *who, struct session *s,
+    struct report_input *in, struct pt_sample *cur, struct pt_sample *last)
 {
 	int64_t deadline = clock_mono_ms() + REPORT_DEADLINE_MS;
-	int64_t gap = (int64_t)(o->cfg.interval_s * 1000);
+	int64_t gap = (int64_t)(cfg->interval_s * 1000);
 	int i;
 
 	if (gap > REPORT_GAP_MAX_MS)
@@ -44,8 +44,8 @@ acquire(const struct app_options *o, struct session *s, struct report_input *in,
 			if (sig_quit() != 0 || in->samples == 0)
 				return -1;
 			/* A lost cycle after good ones: report what was read. */
-			fprintf(stderr, "pylontop: report: a cycle failed (%s); going on\n",
-			    s->error);
+			fprintf(stderr, "pylontop: %sreport: a cycle failed (%s); going on\n",
+			    who, s->error);
 			continue;
 		}
 		report_observe(in, cur);
@@ -55,53 +55,57 @@ acquire(const struct app_options *o, struct session *s, struct report_input *in,
 	return in->samples > 0 ? 0 : -1;
 }
 
-int
-app_report(const struct app_options *o, const char *dir_arg)
+/* The report of the device cfg names into dir; `stack`: its name with
+ * several stacks (in the report and before every stderr line), NULL with
+ * one. */
+static int
+report_stack(const struct pt_config *cfg, const char *dir, const char *stack)
 {
 	struct link link;
 	struct session *s = NULL;
 	struct pt_sample *cur = calloc(1, sizeof *cur), *last = calloc(1, sizeof *last);
 	struct report_input *in = calloc(1, sizeof *in);
-	char dir[512], why[600];
+	char who[APP_STACK_NAME_MAX + 2] = "", why[600];
 	int rc = EXIT_RUNTIME;
 
+	if (stack != NULL)
+		snprintf(who, sizeof who, "%s: ", stack);
 	if (cur == NULL || last == NULL || in == NULL) {
 		fprintf(stderr, "pylontop: out of memory\n");
 		goto out0;
 	}
-	if (dir_arg != NULL)
-		snprintf(dir, sizeof dir, "%s", dir_arg);
-	else
-		report_default_dir(dir, sizeof dir);
-	if ((rc = app_open_oneshot(o, &link, &s)) != 0)
+	if ((rc = app_open_oneshot(cfg, who, &link, &s)) != 0)
 		goto out0;
 	rc = EXIT_RUNTIME;
-	in->cfg = &o->cfg;
-	in->link = o->cfg.device;
+	in->cfg = cfg;
+	in->link = cfg->device;
+	in->stack = stack;
 	in->started_ms = clock_wall_ms();
-	if (s->ops->identify(s) != 0 || acquire(o, s, in, cur, last) != 0) {
+	if (s->ops->identify(s) != 0 || acquire(cfg, who, s, in, cur, last) != 0) {
 		if (sig_quit() != 0) {
 			rc = 128 + sig_quit();
 			goto out1;
 		}
-		fprintf(stderr, "pylontop: report: %s did not answer (%s); no report written; "
-		    "check the cable, -d and -p (pylontop --probe finds the port)\n",
-		    o->cfg.device, s->error[0] ? s->error : "no sample");
+		fprintf(stderr, "pylontop: %sreport: %s did not answer (%s); no report written; "
+		    "check the cable, -d and -p (pylontop --probe finds the port)\n", who,
+		    cfg->device, s->error[0] ? s->error : "no sample");
 		goto out1;
 	}
 	in->protocol = s->protocol;
 	in->rec = app_session_records(s);
 	if (in->rec == NULL)
-		fprintf(stderr, "pylontop: report: no BMS records over the %s protocol (they "
+		fprintf(stderr, "pylontop: %sreport: no BMS records over the %s protocol (they "
 		    "are read from the LV or HV console); the report has live values only\n",
-		    s->protocol);
+		    who, s->protocol);
 	in->written_ms = clock_wall_ms();
 	if (report_write(in, dir, why, sizeof why) != 0) {
-		fprintf(stderr, "pylontop: report: %s\n", why);
+		fprintf(stderr, "pylontop: %sreport: %s\n", who, why);
 		goto out1;
 	}
 	printf("%s/report.md\n%s/report.html\n%s/raw/\n", dir, dir, dir);
-	app_records_unanswered(in->rec, "report: ", "said in the report");
+	fflush(stdout);
+	snprintf(why, sizeof why, "%sreport: ", who);
+	app_records_unanswered(in->rec, why, "said in the report");
 	rc = EXIT_OK;
 out1:
 	session_free(s);
@@ -111,4 +115,59 @@ out0:
 	free(last);
 	free(in);
 	return rc;
+}
+
+/* Several stacks: a report each (a warranty claim or a service visit is
+ * about one battery group), in DIR-NAME, read in turn in the order given.
+ * A stack that fails is said on stderr, named, and the others are still
+ * reported; the exit status is then the failure's. */
+static int
+report_stacks(const struct app_options *o, const char *base)
+{
+	struct pt_config *cfg = malloc(sizeof *cfg);
+	char dir[600], err[300];
+	int i, one, written = 0, rc = EXIT_OK;
+
+	if (cfg == NULL) {
+		fprintf(stderr, "pylontop: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < o->n_stacks && sig_quit() == 0; i++) {
+		if (app_stack_config(o, i, cfg, err, sizeof err) != 0) {
+			fprintf(stderr, "pylontop: %s\n", err);
+			rc = EXIT_USAGE;
+			break;
+		}
+		snprintf(dir, sizeof dir, "%s-%s", base, o->stacks[i].name);
+		one = report_stack(cfg, dir, o->stacks[i].name);
+		if (one == EXIT_OK)
+			written++;
+		else if (rc == EXIT_OK || one > 128)
+			rc = one;
+	}
+	if (rc != EXIT_OK && sig_quit() == 0)
+		fprintf(stderr, "pylontop: report: %d of %d stacks reported\n", written,
+		    o->n_stacks);
+	explicit_bzero(cfg, sizeof *cfg);
+	free(cfg);
+	return sig_quit() != 0 ? 128 + sig_quit() : rc;
+}
+
+int
+app_report(const struct app_options *o, const char *dir_arg)
+{
+	char dir[512];
+
+	if (dir_arg != NULL)
+		snprintf(dir, sizeof dir, "%s", dir_arg);
+	else
+		report_default_dir(dir, sizeof dir);
+	/* "reports/" names the same directory as "reports". */
+	while (o->n_stacks > 1 && strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	if (o->n_stacks > 1) {
+		sig_install();
+		return report_stacks(o, dir);
+	}
+	return report_stack(&o->cfg, dir, NULL);
 }

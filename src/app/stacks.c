@@ -91,8 +91,9 @@ app_stacks_check(struct app_options *o, char *err, size_t errsize)
 		return 0;
 	for (i = 0; i < o->n_stacks; i++)
 		if (strcmp((o->stacks[i].cfg ? o->stacks[i].cfg : &o->cfg)->csv_path, "-") == 0) {
-			snprintf(err, errsize, "--csv -: standard output takes one stack; give "
-			    "a file name (each stack writes its own: NAME is added)");
+			snprintf(err, errsize, "--csv -: standard output holds one stack's "
+			    "table; give --csv FILE (a FILE-NAME.csv per stack), or --headless "
+			    "--format json for every stack on standard output");
 			return PT_ERR_ARG;
 		}
 	for (i = 0; i < o->n_stacks; i++)

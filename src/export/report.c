@@ -380,6 +380,9 @@ stack_section(struct w *w, const struct report_input *in)
 	table_head(w, 2, cols);
 	kv(w, "Site", "%s", in->cfg->report.site_name[0] ? in->cfg->report.site_name :
 	    "(not set: SITE_NAME in the config file)");
+	if (in->stack != NULL)
+		kv(w, "Stack", "%s (one of several in this pylontop; a report each)",
+		    in->stack);
 	kv(w, "Written", "%s (host local time %s)", t, l);
 #ifdef PT_GIT_COMMIT
 	kv(w, "pylontop", "%s (git %s)", PACKAGE_VERSION, PT_GIT_COMMIT);
@@ -766,6 +769,16 @@ static const char css[] =
 "@media print{body{max-width:none;margin:0}h2{break-before:auto;break-after:avoid}"
 "h3{break-after:avoid}table,tr{break-inside:avoid}}\n";
 
+/* With several stacks the title names the one reported on. */
+static void
+stack_title(struct w *w, const struct report_input *in)
+{
+	if (in->stack == NULL)
+		return;
+	put_esc(w, ", stack ");
+	put_esc(w, in->stack);
+}
+
 static void
 document(struct w *w, const struct report_input *in)
 {
@@ -780,15 +793,18 @@ document(struct w *w, const struct report_input *in)
 			put_esc(w, " - ");
 			put_esc(w, site);
 		}
+		stack_title(w, in);
 		fprintf(w->f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 	}
 	if (w->html) {
 		fputs("<h1>", w->f);
 		put_esc(w, site ? site : "Battery service report");
+		stack_title(w, in);
 		fputs("</h1>\n", w->f);
 	} else {
 		fputs("# ", w->f);
 		put_esc(w, site ? site : "Battery service report");
+		stack_title(w, in);
 		fputs("\n\n", w->f);
 	}
 	para(w, "Service report written by pylontop with read-only commands. The answers "

@@ -43,6 +43,7 @@ struct health_report;
 struct report_input {
 	const struct pt_config *cfg;
 	const char	*link;		/* the device as given */
+	const char	*stack;		/* its name with several stacks, NULL with one */
 	const char	*protocol;
 	int64_t		started_ms, written_ms;
 	int		samples;

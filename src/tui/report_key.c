@@ -6,6 +6,7 @@
 #include "tui/tui_impl.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "export/report.h"
 #include "model/health.h"
@@ -36,6 +37,8 @@ tui_write_report(struct tui *t)
 	}
 	in->cfg = cfg;
 	in->link = cfg->device;
+	if (tui_stack_name(t)[0] != '\0')	/* several stacks: the shown one's */
+		in->stack = tui_stack_name(t);
 	in->protocol = s[n - 1].protocol;
 	in->started_ms = s[0].time_ms;
 	for (i = 0; i < n; i++)
@@ -49,6 +52,8 @@ tui_write_report(struct tui *t)
 	in->health = hr;
 	in->written_ms = clock_wall_ms();
 	report_default_dir(dir, sizeof dir);
+	if (in->stack != NULL)	/* as `pylontop report`: DIR-NAME */
+		snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "-%s", in->stack);
 	if (report_write(in, dir, why, sizeof why) != 0)
 		tui_message(t, "Report not written: %s", why);
 	else
