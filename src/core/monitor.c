@@ -469,6 +469,19 @@ on_progress(void *arg, const struct session_progress *p)
 		notify(m);
 }
 
+/* A polled sample is as of the poll's last answer: the link's stamp (the
+ * time --record writes), so that a replay, on the recording's clock,
+ * gives the live run's sample times; our own clock after the parsing
+ * would be a little later live than replayed, now and then across a
+ * second.  A self-paced session with no time of its own: now. */
+static int64_t
+sample_time(const struct session *s)
+{
+	int64_t at = s->self_paced || s->link == NULL ? 0 : link_last_read_ms(s->link);
+
+	return at > 0 ? clock_wall_of_mono(at) : clock_wall_ms();
+}
+
 /* Poll until the session fails twice in a row or we are stopped. */
 static void
 poll_loop(struct monitor *m, struct session *s)
@@ -500,7 +513,7 @@ poll_loop(struct monitor *m, struct session *s)
 				last_slow = clock_mono_ms();
 			m->work.seq = ++m->seq;
 			if (!s->self_paced || m->work.time_ms == 0)
-				m->work.time_ms = clock_wall_ms();
+				m->work.time_ms = sample_time(s);
 			pthread_mutex_lock(&m->lock);
 			m->stats.identity_pending = s->identity_pending;
 			pthread_mutex_unlock(&m->lock);

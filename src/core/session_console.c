@@ -324,7 +324,7 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 {
 	struct console_priv *p = priv(s);
 	char line[96];
-	int64_t start, last;
+	int64_t start, last, now;
 	size_t pager_done = 0, expected, scanned = 0;
 	int rc, pages = 0;
 	bool paged = false;	/* the device waited for us at a pager */
@@ -355,7 +355,9 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 	if (p->poll_sent_ms == 0)
 		p->poll_sent_ms = p->sent_ms;
 	expected = expect_bytes(p, line);
-	start = last = clock_mono_ms();
+	/* The timeouts are judged on the link's stamps where it has them
+	 * (a replay has only those), else on our clock. */
+	start = last = now = p->sent_ms;
 	for (;;) {
 		enum console_frame_state st = CF_INCOMPLETE;
 		ssize_t n;
@@ -363,7 +365,9 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 		if (stopped(s))
 			return session_fail(s, PT_ERR_CLOSED, "%s", "stopped");
 		n = read_more(s, READ_STEP_MS, pace_want(expected, p->ans_bytes));
-		p->ans_ms = clock_mono_ms() - start;
+		now = link_last_read_ms(s->link) > now ? link_last_read_ms(s->link) :
+		    clock_mono_ms();
+		p->ans_ms = now - start;
 		if (n < 0) {
 			if (n == PT_ERR_PARSE) {
 				say_answer(s, "unreadable", "longer than 32 KiB");
@@ -374,7 +378,7 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			return (int)n;
 		}
 		if (n > 0) {
-			last = clock_mono_ms();
+			last = now;
 			p->ans_bytes += (size_t)n;
 			progress(s, NULL, line, p->ans_bytes);
 		}
@@ -434,12 +438,12 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 			say_answer(s, "refused by the device", why);
 			return PT_ERR_DEVICE;
 		}
-		if (clock_mono_ms() - last > IDLE_MS || clock_mono_ms() - start > CAP_MS) {
+		if (now - last > IDLE_MS || now - start > CAP_MS) {
 			say_answer(s, "timeout", p->len == 0 ? "the device is silent" :
 			    "no end of answer");
 			s->counters.timeouts++;
 			snprintf(s->error, sizeof s->error, "no complete answer to '%s' within %d s%s",
-			    line, (int)((clock_mono_ms() - start) / 1000),
+			    line, (int)((now - start) / 1000),
 			    p->len == 0 ? " (the device is silent)" : "");
 			return PT_ERR_TIMEOUT;
 		}
@@ -465,6 +469,17 @@ stamp_cells(struct pt_sample *out, int id, int64_t now)
 				break;
 			}
 	}
+}
+
+/* When the last answer's last bytes came, as UTC: the link's stamp (the
+ * time --record writes), not our clock after the parsing, which a replay
+ * does not have (clock.h, clock_wall_of_mono). */
+static int64_t
+answer_wall_ms(const struct session *s)
+{
+	int64_t at = link_last_read_ms(s->link);
+
+	return at > 0 ? clock_wall_of_mono(at) : clock_wall_ms();
 }
 
 /* Send a command and parse its answer into `out`. */
@@ -503,7 +518,7 @@ run(struct session *s, const char *name, int arg, struct pt_sample *out)
 	}
 	say_answer(s, "ok", NULL);
 	if (strcmp(name, "bat") == 0 || strcmp(name, "getpwr") == 0)
-		stamp_cells(out, c->module_arg ? arg : 0, clock_wall_ms());
+		stamp_cells(out, c->module_arg ? arg : 0, answer_wall_ms(s));
 	return 0;
 }
 
@@ -656,7 +671,7 @@ merge_cache(struct session *s, struct pt_sample *out, struct pt_sample *cache)
 	/* Identity and slow data survive between polls (they are read once
 	 * an hour, or interleaved over the first cycles). */
 	pt_sample_merge_slow(out, cache);
-	dropped = pt_sample_merge_cached(out, cache, clock_wall_ms(), max_age);
+	dropped = pt_sample_merge_cached(out, cache, answer_wall_ms(s), max_age);
 	if (dropped > 0)
 		pt_vlog(PT_VLOG_SUMMARY, "console: cells of %d module%s older than %.1f s: "
 		    "unknown, not repeated", dropped, dropped == 1 ? "" : "s",
@@ -808,7 +823,7 @@ static int
 slow_reads(struct session *s, struct pt_sample *out, int64_t t0)
 {
 	struct console_priv *p = priv(s);
-	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms;
+	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = answer_ms(s);
 	int n = slow_entries(p), done = 0, rc;
 
 	if (p->slow_next < 0)
@@ -968,7 +983,7 @@ static int
 records_reads(struct session *s, int64_t t0)
 {
 	struct console_priv *p = priv(s);
-	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = p->ans_ms;
+	int64_t budget = (int64_t)(s->cfg->interval_s * 1000), last_ms = answer_ms(s);
 	int done = 0, rc;
 
 	if (p->rec_next < 0 || p->slow_next >= 0)
@@ -1053,7 +1068,8 @@ poll_hv(struct session *s, struct pt_sample *out)
 }
 
 /* The measured cycle: from the previous poll's start to this one's,
- * never less than the interval (session.h). */
+ * never less than the interval (session.h).  A poll starts when its
+ * first command left (the link's stamp, which a replay gives back). */
 static void
 measure_cycle(struct session *s, int64_t t0)
 {
@@ -1074,7 +1090,6 @@ console_poll(struct session *s, struct pt_sample *out, bool slow)
 
 	s->error[0] = '\0';
 	p->poll_sent_ms = 0;
-	measure_cycle(s, t0);
 	progress(s, "polling", NULL, 0);
 	if (slow)
 		p->slow_next = 0;
@@ -1091,6 +1106,8 @@ console_poll(struct session *s, struct pt_sample *out, bool slow)
 			remember_modules(s, out);
 		break;
 	}
+	if (p->poll_sent_ms != 0)
+		measure_cycle(s, p->poll_sent_ms);
 	if (rc == 0)
 		rc = slow_reads(s, out, t0);
 	if (rc == 0) {
@@ -1100,7 +1117,7 @@ console_poll(struct session *s, struct pt_sample *out, bool slow)
 	if (rc != 0)
 		return rc;
 	if (s->cycle_ms == 0)
-		s->cycle_ms = clock_mono_ms() - t0 > interval ? clock_mono_ms() - t0 : interval;
+		s->cycle_ms = poll_elapsed(s, t0) > interval ? poll_elapsed(s, t0) : interval;
 	merge_cache(s, out, &p->cache);
 	save_cache(&p->cache, &p->cache_next, out);
 	p->polled = true;

@@ -182,7 +182,8 @@ link_rec_new(const char *path, long long max_bytes, const char *header, char *er
 	snprintf(r->path, sizeof r->path, "%s", path);
 	r->max_bytes = max_bytes > 0 ? max_bytes : LINK_REC_MAX_DEFAULT;
 	r->t0 = clock_mono_ms();
-	r->wall0 = clock_wall_ms();
+	/* On the offset the live run's sample times are on (clock.h). */
+	r->wall0 = clock_wall_of_mono(r->t0);
 	r->enabled = true;
 	pthread_mutex_init(&r->lock, NULL);
 	if ((r->f = create(path, err, errsize)) == NULL || write_header(r, false) != 0) {

@@ -596,6 +596,19 @@ rec_write(struct link *l, struct replay *r, const void *buf, size_t len)
 	return 0;
 }
 
+/* Waits end at the recording's next exchange (clock.h): the first event
+ * not replayed yet after the last command matched (commands skipped by
+ * a changed order wait there, in the past). */
+static void
+set_horizon(const struct replay *r)
+{
+	size_t i = r->rd > r->cur ? r->rd : r->cur;
+
+	while (i < r->nev && r->ev[i].used)
+		i++;
+	clock_virtual_horizon(i < r->nev && r->clock_started ? at(&r->ev[i]) : 0);
+}
+
 /* ---- terminal logs ----------------------------------------------------- */
 
 static int
@@ -684,8 +697,11 @@ replay_open(struct link *l)
 	if (l->priv == NULL && (rc = replay_load(l)) != 0)
 		return rc;
 	r = rp(l);
-	if (r->mode == RM_RECORDING)
-		return rec_open(l, r);
+	if (r->mode == RM_RECORDING) {
+		rc = rec_open(l, r);
+		set_horizon(r);
+		return rc;
+	}
 	/* A log has no times: --replay-speed 0 only makes its silences
 	 * (commands it has no answer to) pass at once. */
 	if (r->mode == RM_LOG && l->replay_speed == 0 && !clock_is_virtual()) {
@@ -733,9 +749,13 @@ static ssize_t
 replay_read(struct link *l, void *buf, size_t len, int timeout_ms)
 {
 	struct replay *r = rp(l);
+	ssize_t n;
 
-	if (r != NULL && r->mode == RM_RECORDING)
-		return rec_read(l, r, buf, len, timeout_ms);
+	if (r != NULL && r->mode == RM_RECORDING) {
+		n = rec_read(l, r, buf, len, timeout_ms);
+		set_horizon(r);
+		return n;
+	}
 	if (r != NULL && r->mode == RM_LOG)
 		return log_read(r, buf, len, timeout_ms);
 	return raw_read(l, buf, len, timeout_ms);
@@ -746,9 +766,14 @@ replay_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 {
 	struct replay *r = rp(l);
 
+	int rc;
+
 	(void)timeout_ms;
-	if (r != NULL && r->mode == RM_RECORDING)
-		return rec_write(l, r, buf, len);
+	if (r != NULL && r->mode == RM_RECORDING) {
+		rc = rec_write(l, r, buf, len);
+		set_horizon(r);
+		return rc;
+	}
 	if (r != NULL && r->mode == RM_LOG)
 		return log_write(r, buf, len);
 	return 0;	/* raw: dropped */
@@ -773,6 +798,7 @@ replay_set_baud(struct link *l, int baud)
 			r->ev[i].used = true;
 			r->rd = i + 1;
 			skip_notes(r);
+			set_horizon(r);
 			return 0;
 		}
 	}
@@ -794,6 +820,7 @@ replay_close(struct link *l)
 			reach(&r->ev[r->cur++]);
 		r->rd = r->cur;
 		r->off = 0;
+		set_horizon(r);
 		return;
 	}
 	/* Raw bytes and terminal logs start again at the next open. */

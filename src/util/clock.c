@@ -12,6 +12,7 @@ static _Atomic int64_t	v_now;		/* virtual CLOCK_MONOTONIC ms */
 static _Atomic int64_t	v_origin;	/* v_now at the start (read by the UI too) */
 static int64_t		v_wall_off;	/* wall = v_now + v_wall_off */
 static double		v_speed;
+static _Atomic int64_t	v_horizon;	/* the recording's next exchange (0: none) */
 
 static int64_t
 ms_of(clockid_t id)
@@ -38,6 +39,28 @@ clock_wall_ms(void)
 	return ms_of(CLOCK_REALTIME);
 }
 
+/* CLOCK_REALTIME - CLOCK_MONOTONIC as first measured (0: not yet). */
+static _Atomic int64_t wall_off;
+#define WALL_STEP_MS	1000
+
+int64_t
+clock_wall_of_mono(int64_t mono_ms)
+{
+	int64_t now, off;
+
+	if (atomic_load(&v_on))
+		return mono_ms + v_wall_off;
+	/* Both read within a millisecond or so: the offset jitters by one;
+	 * only a real step of the wall clock is taken. */
+	now = ms_of(CLOCK_REALTIME) - ms_of(CLOCK_MONOTONIC);
+	off = atomic_load(&wall_off);
+	if (off == 0 || now - off > WALL_STEP_MS || off - now > WALL_STEP_MS) {
+		atomic_store(&wall_off, now);
+		off = now;
+	}
+	return mono_ms + off;
+}
+
 void
 clock_virtual_start(int64_t wall_at_origin_ms, double speed)
 {
@@ -55,6 +78,7 @@ clock_virtual_start(int64_t wall_at_origin_ms, double speed)
 void
 clock_virtual_stop(void)
 {
+	atomic_store(&v_horizon, 0);
 	atomic_store(&v_on, false);
 }
 
@@ -78,6 +102,12 @@ real_sleep_ms(int64_t ms)
 
 	if (ms > 0)
 		nanosleep(&ts, NULL);
+}
+
+void
+clock_virtual_horizon(int64_t mono_ms)
+{
+	atomic_store(&v_horizon, mono_ms);
 }
 
 static atomic_bool v_paused;
@@ -192,7 +222,9 @@ void
 clock_sleep_until(int64_t deadline_ms, atomic_int *stop)
 {
 	if (atomic_load(&v_on)) {
-		clock_virtual_advance(deadline_ms, stop);
+		int64_t h = atomic_load(&v_horizon);
+
+		clock_virtual_advance(h > 0 && h < deadline_ms ? h : deadline_ms, stop);
 		return;
 	}
 	for (;;) {

@@ -9,6 +9,13 @@
 
 int64_t	clock_mono_ms(void);		/* CLOCK_MONOTONIC */
 int64_t	clock_wall_ms(void);		/* CLOCK_REALTIME, UTC */
+/* The UTC time of a moment on clock_mono_ms() (a link's stamp): one
+ * offset between the two clocks for the whole run (measured once, and
+ * again only when the wall clock is stepped by more than a second), so
+ * that the difference of two such times is exactly that of the stamps,
+ * and a replay (whose recording's header is on the same offset) gives
+ * back the very times the live run had. */
+int64_t	clock_wall_of_mono(int64_t mono_ms);
 /* "2026-11-23T16:00:00Z" (with_ms: "...00.123Z").  Returns buf. */
 char	*clock_iso8601(int64_t utc_ms, int with_ms, char *buf, size_t size);
 /* Sleep until CLOCK_MONOTONIC reaches deadline_ms, or stop becomes
@@ -28,6 +35,13 @@ void	clock_virtual_stop(void);	/* back to the real clocks */
 bool	clock_is_virtual(void);
 int64_t	clock_virtual_origin(void);	/* clock_mono_ms() at the start */
 void	clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop);
+/* The time of the next exchange of the recording (0: none left), set by
+ * the replay: clock_sleep_until() waits no further while replaying.  The
+ * live run did its next thing then, whatever deadline our own clock
+ * computed (a poll that started a little late live is not put off by
+ * another interval in the replay, which would time everything after it
+ * differently). */
+void	clock_virtual_horizon(int64_t mono_ms);
 /* UI controls of a replay: pause holds the recording's clock where it is
  * (whoever waits on it waits); skip plays the next `ms` of the recording
  * without waiting (a seek forward, which moves a paused replay too). */
