@@ -22,12 +22,6 @@
 
 #include "util/fixed.h"
 
-struct jbuf {
-	char	*p;
-	size_t	 len, cap;
-	bool	 failed;
-};
-
 enum {
 	JSON_FAST_MAX_SCALE = 15,	/* decimals tried for a number */
 	JSON_NUM_LEN = 32,
@@ -36,7 +30,7 @@ enum {
 #define JSON_FAST_MIN 1e-4		/* "%g" switches to exponents below */
 
 static bool
-room(struct jbuf *b, size_t need)
+room(struct pt_jbuf *b, size_t need)
 {
 	char *np;
 
@@ -54,7 +48,7 @@ room(struct jbuf *b, size_t need)
 }
 
 static void
-put(struct jbuf *b, const char *s, size_t n)
+put(struct pt_jbuf *b, const char *s, size_t n)
 {
 	if (!room(b, n))
 		return;
@@ -63,7 +57,7 @@ put(struct jbuf *b, const char *s, size_t n)
 }
 
 static void
-putc_(struct jbuf *b, char c)
+putc_(struct pt_jbuf *b, char c)
 {
 	if (room(b, 1))
 		b->p[b->len++] = c;
@@ -128,9 +122,9 @@ short_decimal(double a, uint64_t *n, int *k)
 }
 
 static void
-number(struct jbuf *b, const cJSON *item)
+number(struct pt_jbuf *b, double d)
 {
-	double d = item->valuedouble, test = 0.0;
+	double test = 0.0;
 	char tmp[JSON_NUM_LEN], *e = tmp + sizeof tmp, *q;
 	uint64_t n;
 	int k, len;
@@ -180,7 +174,7 @@ number(struct jbuf *b, const cJSON *item)
 }
 
 static void
-string(struct jbuf *b, const char *s)
+string(struct pt_jbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
@@ -222,10 +216,10 @@ string(struct jbuf *b, const char *s)
 	putc_(b, '"');
 }
 
-static void value(struct jbuf *b, const cJSON *item);
+static void value(struct pt_jbuf *b, const cJSON *item);
 
 static void
-children(struct jbuf *b, const cJSON *item, bool keys, char open, char close)
+children(struct pt_jbuf *b, const cJSON *item, bool keys, char open, char close)
 {
 	const cJSON *c;
 
@@ -243,7 +237,7 @@ children(struct jbuf *b, const cJSON *item, bool keys, char open, char close)
 }
 
 static void
-value(struct jbuf *b, const cJSON *item)
+value(struct pt_jbuf *b, const cJSON *item)
 {
 	switch (item->type & 0xFF) {
 	case cJSON_NULL:
@@ -256,7 +250,7 @@ value(struct jbuf *b, const cJSON *item)
 		put(b, "true", 4);
 		break;
 	case cJSON_Number:
-		number(b, item);
+		number(b, item->valuedouble);
 		break;
 	case cJSON_Raw:
 		if (item->valuestring == NULL)
@@ -281,7 +275,7 @@ value(struct jbuf *b, const cJSON *item)
 char *
 pt_json_print(const cJSON *item)
 {
-	struct jbuf b = { .p = NULL };
+	struct pt_jbuf b = { .p = NULL };
 
 	if (item == NULL)
 		return NULL;
@@ -293,4 +287,88 @@ pt_json_print(const cJSON *item)
 		return NULL;
 	}
 	return b.p;
+}
+
+/* ---- the same bytes, written as the payload is walked ------------------- */
+
+/* Before a member: the comma when it is not the first, and its key. */
+static void
+member(struct pt_jw *w, const char *key)
+{
+	struct pt_jbuf *b = &w->b;
+	uint32_t bit = 1u << (w->depth & 31);
+
+	if (w->more & bit)
+		putc_(b, ',');
+	w->more |= bit;
+	if (key != NULL) {
+		string(b, key);
+		putc_(b, ':');
+	}
+}
+
+void
+pt_jw_open(struct pt_jw *w, const char *key, char open)
+{
+	if (w->depth > 0)
+		member(w, key);
+	putc_(&w->b, open);
+	w->depth++;
+	w->more &= ~(1u << (w->depth & 31));
+}
+
+void
+pt_jw_close(struct pt_jw *w, char close)
+{
+	putc_(&w->b, close);
+	w->depth--;
+}
+
+void
+pt_jw_num(struct pt_jw *w, const char *key, double v)
+{
+	member(w, key);
+	number(&w->b, v);
+}
+
+void
+pt_jw_null(struct pt_jw *w, const char *key)
+{
+	member(w, key);
+	put(&w->b, "null", 4);
+}
+
+void
+pt_jw_bool(struct pt_jw *w, const char *key, bool v)
+{
+	member(w, key);
+	if (v)
+		put(&w->b, "true", 4);
+	else
+		put(&w->b, "false", 5);
+}
+
+void
+pt_jw_str(struct pt_jw *w, const char *key, const char *text)
+{
+	/* cJSON adds no item for a NULL string. */
+	if (text == NULL)
+		return;
+	member(w, key);
+	string(&w->b, text);
+}
+
+char *
+pt_jw_finish(struct pt_jw *w)
+{
+	struct pt_jbuf *b = &w->b;
+
+	if (room(b, 0))
+		b->p[b->len] = '\0';
+	if (b->failed || w->depth != 0) {
+		free(b->p);
+		b->p = NULL;
+		return NULL;
+	}
+	return b->p;
 }
