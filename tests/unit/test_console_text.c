@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,12 +113,51 @@ test_random_rows(void **state)
 	}
 }
 
+/* ct_long_unit: the number, its unit, and no overflow past LONG_MAX. */
+static void
+test_long_unit(void **state)
+{
+	static const struct {
+		const char	*tok;
+		bool		 ok;
+		long		 v;
+		const char	*unit;
+	} cases[] = {
+		{ "62%", true, 62, "%" }, { "-90000mA", true, -90000, "mA" },
+		{ "+7", true, 7, "" }, { "0", true, 0, "" }, { "-", false, 0, "" },
+		{ "", false, 0, "" }, { "x1", false, 0, "" }, { "12 3", true, 12, " 3" },
+		{ "123456789012345678", true, 123456789012345678L, "" },
+		{ "9223372036854775807", true, LONG_MAX, "" },
+		{ "9223372036854775808", false, 0, "" },
+		{ "-9223372036854775807", true, -LONG_MAX, "" },
+		{ "99999999999999999999", false, 0, "" },
+		{ "0000000000000000000000012V", true, 12, "V" },
+	};
+	size_t k;
+
+	(void)state;
+	if (LONG_MAX != 9223372036854775807L)
+		skip();
+	for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct ct_span tok = { cases[k].tok, strlen(cases[k].tok) }, unit = { NULL, 0 };
+		long v = -1;
+
+		assert_int_equal(ct_long_unit(tok, &v, &unit), cases[k].ok);
+		if (!cases[k].ok)
+			continue;
+		assert_int_equal(v, cases[k].v);
+		assert_int_equal(unit.len, strlen(cases[k].unit));
+		assert_memory_equal(unit.p, cases[k].unit, unit.len);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_rows),
 		cmocka_unit_test(test_random_rows),
+		cmocka_unit_test(test_long_unit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
