@@ -29,15 +29,13 @@ enum {
 #define JSON_FAST_MAX_N 1e15		/* N below: at most 15 digits */
 #define JSON_FAST_MIN 1e-4		/* "%g" switches to exponents below */
 
+/* Growing is the rare path, out of line: room() is asked for every
+ * byte and member written. */
 static bool
-room(struct pt_jbuf *b, size_t need)
+grow(struct pt_jbuf *b, size_t need)
 {
 	char *np;
 
-	if (b->failed)
-		return false;
-	if (b->cap - b->len > need)
-		return true;
 	b->cap = b->cap * 2 + need + 256;
 	if ((np = realloc(b->p, b->cap)) == NULL) {
 		b->failed = true;
@@ -47,7 +45,17 @@ room(struct pt_jbuf *b, size_t need)
 	return true;
 }
 
-static void
+static inline bool
+room(struct pt_jbuf *b, size_t need)
+{
+	if (b->failed)
+		return false;
+	if (b->cap - b->len > need)
+		return true;
+	return grow(b, need);
+}
+
+static inline void
 put(struct pt_jbuf *b, const char *s, size_t n)
 {
 	if (!room(b, n))
@@ -56,7 +64,7 @@ put(struct pt_jbuf *b, const char *s, size_t n)
 	b->len += n;
 }
 
-static void
+static inline void
 putc_(struct pt_jbuf *b, char c)
 {
 	if (room(b, 1))
@@ -187,6 +195,10 @@ string(struct pt_jbuf *b, const char *s)
 	}
 	for (p = run = (const unsigned char *)s; *p != '\0'; p++) {
 		char esc = 0;
+
+		/* Most bytes need no escape: one compare chain, no switch. */
+		if (*p >= 32 && *p != '"' && *p != '\\')
+			continue;
 
 		switch (*p) {
 		case '"': esc = '"'; break;
