@@ -2,6 +2,7 @@
 #include "model/sample_fields.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "util/fixed.h"
@@ -433,11 +434,50 @@ pt_field_pos(const struct pt_field_def *f, enum pt_layout layout, enum pt_scope 
 	return 0;
 }
 
+/* Every row by position, made once: the CSV writer walks a scope's
+ * columns for every module of every sample, and a scan of the table per
+ * column made that quadratic.  Positions past FIELD_AT_MAX are scanned. */
+enum { FIELD_AT_MAX = 128, FIELD_AT_LAYOUTS = PT_LAYOUT_METRICS + 1, FIELD_AT_SCOPES = 3 };
+
+static const struct pt_field_def *field_at[FIELD_AT_LAYOUTS][FIELD_AT_SCOPES][FIELD_AT_MAX];
+static pthread_once_t field_at_once = PTHREAD_ONCE_INIT;
+
+static int
+scope_index(enum pt_scope scope)
+{
+	return scope == PT_SCOPE_STACK ? 0 : scope == PT_SCOPE_MODULE ? 1 : 2;
+}
+
+static void
+field_at_fill(void)
+{
+	static const enum pt_scope scopes[FIELD_AT_SCOPES] = {
+		PT_SCOPE_STACK, PT_SCOPE_MODULE, PT_SCOPE_CELL,
+	};
+	size_t i;
+	int l, k;
+
+	/* The first row with a position wins, as the scan below finds it. */
+	for (l = 0; l < FIELD_AT_LAYOUTS; l++)
+		for (k = 0; k < FIELD_AT_SCOPES; k++)
+			for (i = pt_n_fields; i-- > 0;) {
+				int pos = pt_field_pos(&pt_fields[i], (enum pt_layout)l, scopes[k]);
+
+				if (pos > 0 && pos < FIELD_AT_MAX)
+					field_at[l][k][pos] = &pt_fields[i];
+			}
+}
+
 const struct pt_field_def *
 pt_field_at(enum pt_layout layout, enum pt_scope scope, int pos)
 {
 	size_t i;
 
+	if (pos > 0 && pos < FIELD_AT_MAX && (unsigned)layout < FIELD_AT_LAYOUTS &&
+	    (scope == PT_SCOPE_STACK || scope == PT_SCOPE_MODULE || scope == PT_SCOPE_CELL)) {
+		pthread_once(&field_at_once, field_at_fill);
+		return field_at[layout][scope_index(scope)][pos];
+	}
 	for (i = 0; pos > 0 && i < pt_n_fields; i++)
 		if (pt_field_pos(&pt_fields[i], layout, scope) == pos)
 			return &pt_fields[i];

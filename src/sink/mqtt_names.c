@@ -193,23 +193,24 @@ barcode_id(const char *barcode, char *out, size_t size)
 void
 mq_module_ids(const struct mq_names *n, const struct pt_sample *s, char ids[][MQ_ID_LEN])
 {
-	int i, j;
+	/* Each barcode's id made once, then compared: this runs every sample. */
+	char codes[PT_MAX_MODULES][MQ_ID_LEN];
+	int i, j, nm = s->n_modules < PT_MAX_MODULES ? s->n_modules : PT_MAX_MODULES;
 
-	for (i = 0; i < s->n_modules; i++) {
+	for (i = 0; i < nm; i++)
+		if (s->modules[i].barcode[0] != '\0')
+			barcode_id(s->modules[i].barcode, codes[i], sizeof codes[i]);
+	for (i = 0; i < nm; i++) {
 		const struct pt_module *m = &s->modules[i];
 		bool unique = m->barcode[0] != '\0';
-		char mine[MQ_ID_LEN], other[MQ_ID_LEN];
 
-		if (unique)
-			barcode_id(m->barcode, mine, sizeof mine);
-		for (j = 0; unique && j < s->n_modules; j++) {
+		for (j = 0; unique && j < nm; j++) {
 			if (j == i || s->modules[j].barcode[0] == '\0')
 				continue;
-			barcode_id(s->modules[j].barcode, other, sizeof other);
-			unique = strcmp(mine, other) != 0;
+			unique = strcmp(codes[i], codes[j]) != 0;
 		}
 		if (unique)
-			snprintf(ids[i], MQ_ID_LEN, "%s", mine);
+			snprintf(ids[i], MQ_ID_LEN, "%s", codes[i]);
 		else
 			snprintf(ids[i], MQ_ID_LEN, "%.*s_m%02d", MQ_ID_LEN - 8, n->stack_id,
 			    m->id % 1000);

@@ -22,12 +22,6 @@
 
 #include "util/fixed.h"
 
-struct jbuf {
-	char	*p;
-	size_t	 len, cap;
-	bool	 failed;
-};
-
 enum {
 	JSON_FAST_MAX_SCALE = 15,	/* decimals tried for a number */
 	JSON_NUM_LEN = 32,
@@ -35,15 +29,13 @@ enum {
 #define JSON_FAST_MAX_N 1e15		/* N below: at most 15 digits */
 #define JSON_FAST_MIN 1e-4		/* "%g" switches to exponents below */
 
+/* Growing is the rare path, out of line: room() is asked for every
+ * byte and member written. */
 static bool
-room(struct jbuf *b, size_t need)
+grow(struct pt_jbuf *b, size_t need)
 {
 	char *np;
 
-	if (b->failed)
-		return false;
-	if (b->cap - b->len > need)
-		return true;
 	b->cap = b->cap * 2 + need + 256;
 	if ((np = realloc(b->p, b->cap)) == NULL) {
 		b->failed = true;
@@ -53,8 +45,18 @@ room(struct jbuf *b, size_t need)
 	return true;
 }
 
-static void
-put(struct jbuf *b, const char *s, size_t n)
+static inline bool
+room(struct pt_jbuf *b, size_t need)
+{
+	if (b->failed)
+		return false;
+	if (b->cap - b->len > need)
+		return true;
+	return grow(b, need);
+}
+
+static inline void
+put(struct pt_jbuf *b, const char *s, size_t n)
 {
 	if (!room(b, n))
 		return;
@@ -62,8 +64,8 @@ put(struct jbuf *b, const char *s, size_t n)
 	b->len += n;
 }
 
-static void
-putc_(struct jbuf *b, char c)
+static inline void
+putc_(struct pt_jbuf *b, char c)
 {
 	if (room(b, 1))
 		b->p[b->len++] = c;
@@ -128,9 +130,9 @@ short_decimal(double a, uint64_t *n, int *k)
 }
 
 static void
-number(struct jbuf *b, const cJSON *item)
+number(struct pt_jbuf *b, double d)
 {
-	double d = item->valuedouble, test = 0.0;
+	double test = 0.0;
 	char tmp[JSON_NUM_LEN], *e = tmp + sizeof tmp, *q;
 	uint64_t n;
 	int k, len;
@@ -180,7 +182,7 @@ number(struct jbuf *b, const cJSON *item)
 }
 
 static void
-string(struct jbuf *b, const char *s)
+string(struct pt_jbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
@@ -193,6 +195,10 @@ string(struct jbuf *b, const char *s)
 	}
 	for (p = run = (const unsigned char *)s; *p != '\0'; p++) {
 		char esc = 0;
+
+		/* Most bytes need no escape: one compare chain, no switch. */
+		if (*p >= 32 && *p != '"' && *p != '\\')
+			continue;
 
 		switch (*p) {
 		case '"': esc = '"'; break;
@@ -222,10 +228,10 @@ string(struct jbuf *b, const char *s)
 	putc_(b, '"');
 }
 
-static void value(struct jbuf *b, const cJSON *item);
+static void value(struct pt_jbuf *b, const cJSON *item);
 
 static void
-children(struct jbuf *b, const cJSON *item, bool keys, char open, char close)
+children(struct pt_jbuf *b, const cJSON *item, bool keys, char open, char close)
 {
 	const cJSON *c;
 
@@ -243,7 +249,7 @@ children(struct jbuf *b, const cJSON *item, bool keys, char open, char close)
 }
 
 static void
-value(struct jbuf *b, const cJSON *item)
+value(struct pt_jbuf *b, const cJSON *item)
 {
 	switch (item->type & 0xFF) {
 	case cJSON_NULL:
@@ -256,7 +262,7 @@ value(struct jbuf *b, const cJSON *item)
 		put(b, "true", 4);
 		break;
 	case cJSON_Number:
-		number(b, item);
+		number(b, item->valuedouble);
 		break;
 	case cJSON_Raw:
 		if (item->valuestring == NULL)
@@ -281,7 +287,7 @@ value(struct jbuf *b, const cJSON *item)
 char *
 pt_json_print(const cJSON *item)
 {
-	struct jbuf b = { .p = NULL };
+	struct pt_jbuf b = { .p = NULL };
 
 	if (item == NULL)
 		return NULL;
@@ -293,4 +299,88 @@ pt_json_print(const cJSON *item)
 		return NULL;
 	}
 	return b.p;
+}
+
+/* ---- the same bytes, written as the payload is walked ------------------- */
+
+/* Before a member: the comma when it is not the first, and its key. */
+static void
+member(struct pt_jw *w, const char *key)
+{
+	struct pt_jbuf *b = &w->b;
+	uint32_t bit = 1u << (w->depth & 31);
+
+	if (w->more & bit)
+		putc_(b, ',');
+	w->more |= bit;
+	if (key != NULL) {
+		string(b, key);
+		putc_(b, ':');
+	}
+}
+
+void
+pt_jw_open(struct pt_jw *w, const char *key, char open)
+{
+	if (w->depth > 0)
+		member(w, key);
+	putc_(&w->b, open);
+	w->depth++;
+	w->more &= ~(1u << (w->depth & 31));
+}
+
+void
+pt_jw_close(struct pt_jw *w, char close)
+{
+	putc_(&w->b, close);
+	w->depth--;
+}
+
+void
+pt_jw_num(struct pt_jw *w, const char *key, double v)
+{
+	member(w, key);
+	number(&w->b, v);
+}
+
+void
+pt_jw_null(struct pt_jw *w, const char *key)
+{
+	member(w, key);
+	put(&w->b, "null", 4);
+}
+
+void
+pt_jw_bool(struct pt_jw *w, const char *key, bool v)
+{
+	member(w, key);
+	if (v)
+		put(&w->b, "true", 4);
+	else
+		put(&w->b, "false", 5);
+}
+
+void
+pt_jw_str(struct pt_jw *w, const char *key, const char *text)
+{
+	/* cJSON adds no item for a NULL string. */
+	if (text == NULL)
+		return;
+	member(w, key);
+	string(&w->b, text);
+}
+
+char *
+pt_jw_finish(struct pt_jw *w)
+{
+	struct pt_jbuf *b = &w->b;
+
+	if (room(b, 0))
+		b->p[b->len] = '\0';
+	if (b->failed || w->depth != 0) {
+		free(b->p);
+		b->p = NULL;
+		return NULL;
+	}
+	return b->p;
 }

@@ -221,6 +221,84 @@ test_json_failures(void **state)
 	cJSON_Delete(o);
 }
 
+/* The writer (pt_jw_*) replays a tree member by member: the bytes must
+ * be cJSON's for the same tree.  Raw items are not the writer's: they
+ * are left out of the trees it replays. */
+static void
+replay(struct pt_jw *w, const cJSON *item, const char *key)
+{
+	const cJSON *c;
+
+	switch (item->type & 0xFF) {
+	case cJSON_NULL: pt_jw_null(w, key); break;
+	case cJSON_False: pt_jw_bool(w, key, false); break;
+	case cJSON_True: pt_jw_bool(w, key, true); break;
+	case cJSON_Number: pt_jw_num(w, key, item->valuedouble); break;
+	case cJSON_String: pt_jw_str(w, key, item->valuestring); break;
+	case cJSON_Array:
+	case cJSON_Object:
+		pt_jw_open(w, key, cJSON_IsArray(item) ? '[' : '{');
+		for (c = item->child; c != NULL; c = c->next)
+			replay(w, c, cJSON_IsArray(item) ? NULL : c->string);
+		pt_jw_close(w, cJSON_IsArray(item) ? ']' : '}');
+		break;
+	default:
+		fail_msg("unexpected item type %d", item->type);
+	}
+}
+
+static void
+drop_raw(cJSON *item)
+{
+	cJSON *c = item->child, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (cJSON_IsRaw(c))
+			cJSON_Delete(cJSON_DetachItemViaPointer(item, c));
+		else
+			drop_raw(c);
+	}
+}
+
+static void
+test_writer_matches_cjson(void **state)
+{
+	int i, bad = 0;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		cJSON *t = some_tree(0);
+		struct pt_jw w = PT_JW_INIT;
+		char *ref, *fast;
+
+		drop_raw(t);
+		ref = cJSON_PrintUnformatted(t);
+		replay(&w, t, NULL);
+		fast = pt_jw_finish(&w);
+		assert_non_null(ref);
+		assert_non_null(fast);
+		if (strcmp(ref, fast) != 0 && bad++ < 10)
+			print_message("cJSON  %s\nwriter %s\n", ref, fast);
+		free(ref);
+		free(fast);
+		cJSON_Delete(t);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* Opens and closes that do not match: no text. */
+static void
+test_writer_unbalanced(void **state)
+{
+	struct pt_jw w = PT_JW_INIT;
+
+	(void)state;
+	pt_jw_open(&w, NULL, '{');
+	pt_jw_num(&w, "a", 1);
+	assert_null(pt_jw_finish(&w));
+}
+
 int
 main(void)
 {
@@ -230,6 +308,8 @@ main(void)
 		cmocka_unit_test(test_pow10_is_pow),
 		cmocka_unit_test(test_json_matches_cjson),
 		cmocka_unit_test(test_json_failures),
+		cmocka_unit_test(test_writer_matches_cjson),
+		cmocka_unit_test(test_writer_unbalanced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

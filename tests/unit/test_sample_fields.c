@@ -176,6 +176,31 @@ test_history_keeps_new_field(void **state)
 	free(s);
 }
 
+/* pt_field_at answers from a table made once: the same row as a scan
+ * of the field table (the first row with that position), every layout,
+ * scope and position, and NULL past the last. */
+static void
+test_field_at_is_the_scan(void **state)
+{
+	static const enum pt_scope scopes[] = { PT_SCOPE_STACK, PT_SCOPE_MODULE, PT_SCOPE_CELL };
+	int l, k, pos, found = 0;
+
+	(void)state;
+	for (l = PT_LAYOUT_CSV; l <= PT_LAYOUT_METRICS; l++)
+		for (k = 0; k < 3; k++)
+			for (pos = -1; pos < 200; pos++) {
+				const struct pt_field_def *want = NULL;
+				size_t i;
+
+				for (i = 0; pos > 0 && i < pt_n_fields && want == NULL; i++)
+					if (pt_field_pos(&pt_fields[i], (enum pt_layout)l, scopes[k]) == pos)
+						want = &pt_fields[i];
+				assert_ptr_equal(pt_field_at((enum pt_layout)l, scopes[k], pos), want);
+				found += want != NULL;
+			}
+	assert_true(found > 20);
+}
+
 int
 main(void)
 {
@@ -185,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_rounding_agrees),
 		cmocka_unit_test(test_history_keeps_new_field),
+		cmocka_unit_test(test_field_at_is_the_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
