@@ -1,0 +1,23 @@
+#!/bin/sh
+# bench_floor.sh — the floor under pylontop's CPU per sample (bench_floor.c):
+# the same 17 console exchanges with the unpaced LV 16 x 16 simulator that
+# bench_e2e.sh measures pylontop on, by a program that does nothing else.
+# Prints figures; asserts nothing; exits 0.
+# Environment: BENCH_SAMPLES (default 20).
+set -u
+: "${top_builddir:=.}"
+SIM="$top_builddir/pylontop-sim"
+FLOOR="$top_builddir/bench/bench_floor"
+T=$(mktemp -d /tmp/pt-bench-floor.XXXXXX)
+sim_pid=""
+stop_all() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; sleep 0.2; rm -rf "$T"; }
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+[ -x "$SIM" ] && [ -x "$FLOOR" ] || { echo "floor: pylontop-sim or bench/bench_floor not built"; exit 0; }
+"$SIM" --pty "$T/lv" --protocol lv --modules 16 --cells 16 >"$T/sim.log" 2>&1 &
+sim_pid=$!
+i=0; while [ ! -e "$T/lv" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e "$T/lv" ] || { echo "floor: simulator did not start"; exit 0; }
+"$FLOOR" "$T/lv" 16 "${BENCH_SAMPLES:-20}" || echo "floor: the run failed ($(tail -1 "$T/sim.log"))"
+exit 0
