@@ -136,7 +136,7 @@ print_version(FILE *f)
 	    "no",
 #endif
 #ifdef HAVE_METRICS
-	    "yes (libmicrohttpd)"
+	    "yes (libmicrohttpd, loaded by --metrics)"
 #else
 	    "no"
 #endif
