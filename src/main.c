@@ -24,6 +24,9 @@
 #include "core/session.h"
 #endif
 
+/* malloc maps blocks of this size and up on their own (see main()). */
+#define PT_MMAP_THRESHOLD	(64 * 1024)
+
 static void
 usage(FILE *f)
 {
@@ -140,7 +143,7 @@ print_version(FILE *f)
 	    "no",
 #endif
 #ifdef HAVE_METRICS
-	    "yes (libmicrohttpd)"
+	    "yes (libmicrohttpd, loaded by --metrics)"
 #else
 	    "no"
 #endif
@@ -694,6 +697,16 @@ main(int argc, char **argv)
 	 * threads allocate little and rarely, and an arena of their own kept
 	 * 0.2-0.5 MiB resident each (issue 12.4). */
 	mallopt(M_ARENA_MAX, 1);
+#endif
+#ifdef M_MMAP_THRESHOLD
+	/* Blocks from PT_MMAP_THRESHOLD up are mapped on their own: the
+	 * buffers sized by the bounds and made once (records, history tiers,
+	 * whole samples, health) are then resident only where written, and a
+	 * freed one goes back to the system at once.  glibc's moving threshold
+	 * rose to 1 MiB after the first big free and put them in the heap,
+	 * where calloc clears (so touches) all of it and holes stay resident:
+	 * 0.8 MiB more of HV 5x15 (issue 12).  Per-sample blocks are smaller. */
+	mallopt(M_MMAP_THRESHOLD, PT_MMAP_THRESHOLD);
 #endif
 	memset(&o, 0, sizeof o);
 	memset(&org, 0, sizeof org);

@@ -5,7 +5,13 @@
  * through the monitor's locked snapshot functions and renders them.  It
  * never waits on the device: a scrape during a slow poll still answers at
  * once, with the sample's age.  The listening socket is made here, so a
- * port in use or a bad address gets a precise one-line error. */
+ * port in use or a bad address gets a precise one-line error.
+ *
+ * libmicrohttpd is opened with dlopen() when a server starts, not linked:
+ * linked, it and its TLS stack (GnuTLS, nettle, gmp, p11-kit, libunistring)
+ * were 2.4 MiB resident in every pylontop, --metrics or not (issue 12).
+ * configure still finds its header and checks its version; a machine
+ * without the library gets a one-line error when --metrics is asked for. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -16,6 +22,7 @@
 #ifdef HAVE_METRICS
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -32,6 +39,57 @@
 #define METRICS_CONN_TIMEOUT_S	10	/* an idle keep-alive connection is closed */
 #define METRICS_BACKLOG		16
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+/* The ABI of the header configure checked (>= 0.9.71) is soname 12. */
+#define MHD_SONAME		"libmicrohttpd.so.12"
+#define MHD_PACKAGE		"libmicrohttpd12"
+
+/* The functions used, typed by the header's own prototypes. */
+static struct {
+	__typeof__(MHD_start_daemon)			*start_daemon;
+	__typeof__(MHD_stop_daemon)			*stop_daemon;
+	__typeof__(MHD_create_response_from_buffer)	*create_response_from_buffer;
+	__typeof__(MHD_add_response_header)		*add_response_header;
+	__typeof__(MHD_queue_response)			*queue_response;
+	__typeof__(MHD_destroy_response)		*destroy_response;
+} mhd;
+
+static const struct {
+	const char	*name;
+	void		**slot;
+} mhd_symbols[] = {
+	{ .name = "MHD_start_daemon", .slot = (void **)&mhd.start_daemon },
+	{ .name = "MHD_stop_daemon", .slot = (void **)&mhd.stop_daemon },
+	{ .name = "MHD_create_response_from_buffer",
+	  .slot = (void **)&mhd.create_response_from_buffer },
+	{ .name = "MHD_add_response_header", .slot = (void **)&mhd.add_response_header },
+	{ .name = "MHD_queue_response", .slot = (void **)&mhd.queue_response },
+	{ .name = "MHD_destroy_response", .slot = (void **)&mhd.destroy_response },
+};
+
+/* Open libmicrohttpd once (servers start from the main thread only); it
+ * stays loaded.  0, or -1 with the reason in err. */
+static int
+mhd_load(char *err, size_t errsize)
+{
+	void *lib;
+
+	if (mhd.start_daemon != NULL)
+		return 0;
+	if ((lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errsize, "--metrics needs %s: apt install %s", MHD_PACKAGE,
+		    MHD_PACKAGE);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof mhd_symbols / sizeof mhd_symbols[0]; i++) {
+		if ((*mhd_symbols[i].slot = dlsym(lib, mhd_symbols[i].name)) == NULL) {
+			snprintf(err, errsize, "--metrics: %s has no %s: install %s >= 0.9.71",
+			    MHD_SONAME, mhd_symbols[i].name, MHD_PACKAGE);
+			mhd.start_daemon = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /* One stack's monitor and, for one scrape, its copied snapshots. */
 struct metrics_stack {
@@ -53,11 +111,11 @@ struct metrics_server {
 static struct MHD_Response *
 text_response(const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	struct MHD_Response *r = mhd.create_response_from_buffer(strlen(text), (void *)text,
 	    MHD_RESPMEM_PERSISTENT);
 
 	if (r != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	return r;
 }
 
@@ -70,9 +128,9 @@ queue_text(struct MHD_Connection *c, unsigned int status, const char *text)
 	if (r == NULL)
 		return MHD_NO;
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	rc = mhd.queue_response(c, status, r);
+	mhd.destroy_response(r);
 	return rc;
 }
 
@@ -104,14 +162,14 @@ queue_metrics(struct metrics_server *s, struct MHD_Connection *c)
 		metrics_buf_free(&b);
 		return queue_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
-	r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
+	r = mhd.create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		metrics_buf_free(&b);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_CONTENT_TYPE);
-	rc = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_CONTENT_TYPE);
+	rc = mhd.queue_response(c, MHD_HTTP_OK, r);
+	mhd.destroy_response(r);
 	return rc;
 }
 
@@ -190,7 +248,7 @@ metrics_server_start_stacks(struct monitor *const *m, const char *const *stack, 
 		    METRICS_STACKS_MAX);
 		return NULL;
 	}
-	if ((fd = listen_on(addr, port, err, errsize)) < 0)
+	if (mhd_load(err, errsize) != 0 || (fd = listen_on(addr, port, err, errsize)) < 0)
 		return NULL;
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->stacks = calloc((size_t)n, sizeof *s->stacks)) == NULL) {
@@ -204,7 +262,7 @@ metrics_server_start_stacks(struct monitor *const *m, const char *const *stack, 
 		s->stacks[i].mon = m[i];
 		snprintf(s->stacks[i].name, sizeof s->stacks[i].name, "%s", stack[i]);
 	}
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+	s->daemon = mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
 	    0, NULL, NULL, answer, s,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONN_LIMIT,
@@ -231,7 +289,7 @@ metrics_server_stop(struct metrics_server *s)
 {
 	if (s == NULL)
 		return;
-	MHD_stop_daemon(s->daemon);	/* joins the thread, closes the sockets */
+	mhd.stop_daemon(s->daemon);	/* joins the thread, closes the sockets */
 	server_free(s);
 }
 

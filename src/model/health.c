@@ -162,6 +162,15 @@ health_config_check(const struct health_config *c, char *msg, size_t msgsize)
 	return PT_ERR_CONFIG;
 }
 
+/* The header of an empty (zeroed) state. */
+static void
+stamp(struct hstate *st)
+{
+	st->magic = HEALTH_MAGIC;
+	st->version = HEALTH_VERSION;
+	st->size = sizeof *st;
+}
+
 struct health *
 health_new(const struct health_config *c)
 {
@@ -170,7 +179,7 @@ health_new(const struct health_config *c)
 	if (h == NULL)
 		return NULL;
 	h->cfg = *c;
-	health_reset(h);
+	stamp(&h->st);	/* calloc zeroed it: a memset would make all 16 modules resident */
 	return h;
 }
 
@@ -184,9 +193,7 @@ void
 health_reset(struct health *h)
 {
 	memset(&h->st, 0, sizeof h->st);
-	h->st.magic = HEALTH_MAGIC;
-	h->st.version = HEALTH_VERSION;
-	h->st.size = sizeof h->st;
+	stamp(&h->st);
 }
 
 const char *
@@ -509,10 +516,8 @@ add_finding(struct health_report *r, int module, int cell, enum health_cause cau
 	if (r->n_findings >= HEALTH_MAX_FINDINGS)
 		return NULL;
 	f = &r->findings[r->n_findings++];
-	f->module = module;
-	f->cell = cell;
-	f->cause = cause;
-	f->confidence = confidence > 1 ? 1 : confidence;
+	*f = (struct health_finding){ .module = module, .cell = cell, .cause = cause,
+	    .confidence = confidence > 1 ? 1 : confidence };
 	f->score = f->confidence * beyond;
 	return f;
 }
@@ -661,10 +666,14 @@ health_report(const struct health *h, struct health_report *out)
 {
 	int i;
 
-	memset(out, 0, sizeof *out);
+	/* Only what the counts cover is written: a whole report is 16
+	 * modules' worth (255 KiB), most of it never touched on a small stack. */
 	out->n_modules = h->st.n_modules;
+	out->n_findings = 0;
+	out->n_notes = 0;
 	for (i = 0; i < h->st.n_modules; i++) {
 		struct health_module_report *mr = &out->m[i];
+		memset(mr, 0, sizeof *mr);
 		module_report(h, &h->st.m[i], mr);
 		module_findings(h, out, mr);
 		if (mr->steps_min < h->cfg.min_steps && out->n_notes < HEALTH_MAX_NOTES)

@@ -122,6 +122,8 @@ void	health_free(struct health *h);
 void	health_reset(struct health *h);
 /* One complete sample.  Only modules whose cells were read anew count. */
 void	health_feed(struct health *h, const struct pt_sample *s);
+/* Entries past out's counts (n_modules, n_findings, n_notes) are left as
+ * they were. */
 void	health_report(const struct health *h, struct health_report *out);
 /* The module report for module id, NULL if none. */
 const struct health_module_report *health_report_module(const struct health_report *r, int id);

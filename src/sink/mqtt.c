@@ -127,8 +127,6 @@ struct mqtt_sink {
 	bool			state_dirty, state_saveable;
 	int64_t			next_save_ms;
 	struct mqtt_sources	src;
-	struct pt_records	*rec;		/* the latest round (network thread) */
-	struct health_report	*health;	/* (network thread) */
 	uint64_t		rec_seq;
 	int64_t			next_ext_ms;	/* 0: now (connect, announce) */
 	/* HA_DISCOVERY_MODE=entity: our entity config topics, to clear. */
@@ -791,11 +789,12 @@ rec_unit_of(const struct pt_records *r, const struct pt_module *mod)
 /* Retained diagnostics of every module (and of the HV controller), and
  * BMS log entries not sent before (lock held). */
 static void
-publish_ext(struct mqtt_sink *m, bool records_new)
+publish_ext(struct mqtt_sink *m, const struct pt_records *rec,
+    const struct health_report *health, bool records_new)
 {
 	char ids[PT_MAX_MODULES][MQ_ID_LEN], topic[MQ_TOPIC_LEN + MQ_ID_LEN];
 	const struct pt_sample *s = &m->last;
-	const struct pt_records *r = m->rec != NULL && m->rec->seq != 0 ? m->rec : NULL;
+	const struct pt_records *r = rec != NULL && rec->seq != 0 ? rec : NULL;
 	int idx[PT_REC_MAX_EVENTS], i, k, n;
 	bool changed;
 
@@ -804,8 +803,8 @@ publish_ext(struct mqtt_sink *m, bool records_new)
 		const struct pt_rec_unit *u = rec_unit_of(r, &s->modules[i]);
 
 		mq_diag_topic(&m->names, ids[i], topic, sizeof topic);
-		enqueue(m, topic, mq_diag_state(u, m->health != NULL ? health_report_module(
-		    m->health, s->modules[i].id) : NULL), m->cfg.qos, true);
+		enqueue(m, topic, mq_diag_state(u, health != NULL ? health_report_module(
+		    health, s->modules[i].id) : NULL), m->cfg.qos, true);
 		if (!records_new || u == NULL)
 			continue;
 		n = mq_new_events(&m->marks, ids[i], &u->log, idx, PT_REC_MAX_EVENTS, &changed);
@@ -832,10 +831,15 @@ publish_ext(struct mqtt_sink *m, bool records_new)
 
 /* Every EXT_PERIOD_MS (or at once after an announcement): the records
  * and health figures from their sources, read without our lock (they
- * take the monitor's), then published under it. */
+ * take the monitor's), then published under it.  The copies live for one
+ * round: kept between rounds they held up to 0.7 MiB resident (LV 16x16)
+ * for what is published every 15 s; blocks this big are mapped on their
+ * own (main.c), so a freed one goes back to the system. */
 static void
 ext_work(struct mqtt_sink *m, int64_t now)
 {
+	struct pt_records *rec;
+	struct health_report *health;
 	bool due, records_new = false;
 	uint64_t seq;
 
@@ -849,16 +853,20 @@ ext_work(struct mqtt_sink *m, int64_t now)
 	pthread_mutex_unlock(&m->lock);
 	if (!due)
 		return;
-	if (m->src.records != NULL && m->rec != NULL) {
-		seq = m->src.records(m->src.ctx, m->rec);
+	rec = m->src.records != NULL ? malloc(sizeof *rec) : NULL;
+	health = m->src.health != NULL ? malloc(sizeof *health) : NULL;
+	if (rec != NULL) {
+		seq = m->src.records(m->src.ctx, rec);
 		records_new = seq != 0 && seq != m->rec_seq;
 		m->rec_seq = seq;
 	}
-	if (m->src.health != NULL && m->health != NULL)
-		m->src.health(m->src.ctx, m->health);
+	if (health != NULL)
+		m->src.health(m->src.ctx, health);
 	pthread_mutex_lock(&m->lock);
-	publish_ext(m, records_new);
+	publish_ext(m, rec, health, records_new);
 	pthread_mutex_unlock(&m->lock);
+	free(rec);
+	free(health);
 }
 
 /* The state file, when something changed, at most every SAVE_PERIOD_MS
@@ -1376,10 +1384,6 @@ void
 mqtt_sink_set_sources(struct mqtt_sink *m, const struct mqtt_sources *src)
 {
 	m->src = *src;
-	if (src->records != NULL && m->rec == NULL && (m->rec = malloc(sizeof *m->rec)) != NULL)
-		pt_records_init(m->rec);
-	if (src->health != NULL && m->health == NULL)
-		m->health = calloc(1, sizeof *m->health);
 }
 
 struct mqtt_sink *
@@ -1500,8 +1504,6 @@ mqtt_sink_free(struct mqtt_sink *m, int deadline_ms)
 	while (m->n_etopics > 0)
 		free(m->etopics[--m->n_etopics]);
 	free(m->etopics);
-	free(m->rec);
-	free(m->health);
 	explicit_bzero(m->cfg.password, sizeof m->cfg.password);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);

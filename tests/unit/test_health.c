@@ -126,6 +126,44 @@ test_ir_from_steps(void **state)
 	health_free(h);
 }
 
+/* A report fills what its counts cover, whatever the buffer held, and
+ * writes nothing past them: a report is sized for 16 modules, and
+ * clearing all of it made 255 KiB resident for any stack (issue 12). */
+static void
+test_report_writes_used_part(void **state)
+{
+	struct health *h = engine();
+	struct health_report *r = malloc(sizeof *r), *clean = calloc(1, sizeof *clean);
+	const unsigned char *p;
+	struct synth y;
+	size_t i;
+
+	(void)state;
+	synth_init(&y);
+	y.r[2] = 0.002;
+	feed_steps(h, &y, T0, 12);
+	health_report(h, clean);
+	memset(r, 0xa5, sizeof *r);
+	health_report(h, r);
+	assert_int_equal(r->n_modules, 1);
+	assert_int_equal(r->n_findings, 1);
+	assert_int_equal(r->n_notes, 0);
+	assert_memory_equal(&r->m[0], &clean->m[0], sizeof r->m[0]);
+	assert_int_equal(r->findings[0].module, clean->findings[0].module);
+	assert_int_equal(r->findings[0].cell, clean->findings[0].cell);
+	assert_int_equal(r->findings[0].cause, clean->findings[0].cause);
+	assert_float_equal(r->findings[0].confidence, clean->findings[0].confidence, 1e-12);
+	assert_float_equal(r->findings[0].score, clean->findings[0].score, 1e-12);
+	assert_string_equal(r->findings[0].text, clean->findings[0].text);
+	p = (const unsigned char *)&r->m[1];
+	for (i = 0; i < sizeof r->m - sizeof r->m[0]; i++)
+		if (p[i] != 0xa5)
+			fail_msg("byte %zu of the modules past n_modules was written", i);
+	free(clean);
+	free(r);
+	health_free(h);
+}
+
 static void
 test_not_enough_steps(void **state)
 {
@@ -394,6 +432,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ir_from_steps),
+		cmocka_unit_test(test_report_writes_used_part),
 		cmocka_unit_test(test_not_enough_steps),
 		cmocka_unit_test(test_rejected_steps),
 		cmocka_unit_test(test_link_drop),
