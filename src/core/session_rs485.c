@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/session.h"
 #include "proto/rs485.h"
@@ -70,6 +69,7 @@ struct rs485_priv {
 	int		misses[PT_MAX_MODULES];	/* polls in a row without its 0x42 */
 	char		silent[160];		/* the silent packs, for the note */
 	int64_t		poll_start;		/* monotonic ms of the last poll's start */
+	int64_t		poll_sent_ms;		/* this poll's first request left (0: none yet) */
 	int64_t		slow_ms;		/* a sample took longer than the interval */
 	struct pt_sample cache;			/* slow data: barcodes, firmware, limits */
 	bool		have_cache;
@@ -85,15 +85,6 @@ static bool
 stopped(struct session *s)
 {
 	return s->stop != NULL && *s->stop;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	if (ms > 0)
-		nanosleep(&ts, NULL);
 }
 
 static int
@@ -126,17 +117,22 @@ count_damage(struct session *s, int rc)
 
 /* Wait for one good frame.  0 with p->frame filled; PT_ERR_TIMEOUT; the
  * error of a damaged frame (already counted) when no good one followed
- * it; or a link error (< 0, PT_ERR_CLOSED on unplug). */
+ * it; or a link error (< 0, PT_ERR_CLOSED on unplug).
+ * The times are the link's stamps (when the request left, when each read
+ * ended: what --record writes), not our clock around them: a replay has
+ * only those, and must end its waits after the very reads the live run
+ * did.  Every read of READ_STEP_MS moves the read stamp on (bytes, or a
+ * silence of its whole timeout), so the wait ends. */
 static int
 await_reply(struct session *s, int wait_ms)
 {
 	struct rs485_priv *p = priv(s);
-	int64_t end = clock_mono_ms() + wait_ms;
+	int64_t now = link_last_write_ms(s->link), end = now + wait_ms;
 	size_t start, flen;
 	ssize_t got;
 	int rc, damaged = 0;
 
-	while (clock_mono_ms() < end) {
+	while (now < end) {
 		if (stopped(s))
 			return PT_ERR_CLOSED;
 		got = link_read(s->link, p->buf + p->len, BUF_MAX - p->len, READ_STEP_MS);
@@ -144,6 +140,8 @@ await_reply(struct session *s, int wait_ms)
 			snprintf(s->error, sizeof s->error, "%s", link_error(s->link));
 			return (int)got;
 		}
+		if (link_last_read_ms(s->link) > now)
+			now = link_last_read_ms(s->link);
 		p->len += (size_t)got;
 		if (!rs485_find_frame(p->buf, p->len, &start, &flen)) {
 			/* Keep only what may still become a frame. */
@@ -154,7 +152,7 @@ await_reply(struct session *s, int wait_ms)
 			continue;
 		}
 		pt_diag_clear(&p->diag);
-		p->last_io_ms = clock_mono_ms();
+		p->last_io_ms = now;
 		p->reply_len = flen;
 		pt_vlog_bytes("rs485 received", p->buf + start, flen);
 		rc = rs485_decode(p->buf + start, flen, &p->frame, &p->diag);
@@ -166,8 +164,8 @@ await_reply(struct session *s, int wait_ms)
 		 * that looked like a frame), so listen a little longer. */
 		count_damage(s, rc);
 		damaged = rc;
-		if (end > clock_mono_ms() + DAMAGED_MS)
-			end = clock_mono_ms() + DAMAGED_MS;
+		if (end > now + DAMAGED_MS)
+			end = now + DAMAGED_MS;
 	}
 	return damaged != 0 ? damaged : PT_ERR_TIMEOUT;
 }
@@ -203,7 +201,9 @@ static void
 vlog_reply(struct session *s, uint8_t adr, uint8_t cid2, int rc, int64_t sent_ms)
 {
 	struct rs485_priv *p = priv(s);
-	long long ms = (long long)(clock_mono_ms() - sent_ms);
+	/* On the link's stamps (the times -v of a replay says too). */
+	long long ms = (long long)((link_last_read_ms(s->link) > sent_ms ?
+	    link_last_read_ms(s->link) : clock_mono_ms()) - sent_ms);
 	char w[24];
 
 	if (!pt_vlog_on(PT_VLOG_SUMMARY))
@@ -252,8 +252,11 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 			break;
 		if (stopped(s))
 			return PT_ERR_CLOSED;
+		/* On the replay's clock too (clock.h): a replay does not sleep. */
 		wait = p->last_io_ms + p->gap_ms - clock_mono_ms();
-		sleep_ms(wait > p->gap_ms ? p->gap_ms : (int)wait);
+		if (wait > 0)
+			clock_sleep_until(clock_mono_ms() + (wait > p->gap_ms ? p->gap_ms : wait),
+			    s->stop);
 		drain(s);
 		pt_vlog(PT_VLOG_SUMMARY, "rs485 -> %s (ADR %02X), %02X %s%s%s",
 		    who(p, adr, w, sizeof w), adr, cid2, cid2_name(s, cid2),
@@ -266,8 +269,13 @@ request(struct session *s, uint8_t adr, uint8_t cid2, const uint8_t *info, size_
 			vlog_reply(s, adr, cid2, rc, sent);
 			return rc;
 		}
+		/* The link's stamps from here on (await_reply()). */
+		sent = link_last_write_ms(s->link);
+		if (p->poll_sent_ms == 0)
+			p->poll_sent_ms = sent;
 		rc = await_reply(s, probe ? PROBE_MS : REPLY_MS);
-		p->last_io_ms = clock_mono_ms();
+		p->last_io_ms = link_last_read_ms(s->link) > sent ? link_last_read_ms(s->link) :
+		    sent;
 		vlog_reply(s, adr, cid2, rc, sent);
 		switch (rc) {
 		case 0:
@@ -685,8 +693,21 @@ poll_slow(struct session *s)
 	return 0;
 }
 
+/* When the last reply's last bytes came, as UTC: the link's stamp (the
+ * time --record writes), not our clock after the decoding, which a replay
+ * does not have (clock.h, clock_wall_of_mono). */
+static int64_t
+answer_wall_ms(const struct session *s)
+{
+	int64_t at = link_last_read_ms(s->link);
+
+	return at > 0 ? clock_wall_of_mono(at) : clock_wall_ms();
+}
+
 /* The cycle as measured: from the start of one poll to the next, never
- * less than the configured interval (the freshness rule's cycle_ms). */
+ * less than the configured interval (the freshness rule's cycle_ms).  A
+ * poll starts when its first request left (the link's stamp, which a
+ * replay gives back). */
 static int64_t
 measure_cycle(struct session *s, int64_t start)
 {
@@ -709,7 +730,7 @@ merge_cells(struct session *s, struct pt_sample *out, int64_t cycle_ms)
 	int64_t limit = pt_cells_max_age_ms(cycle_ms, 1);
 	int i;
 
-	pt_sample_merge_cached(out, &p->last, clock_wall_ms(), limit);
+	pt_sample_merge_cached(out, &p->last, answer_wall_ms(s), limit);
 	for (i = 0; i < p->n_packs; i++) {
 		const struct pt_module *m = pt_sample_find_module(out, p->packs[i]);
 		struct pt_module *c;
@@ -727,7 +748,7 @@ say_silent(struct session *s, int i, bool answered, int64_t cycle_ms)
 {
 	struct rs485_priv *p = priv(s);
 	const struct pt_module *c = pt_sample_find_module(&p->last, p->packs[i]);
-	int64_t age = c != NULL && c->cells_ms > 0 ? clock_wall_ms() - c->cells_ms : -1;
+	int64_t age = c != NULL && c->cells_ms > 0 ? answer_wall_ms(s) - c->cells_ms : -1;
 	char since[64] = "never answered";
 
 	if (answered) {
@@ -757,12 +778,13 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 {
 	struct rs485_priv *p = priv(s);
 	int i, rc, good = 0, first_err = 0;
-	int64_t start = clock_mono_ms(), cycle_ms = measure_cycle(s, start), took;
+	int64_t cycle_ms = (int64_t)(s->cfg->interval_s * 1000), took;
 	char was[sizeof s->note];
 
 	snprintf(out->protocol, sizeof out->protocol, "rs485");
 	snprintf(out->dialect, sizeof out->dialect, "%s", p->info->name);
 	p->silent[0] = '\0';
+	p->poll_sent_ms = 0;
 	for (i = 0; i < p->n_packs; i++) {
 		int pack = p->packs[i];
 		struct pt_module *m;
@@ -770,6 +792,8 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 		rc = ask(s, pack, 0x42, true, out);
 		if (link_lost(rc) || rc == PT_ERR_CLOSED)
 			return rc;
+		if (i == 0 && p->poll_sent_ms != 0)
+			cycle_ms = measure_cycle(s, p->poll_sent_ms);
 		p->fresh[i] = rc == 0;
 		say_silent(s, i, rc == 0, cycle_ms);
 		if (rc != 0) {
@@ -781,7 +805,7 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 			continue;
 		}
 		if ((m = pt_sample_find_module(out, pack)) != NULL)
-			m->cells_ms = clock_wall_ms();
+			m->cells_ms = answer_wall_ms(s);
 		good++;
 		rc = ask(s, pack, 0x44, true, out);
 		if (link_lost(rc) || rc == PT_ERR_CLOSED)
@@ -790,7 +814,7 @@ rs485_poll(struct session *s, struct pt_sample *out, bool slow)
 	if (good == 0)
 		return first_err != 0 ? first_err : PT_ERR_TIMEOUT;
 	merge_cells(s, out, cycle_ms);
-	took = clock_mono_ms() - start;
+	took = link_last_read_ms(s->link) - p->poll_sent_ms;
 	pt_vlog(PT_VLOG_SUMMARY, "rs485: %d of %d packs read in %lld ms (cycle %lld ms)", good,
 	    p->n_packs, (long long)took, (long long)cycle_ms);
 	if (slow || !p->have_cache) {
