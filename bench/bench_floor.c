@@ -6,7 +6,11 @@
  * /proc/self/schedstat (ns, user and kernel).  Prints the median, min and
  * max per sample.  bench_floor.sh starts the simulator and runs it.
  *
- *   bench_floor PTY MODULES SAMPLES
+ *   bench_floor PTY MODULES SAMPLES [INTERVAL_MS]
+ *
+ * With INTERVAL_MS the samples start that far apart, as pylontop's polls
+ * do with -i (bench_e2e.sh uses -i 0.2): a sample after a sleep finds
+ * colder caches than one straight after another, and costs more.
  *
  * What this costs is the kernel's price of the wake-ups and syscalls a
  * request/answer protocol needs on this machine; pylontop's figure from
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROMPT		"pylon>"
@@ -86,9 +91,12 @@ main(int argc, char **argv)
 	struct termios t;
 	int fd, modules, samples;
 
-	if (argc != 4 || (modules = atoi(argv[2])) < 1 || (samples = atoi(argv[3])) < 1 ||
+	int interval_ms = argc == 5 ? atoi(argv[4]) : 0;
+	struct timespec next;
+
+	if (argc < 4 || argc > 5 || interval_ms < 0 || (modules = atoi(argv[2])) < 1 || (samples = atoi(argv[3])) < 1 ||
 	    samples > SAMPLES_MAX) {
-		fprintf(stderr, "usage: bench_floor PTY MODULES SAMPLES (1..%d)\n", SAMPLES_MAX);
+		fprintf(stderr, "usage: bench_floor PTY MODULES SAMPLES (1..%d) [INTERVAL_MS]\n", SAMPLES_MAX);
 		return 2;
 	}
 	if ((fd = open(argv[1], O_RDWR | O_NOCTTY | O_NONBLOCK)) < 0 || tcgetattr(fd, &t) != 0) {
@@ -102,9 +110,18 @@ main(int argc, char **argv)
 		return 1;
 	}
 	reads = 0;
+	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (int s = 0; s < samples; s++) {
-		long long t0 = cpu_ns();
+		long long t0;
 		char cmd[32];
+
+		if (interval_ms > 0) {
+			next.tv_nsec += (long)interval_ms * 1000000L;
+			next.tv_sec += next.tv_nsec / 1000000000L;
+			next.tv_nsec %= 1000000000L;
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		}
+		t0 = cpu_ns();
 
 		if (exchange(fd, "pwr\n", buf) != 0)
 			return 1;
@@ -118,8 +135,8 @@ main(int argc, char **argv)
 		per[s] = cpu_ns() - t0;
 	}
 	qsort(per, (size_t)samples, sizeof per[0], cmp_ll);
-	printf("floor LV %d modules: CPU per sample median %.3f ms (min %.3f, max %.3f; %d samples) "
-	    "for %d exchanges and nothing else, %.1f reads each\n", modules, per[samples / 2] / 1e6,
+	printf("floor LV %d modules, %d ms apart: CPU per sample median %.3f ms (min %.3f, max %.3f; %d samples) "
+	    "for %d exchanges and nothing else, %.1f reads each\n", modules, interval_ms, per[samples / 2] / 1e6,
 	    per[0] / 1e6, per[samples - 1] / 1e6, samples, modules + 1,
 	    (double)reads / samples / (modules + 1));
 	return 0;
