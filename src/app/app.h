@@ -92,6 +92,17 @@ int	app_stacks_check(struct app_options *o, char *err, size_t errsize);
  * < 0 with err set. */
 int	app_stack_config(const struct app_options *o, int i, struct pt_config *c,
 	    char *err, size_t errsize);
+/* One stack's step of app_for_each_stack(): EXIT_OK or its exit status;
+ * setting *stop ends the walk (stdout's reader gone). */
+typedef int (*app_stack_step)(const struct app_options *o, int i,
+    const struct pt_config *cfg, void *ctx, bool *stop);
+/* Run `step` for every stack in turn, in the order given, each with its
+ * own settings (app_stack_config); a stack that fails does not stop the
+ * others.  Returns EXIT_OK or the first failure's status (a signal's
+ * 128+N wins over a failure); *done counts the steps that returned
+ * EXIT_OK.  The caller says the summary and maps a signal. */
+int	app_for_each_stack(const struct app_options *o, app_stack_step step, void *ctx,
+	    int *done);
 
 struct monitor;
 struct sink;

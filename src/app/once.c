@@ -245,34 +245,27 @@ out:
  * first, a blank line between).  A stack that fails is said on stderr and
  * the others still printed; the exit status is then the failure's. */
 static int
+once_step(const struct app_options *o, int i, const struct pt_config *cfg, void *ctx,
+    bool *stop)
+{
+	int one;
+
+	(void)ctx;
+	if (i > 0 && o->format == FMT_TEXT)
+		putchar('\n');
+	one = once_stack(o, cfg, o->stacks[i].name);
+	if (ferror(stdout))	/* said by once_stack(); a reader gone: rc 0 */
+		*stop = true;
+	else if (one != EXIT_OK)
+		fprintf(stderr, "pylontop: %s: no sample\n", o->stacks[i].name);
+	return one;
+}
+
+static int
 once_stacks(const struct app_options *o)
 {
-	struct pt_config *cfg = malloc(sizeof *cfg);
-	char err[300];
-	int i, one, rc = EXIT_OK;
+	int done, rc = app_for_each_stack(o, once_step, NULL, &done);
 
-	if (cfg == NULL)
-		return EXIT_RUNTIME;
-	for (i = 0; i < o->n_stacks && sig_quit() == 0; i++) {
-		if (app_stack_config(o, i, cfg, err, sizeof err) != 0) {
-			fprintf(stderr, "pylontop: %s\n", err);
-			rc = EXIT_USAGE;
-			break;
-		}
-		if (i > 0 && o->format == FMT_TEXT)
-			putchar('\n');
-		one = once_stack(o, cfg, o->stacks[i].name);
-		if (ferror(stdout)) {	/* said by once_stack(); a reader gone: rc 0 */
-			rc = one != EXIT_OK ? one : rc;
-			break;
-		}
-		if (one != EXIT_OK)
-			fprintf(stderr, "pylontop: %s: no sample\n", o->stacks[i].name);
-		if (one != EXIT_OK && (rc == EXIT_OK || one > 128))
-			rc = one;
-	}
-	explicit_bzero(cfg, sizeof *cfg);
-	free(cfg);
 	return sig_quit() != 0 ? interrupted() : rc;
 }
 

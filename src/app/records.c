@@ -155,35 +155,28 @@ out:
  * stderr, named, and the others are still read; the exit status is then
  * the failure's. */
 static int
+records_step(const struct app_options *o, int i, const struct pt_config *cfg, void *ctx,
+    bool *stop)
+{
+	const int *printed = ctx;
+
+	(void)stop;
+	if (*printed > 0 && o->format == FMT_TEXT)
+		putchar('\n');
+	return records_stack(o, cfg, o->stacks[i].name);
+}
+
+static int
 records_stacks(const struct app_options *o)
 {
-	struct pt_config *cfg = malloc(sizeof *cfg);
-	char err[300];
-	int i, one, printed = 0, rc = EXIT_OK;
+	int printed = 0, rc;
 
-	if (cfg == NULL) {
-		fprintf(stderr, "pylontop: out of memory\n");
-		return EXIT_RUNTIME;
-	}
-	for (i = 0; i < o->n_stacks && sig_quit() == 0; i++) {
-		if (app_stack_config(o, i, cfg, err, sizeof err) != 0) {
-			fprintf(stderr, "pylontop: %s\n", err);
-			rc = EXIT_USAGE;
-			break;
-		}
-		if (printed > 0 && o->format == FMT_TEXT)
-			putchar('\n');
-		one = records_stack(o, cfg, o->stacks[i].name);
-		if (one == EXIT_OK)
-			printed++;
-		else if (rc == EXIT_OK || one > 128)
-			rc = one;
-	}
+	/* The walker counts into `printed` only after a step: the step reads
+	 * it through ctx to put the blank line between printed stacks. */
+	rc = app_for_each_stack(o, records_step, &printed, &printed);
 	if (rc != EXIT_OK && sig_quit() == 0)
 		fprintf(stderr, "pylontop: records of %d of %d stacks read\n", printed,
 		    o->n_stacks);
-	explicit_bzero(cfg, sizeof *cfg);
-	free(cfg);
 	return sig_quit() != 0 ? 128 + sig_quit() : rc;
 }
 

@@ -122,34 +122,25 @@ out0:
  * A stack that fails is said on stderr, named, and the others are still
  * reported; the exit status is then the failure's. */
 static int
+report_step(const struct app_options *o, int i, const struct pt_config *cfg, void *ctx,
+    bool *stop)
+{
+	const char *base = ctx;
+	char dir[600];
+
+	(void)stop;
+	snprintf(dir, sizeof dir, "%s-%s", base, o->stacks[i].name);
+	return report_stack(cfg, dir, o->stacks[i].name);
+}
+
+static int
 report_stacks(const struct app_options *o, const char *base)
 {
-	struct pt_config *cfg = malloc(sizeof *cfg);
-	char dir[600], err[300];
-	int i, one, written = 0, rc = EXIT_OK;
+	int written, rc = app_for_each_stack(o, report_step, (void *)base, &written);
 
-	if (cfg == NULL) {
-		fprintf(stderr, "pylontop: out of memory\n");
-		return EXIT_RUNTIME;
-	}
-	for (i = 0; i < o->n_stacks && sig_quit() == 0; i++) {
-		if (app_stack_config(o, i, cfg, err, sizeof err) != 0) {
-			fprintf(stderr, "pylontop: %s\n", err);
-			rc = EXIT_USAGE;
-			break;
-		}
-		snprintf(dir, sizeof dir, "%s-%s", base, o->stacks[i].name);
-		one = report_stack(cfg, dir, o->stacks[i].name);
-		if (one == EXIT_OK)
-			written++;
-		else if (rc == EXIT_OK || one > 128)
-			rc = one;
-	}
 	if (rc != EXIT_OK && sig_quit() == 0)
 		fprintf(stderr, "pylontop: report: %d of %d stacks reported\n", written,
 		    o->n_stacks);
-	explicit_bzero(cfg, sizeof *cfg);
-	free(cfg);
 	return sig_quit() != 0 ? 128 + sig_quit() : rc;
 }
 

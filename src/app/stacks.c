@@ -21,11 +21,14 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app/app.h"
 #include "util/err.h"
+#include "util/signals.h"
 
 static int
 check_name(const char *name, char *err, size_t errsize)
@@ -174,4 +177,34 @@ app_stack_config(const struct app_options *o, int i, struct pt_config *c, char *
 		return PT_ERR_ARG;
 	}
 	return 0;
+}
+
+int
+app_for_each_stack(const struct app_options *o, app_stack_step step, void *ctx, int *done)
+{
+	struct pt_config *cfg = malloc(sizeof *cfg);
+	char err[300];
+	int i, one, rc = EXIT_OK;
+	bool stop = false;
+
+	*done = 0;
+	if (cfg == NULL) {
+		fprintf(stderr, "pylontop: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < o->n_stacks && !stop && sig_quit() == 0; i++) {
+		if (app_stack_config(o, i, cfg, err, sizeof err) != 0) {
+			fprintf(stderr, "pylontop: %s\n", err);
+			rc = EXIT_USAGE;
+			break;
+		}
+		one = step(o, i, cfg, ctx, &stop);
+		if (one == EXIT_OK)
+			(*done)++;
+		else if (rc == EXIT_OK || one > 128)
+			rc = one;
+	}
+	explicit_bzero(cfg, sizeof *cfg);
+	free(cfg);
+	return rc;
 }
