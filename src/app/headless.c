@@ -27,6 +27,7 @@ static struct metrics_server *app_metrics;
 /* What was last said about one monitor (state lines on change only). */
 struct said {
 	struct link_stats	link;
+	uint64_t		msg_seq;	/* monitor_next_message() */
 	struct sink_status	csv, mqtt;
 };
 
@@ -34,13 +35,20 @@ struct said {
 static void
 report_state(struct monitor *m, const char *who, struct said *p)
 {
-	struct link_stats ls;
 	struct sink_status st;
+	char text[sizeof p->link.message];
+	uint64_t before = p->msg_seq;
 
-	monitor_link_stats(m, &ls);
-	if (strcmp(ls.message, p->link.message) != 0 && ls.message[0] != '\0')
-		fprintf(stderr, "pylontop: %s%s\n", who, ls.message);
-	p->link = ls;
+	/* Every state message, also those that came and went since the
+	 * last look (round-robin on, then the link lost at once). */
+	while (monitor_next_message(m, &p->msg_seq, text, sizeof text)) {
+		if (p->msg_seq - 1 > before)
+			fprintf(stderr, "pylontop: %s(%llu state messages not shown: too many "
+			    "at once)\n", who, (unsigned long long)(p->msg_seq - 1 - before));
+		fprintf(stderr, "pylontop: %s%s\n", who, text);
+		before = p->msg_seq;
+	}
+	monitor_link_stats(m, &p->link);
 	monitor_sink_status(m, SINK_CSV, &st);
 	if (st.state != p->csv.state || strcmp(st.text, p->csv.text) != 0)
 		if (st.state != SINK_OFF || p->csv.state != SINK_OFF)
@@ -154,6 +162,8 @@ app_run_monitor(struct monitor *m, const struct app_options *o, bool print)
 		 * changed since report_state() looked). */
 		if (ls.state == LINK_STOPPED) {
 			report_state(m, "", &said);
+			if (ls.failed)
+				rc = EXIT_RUNTIME;
 			break;
 		}
 	}

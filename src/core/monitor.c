@@ -29,6 +29,7 @@
 #include "proto/rs485.h"
 #include "pt_git.h"
 #include "util/clock.h"
+#include "util/msgring.h"
 #include "util/err.h"
 
 #define BACKOFF_MAX_S	30
@@ -64,6 +65,7 @@ struct monitor {
 	struct stale_rule	 rule;		/* measured cycles (under lock) */
 	struct link_event	 ev[MAX_LINK_EVENTS];	/* ring, under lock */
 	size_t			 ev_head, ev_count;
+	struct msgring		 said;	/* every state message (monitor_next_message), under lock */
 	int			 wake[2];
 	struct pt_sample	 work;		/* the sample being built */
 	/* The BMS's own records (issue 13): asked for at start and by
@@ -159,6 +161,7 @@ set_state(struct monitor *m, enum link_state st, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(m->stats.message, sizeof m->stats.message, fmt, ap);
 		va_end(ap);
+		msgring_push(&m->said, m->stats.message);
 	}
 	pthread_mutex_unlock(&m->lock);
 	notify(m);
@@ -576,6 +579,7 @@ acquire_main(void *arg)
 
 	while (!m->stop) {
 		struct session *s;
+		char why[sizeof m->stats.message] = "";	/* said with the retry */
 		int rc;
 
 		set_state(m, LINK_CONNECTING, "opening %s", m->cfg.device);
@@ -617,12 +621,12 @@ acquire_main(void *arg)
 				stale_rule_break(&m->rule);
 				pthread_mutex_unlock(&m->lock);
 				if (!m->stop) {
-					set_state(m, LINK_WAITING, "lost %s: %s",
+					snprintf(why, sizeof why, "lost %s: %s",
 					    m->cfg.device, s->error);
 					link_event(m, "lost %s: %s", m->cfg.device, s->error);
 				}
 			} else if (!m->stop) {
-				set_state(m, LINK_WAITING, "%s: %s", m->cfg.device, s->error);
+				snprintf(why, sizeof why, "%s: %s", m->cfg.device, s->error);
 				link_event(m, "not identified: %s", s->error);
 			}
 			drop_user_command(m, "the link was lost");
@@ -635,17 +639,23 @@ acquire_main(void *arg)
 			session_free(s);
 			link_close(&m->link);
 			if (link_replay_finished(&m->link)) {
+				if (why[0] != '\0')
+					set_state(m, LINK_WAITING, "%s", why);
 				ended = true;
 				break;
 			}
 		} else if (link_replay_finished(&m->link)) {
 			/* The end, or a file that is no recording after all. */
 			ended = strstr(link_error(&m->link), "end of the recording") != NULL;
-			if (!ended)
+			if (!ended) {
+				pthread_mutex_lock(&m->lock);
+				m->stats.failed = true;
+				pthread_mutex_unlock(&m->lock);
 				set_state(m, LINK_STOPPED, "%s", link_error(&m->link));
+			}
 			break;
 		} else {
-			set_state(m, LINK_WAITING, "%s", link_error(&m->link));
+			snprintf(why, sizeof why, "%s", link_error(&m->link));
 			link_event(m, "cannot open: %s", link_error(&m->link));
 		}
 		if (m->stop)
@@ -656,11 +666,10 @@ acquire_main(void *arg)
 		check_stale(m);
 		pthread_mutex_lock(&m->lock);
 		m->stats.reconnects++;
-		snprintf(m->stats.message + strlen(m->stats.message),
-		    sizeof m->stats.message - strlen(m->stats.message),
-		    "; retrying in %d s", backoff);
 		pthread_mutex_unlock(&m->lock);
-		notify(m);
+		/* One message, with its retry: said once (monitor_next_message). */
+		set_state(m, LINK_WAITING, "%.*s; retrying in %d s",
+		    (int)(sizeof why - 24), why, backoff);
 		wait_until(m, clock_mono_ms() + backoff * 1000);
 		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
 	}
@@ -944,6 +953,17 @@ monitor_link_events(struct monitor *m, struct link_event *out, size_t max)
 		out[i] = m->ev[(m->ev_head + MAX_LINK_EVENTS - 1 - i) % MAX_LINK_EVENTS];
 	pthread_mutex_unlock(&m->lock);
 	return n;
+}
+
+bool
+monitor_next_message(struct monitor *m, uint64_t *seq, char *buf, size_t size)
+{
+	bool any;
+
+	pthread_mutex_lock(&m->lock);
+	any = msgring_next(&m->said, seq, buf, size);
+	pthread_mutex_unlock(&m->lock);
+	return any;
 }
 
 struct history *

@@ -47,6 +47,10 @@ int	monitor_fd(struct monitor *m);
 void	monitor_drain_fd(struct monitor *m);
 
 void	monitor_link_stats(struct monitor *m, struct link_stats *out);
+/* The link's state messages (link_stats.message), each once and in
+ * order, however quickly they follow one another: msgring_next() on the
+ * monitor's ring (util/msgring.h). */
+bool	monitor_next_message(struct monitor *m, uint64_t *seq, char *buf, size_t size);
 /* Link events (lost, reconnecting, identified, round-robin on/off),
  * newest first; returns the count copied. */
 size_t	monitor_link_events(struct monitor *m, struct link_event *out, size_t max);

@@ -328,14 +328,16 @@ replay_load(struct link *l)
 		link_seterr(l, "%s: out of memory", l->spec);
 		return PT_ERR_NOMEM;
 	}
+	/* Said once, no retry: a file that is missing, unreadable or no
+	 * recording after all does not get better by waiting. */
 	if ((rc = load_file(l, r)) != 0) {
-		replay_free(r);
+		r->finished = true;
+		l->priv = r;
 		return rc;
 	}
 	if (strncmp(r->file, LINK_REC_MAGIC "\n", strlen(LINK_REC_MAGIC) + 1) == 0) {
 		r->mode = RM_RECORDING;
 		if ((rc = load_recording(l, r)) != 0) {
-			/* Said once: a broken recording does not get better. */
 			r->finished = true;
 			l->priv = r;
 			return rc;
@@ -697,6 +699,10 @@ replay_open(struct link *l)
 	if (l->priv == NULL && (rc = replay_load(l)) != 0)
 		return rc;
 	r = rp(l);
+	if (r->file == NULL) {		/* replay_load() failed and said why */
+		link_seterr(l, "%s: cannot read the recording", l->spec);
+		return PT_ERR_IO;
+	}
 	if (r->mode == RM_RECORDING) {
 		rc = rec_open(l, r);
 		set_horizon(r);

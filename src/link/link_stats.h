@@ -40,6 +40,8 @@ struct link_stats {
 	int		cells_per_cycle;	/* modules whose cells are read each cycle */
 	char		note[160];	/* the session's remark (round-robin, ...) */
 	bool		identity_pending;	/* barcodes may still arrive (session.h) */
+	bool		failed;		/* LINK_STOPPED for good: a replay file that
+					   cannot be read (exit status 1) */
 	char		progress[96];	/* the step in flight: "identity: info 3, 412 bytes (3/16)" */
 };
 

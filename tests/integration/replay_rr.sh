@@ -85,4 +85,28 @@ retime 50 1040 <"$T/rec.txt" >"$T/slow.txt" || fail "could not re-time the recor
 grep -Eq 'cells of [1-7] of 8 modules per cycle, round-robin \(the line is too slow' "$T/slow.log" ||
 	fail "a cycle of 1040 ms was not judged too slow: $(grep -v '^pylontop: csv' "$T/slow.log" | tail -4)"
 note "cycle 1040 ms: $(grep -m1 -Eo 'cells of [1-7] of 8[^)]*\)' "$T/slow.log")"
+
+# --- said even when the replay races past it -----------------------------
+# At --replay-speed 0 the round-robin note, the mismatches and the end of
+# the recording follow one another within a millisecond.  --headless used
+# to print the state it found when it looked, so a note that came and
+# went between two looks was never said (CI, a loaded machine: 5 of 10
+# runs pinned to one busy CPU).  Every state message is said once, in
+# order, however quickly they come.
+if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+	taskset -c 0 sh -c 'while :; do :; done' &
+	PT_PIDS="$PT_PIDS $!"; hog=$!
+	for i in 1 2 3 4 5; do
+		timeout 60 taskset -c 0 "$PYLONTOP" -d "replay:$T/slow.txt" --replay-speed 0 \
+		    --headless 2>"$T/busy.log" || fail "replay on a busy CPU: exit $?"
+		grep -Eq 'cells of [1-7] of 8 modules per cycle, round-robin \(the line is too slow' \
+		    "$T/busy.log" || fail "run $i on a busy CPU: the round-robin note was not said: $(grep -v '^pylontop: csv' "$T/busy.log" | tail -4)"
+		grep -q 'end of the recording: 2 commands differed' "$T/busy.log" ||
+			fail "run $i on a busy CPU: the end was not said: $(tail -2 "$T/busy.log")"
+	done
+	kill "$hog" 2>/dev/null
+	note "pinned to one busy CPU: the note said in 5 of 5 runs"
+else
+	note "taskset not usable here: the busy-CPU runs were left out"
+fi
 exit 0
