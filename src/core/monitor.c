@@ -526,10 +526,16 @@ poll_loop(struct monitor *m, struct session *s)
 			 * back, off) is said once. */
 			if (failures > 0 || silent || m->stats.state != LINK_POLLING ||
 			    s->note_seq != note_seq) {
+				/* A standing note (round-robin on) is restated
+				 * when polling resumes; one that told of a change
+				 * (round-robin off) only when it is new. */
+				bool say = s->note[0] != '\0' &&
+				    (s->note_seq != note_seq || !s->note_is_event);
+
 				note_seq = s->note_seq;
 				update_identity(m, s);
 				set_state(m, LINK_POLLING, "polling %s%s%s",
-				    s->protocol, s->note[0] ? ": " : "", s->note);
+				    s->protocol, say ? ": " : "", say ? s->note : "");
 			}
 			failures = 0;
 			silent = false;

@@ -80,6 +80,10 @@ struct session {
 	/* Bumped whenever `note` changes (round-robin shrinks or grows
 	 * back...): a front end compares it to say every change once. */
 	unsigned note_seq;
+	/* The note tells of a change that is over ("round-robin off"), not
+	 * of a standing condition: said when it comes, not restated when
+	 * polling resumes after a failed poll (nothing changed again). */
+	bool	note_is_event;
 	/* Measured time from one poll's start to the next one's (never less
 	 * than the interval; 0 until measured).  "Stale" and the freshness
 	 * limit of cached cells (pt_cells_max_age_ms()) derive from it. */

@@ -765,6 +765,7 @@ adapt_round_robin(struct session *s, int64_t elapsed_ms, int64_t cells_ms, int c
 	else
 		snprintf(text, sizeof text, "cells of all %d modules every cycle again "
 		    "(round-robin off: the line keeps up)", p->n_ids);
+	s->note_is_event = p->per_cycle == p->n_ids;
 	set_note(s, text);
 }
 

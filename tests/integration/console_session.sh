@@ -12,12 +12,25 @@ command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)
 
 # --- round-robin: a 2.5 s stall, then a fast line again --------------------
 sim_start rr --protocol lv --modules 3; sim=$BG_PID
-"$PYLONTOP" -d "$SIM_DEV" --headless -i 1 -n 10 >/dev/null 2>"$T/rr.log" &
+"$PYLONTOP" -d "$SIM_DEV" --headless -i 1 -n 16 >/dev/null 2>"$T/rr.log" &
 p=$!; PT_PIDS="$PT_PIDS $p"
 wait_for 10 grep -q "found" "$T/rr.log" || fail "rr: no start: $(cat "$T/rr.log")"
 sleep 2
 kill -STOP "$sim"; sleep 2.5; kill -CONT "$sim"
+# Then a silence longer than the answer timeout: a failed poll, and
+# polling again.  Round-robin did not go off a second time: the line
+# after the failure must not say it did (it used to restate the note).
+wait_for 20 grep -q "every cycle again" "$T/rr.log" ||
+	fail "rr: round-robin never grew back (or it was not said): $(cat "$T/rr.log")"
+kill -STOP "$sim"; sleep 4; kill -CONT "$sim"
 wait "$p" || fail "rr: headless failed: $(cat "$T/rr.log")"
+after=$(grep -A1 "poll failed" "$T/rr.log" | grep -v "poll failed" | head -1)
+[ -n "$after" ] || fail "rr: the silence gave no failed poll, or polling did not resume: $(cat "$T/rr.log")"
+case $after in
+*"every cycle again"*) fail "rr: after a failed poll, round-robin 'off' said again: $after" ;;
+*"polling lv"*) ;;
+*) fail "rr: after a failed poll, want 'polling lv', got: $after" ;;
+esac
 kill "$sim"; wait "$sim" 2>/dev/null
 grep -n "round-robin" "$T/rr.log" >"$T/rr.lines"
 shrink=$(grep -m1 "too slow for all" "$T/rr.lines" | cut -d: -f1)
@@ -25,7 +38,7 @@ again=$(grep -m1 "every cycle again" "$T/rr.lines" | cut -d: -f1)
 [ -n "$shrink" ] || fail "rr: the stall did not start round-robin (or it was not said): $(cat "$T/rr.log")"
 [ -n "$again" ] && [ "$again" -gt "$shrink" ] ||
 	fail "rr: round-robin never grew back (or it was not said): $(cat "$T/rr.log")"
-note "round-robin: on after the stall, off again, both said"
+note "round-robin: on after the stall, off again, both said; a failed poll later: '${after#pylontop: }'"
 
 # --- a steady slow line: round-robin once, no flapping ----------------------
 # Each answer 250 ms late: pwr and 3 bat take 1 s and more (too slow for
