@@ -30,14 +30,13 @@
 #include "core/monitor.h"
 #include "util/clock.h"
 
+#include "test_sim.h"
+
 /* The session gives up on an answer after 3 s of silence (IDLE_MS in
  * session_console.c); the counter must show it within 2 s (a loaded
  * machine), still before the next timeout (another 3 s) ends the poll. */
 #define ANSWER_IDLE_MS	3000
 #define PUBLISH_MS	2000
-
-static pid_t sim = -1;
-static char sim_link[128];
 
 static void
 raw(int fd)
@@ -47,49 +46,6 @@ raw(int fd)
 	assert_int_equal(tcgetattr(fd, &t), 0);
 	cfmakeraw(&t);
 	assert_int_equal(tcsetattr(fd, TCSANOW, &t), 0);
-}
-
-/* Start pylontop-sim on a pty; its symlink in sim_link. */
-static int
-start_sim(void)
-{
-	const char *path = getenv("PYLONTOP_SIM");
-	int i;
-
-	if (path == NULL)
-		path = "./pylontop-sim";
-	if (access(path, X_OK) != 0)
-		return -1;
-	snprintf(sim_link, sizeof sim_link, "/tmp/pt-counters-%d", (int)getpid());
-	unlink(sim_link);
-	sim = fork();
-	assert_true(sim >= 0);
-	if (sim == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		alarm(60);
-		dup2(null, 1);
-		dup2(null, 2);
-		execl(path, path, "--pty", sim_link, "--protocol", "lv", "--modules", "3",
-		    "--cells", "15", (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 100 && access(sim_link, F_OK) != 0; i++)
-		usleep(50 * 1000);
-	return access(sim_link, F_OK) == 0 ? 0 : -1;
-}
-
-static void
-stop_sim(void)
-{
-	int status;
-
-	if (sim > 0) {
-		kill(sim, SIGTERM);
-		waitpid(sim, &status, 0);
-	}
-	sim = -1;
-	unlink(sim_link);
 }
 
 static void
@@ -104,11 +60,12 @@ test_timeouts_move_while_silent(void **state)
 	uint64_t first = 0;
 
 	(void)state;
-	if (start_sim() != 0) {
-		stop_sim();
+	if (test_sim_start("counters", (const char *[]){ "--protocol", "lv", "--modules", "3",
+	    "--cells", "15", NULL }) != 0) {
+		test_sim_stop();
 		skip();
 	}
-	dev = open(sim_link, O_RDWR | O_NOCTTY);
+	dev = open(test_sim_link, O_RDWR | O_NOCTTY);
 	assert_true(dev >= 0);
 	raw(dev);
 	assert_int_equal(openpty(&master, &slave, name, NULL, NULL), 0);
@@ -167,7 +124,7 @@ test_timeouts_move_while_silent(void **state)
 	close(master);
 	close(slave);
 	close(dev);
-	stop_sim();
+	test_sim_stop();
 	assert_true(silent_at > 0);	/* the poll got as far as 'bat' */
 	/* Seen before the poll gives up (which on main was the first time
 	 * the counter moved). */

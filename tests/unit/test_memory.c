@@ -32,6 +32,8 @@
 #include "model/sample.h"
 #include "util/clock.h"
 
+#include "test_sim.h"
+
 /* ---- counting big allocations ------------------------------------------ */
 
 void	*__real_malloc(size_t n);
@@ -170,55 +172,6 @@ test_records_touch_used_units(void **state)
 
 /* ---- polling: no whole-sample allocation -------------------------------- */
 
-static pid_t sim = -1;
-static char sim_link[128];
-
-static int
-start_sim(const char *protocol, const char *modules, const char *cells)
-{
-	const char *path = getenv("PYLONTOP_SIM");
-	int i;
-
-	if (path == NULL || path[0] == '\0')
-		path = "./pylontop-sim";
-	if (access(path, X_OK) != 0)
-		return -1;
-	snprintf(sim_link, sizeof sim_link, "/tmp/pt-memory-%d", (int)getpid());
-	unlink(sim_link);
-	sim = fork();
-	assert_true(sim >= 0);
-	if (sim == 0) {
-		execl(path, path, "--pty", sim_link, "--protocol", protocol, "--modules", modules,
-		    "--cells", cells, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 100 && access(sim_link, F_OK) != 0; i++)
-		usleep(50000);
-	return access(sim_link, F_OK) == 0 ? 0 : -1;
-}
-
-static void
-stop_sim(void)
-{
-	int status;
-
-	if (sim > 0) {
-		kill(sim, SIGTERM);
-		waitpid(sim, &status, 0);
-	}
-	sim = -1;
-	unlink(sim_link);
-}
-
-/* Runs even when an assertion fails: the simulator never outlives the test. */
-static int
-teardown_sim(void **state)
-{
-	(void)state;
-	stop_sim();
-	return 0;
-}
-
 static uint64_t
 samples(struct monitor *m)
 {
@@ -254,13 +207,14 @@ poll_allocates_no_sample(const char *protocol, const char *modules, const char *
 
 	assert_non_null(r);
 	atomic_store(&big_allocs, 0);
-	if (start_sim(protocol, modules, cells) != 0) {
-		stop_sim();
+	if (test_sim_start("memory", (const char *[]){ "--protocol", protocol,
+	    "--modules", modules, "--cells", cells, NULL }) != 0) {
+		test_sim_stop();
 		free(r);
 		skip();
 	}
 	config_defaults(&c);
-	snprintf(c.device, sizeof c.device, "%s", sim_link);
+	snprintf(c.device, sizeof c.device, "%s", test_sim_link);
 	snprintf(c.protocol, sizeof c.protocol, "%s", protocol);
 	c.interval_s = 0.1;
 	c.csv_enabled = false;
@@ -286,7 +240,7 @@ poll_allocates_no_sample(const char *protocol, const char *modules, const char *
 
 	monitor_stop(m);
 	monitor_free(m);
-	stop_sim();
+	test_sim_stop();
 	free(r);
 }
 
@@ -309,8 +263,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records_touch_used_units),
-		cmocka_unit_test_teardown(test_console_poll_allocates_no_sample, teardown_sim),
-		cmocka_unit_test_teardown(test_rs485_poll_allocates_no_sample, teardown_sim),
+		cmocka_unit_test_teardown(test_console_poll_allocates_no_sample, test_sim_teardown),
+		cmocka_unit_test_teardown(test_rs485_poll_allocates_no_sample, test_sim_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

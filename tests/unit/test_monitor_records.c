@@ -25,48 +25,9 @@
 #include "model/records.h"
 #include "util/clock.h"
 
+#include "test_sim.h"
+
 #define MODULES		2
-
-static pid_t sim = -1;
-static char sim_link[128];
-
-static int
-start_sim(void)
-{
-	const char *path = getenv("PYLONTOP_SIM");
-	int i;
-
-	if (path == NULL || path[0] == '\0')
-		path = "./pylontop-sim";
-	if (access(path, X_OK) != 0)
-		return -1;
-	snprintf(sim_link, sizeof sim_link, "/tmp/pt-monrec-%d", (int)getpid());
-	unlink(sim_link);
-	sim = fork();
-	assert_true(sim >= 0);
-	if (sim == 0) {
-		execl(path, path, "--pty", sim_link, "--protocol", "lv", "--modules", "2",
-		    "--fault", "slow:150", "--fault-every", "1", "--bms-clock-offset", "-600",
-		    "--log-entries", "9", (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 100 && access(sim_link, F_OK) != 0; i++)
-		usleep(50000);
-	return access(sim_link, F_OK) == 0 ? 0 : -1;
-}
-
-static void
-stop_sim(void)
-{
-	int status;
-
-	if (sim > 0) {
-		kill(sim, SIGTERM);
-		waitpid(sim, &status, 0);
-	}
-	sim = -1;
-	unlink(sim_link);
-}
 
 /* Wait until the monitor holds a round newer than `after`. */
 static uint64_t
@@ -102,13 +63,15 @@ test_records_start_request(void **state)
 
 	(void)state;
 	assert_non_null(r);
-	if (start_sim() != 0) {
-		stop_sim();
+	if (test_sim_start("monrec", (const char *[]){ "--protocol", "lv", "--modules", "2",
+	    "--fault", "slow:150", "--fault-every", "1", "--bms-clock-offset", "-600",
+	    "--log-entries", "9", NULL }) != 0) {
+		test_sim_stop();
 		free(r);
 		skip();
 	}
 	config_defaults(&c);
-	snprintf(c.device, sizeof c.device, "%s", sim_link);
+	snprintf(c.device, sizeof c.device, "%s", test_sim_link);
 	snprintf(c.protocol, sizeof c.protocol, "lv");
 	c.interval_s = 1;
 	c.csv_enabled = false;
@@ -157,7 +120,7 @@ test_records_start_request(void **state)
 
 	monitor_stop(m);
 	monitor_free(m);
-	stop_sim();
+	test_sim_stop();
 	free(r);
 }
 
