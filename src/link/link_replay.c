@@ -820,6 +820,10 @@ replay_close(struct link *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
+	/* One that could not be loaded stays finished (link_replay_finished):
+	 * closing it must not make it look new to the next open. */
+	if (r != NULL && r->file == NULL)
+		return;
 	if (r != NULL && r->mode == RM_RECORDING) {
 		skip_notes(r);
 		if (r->cur < r->nev && r->ev[r->cur].kind == EV_CLOSE)

@@ -651,6 +651,13 @@ test_replay(void **state)
 
 	assert_int_equal(link_open(&l), PT_ERR_NODEV);
 	assert_non_null(strstr(link_error(&l), "cannot open the recording"));
+	/* A file that is gone does not come back by waiting: the replay is
+	 * over (the monitor stops instead of retrying), also after a close. */
+	assert_true(link_replay_finished(&l));
+	link_close(&l);
+	assert_true(link_replay_finished(&l));
+	assert_int_equal(link_open(&l), PT_ERR_IO);
+	link_release(&l);
 }
 
 /* ---- drain ------------------------------------------------------------ */
