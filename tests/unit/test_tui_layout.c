@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "model/sample.h"
