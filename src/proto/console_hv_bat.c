@@ -308,7 +308,7 @@ bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines
 
 	c->valid = 0;
 	c->vst.len = c->tst.len = 0;
-	ct_cur_init(&cur, line);
+	ct_cur_init_in(&cur, line, rest->end);
 	for (i = 0; i < lay->n; i++)
 		if ((rc = bat_column(&lay->col[i], &cur, c, rowno, d)) != 0)
 			return rc == BAT_SHORT ? bat_short(line, rest, rowno, d) : rc;
