@@ -151,10 +151,11 @@ test_long_unit(void **state)
 	}
 }
 
-/* ct_cur_long reads a number 8 bytes at once when the answer goes on
- * past the line (ct_cur_init_in): whatever follows a token in the buffer
- * (the next line, digits, junk) must give the same verdict and value as
- * ct_long on the token alone, for every length and position. */
+/* ct_cur_long on a cursor that may load past the line (ct_cur_init_in):
+ * a run of digits then stops at the first byte that is not one, with no
+ * test of the line's end per byte.  Whatever follows the token in the
+ * buffer (the next line, digits, junk) and blanks after it must give the
+ * same verdict and value as ct_long on the token alone. */
 static void
 test_cur_long_lim(void **state)
 {
@@ -162,7 +163,7 @@ test_cur_long_lim(void **state)
 	    "-12345678", "123456789", "999999999999999999", "1000000000000000000", "41%", "-",
 	    "N", "12a4", "1-2", "+5", "00042", "9876543210", "1:2", "/", "x12" };
 	static const char *const after[] = { "", " ", "\r\n5", "99999999", "\t7", "%%%%%%%%",
-	    "\n123 456" };
+	    "\n123 456", "  ", " \t 8" };
 	size_t i, j, pre;
 
 	(void)state;
