@@ -300,7 +300,7 @@ link_open(struct link *l)
 	l->tx_us = 0;
 	l->tx_ms = l->rx_ms = 0;
 	l->rx_since_tx = 0;
-	l->unpaced = l->paced = l->waited_first = false;
+	l->unpaced = l->paced = l->waited_first = l->paced_dry = false;
 	l->lost_recorded = false;
 	if (is_device(l) && (rc = resolve_device(l)) != 0) {
 		pt_vlog(PT_VLOG_SUMMARY, "link: cannot open: %s", link_error(l));
@@ -412,14 +412,18 @@ link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, size_t wa
 {
 	int64_t wait;
 	struct timespec ts;
+	ssize_t n;
 
 	/* Before the answer's first bytes, a line paces them if it paced
 	 * the answer before, once: when they are not there after that
 	 * sleep, the device is still thinking and poll waits for them (a
-	 * second blind sleep would add up to a whole wire time). */
+	 * second blind sleep would add up to a whole wire time).  Within
+	 * the answer likewise after a sleep that found nothing (paced_dry). */
 	if (want <= 1 || l->unpaced || (l->rx_since_tx == 0 && (!l->paced || l->waited_first)) ||
-	    timeout_ms <= 0 || l->fd < 0)
+	    timeout_ms <= 0 || l->fd < 0 || l->paced_dry) {
+		l->paced_dry = false;
 		return link_read(l, buf, len, timeout_ms);
+	}
 	if (l->rx_since_tx == 0)
 		l->waited_first = true;
 	if ((wait = link_wire_us(l, want < LINK_PACE_MAX ? want : LINK_PACE_MAX)) == 0)
@@ -431,7 +435,9 @@ link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, size_t wa
 	/* A signal (the user's ^C) ends the sleep early: the caller looks
 	 * at its stop flag after this read. */
 	nanosleep(&ts, NULL);
-	return link_read(l, buf, len, 0);
+	n = link_read(l, buf, len, 0);
+	l->paced_dry = n == 0;
+	return n;
 }
 
 ssize_t
@@ -488,7 +494,7 @@ link_write(struct link *l, const void *buf, size_t len, int timeout_ms)
 		l->tx_ms = clock_mono_ms();
 		l->rx_since_tx = 0;
 		l->unpaced = false;
-		l->waited_first = false;
+		l->waited_first = l->paced_dry = false;
 		pt_vlog_bytes("tx", buf, len);
 		link_rec_data_at(l->rec, '>', buf, len, l->tx_ms);
 		if (l->on_data != NULL)

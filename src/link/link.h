@@ -87,6 +87,11 @@ struct link {
 	 * waited for by poll (waited_first), so its think time never grows
 	 * by a whole wire time per early wake-up. */
 	bool	paced, waited_first;
+	/* The last paced sleep found nothing to read: the line hands bytes
+	 * over in chunks (a pty, a USB adapter), and the next chunk is not
+	 * there yet.  The next read waits for it in poll (one wake-up when
+	 * it comes), not in one blind sleep of the wire time after another. */
+	bool	paced_dry;
 	/* clock_mono_ms() when the last write ended and when the last read
 	 * ended (with bytes, or silent for its whole timeout): the times
 	 * --record writes for them, and the ones a replay gives back

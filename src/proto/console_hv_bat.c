@@ -187,15 +187,27 @@ bat_not_number(struct ct_span t, const char *label, int rowno, struct pt_diag *d
 	    rowno, label, (int)(t.len > QUOTE ? QUOTE : t.len), t.p);
 }
 
-/* "0%" .. "100%". */
+/* "0%" .. "100%".  One or two digits (nearly every row) are read
+ * without a loop. */
 static bool
 bat_percent(struct ct_span t, long *v)
 {
 	size_t i;
 	long x = 0;
+	unsigned a, b;
 
 	if (t.len < 2 || t.p[t.len - 1] != '%')
 		return false;
+	a = (unsigned)(unsigned char)t.p[0] - '0';
+	if (t.len == 2 && a <= 9) {
+		*v = (long)a;
+		return true;
+	}
+	b = (unsigned)(unsigned char)t.p[1] - '0';
+	if (t.len == 3 && a <= 9 && b <= 9) {
+		*v = (long)(a * 10 + b);
+		return true;
+	}
 	for (i = 0; i + 1 < t.len; i++) {
 		unsigned digit = (unsigned)(unsigned char)t.p[i] - '0';
 		if (digit > 9 || (x = x * 10 + (long)digit) > 100)
@@ -227,7 +239,7 @@ bat_coulomb(struct ct_cur *cur, bool soc, struct bat_cell *c, int rowno, struct 
 		return rc;
 	/* A unit starts with a letter; the next column's "17%" or number is
 	 * turned down by its first byte (the blanks skipped stay skipped). */
-	cur->p = ct_skip_blanks(cur->p, cur->end);
+	cur->p = ct_cur_skip(cur, cur->p);
 	if (cur->p < cur->end && (unsigned)((*cur->p | 0x20) - 'a') < 26) {
 		peek = *cur;
 		if (ct_cur_next(&peek, &t) && bat_is_unit(t))
@@ -246,7 +258,7 @@ bat_not_word(const char *label, int rowno, struct pt_diag *d)
 /* One column of a cell row: 0, BAT_SHORT or a negative pt_err. */
 static int
 bat_column(const struct bat_colspec *col, struct ct_cur *cur, struct bat_cell *c, int rowno,
-    struct pt_diag *d)
+    struct console_state_seen seen[2], struct pt_diag *d)
 {
 	struct ct_span t;
 	long v;
@@ -273,7 +285,8 @@ bat_column(const struct bat_colspec *col, struct ct_cur *cur, struct bat_cell *c
 	case BF_VST:
 	case BF_TST:
 		/* A state word, split and checked in one pass. */
-		if (!console_state_next_word(cur, col->field == BF_VST ? &c->vst : &c->tst, &ok))
+		if (!console_state_next_word(cur, col->field == BF_VST ? &c->vst : &c->tst, &ok,
+		    &seen[col->field == BF_TST]))
 			return BAT_SHORT;
 		return ok ? 0 : bat_not_word(col->label, rowno, d);
 	case BF_AH:
@@ -300,7 +313,7 @@ bat_column(const struct bat_colspec *col, struct ct_cur *cur, struct bat_cell *c
  * only to word a short row. */
 static int
 bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines *rest,
-    int rowno, struct bat_cell *c, struct pt_diag *d)
+    int rowno, struct bat_cell *c, struct console_state_seen seen[2], struct pt_diag *d)
 {
 	struct ct_cur cur;
 	struct ct_span extra;
@@ -308,9 +321,9 @@ bat_row(struct ct_span line, const struct bat_layout *lay, const struct ct_lines
 
 	c->valid = 0;
 	c->vst.len = c->tst.len = 0;
-	ct_cur_init(&cur, line);
+	ct_cur_init_in(&cur, line, rest->end);
 	for (i = 0; i < lay->n; i++)
-		if ((rc = bat_column(&lay->col[i], &cur, c, rowno, d)) != 0)
+		if ((rc = bat_column(&lay->col[i], &cur, c, rowno, seen, d)) != 0)
 			return rc == BAT_SHORT ? bat_short(line, rest, rowno, d) : rc;
 	if (ct_cur_next(&cur, &extra)) {
 		ct_tokens(line, NULL, 0, &total);
@@ -405,6 +418,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 	 * the whole answer is good (a rejected answer leaves s untouched). */
 	struct bat_cell cells[PT_MAX_MODULES * PT_MAX_CELLS];
 	struct console_state_memo memo[2] = { { .end = body + len }, { .end = body + len } };
+	struct console_state_seen seen[2] = { { .len = 0 }, { .len = 0 } };
 	struct ct_lines it;
 	struct ct_span line;
 	struct bat_layout lay;
@@ -430,7 +444,7 @@ console_hv_parse_bat(const char *body, size_t len, const struct console_ctx *ctx
 		if (n >= PT_MAX_MODULES * PT_MAX_CELLS)
 			return pt_diag_fail(d, PT_ERR_PARSE, "bat: more than %d cells",
 			    PT_MAX_MODULES * PT_MAX_CELLS);
-		if ((rc = bat_row(line, &lay, &it, n, &cells[n], d)) != 0)
+		if ((rc = bat_row(line, &lay, &it, n, &cells[n], seen, d)) != 0)
 			return rc;
 		n++;
 	}

@@ -64,31 +64,41 @@ find_eol(const char *p, const char *end)
 	return p;
 }
 
+/* Blanks and NULs are trimmed from both ends of a line. */
+static bool
+is_trimmed(char c)
+{
+	return c == ' ' || c == '\t' || c == '\0';
+}
+
 bool
 ct_next_line(struct ct_lines *it, struct ct_span *line)
 {
 	const char *p = it->p, *end = it->end;
 
 	while (p < end) {
-		const char *start = p;
-		struct ct_span s;
+		const char *start = p, *e;
 
-		p = find_eol(p, end);
-		s.p = start;
-		s.len = (size_t)(p - start);
+		e = p = find_eol(p, end);
 		while (p < end && is_eol(*p))
 			p++;
-		it->p = p;
-		s = trim(s);
-		if (s.len == 0)
+		while (start < e && is_trimmed(*start))
+			start++;
+		while (e > start && is_trimmed(e[-1]))
+			e--;
+		if (start == e)
 			continue;
 		/* The pager prompt is not part of any answer (its first
 		 * letter first: one compare for every other line). */
-		if (s.p[0] == 'P' && ct_starts(s, "Press [Enter] to be continued"))
+		if (*start == 'P' && ct_starts((struct ct_span){ start, (size_t)(e - start) },
+		    "Press [Enter] to be continued"))
 			continue;
-		*line = s;
+		it->p = p;
+		line->p = start;
+		line->len = (size_t)(e - start);
 		return true;
 	}
+	it->p = p;
 	return false;
 }
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct ct_span {
@@ -33,7 +34,11 @@ bool	ct_next_line(struct ct_lines *it, struct ct_span *line);
 /* A cursor over the tokens of one line, for a parser that reads a row
  * column by column in one pass (nothing stored, nothing read twice). */
 struct ct_cur {
-	const char	*p, *end;
+	const char	*p, *end;	/* the line ends in a non-blank (init trims) */
+	/* Bytes up to here may be loaded (>= end).  Past end, the byte at
+	 * end is then known to be no digit: a run of digits stops without
+	 * a test of end per byte. */
+	const char	*lim;
 };
 
 /* The first byte at or after p that is not a blank (or end). */
@@ -45,20 +50,55 @@ ct_skip_blanks(const char *p, const char *end)
 	return p;
 }
 
+/* Always inlined where the compiler supports it: a row reader calls it
+ * for a column, and a call would cost as much as the work. */
+#if defined(__GNUC__)
+#define CT_INLINE	inline __attribute__((always_inline))
+#else
+#define CT_INLINE	inline
+#endif
+
+/* ct_skip_blanks within the cursor's line: it ends in a non-blank, so a
+ * run of blanks that starts before end stops before it (one test a byte,
+ * not three). */
+static CT_INLINE const char *
+ct_cur_skip(const struct ct_cur *c, const char *p)
+{
+	if (p < c->end)
+		while (*p == ' ' || *p == '\t')
+			p++;
+	return p;
+}
+
+/* A cursor over `line`, loading no byte past it. */
 static inline void
 ct_cur_init(struct ct_cur *c, struct ct_span line)
 {
+	while (line.len > 0 && (line.p[line.len - 1] == ' ' || line.p[line.len - 1] == '\t'))
+		line.len--;
 	c->p = line.p;
-	c->end = line.p + line.len;
+	c->end = c->lim = line.p + line.len;
+}
+
+/* The same, when the bytes up to `lim` (the answer's end) may be loaded:
+ * a word is then compared 8 bytes at once (console_state_next_word) and
+ * digits read up to the first that is not one (what lies past the token
+ * is loaded, never taken). */
+static inline void
+ct_cur_init_in(struct ct_cur *c, struct ct_span line, const char *lim)
+{
+	ct_cur_init(c, line);
+	if (lim > c->end && (unsigned char)(*c->end - '0') >= 10)
+		c->lim = lim;
 }
 
 /* The next token; false (tok->len 0) at the end of the line. */
-static inline bool
+static CT_INLINE bool
 ct_cur_next(struct ct_cur *c, struct ct_span *tok)
 {
 	const char *p, *end = c->end, *start;
 
-	p = ct_skip_blanks(c->p, end);
+	p = ct_cur_skip(c, c->p);
 	start = p;
 	while (p < end && *p != ' ' && *p != '\t')
 		p++;
@@ -78,25 +118,35 @@ bool	ct_cur_long_slow(struct ct_cur *c, const char *start, long *v, struct ct_sp
 /* Digits that always fit a long: 18 of 64 bits, 9 of 32. */
 #define CT_SAFE_DIGITS	(LONG_MAX > 0x7fffffffL ? 18 : 9)
 
-static inline bool
+static CT_INLINE bool
 ct_cur_long(struct ct_cur *c, long *v, struct ct_span *tok)
 {
 	const char *p, *end = c->end, *start, *digits;
-	long x = 0;
+	unsigned long x = 0;	/* wraps past CT_SAFE_DIGITS: then not taken */
+	unsigned d;
 
-	p = ct_skip_blanks(c->p, end);
+	p = ct_cur_skip(c, c->p);
 	start = p;
 	if (p < end && *p == '-')
 		p++;
 	digits = p;
-	while (p < end && (unsigned char)(*p - '0') < 10 && p - digits < CT_SAFE_DIGITS)
-		x = x * 10 + (*p++ - '0');
-	if (p == digits || (p < end && *p != ' ' && *p != '\t'))
+	if (c->lim > end) {
+		/* The byte at end is no digit: it stops the run. */
+		while ((d = (unsigned)(unsigned char)*p - '0') < 10) {
+			x = x * 10 + d;
+			p++;
+		}
+	} else
+		while (p < end && (d = (unsigned)(unsigned char)*p - '0') < 10) {
+			x = x * 10 + d;
+			p++;
+		}
+	if (p == digits || p - digits > CT_SAFE_DIGITS || (p < end && *p != ' ' && *p != '\t'))
 		return ct_cur_long_slow(c, start, v, tok);
 	c->p = p;
 	tok->p = start;
 	tok->len = (size_t)(p - start);
-	*v = digits > start ? -x : x;
+	*v = digits > start ? -(long)x : (long)x;
 	return true;
 }
 

@@ -536,6 +536,52 @@ test_bat_words_same_length(void **state)
 	assert_int_equal(f->s->n_alarms, 2);
 }
 
+/* A state word the same as the row before's for its first bytes, then
+ * something else (junk glued on, a tab, a longer word): the column's
+ * last good word is a shortcut, never a verdict on other bytes.  A
+ * rejected answer leaves the sample as it was. */
+static void
+test_bat_words_after_seen(void **state)
+{
+	static const char head[] = "Bat  Volt Curr Tempr V.State T.State AH(mAH) WH(mWH) Bal\r\r\n"
+	    "0 3300 -10 20000 Normal Normal 50% 100 50% 300 N\r\r\n"
+	    "1 3301 -10 20000 Overvoltage Normal 50% 100 50% 300 N\r\r\n";
+	static const struct {
+		const char	*row, *word;	/* word: cell 2's V.State; NULL: rejected */
+	} cases[] = {
+		{ "2 3302 -10 20000 Normal\x01 Normal 50% 100 50% 300 N", NULL },
+		{ "2 3302 -10 20000 Normal\x01Normal 50% 100 50% 300 N", NULL },
+		{ "2 3302 -10 20000 Normal\tNormal 50% 100 50% 300 N", "Normal" },
+		{ "2 3302 -10 20000 NormalX Normal 50% 100 50% 300 N", "NormalX" },
+		{ "2 3302 -10 20000 Normal Normal 50% 100 50% 300 N", "Normal" },
+		{ "2 3302 -10 20000 Overvoltage Normal 50% 100 50% 300 N", "Overvoltage" },
+		{ "2 3302 -10 20000 Overvoltage: Normal 50% 100 50% 300 N", NULL },
+		{ "2 3302 -10 20000 Norma Normal 50% 100 50% 300 N", "Norma" },
+	};
+	struct fx *f = *state;
+	char text[512];
+	size_t k;
+
+	for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct pt_module *m;
+		int n = snprintf(text, sizeof text, "%s%s", head, cases[k].row);
+
+		pt_sample_init(f->s, "hv");
+		assert_non_null(pt_sample_module(f->s, 1));
+		memcpy(f->copy, f->s, sizeof *f->s);
+		if (cases[k].word == NULL) {
+			assert_int_not_equal(parse_text(f, console_hv_parse_bat, text, (size_t)n, 0), 0);
+			assert_memory_equal(f->s, f->copy, sizeof *f->s);
+			continue;
+		}
+		assert_int_equal(parse_text(f, console_hv_parse_bat, text, (size_t)n, 0), 0);
+		m = &f->s->modules[0];
+		assert_int_equal(m->n_cells, 3);
+		assert_string_equal(cell_word(f->s, &m->cells[2], true), cases[k].word);
+		assert_string_equal(cell_word(f->s, &m->cells[2], false), "Normal");
+	}
+}
+
 static void
 test_bat_split_mismatch(void **state)
 {
@@ -1068,6 +1114,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bat_without_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bat_units_in_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bat_words_same_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bat_words_after_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bat_split_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bat_truncated_and_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info_cmu, setup, teardown),

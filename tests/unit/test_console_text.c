@@ -151,6 +151,48 @@ test_long_unit(void **state)
 	}
 }
 
+/* ct_cur_long on a cursor that may load past the line (ct_cur_init_in):
+ * a run of digits then stops at the first byte that is not one, with no
+ * test of the line's end per byte.  Whatever follows the token in the
+ * buffer (the next line, digits, junk) and blanks after it must give the
+ * same verdict and value as ct_long on the token alone. */
+static void
+test_cur_long_lim(void **state)
+{
+	static const char *const toks[] = { "0", "7", "-3", "3176", "-15230", "19000", "12345678",
+	    "-12345678", "123456789", "999999999999999999", "1000000000000000000", "41%", "-",
+	    "N", "12a4", "1-2", "+5", "00042", "9876543210", "1:2", "/", "x12" };
+	static const char *const after[] = { "", " ", "\r\n5", "99999999", "\t7", "%%%%%%%%",
+	    "\n123 456", "  ", " \t 8" };
+	size_t i, j, pre;
+
+	(void)state;
+	for (i = 0; i < sizeof toks / sizeof toks[0]; i++)
+		for (j = 0; j < sizeof after / sizeof after[0]; j++)
+			for (pre = 0; pre < 3; pre++) {
+				char buf[64];
+				size_t tl = strlen(toks[i]);
+				struct ct_span line = { buf, pre + tl }, tok, want = { toks[i], tl };
+				struct ct_cur c;
+				long v = -1, w = -1;
+				bool ok, wok;
+
+				memset(buf, ' ', pre);
+				memcpy(buf + pre, toks[i], tl);
+				strcpy(buf + pre + tl, after[j]);
+				ct_cur_init_in(&c, line, buf + strlen(buf));
+				ok = ct_cur_long(&c, &v, &tok);
+				wok = ct_long(want, &w);
+				assert_int_equal(ok, wok);
+				assert_int_equal(tok.len, tl);
+				assert_ptr_equal(tok.p, buf + pre);
+				if (ok) {
+					assert_int_equal(v, w);
+					assert_ptr_equal(c.p, buf + pre + tl);
+				}
+			}
+}
+
 int
 main(void)
 {
@@ -158,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_fixed_rows),
 		cmocka_unit_test(test_random_rows),
 		cmocka_unit_test(test_long_unit),
+		cmocka_unit_test(test_cur_long_lim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,6 +173,54 @@ test_paced_think_time(void **state)
 	pty_free(&p);
 }
 
+/* A paced line that hands the answer over in chunks (a pty, a USB
+ * adapter), with a pause between two: a sleep of the wire time that finds
+ * nothing is followed by a wait in poll, woken when the next chunk comes.
+ * It used to sleep the wire time of the bytes still expected again and
+ * again, waking for nothing (27 times in a 100 ms pause, for 42 bytes). */
+static void
+test_paced_chunk_pause(void **state)
+{
+	enum { CHUNK = 32, PAUSE_MS = 100, WANT = 2 * CHUNK + 10 };
+	struct pty p;
+	struct link l;
+	struct timespec t0;
+	static char buf[256], out[CHUNK];
+	size_t got = 0;
+	int dry = 0;
+	pid_t pid;
+
+	(void)state;
+	pty_make(&p);
+	assert_int_equal(link_init(&l, p.name, 115200), 0);
+	assert_int_equal(link_open(&l), 0);
+	memset(out, 'x', sizeof out);
+	assert_int_equal(link_write(&l, "bat\n", 4, 1000), 0);
+	assert_int_equal(read(p.master, buf, sizeof buf), 4);
+	l.paced = true;		/* the answer before came at the line's pace */
+	assert_int_equal(write(p.master, out, CHUNK), CHUNK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(PAUSE_MS * 1000);
+		_exit(write(p.master, out, CHUNK) == CHUNK ? 0 : 1);
+	}
+	while (got < 2 * CHUNK && ms_since(&t0) < 3000) {
+		ssize_t n = link_read_paced(&l, buf, sizeof buf, 1000, WANT - got);
+
+		assert_true(n >= 0);
+		dry += n == 0;
+		got += (size_t)n;
+	}
+	waitpid(pid, NULL, 0);
+	print_message("2 chunks %d ms apart: %d reads found nothing\n", PAUSE_MS, dry);
+	assert_int_equal(got, 2 * CHUNK);
+	assert_true(dry <= 2);
+	link_close(&l);
+	pty_free(&p);
+}
+
 static void
 test_pty_unplug(void **state)
 {
@@ -918,6 +966,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pty_symlink_read_write_timeout),
 		cmocka_unit_test(test_paced_think_time),
+		cmocka_unit_test(test_paced_chunk_pause),
 		cmocka_unit_test(test_pty_unplug),
 		cmocka_unit_test(test_pty_write_timeout),
 		cmocka_unit_test(test_pty_baud),
