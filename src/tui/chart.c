@@ -265,14 +265,19 @@ tui_chart(struct tui *t, int y, int x, int h, int w, const struct tui_series *s)
 	}
 	value_axis(t, y, x, &g, step, decimals);
 	plot_spans(&g, s, first, lead, ndots);
+	/* Blanks too in the chart's colour: the plot is one attribute run a
+	 * line, so a dot that moves costs the dot, not a colour switch on
+	 * each side of it. */
 	attrset(tui_role_attr(t, TR_CHART));
-	for (row = 0; row < g.rows; row++)
+	for (row = 0; row < g.rows; row++) {
+		tui_blank(y + row, x + AXIS_W + 1, g.cols);
 		for (col = 0; col < g.cols; col++) {
 			int bits = cell_dots(&g, col, row);
 
 			if (bits != 0)
 				draw_cell(t, y + row, x + AXIS_W + 1 + col, bits);
 		}
+	}
 	attrset(A_NORMAL);
 	time_axis(t, y + g.rows, x + AXIS_W + 1, &g, s, ndots);
 }
