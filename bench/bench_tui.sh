@@ -98,6 +98,8 @@ run_htop() {
 			printf "  (80x24 cell grid: %.2fx of it)", g / (b / w);
 		printf "\n"
 	}'
+	tm send-keys -t h q
+	sleep 0.5
 	tm kill-server 2>/dev/null
 }
 
