@@ -9,6 +9,11 @@
 # terminal size.  PYLONTOP_TUI_STATS makes the UI report its frame count
 # and the CPU its thread spent drawing (CLOCK_THREAD_CPUTIME_ID); the
 # UI thread's whole CPU comes from /proc/PID/task/PID/stat.
+#
+# The reference (issue 12: the grid at 80x24 keeps <= 0.6x of it): htop
+# -d 10 (a redraw a second) at 80x24 in the same run, same tmux, same
+# TERM, with its own config in the scratch directory; the row says when
+# htop is not installed.  Its bytes depend on what the machine runs.
 set -u
 : "${top_builddir:=.}"
 WINDOW=${WINDOW:-10}
@@ -57,6 +62,7 @@ run_size() {
 		r1=$(stat_of redraws) d1=$(stat_of draw_ns) c1=$(ui_ticks "$pid")
 		tm pipe-pane -t b
 		bytes=$(wc -c <"$T/out")
+		[ "$cols" = 80 ] && [ "$view" = 2 ] && grid80=$((bytes / WINDOW))
 		awk -v v="$view" -v c="$cols" -v l="$lines" -v b="$bytes" -v w="$WINDOW" \
 		    -v r="$((r1 - r0))" -v d="$((d1 - d0))" -v t="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
 		    'BEGIN {
@@ -73,8 +79,34 @@ run_size() {
 	tm kill-server 2>/dev/null
 }
 
+# htop -d 10 at 80x24: bytes per second to the pane, and the 80x24 cell
+# grid's figure as a fraction of it.
+run_htop() {
+	htop_bin=$(command -v htop) || { echo "htop 80x24 -d 10: htop not installed, row skipped"; return; }
+	mkdir -p "$T/home"
+	tm new-session -d -s h -x 80 -y 24 \
+		"HOME='$T/home' XDG_CONFIG_HOME='$T/home' TERM=xterm-256color LANG=C.UTF-8 \
+		 exec '$htop_bin' -d 10"
+	sleep 2
+	tm pipe-pane -t h "cat >'$T/out'"
+	sleep "$WINDOW"
+	tm pipe-pane -t h
+	bytes=$(wc -c <"$T/out")
+	awk -v b="$bytes" -v w="$WINDOW" -v g="${grid80:-}" 'BEGIN {
+		printf "htop 80x24 -d 10    %6.0f bytes/s", b / w;
+		if (g != "" && b > 0)
+			printf "  (80x24 cell grid: %.2fx of it)", g / (b / w);
+		printf "\n"
+	}'
+	tm send-keys -t h q
+	sleep 0.5
+	tm kill-server 2>/dev/null
+}
+
 echo "5 modules x 16 cells, 1 s interval, ${WINDOW} s per figure"
+grid80=""
 run_size 80 24
+run_htop
 run_size 200 60
 # A figure that could not be taken says so above; the bench itself succeeds.
 exit 0

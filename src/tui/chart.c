@@ -82,7 +82,7 @@ value_range(const struct tui_series *s, size_t first, int want_ticks, double *lo
 }
 
 /* Dot k shows point first + k - lead: with fewer points than dots the
- * newest still lands in the last column. */
+ * newest still lands in the last character column (see align_pad). */
 static void
 plot_spans(struct grid *g, const struct tui_series *s, size_t first, int lead, int ndots)
 {
@@ -207,7 +207,7 @@ time_label(char *buf, size_t size, int64_t utc_ms, int64_t step_ms)
  * the previous one. */
 static void
 time_axis(struct tui *t, int y, int x, const struct grid *g, const struct tui_series *s,
-    int ndots)
+    int ndots, int pad)
 {
 	int64_t col_ms = s->dot_ms * g->hres, start, step, tick;
 	int next_free = 0, label_w;
@@ -217,7 +217,7 @@ time_axis(struct tui *t, int y, int x, const struct grid *g, const struct tui_se
 		return;
 	label_w = s->dot_ms * 4 < 60000 ? 8 : 5;
 	step = layout_time_step((label_w + 3) * col_ms);
-	start = s->end_ms - (int64_t)ndots * s->dot_ms;
+	start = s->end_ms + (int64_t)(pad - ndots) * s->dot_ms;
 	tui_role(t, TR_DIM);
 	tui_hline(t, y, x, g->cols);
 	for (tick = (start / step + 1) * step; tick < s->end_ms; tick += step) {
@@ -238,12 +238,29 @@ time_axis(struct tui *t, int y, int x, const struct grid *g, const struct tui_se
 	attrset(A_NORMAL);
 }
 
+/* Empty dots right of the newest point, so that a dot stays in the
+ * character column its time falls in: a braille character holds two
+ * dots, and with the newest dot always in the last half every new point
+ * re-paired all of them, rewriting the whole chart.  Now the chart moves
+ * a character to the left every second point and in between only the
+ * last character changes.  The empty half is time still to come. */
+static int
+align_pad(const struct grid *g, const struct tui_series *s)
+{
+	int64_t newest;
+
+	if (g->hres < 2 || s->dot_ms <= 0 || s->end_ms <= 0)
+		return 0;
+	newest = s->end_ms / s->dot_ms - 1;
+	return g->hres - 1 - (int)(newest % g->hres);
+}
+
 void
 tui_chart(struct tui *t, int y, int x, int h, int w, const struct tui_series *s)
 {
 	static struct grid g;
 	double step;
-	int decimals, ndots, row, col, lead;
+	int decimals, ndots, row, col, lead, pad;
 	size_t first;
 
 	dots_per_char(t, &g.hres, &g.vres);
@@ -252,27 +269,33 @@ tui_chart(struct tui *t, int y, int x, int h, int w, const struct tui_series *s)
 	if (g.rows < 2 || g.cols < 4)
 		return;
 	ndots = g.cols * g.hres > MAX_DOTS ? MAX_DOTS : g.cols * g.hres;
-	first = s->n > (size_t)ndots ? s->n - (size_t)ndots : 0;
-	lead = ndots - (int)(s->n - first);
+	pad = align_pad(&g, s);
+	first = s->n > (size_t)(ndots - pad) ? s->n - (size_t)(ndots - pad) : 0;
+	lead = ndots - pad - (int)(s->n - first);
 	if (!value_range(s, first, g.rows / 3 > 1 ? g.rows / 3 : 2, &g.lo, &g.hi, &step,
 	    &decimals)) {
 		tui_role(t, TR_DIM);
 		tui_text(y + g.rows / 2, x + AXIS_W + 2, g.cols - 2,
 		    "no data in this period yet");
 		attrset(A_NORMAL);
-		time_axis(t, y + g.rows, x + AXIS_W + 1, &g, s, ndots);
+		time_axis(t, y + g.rows, x + AXIS_W + 1, &g, s, ndots, pad);
 		return;
 	}
 	value_axis(t, y, x, &g, step, decimals);
 	plot_spans(&g, s, first, lead, ndots);
+	/* Blanks too in the chart's colour: the plot is one attribute run a
+	 * line, so a dot that moves costs the dot, not a colour switch on
+	 * each side of it. */
 	attrset(tui_role_attr(t, TR_CHART));
-	for (row = 0; row < g.rows; row++)
+	for (row = 0; row < g.rows; row++) {
+		tui_blank(y + row, x + AXIS_W + 1, g.cols);
 		for (col = 0; col < g.cols; col++) {
 			int bits = cell_dots(&g, col, row);
 
 			if (bits != 0)
 				draw_cell(t, y + row, x + AXIS_W + 1 + col, bits);
 		}
+	}
 	attrset(A_NORMAL);
-	time_axis(t, y + g.rows, x + AXIS_W + 1, &g, s, ndots);
+	time_axis(t, y + g.rows, x + AXIS_W + 1, &g, s, ndots, pad);
 }

@@ -55,6 +55,13 @@ tui_colors_init(struct tui *t)
 		}
 		fg = styles[r].fg;
 		bg = styles[r].bg;
+		/* The terminal's own colours are pair 0: a pair of its own
+		 * would look the same but differ from A_NORMAL text next to
+		 * it, a colour switch on each side on the wire. */
+		if (defaults && fg < 0 && bg < 0) {
+			t->attr[r] = styles[r].color_attr;
+			continue;
+		}
 		if (!defaults) {
 			fg = fg < 0 ? COLOR_WHITE : fg;
 			bg = bg < 0 ? COLOR_BLACK : bg;

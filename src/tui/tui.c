@@ -479,6 +479,9 @@ tui_run_stacks(struct monitor *const *m, const char *const *names, int n,
 	typeahead(-1);
 	set_escdelay(25);
 	curs_set(0);
+	/* The cursor is hidden: no move back to where the last write ended
+	 * after each frame (a few bytes a second on the link, for nothing). */
+	leaveok(stdscr, TRUE);
 	tui_colors_init(t);
 	tui_refresh_data(t, true);
 	t->bell_seen_ms = t->n_events > 0 ? t->events[0].time_ms : 0;

@@ -119,19 +119,40 @@ extremes(const struct pt_module *m, bool temps, int *hi, int *lo)
 		*hi = *lo = -1;		/* all equal: nothing stands out */
 }
 
+/* s right-aligned in the `width` columns at dst (cut when longer, as
+ * tui_text_right does); dst already holds blanks. */
+static void
+place_right(char *dst, int width, const char *s)
+{
+	int len = (int)strlen(s);
+
+	if (len > width)
+		len = width;
+	memcpy(dst + width - len, s, (size_t)len);
+}
+
+/* The whole field of a cell (gap, value, mark column) in one attribute,
+ * so a line of same-band cells is one attribute run: curses then sends a
+ * changed digit as a cursor move and the digit, not an attribute switch
+ * on each side of every blank (what an ssh link pays for each second). */
 static void
 draw_cell(struct tui *t, int y, int x, const struct grid_layout *l, const struct pt_cell *cell,
     double mean, int mark)
 {
 	const struct alarm_config *ac = &monitor_config(t->m)->alarms;
 	uint32_t bit = t->cell_temps ? PTF_TEMPERATURE : PTF_VOLTAGE;
-	char buf[32], mk[2] = "";
+	char buf[32], field[40];
 	enum alarm_band band;
 	enum tui_role r;
 
+	if (l->cell_w >= (int)sizeof field)
+		return;
+	memset(field, ' ', (size_t)l->cell_w);
+	field[l->cell_w] = '\0';
 	if (!PT_HAS(cell, bit)) {
+		field[l->gap + l->value_w - 1] = '-';
 		tui_role(t, TR_DIM);
-		tui_text_right(y, x + l->gap, l->value_w, "-");
+		tui_text(y, x, l->cell_w, field);
 		attrset(A_NORMAL);
 		return;
 	}
@@ -139,13 +160,17 @@ draw_cell(struct tui *t, int y, int x, const struct grid_layout *l, const struct
 	band = t->cell_temps ? alarm_band_temperature(ac, cell->temperature) :
 	    alarm_band_cell_voltage(ac, cell->voltage, mean);
 	r = tui_band_role(band, t->cell_temps ? TR_NORMAL : TR_GOOD);
-	mk[0] = tui_band_mark(band);
-	attrset(tui_role_attr(t, r) | (mark == G_UP || mark == G_DOWN ? A_BOLD : 0));
-	tui_text_right(y, x + l->gap, l->value_w, buf);
-	if (band != BAND_NORMAL && l->gap > 0)
-		tui_text(y, x, 1, mk);
-	else if (band != BAND_NORMAL)
-		tui_text(y, x + l->value_w, 1, mk);
+	place_right(field + l->gap, l->value_w, buf);
+	/* The band's mark: in the blank before the value when there is one,
+	 * else in the mark column, where it beats the glyph. */
+	if (band != BAND_NORMAL)
+		field[l->gap > 0 ? 0 : l->value_w] = tui_band_mark(band);
+	/* Highest and lowest are told by their glyph alone: bold on them
+	 * too would make each move of the extremes (every second, with
+	 * the cells a millivolt apart) rewrite two values with an attribute
+	 * switch on each side. */
+	tui_role(t, r);
+	tui_text(y, x, l->cell_w, field);
 	if (mark >= 0 && (band == BAND_NORMAL || l->gap > 0))
 		tui_glyph(t, y, x + l->gap + l->value_w, (enum tui_glyph)mark);
 	attrset(A_NORMAL);
