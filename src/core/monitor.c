@@ -669,13 +669,15 @@ acquire_main(void *arg)
 		if (!reconnecting)	/* once per outage, not per attempt */
 			link_event(m, "reconnecting (at most every %d s)", BACKOFF_MAX_S);
 		reconnecting = true;
-		check_stale(m);
 		pthread_mutex_lock(&m->lock);
 		m->stats.reconnects++;
 		pthread_mutex_unlock(&m->lock);
-		/* One message, with its retry: said once (monitor_next_message). */
+		/* One message, with its retry: said once (monitor_next_message).
+		 * Before check_stale(): the sinks told of staleness get the
+		 * link as waiting, not as still polling. */
 		set_state(m, LINK_WAITING, "%.*s; retrying in %d s",
 		    (int)(sizeof why - 24), why, backoff);
+		check_stale(m);
 		wait_until(m, clock_mono_ms() + backoff * 1000);
 		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
 	}
