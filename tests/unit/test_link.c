@@ -126,6 +126,36 @@ test_pty_symlink_read_write_timeout(void **state)
 	pty_free(&p);
 }
 
+/* A pty link at 115200 baud that has sent "bat" and takes its answer at
+ * the line's pace (as after an answer that came paced). */
+static void
+paced_open(struct pty *p, struct link *l)
+{
+	char echo[8];
+
+	pty_make(p);
+	assert_int_equal(link_init(l, p->name, 115200), 0);
+	assert_int_equal(link_open(l), 0);
+	assert_int_equal(link_write(l, "bat\n", 4, 1000), 0);
+	assert_int_equal(read(p->master, echo, sizeof echo), 4);
+	l->paced = true;
+}
+
+/* The device's side: `n` bytes of `out` written after `delay_ms`, by a
+ * child (waitpid it). */
+static pid_t
+write_later(int master, const char *out, size_t n, int delay_ms)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep((useconds_t)delay_ms * 1000);
+		_exit(write(master, out, n) == (ssize_t)n ? 0 : 1);
+	}
+	return pid;
+}
+
 /* A paced line whose device thinks longer than the answer's wire time:
  * link_read_paced() sleeps the wire time once before the first byte,
  * then waits for it by poll.  It used to sleep the whole wire time
@@ -144,20 +174,10 @@ test_paced_think_time(void **state)
 	pid_t pid;
 
 	(void)state;
-	pty_make(&p);
-	assert_int_equal(link_init(&l, p.name, 115200), 0);
-	assert_int_equal(link_open(&l), 0);
+	paced_open(&p, &l);
 	memset(out, 'x', sizeof out);
-	assert_int_equal(link_write(&l, "bat\n", 4, 1000), 0);
-	assert_int_equal(read(p.master, buf, sizeof buf), 4);
-	l.paced = true;		/* the answer before came at the line's pace */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		usleep(THINK_MS * 1000);
-		_exit(write(p.master, out, sizeof out) == (ssize_t)sizeof out ? 0 : 1);
-	}
+	pid = write_later(p.master, out, sizeof out, THINK_MS);
 	while (got < ANSWER && ms_since(&t0) < 3000) {
 		ssize_t n = link_read_paced(&l, buf, sizeof buf, 1000, ANSWER - got);
 
@@ -191,21 +211,11 @@ test_paced_chunk_pause(void **state)
 	pid_t pid;
 
 	(void)state;
-	pty_make(&p);
-	assert_int_equal(link_init(&l, p.name, 115200), 0);
-	assert_int_equal(link_open(&l), 0);
+	paced_open(&p, &l);
 	memset(out, 'x', sizeof out);
-	assert_int_equal(link_write(&l, "bat\n", 4, 1000), 0);
-	assert_int_equal(read(p.master, buf, sizeof buf), 4);
-	l.paced = true;		/* the answer before came at the line's pace */
 	assert_int_equal(write(p.master, out, CHUNK), CHUNK);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		usleep(PAUSE_MS * 1000);
-		_exit(write(p.master, out, CHUNK) == CHUNK ? 0 : 1);
-	}
+	pid = write_later(p.master, out, CHUNK, PAUSE_MS);
 	while (got < 2 * CHUNK && ms_since(&t0) < 3000) {
 		ssize_t n = link_read_paced(&l, buf, sizeof buf, 1000, WANT - got);
 
