@@ -16,25 +16,10 @@
 # poll in less than its wire time here; on a real line it cannot.
 # Environment: BENCH_CYCLE_POLLS (default 8), BENCH_CYCLE_SKIP (default 12).
 set -u
-: "${top_builddir:=.}"
-PYLONTOP="$top_builddir/pylontop"
-SIM="$top_builddir/pylontop-sim"
+. "${top_srcdir:-.}/bench/lib.sh"
 POLLS=${BENCH_CYCLE_POLLS:-8}
 SKIP=${BENCH_CYCLE_SKIP:-12}
-T=$(mktemp -d /tmp/pt-bench-cycle.XXXXXX)
-pids=""
-stop_all() { for p in $pids; do kill "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap stop_all EXIT
-trap 'exit 130' INT TERM
-
-# sim NAME ARGS...: a paced simulator on the pty $T/NAME
-sim() {
-	_name=$1; shift
-	"$SIM" --pty "$T/$_name" "$@" >"$T/sim-$_name.log" 2>&1 &
-	pids="$pids $!"
-	_i=0; while [ ! -e "$T/$_name" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
-	[ -e "$T/$_name" ]
-}
+bench_init cycle
 
 # polls REC BAUD START: "SECONDS WIRE" per whole poll; START is an awk
 # regex a poll's first request matches.

@@ -6,23 +6,15 @@
 # Prints figures; asserts nothing; exits 0.
 # Environment: BENCH_SAMPLES (default 20).
 set -u
-: "${top_builddir:=.}"
-SIM="$top_builddir/pylontop-sim"
+. "${top_srcdir:-.}/bench/lib.sh"
 FLOOR="$top_builddir/bench/bench_floor"
-T=$(mktemp -d /tmp/pt-bench-floor.XXXXXX)
-sim_pid=""
-stop_all() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; sleep 0.2; rm -rf "$T"; }
-trap stop_all EXIT
-trap 'exit 130' INT TERM
+bench_init floor
 
 [ -x "$SIM" ] && [ -x "$FLOOR" ] || { echo "floor: pylontop-sim or bench/bench_floor not built"; exit 0; }
-"$SIM" --pty "$T/lv" --protocol lv --modules 16 --cells 16 >"$T/sim.log" 2>&1 &
-sim_pid=$!
-i=0; while [ ! -e "$T/lv" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -e "$T/lv" ] || { echo "floor: simulator did not start"; exit 0; }
+sim lv --protocol lv --modules 16 --cells 16 || { echo "floor: simulator did not start"; exit 0; }
 # Back to back, and 200 ms apart as bench_e2e.sh polls (-i 0.2).
 for gap in 0 200; do
 	"$FLOOR" "$T/lv" 16 "${BENCH_SAMPLES:-20}" "$gap" ||
-		echo "floor: the run failed ($(tail -1 "$T/sim.log"))"
+		echo "floor: the run failed ($(tail -1 "$T/sim-lv.log"))"
 done
 exit 0

@@ -16,29 +16,12 @@
 # Nothing else in the process grows with run time (the soak checks RSS
 # once the history is full).  HV 5 x 15 and LV 16 x 16.
 set -u
-: "${top_builddir:=.}"
-PYLONTOP="$top_builddir/pylontop"
-SIM="$top_builddir/pylontop-sim"
+. "${top_srcdir:-.}/bench/lib.sh"
 HIST="$top_builddir/bench/bench_history"
 RUNS=${BENCH_RSS_RUNS:-3}
-T=$(mktemp -d /tmp/pt-bench-rss.XXXXXX)
-pids=""
-stop_all() { for p in $pids; do kill "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap stop_all EXIT
-trap 'exit 130' INT TERM
+bench_init rss
+broker_start || { echo "rss: no mosquitto (or built without MQTT): left out"; exit 0; }
 
-MOSQ=${MOSQUITTO_BIN:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
-if [ ! -x "$MOSQ" ] || ! grep -q '^#define HAVE_MQTT 1' "$top_builddir/autoconfig.h" 2>/dev/null; then
-	echo "rss: no mosquitto (or built without MQTT): left out"
-	exit 0
-fi
-port=$(awk 'BEGIN { srand(); print 30000 + int(rand() * 20000) }')
-printf 'listener %s 127.0.0.1\npersistence false\nallow_anonymous true\n' "$port" >"$T/broker.conf"
-"$MOSQ" -c "$T/broker.conf" >"$T/broker.log" 2>&1 &
-pids="$pids $!"
-sleep 0.5
-
-lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 field() { awk -v k="$1:" '$1 == k {print $2}' "$2"; }	# kB
 
 # live PROTO MODULES CELLS: one run; appends "vmrss anon file" (kB)
