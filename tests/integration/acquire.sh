@@ -58,9 +58,7 @@ awk -F, 'NR > 2 { if ($2 != prev + 1) { print "seq jump at line " NR; exit 1 } }
 note "headless csv: $rows rows, ok"
 
 # --- TCP link -----------------------------------------------------------
-port=$(free_port)
-bg_start sim-tcp "$PYLONTOP_SIM" --tcp "$port" --protocol hv --modules 5 --cells 15
-wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "TCP simulator not listening"
+sim_tcp_start tcp --protocol hv --modules 5 --cells 15; port=$SIM_PORT
 "$PYLONTOP" -d "tcp://127.0.0.1:$port" --once --format json >"$T/tcp.json" 2>"$T/tcp.log" ||
 	fail "--once over TCP: $(cat "$T/tcp.log")"
 jq -e '.protocol == "hv" and (.modules | length) == 5 and ([.modules[].cells | length] | add) == 75' \

@@ -121,3 +121,14 @@ sim_start() {
 	wait_for 5 test -e "$T/$_name" || fail "simulator did not create $T/$_name"
 	SIM_DEV="$T/$_name"
 }
+
+# sim_tcp_start NAME ARGS...: pylontop-sim on a free 127.0.0.1 port, once
+# it listens; sets SIM_PORT, SIM_TCP (tcp://127.0.0.1:PORT) and BG_PID.
+sim_tcp_start() {
+	_name=$1; shift
+	SIM_PORT=$(free_port) || skip "no free TCP port"
+	bg_start "sim-$_name" "$PYLONTOP_SIM" --tcp "$SIM_PORT" "$@"
+	wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SIM_PORT" ||
+		fail "TCP simulator $_name not listening on port $SIM_PORT"
+	SIM_TCP="tcp://127.0.0.1:$SIM_PORT"
+}

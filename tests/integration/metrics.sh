@@ -126,10 +126,8 @@ run_case lv 16 16 "127.0.0.1:$port" -d "$SIM_DEV"
 
 # HV on TCP; --metrics PORT alone must bind 127.0.0.1.  The controller's
 # barcode carries a quote and a backslash: escaped, promtool still passes.
-simport=$(free_port) || skip "no free port"
-bg_start sim-hv "$PYLONTOP_SIM" --tcp "$simport" --protocol hv --modules 5 --cells 15 \
-    --barcode 'PPT"B\X1' --state "$T/hv.json"; SIM_PID=$BG_PID
-wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$simport" || fail "TCP simulator not listening"
+sim_tcp_start hv --protocol hv --modules 5 --cells 15 --barcode 'PPT"B\X1' \
+    --state "$T/hv.json"; SIM_PID=$BG_PID simport=$SIM_PORT
 port=$(free_port) || skip "no free port"
 run_case hv 5 15 "$port" -d "tcp://127.0.0.1:$simport"
 grep -qF 'barcode="PPT\"B\\X1"' "$T/hv.prom" ||

@@ -71,10 +71,8 @@ truth() {	# STACK: its values against its simulator's truth file
 }
 
 sim_start lv --protocol lv --modules 8 --cells 16 --state "$T/lv.json"; lv=$SIM_DEV; lv_pid=$BG_PID
-simport=$(free_port) || skip "no free TCP port"
-bg_start sim-hv "$PYLONTOP_SIM" --tcp "$simport" --protocol hv --modules 5 --cells 15 \
-    --state "$T/hv.json"; hv_pid=$BG_PID
-wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$simport" || fail "TCP simulator not listening"
+sim_tcp_start hv --protocol hv --modules 5 --cells 15 --state "$T/hv.json"
+hv_pid=$BG_PID simport=$SIM_PORT
 port=$(free_port) || skip "no free port"
 bg_start pt "$PYLONTOP" --headless -i 1 -d "$lv" --name lv -d "tcp://127.0.0.1:$simport" \
     --name hv --metrics "$port"; pt=$BG_PID

@@ -24,10 +24,8 @@ wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "broker did not st
 sub() { mosquitto_sub -h 127.0.0.1 -p "$port" "$@"; }
 
 sim_start lv --protocol lv --modules 8 --cells 16 --state "$T/lv.json"; lv=$SIM_DEV
-tport=$(free_port) || skip "no free TCP port"
-bg_start sim-hv "$PYLONTOP_SIM" --tcp "$tport" --protocol hv --modules 5 --cells 15 \
-    --state "$T/hv.json"; hv_pid=$BG_PID
-wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport" || fail "TCP simulator not listening"
+sim_tcp_start hv --protocol hv --modules 5 --cells 15 --state "$T/hv.json"
+hv_pid=$BG_PID tport=$SIM_PORT
 
 echo "DEVICE_UNIQUE_ID=site" >"$T/pt.env"
 bg_start pt "$PYLONTOP" -c "$T/pt.env" --headless -i 1 -d "$lv" --name lv \

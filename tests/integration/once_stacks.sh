@@ -14,11 +14,8 @@ PT_TEST_TIMEOUT=120
 command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
 
 sim_start lv --protocol lv --modules 3 --cells 16 --state "$T/lv.json"; lv=$SIM_DEV; lv_pid=$BG_PID
-simport=$(free_port) || skip "no free TCP port"
-bg_start sim-hv "$PYLONTOP_SIM" --tcp "$simport" --protocol hv --modules 2 --cells 15 \
-    --state "$T/hv.json"; hv_pid=$BG_PID
-wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$simport" || fail "TCP simulator not listening"
-hv="tcp://127.0.0.1:$simport"
+sim_tcp_start hv --protocol hv --modules 2 --cells 15 --state "$T/hv.json"
+hv_pid=$BG_PID hv=$SIM_TCP
 
 "$PYLONTOP" --once --format json -d "$lv" --name lv -d "$hv" --name hv >"$T/once.json" \
     2>"$T/once.err" || fail "--once with two stacks: rc $?, $(cat "$T/once.err")"

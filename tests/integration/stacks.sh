@@ -16,10 +16,8 @@ PT_TEST_TIMEOUT=240
 command -v jq >/dev/null 2>&1 || skip "jq is missing (scripts/setup installs it)"
 
 sim_start lv --protocol lv --modules 8 --cells 16 --state "$T/lv.json"; lv=$SIM_DEV; lv_pid=$BG_PID
-port=$(free_port) || skip "no free TCP port"
-bg_start sim-hv "$PYLONTOP_SIM" --tcp "$port" --protocol hv --modules 5 --cells 15 \
-    --state "$T/hv.json"; hv_pid=$BG_PID
-wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "TCP simulator not listening"
+sim_tcp_start hv --protocol hv --modules 5 --cells 15 --state "$T/hv.json"
+hv_pid=$BG_PID port=$SIM_PORT
 
 bg_start pt "$PYLONTOP" --headless -i 1 -d "$lv" --name lv -d "tcp://127.0.0.1:$port" \
     --name hv --csv "$T/log.csv"; pt=$BG_PID
