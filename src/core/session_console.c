@@ -38,6 +38,11 @@
 #define CAP_MS		15000
 #define PROMPT_WAIT_MS	1500
 #define READ_STEP_MS	250
+/* A sleep while a paced line carries an answer (link_read_paced) may be
+ * longer: its 4 KiB input buffer takes 356 ms at 115200 baud, one wake-up
+ * (50 us of CPU on a small VM) where 250 ms steps took two.  Still what
+ * a stop may wait for. */
+#define PACE_STEP_MS	400
 /* Round-robin grows back by one module when one more fits into the
  * interval with this share to spare (4 = a quarter): no flapping. */
 #define RR_GROW_SPARE	4
@@ -53,10 +58,6 @@
 /* Answer sizes remembered for pacing the reads (expect_bytes()): every
  * command line of a records round, with room to spare. */
 #define EXPECT_MAX	(REC_MAX + 16)
-/* The end of an answer is read chunk by chunk as it comes, so its prompt
- * is seen at once even when it is a little shorter than the last one:
- * this many bytes, and a 256th of the answer. */
-#define PACE_TAIL	16
 
 /* The 1200-baud wake frame of docs/console.md §1.1 (an RS232 protocol frame
  * that only switches the console on; it changes no battery setting). */
@@ -304,14 +305,15 @@ expect_remember(struct console_priv *p, const char *line, size_t bytes)
 	p->expect[i].bytes = bytes;
 }
 
-/* Bytes of this answer the line is still to carry before its tail, which
- * is read as it comes (PACE_TAIL): 0 when that is all that is left. */
+/* Bytes of this answer the line is still to carry, if it is as long as
+ * the last one: the sleeps end when all of it can be there, prompt
+ * included, so the last read finds the prompt (an answer a few bytes
+ * shorter is found late by their wire time, 0.1 ms a byte at 115200
+ * baud; a longer one is read as it comes once this is 0). */
 static size_t
 pace_want(size_t expected, size_t got)
 {
-	size_t tail = PACE_TAIL + expected / 256;
-
-	return expected > got + tail ? expected - got - tail : 0;
+	return expected > got ? expected - got : 0;
 }
 
 /*
@@ -325,7 +327,7 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 	struct console_priv *p = priv(s);
 	char line[96];
 	int64_t start, last, now;
-	size_t pager_done = 0, expected, scanned = 0;
+	size_t pager_done = 0, expected, scanned = 0, want;
 	int rc, pages = 0;
 	bool paged = false;	/* the device waited for us at a pager */
 
@@ -364,7 +366,8 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 
 		if (stopped(s))
 			return session_fail(s, PT_ERR_CLOSED, "%s", "stopped");
-		n = read_more(s, READ_STEP_MS, pace_want(expected, p->ans_bytes));
+		want = pace_want(expected, p->ans_bytes);
+		n = read_more(s, want > 0 ? PACE_STEP_MS : READ_STEP_MS, want);
 		now = link_last_read_ms(s->link) > now ? link_last_read_ms(s->link) :
 		    clock_mono_ms();
 		p->ans_ms = now - start;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # paced_read.sh — reading a paced line (issue 12.2).  Against pylontop-sim
 # --baud 115200 (10 bits a byte on an absolute schedule, written in 32-byte
-# chunks) an answer pylontop has had before is read in a few wake-ups, not
+# chunks) an answer pylontop has had before is read in one wake-up, not
 # one per chunk the line hands over, and it still ends when its prompt
 # arrives: each answer takes its wire time, no more.  Against a simulator
 # without --baud (no line behind the pty) nothing waits for a line.
@@ -51,8 +51,11 @@ awk -v baud="$BAUD" -v med="$(median "$T/paced.ratio")" '
 		if (k < 15) { printf "FAIL: only %d repeated answers of 300 bytes or more\n", k; exit 1 }
 		printf "# paced: %d answers, %.1f reads each (the line gave %.1f chunks), time / wire time: median %.3f, max %.3f\n",
 		    k, reads / k, chunks / k, med, max
-		# One read per 32-byte chunk is what waking for every chunk does.
-		if (reads / k > 6) { print "FAIL: more than 6 reads per answer: woken for every chunk"; exit 1 }
+		# One read per 32-byte chunk is what waking for every chunk does;
+		# an answer the size of the last one is taken in one read per
+		# 4 KiB (these are under 4 KiB), its prompt included: 1, and
+		# never more than 1.5 on average (the tail read as it came: 2).
+		if (reads / k > 1.5) { print "FAIL: more than 1.5 reads per answer: woken for chunks of it"; exit 1 }
 		# The prompt is seen when it comes: no wait past the end.
 		if (med > 1.04) { print "FAIL: answers take longer than their wire time"; exit 1 }
 	}' "$T/paced.ans" || fail "paced line: $(sort "$T/paced.ans" | uniq -c | sort -rn | head -5)"
@@ -74,4 +77,4 @@ awk -v baud="$BAUD" -v med="$(median "$T/fast.ms")" '
 		    k, med, baud, wire / k
 		if (med > 40) { print "FAIL: waited for a line on an unpaced link"; exit 1 }
 	}' "$T/fast.ans" || fail "unpaced link: $(head -5 "$T/fast.ans")"
-note "paced: a few reads per answer at wire time; unpaced: no wait"
+note "paced: one read per answer at wire time; unpaced: no wait"
