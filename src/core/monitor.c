@@ -72,6 +72,10 @@ struct monitor {
 	 * monitor_request_records(); the latest complete round, under lock. */
 	bool			 records_wanted;
 	struct pt_records	*records;
+	/* The step in flight as the session said it, under lock; put in
+	 * words (stats.progress) only when somebody reads the stats: the
+	 * session says it at every read, dozens of times a sample. */
+	struct session_progress	 progress;
 	int64_t			 progress_notified_ms;	/* on_progress's last wake-up */
 	struct health		*health;	/* cell health (issue 15), under health_lock */
 	pthread_mutex_t		 health_lock;
@@ -451,25 +455,32 @@ static void
 on_progress(void *arg, const struct session_progress *p)
 {
 	struct monitor *m = arg;
-	char text[sizeof m->stats.progress], steps[24] = "";
 	int64_t now = clock_mono_ms();
 	bool wake;
 
-	if (p->steps > 0)
-		snprintf(steps, sizeof steps, " (%d/%d)", p->step, p->steps);
-	if (p->command[0] != '\0')
-		snprintf(text, sizeof text, "%s: %s, %zu bytes%s", p->phase,
-		    p->command, p->bytes, steps);
-	else
-		snprintf(text, sizeof text, "%s%s", p->phase, steps);
 	pthread_mutex_lock(&m->lock);
-	snprintf(m->stats.progress, sizeof m->stats.progress, "%s", text);
+	m->progress = *p;
 	wake = m->seq == 0 && now - m->progress_notified_ms >= 250;
 	if (wake)
 		m->progress_notified_ms = now;
 	pthread_mutex_unlock(&m->lock);
 	if (wake)
 		notify(m);
+}
+
+/* stats.progress from the step in flight: "identity: info 3, 412 bytes
+ * (3/16)"; "" before the session said anything. */
+static void
+progress_text(char *buf, size_t size, const struct session_progress *p)
+{
+	char steps[24] = "";
+
+	if (p->steps > 0)
+		snprintf(steps, sizeof steps, " (%d/%d)", p->step, p->steps);
+	if (p->command[0] != '\0')
+		snprintf(buf, size, "%s: %s, %zu bytes%s", p->phase, p->command, p->bytes, steps);
+	else
+		snprintf(buf, size, "%s%s", p->phase, steps);
 }
 
 /* A polled sample is as of the poll's last answer: the link's stamp (the
@@ -950,6 +961,7 @@ monitor_link_stats(struct monitor *m, struct link_stats *out)
 {
 	pthread_mutex_lock(&m->lock);
 	*out = m->stats;
+	progress_text(out->progress, sizeof out->progress, &m->progress);
 	pthread_mutex_unlock(&m->lock);
 }
 

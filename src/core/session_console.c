@@ -129,10 +129,13 @@ progress(struct session *s, const char *phase, const char *command, size_t bytes
 
 	if (phase != NULL)
 		snprintf(pg->phase, sizeof pg->phase, "%s", phase);
-	snprintf(pg->command, sizeof pg->command, "%s", command != NULL ? command : "");
-	pg->module = 0;
-	if (command != NULL && strchr(command, ' ') != NULL)
-		pg->module = atoi(strchr(command, ' ') + 1);
+	if (command == NULL)
+		command = "";
+	/* Said at every read of an answer: the command only changes once. */
+	if (strncmp(pg->command, command, sizeof pg->command - 1) != 0) {
+		snprintf(pg->command, sizeof pg->command, "%s", command);
+		pg->module = strchr(command, ' ') != NULL ? atoi(strchr(command, ' ') + 1) : 0;
+	}
 	pg->bytes = bytes;
 	if (s->progress_fn != NULL)
 		s->progress_fn(s->progress_arg, pg);

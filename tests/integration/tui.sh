@@ -346,13 +346,16 @@ stop_tmux
 
 # A slow line (8 x 16 cells at 19200 baud, 1 s interval): while the first
 # sample is on its way the overview counts how long the current step
-# takes; then the status line at 80 columns says the cells are read
+# takes and names the command in flight; then the status line at 80 columns says the cells are read
 # round-robin.
 sim_start slow --protocol lv --modules 8 --cells 16 --baud 19200
 tm start-server \; set -g remain-on-exit on \; new-session -d -s pt -x 80 -y 24 \
 	"env TERM=xterm-256color LANG=C.UTF-8 '$PYLONTOP' -d '$SIM_DEV' -i 1 $NOSINKS 2>'$T/slow.err'"
 shows_in 10 'waiting for the first complete sample\.\.\.  (identifying|polling) for [2-9]s' ||
 	fail "slow: no progress while waiting for the first sample: $(screen)"
+# and which command is on the line, with the bytes of its answer so far
+shows_in 5 'now: (identifying|identity|polling): (pwr|bat|info|stat)( [1-8])?, [0-9]+ bytes' ||
+	fail "slow: the step in flight is not shown while waiting: $(screen)"
 wait_for 40 sh -c "'$TMUX_BIN' -S '$SOCK' capture-pane -p -t pt | tail -1 | grep -Eq ' (rr|round-robin) [0-9]+/8 '" ||
 	fail "slow: no round-robin state in the status line at 80 columns: $(screen | tail -3)"
 note "slow line: progress while waiting, '$(screen | tail -1 | grep -Eo '(rr|round-robin) [0-9]+/8')' in the status line"
