@@ -38,11 +38,6 @@
 #define CAP_MS		15000
 #define PROMPT_WAIT_MS	1500
 #define READ_STEP_MS	250
-/* A sleep while a paced line carries an answer (link_read_paced) may be
- * longer: its 4 KiB input buffer takes 356 ms at 115200 baud, one wake-up
- * (50 us of CPU on a small VM) where 250 ms steps took two.  Still what
- * a stop may wait for. */
-#define PACE_STEP_MS	400
 /* Round-robin grows back by one module when one more fits into the
  * interval with this share to spare (4 = a quarter): no flapping. */
 #define RR_GROW_SPARE	4
@@ -330,7 +325,7 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 	struct console_priv *p = priv(s);
 	char line[96];
 	int64_t start, last, now;
-	size_t pager_done = 0, expected, scanned = 0, want;
+	size_t pager_done = 0, expected, scanned = 0;
 	int rc, pages = 0;
 	bool paged = false;	/* the device waited for us at a pager */
 
@@ -369,8 +364,7 @@ exchange(struct session *s, const struct console_cmd *cmd, const char *arg, bool
 
 		if (stopped(s))
 			return session_fail(s, PT_ERR_CLOSED, "%s", "stopped");
-		want = pace_want(expected, p->ans_bytes);
-		n = read_more(s, want > 0 ? PACE_STEP_MS : READ_STEP_MS, want);
+		n = read_more(s, READ_STEP_MS, pace_want(expected, p->ans_bytes));
 		now = link_last_read_ms(s->link) > now ? link_last_read_ms(s->link) :
 		    clock_mono_ms();
 		p->ans_ms = now - start;

@@ -428,8 +428,8 @@ link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, size_t wa
 		l->waited_first = true;
 	if ((wait = link_wire_us(l, want < LINK_PACE_MAX ? want : LINK_PACE_MAX)) == 0)
 		return link_read(l, buf, len, timeout_ms);
-	if (wait > (int64_t)timeout_ms * 1000)
-		wait = (int64_t)timeout_ms * 1000;
+	if (wait > (int64_t)LINK_PACE_SLEEP_MS * 1000)
+		wait = (int64_t)LINK_PACE_SLEEP_MS * 1000;
 	ts.tv_sec = (time_t)(wait / 1000000);
 	ts.tv_nsec = (long)(wait % 1000000) * 1000;
 	/* A signal (the user's ^C) ends the sleep early: the caller looks

@@ -19,8 +19,12 @@ struct link;
 /* The speed of a serial line when none was given (the console's). */
 #define LINK_DEFAULT_BAUD	115200
 /* link_read_paced() sleeps for at most this many bytes of the line: the
- * kernel's tty input buffer (more would wait in the driver's). */
+ * kernel's tty input buffer (more would wait in the driver's)... */
 #define LINK_PACE_MAX		4096
+/* ...and at most this long, whatever the caller's timeout: one wake-up
+ * for those 4 KiB at 115200 baud (356 ms; a wake-up costs ~50 us of CPU
+ * on a small VM), and still what a stop may have to wait for. */
+#define LINK_PACE_SLEEP_MS	400
 
 struct link_ops {
 	const char *kind;	/* "serial", "pty", "tcp", "replay" */
@@ -115,12 +119,13 @@ int	link_write(struct link *l, const void *buf, size_t len, int timeout_ms);
 /* link_read() for a reader that knows at least `want` more bytes are on
  * their way (the rest of an answer whose size it has seen before).  A
  * line delivers them no faster than its baud, so this first sleeps until
- * it can have carried them — at most timeout_ms, and at most the time of
- * LINK_PACE_MAX bytes, so the system's input buffer never fills — and
- * then takes what arrived: one wake-up for many bytes, where link_read()
- * wakes for every chunk the line hands over.  want <= 1, a link without
- * a line (replay, remote), bytes since the last write that came faster
- * than its baud, or none yet when the answer before did: link_read(). */
+ * it can have carried them — at most LINK_PACE_SLEEP_MS, and at most the
+ * time of LINK_PACE_MAX bytes, so the system's input buffer never fills —
+ * and then takes what arrived: one wake-up for many bytes, where
+ * link_read() wakes for every chunk the line hands over.  want <= 1, a
+ * link without a line (replay, remote), bytes since the last write that
+ * came faster than its baud, or none yet when the answer before did:
+ * link_read() with timeout_ms. */
 ssize_t	link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, size_t want);
 /* Microseconds a line at the link's baud (115200 when none was given)
  * needs for `bytes`, 10 bits each (8N1); 0 when the link has no line of

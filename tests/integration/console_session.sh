@@ -20,9 +20,13 @@ kill -STOP "$sim"; sleep 2.5; kill -CONT "$sim"
 # Then a silence longer than the answer timeout: a failed poll, and
 # polling again.  Round-robin did not go off a second time: the line
 # after the failure must not say it did (it used to restate the note).
+# The stall starts just after a poll, so the next command goes out up to
+# 1 s (-i 1) into it: 5 s leave at least 4 s of silence after it, well
+# past the 3 s answer timeout and the steps it is checked in (a 4 s stall
+# left about 3 s: with 400 ms steps the timeout was missed 5 times in 5).
 wait_for 20 grep -q "every cycle again" "$T/rr.log" ||
 	fail "rr: round-robin never grew back (or it was not said): $(cat "$T/rr.log")"
-kill -STOP "$sim"; sleep 4; kill -CONT "$sim"
+kill -STOP "$sim"; sleep 5; kill -CONT "$sim"
 wait "$p" || fail "rr: headless failed: $(cat "$T/rr.log")"
 after=$(grep -A1 "poll failed" "$T/rr.log" | grep -v "poll failed" | head -1)
 [ -n "$after" ] || fail "rr: the silence gave no failed poll, or polling did not resume: $(cat "$T/rr.log")"
