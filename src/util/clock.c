@@ -197,6 +197,10 @@ clock_virtual_advance(int64_t to_mono_ms, atomic_int *stop)
 			if (step / v_speed > 100)
 				step = (int64_t)(100 * v_speed) > 0 ? (int64_t)(100 * v_speed) : 1;
 			real_sleep_ms((int64_t)(step / v_speed));
+			/* Paused while asleep: the clock stays where the pause
+			 * found it (it moved up to 100 ms after a P). */
+			if (atomic_load(&v_paused) && atomic_load(&v_skip) <= 0)
+				continue;
 		}
 		atomic_store(&v_now, now + step);
 	}
