@@ -432,8 +432,9 @@ link_read_paced(struct link *l, void *buf, size_t len, int timeout_ms, size_t wa
 		wait = (int64_t)LINK_PACE_SLEEP_MS * 1000;
 	ts.tv_sec = (time_t)(wait / 1000000);
 	ts.tv_nsec = (long)(wait % 1000000) * 1000;
-	/* A signal (the user's ^C) ends the sleep early: the caller looks
-	 * at its stop flag after this read. */
+	/* Not cut short by a stop (the signal goes to the main thread): the
+	 * caller looks at its stop flag after this read, so a stop waits at
+	 * most LINK_PACE_SLEEP_MS. */
 	nanosleep(&ts, NULL);
 	n = link_read(l, buf, len, 0);
 	l->paced_dry = n == 0;
